@@ -1,0 +1,215 @@
+"""Specs -> Graph: a checked networkx DAG of quantities (sympy formulas with units).
+
+Every problem (bad formula, unknown name, unit mismatch, cycle, bad default)
+is collected and raised once, each naming the file:line and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import networkx as nx
+
+from .dimensions import infer_dim
+from .errors import (
+    CalcgraphError,
+    CycleError,
+    ExpressionError,
+    Location,
+    UnitError,
+    UnitMismatchError,
+    UnknownNameError,
+    ValidationError,
+)
+from .expr import Formula, parse_formula
+from .spec import QuantitySpec, SetEntry, suggest
+from .units import Unit, format_dim, parse_quantity, parse_unit
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A node of the graph: a named quantity with its unit and formula or default."""
+
+    name: str
+    unit: Unit
+    doc: str
+    where: Location
+    symbol: str
+    source: str | None = None
+    display: Unit | None = None
+    formula: Formula | None = None
+    formula_where: Location | None = None
+    formula_origin: str | None = None
+    default: float | None = None
+    default_text: str | None = None
+    default_where: Location | None = None
+    solve: object = None
+
+    @property
+    def is_input(self) -> bool:
+        """True for quantities with a value (not computed)."""
+        return self.formula is None and self.solve is None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The quantities in declaration order, their DAG and a deterministic evaluation order."""
+
+    quantities: dict
+    dag: nx.DiGraph
+    order: tuple
+
+    def __getitem__(self, name: str) -> Quantity:
+        return self.quantities[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.quantities
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The input quantities ``name`` depends on, in declaration order."""
+        ancestors = nx.ancestors(self.dag, name) | {name}
+        return [n for n in self.quantities if n in ancestors and self.quantities[n].is_input]
+
+    def ancestors(self, name: str) -> list[str]:
+        """Every quantity ``name`` depends on, in evaluation order."""
+        found = nx.ancestors(self.dag, name)
+        return [n for n in self.order if n in found]
+
+
+def default_symbol(name: str) -> str:
+    """LaTeX for a name without a declared symbol: ``\\mathrm{kv\\_bytes}``."""
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Formula:
+    return parse_formula(text)
+
+
+def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
+    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension."""
+    number, given = parse_quantity(raw)
+    if given is None:
+        return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
+    if given.dim != unit.dim:
+        raise UnitMismatchError(
+            f"{what} is given in {given.text!r} ({format_dim(given.dim)}) but its unit is "
+            f"{unit.text!r} ({format_dim(unit.dim)})", expected=format_dim(unit.dim),
+            got=format_dim(given.dim),
+            hint=f"give it in a unit of {format_dim(unit.dim)}, e.g. {unit.text}")
+    return number * given.factor, str(raw)
+
+
+def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
+    try:
+        unit = parse_unit(spec.unit)
+    except UnitError as exc:
+        problems.append(UnitError(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
+                                  hint=exc.hint, quantity=spec.name))
+        return None
+    display = None
+    if spec.display:
+        try:
+            display = parse_unit(spec.display)
+            if display.dim != unit.dim:
+                raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
+        except CalcgraphError as exc:
+            problems.append(type(exc)(f"quantity {spec.name!r}: {exc.message}",
+                                      where=spec.at("display"), hint=exc.hint))
+    formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
+    if override is not None:
+        formula_text, formula_where, origin = override.formula, override.where, override.origin
+    formula = default = default_text = None
+    if formula_text is not None:
+        try:
+            formula = _parse(formula_text)
+        except ExpressionError as exc:
+            problems.append(ExpressionError(f"formula of {spec.name!r}: {exc.message}",
+                                            where=formula_where, hint=exc.hint, quantity=spec.name))
+            return None
+    elif spec.value is not None and spec.solve is None:
+        try:
+            default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}")
+        except CalcgraphError as exc:
+            problems.append(type(exc)(exc.message, where=spec.at("value"), hint=exc.hint))
+    return Quantity(name=spec.name, unit=unit, doc=spec.doc, where=spec.where,
+                    symbol=spec.symbol or default_symbol(spec.name), source=spec.source,
+                    display=display, formula=formula, formula_where=formula_where,
+                    formula_origin=origin, default=default, default_text=default_text,
+                    default_where=spec.at("value") if default is not None else None,
+                    solve=spec.solve if override is None else None)
+
+
+def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list) -> None:
+    formula = quantity.formula
+    unknown = [n for n in formula.names if n not in quantities]
+    for name in unknown:
+        problems.append(UnknownNameError(
+            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
+            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
+            quantity=quantity.name, name=name))
+    if unknown:
+        return
+    dims = {n: quantities[n].unit.dim for n in formula.names}
+    try:
+        dim = infer_dim(formula.expr, dims)
+    except UnitMismatchError as exc:
+        problems.append(UnitMismatchError(f"formula of {quantity.name!r}: {exc.message}",
+                                          where=quantity.formula_where, quantity=quantity.name,
+                                          hint="check the units of the names it combines"))
+        return
+    if dim != quantity.unit.dim:
+        problems.append(UnitMismatchError(
+            f"formula of {quantity.name!r} gives {format_dim(dim)} but its unit "
+            f"{quantity.unit.text!r} is {format_dim(quantity.unit.dim)}",
+            where=quantity.formula_where, quantity=quantity.name, expected=format_dim(quantity.unit.dim),
+            got=format_dim(dim), hint="fix the formula or the declared unit"))
+
+
+def build_graph(specs, overrides: dict | None = None, extra_edges: dict | None = None) -> Graph:
+    """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
+
+    ``extra_edges`` maps a quantity to further names it depends on (solve nodes).
+    """
+    overrides = overrides or {}
+    problems: list[CalcgraphError] = []
+    quantities: dict[str, Quantity] = {}
+    for spec in specs:
+        quantity = _quantity(spec, overrides.get(spec.name), problems)
+        if quantity is not None:
+            quantities[spec.name] = quantity
+    for name, entry in overrides.items():
+        if name not in quantities and all(s.name != name for s in specs):
+            problems.append(UnknownNameError(f"cannot set the formula of unknown quantity {name!r}",
+                                             where=entry.where, hint=suggest(name, quantities)))
+    dag = nx.DiGraph()
+    dag.add_nodes_from(quantities)
+    for quantity in quantities.values():
+        if quantity.formula is not None:
+            _check_names_and_units(quantity, quantities, problems)
+            dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
+    for name, deps in (extra_edges or {}).items():
+        dag.add_edges_from((d, name) for d in deps if d in quantities and d != name)
+    for cycle in _cycles(dag):
+        members = " -> ".join(cycle + [cycle[0]])
+        places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
+                           for n in cycle)
+        problems.append(CycleError(f"quantities depend on themselves: {members} ({places})",
+                                   where=quantities[cycle[0]].formula_where,
+                                   hint="break the cycle: make one of them an input (value:)",
+                                   cycle=cycle))
+    if problems:
+        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    index = {name: i for i, name in enumerate(quantities)}
+    order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
+    return Graph(quantities=quantities, dag=dag, order=order)
+
+
+def _cycles(dag: nx.DiGraph) -> list[list[str]]:
+    cycles = []
+    for component in nx.strongly_connected_components(dag):
+        if len(component) > 1 or any(dag.has_edge(n, n) for n in component):
+            sub = dag.subgraph(component)
+            cycles.append(list(nx.find_cycle(sub))[0:])
+    return [[edge[0] for edge in cycle] for cycle in cycles]

@@ -1,0 +1,98 @@
+"""Values -> text: the eval table, the JSON document, plain symbols, atomic file writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .errors import InputFileError
+from .units import format_number, format_unit, to_unit
+
+
+def plain_symbol(latex: str) -> str:
+    r"""A LaTeX symbol as terminal text: ``B_{\text{crit}}`` -> ``B_crit``."""
+    text = re.sub(r"\\(?:mathrm|text|mathit|operatorname|mathbf)\{([^{}]*)\}", r"\1", latex)
+    text = text.replace(r"\_", "_").replace("\\", "")
+    text = re.sub(r"[{}]", "", text)
+    return text.replace(" ", "")
+
+
+def origin_mark(model, name: str) -> str:
+    """How a value came to be: 'input', 'set (where)', 'pinned (where)', 'solved' or ''."""
+    bound = model.scenario.bound.get(name)
+    quantity = model.graph[name]
+    if bound is None:
+        return "solved" if quantity.solve is not None else ""
+    if bound.pinned:
+        return f"pinned: {bound.where}"
+    if bound.origin == "default":
+        return "input"
+    return f"{bound.origin}: {bound.where}" if bound.origin != "scenario" else f"set: {bound.where}"
+
+
+def shown(model, name: str, digits: int = 5) -> tuple[str, str]:
+    """(number, unit) of ``name`` in its display unit."""
+    unit = model.display_unit(name)
+    return format_number(float(to_unit(model.raw[name], unit)), digits), format_unit(unit)
+
+
+def eval_table(model, names=None) -> str:
+    """A plain-text table: name, symbol, value, unit, origin."""
+    names = list(names or model.names())
+    rows = [("name", "symbol", "value", "unit", "from")]
+    for name in names:
+        number, unit = shown(model, name)
+        rows.append((name, plain_symbol(model.graph[name].symbol), number, unit,
+                     origin_mark(model, name)))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]),
+                 row[3].ljust(widths[3]), row[4]]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  ----")
+    title = model.spec.title + (f" [variant {model.scenario.variant}]" if model.scenario.variant else "")
+    return f"{title}\n{model.spec.path}\n\n" + "\n".join(lines) + "\n"
+
+
+def eval_json(model, names=None) -> str:
+    """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
+    names = list(names or model.names())
+    values = {}
+    for name in names:
+        quantity = model.graph[name]
+        value = float(to_unit(model.raw[name], quantity.unit))
+        values[name] = {"value": value, "unit": format_unit(quantity.unit.pint_unit) or "dimensionless"}
+    document = {"scenario": model.spec.path, "variant": model.scenario.variant, "values": values,
+                "pinned": model.scenario.pinned}
+    return json.dumps(document, indent=2)
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then a rename."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputFileError(f"cannot write {path}: folder {directory} does not exist",
+                             where=str(path), hint="create the folder or choose another path")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
+                             hint="choose a path you can write to") from None
+    try:
+        with os.fdopen(handle, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
+                             hint="choose a path you can write to") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,337 @@
+"""YAML files -> specs: plain frozen dataclasses, every field with its file:line.
+
+One format for every file (formula module, preset, scenario): see
+docs/conventions.md. ``use:`` paths are relative to the including file; a file
+used twice is read once. Problems are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+from .expr import FUNCTIONS, NAME_RE
+from .yamlload import LineDict, load_file
+
+FILE_KEYS = {"title", "doc", "source", "use", "quantities", "set", "report", "variants", "expect"}
+SCENARIO_ONLY = {"report", "variants", "expect"}
+QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "display", "value", "formula", "solve"}
+SET_KEYS = {"value", "formula", "source", "note"}
+EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
+DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """One quantity as written in YAML."""
+
+    name: str
+    unit: str
+    doc: str
+    where: Location
+    symbol: str | None = None
+    source: str | None = None
+    display: str | None = None
+    value: object = None
+    formula: str | None = None
+    solve: dict | None = None
+    lines: dict = field(default_factory=dict, compare=False)
+
+    def at(self, key: str) -> Location:
+        """The file:line of one of this quantity's fields."""
+        return Location(self.where.file, self.lines.get(key, self.where.line))
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """An override: a value (or a replacement formula) for a name, and where it came from."""
+
+    name: str
+    where: Location | str
+    origin: str
+    value: object = None
+    formula: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectSpec:
+    """A figure a source text prints, to compare with what calcgraph computes."""
+
+    name: str
+    printed: object
+    where: Location
+    tolerance: float | None = None
+    reason: str | None = None
+    variant: str | None = None
+    exact: object = None
+    place: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """Everything a scenario file and the files it uses say, in declaration order."""
+
+    path: str
+    title: str
+    doc: str
+    files: tuple[str, ...]
+    quantities: tuple[QuantitySpec, ...]
+    sets: tuple[SetEntry, ...]
+    report: tuple[str, ...]
+    variants: dict
+    expects: tuple[ExpectSpec, ...]
+    where: Location
+
+    def quantity(self, name: str) -> QuantitySpec:
+        """The spec of ``name``."""
+        return next(q for q in self.quantities if q.name == name)
+
+
+def display_path(path: Path) -> str:
+    """A short path for messages: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def default_scenario() -> Path:
+    """The default scenario: in the working directory, else beside the package."""
+    here = Path.cwd() / DEFAULT_SCENARIO
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+
+
+def suggest(name: str, names) -> str:
+    """A did-you-mean hint, or a pointer to the list of names."""
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return "check the spelling; `calcgraph eval` lists every name"
+
+
+class _Collector:
+    """Walks the `use` tree once, collecting specs and problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[CalcgraphError] = []
+        self.seen: set[Path] = set()
+        self.files: list[str] = []
+        self.quantities: dict[str, QuantitySpec] = {}
+        self.sets: list[SetEntry] = []
+
+    def problem(self, message: str, where, hint: str | None = None, kind=YamlError) -> None:
+        self.problems.append(kind(message, where=where, hint=hint))
+
+    def read(self, path: Path, top: bool, used_from: Location | None = None):
+        resolved = path.resolve()
+        if resolved in self.seen:
+            return None
+        self.seen.add(resolved)
+        shown = display_path(path)
+        try:
+            data = load_file(path)
+        except InputFileError as exc:
+            if used_from is not None:
+                exc = InputFileError(f"used file not found: {shown}", where=used_from,
+                                     hint="use: paths are relative to the file that uses them")
+            self.problems.append(exc)
+            return None
+        except CalcgraphError as exc:
+            self.problems.append(exc)
+            return None
+        data.file = shown
+        if not isinstance(data, LineDict):
+            self.problem("a calcgraph file must be a mapping (keys like quantities:, set:, use:)",
+                         Location(shown, 1))
+            return None
+        self._fix_files(data, shown)
+        self.files.append(shown)
+        for key in data:
+            if key not in FILE_KEYS:
+                self.problem(f"unknown key {key!r}", data.where(key),
+                             suggest(key, FILE_KEYS) if difflib.get_close_matches(key, FILE_KEYS)
+                             else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
+            elif key in SCENARIO_ONLY and not top:
+                self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
+                             "move it to the scenario file")
+        uses = data.get("use") or []
+        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+            self.problem("use: must be a list of file paths", data.where("use"))
+            uses = []
+        for used in uses:
+            self.read(path.parent / used, top=False, used_from=data.where("use"))
+        file_source = data.get("source") if isinstance(data.get("source"), str) else None
+        self._quantities(data.get("quantities"), data, file_source)
+        self.sets.extend(self.set_entries(data.get("set"), data, "set",
+                                          "scenario" if top else f"preset {shown}", file_source))
+        return data
+
+    def _fix_files(self, node, shown: str) -> None:
+        if isinstance(node, LineDict):
+            node.file = shown
+            for value in node.values():
+                self._fix_files(value, shown)
+        elif isinstance(node, list):
+            for value in node:
+                self._fix_files(value, shown)
+
+    def _quantities(self, block, data: LineDict, file_source: str | None) -> None:
+        if block is None:
+            return
+        if not isinstance(block, LineDict):
+            self.problem("quantities: must map names to quantity mappings", data.where("quantities"))
+            return
+        for name, body in block.items():
+            where = block.where(name)
+            if not NAME_RE.match(name) or name in FUNCTIONS:
+                self.problem(f"invalid quantity name {name!r}", where,
+                             "names start with a letter, use letters, digits and _, "
+                             "and are not function names")
+                continue
+            if not isinstance(body, LineDict):
+                self.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
+                             where)
+                continue
+            bad = [k for k in body if k not in QUANTITY_KEYS]
+            for key in bad:
+                self.problem(f"unknown key {key!r} in quantity {name!r}", body.where(key),
+                             f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+            kinds = [k for k in ("value", "formula", "solve") if k in body]
+            if len(kinds) != 1:
+                self.problem(f"quantity {name!r} needs exactly one of value, formula or solve"
+                             + (f" (has {', '.join(kinds)})" if kinds else ""), where)
+                continue
+            missing = [k for k in ("unit", "doc") if k not in body]
+            if missing:
+                self.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
+                             "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+                continue
+            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "formula")}
+            wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, (str, int, float))]
+            if wrong or isinstance(body.get("formula"), bool):
+                self.problem(f"quantity {name!r}: {', '.join(wrong) or 'formula'} must be text", where)
+                continue
+            if name in self.quantities:
+                first = self.quantities[name].where
+                self.problem(f"quantity {name!r} is defined twice (first at {first})", where,
+                             "define it once; override its value or formula with set:")
+                continue
+            formula = body.get("formula")
+            solve = body.get("solve")
+            if solve is not None and not isinstance(solve, LineDict):
+                self.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
+                continue
+            self.quantities[name] = QuantitySpec(
+                name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
+                symbol=body.get("symbol"), source=body.get("source") or file_source,
+                display=body.get("display"), value=body.get("value"),
+                formula=None if formula is None else str(formula), solve=solve,
+                lines=dict(body.key_lines))
+
+    def set_entries(self, block, data: LineDict, key: str, origin: str,
+                    file_source: str | None = None) -> list[SetEntry]:
+        if block is None:
+            return []
+        if not isinstance(block, LineDict):
+            self.problem(f"{key}: must map names to values", data.where(key))
+            return []
+        entries = []
+        for name, raw in block.items():
+            where = block.where(name)
+            if isinstance(raw, LineDict):
+                for extra in (k for k in raw if k not in SET_KEYS):
+                    self.problem(f"unknown key {extra!r} in the setting of {name!r}", raw.where(extra),
+                                 f"allowed keys: {', '.join(sorted(SET_KEYS))}")
+                if ("value" in raw) == ("formula" in raw):
+                    self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
+                    continue
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
+                                        formula=raw.get("formula"),
+                                        source=raw.get("source") or file_source, note=raw.get("note")))
+            elif isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,
+                                        source=file_source))
+            else:
+                self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
+                             where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
+        return entries
+
+
+def _expects(collector: _Collector, block, data: LineDict) -> list[ExpectSpec]:
+    if block is None:
+        return []
+    if not isinstance(block, LineDict):
+        collector.problem("expect: must map names to expected figures", data.where("expect"))
+        return []
+    result = []
+    for name, raw in block.items():
+        items = raw if isinstance(raw, list) else [raw]
+        for item in items:
+            where = item.where() if isinstance(item, LineDict) else block.where(name)
+            if not isinstance(item, LineDict):
+                item_map = {"printed": item}
+            else:
+                item_map = item
+                for extra in (k for k in item if k not in EXPECT_KEYS):
+                    collector.problem(f"unknown key {extra!r} in expect of {name!r}", item.where(extra),
+                                      f"allowed keys: {', '.join(sorted(EXPECT_KEYS))}")
+            if "printed" not in item_map:
+                collector.problem(f"expect of {name!r} has no printed figure", where)
+                continue
+            tolerance = item_map.get("tolerance")
+            if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+                collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
+                continue
+            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
+                                     tolerance=tolerance, reason=item_map.get("reason"),
+                                     variant=item_map.get("variant"), exact=item_map.get("exact"),
+                                     place=item_map.get("where"), note=item_map.get("note")))
+    return result
+
+
+def load_spec(path: str | Path | None = None) -> ScenarioSpec:
+    """Read a scenario (or any calcgraph file) and everything it uses.
+
+    >>> spec = load_spec()  # the default scenario
+    >>> spec.title != ""
+    True
+    """
+    path = Path(path) if path is not None else default_scenario()
+    if not path.exists():
+        raise InputFileError(f"no such scenario: {path}", where=str(path),
+                             hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml")
+    collector = _Collector()
+    data = collector.read(path, top=True)
+    if data is None:
+        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
+            else collector.problems[0]
+    report = data.get("report") or []
+    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
+        collector.problem("report: must be a list of names", data.where("report"))
+        report = []
+    variants = {}
+    raw_variants = data.get("variants")
+    if raw_variants is not None and not isinstance(raw_variants, LineDict):
+        collector.problem("variants: must map variant names to settings", data.where("variants"))
+    elif raw_variants:
+        for vname, block in raw_variants.items():
+            variants[vname] = tuple(collector.set_entries(block, raw_variants, vname,
+                                                          f"variant {vname}"))
+    expects = _expects(collector, data.get("expect"), data)
+    if collector.problems:
+        raise collector.problems[0] if len(collector.problems) == 1 \
+            else ValidationError(collector.problems)
+    return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
+                        doc=str(data.get("doc") or ""), files=tuple(collector.files),
+                        quantities=tuple(collector.quantities.values()),
+                        sets=tuple(collector.sets), report=tuple(report), variants=variants,
+                        expects=tuple(expects), where=Location(display_path(path), 1))

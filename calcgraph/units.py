@@ -1,0 +1,243 @@
+"""The one unit registry, safe unit parsing, dimensions and human display.
+
+pint is used only at the edges: to parse a unit, to know its dimension and
+its factor to base units, and to convert for display. Numbers flow through
+the graph as plain magnitudes in base units (byte, second, FLOP, token,
+sequence, chip, USD).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pint
+from pint.util import UnitsContainer
+
+from .errors import UnitError
+
+DEFINITIONS = Path(__file__).with_name("units.txt")
+ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
+                         cache_folder=None)
+Dim = UnitsContainer
+DIMENSIONLESS = UnitsContainer()
+
+MAX_UNIT_TEXT = 100
+_UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))")
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A declared unit: its text, pint unit, dimension and factor to base units."""
+
+    text: str
+    pint_unit: pint.Unit
+    dim: UnitsContainer
+    factor: float
+
+    def __str__(self) -> str:
+        return format_unit(self.pint_unit)
+
+
+def _check_unit_text(text: str) -> str:
+    if len(text) > MAX_UNIT_TEXT:
+        raise UnitError(f"unit text longer than {MAX_UNIT_TEXT} characters: {text[:40]!r}...")
+    pos, pieces = 0, []
+    while pos < len(text):
+        match = _UNIT_TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise UnitError(f"cannot read unit {text!r} at {text[pos:]!r}",
+                            hint="write units like 'GB', 'B/s/chip', 'FLOP/s', 'USD/chip/hour'")
+        name, number, op = match.groups()
+        if name is not None:
+            pieces.append("percent" if name == "%" else name)
+        elif number is not None:
+            pieces.append(number)
+        elif op is not None:
+            pieces.append("**" if op == "^" else op)
+        pos = match.end()
+    return " ".join(pieces)
+
+
+def _build(node: ast.AST, text: str):
+    if isinstance(node, ast.Expression):
+        return _build(node.body, text)
+    if isinstance(node, ast.Name):
+        try:
+            return ureg.Unit(node.id)
+        except (pint.errors.UndefinedUnitError, AttributeError, ValueError):
+            raise UnitError(f"unknown unit {node.id!r} in {text!r}",
+                            hint="see calcgraph/units.txt for the units calcgraph knows "
+                                 "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        left, right = _build(node.left, text), _build(node.right, text)
+        return left * right if isinstance(node.op, ast.Mult) else left / right
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exponent = node.right
+        sign = 1
+        if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub):
+            sign, exponent = -1, exponent.operand
+        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
+                and 0 <= exponent.value <= 12):
+            raise UnitError(f"unit exponent must be a small whole number in {text!r}")
+        return _build(node.left, text) ** (sign * exponent.value)
+    raise UnitError(f"cannot read unit {text!r}",
+                    hint="units use names, numbers, '*', '/', '**' and parentheses")
+
+
+@lru_cache(maxsize=2048)
+def _parse_unit_cached(text: str) -> Unit:
+    cleaned = text.strip()
+    if cleaned in ("", "1", "dimensionless"):
+        unit = ureg.Unit("")
+    else:
+        safe = _check_unit_text(cleaned)
+        if safe.startswith("/"):
+            safe = "1 " + safe
+        try:
+            tree = ast.parse(safe, mode="eval")
+        except SyntaxError:
+            raise UnitError(f"cannot read unit {text!r}",
+                            hint="units use names, '*', '/', '**' and parentheses") from None
+        built = _build(tree, text)
+        if isinstance(built, (int, float)):
+            if built != 1:
+                raise UnitError(f"unit {text!r} is a number, not a unit")
+            built = ureg.Unit("")
+        if isinstance(built, pint.Quantity):
+            if built.magnitude != 1:
+                raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
+                                hint="write '5e9 B', not '5e9*B'")
+            built = built.units
+        unit = built
+    quantity = ureg.Quantity(1.0, unit)
+    factor = float(quantity.to_base_units().magnitude)
+    return Unit(text=cleaned, pint_unit=unit, dim=unit.dimensionality, factor=factor)
+
+
+def parse_unit(text: str) -> Unit:
+    """Parse a unit string safely (no pint parser on raw text).
+
+    >>> parse_unit("GB").factor
+    1000000000.0
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    return _parse_unit_cached(text)
+
+
+def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
+    """Split ``"NUMBER UNIT"`` into the number and its unit (None if none given).
+
+    >>> parse_quantity("8.2e11 B/s/chip")[0]
+    820000000000.0
+    """
+    if isinstance(text, bool):
+        raise UnitError(f"expected a number, got {text!r}")
+    if isinstance(text, (int, float)):
+        number = float(text)
+        unit = None
+    else:
+        match = _NUMBER_UNIT.match(text)
+        if not match:
+            raise UnitError(f"expected a number with an optional unit, got {text!r}",
+                            hint="write e.g. '32', '8.2e11 B/s/chip' or '15 ms'")
+        number = float(match.group(1).replace("_", ""))
+        unit_text = match.group(2)
+        unit = parse_unit(unit_text) if unit_text else None
+    if not math.isfinite(number) or abs(number) > 1e300:
+        raise UnitError(f"number out of range: {text!r}")
+    return number, unit
+
+
+def format_dim(dim: UnitsContainer) -> str:
+    """A dimension as people read it: ``[information] / [token]`` or ``dimensionless``."""
+    return str(dim) if dim else "dimensionless"
+
+
+def format_unit(unit: pint.Unit) -> str:
+    """Short, pint-parseable unit text in declared order: ``GB/s/chip``."""
+    num, den = [], []
+    for name, power in unit._units.items():
+        symbol = ureg.get_symbol(name)
+        if symbol == "percent":
+            symbol = "%"
+        target = num if power > 0 else den
+        power = abs(power)
+        target.append(symbol if power == 1 else f"{symbol}**{power:g}")
+    text = "*".join(num) if num else ("1" if den else "")
+    return text + "".join(f"/{d}" for d in den)
+
+
+_FAMILIES = {
+    "byte": ["B", "kB", "MB", "GB", "TB", "PB", "EB"],
+    "flop": ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP"],
+    "second": ["ns", "us", "ms", "s"],
+}
+_BINARY_BYTES = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+
+
+def _leading(unit: pint.Unit) -> str | None:
+    for name, power in unit._units.items():
+        if power > 0:
+            return name
+    return None
+
+
+def display_unit(unit: Unit, base_value: float) -> pint.Unit:
+    """Pick a human scale for ``base_value``: prefix the declared unit's leading unit."""
+    lead = _leading(unit.pint_unit)
+    if lead is None or not math.isfinite(base_value) or base_value == 0:
+        return unit.pint_unit
+    base_lead = ureg.Unit(lead)
+    root = ureg.get_root_units(base_lead)[1]
+    root_name = next(iter(root._units), None) if root._units else None
+    family = _FAMILIES.get(root_name or "")
+    if family is None or len(root._units) != 1:
+        return unit.pint_unit
+    if root_name == "byte" and lead.endswith("ibibyte") or lead in ("kibibyte",):
+        family = _BINARY_BYTES
+    rest = unit.pint_unit / base_lead
+    chosen = None
+    for symbol in family:
+        candidate = rest * ureg.Unit(symbol)
+        value = abs(base_value) / ureg.Quantity(1.0, candidate).to_base_units().magnitude
+        if chosen is None or value >= 1 - 1e-9:
+            chosen = candidate
+        if value < 1000:
+            break
+    return chosen
+
+
+def to_unit(base_value, unit: Unit | pint.Unit):
+    """Convert a base-unit magnitude (scalar or array) to ``unit``."""
+    pint_unit = unit.pint_unit if isinstance(unit, Unit) else unit
+    factor = ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
+    return base_value / factor
+
+
+def format_number(value: float, digits: int = 5) -> str:
+    """A fixed, diff-friendly rendering with ``digits`` significant figures."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "nan"
+    if value == 0:
+        return "0"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    magnitude = abs(value)
+    if 1e-3 <= magnitude < 1e7:
+        if float(value).is_integer() and magnitude < 1e7:
+            return f"{int(value):d}"
+        text = f"{value:.{digits}g}"
+        if "e" in text:
+            text = f"{value:.{digits}e}"
+        return text
+    return f"{value:.{digits - 1}e}".replace("e+", "e")
