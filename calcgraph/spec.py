@@ -140,10 +140,9 @@ class _Collector:
         try:
             data = load_file(path)
         except InputFileError as exc:
-            if used_from is not None:
-                exc = InputFileError(f"used file not found: {shown}", where=used_from,
-                                     hint="use: paths are relative to the file that uses them")
-            self.problems.append(exc)
+            self.problems.append(exc if used_from is None else InputFileError(
+                f"used file not found: {shown}", where=used_from,
+                hint="use: paths are relative to the file that uses them"))
             return None
         except CalcgraphError as exc:
             self.problems.append(exc)
@@ -172,7 +171,7 @@ class _Collector:
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
         self._quantities(data.get("quantities"), data, file_source)
         self.sets.extend(self.set_entries(data.get("set"), data, "set",
-                                          "scenario" if top else f"preset {shown}", file_source))
+                                          "scenario" if top else "preset", file_source))
         return data
 
     def _fix_files(self, node, shown: str) -> None:

@@ -1,0 +1,72 @@
+"""Every kind of bad input: one message naming what and where, exit 2, no traceback."""
+
+import json
+
+import pytest
+from conftest import fixture
+
+
+@pytest.mark.parametrize("name, words", [
+    ("broken_yaml.yaml", "broken_yaml.yaml:3: YAML syntax error"),
+    ("unknown_name.yaml", "unknown_name.yaml:4: formula of 'hbm_capacity' uses unknown name 'hbm_per_chp'"),
+    ("cycle.yaml", "a -> b -> a"),
+    ("unit_mismatch.yaml", "[information] / [sequence] but its unit 'B' is [information]"),
+    ("unknown_unit.yaml", "unknown_unit.yaml:2: quantity 'hbm_per_chip': unknown unit 'GBytes'"),
+    ("missing_use.yaml", "missing_use.yaml:1: used file not found"),
+    ("duplicate_key.yaml", "duplicate_key.yaml:3: duplicate key 'a'"),
+    ("div_zero.yaml", "div_zero.yaml:4: per_chip is not finite"),
+    ("unsafe_formula.yaml", "not allowed in formulas: attribute access"),
+    ("python_tag.yaml", "python_tag.yaml:2: YAML tag"),
+    ("huge_power.yaml", "too large"),
+])
+def test_bad_file_gives_one_message_and_exit_2(run, name, words):
+    status, out, err = run("eval", fixture(name))
+    assert status == 2
+    assert words in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_missing_scenario(run):
+    status, _, err = run("eval", "no/such.yaml")
+    assert status == 2 and "no such scenario: no/such.yaml" in err
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("btch=2", "cannot set unknown quantity 'btch'"),
+    ("batch=abc", "expected a number"),
+    ("batch=2 GB", "'batch' is given in 'GB' ([information]) but its unit is 'sequence'"),
+    ("batch=__import__('os').system('touch /tmp/calcgraph-owned')", "expected a number"),
+])
+def test_bad_set_names_the_argument(run, setting, words):
+    status, _, err = run("eval", fixture("layered/scenario.yaml"), "--set", setting)
+    assert status == 2 and words in err and f"--set {setting}" in err
+
+
+def test_python_tag_runs_nothing(run, tmp_path):
+    run("eval", fixture("python_tag.yaml"))
+    assert not (tmp_path / "calcgraph-pwned").exists()
+
+
+def test_eval_json_gives_numbers_with_pint_units(run):
+    import pint
+    status, out, _ = run("eval", fixture("tiny.yaml"), "--json")
+    values = json.loads(out)["values"]
+    registry = pint.UnitRegistry(str(__import__("calcgraph").units.DEFINITIONS))
+    capacity = registry.Quantity(values["hbm_capacity"]["value"], values["hbm_capacity"]["unit"])
+    assert status == 0 and capacity.to("GB").magnitude == pytest.approx(64)
+
+
+def test_eval_only_limits_the_rows(run):
+    status, out, _ = run("eval", fixture("tiny.yaml"), "--only", "min_chips")
+    assert status == 0 and "min_chips" in out and "hbm_per_chip " not in out
+
+
+def test_check_reports_every_file(run):
+    status, out, _ = run("check", fixture("tiny.yaml"), fixture("cycle.yaml"), fixture("unknown_name.yaml"))
+    assert status == 2
+    assert "ok   " in out and out.count("FAIL") == 2 and "1 ok, 2 with problems" in out
+
+
+def test_debug_shows_the_traceback(run):
+    status, _, err = run("--debug", "eval", fixture("cycle.yaml"))
+    assert status == 2 and "Traceback" in err

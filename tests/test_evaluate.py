@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+from conftest import fixture
+
+import calcgraph
+from calcgraph.errors import EvaluationError
+from calcgraph.evaluate import evaluate
+
+
+def test_ceil_of_7s_over_3_at_27_is_63_not_64():
+    assert calcgraph.load(fixture("ceil_exact.yaml")).value("up") == 63
+
+
+def test_floor_of_0_7_times_90_is_63_not_62():
+    assert calcgraph.load(fixture("ceil_exact.yaml")).value("down") == 63
+
+
+def test_ceil_to_picks_the_next_allowed_slice():
+    assert calcgraph.load(fixture("ceil_exact.yaml")).value("slice") == 32
+
+
+def test_min_chips_for_112_95_gb_on_16_gb_chips_is_8():
+    assert calcgraph.load(fixture("tiny.yaml")).value("min_chips") == 8
+
+
+def test_division_by_zero_names_the_quantity():
+    with pytest.raises(EvaluationError, match="per_chip") as info:
+        calcgraph.load(fixture("div_zero.yaml")).raw
+    assert str(info.value.where).endswith("div_zero.yaml:4")
+
+
+def test_arrays_evaluate_elementwise_with_nan_for_bad_points():
+    model = calcgraph.load(fixture("div_zero.yaml"))
+    values = evaluate(model.scenario, overrides={"chips": np.array([0.0, 2.0, 4.0])})
+    per_chip = values["per_chip"] / 1e9
+    assert np.isnan(per_chip[0]) and list(per_chip[1:]) == [35.0, 17.5]

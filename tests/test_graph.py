@@ -1,0 +1,51 @@
+import pytest
+from conftest import fixture
+
+from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
+from calcgraph.graph import build_graph
+from calcgraph.spec import load_spec
+
+
+def test_order_follows_declaration_and_dependencies():
+    graph = build_graph(load_spec(fixture("tiny.yaml")).quantities)
+    assert graph.order == ("chips", "hbm_per_chip", "hbm_capacity", "need", "min_chips")
+
+
+def test_inputs_of_a_result():
+    graph = build_graph(load_spec(fixture("tiny.yaml")).quantities)
+    assert graph.inputs_of("hbm_capacity") == ["chips", "hbm_per_chip"]
+
+
+def test_cycle_names_every_member_with_its_line():
+    with pytest.raises(CycleError) as info:
+        build_graph(load_spec(fixture("cycle.yaml")).quantities)
+    message = str(info.value)
+    assert "a -> b -> a" in message and "cycle.yaml:2" in message and "cycle.yaml:3" in message
+
+
+def test_unknown_name_suggests_the_close_one():
+    with pytest.raises(UnknownNameError, match="did you mean 'hbm_per_chip'"):
+        build_graph(load_spec(fixture("unknown_name.yaml")).quantities)
+
+
+def test_unit_mismatch_names_quantity_line_and_both_dimensions():
+    with pytest.raises(UnitMismatchError) as info:
+        build_graph(load_spec(fixture("unit_mismatch.yaml")).quantities)
+    error = info.value
+    assert isinstance(error, TypeError)
+    assert error.quantity == "kv_cache_bytes"
+    assert error.expected == "[information]" and error.got == "[information] / [sequence]"
+    assert str(error.where) == f"{error.where.file}:7"
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text("quantities:\n"
+                    "  a: {unit: B, doc: a, formula: b + 1}\n"
+                    "  c: {unit: s, doc: c, formula: nothere}\n"
+                    "  d: {unit: B, doc: d, formula: e}\n"
+                    "  e: {unit: B, doc: e, formula: d}\n")
+    with pytest.raises(ValidationError) as info:
+        build_graph(load_spec(path).quantities)
+    kinds = sorted(type(p).__name__ for p in info.value.problems)
+    assert kinds == ["CycleError", "UnknownNameError", "UnknownNameError"]

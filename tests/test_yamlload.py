@@ -1,0 +1,41 @@
+import pytest
+
+from calcgraph.errors import YamlError
+from calcgraph.yamlload import loads
+
+
+def test_exponent_numbers_are_floats_not_strings():
+    assert loads("a: 1e9")["a"] == 1e9
+
+
+def test_yes_no_stay_strings():
+    assert loads("a: no\nb: yes")["a"] == "no"
+
+
+def test_lines_are_remembered():
+    data = loads("x: 1\nblock:\n  inner: 2\n", "f.yaml")
+    assert str(data.where("block")) == "f.yaml:2"
+    assert str(data["block"].where("inner")) == "f.yaml:3"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: 1\na: 2", "duplicate key 'a'"),
+    ("a: &x 1\nb: *x", "aliases"),
+    ("a: !!python/object/apply:os.system [ls]", "tag"),
+    ("base: &b {x: 1}\nc:\n  <<: *b", "aliases"),
+    ("a: .inf", "non-finite"),
+    ("a: [1,", "syntax"),
+])
+def test_refused_yaml(text, words):
+    with pytest.raises(YamlError, match=words):
+        loads(text, "f.yaml")
+
+
+def test_huge_text_is_refused_before_parsing():
+    with pytest.raises(YamlError, match="larger than"):
+        loads("a: 1\n" * 300_000)
+
+
+def test_deep_nesting_is_refused():
+    with pytest.raises(YamlError):
+        loads("a: " + "[" * 200 + "]" * 200)
