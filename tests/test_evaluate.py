@@ -25,7 +25,7 @@ def test_min_chips_for_112_95_gb_on_16_gb_chips_is_8():
 
 def test_division_by_zero_names_the_quantity():
     with pytest.raises(EvaluationError, match="per_chip") as info:
-        calcgraph.load(fixture("div_zero.yaml")).raw
+        _ = calcgraph.load(fixture("div_zero.yaml")).raw
     assert str(info.value.where).endswith("div_zero.yaml:4")
 
 
