@@ -216,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"calcgraph {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("calcgraph."):
+            raise
+        print(f"calcgraph {args.command}: this command is not available in this version yet "
+              f"({exc.name} is missing); see the open issues", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("calcgraph: interrupted", file=sys.stderr)
         return 130
