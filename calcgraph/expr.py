@@ -30,7 +30,7 @@ class CeilTo(sympy.Function):
     """``ceil_to(x, v1, v2, ...)``: the smallest listed value >= x (e.g. slice sizes)."""
 
     @classmethod
-    def eval(cls, x, *values):
+    def eval(cls, x, *values):  # safe: sympy's Function hook on built objects, not text
         if x.is_Number and all(v.is_Number for v in values):
             fitting = [v for v in values if v >= x]
             return min(fitting) if fitting else sympy.nan
