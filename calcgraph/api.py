@@ -81,7 +81,7 @@ class Model:
         """A new Model with inputs (or pinned results) set: ``model.set(batch=64, seq_len="4096 token/sequence")``."""
         entries = [e for e in self.scenario.entries]
         for name, value in values.items():
-            text = value if isinstance(value, str) else repr(value)
+            text = value if isinstance(value, str) else repr(float(value))
             entry = parse_set_arg(f"{name}={text}", origin="set()")
             entries.append(entry)
         return Model(bind(self.spec, self.scenario.variant, entries))
@@ -110,6 +110,6 @@ def load(path: str | Path | None = None, *, variant: str | None = None,
     spec = load_spec(path)
     entries = list(sets or [])
     for name, value in (set or {}).items():
-        text = value if isinstance(value, str) else repr(value)
+        text = value if isinstance(value, str) else repr(float(value))
         entries.append(parse_set_arg(f"{name}={text}", origin="set()"))
     return Model(bind(spec, variant, entries))

@@ -6,11 +6,12 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import networkx as nx
 
+from .constraints import SolveSpec, parse_solve_spec
 from .dimensions import infer_dim
 from .errors import (
     CalcgraphError,
@@ -189,6 +190,16 @@ def build_graph(specs, overrides: dict | None = None, extra_edges: dict | None =
         if quantity.formula is not None:
             _check_names_and_units(quantity, quantities, problems)
             dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
+    for quantity in list(quantities.values()):
+        if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
+            try:
+                spec = parse_solve_spec(quantity.solve, quantity.name, quantity.unit, quantities)
+            except CalcgraphError as exc:
+                problems.append(exc)
+                continue
+            quantity = replace(quantity, solve=spec)
+            quantities[quantity.name] = quantity
+            dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
     for name, deps in (extra_edges or {}).items():
         dag.add_edges_from((d, name) for d in deps if d in quantities and d != name)
     for cycle in _cycles(dag):

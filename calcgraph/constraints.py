@@ -1,0 +1,209 @@
+"""Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``.
+
+Numbers in a constraint may carry units, as in ``--set``; each such number is
+replaced by a named constant in base units before the text is parsed by the
+safe formula parser (never evaluated as Python). Both sides must have the
+same dimension.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from .dimensions import infer_dim
+from .errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
+from .expr import Comparison, parse_comparison
+from .spec import suggest
+from .units import DIMENSIONLESS, format_dim, format_number, parse_unit
+
+_NUMBER_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")
+_UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
+CONSTANT_PREFIX = "unitconst"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``lhs OP rhs`` over quantity names and unit-carrying constants (base units)."""
+
+    text: str
+    comparison: Comparison
+    constants: tuple  # (name, base value, unit text)
+    names: tuple  # quantity names it uses
+    where: object
+    dim: object = None  # the dimension both sides share
+
+    @property
+    def op(self) -> str:
+        """The comparison operator: <=, <, >=, > or ==."""
+        return self.comparison.op
+
+    def slack(self, lhs, rhs):
+        """How far from failing, signed like the constraint (>= 0 holds), in base units."""
+        if self.op in ("<=", "<"):
+            return rhs - lhs
+        if self.op in (">=", ">"):
+            return lhs - rhs
+        return -abs(lhs - rhs)
+
+    def display(self) -> str:
+        """The constraint as the user wrote it."""
+        return self.text
+
+
+def _replace_units(text: str, known: dict) -> tuple[str, list]:
+    constants: list = []
+    pieces: list[str] = []
+    position = 0
+    for match in _NUMBER_UNIT.finditer(text):
+        if match.start() < position:
+            continue
+        number, first = match.groups()
+        if first in known:
+            raise ExpressionError(f"{number} {first}: a number followed by the name {first!r}",
+                                  hint=f"write {number} * {first}")
+        unit_text, end = first, match.end()
+        while True:
+            tail = _UNIT_TAIL.match(text, end)
+            if not tail or tail.group(2) in known:
+                break
+            candidate = unit_text + tail.group(1) + tail.group(2) + (tail.group(3) or "")
+            try:
+                parse_unit(candidate)
+            except CalcgraphError:
+                break
+            unit_text, end = candidate, tail.end()
+        unit = parse_unit(unit_text)
+        name = f"{CONSTANT_PREFIX}{len(constants)}"
+        constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
+        pieces.append(text[position:match.start()] + name)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces), constants
+
+
+def parse_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
+    """Parse and dimension-check one constraint against the graph's ``quantities``.
+
+    >>> import calcgraph
+    >>> c = parse_constraint("t_step <= 15 ms", calcgraph.load().graph.quantities)
+    >>> c.op, c.names, c.constants[0][1]
+    ('<=', ('t_step',), 0.015)
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise SolveError("a constraint must be text such as 'total_memory <= hbm_capacity'", where=where)
+    try:
+        rewritten, constants = _replace_units(text, quantities)
+        comparison = parse_comparison(rewritten)
+    except CalcgraphError as exc:
+        raise type(exc)(f"constraint {text!r}: {exc.message}", where=where, hint=exc.hint) from None
+    constant_names = {c[0] for c in constants}
+    names = []
+    for side in (comparison.lhs, comparison.rhs):
+        for name in side.names:
+            if name in constant_names or name in names:
+                continue
+            if name not in quantities:
+                raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
+                                       hint=suggest(name, quantities), name=name)
+            names.append(name)
+    dims = {n: quantities[n].unit.dim for n in names}
+    dims.update({c[0]: c[3] for c in constants})
+    try:
+        left = infer_dim(comparison.lhs.expr, dims)
+        right = infer_dim(comparison.rhs.expr, dims)
+    except UnitMismatchError as exc:
+        raise UnitMismatchError(f"constraint {text!r}: {exc.message}", where=where) from None
+    if left != right:
+        bare = right == DIMENSIONLESS or left == DIMENSIONLESS
+        raise UnitMismatchError(
+            f"constraint {text!r} compares {format_dim(left)} with {format_dim(right)}", where=where,
+            expected=format_dim(left), got=format_dim(right),
+            hint="give the number its unit, e.g. 't_step <= 15 ms'" if bare else "compare like with like")
+    pretty = text.strip()
+    return Constraint(text=pretty, comparison=comparison,
+                      constants=tuple((n, v, u) for n, v, u, _ in constants), names=tuple(names),
+                      where=where, dim=left)
+
+
+def constant_values(constraint: Constraint) -> dict:
+    """The constants' base values by name, to add to an evaluation environment."""
+    return {name: value for name, value, _ in constraint.constants}
+
+
+def substituted(constraint: Constraint) -> tuple[sympy.Expr, sympy.Expr]:
+    """Both sides as sympy expressions with constants written in as exact numbers."""
+    values = {sympy.Symbol(n, real=True): sympy.nsimplify(v) for n, v, _ in constraint.constants}
+    return constraint.comparison.lhs.expr.xreplace(values), constraint.comparison.rhs.expr.xreplace(values)
+
+
+def describe_constant(value: float, unit_text: str) -> str:
+    """A constant as the user wrote it: ``15 ms``."""
+    unit = parse_unit(unit_text)
+    return f"{format_number(value / unit.factor)} {unit_text}"
+
+
+SOLVE_KEYS = {"for", "where", "integer", "bounds"}
+
+
+@dataclass(frozen=True)
+class SolveSpec:
+    """A quantity defined by solving: the extreme ``for_name`` at which every constraint holds."""
+
+    for_name: str
+    constraints: tuple
+    integer: bool
+    bounds: tuple | None  # (low, high) in base units
+    where: object
+
+
+def _bound_value(raw, unit, what: str, where) -> float:
+    from .graph import convert_value  # graph imports this module; a late import avoids the cycle
+    try:
+        return convert_value(raw, unit, what)[0]
+    except CalcgraphError as exc:
+        raise SolveError(exc.message, where=where, hint=exc.hint) from None
+
+
+def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
+    """Check a YAML ``solve:`` mapping of quantity ``name`` against the graph's quantities."""
+    where = raw.where() if hasattr(raw, "where") else None
+    extra = [k for k in raw if k not in SOLVE_KEYS]
+    if extra:
+        raise SolveError(f"solve of {name!r}: unknown key {extra[0]!r}", where=raw.where(extra[0]),
+                         hint=f"allowed keys: {', '.join(sorted(SOLVE_KEYS))}")
+    for_name = raw.get("for")
+    if not isinstance(for_name, str):
+        raise SolveError(f"solve of {name!r} needs `for:` naming the input to solve for", where=where)
+    if for_name not in quantities:
+        raise UnknownNameError(f"solve of {name!r}: unknown input {for_name!r}", where=raw.where("for"),
+                               hint=suggest(for_name, quantities))
+    target = quantities[for_name]
+    if not target.is_input:
+        raise SolveError(f"solve of {name!r}: {for_name!r} is computed, not an input",
+                         where=raw.where("for"), hint="solve for an input it depends on")
+    if target.unit.dim != unit.dim:
+        raise UnitMismatchError(f"solve of {name!r}: its unit {unit.text!r} does not fit {for_name!r} "
+                                f"({target.unit.text})", where=where, hint=f"declare unit: {target.unit.text}")
+    texts = raw.get("where")
+    texts = [texts] if isinstance(texts, str) else texts
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
+                         where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
+    constraints = tuple(parse_constraint(t, quantities, raw.where("where")) for t in texts)
+    integer = raw.get("integer", False)
+    if not isinstance(integer, bool):
+        raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))
+    bounds = raw.get("bounds")
+    if bounds is not None:
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH]", where=raw.where("bounds"))
+        bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds"))
+                       for b in bounds)
+        if not bounds[0] < bounds[1]:
+            raise SolveError(f"solve of {name!r}: bounds must rise (LOW < HIGH)", where=raw.where("bounds"))
+    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds,
+                     where=where)

@@ -1,0 +1,107 @@
+"""Solve nodes over numpy grids: one answer per point, verified point by point.
+
+The closed form (when the constraints are linear in the unknown) gives a first
+guess for every point at once; each guess is checked (it holds, the next value
+outward fails) and the points where it does not are found by a vectorised
+bisection over the bracket. Points without an answer are NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .evaluate import compile_expr, snap
+
+BISECTION_LIMIT = 200
+
+
+def _flatten(env: dict) -> tuple[dict, tuple]:
+    arrays = {k: v for k, v in env.items() if np.ndim(v) > 0}
+    shape = np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+    flat = dict(env)
+    for key, value in arrays.items():
+        flat[key] = np.broadcast_to(value, shape).reshape(-1)
+    return flat, shape
+
+
+def _subset(env: dict, mask: np.ndarray) -> dict:
+    return {k: (v[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
+
+
+def _feasible(problem, env, x) -> np.ndarray:
+    return problem.feasible(problem.slacks(problem.sides_at(env, x)))
+
+
+def _guess(problem, env, size: int):
+    from .solve import closed_form
+    key = ("closed_form", problem.spec)
+    cache = problem.__dict__.setdefault("_cache", {})
+    if key not in cache:
+        try:
+            root = closed_form(problem.graph, problem.spec, "largest")
+        except (TypeError, ValueError, ZeroDivisionError):
+            root = None
+        cache[key] = None if root is None else compile_expr(root)
+    function = cache[key]
+    if function is None:
+        return None
+    with np.errstate(all="ignore"):
+        guess = np.broadcast_to(np.asarray(function(env), float) / problem.target.unit.factor, (size,))
+    return np.array(guess)
+
+
+def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
+    """Vectorised bisection on every point of ``env``: the largest (or smallest) feasible value."""
+    factor = problem.target.unit.factor
+    size = len(next((v for v in env.values() if np.ndim(v) > 0), [0]))
+    at_low = _feasible(problem, env, np.full(size, low * factor))
+    at_high = _feasible(problem, env, np.full(size, high * factor))
+    largest = at_low & ~at_high
+    smallest = ~at_low & at_high
+    good = np.where(largest, low, high).astype(float)
+    bad = np.where(largest, high, low).astype(float)
+    active = largest | smallest
+    for _ in range(BISECTION_LIMIT):
+        width = np.abs(bad - good)
+        active &= width > (1 if integer else 1e-12 * np.maximum(np.abs(good), 1e-300))
+        if not active.any():
+            break
+        middle = (good + bad) / 2
+        if integer:
+            middle = np.where(bad > good, np.floor(middle), np.ceil(middle))
+        ok = _feasible(problem, env, middle * factor)
+        good = np.where(active & ok, middle, good)
+        bad = np.where(active & ~ok, middle, bad)
+    return np.where(largest | smallest, good, math.nan)
+
+
+def solve_grid(problem, env: dict) -> np.ndarray:
+    """One answer per grid point (base units of the unknown), NaN where none exists."""
+    from .solve import _bounds
+    flat, shape = _flatten(env)
+    size = int(np.prod(shape))
+    low, high = _bounds(problem, {k: v for k, v in flat.items()})
+    factor = problem.target.unit.factor
+    integer = problem.spec.integer
+    result = np.full(size, math.nan)
+    todo = np.ones(size, bool)
+    guess = _guess(problem, flat, size)
+    if guess is not None:
+        guess = snap(guess)
+        guess = np.floor(guess) if integer else guess
+        inside = np.isfinite(guess) & (guess >= low) & (guess < high)
+        step = 1.0 if integer else 0.0
+        candidate = np.where(inside, guess, low)
+        holds = _feasible(problem, flat, candidate * factor)
+        if integer:
+            fails_next = ~_feasible(problem, flat, (candidate + step) * factor)
+            verified = inside & holds & fails_next
+        else:
+            verified = inside & holds
+        result[verified] = candidate[verified]
+        todo = ~verified
+    if todo.any():
+        result[todo] = _bisect(problem, _subset(flat, todo), low, high, integer)
+    return (result * factor).reshape(shape)

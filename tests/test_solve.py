@@ -1,0 +1,142 @@
+"""Inverse solving: the chapter's max batch and min chips, every outcome, solve nodes, grids."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import fixture
+
+import calcgraph
+from calcgraph.errors import NoSolutionError, SolveError
+from calcgraph.evaluate import evaluate
+from calcgraph.solve import solve_command, solve_details
+
+MEMORY = "total_memory <= hbm_capacity"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return calcgraph.load()
+
+
+def test_max_batch_on_v5e_4x2_is_43(model):
+    result = solve_command(model, "batch", [MEMORY], integer=True)
+    assert (result.shown, result.direction, result.binding) == (43, "largest", MEMORY)
+    assert result.evaluations <= 30
+
+
+def test_max_batch_on_v5e_4x4_at_8192_tokens_is_138(model):
+    result = solve_command(model.set(chips=16), "batch", [MEMORY], integer=True)
+    assert result.shown == 138
+    assert result.closed_form == "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))"
+
+
+def test_min_chips_for_batch_32_at_8192_tokens_is_8(model):
+    result = solve_command(model, "chips", [MEMORY], integer=True)
+    assert (result.shown, result.direction) == (8, "smallest")
+
+
+def test_largest_batch_under_15_ms_per_step_is_20(model):
+    result = solve_command(model, "batch", ["t_step <= 15 ms"], integer=True)
+    assert result.shown == 20
+    at_answer, next_out = model.set(batch=20), model.set(batch=21)
+    assert at_answer.value("t_step", "ms") <= 15 < next_out.value("t_step", "ms")
+
+
+def test_several_constraints_name_the_binding_one(model):
+    result = solve_command(model, "batch", ["t_step <= 25 ms", MEMORY], integer=True)
+    assert result.shown == 43 and result.binding == MEMORY
+    assert len(result.slack) == 2
+
+
+def test_continuous_solve_agrees_with_its_closed_form(model):
+    result = solve_command(model, "seq_len", [MEMORY])
+    exact = (128e9 - 70e9) / (163840 * 32)
+    assert result.shown == pytest.approx(exact, rel=1e-9)
+    assert result.closed_form is not None and "brentq" in result.method
+
+
+def test_no_value_satisfies_says_what_the_best_reaches(model):
+    with pytest.raises(NoSolutionError, match="no batch in .* satisfies .*closest, at batch = 1"):
+        solve_command(model.set(chips=4), "batch", [MEMORY], integer=True)
+
+
+def test_constraint_that_never_binds_is_not_answered_with_a_bound(model):
+    with pytest.raises(NoSolutionError, match="never binds"):
+        solve_command(model, "batch", ["t_step >= 1 ms"], integer=True)
+
+
+def test_constraints_independent_of_the_unknown(model):
+    with pytest.raises(SolveError, match="do not depend on 'vocab'"):
+        solve_command(model, "vocab", [MEMORY], integer=True)
+
+
+def test_unknown_that_is_computed_is_refused(model):
+    with pytest.raises(SolveError, match="'t_step' is computed"):
+        solve_command(model, "t_step", ["t_step <= 15 ms"])
+
+
+def test_non_monotone_residual_is_reported():
+    bowl = calcgraph.load(fixture("solve_bowl.yaml"))
+    with pytest.raises(NoSolutionError, match="not monotone"):
+        solve_command(bowl, "x", ["y <= 4"], integer=True)
+
+
+@pytest.mark.parametrize("where, status, words", [
+    (MEMORY + " --set chips=4", 1, "no batch in"),
+    ("t_step >= 1 ms", 1, "never binds"),
+    ("t_step <= 0.015", 2, "give the number its unit"),
+    ("__import__('os').system('touch cg_hacked') < 1", 2, "is not allowed"),
+    ("t_step <= 15 ms <= 3", 2, "exactly one comparison"),
+    ("t_stp <= 15 ms", 2, "unknown name 't_stp'"),
+])
+def test_cli_outcomes(run, where, status, words):
+    extra = []
+    if " --set " in where:
+        where, setting = where.split(" --set ")
+        extra = ["--set", setting]
+    code, out, err = run("solve", "--for", "batch", "--integer", "--where", where, *extra)
+    assert code == status and words in err
+    assert "Traceback" not in err and out == ""
+    assert not Path("cg_hacked").exists()
+
+
+def test_cli_json_gives_value_unit_method_and_closed_form(run):
+    code, out, _ = run("solve", "--for", "batch", "--where", MEMORY, "--integer", "--json")
+    document = json.loads(out)
+    assert code == 0
+    assert (document["value"], document["unit"], document["method"]) == (43, "seq", "numeric")
+    assert document["closed_form"].startswith("floor(")
+
+
+def test_max_batch_is_a_solve_node_in_the_default_scenario(model):
+    assert model.graph["max_batch"].solve is not None
+    assert model.value("max_batch") == 43
+    details = solve_details(model, "max_batch")
+    assert details.bracket == (1, 1000000) and details.evaluations <= 30
+
+
+def test_max_batch_node_is_43_on_every_smallest_slice():
+    table = calcgraph.load("scenarios/dtype-table.yaml")
+    assert [table.with_variant(v).value("max_batch") for v in ("bf16", "int8", "int4")] == [43, 43, 43]
+
+
+def test_later_formulas_build_on_a_solve_node():
+    model = calcgraph.load(fixture("solve_node.yaml"))
+    assert model.value("most") == 33
+    assert model.value("spare", "B") == 1
+
+
+def test_solve_node_for_a_computed_quantity_is_a_load_error(run):
+    code, _, err = run("eval", fixture("solve_bad_for.yaml"))
+    assert code == 2 and "solve_bad_for.yaml:5" in err and "'b' is computed" in err
+
+
+def test_solve_node_over_a_grid_matches_the_scalar_answer_at_every_point(model):
+    seq_len = np.array([1024.0, 8192.0, 8192.0, 65536.0, 4.0e6])
+    chips = np.array([8.0, 8.0, 16.0, 8.0, 8.0])
+    env = evaluate(model.scenario, overrides={"seq_len": seq_len, "chips": chips})
+    expected = [model.set(seq_len=s, chips=c).value("max_batch") for s, c in zip(seq_len[:4], chips[:4], strict=True)]
+    assert list(env["max_batch"][:4]) == expected == [345, 43, 138, 5]
+    assert np.isnan(env["max_batch"][4])
