@@ -32,7 +32,7 @@ class FileCheck:
             return head + "".join("\n  - " + p.replace("\n", "\n    ") for p in self.problems)
         variants = f", variants: {', '.join(self.variants)}" if self.variants else ""
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
-                f"{self.solves} solves, {self.pinned} pinned{variants}")
+                f"{self.solves} solved, {self.pinned} pinned{variants}")
 
 
 def _messages(exc: CalcgraphError) -> list[str]:

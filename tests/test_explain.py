@@ -13,7 +13,7 @@ def test_explain_t_step_writes_values_in_place_in_the_formula_order():
 
 def test_explain_traces_inputs_to_their_yaml_lines():
     text = explain_text(calcgraph.load(DEFAULT), "kv_per_token")
-    assert "n_kv_heads = 8    [preset: presets/models/llama3-70b.yaml:8]" in text
+    assert "n_kv_heads = 8    [preset: presets/models/llama3-70b.yaml:9]" in text
 
 
 def test_explain_marks_pinned_quantities():

@@ -1,0 +1,69 @@
+"""calcgraph best: the chapter's closing exercise (LLaMA 3-405B on v5e under 15 ms per token)."""
+
+import pytest
+
+import calcgraph
+from calcgraph.best import best_command, find_best
+from calcgraph.errors import NoSolutionError
+
+EXERCISE = "scenarios/exercise-405b.yaml"
+SLICES = "chips=16,32,64,128,256"
+FITS = "total_memory <= hbm_capacity"
+
+
+@pytest.fixture(scope="module")
+def exercise():
+    return calcgraph.load(EXERCISE)
+
+
+def test_highest_throughput_of_405b_under_15_ms_is_64_chips_at_batch_122(exercise):
+    result = find_best(exercise, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS], [SLICES, "batch=1:1024"])
+    winner = dict(result.winner.settings)
+    assert (winner["chips"], winner["batch"]) == (64, 122)
+    # compute bound with the KV load on top: B / (t_step * chips) = 1 / (2P/F + kv_per_seq/W) per chip
+    per_chip = 1 / (2 * 405.85e9 / 1.97e14 + 2 * 126 * 8 * 128 * 8192 / 8.1e11)
+    assert result.winner.goal == pytest.approx(per_chip, rel=1e-12)
+    assert result.feasible == 997
+
+
+def test_smallest_step_time_of_405b_is_on_the_largest_slice_at_batch_1(exercise):
+    result = find_best(exercise, "t_step", "min", [FITS], [SLICES, "batch=1:1024"])
+    assert dict(result.winner.settings) == {"chips": 256, "batch": 1}
+    assert result.winner.goal == pytest.approx(405.85e9 / (256 * 8.1e11) + 258048 * 8192 / (256 * 8.1e11))
+
+
+def test_tensor_parallel_limit_leaves_only_32_chips_and_15_7_ms(exercise):
+    result = find_best(exercise, "t_step", "min", [FITS, "chips <= tp_limit_ici * 1 chip"], [SLICES, "batch=1:1024"])
+    assert dict(result.winner.settings)["chips"] == 32
+    assert result.winner.goal * 1e3 == pytest.approx(15.74, abs=0.01)
+
+
+def test_variants_are_candidates_too():
+    table = calcgraph.load("scenarios/dtype-table.yaml")
+    result = find_best(table, "max_batch", "min", [], [])
+    assert {c.variant for c in result.candidates} == {"bf16", "int8", "int4"}
+
+
+def test_report_has_table_and_derivation(exercise):
+    text = best_command(exercise, maximize="throughput_per_chip", wheres=["t_step <= 15 ms", FITS],
+                        varies=[SLICES, "batch=100:150"])
+    assert "**throughput_per_chip = 148.59 tok/s/chip** at chips = 64 chip, batch = 122 seq" in text
+    assert "| chips | batch | throughput_per_chip |" in text
+    assert "## Derivation of throughput_per_chip at the winner" in text
+    assert "t_step = max(t_flops, t_param_load) + t_kv_load" in text
+
+
+def test_nothing_feasible_exits_1(run):
+    code, out, err = run("best", EXERCISE, "--minimize", "t_step", "--where", "t_step <= 1 ms",
+                         "--vary", SLICES)
+    assert code == 1 and "no candidate satisfies t_step <= 1 ms (5 tried)" in err and out == ""
+
+
+def test_unknown_goal_exits_2(run):
+    code, _, err = run("best", EXERCISE, "--maximize", "thruput")
+    assert code == 2 and "unknown quantity 'thruput'" in err
+
+
+def test_no_constraint_on_nothing_feasible_is_impossible(exercise):
+    with pytest.raises(NoSolutionError):
+        find_best(exercise, "t_step", "min", ["t_step <= 1 us"], [])
