@@ -95,6 +95,22 @@ class Model:
         from .explain import explain_text
         return explain_text(self, name)
 
+    def solve(self, for_name: str, *where: str, integer: bool = False):
+        """The extreme value of the input ``for_name`` at which every constraint holds.
+
+        >>> import calcgraph
+        >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
+        43.0
+        """
+        from .solve import solve_command
+        return solve_command(self, for_name, list(where), integer=integer)
+
+    def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()):
+        """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``)."""
+        from .best import find_best
+        goal, sense = (maximize, "max") if maximize else (minimize, "min")
+        return find_best(self, goal, sense, list(where), list(vary))
+
     def _repr_markdown_(self) -> str:
         from .report import render_report
         return render_report(self)

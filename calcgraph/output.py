@@ -25,7 +25,10 @@ def origin_mark(model, name: str) -> str:
     bound = model.scenario.bound.get(name)
     quantity = model.graph[name]
     if bound is None:
-        return "solved" if quantity.solve is not None else ""
+        if quantity.solve is None:
+            return ""
+        value = model.raw[name]
+        return "solved" if value == value else "solved: no value satisfies the constraints"
     if bound.pinned:
         return f"pinned: {bound.where}"
     if bound.origin == "default":
@@ -66,7 +69,8 @@ def eval_json(model, names=None) -> str:
     for name in names:
         quantity = model.graph[name]
         value = float(to_unit(model.raw[name], quantity.unit))
-        values[name] = {"value": value, "unit": format_unit(quantity.unit.pint_unit) or "dimensionless"}
+        values[name] = {"value": value if value == value else None,  # NaN (no solution) -> null
+                        "unit": format_unit(quantity.unit.pint_unit) or "dimensionless"}
     document = {"scenario": model.spec.path, "variant": model.scenario.variant, "values": values,
                 "pinned": model.scenario.pinned}
     return json.dumps(document, indent=2)

@@ -140,3 +140,14 @@ def test_solve_node_over_a_grid_matches_the_scalar_answer_at_every_point(model):
     expected = [model.set(seq_len=s, chips=c).value("max_batch") for s, c in zip(seq_len[:4], chips[:4], strict=True)]
     assert list(env["max_batch"][:4]) == expected == [345, 43, 138, 5]
     assert np.isnan(env["max_batch"][4])
+
+
+def test_solve_node_without_answer_shows_as_such(run):
+    code, out, _ = run("eval", "--set", "chips=4", "--only", "max_batch")
+    assert code == 0 and "no value satisfies the constraints" in out
+    code, out, _ = run("eval", "--set", "chips=4", "--only", "max_batch", "--json")
+    assert json.loads(out)["values"]["max_batch"]["value"] is None
+
+
+def test_model_solve_api():
+    assert calcgraph.load().solve("chips", MEMORY, integer=True).shown == 8
