@@ -239,7 +239,12 @@ def _refine_integer(problem, env, good, bad, g_good, g_bad, factor):
 
 
 def _refine_continuous(problem, env, good, bad, factor):
-    from scipy.optimize import brentq  # imported only here
+    try:
+        from scipy.optimize import brentq  # imported only here
+    except ImportError:
+        raise SolveError(f"solving for the continuous {problem.spec.for_name!r} needs scipy",
+                         where=problem.spec.where,
+                         hint="pip install 'calcgraph[solve]' (or scipy), or add --integer") from None
 
     def g(x):
         slacks = problem.slacks(problem.sides_at(env, x * factor))
