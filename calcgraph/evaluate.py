@@ -123,6 +123,10 @@ def _finite_problem(name, quantity, value, env):
         hint="check the inputs it depends on (a zero where a divisor is expected?)", quantity=name)
 
 
+def _is_nan(value) -> bool:
+    return value is not None and np.ndim(value) == 0 and value != value
+
+
 def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -> dict:
     """Every quantity's value in base units (floats, or arrays when inputs are arrays).
 
@@ -158,7 +162,9 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                     if quantity.solve is not None:
                         env[name] = value
                         continue
-                    raise _finite_problem(name, quantity, value, env)
+                    if not any(_is_nan(env.get(n)) for n in quantity.formula.names):
+                        raise _finite_problem(name, quantity, value, env)
+                    value = float("nan")  # an input is unknown: so is this
             else:
                 value = np.where(np.isfinite(value), value, np.nan)
             env[name] = value

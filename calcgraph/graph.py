@@ -6,6 +6,7 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -88,8 +89,17 @@ def _parse(text: str) -> Formula:
     return parse_formula(text)
 
 
+UNKNOWN = "unknown"
+
+
 def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
-    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension."""
+    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
+
+    The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
+    what depends on it shows as unknown instead of borrowing another chip's figure.
+    """
+    if isinstance(raw, str) and raw.strip() == UNKNOWN:
+        return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
     if given is None:
         return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw

@@ -3,6 +3,7 @@ parameter counts, and hardware figures carry the units their sources mean."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,16 @@ def test_docs_presets_md_lists_every_preset_file():
     text = (ROOT / "docs" / "presets.md").read_text()
     for path in ALL_PRESETS:
         assert f"{path.parent.name}/{path.name}" in text, path
+
+
+def test_unknown_price_leaves_cost_unknown_instead_of_borrowing_v5e(tmp_path, capsys):
+    scenario = tmp_path / "h200.yaml"
+    scenario.write_text("title: t\nuse: [" + ", ".join(str(ROOT / p) for p in (
+        "formulas/serving.yaml", "presets/models/llama3-70b.yaml", "presets/chips/h200.yaml",
+        "presets/dtypes/int8.yaml")) + "]\n")
+    model = calcgraph.load(scenario)
+    assert math.isnan(model.value("flops_per_dollar")) and math.isnan(model.value("cost_per_million_tokens"))
+    assert model.value("t_step", "ms") > 0
+    assert model.set(price_per_chip_hour=4).value("flops_per_dollar") == pytest.approx(9.9e14 * 3600 / 4)
+    assert main(["eval", str(scenario), "--only", "flops_per_dollar"]) == 0
+    assert "unknown: needs price_per_chip_hour" in capsys.readouterr().out
