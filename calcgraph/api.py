@@ -111,6 +111,11 @@ class Model:
         goal, sense = (maximize, "max") if maximize else (minimize, "min")
         return find_best(self, goal, sense, list(where), list(vary))
 
+    def show(self, name: str):
+        """One quantity's derivation, displayed as Markdown in a notebook."""
+        from .report import QuantityView
+        return QuantityView(self, name)
+
     def _repr_markdown_(self) -> str:
         from .report import render_report
         return render_report(self)

@@ -24,10 +24,15 @@ def origin_mark(model, name: str) -> str:
     """How a value came to be: 'input', 'set (where)', 'pinned (where)', 'solved' or ''."""
     bound = model.scenario.bound.get(name)
     quantity = model.graph[name]
+    value = model.raw[name]
+    if value != value and quantity.solve is None:
+        if bound is not None and not bound.pinned:
+            return f"unknown: give it with --set {name}=... ({bound.where})"
+        missing = [n for n in model.graph.inputs_of(name) if model.raw[n] != model.raw[n]]
+        return "unknown: needs " + ", ".join(missing)
     if bound is None:
         if quantity.solve is None:
             return ""
-        value = model.raw[name]
         return "solved" if value == value else "solved: no value satisfies the constraints"
     if bound.pinned:
         return f"pinned: {bound.where}"
@@ -92,6 +97,9 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     try:
         with os.fdopen(handle, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as out:
             out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)

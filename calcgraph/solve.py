@@ -371,7 +371,7 @@ def _closed_form_text(problem: _Problem, env: dict, answer: float, direction: st
         return None, None
     symbols = {s: sympy.Symbol(problem.graph[s.name].symbol) for s in root.free_symbols
                if s.name in problem.graph}
-    return str(root), sympy.latex(root.xreplace(symbols))
+    return str(root), sympy.latex(root.xreplace(symbols), mul_symbol="dot")
 
 
 _PROBLEMS: dict = {}

@@ -1,0 +1,534 @@
+"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
+
+The document renders on GitHub (math between ``$$``, MathJax-compatible LaTeX,
+a mermaid diagram): a summary of the scenario and its headline figures, the
+inputs with the file:line (or ``--set`` argument) each value came from, one
+section per quantity (formula in symbols, the same with the values in place in
+the written term order, the result, the closed form in the inputs when short,
+links to the quantities it uses), a dependency diagram, a sensitivity table of
+elasticities and the ``expect:`` comparison. Output is deterministic:
+declaration order and fixed number formatting, so reports can be diffed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CalcgraphError, UnknownNameError
+from .graph import default_symbol
+from .output import shown
+from .spec import suggest
+from .symbolic import (
+    KINK,
+    ROUNDING,
+    SOLVED,
+    closed_form_latex,
+    elasticities,
+    formula_latex,
+    latex_number,
+)
+
+_OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
+_KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
+_WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
+
+
+# ---------------------------------------------------------------- small pieces
+
+def plain_number(text: str) -> str:
+    """A number's text for tables: trailing zeros of a mantissa dropped (``7.0000e10`` -> ``7e10``).
+
+    >>> plain_number("7.0000e10"), plain_number("1.2500e-05"), plain_number("17.431")
+    ('7e10', '1.25e-05', '17.431')
+    """
+    match = re.fullmatch(r"(-?\d+)\.(\d*?)0*([eE][-+]?\d+)", text)
+    if match:
+        whole, fraction, exponent = match.groups()
+        return whole + (f".{fraction}" if fraction else "") + exponent
+    return text
+
+
+def unit_latex(unit: str) -> str:
+    r"""A unit's text as upright LaTeX: ``GB/s/chip`` -> ``\mathrm{GB/s/chip}``, ``1/tok`` -> ``\mathrm{tok}^{-1}``.
+
+    >>> unit_latex("GB/s/chip"), unit_latex("1/tok"), unit_latex("s**2")
+    ('\\mathrm{GB/s/chip}', '\\mathrm{tok}^{-1}', '\\mathrm{s^{2}}')
+    """
+    text = re.sub(r"\*\*(-?\d+)", r"^{\1}", unit).replace("%", r"\%").replace("µ", r"\mu ")
+    if text.startswith("1/") and "/" not in text[2:] and "*" not in text:
+        return r"\mathrm{" + text[2:] + "}^{-1}"
+    return r"\mathrm{" + text.replace("*", r"\cdot ") + "}"
+
+
+def value_latex(model, name: str) -> str:
+    r"""The value of ``name`` in its display unit as LaTeX: ``70\,\mathrm{GB}``."""
+    number, unit = shown(model, name)
+    return latex_number(number) + (r"\," + unit_latex(unit) if unit else "")
+
+
+def value_text(model, name: str) -> str:
+    """The value of ``name`` in its display unit as plain text: ``17.431 ms``."""
+    number, unit = shown(model, name)
+    if unit.startswith("1/"):
+        unit = unit[1:]
+    return f"{plain_number(number)} {unit}".rstrip()
+
+
+def _symbol(model, name: str) -> str:
+    return model.graph[name].symbol
+
+
+def _pinned(model, name: str) -> bool:
+    bound = model.scenario.bound.get(name)
+    return bound is not None and bound.pinned
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _symbol_cell(model, name: str) -> str:
+    symbol = _symbol(model, name)
+    return "" if symbol == default_symbol(name) else f"${symbol}$"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", r"\|").replace("\n", " ")
+
+
+def _link(name: str, target: str | None = None) -> str:
+    return f"[`{name}`](#{target or name})"
+
+
+def _origin(bound) -> str:
+    labels = {"default": "module default", "scenario": "scenario"}
+    label = labels.get(bound.origin, bound.origin)
+    where = str(bound.where)
+    if where.startswith(bound.origin):
+        return f"`{where}`"
+    return f"{label} `{where}`"
+
+
+# ---------------------------------------------------------------- what to show
+
+def _deps(model, name: str) -> list[str]:
+    """The quantities ``name``'s value is computed from (none when pinned or an input)."""
+    quantity = model.graph[name]
+    if _pinned(model, name) or quantity.is_input:
+        return []
+    if quantity.formula is not None:
+        return list(quantity.formula.names)
+    order = list(model.graph.quantities)
+    return sorted(model.graph.dag.predecessors(name), key=order.index)
+
+
+def _section_names(model, names) -> list[str]:
+    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
+    wanted: set[str] = set()
+    stack = [n for n in names if not model.graph[n].is_input]
+    while stack:
+        name = stack.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        stack += [d for d in _deps(model, name) if not model.graph[d].is_input]
+    return [n for n in model.graph.order if n in wanted]
+
+
+def _input_names(model, sections) -> list[str]:
+    used: set[str] = set()
+    for name in sections:
+        if _pinned(model, name):
+            used.add(name)
+        used |= {d for d in _deps(model, name) if model.graph[d].is_input}
+        solve = model.graph[name].solve
+        if solve is not None and getattr(solve, "for_name", None) in model.graph:
+            used.add(solve.for_name)
+    return [n for n in model.graph.quantities if n in used]
+
+
+def _headline(model, only) -> list[str]:
+    if only:
+        names = list(dict.fromkeys(only))
+        for name in names:
+            if name not in model.graph:
+                raise UnknownNameError(f"no quantity named {name!r}", where="--only",
+                                       hint=suggest(name, model.graph.quantities), name=name)
+        return names
+    if model.spec.report:
+        return list(model.spec.report)
+    return [n for n in model.graph.quantities if not model.graph[n].is_input]
+
+
+# ---------------------------------------------------------------- sections
+
+def _common_source(model, sections) -> str | None:
+    sources = Counter(model.graph[n].source for n in sections if model.graph[n].source)
+    return sources.most_common(1)[0][0] if sources else None
+
+
+def _aligned(lines: list[str]) -> str:
+    body = " \\\\\n".join(lines)
+    return "$$\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n$$"
+
+
+def _formula_lines(model, name: str) -> list[str]:
+    quantity = model.graph[name]
+    tree = quantity.formula.tree
+    symbolic = formula_latex(tree, lambda n: _symbol(model, n))
+    values = formula_latex(tree, lambda n: value_latex(model, n))
+    result = value_latex(model, name)
+    lines = [f"{_symbol(model, name)} &= {symbolic}"]
+    if values != result:
+        lines.append(f"&= {values}")
+    lines.append(f"&= {result}")
+    return lines
+
+
+def _uses(model, name: str, sections) -> str:
+    links = []
+    for dep in _deps(model, name):
+        links.append(_link(dep) if dep in sections else _link(dep, "inputs"))
+    return ", ".join(links)
+
+
+def _trailer(model, name: str, sections, common: str | None) -> str:
+    quantity = model.graph[name]
+    parts = []
+    uses = _uses(model, name, sections)
+    if uses:
+        parts.append(f"Uses {uses}.")
+    if quantity.formula is not None:
+        where = quantity.formula_where
+        if _pinned(model, name):
+            parts.append(f"Formula (not used): `{where}`.")
+        elif quantity.formula_origin:
+            parts.append(f"Formula replaced by {quantity.formula_origin} at `{where}`.")
+        else:
+            parts.append(f"Formula: `{where}`.")
+    else:
+        parts.append(f"Defined at `{quantity.where}`.")
+    if quantity.source and quantity.source != common:
+        parts.append(f"Source: {quantity.source}.")
+    return " ".join(parts)
+
+
+def _pinned_section(model, name: str) -> list[str]:
+    from .evaluate import compile_expr
+    quantity = model.graph[name]
+    bound = model.scenario.bound[name]
+    out = [f"{_sentence(quantity.doc)}: **{value_text(model, name)}**, "
+           f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
+    if quantity.formula is not None:
+        symbolic = formula_latex(quantity.formula.tree, lambda n: _symbol(model, n))
+        out += [f"$$\n{_symbol(model, name)} = {symbolic}\n$$", ""]
+        try:
+            would = float(compile_expr(quantity.formula.expr)(model.raw))
+            from .units import format_number, format_unit, to_unit
+            unit = model.display_unit(name)
+            number = plain_number(format_number(float(to_unit(would, unit))))
+            out += [f"With these inputs the formula would give {number} {format_unit(unit)}.".replace(" .", "."),
+                    ""]
+        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError):
+            pass
+    return out
+
+
+def _comparison_latex(model, comparison) -> str:
+    left = formula_latex(comparison.lhs.tree, lambda n: _symbol(model, n))
+    right = formula_latex(comparison.rhs.tree, lambda n: _symbol(model, n))
+    return f"{left} {_OPS.get(comparison.op, comparison.op)} {right}"
+
+
+def _solve_section(model, name: str) -> list[str]:
+    from .solve import solve_details
+    from .units import format_number, format_unit
+    details = solve_details(model, name)
+    spec = model.graph[name].solve
+    target = details.for_name
+    kind = "integer " if details.integer else ""
+    out = [f"Solved: the {details.direction} {kind}{_link(target, 'inputs')} "
+           f"(${_symbol(model, target)}$) such that", ""]
+    constraints = [c.comparison for c in getattr(spec, "constraints", ()) if hasattr(c, "comparison")]
+    if constraints:
+        out += ["$$\n" + r" \quad\text{and}\quad ".join(_comparison_latex(model, c) for c in constraints)
+                + "\n$$", ""]
+    else:
+        out += ["".join(f"- `{text}`\n" for text in details.constraints)]
+    if details.closed_form_latex:
+        out += ["Closed form, which agrees with the search:", "",
+                f"$$\n{_symbol(model, name)} = {details.closed_form_latex} = {value_latex(model, name)}\n$$", ""]
+    out += ["| constraint | at the answer | |", "|---|---|---|"]
+    slack = dict(details.slack)
+    for text in details.constraints:
+        mark = "binding" if text == details.binding else ""
+        out.append(f"| `{_cell(text)}` | {_cell(slack.get(text, ''))} | {mark} |")
+    low, high = details.bracket
+    unit = format_unit(details.unit.pint_unit)
+    out += ["", f"Found by {details.method} ({details.evaluations} evaluations in "
+            f"[{plain_number(format_number(low))}, {plain_number(format_number(high))}] {unit})."
+            .replace(" )", ")"), ""]
+    scenario_value = value_text(model, target)
+    answer = f"{plain_number(format_number(details.shown))} {unit}".rstrip()
+    if answer != scenario_value:
+        out += [f"The constraint is checked at `{target}` = {answer}; the sections of the quantities "
+                f"it uses show the scenario's own `{target}` = {scenario_value}.", ""]
+    out += [f"Note: {note}" for note in getattr(details, "notes", ())]
+    if getattr(details, "notes", ()):
+        out.append("")
+    return out
+
+
+def _section(model, name: str, sections, headline, common) -> list[str]:
+    quantity = model.graph[name]
+    out = [f"### {name}", ""]
+    if _pinned(model, name):
+        out += _pinned_section(model, name)
+    else:
+        out += [f"{_sentence(quantity.doc)}: **{value_text(model, name)}**.", ""]
+        if quantity.solve is not None:
+            out += _solve_section(model, name)
+        elif quantity.formula is not None:
+            out += [_aligned(_formula_lines(model, name)), ""]
+            closed = closed_form_latex(model, name)
+            if closed:
+                out += ["In the inputs:", "", f"$$\n{_symbol(model, name)} = {closed}\n$$", ""]
+    out += [_trailer(model, name, sections, common), ""]
+    return out
+
+
+# ---------------------------------------------------------------- report parts
+
+def _file_titles(model) -> list[tuple[str, str, str | None]]:
+    from .yamlload import load_file
+    rows = []
+    for path in model.spec.files[1:]:
+        kind = next((label for part, label in _KINDS.items() if part in Path(path).parts), "Uses")
+        try:
+            data = load_file(path)
+            title = data.get("title") if isinstance(data, dict) else None
+        except (CalcgraphError, OSError):
+            title = None
+        rows.append((kind, path, title))
+    return rows
+
+
+def _summary(model, headline) -> list[str]:
+    spec, scenario = model.spec, model.scenario
+    out = []
+    if spec.doc:
+        out += [spec.doc.strip(), ""]
+    out.append(f"- **Scenario**: `{spec.path}`" + (f", variant **{scenario.variant}**" if scenario.variant else ""))
+    for kind, path, title in _file_titles(model):
+        out.append(f"- **{kind}**: {title + ' ' if title else ''}(`{path}`)")
+    workload = [f"{n} = {value_text(model, n)}" for n in _WORKLOAD if n in model.graph]
+    if workload:
+        out.append("- **Workload and slice**: " + ", ".join(workload))
+    for entry in scenario.entries:
+        out.append(f"- **Override**: `{entry.where}`")
+    pinned = scenario.pinned
+    if pinned:
+        out.append("- **Pinned** (typed over their formulas): " + ", ".join(_link(n) for n in pinned))
+    out += ["", "| headline | value | meaning |", "|---|---:|---|"]
+    for name in headline:
+        target = name if not model.graph[name].is_input else "inputs"
+        out.append(f"| {_link(name, target)} | {value_text(model, name)} | {_cell(model.graph[name].doc)} |")
+    return out + [""]
+
+
+def _inputs_table(model, names) -> list[str]:
+    out = ["| input | symbol | value | from | meaning |", "|---|---|---:|---|---|"]
+    for name in names:
+        quantity = model.graph[name]
+        bound = model.scenario.bound[name]
+        origin = _origin(bound)
+        if bound.pinned:
+            origin = f"**pinned** {origin}"
+        meaning = quantity.doc + (f" ({bound.note})" if bound.note else "")
+        out.append(f"| `{name}` | {_symbol_cell(model, name)} | {value_text(model, name)} | "
+                   f"{_cell(origin)} | {_cell(meaning)} |")
+    return out + [""]
+
+
+def _diagram(model, sections, headline) -> list[str]:
+    out = ["```mermaid", "flowchart LR"]
+    for name in sections:
+        label = f"{name}<br/>{value_text(model, name)}"
+        out.append(f'  q_{name}["{label}"]')
+    for name in sections:
+        for dep in _deps(model, name):
+            if dep in sections:
+                out.append(f"  q_{dep} --> q_{name}")
+    marked = [f"q_{n}" for n in sections if n in headline]
+    if marked:
+        out += ["  classDef headline fill:#fff3c4,stroke:#b58900", f"  class {','.join(marked)} headline"]
+    pinned = [f"q_{n}" for n in sections if _pinned(model, n)]
+    if pinned:
+        out += ["  classDef pinned stroke-dasharray:5 5", f"  class {','.join(pinned)} pinned"]
+    return out + ["```", ""]
+
+
+def _code_names(text: str) -> str:
+    """Names and expressions of a note in code spans: ``max(a, b) on its active branch b``."""
+    text = re.sub(r"^((?:max|min|ceil|floor|ceil_to)\(.*\))( on its active branch | treated as its argument)",
+                  lambda m: f"`{m.group(1)}`{m.group(2)}", text)
+    text = re.sub(r"(active branch )(\S+)", r"\1`\2`", text)
+    return re.sub(r"(solved for )(\w+)(, binding constraint )(.*?)(;|$)", r"\1`\2`\3`\4`\5", text)
+
+
+def elasticity_text(value: float) -> str:
+    """An elasticity for the table: ``+1``, ``-0.38``, ``0``; empty when there is no dependence.
+
+    >>> elasticity_text(1.0000000002), elasticity_text(-0.3803), elasticity_text(-1e-17), elasticity_text(None)
+    ('+1', '-0.38', '0', '')
+    """
+    if value is None:
+        return ""
+    if value != value:
+        return "n/a"
+    if abs(value) < 5e-3:
+        return "0"
+    if abs(value - round(value)) < 5e-3:
+        return f"{round(value):+d}"
+    return f"{value:+.2f}"
+
+
+def _sensitivity(model, headline) -> list[str]:
+    columns = [n for n in headline if not model.graph[n].is_input and not _pinned(model, n)]
+    if not columns:
+        return []
+    found = {n: elasticities(model, n) for n in columns}
+    used = {x for e in found.values() for x, v in e.values if elasticity_text(v) not in ("", "0")}
+    rows = [n for n in model.graph.quantities if n in used]
+    out = ["Each cell is the elasticity $\\partial \\ln y / \\partial \\ln x$ of the column's quantity $y$ "
+           "with respect to the row's input $x$ at this scenario's values: the percent change of $y$ for "
+           "a one percent change of $x$. Blank: no dependence; 0: a dependence that cancels at this point. "
+           "The largest effect in each column is in bold.",
+           "", "| input | " + " | ".join(f"`{c}`" for c in columns) + " |",
+           "|---|" + "---:|" * len(columns)]
+    largest = {c: max((abs(v) for _, v in found[c].values), default=0.0) for c in columns}
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = dict(found[c].values).get(row)
+            text = elasticity_text(value)
+            if text not in ("", "0") and abs(abs(value) - largest[c]) < 5e-3:
+                text = f"**{text}**"
+            cells.append(text)
+        out.append(f"| `{row}` | " + " | ".join(cells) + " |")
+    notes: dict = {}
+    for c in columns:
+        for kind, text in found[c].notes:
+            notes.setdefault((kind, text), []).append(c)
+    if notes:
+        explain = {KINK: "a max or min is differentiated on the branch that is active at these values",
+                   ROUNDING: "ceil and floor are differentiated as their argument: a step function's "
+                             "derivative is zero almost everywhere, and its argument says how the "
+                             "unrounded requirement moves",
+                   SOLVED: "a solved quantity is differentiated implicitly through its binding constraint"}
+        out += ["", "How the derivatives were taken:", ""]
+        for kind in (KINK, ROUNDING, SOLVED):
+            items = [(text, cols) for (k, text), cols in notes.items() if k == kind]
+            if not items:
+                continue
+            out.append(f"- {_sentence(explain[kind])}:")
+            for text, cols in items:
+                name, _, detail = text.partition(": ")
+                out.append(f"    - in `{name}`, {_code_names(detail)} (columns {', '.join(f'`{c}`' for c in cols)})")
+    return out + [""]
+
+
+def _expect_table(model, sections, limit=None) -> list[str]:
+    from .units import format_number
+    from .verify import compare
+    rows = [r for r in compare(model) if limit is None or r.name in limit]
+    if not rows:
+        return []
+    out = ["| quantity | printed | computed | difference | verdict | why |",
+           "|---|---:|---:|---:|---|---|"]
+    for row in rows:
+        verdict = "differs (explained)" if row.verdict == "differs" and row.reason else row.verdict
+        if not row.ok:
+            verdict = f"**{verdict}**"
+        difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
+        computed = f"{plain_number(format_number(row.computed))} {row.unit}".rstrip()
+        name = _link(row.name) if row.name in sections else f"`{row.name}`"
+        out.append(f"| {name} | {_cell(row.printed)} | {computed} | {difference} | {verdict} | "
+                   f"{_cell(row.reason or '')} |")
+    return out + [""]
+
+
+# ---------------------------------------------------------------- public
+
+def render_report(model, only=None) -> str:
+    """The whole derivation report of ``model`` as Markdown (``only``: the quantities to report).
+
+    >>> import calcgraph
+    >>> text = render_report(calcgraph.load(), only=["param_bytes"])
+    >>> "### param_bytes" in text and "### t_step" not in text
+    True
+    """
+    headline = _headline(model, only)
+    expected = [e.name for e in model.spec.expects
+                if e.variant == model.scenario.variant and e.name in model.graph]
+    shown_names = headline if only else list(dict.fromkeys(headline + expected))
+    sections = _section_names(model, shown_names)
+    inputs = _input_names(model, sections) + [n for n in headline
+                                              if model.graph[n].is_input and n not in sections]
+    inputs = [n for n in model.graph.quantities if n in set(inputs)]
+    common = _common_source(model, sections)
+    title = model.spec.title + (f" (variant {model.scenario.variant})" if model.scenario.variant else "")
+    out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
+           "leads to its formula and to the YAML line its inputs came from.*", ""]
+    out += ["## Summary", ""] + _summary(model, headline)
+    out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from.",
+            ""] + _inputs_table(model, inputs)
+    if sections:
+        intro = "In evaluation order: each formula in symbols, the same with the values in place, the result."
+        if common:
+            intro += f" Formulas follow *{common}* unless a section names another source."
+        out += ["## Derivation", "", intro, ""]
+        for name in sections:
+            out += _section(model, name, sections, headline, common)
+        out += ["## Dependencies", "", "The computed quantities above (headline figures highlighted; "
+                "inputs are in the [table of inputs](#inputs)).", ""] + _diagram(model, sections, headline)
+    sensitivity = _sensitivity(model, headline)
+    if sensitivity:
+        out += ["## Sensitivity", ""] + sensitivity
+    expects = _expect_table(model, sections, set(sections) | set(headline) if only else None)
+    if expects:
+        out += ["## Checks against the source (`expect:`)", ""] + expects
+    return "\n".join(out).rstrip() + "\n"
+
+
+def quantity_markdown(model, name: str) -> str:
+    """The derivation of one quantity as Markdown: its inputs, the sections it needs, its elasticities.
+
+    >>> import calcgraph
+    >>> quantity_markdown(calcgraph.load(), "param_bytes").splitlines()[0]
+    '## param_bytes = 70 GB'
+    """
+    headline = _headline(model, [name])
+    sections = _section_names(model, headline)
+    inputs = _input_names(model, sections) if sections else [name]
+    common = _common_source(model, sections)
+    out = [f"## {name} = {value_text(model, name)}", "", _sentence(model.graph[name].doc) + ".", ""]
+    out += _inputs_table(model, inputs)
+    for section in sections:
+        out += _section(model, section, sections, headline, common)
+    out += _sensitivity(model, headline)
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class QuantityView:
+    """A notebook display of one quantity's derivation (``Model.show(name)``)."""
+
+    model: object
+    name: str
+
+    def _repr_markdown_(self) -> str:
+        return quantity_markdown(self.model, self.name)

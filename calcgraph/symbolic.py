@@ -1,0 +1,378 @@
+"""Symbolic views of the graph: closed forms in the inputs, elasticities, LaTeX of formulas.
+
+Closed forms substitute the formulas of intermediate quantities (never text:
+the sympy objects built by expr.py) until only leaves remain: inputs, pinned
+quantities and solve nodes. Elasticities d ln y / d ln x come from sympy
+derivatives evaluated at the scenario's base-unit values; ``max``/``min`` are
+differentiated on the branch active at that point and ``ceil``/``floor``/
+``ceil_to`` as their argument (a step function's derivative is zero almost
+everywhere; the argument says how the unrounded requirement moves). A solve
+node's elasticities come from its binding constraint by implicit
+differentiation. The LaTeX printer walks a formula's Python ast, so the
+printed formula keeps the term order it was written in.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import CalcgraphError, EvaluationError
+from .evaluate import compile_expr
+from .expr import CeilTo, parse_comparison, symbol
+
+KINK = "kink"
+ROUNDING = "rounding"
+SOLVED = "solved"
+
+
+# ---------------------------------------------------------------- closed forms
+
+def is_leaf(model, name: str) -> bool:
+    """True for names a closed form keeps as symbols: inputs, pinned and solved quantities."""
+    quantity = model.graph[name]
+    bound = model.scenario.bound.get(name)
+    return quantity.formula is None or (bound is not None and bound.pinned)
+
+
+def closed_form(model, name: str, _memo: dict | None = None) -> sympy.Expr:
+    """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
+
+    >>> import calcgraph
+    >>> closed_form(calcgraph.load(), "param_bytes")
+    n_params*weight_bytes
+    """
+    memo = _memo if _memo is not None else {}
+    if name in memo:
+        return memo[name]
+    if is_leaf(model, name):
+        result = symbol(name)
+    else:
+        formula = model.graph[name].formula
+        result = substitute(model, formula.expr, formula.names, memo)
+    memo[name] = result
+    return result
+
+
+def substitute(model, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
+    """``expr`` with each of ``names`` replaced by its closed form."""
+    memo = memo if memo is not None else {}
+    mapping = {symbol(n): closed_form(model, n, memo) for n in names}
+    return expr.xreplace(mapping)
+
+
+def leaves(expr: sympy.Expr) -> set[str]:
+    """The quantity names a closed form depends on."""
+    return {s.name for s in expr.free_symbols}
+
+
+def closed_form_latex(model, name: str, limit: int = 180) -> str | None:
+    """The LaTeX of ``name``'s closed form when it is short and says more than the formula."""
+    quantity = model.graph[name]
+    if is_leaf(model, name) or all(is_leaf(model, n) for n in quantity.formula.names):
+        return None
+    expr = closed_form(model, name)
+    names = {symbol(n): model.graph[n].symbol for n in leaves(expr)}
+    text = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
+    return text if len(text) <= limit else None
+
+
+# ---------------------------------------------------------------- elasticities
+
+@dataclass(frozen=True)
+class Elasticities:
+    """d ln y / d ln x of one quantity for each input it depends on, and how they were found."""
+
+    name: str
+    values: tuple          # ((input name, float), ...) in declaration order
+    notes: tuple           # ((kind, text), ...): kink, rounding, solved
+
+    def get(self, name: str) -> float:
+        """The elasticity with respect to ``name`` (0 when it does not depend on it)."""
+        return dict(self.values).get(name, 0.0)
+
+
+def _number(expr: sympy.Expr, point: dict) -> float:
+    try:
+        return float(compile_expr(expr)(point))
+    except (EvaluationError, KeyError, TypeError, ZeroDivisionError):
+        values = {s: sympy.Float(point[s.name], 30) for s in expr.free_symbols}
+        return float(expr.xreplace(values).evalf(30))
+
+
+def _call_text(function: str, args) -> str:
+    return f"{function}({', '.join(sympy.sstr(a) for a in args)})"
+
+
+def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
+           label: str = "") -> sympy.Expr:
+    """``expr`` with max/min replaced by their active branch and rounding by its argument.
+
+    ``value(e)`` gives a subexpression's number at the point; each replacement adds a note.
+
+    >>> from calcgraph.expr import parse_formula
+    >>> notes = []
+    >>> smooth(parse_formula("max(a, b) + ceil(c)").expr, lambda e: {"a": 1, "b": 2}.get(str(e), 0), notes)
+    b + c
+    >>> notes[0]
+    ('kink', 'max(a, b) on its active branch b')
+    """
+    prefix = f"{label}: " if label else ""
+    if expr.is_Atom:
+        return expr
+    if isinstance(expr, (sympy.Max, sympy.Min)):
+        values = [value(a) for a in expr.args]
+        best = (max if isinstance(expr, sympy.Max) else min)(values)
+        index = values.index(best)
+        tie = sum(1 for v in values if math.isclose(v, best, rel_tol=1e-12)) > 1
+        function = "max" if isinstance(expr, sympy.Max) else "min"
+        notes.append((KINK, f"{prefix}{_call_text(function, expr.args)} on its active branch "
+                      f"{sympy.sstr(expr.args[index])}" + (" (a tie: the derivative jumps here)" if tie else "")))
+        return smooth(expr.args[index], value, notes, label)
+    if isinstance(expr, (sympy.ceiling, sympy.floor, CeilTo)):
+        function = {sympy.ceiling: "ceil", sympy.floor: "floor"}.get(type(expr), "ceil_to")
+        notes.append((ROUNDING, f"{prefix}{_call_text(function, expr.args)} treated as its argument"))
+        return smooth(expr.args[0], value, notes, label)
+    return expr.func(*[smooth(a, value, notes, label) for a in expr.args])
+
+
+def smooth_closed_form(model, name: str, point: dict, notes: list, memo: dict) -> sympy.Expr:
+    """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units)."""
+    if name in memo:
+        return memo[name]
+    if is_leaf(model, name):
+        result = symbol(name)
+    else:
+        formula = model.graph[name].formula
+        exact: dict = {}
+
+        def value(e: sympy.Expr) -> float:
+            return _number(substitute(model, e, [s.name for s in e.free_symbols], exact), point)
+        expr = smooth(formula.expr, value, notes, name)
+        result = expr.xreplace({symbol(n): smooth_closed_form(model, n, point, notes, memo)
+                                for n in formula.names})
+    memo[name] = result
+    return result
+
+
+def _log_derivatives(expr: sympy.Expr, point: dict) -> dict[str, float]:
+    value = _number(expr, point)
+    result = {}
+    for s in sorted(expr.free_symbols, key=lambda s: s.name):
+        x = point[s.name]
+        derivative = _number(sympy.diff(expr, s), point) if x != 0 else 0.0
+        result[s.name] = derivative * x / value if value != 0 else math.nan
+    return result
+
+
+def _solved(model, name: str) -> bool:
+    bound = model.scenario.bound.get(name)
+    return model.graph[name].solve is not None and not (bound is not None and bound.pinned)
+
+
+def elasticities(model, name: str, _seen: frozenset = frozenset()) -> Elasticities:
+    """d ln name / d ln x for every input x that ``name`` depends on, at the scenario's values.
+
+    >>> import calcgraph
+    >>> e = elasticities(calcgraph.load(), "t_param_load")
+    >>> round(e.get("n_params"), 9), round(e.get("chips"), 9)
+    (1.0, -1.0)
+    """
+    point = dict(model.raw)
+    if _solved(model, name):
+        if name in _seen:
+            return Elasticities(name, (), ())
+        return _solve_elasticities(model, name, point, _seen | {name})
+    notes: list = []
+    expr = smooth_closed_form(model, name, point, notes, {})
+    direct = _log_derivatives(expr, point)
+    total: dict[str, float] = {}
+    for leaf, e in direct.items():
+        if _solved(model, leaf):
+            inner = elasticities(model, leaf, _seen | {name})
+            notes.extend(inner.notes)
+            for x, ex in inner.values:
+                total[x] = total.get(x, 0.0) + e * ex
+        else:
+            total[leaf] = total.get(leaf, 0.0) + e
+    return _finish(model, name, total, notes)
+
+
+def _finish(model, name: str, total: dict, notes: list) -> Elasticities:
+    order = list(model.graph.quantities)
+    values = tuple((n, total[n]) for n in sorted(total, key=order.index))
+    return Elasticities(name, values, tuple(dict.fromkeys(notes)))
+
+
+def _binding_comparison(model, name: str, binding: str):
+    for constraint in getattr(model.graph[name].solve, "constraints", ()):
+        if getattr(constraint, "text", None) == binding and not getattr(constraint, "constants", ()):
+            return constraint.comparison
+    try:
+        return parse_comparison(binding)
+    except CalcgraphError:
+        return None
+
+
+def _solve_elasticities(model, name: str, point: dict, seen: frozenset) -> Elasticities:
+    """Implicit differentiation of the binding constraint g(x, p) = lhs - rhs = 0: dx/dp = -g_p / g_x."""
+    from .solve import solve_details
+    details = solve_details(model, name)
+    notes: list = [(SOLVED, f"{name}: solved for {details.for_name}, binding constraint {details.binding}"
+                    + ("; the integer treated as continuous" if details.integer else ""))]
+    comparison = _binding_comparison(model, name, details.binding) if details.binding else None
+    if comparison is None:
+        return _finish(model, name, {}, notes)
+    here = dict(point)
+    here[details.for_name] = details.value
+    memo: dict = {}
+    sides = []
+    for side in (comparison.lhs, comparison.rhs):
+        mapping = {symbol(n): smooth_closed_form(model, n, here, notes, memo) for n in side.names}
+        sides.append(side.expr.xreplace(mapping))
+    g = sides[0] - sides[1]
+    x = symbol(details.for_name)
+    if any(s.name not in here for s in g.free_symbols):
+        return _finish(model, name, {}, notes)
+    g_x = _number(sympy.diff(g, x), here)
+    total: dict[str, float] = {}
+    if g_x == 0 or details.value == 0:
+        return _finish(model, name, total, notes)
+    for s in sorted(g.free_symbols - {x}, key=lambda s: s.name):
+        p = here[s.name]
+        total[s.name] = -_number(sympy.diff(g, s), here) * p / (g_x * details.value)
+    return _finish(model, name, total, notes)
+
+
+# ---------------------------------------------------------------- LaTeX of formulas
+
+_SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
+_PREC = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 4, ast.Pow: 3}
+
+
+def latex_number(text: str) -> str:
+    r"""A number's text as LaTeX: ``7.0000e10`` -> ``7 \times 10^{10}``; ``163840`` -> ``163\,840``.
+
+    >>> latex_number("7.0000e10"), latex_number("1e-09"), latex_number("128256"), latex_number("0.4")
+    ('7 \\times 10^{10}', '10^{-9}', '128\\,256', '0.4')
+    """
+    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]([-+]?\d+)", text)
+    if match:
+        sign, whole, fraction, exponent = match.groups()
+        fraction = (fraction or "").rstrip("0")
+        mantissa = whole + (f".{fraction}" if fraction else "")
+        power = f"10^{{{int(exponent)}}}"
+        return sign + (power if mantissa == "1" else f"{mantissa} \\times {power}")
+    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
+    if match and len(match.group(2)) > 4:
+        sign, whole, fraction = match.groups()
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        return sign + r"\,".join(groups) + fraction
+    return text
+
+
+def _constant(value) -> str:
+    if isinstance(value, int):
+        return latex_number(str(value))
+    text = repr(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return latex_number(text)
+
+
+def _prec(node: ast.AST) -> int:
+    if isinstance(node, ast.BinOp):
+        return _PREC.get(type(node.op), 5)
+    if isinstance(node, ast.UnaryOp):
+        return 1
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0:
+        return 1
+    return 5
+
+
+def _paren(text: str) -> str:
+    return rf"\left({text}\right)"
+
+
+_CALLS = {"max": r"\max", "min": r"\min", "log": r"\ln", "log2": r"\log_2", "exp": r"\exp"}
+
+
+class _Printer:
+    def __init__(self, leaf: Callable[[str], str]) -> None:
+        self.leaf = leaf
+
+    def operand(self, node: ast.AST, minimum: int, strict: bool = False, left: bool = False) -> str:
+        text = self.print(node)
+        prec = _prec(node)
+        if isinstance(node, ast.Name) and text.startswith("-"):
+            prec = 1
+        if left and text.startswith("-") and (prec == 1 and not isinstance(node, ast.BinOp)):
+            return text  # a leading minus needs no parentheses: -a b = (-a) b
+        if prec < minimum or (strict and prec == minimum):
+            return _paren(text)
+        return text
+
+    def print(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name):
+            return self.leaf(node.id)
+        if isinstance(node, ast.Constant):
+            return _constant(node.value)
+        if isinstance(node, ast.UnaryOp):
+            inner = self.operand(node.operand, 2)
+            return ("-" if isinstance(node.op, ast.USub) else "+") + inner
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise CalcgraphError(f"cannot print {type(node).__name__} as LaTeX")
+
+    def binop(self, node: ast.BinOp) -> str:
+        op = node.op
+        if isinstance(op, ast.Div):
+            return rf"\frac{{{self.print(node.left)}}}{{{self.print(node.right)}}}"
+        if isinstance(op, ast.Pow):
+            base = self.print(node.left)
+            if not (isinstance(node.left, (ast.Name, ast.Call, ast.Constant)) and _SIMPLE.match(base)
+                    or isinstance(node.left, ast.Call)):
+                base = _paren(base)
+            return f"{{{base}}}^{{{self.print(node.right)}}}"
+        if isinstance(op, (ast.Add, ast.Sub)):
+            sign = " + " if isinstance(op, ast.Add) else " - "
+            return self.operand(node.left, 1) + sign + self.operand(node.right, 1, strict=True)
+        if isinstance(op, ast.Mult):
+            return self.operand(node.left, 2, left=True) + r" \cdot " + self.operand(node.right, 2, strict=True)
+        raise CalcgraphError(f"cannot print operator {type(op).__name__} as LaTeX")
+
+    def call(self, node: ast.Call) -> str:
+        name = node.func.id if isinstance(node.func, ast.Name) else "?"
+        args = [self.print(a) for a in node.args]
+        if name == "ceil":
+            return rf"\left\lceil {args[0]} \right\rceil"
+        if name == "floor":
+            return rf"\left\lfloor {args[0]} \right\rfloor"
+        if name == "sqrt":
+            return rf"\sqrt{{{args[0]}}}"
+        if name == "abs":
+            return rf"\left|{args[0]}\right|"
+        if name == "ceil_to":
+            return rf"\operatorname{{ceil\_to}}\left({args[0]};\ {', '.join(args[1:])}\right)"
+        head = _CALLS.get(name, r"\operatorname{" + name.replace("_", r"\_") + "}")
+        return head + _paren(", ".join(args))
+
+
+def formula_latex(tree: ast.AST, leaf: Callable[[str], str]) -> str:
+    r"""LaTeX of a formula's ast in its written term order; ``leaf(name)`` prints each name.
+
+    >>> from calcgraph.expr import parse_formula
+    >>> formula_latex(parse_formula("max(a, b) + c / (d * e)").tree, str)
+    '\\max\\left(a, b\\right) + \\frac{c}{d \\cdot e}'
+    """
+    return _Printer(leaf).print(tree)

@@ -1,0 +1,100 @@
+"""Closed forms, elasticities and the LaTeX printer of calcgraph/symbolic.py."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DEFAULT
+
+import calcgraph
+from calcgraph.expr import parse_formula
+from calcgraph.symbolic import (
+    KINK,
+    ROUNDING,
+    SOLVED,
+    closed_form,
+    elasticities,
+    formula_latex,
+    latex_number,
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return calcgraph.load(DEFAULT)
+
+
+def _latex(text: str) -> str:
+    return formula_latex(parse_formula(text).tree, str)
+
+
+def test_weight_load_time_scales_with_parameters_and_inversely_with_chips(model):
+    e = elasticities(model, "t_param_load")
+    assert e.get("n_params") == pytest.approx(1, abs=1e-12)
+    assert e.get("chips") == pytest.approx(-1, abs=1e-12)
+    assert e.get("hbm_bandwidth") == pytest.approx(-1, abs=1e-12)
+    assert e.get("batch") == 0 and e.notes == ()
+
+
+def test_step_time_follows_the_weights_and_kv_shares_on_the_active_branch(model):
+    e = elasticities(model, "t_step")
+    share = 70e9 / (70e9 + 163840 * 8192 * 32)  # weights' share of the bytes read per step
+    assert e.get("n_params") == pytest.approx(share, rel=1e-9)
+    assert e.get("batch") == pytest.approx(1 - share, rel=1e-9)
+    assert e.get("flops_per_chip_bf16") == 0  # t_flops is the inactive branch of max() at batch 32
+    assert any(kind == KINK and "active branch t_param_load" in text for kind, text in e.notes)
+
+
+def test_per_chip_throughput_does_not_depend_on_the_chip_count_when_bandwidth_bound(model):
+    assert elasticities(model, "throughput_per_chip").get("chips") == pytest.approx(0, abs=1e-12)
+
+
+def test_min_chips_is_differentiated_as_its_unrounded_argument(model):
+    e = elasticities(model, "min_chips")
+    assert e.get("hbm_per_chip") == pytest.approx(-1)
+    assert (ROUNDING, "min_chips: ceil(total_memory/hbm_per_chip) treated as its argument") in e.notes
+
+
+def test_max_batch_elasticity_comes_from_the_binding_memory_constraint(model):
+    e = elasticities(model, "max_batch")
+    # B* = (chips * hbm - P * w) / (kv * S): d ln B* / d ln chips = chips * hbm / (chips * hbm - P * w)
+    assert e.get("chips") == pytest.approx(128e9 / (128e9 - 70e9), rel=1e-2)
+    assert e.get("seq_len") == pytest.approx(-1, rel=1e-2)
+    assert e.get("batch") == 0
+    assert any(kind == SOLVED for kind, _ in e.notes)
+
+
+def test_closed_form_substitutes_intermediate_formulas(model):
+    assert str(closed_form(model, "param_bytes")) == "n_params*weight_bytes"
+    free = {s.name for s in closed_form(model, "t_kv_load").free_symbols}
+    assert {"batch", "seq_len", "layers", "n_kv_heads", "chips", "hbm_bandwidth"} <= free
+    assert "kv_cache_bytes" not in free
+
+
+def test_pinned_quantities_stay_symbols_in_closed_forms():
+    pinned = calcgraph.load(DEFAULT, set={"t_step": "17 ms"})
+    assert str(closed_form(pinned, "throughput")) == "batch*decode_tokens/t_step"
+    assert elasticities(pinned, "throughput").get("t_step") == pytest.approx(-1)
+
+
+def test_latex_keeps_the_written_term_order_and_needed_parentheses():
+    assert _latex("max(t_flops, t_param_load) + t_kv_load") == r"\max\left(t_flops, t_param_load\right) + t_kv_load"
+    assert _latex("a * (b + c)") == r"a \cdot \left(b + c\right)"
+    assert _latex("a - (b - c)") == r"a - \left(b - c\right)"
+    assert _latex("(a + b) ** 2") == r"{\left(a + b\right)}^{2}"
+    assert _latex("ceil(x / y)") == r"\left\lceil \frac{x}{y} \right\rceil"
+    assert _latex("-a * b") == r"-a \cdot b"
+    assert _latex("a * -b") == r"a \cdot \left(-b\right)"
+    assert _latex("ceil_to(x, 1, 4, 8)") == r"\operatorname{ceil\_to}\left(x;\ 1, 4, 8\right)"
+    assert _latex("1e-9 * x") == r"10^{-9} \cdot x"
+
+
+def test_negative_values_in_place_are_parenthesised():
+    tree = parse_formula("a * b - c").tree
+    assert formula_latex(tree, {"a": "2", "b": "-3", "c": "-1"}.get) == r"2 \cdot \left(-3\right) - \left(-1\right)"
+
+
+def test_latex_numbers_are_readable():
+    assert latex_number("7.0000e10") == r"7 \times 10^{10}"
+    assert latex_number("1.2500e-05") == r"1.25 \times 10^{-5}"
+    assert latex_number("163840") == r"163\,840"
+    assert latex_number("8192") == "8192"
