@@ -1,0 +1,306 @@
+"""Plots of a sweep with matplotlib (Agg), imported only when a plot is drawn.
+
+``--plot Y:X`` draws Y against X; ``Y1,Y2:X`` draws several lines;
+``Y1+Y2+Y3:X`` stacks them (step time split into parameter load, KV load and
+FLOPs); a third field ``Y:X:M1,M2`` draws a vertical marker at the value of
+each quantity M (``b_crit``, ``max_batch``). One line per value of the varied
+inputs that X does not run along (or of ``--color NAME``). Points whose
+weights and KV cache do not fit in HBM (``total_memory > hbm_capacity``, when
+the graph has both) are left out, so a line stops where memory runs out.
+``log(Y)`` or ``log(X)`` asks for a logarithmic axis: ``log(cost_per_million_tokens):t_step``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SetValueError, UnitMismatchError, UnknownNameError
+from .spec import suggest
+from .units import display_unit, format_number, format_unit, to_unit
+
+FORMATS = (".png", ".svg", ".pdf")
+MEMORY = ("total_memory", "hbm_capacity")
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """What ``--plot`` asks for: Y names (``stack`` the stacked ones), X, markers, colour axis, log axes."""
+
+    ys: tuple
+    x: str
+
+    @property
+    def stacked(self) -> bool:
+        """True when some Y names are stacked areas."""
+        return bool(self.stack)
+    stack: tuple = ()
+    markers: tuple = ()
+    color: str | None = None
+    text: str = ""
+    log_x: bool = False
+    log_y: bool = False
+
+
+def check_output(path: str) -> None:
+    """Refuse output files matplotlib would not write as asked (before any work is done)."""
+    if Path(path).suffix.lower() not in FORMATS:
+        raise SetValueError(f"cannot draw into {path!r}: give a .png, .svg or .pdf file",
+                            where=f"-o {path}", hint="e.g. -o throughput.png")
+    folder = Path(path).parent
+    if str(folder) and not folder.is_dir():
+        raise SetValueError(f"cannot write {path}: folder {folder} does not exist", where=f"-o {path}",
+                            hint="create the folder or choose another path")
+
+
+def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> PlotSpec:
+    """``Y:X``, ``Y1,Y2:X``, ``Y1+Y2:X`` (stacked), ``...:X:M1,M2`` (markers); ``log(Y)``, ``log(X)``.
+
+    >>> import calcgraph
+    >>> spec = parse_plot_spec("t_param_load+t_kv_load:batch:b_crit", calcgraph.load().graph)
+    >>> spec.ys, spec.x, spec.stack, spec.markers
+    (('t_param_load', 't_kv_load'), 'batch', ('t_param_load', 't_kv_load'), ('b_crit',))
+    >>> parse_plot_spec("log(cost_per_million_tokens):t_step", calcgraph.load().graph).log_y
+    True
+    """
+    where = f"--plot {text}"
+    fields = [f.strip() for f in text.split(":")]
+    if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
+        raise SetValueError(f"cannot read {text!r}", where=where,
+                            hint="write Y:X, Y1,Y2:X, Y1+Y2+Y3:X (stacked) or Y:X:MARKER,..., "
+                                 "e.g. --plot throughput_per_chip:t_step")
+    log_y, fields[0] = _log_field(fields[0])
+    log_x, fields[1] = _log_field(fields[1])
+    groups = [g.strip() for g in fields[0].split(",")]
+    stacks = [g for g in groups if "+" in g]
+    if len(stacks) > 1:
+        raise SetValueError("one stack (Y1+Y2+...) per plot", where=where,
+                            hint="e.g. t_param_load+t_kv_load+t_flops,t_step:batch")
+    stack = tuple(n.strip() for n in stacks[0].split("+")) if stacks else ()
+    ys = tuple(n.strip() for n in fields[0].replace("+", ",").split(","))
+    stacked = bool(stack)
+    markers = tuple(n.strip() for n in fields[2].split(",") if n.strip()) if len(fields) == 3 else ()
+    x = fields[1]
+    for name in (*ys, x, *markers, *([color] if color else [])):
+        if name not in graph:
+            flag = f"--color {name}" if name == color and name not in (*ys, x, *markers) else where
+            raise UnknownNameError(f"cannot plot unknown quantity {name!r}", where=flag,
+                                   hint=suggest(name, graph.quantities), name=name)
+    first = graph[ys[0]].unit
+    for name in ys[1:]:
+        if graph[name].unit.dim != first.dim:
+            raise UnitMismatchError(f"{name} ({graph[name].unit.text}) and {ys[0]} ({first.text}) "
+                                    "cannot share a Y axis", where=where,
+                                    hint="plot quantities of one dimension together")
+    for name in markers:
+        if graph[name].unit.dim != graph[x].unit.dim:
+            raise UnitMismatchError(f"marker {name} ({graph[name].unit.text}) is not in the unit of "
+                                    f"X, {x} ({graph[x].unit.text})", where=where,
+                                    hint="markers are values on the X axis, e.g. b_crit for X = batch")
+    if color is not None and axes and color not in axes:
+        raise SetValueError(f"--color {color} is not varied", where=f"--color {color}",
+                            hint="colour by one of the --vary names: " + ", ".join(axes))
+    if stacked and log_y:
+        raise SetValueError("a stacked plot has a linear Y axis", where=where,
+                            hint="drop log(...) around the stacked names")
+    return PlotSpec(ys=ys, x=x, stack=stack, markers=markers, color=color, text=text,
+                    log_x=log_x, log_y=log_y)
+
+
+def _log_field(field: str) -> tuple[bool, str]:
+    """``log(NAMES)`` -> (True, NAMES); anything else unchanged.
+
+    >>> _log_field("log(cost_per_million_tokens)")
+    (True, 'cost_per_million_tokens')
+    """
+    if field.startswith("log(") and field.endswith(")"):
+        return True, field[4:-1].strip()
+    return False, field
+
+
+def check_stack(spec: PlotSpec, sizes: dict) -> None:
+    """A stacked plot draws one line: refuse grids with several (before any work is done)."""
+    along = line_axis(spec, list(sizes))
+    if spec.stacked and math.prod(n for name, n in sizes.items() if name != along) > 1:
+        raise SetValueError("a stacked plot draws one line: vary only the X input",
+                            where=f"--plot {spec.text}",
+                            hint="fix the other inputs with --set, e.g. --set seq_len=8192")
+
+
+def plot_names(spec: PlotSpec, graph, axes) -> list[str]:
+    """Every quantity the plot needs: axes, Y, X, markers, and the memory check when possible."""
+    names = [*axes, *spec.ys, spec.x, *spec.markers]
+    if all(n in graph for n in MEMORY):
+        names += list(MEMORY)
+    return list(dict.fromkeys(names))
+
+
+def memory_mask(columns: dict) -> np.ndarray | None:
+    """True where the weights and KV cache do not fit in HBM; None if the graph cannot tell.
+
+    >>> memory_mask({"total_memory": np.array([1.0, 3.0]), "hbm_capacity": np.array([2.0, 2.0])}).tolist()
+    [False, True]
+    """
+    if not all(n in columns for n in MEMORY):
+        return None
+    return np.asarray(columns["total_memory"] > columns["hbm_capacity"] * (1 + 1e-12))
+
+
+def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """``values`` with the masked points made NaN (matplotlib breaks lines there).
+
+    >>> masked(np.array([1.0, 2.0]), np.array([False, True])).tolist()
+    [1.0, nan]
+    """
+    values = np.array(values, dtype=float)
+    if mask is not None:
+        values[mask] = np.nan
+    return values
+
+
+def line_axis(spec: PlotSpec, axes) -> str:
+    """The varied input a line runs along: X itself if varied, else the first other varied input.
+
+    >>> line_axis(PlotSpec(ys=("t_step",), x="throughput"), ["batch", "seq_len"])
+    'batch'
+    >>> line_axis(PlotSpec(ys=("t_step",), x="seq_len"), ["batch", "seq_len"])
+    'seq_len'
+    """
+    if spec.x in axes:
+        return spec.x
+    others = [a for a in axes if a != spec.color]
+    return others[0] if others else axes[0]
+
+
+def line_groups(columns: dict, axes, along: str) -> list[tuple[tuple, np.ndarray]]:
+    """Split the grid into lines: ((value of each other axis), indices ordered along ``along``).
+
+    >>> cols = {"b": np.array([1.0, 1, 2, 2]), "s": np.array([10.0, 20, 10, 20])}
+    >>> [(k, i.tolist()) for k, i in line_groups(cols, ["b", "s"], "b")]
+    [((10.0,), [0, 2]), ((20.0,), [1, 3])]
+    """
+    others = [a for a in axes if a != along]
+    if not others:
+        return [((), np.argsort(columns[along], kind="stable"))]
+    keys = np.column_stack([columns[a] for a in others])
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    groups = []
+    for index, key in enumerate(unique):
+        members = np.flatnonzero(inverse == index)
+        members = members[np.argsort(columns[along][members], kind="stable")]
+        groups.append((tuple(float(k) for k in key), members))
+    return groups
+
+
+def _unit(model, name: str, values: np.ndarray):
+    quantity = model.graph[name]
+    if quantity.display is not None:
+        return quantity.display.pint_unit
+    finite = np.abs(values[np.isfinite(values)])
+    typical = float(np.median(finite)) if finite.size else 0.0
+    return display_unit(quantity.unit, typical)
+
+
+def _label(spec_or_names, unit) -> str:
+    """``name [unit]``; several Y names joined with ``+`` (stacked) or ``,``."""
+    if isinstance(spec_or_names, PlotSpec):
+        spec = spec_or_names
+        parts = ([" + ".join(spec.stack)] if spec.stack else []) + [y for y in spec.ys if y not in spec.stack]
+    else:
+        parts = list(spec_or_names)
+    text = format_unit(unit)
+    return ", ".join(parts) + (f" [{text}]" if text else "")
+
+
+def _legend_text(model, names, key, units) -> str:
+    return ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
+                     for n, v in zip(names, key, strict=True))
+
+
+def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
+    """Draw the plot of ``spec`` from sweep ``columns`` (base units) and save it to ``output``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    from .sweep import write_stream_atomic
+
+    axis_names = [a.name for a in axes]
+    along = line_axis(spec, axis_names)
+    groups = line_groups(columns, axis_names, along)
+    mask = memory_mask(columns)
+    check_stack(spec, {a.name: len(a.values) for a in axes})
+    x_unit = _unit(model, spec.x, columns[spec.x])
+    y_unit = _unit(model, spec.ys[0], np.concatenate([columns[y] for y in spec.ys]))
+    others = [a for a in axis_names if a != along]
+    units = {n: _unit(model, n, columns[n]) for n in others}
+    figure, ax = plt.subplots(figsize=(7.5, 4.8), dpi=120)
+    palette = plt.get_cmap("viridis" if len(groups) > 6 else "tab10")
+    empty: list[str] = []
+    for index, (key, members) in enumerate(groups):
+        cut = mask[members] if mask is not None else None
+        xs = masked(to_unit(columns[spec.x][members], x_unit), cut)
+        colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
+        label = _legend_text(model, others, key, units)
+        if spec.stacked:
+            keep = np.isfinite(xs)
+            layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
+            ax.stackplot(xs[keep], *layers, labels=list(spec.stack), alpha=0.8)
+        lines = [y for y in spec.ys if y not in spec.stack]
+        for y in lines:
+            ys = masked(to_unit(columns[y][members], y_unit), cut)
+            if not np.any(np.isfinite(xs) & np.isfinite(ys)):
+                empty.append(label or y)
+                continue
+            name = ", ".join(p for p in (y if len(spec.ys) > 1 else "", label) if p)
+            ax.plot(xs, ys, label=name or None, lw=1.8,
+                    color="black" if spec.stacked else (None if len(lines) > 1 else colour))
+        for m_index, marker in enumerate(spec.markers):
+            values = np.unique(columns[marker][members][np.isfinite(columns[marker][members])])
+            for value in values:
+                shown = float(to_unit(value, x_unit))
+                text = f"{marker} = {format_number(shown, 4)} {format_unit(x_unit)}".rstrip()
+                line_colour = colour if len(groups) > 1 else f"C{(m_index + 3) % 10}"
+                ax.axvline(shown, color=line_colour, ls="--" if m_index == 0 else ":", lw=1.4,
+                           label=text if len(groups) == 1 or index == 0 else None)
+    for wanted, axis, scale in ((spec.log_x, ax.xaxis, ax.set_xscale), (spec.log_y, ax.yaxis, ax.set_yscale)):
+        if wanted:
+            scale("log")
+            axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(ticker.NullFormatter())
+    if spec.stacked:
+        ax.set_ylim(bottom=0)
+        ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
+    ax.set_xlabel(_label([spec.x], x_unit))
+    ax.set_ylabel(_label(spec, y_unit))
+    title = model.spec.title + (f" [{model.scenario.variant}]" if model.scenario.variant else "")
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.12)
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize=8, loc="best", framealpha=0.85)
+    notes = []
+    if mask is not None and np.any(mask):
+        notes.append("lines stop where weights + KV cache exceed HBM")
+    if empty:
+        text = "no point to draw for " + "; ".join(empty)
+        notes.append(text if len(text) <= 140 else text[:137] + "...")
+    for row, note in enumerate(reversed(notes)):
+        figure.text(0.99, 0.008 + 0.03 * row, note, ha="right", va="bottom", fontsize=7, color="0.4")
+    figure.tight_layout(rect=(0, 0.03 * len(notes), 1, 1))
+    buffer = io.BytesIO()
+    try:
+        kind = Path(output).suffix.lower().lstrip(".")
+        stamp = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind, {})
+        figure.savefig(buffer, format=kind, metadata=stamp)
+    finally:
+        plt.close(figure)
+    write_stream_atomic(output, [buffer.getvalue()], binary=True)
