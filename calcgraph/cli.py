@@ -24,6 +24,9 @@ EXAMPLES = """examples:
 """
 
 
+OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> the extra that installs it
+
+
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
     parser.add_argument("scenario", nargs="?", default=None,
                         help="scenario YAML (default: scenarios/llama3-70b-tpu-v5e.yaml)")
@@ -180,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
     p.add_argument("--csv", default=None, metavar="FILE")
-    p.add_argument("--plot", default=None, metavar="Y:X")
+    p.add_argument("--plot", default=None, metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
+                   help="draw Y against X (needs -o); ',' overlays, '+' stacks, log(Y)/log(X) for log axes, "
+                        "markers at quantities in X's unit; lines stop where memory runs out")
     p.add_argument("--color", default=None, metavar="NAME")
     p.add_argument("-o", "--output", default=None, metavar="FILE.png")
     p.set_defaults(func=cmd_sweep)
@@ -217,10 +222,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"calcgraph {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_status
     except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("calcgraph."):
+        extra = OPTIONAL.get((exc.name or "").split(".")[0])
+        if extra is None:
             raise
-        print(f"calcgraph {args.command}: this command is not available in this version yet "
-              f"({exc.name} is missing); see the open issues", file=sys.stderr)
+        print(f"calcgraph {args.command}: error: this needs {exc.name}, which is not installed\n"
+              f"  hint: pip install 'calcgraph[{extra}]'", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("calcgraph: interrupted", file=sys.stderr)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,9 @@ def check_output(path: str) -> None:
     if Path(path).suffix.lower() not in FORMATS:
         raise SetValueError(f"cannot draw into {path!r}: give a .png, .svg or .pdf file",
                             where=f"-o {path}", hint="e.g. -o throughput.png")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SetValueError("plots need matplotlib, which is not installed", where=f"-o {path}",
+                            hint="pip install 'calcgraph[plot]' (or matplotlib); --csv works without it")
     folder = Path(path).parent
     if str(folder) and not folder.is_dir():
         raise SetValueError(f"cannot write {path}: folder {folder} does not exist", where=f"-o {path}",
