@@ -233,7 +233,7 @@ def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from .sweep import write_stream_atomic
+    from .output import write_stream_atomic
 
     axis_names = [a.name for a in axes]
     along = line_axis(spec, axis_names)

@@ -12,18 +12,16 @@ computed once per value of that axis, and peak memory stays small.
 from __future__ import annotations
 
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 
-from .errors import CalcgraphError, InputFileError, SetValueError, UnknownNameError
+from .errors import CalcgraphError, SetValueError, UnknownNameError
 from .evaluate import evaluate
+from .output import write_stream_atomic
 from .spec import suggest
 from .units import Unit, format_dim, format_unit, parse_quantity
 
@@ -267,42 +265,6 @@ def csv_pieces(table: np.ndarray, row: str | None = None):
     for first in range(0, table.shape[0], CSV_ROWS):
         part = table[first:first + CSV_ROWS]
         yield (row * part.shape[0]) % tuple(part.ravel().tolist()) if table.shape[1] else row * part.shape[0]
-
-
-def _umask() -> int:
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return mask
-
-
-def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
-    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing.
-
-    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputFileError(f"cannot write {path}: folder {directory} does not exist",
-                             where=str(path), hint="create the folder or choose another path")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
-    try:
-        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            for piece in pieces:
-                out.write(piece)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------- progress
