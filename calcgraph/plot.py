@@ -12,10 +12,10 @@ the graph has both) are left out, so a line stops where memory runs out.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 from dataclasses import dataclass
-import importlib.util
 from pathlib import Path
 
 import numpy as np

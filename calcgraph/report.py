@@ -12,24 +12,16 @@ declaration order and fixed number formatting, so reports can be diffed.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CalcgraphError, UnknownNameError
 from .graph import default_symbol
-from .output import shown
+from .latex import formula_latex, plain_number, value_latex, value_text
+from .sensitivity import sensitivity_table
 from .spec import suggest
-from .symbolic import (
-    KINK,
-    ROUNDING,
-    SOLVED,
-    closed_form_latex,
-    elasticities,
-    formula_latex,
-    latex_number,
-)
+from .symbolic import closed_form_latex
 
 _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
@@ -37,45 +29,6 @@ _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
 
 
 # ---------------------------------------------------------------- small pieces
-
-def plain_number(text: str) -> str:
-    """A number's text for tables: trailing zeros of a mantissa dropped (``7.0000e10`` -> ``7e10``).
-
-    >>> plain_number("7.0000e10"), plain_number("1.2500e-05"), plain_number("17.431")
-    ('7e10', '1.25e-05', '17.431')
-    """
-    match = re.fullmatch(r"(-?\d+)\.(\d*?)0*([eE][-+]?\d+)", text)
-    if match:
-        whole, fraction, exponent = match.groups()
-        return whole + (f".{fraction}" if fraction else "") + exponent
-    return text
-
-
-def unit_latex(unit: str) -> str:
-    r"""A unit's text as upright LaTeX: ``GB/s/chip`` -> ``\mathrm{GB/s/chip}``, ``1/tok`` -> ``\mathrm{tok}^{-1}``.
-
-    >>> unit_latex("GB/s/chip"), unit_latex("1/tok"), unit_latex("s**2")
-    ('\\mathrm{GB/s/chip}', '\\mathrm{tok}^{-1}', '\\mathrm{s^{2}}')
-    """
-    text = re.sub(r"\*\*(-?\d+)", r"^{\1}", unit).replace("%", r"\%").replace("µ", r"\mu ")
-    if text.startswith("1/") and "/" not in text[2:] and "*" not in text:
-        return r"\mathrm{" + text[2:] + "}^{-1}"
-    return r"\mathrm{" + text.replace("*", r"\cdot ") + "}"
-
-
-def value_latex(model, name: str) -> str:
-    r"""The value of ``name`` in its display unit as LaTeX: ``70\,\mathrm{GB}``."""
-    number, unit = shown(model, name)
-    return latex_number(number) + (r"\," + unit_latex(unit) if unit else "")
-
-
-def value_text(model, name: str) -> str:
-    """The value of ``name`` in its display unit as plain text: ``17.431 ms``."""
-    number, unit = shown(model, name)
-    if unit.startswith("1/"):
-        unit = unit[1:]
-    return f"{plain_number(number)} {unit}".rstrip()
-
 
 def _symbol(model, name: str) -> str:
     return model.graph[name].symbol
@@ -371,76 +324,6 @@ def _diagram(model, sections, headline) -> list[str]:
     return out + ["```", ""]
 
 
-def _code_names(text: str) -> str:
-    """Names and expressions of a note in code spans: ``max(a, b) on its active branch b``."""
-    text = re.sub(r"^((?:max|min|ceil|floor|ceil_to)\(.*\))( on its active branch | treated as its argument)",
-                  lambda m: f"`{m.group(1)}`{m.group(2)}", text)
-    text = re.sub(r"(active branch )(\S+)", r"\1`\2`", text)
-    return re.sub(r"(solved for )(\w+)(, binding constraint )(.*?)(;|$)", r"\1`\2`\3`\4`\5", text)
-
-
-def elasticity_text(value: float) -> str:
-    """An elasticity for the table: ``+1``, ``-0.38``, ``0``; empty when there is no dependence.
-
-    >>> elasticity_text(1.0000000002), elasticity_text(-0.3803), elasticity_text(-1e-17), elasticity_text(None)
-    ('+1', '-0.38', '0', '')
-    """
-    if value is None:
-        return ""
-    if value != value:
-        return "n/a"
-    if abs(value) < 5e-3:
-        return "0"
-    if abs(value - round(value)) < 5e-3:
-        return f"{round(value):+d}"
-    return f"{value:+.2f}"
-
-
-def _sensitivity(model, headline) -> list[str]:
-    columns = [n for n in headline if not model.graph[n].is_input and not _pinned(model, n)]
-    if not columns:
-        return []
-    found = {n: elasticities(model, n) for n in columns}
-    used = {x for e in found.values() for x, v in e.values if elasticity_text(v) not in ("", "0")}
-    rows = [n for n in model.graph.quantities if n in used]
-    out = ["Each cell is the elasticity $\\partial \\ln y / \\partial \\ln x$ of the column's quantity $y$ "
-           "with respect to the row's input $x$ at this scenario's values: the percent change of $y$ for "
-           "a one percent change of $x$. Blank: no dependence; 0: a dependence that cancels at this point. "
-           "The largest effect in each column is in bold.",
-           "", "| input | " + " | ".join(f"`{c}`" for c in columns) + " |",
-           "|---|" + "---:|" * len(columns)]
-    largest = {c: max((abs(v) for _, v in found[c].values), default=0.0) for c in columns}
-    for row in rows:
-        cells = []
-        for c in columns:
-            value = dict(found[c].values).get(row)
-            text = elasticity_text(value)
-            if text not in ("", "0") and abs(abs(value) - largest[c]) < 5e-3:
-                text = f"**{text}**"
-            cells.append(text)
-        out.append(f"| `{row}` | " + " | ".join(cells) + " |")
-    notes: dict = {}
-    for c in columns:
-        for kind, text in found[c].notes:
-            notes.setdefault((kind, text), []).append(c)
-    if notes:
-        explain = {KINK: "a max or min is differentiated on the branch that is active at these values",
-                   ROUNDING: "ceil and floor are differentiated as their argument: a step function's "
-                             "derivative is zero almost everywhere, and its argument says how the "
-                             "unrounded requirement moves",
-                   SOLVED: "a solved quantity is differentiated implicitly through its binding constraint"}
-        out += ["", "How the derivatives were taken:", ""]
-        for kind in (KINK, ROUNDING, SOLVED):
-            items = [(text, cols) for (k, text), cols in notes.items() if k == kind]
-            if not items:
-                continue
-            out.append(f"- {_sentence(explain[kind])}:")
-            for text, cols in items:
-                name, _, detail = text.partition(": ")
-                out.append(f"    - in `{name}`, {_code_names(detail)} (columns {', '.join(f'`{c}`' for c in cols)})")
-    return out + [""]
-
-
 def _expect_table(model, sections, limit=None) -> list[str]:
     from .units import format_number
     from .verify import compare
@@ -495,7 +378,7 @@ def render_report(model, only=None) -> str:
             out += _section(model, name, sections, headline, common)
         out += ["## Dependencies", "", "The computed quantities above (headline figures highlighted; "
                 "inputs are in the [table of inputs](#inputs)).", ""] + _diagram(model, sections, headline)
-    sensitivity = _sensitivity(model, headline)
+    sensitivity = sensitivity_table(model, headline)
     if sensitivity:
         out += ["## Sensitivity", ""] + sensitivity
     expects = _expect_table(model, sections, set(sections) | set(headline) if only else None)
@@ -519,7 +402,7 @@ def quantity_markdown(model, name: str) -> str:
     out += _inputs_table(model, inputs)
     for section in sections:
         out += _section(model, section, sections, headline, common)
-    out += _sensitivity(model, headline)
+    out += sensitivity_table(model, headline)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,4 +1,4 @@
-"""Symbolic views of the graph: closed forms in the inputs, elasticities, LaTeX of formulas.
+"""Symbolic views of the graph: closed forms in the inputs and elasticities.
 
 Closed forms substitute the formulas of intermediate quantities (never text:
 the sympy objects built by expr.py) until only leaves remain: inputs, pinned
@@ -8,15 +8,12 @@ differentiated on the branch active at that point and ``ceil``/``floor``/
 ``ceil_to`` as their argument (a step function's derivative is zero almost
 everywhere; the argument says how the unrounded requirement moves). A solve
 node's elasticities come from its binding constraint by implicit
-differentiation. The LaTeX printer walks a formula's Python ast, so the
-printed formula keeps the term order it was written in.
+differentiation.
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -247,132 +244,3 @@ def _solve_elasticities(model, name: str, point: dict, seen: frozenset) -> Elast
         p = here[s.name]
         total[s.name] = -_number(sympy.diff(g, s), here) * p / (g_x * details.value)
     return _finish(model, name, total, notes)
-
-
-# ---------------------------------------------------------------- LaTeX of formulas
-
-_SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
-_PREC = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 4, ast.Pow: 3}
-
-
-def latex_number(text: str) -> str:
-    r"""A number's text as LaTeX: ``7.0000e10`` -> ``7 \times 10^{10}``; ``163840`` -> ``163\,840``.
-
-    >>> latex_number("7.0000e10"), latex_number("1e-09"), latex_number("128256"), latex_number("0.4")
-    ('7 \\times 10^{10}', '10^{-9}', '128\\,256', '0.4')
-    """
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]([-+]?\d+)", text)
-    if match:
-        sign, whole, fraction, exponent = match.groups()
-        fraction = (fraction or "").rstrip("0")
-        mantissa = whole + (f".{fraction}" if fraction else "")
-        power = f"10^{{{int(exponent)}}}"
-        return sign + (power if mantissa == "1" else f"{mantissa} \\times {power}")
-    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
-    if match and len(match.group(2)) > 4:
-        sign, whole, fraction = match.groups()
-        groups = []
-        while whole:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        return sign + r"\,".join(groups) + fraction
-    return text
-
-
-def _constant(value) -> str:
-    if isinstance(value, int):
-        return latex_number(str(value))
-    text = repr(value)
-    if text.endswith(".0"):
-        text = text[:-2]
-    return latex_number(text)
-
-
-def _prec(node: ast.AST) -> int:
-    if isinstance(node, ast.BinOp):
-        return _PREC.get(type(node.op), 5)
-    if isinstance(node, ast.UnaryOp):
-        return 1
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0:
-        return 1
-    return 5
-
-
-def _paren(text: str) -> str:
-    return rf"\left({text}\right)"
-
-
-_CALLS = {"max": r"\max", "min": r"\min", "log": r"\ln", "log2": r"\log_2", "exp": r"\exp"}
-
-
-class _Printer:
-    def __init__(self, leaf: Callable[[str], str]) -> None:
-        self.leaf = leaf
-
-    def operand(self, node: ast.AST, minimum: int, strict: bool = False, left: bool = False) -> str:
-        text = self.print(node)
-        prec = _prec(node)
-        if isinstance(node, ast.Name) and text.startswith("-"):
-            prec = 1
-        if left and text.startswith("-") and (prec == 1 and not isinstance(node, ast.BinOp)):
-            return text  # a leading minus needs no parentheses: -a b = (-a) b
-        if prec < minimum or (strict and prec == minimum):
-            return _paren(text)
-        return text
-
-    def print(self, node: ast.AST) -> str:
-        if isinstance(node, ast.Name):
-            return self.leaf(node.id)
-        if isinstance(node, ast.Constant):
-            return _constant(node.value)
-        if isinstance(node, ast.UnaryOp):
-            inner = self.operand(node.operand, 2)
-            return ("-" if isinstance(node.op, ast.USub) else "+") + inner
-        if isinstance(node, ast.BinOp):
-            return self.binop(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise CalcgraphError(f"cannot print {type(node).__name__} as LaTeX")
-
-    def binop(self, node: ast.BinOp) -> str:
-        op = node.op
-        if isinstance(op, ast.Div):
-            return rf"\frac{{{self.print(node.left)}}}{{{self.print(node.right)}}}"
-        if isinstance(op, ast.Pow):
-            base = self.print(node.left)
-            if not (isinstance(node.left, (ast.Name, ast.Call, ast.Constant)) and _SIMPLE.match(base)
-                    or isinstance(node.left, ast.Call)):
-                base = _paren(base)
-            return f"{{{base}}}^{{{self.print(node.right)}}}"
-        if isinstance(op, (ast.Add, ast.Sub)):
-            sign = " + " if isinstance(op, ast.Add) else " - "
-            return self.operand(node.left, 1) + sign + self.operand(node.right, 1, strict=True)
-        if isinstance(op, ast.Mult):
-            return self.operand(node.left, 2, left=True) + r" \cdot " + self.operand(node.right, 2, strict=True)
-        raise CalcgraphError(f"cannot print operator {type(op).__name__} as LaTeX")
-
-    def call(self, node: ast.Call) -> str:
-        name = node.func.id if isinstance(node.func, ast.Name) else "?"
-        args = [self.print(a) for a in node.args]
-        if name == "ceil":
-            return rf"\left\lceil {args[0]} \right\rceil"
-        if name == "floor":
-            return rf"\left\lfloor {args[0]} \right\rfloor"
-        if name == "sqrt":
-            return rf"\sqrt{{{args[0]}}}"
-        if name == "abs":
-            return rf"\left|{args[0]}\right|"
-        if name == "ceil_to":
-            return rf"\operatorname{{ceil\_to}}\left({args[0]};\ {', '.join(args[1:])}\right)"
-        head = _CALLS.get(name, r"\operatorname{" + name.replace("_", r"\_") + "}")
-        return head + _paren(", ".join(args))
-
-
-def formula_latex(tree: ast.AST, leaf: Callable[[str], str]) -> str:
-    r"""LaTeX of a formula's ast in its written term order; ``leaf(name)`` prints each name.
-
-    >>> from calcgraph.expr import parse_formula
-    >>> formula_latex(parse_formula("max(a, b) + c / (d * e)").tree, str)
-    '\\max\\left(a, b\\right) + \\frac{c}{d \\cdot e}'
-    """
-    return _Printer(leaf).print(tree)

@@ -125,7 +125,7 @@ def test_failing_render_leaves_no_partial_file(run, tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise CalcgraphError("sensitivity failed on purpose")
-    monkeypatch.setattr(report, "_sensitivity", broken)
+    monkeypatch.setattr(report, "sensitivity_table", broken)
     target = tmp_path / "r.md"
     status, _, err = run("report", "-o", target)
     assert status == 2 and "failed on purpose" in err
