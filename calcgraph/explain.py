@@ -39,8 +39,6 @@ def explain_text(model, name: str) -> str:
         for n in inputs:
             number, unit = shown(model, n)
             mark = origin_mark(model, n)
-            if mark == "input":
-                mark = f"default: {model.scenario.bound[n].where}"
             lines.append(f"  {n} = {number} {unit}".rstrip() + f"    [{mark}]")
         lines.append("")
     for n in chain:

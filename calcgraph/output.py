@@ -37,7 +37,7 @@ def origin_mark(model, name: str) -> str:
     if bound.pinned:
         return f"pinned: {bound.where}"
     if bound.origin == "default":
-        return "input"
+        return f"default: {bound.where}"
     return f"{bound.origin}: {bound.where}" if bound.origin != "scenario" else f"set: {bound.where}"
 
 

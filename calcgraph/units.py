@@ -240,4 +240,8 @@ def format_number(value: float, digits: int = 5) -> str:
         if "e" in text:
             text = f"{value:.{digits}e}"
         return text
-    return f"{value:.{digits - 1}e}".replace("e+", "e")
+    text = f"{value:.{digits - 1}e}".replace("e+", "e")
+    mantissa, exponent = text.split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{exponent}"

@@ -50,4 +50,5 @@ def test_to_unit_converts_base_magnitudes():
 def test_number_formatting_is_fixed():
     assert format_number(112.95) == "112.95"
     assert format_number(163840.0) == "163840"
-    assert format_number(1.97e14) == "1.9700e14"
+    assert format_number(1.97e14) == "1.97e14"
+    assert format_number(7e10) == "7e10" and format_number(1.2345678e-5) == "1.2346e-05"
