@@ -51,4 +51,26 @@ def explain_text(model, name: str) -> str:
             lines += [f"{n} = {quantity.formula.text}    [{quantity.formula_where}]",
                       f"    = {_in_place(model, quantity.formula)}",
                       f"    = {number} {unit}".rstrip(), ""]
+        elif quantity.solve is not None:
+            lines += _solve_lines(model, n, number, unit)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _solve_lines(model, name: str, number: str, unit: str) -> list[str]:
+    from .errors import NoSolutionError
+    from .solve import solve_details
+    spec = model.graph[name].solve
+    constraints = " and ".join(c.text for c in spec.constraints)
+    head = f"{name} = the {{}} {spec.for_name} with {constraints}    [{spec.where}]"
+    try:
+        result = solve_details(model, name)
+    except NoSolutionError as exc:
+        return [head.format("extreme"), f"    = no value: {exc.message}", ""]
+    lines = [head.format(result.direction)]
+    if result.closed_form:
+        lines.append(f"    = {result.closed_form}    (closed form; agrees with the search)")
+    lines.append(f"    = {number} {unit}".rstrip())
+    lines.append(f"    ({result.method}: {result.evaluations} evaluations; binding: {result.binding}; "
+                 + "; ".join(slack for _, slack in result.slack)
+                 + f"; the values above are at the scenario's {spec.for_name})")
+    return lines + [""]

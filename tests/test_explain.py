@@ -19,3 +19,10 @@ def test_explain_traces_inputs_to_their_yaml_lines():
 def test_explain_marks_pinned_quantities():
     text = explain_text(calcgraph.load(DEFAULT, set={"t_step": "17 ms"}), "throughput")
     assert "t_step = 17 ms  (pinned at set() t_step=17 ms" in text
+
+
+def test_explain_shows_how_a_solve_node_was_solved():
+    text = explain_text(calcgraph.load(), "max_batch")
+    assert "max_batch = the largest batch with total_memory <= hbm_capacity" in text
+    assert "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))" in text
+    assert "= 43 seq" in text and "binding: total_memory <= hbm_capacity" in text
