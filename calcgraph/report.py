@@ -275,8 +275,13 @@ def _summary(model, headline) -> list[str]:
     if spec.doc:
         out += [spec.doc.strip(), ""]
     out.append(f"- **Scenario**: `{spec.path}`" + (f", variant **{scenario.variant}**" if scenario.variant else ""))
+    grouped: dict[str, list] = {}
     for kind, path, title in _file_titles(model):
-        out.append(f"- **{kind}**: {title + ' ' if title else ''}(`{path}`)")
+        grouped.setdefault(kind, []).append((path, title))
+    for kind, files in grouped.items():
+        path, title = files[0]
+        more = "".join(f", `{Path(p).name}`" for p, _ in files[1:])
+        out.append(f"- **{kind}**: {title + ' ' if title else ''}(`{path}`{more})")
     workload = [f"{n} = {value_text(model, n)}" for n in _WORKLOAD if n in model.graph]
     if workload:
         out.append("- **Workload and slice**: " + ", ".join(workload))

@@ -132,3 +132,9 @@ def test_verify_exits_0_over_every_scenario(capsys, monkeypatch):
     assert main(["verify"]) == 0
     out = capsys.readouterr().out
     assert "0 failing" in out and "unexplained" not in out
+
+
+def test_every_formula_module_checks_on_its_own(capsys):
+    modules = sorted(str(p) for p in (ROOT / "formulas").glob("*.yaml"))
+    assert len(modules) == 9
+    assert main(["check", *modules]) == 0, capsys.readouterr().out

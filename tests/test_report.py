@@ -75,7 +75,7 @@ def test_t_step_section_writes_the_values_in_the_formula_order(at_root):
     assert r"T_{step} &= \max\left(T_f, T_w\right) + T_{kv}" in section
     assert r"\max\left(2.8426\,\mathrm{ms}, 10.802\,\mathrm{ms}\right) + 6.628\,\mathrm{ms}" in section
     assert r"&= 17.431\,\mathrm{ms}" in section
-    assert "[`t_flops`](#t_flops)" in section and "formulas/serving.yaml:" in section
+    assert "[`t_flops`](#t_flops)" in section and "formulas/roofline.yaml:" in section
 
 
 def test_kv_cache_of_batch_32_is_42_95_GB_with_its_closed_form(at_root):
