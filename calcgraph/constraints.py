@@ -8,6 +8,7 @@ same dimension.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -77,6 +78,8 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
                 break
             unit_text, end = candidate, tail.end()
         unit = parse_unit(unit_text)
+        if not math.isfinite(float(number)) or float(number) > 1e300:
+            raise ExpressionError(f"number out of range: {number}", hint="numbers up to 1e300")
         name = f"{CONSTANT_PREFIX}{len(constants)}"
         constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
         pieces.append(text[position:match.start()] + name)

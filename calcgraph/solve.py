@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -259,8 +259,39 @@ def _refine_continuous(problem, env, good, bad, factor):
     return inward, bad
 
 
+def _solve_equation(problem: _Problem, env: dict) -> SolveResult:
+    """``lhs == rhs``: the boundary of the matching inequality, then equality checked there."""
+    spec, name = problem.spec, problem.spec.for_name
+    if len(spec.constraints) != 1:
+        raise SolveError("an equation (==) must be the only constraint", where=spec.where,
+                         hint="solve the equation alone, or write the others as inequalities")
+    (equation,) = spec.constraints
+    low = _bounds(problem, env)[0] * problem.target.unit.factor
+    ((lhs, rhs),) = problem.sides_at(env, low)
+    op = "<=" if lhs <= rhs else ">="
+    inequality = replace(equation, comparison=replace(equation.comparison, op=op))
+    bounded = _Problem(problem.scenario, replace(spec, constraints=(inequality,)))
+    result = solve_problem(bounded, env)
+    candidates = [result.value]
+    if spec.integer:
+        step = problem.target.unit.factor if result.direction == "largest" else -problem.target.unit.factor
+        candidates.append(result.value + step)
+    for x in candidates:
+        ((lhs, rhs),) = problem.sides_at(env, x)
+        if abs(float(lhs) - float(rhs)) <= 1e-9 * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
+            return replace(result, value=x, direction="value of", constraints=(equation.text,),
+                           binding=equation.text, evaluations=result.evaluations + problem.evaluations,
+                           closed_form=None, closed_form_latex=None)
+    shown = [format_number(c / problem.target.unit.factor) for c in candidates]
+    raise NoSolutionError(f"no integer {name} gives {equation.text}: it passes between {name} = "
+                          f"{' and '.join(shown)}", where=spec.where,
+                          hint="drop --integer, or write the constraint as <= or >=")
+
+
 def solve_problem(problem: _Problem, env: dict) -> SolveResult:
     """Solve one scalar problem (every env value a scalar) and verify the answer."""
+    if any(c.op == "==" for c in problem.spec.constraints):
+        return _solve_equation(problem, env)
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
     low, high = _bounds(problem, env)
     points = _scan_points(low, high, spec.integer)

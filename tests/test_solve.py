@@ -8,7 +8,7 @@ import pytest
 from conftest import fixture
 
 import calcgraph
-from calcgraph.errors import NoSolutionError, SolveError
+from calcgraph.errors import ExpressionError, NoSolutionError, SolveError
 from calcgraph.evaluate import evaluate
 from calcgraph.solve import solve_command, solve_details
 
@@ -151,3 +151,18 @@ def test_solve_node_without_answer_shows_as_such(run):
 
 def test_model_solve_api():
     assert calcgraph.load().solve("chips", MEMORY, integer=True).shown == 8
+
+
+def test_equation_is_solved_as_a_root(model):
+    result = solve_command(model, "batch", ["t_step == 15 ms"])
+    assert model.set(batch=result.shown).value("t_step", "ms") == pytest.approx(15, rel=1e-9)
+
+
+def test_equation_without_an_integer_root_says_where_it_passes(model):
+    with pytest.raises(NoSolutionError, match="passes between batch = 20 and 21"):
+        solve_command(model, "batch", ["t_step == 15 ms"], integer=True)
+
+
+def test_numbers_out_of_range_in_constraints_are_refused(model):
+    with pytest.raises(ExpressionError, match="out of range"):
+        solve_command(model, "batch", ["t_step <= 1e999 ms"], integer=True)
