@@ -77,11 +77,27 @@ def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
     return np.where(largest | smallest, good, math.nan)
 
 
+def _pointwise(problem, env: dict, size: int) -> np.ndarray:
+    """One scalar solve per point: for equations, whose feasible set is a single value."""
+    from .errors import NoSolutionError
+    from .solve import solve_problem
+    result = np.full(size, math.nan)
+    for i in range(size):
+        point = {k: (float(v[i]) if np.ndim(v) > 0 else v) for k, v in env.items()}
+        try:
+            result[i] = solve_problem(problem, point).value
+        except NoSolutionError:
+            pass
+    return result
+
+
 def solve_grid(problem, env: dict) -> np.ndarray:
     """One answer per grid point (base units of the unknown), NaN where none exists."""
     from .solve import _bounds
     flat, shape = _flatten(env)
     size = int(np.prod(shape))
+    if any(c.op == "==" for c in problem.spec.constraints):
+        return _pointwise(problem, flat, size).reshape(shape)
     low, high = _bounds(problem, {k: v for k, v in flat.items()})
     factor = problem.target.unit.factor
     integer = problem.spec.integer

@@ -166,3 +166,11 @@ def test_equation_without_an_integer_root_says_where_it_passes(model):
 def test_numbers_out_of_range_in_constraints_are_refused(model):
     with pytest.raises(ExpressionError, match="out of range"):
         solve_command(model, "batch", ["t_step <= 1e999 ms"], integer=True)
+
+
+def test_equation_node_over_a_grid_solves_each_point():
+    model = calcgraph.load(fixture("solve_equation.yaml"))
+    env = evaluate(model.scenario, overrides={"chips": np.array([8.0, 16.0, 2.0])})
+    expected = [model.set(chips=c).value("batch_at_15ms") for c in (8, 16)]
+    assert list(env["batch_at_15ms"][:2]) == expected
+    assert np.isnan(env["batch_at_15ms"][2])
