@@ -95,6 +95,16 @@ class Model:
         from .explain import explain_text
         return explain_text(self, name)
 
+    def closed_form(self, name: str):
+        """``name`` as a sympy expression of inputs (and pinned or solved quantities): the symbolic graph.
+
+        >>> import calcgraph
+        >>> calcgraph.load().closed_form("t_param_load")
+        n_params*weight_bytes/(chips*hbm_bandwidth*hbm_efficiency)
+        """
+        from .symbolic import closed_form
+        return closed_form(self, name)
+
     def solve(self, for_name: str, *where: str, integer: bool = False):
         """The extreme value of the input ``for_name`` at which every constraint holds.
 

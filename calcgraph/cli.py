@@ -62,6 +62,10 @@ def cmd_eval(args) -> int:
     from .output import eval_json, eval_table
     model = _model(args)
     names = _names(model, args.only)
+    if args.symbolic:
+        from .output import symbolic_table
+        print(symbolic_table(model, names), end="")
+        return 0
     print(eval_json(model, names) if args.json else eval_table(model, names), end="\n" if args.json else "")
     return 0
 
@@ -150,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate a scenario and print every value")
     _scenario_args(p)
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
+    p.add_argument("--symbolic", action="store_true",
+                   help="print each quantity as a closed form in the inputs instead of its value")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("report", help="write a Markdown derivation report")

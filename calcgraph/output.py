@@ -67,6 +67,34 @@ def eval_table(model, names=None) -> str:
     return f"{title}\n{model.spec.path}\n\n" + "\n".join(lines) + "\n"
 
 
+def _solved_form(model, name: str) -> str:
+    from .errors import NoSolutionError
+    from .solve import solve_details
+    spec = model.graph[name].solve
+    text = f"{spec.for_name} with " + " and ".join(c.text for c in spec.constraints)
+    try:
+        result = solve_details(model, name)
+    except NoSolutionError:
+        return f"(no value: the extreme {text})"
+    return result.closed_form or f"the {result.direction} {text} (no closed form)"
+
+
+def symbolic_table(model, names=None) -> str:
+    """Each computed quantity as a closed form in the inputs (sympy's text), one per line."""
+    from .symbolic import closed_form
+    names = [n for n in (names or model.names()) if not model.graph[n].is_input]
+    lines = []
+    for name in names:
+        bound = model.scenario.bound.get(name)
+        if bound is not None and bound.pinned:
+            lines.append(f"{name} = {bound.text}    (pinned at {bound.where})")
+        elif model.graph[name].solve is not None:
+            lines.append(f"{name} = {_solved_form(model, name)}")
+        else:
+            lines.append(f"{name} = {closed_form(model, name)}")
+    return "\n".join(lines) + "\n"
+
+
 def eval_json(model, names=None) -> str:
     """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
     names = list(names or model.names())

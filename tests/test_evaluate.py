@@ -34,3 +34,10 @@ def test_arrays_evaluate_elementwise_with_nan_for_bad_points():
     values = evaluate(model.scenario, overrides={"chips": np.array([0.0, 2.0, 4.0])})
     per_chip = values["per_chip"] / 1e9
     assert np.isnan(per_chip[0]) and list(per_chip[1:]) == [35.0, 17.5]
+
+
+def test_eval_symbolic_prints_closed_forms_in_the_inputs(run):
+    code, out, _ = run("eval", "--symbolic", "--only", "param_bytes", "--only", "max_batch", "--only", "layers")
+    assert code == 0
+    assert out.splitlines() == ["param_bytes = n_params*weight_bytes",
+                                "max_batch = floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))"]
