@@ -256,15 +256,9 @@ def _section(model, name: str, sections, headline, common) -> list[str]:
 # ---------------------------------------------------------------- report parts
 
 def _file_titles(model) -> list[tuple[str, str, str | None]]:
-    from .yamlload import load_file
     rows = []
-    for path in model.spec.files[1:]:
+    for path, title in model.spec.titles[1:]:
         kind = next((label for part, label in _KINDS.items() if part in Path(path).parts), "Uses")
-        try:
-            data = load_file(path)
-            title = data.get("title") if isinstance(data, dict) else None
-        except (CalcgraphError, OSError):
-            title = None
         rows.append((kind, path, title))
     return rows
 

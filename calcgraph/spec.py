@@ -87,6 +87,7 @@ class ScenarioSpec:
     variants: dict
     expects: tuple[ExpectSpec, ...]
     where: Location
+    titles: tuple = ()  # (path, title or None) of every file read, in reading order
 
     def quantity(self, name: str) -> QuantitySpec:
         """The spec of ``name``."""
@@ -125,6 +126,7 @@ class _Collector:
         self.problems: list[CalcgraphError] = []
         self.seen: set[Path] = set()
         self.files: list[str] = []
+        self.titles: list[tuple] = []
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
 
@@ -154,6 +156,7 @@ class _Collector:
             return None
         self._fix_files(data, shown)
         self.files.append(shown)
+        self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
         for key in data:
             if key not in FILE_KEYS:
                 self.problem(f"unknown key {key!r}", data.where(key),
@@ -330,7 +333,7 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
         raise collector.problems[0] if len(collector.problems) == 1 \
             else ValidationError(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
-                        doc=str(data.get("doc") or ""), files=tuple(collector.files),
+                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(collector.titles),
                         quantities=tuple(collector.quantities.values()),
                         sets=tuple(collector.sets), report=tuple(report), variants=variants,
                         expects=tuple(expects), where=Location(display_path(path), 1))
