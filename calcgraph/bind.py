@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from .errors import CalcgraphError, SetValueError, UnknownNameError, ValidationError
-from .graph import Graph, build_graph, convert_value
+from .graph import Graph, build_graph
 from .spec import ScenarioSpec, SetEntry, suggest
-from .units import parse_quantity
+from .units import convert_value, parse_quantity
 
 _SET_ARG = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")
 

@@ -18,7 +18,7 @@ from .dimensions import infer_dim
 from .errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 from .expr import Comparison, parse_comparison
 from .spec import suggest
-from .units import DIMENSIONLESS, format_dim, format_number, parse_unit
+from .units import DIMENSIONLESS, convert_value, format_dim, format_number, parse_unit
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")
@@ -164,7 +164,6 @@ class SolveSpec:
 
 
 def _bound_value(raw, unit, what: str, where) -> float:
-    from .graph import convert_value  # graph imports this module; a late import avoids the cycle
     try:
         return convert_value(raw, unit, what)[0]
     except CalcgraphError as exc:

@@ -6,7 +6,6 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -26,7 +25,7 @@ from .errors import (
 )
 from .expr import Formula, parse_formula
 from .spec import QuantitySpec, SetEntry, suggest
-from .units import Unit, format_dim, parse_quantity, parse_unit
+from .units import Unit, convert_value, format_dim, parse_unit
 
 
 @dataclass(frozen=True)
@@ -87,29 +86,6 @@ def default_symbol(name: str) -> str:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Formula:
     return parse_formula(text)
-
-
-UNKNOWN = "unknown"
-
-
-def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
-    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
-
-    The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
-    what depends on it shows as unknown instead of borrowing another chip's figure.
-    """
-    if isinstance(raw, str) and raw.strip() == UNKNOWN:
-        return math.nan, UNKNOWN
-    number, given = parse_quantity(raw)
-    if given is None:
-        return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
-    if given.dim != unit.dim:
-        raise UnitMismatchError(
-            f"{what} is given in {given.text!r} ({format_dim(given.dim)}) but its unit is "
-            f"{unit.text!r} ({format_dim(unit.dim)})", expected=format_dim(unit.dim),
-            got=format_dim(given.dim),
-            hint=f"give it in a unit of {format_dim(unit.dim)}, e.g. {unit.text}")
-    return number * given.factor, str(raw)
 
 
 def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pint
 from pint.util import UnitsContainer
 
-from .errors import UnitError
+from .errors import UnitError, UnitMismatchError
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
 ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
@@ -245,3 +245,26 @@ def format_number(value: float, digits: int = 5) -> str:
     if "." in mantissa:
         mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{exponent}"
+
+
+UNKNOWN = "unknown"
+
+
+def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
+    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
+
+    The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
+    what depends on it shows as unknown instead of borrowing another chip's figure.
+    """
+    if isinstance(raw, str) and raw.strip() == UNKNOWN:
+        return math.nan, UNKNOWN
+    number, given = parse_quantity(raw)
+    if given is None:
+        return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
+    if given.dim != unit.dim:
+        raise UnitMismatchError(
+            f"{what} is given in {given.text!r} ({format_dim(given.dim)}) but its unit is "
+            f"{unit.text!r} ({format_dim(unit.dim)})", expected=format_dim(unit.dim),
+            got=format_dim(given.dim),
+            hint=f"give it in a unit of {format_dim(unit.dim)}, e.g. {unit.text}")
+    return number * given.factor, str(raw)
