@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .constraints import SolveSpec, constant_values, parse_constraint, substituted
+from .constraints import SolveSpec, constant_values, describe_constant, parse_constraint, substituted
 from .errors import NoSolutionError, SolveError, UnknownNameError
 from .evaluate import compile_expr
 from .expr import CeilTo, symbol
@@ -193,13 +193,8 @@ def _describe_failure(problem: _Problem, env: dict, x: float, name: str) -> str:
     text = "; ".join(parts)
     for c in problem.spec.constraints:
         for cname, value, unit in c.constants:
-            text = text.replace(cname, f"{format_number(value / _unit_factor(unit))} {unit}")
+            text = text.replace(cname, describe_constant(value, unit))
     return f"at {name} = {format_number(x / problem.target.unit.factor)}: {text}"
-
-
-def _unit_factor(unit_text: str) -> float:
-    from .units import parse_unit
-    return parse_unit(unit_text).factor
 
 
 def _show(problem: _Problem, constraint, value: float) -> str:
@@ -210,7 +205,7 @@ def _show(problem: _Problem, constraint, value: float) -> str:
             unit = display_unit(quantity.unit, value)
             return f"{format_number(float(to_unit(value, unit)))} {format_unit(unit)}".rstrip()
     for _, _, unit_text in constraint.constants:
-        return f"{format_number(value / _unit_factor(unit_text))} {unit_text}"
+        return describe_constant(value, unit_text)
     return format_number(value)
 
 
@@ -343,7 +338,7 @@ def solve_problem(problem: _Problem, env: dict) -> SolveResult:
     for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True):
         left, right = c.comparison.lhs.text, c.comparison.rhs.text
         for cname, cvalue, cunit in c.constants:
-            shown = f"{format_number(cvalue / _unit_factor(cunit))} {cunit}"
+            shown = describe_constant(cvalue, cunit)
             left, right = left.replace(cname, shown), right.replace(cname, shown)
         difference = c.slack(float(lhs), float(rhs))
         expression = f"{right} - {left}" if c.op in ("<=", "<") else f"{left} - {right}"
