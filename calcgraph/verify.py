@@ -165,7 +165,7 @@ def verify_command(paths, sets=()) -> int:
             key = "differs (explained)" if row.verdict == "differs" and row.ok else row.verdict
             counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-    print(f"{total} figures: {summary or 'none'}; {failed} failing")
+    print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)
     if failed:
         print("verify: some figures differ without a recorded reason (or miss their exact value)",
               file=sys.stderr)
