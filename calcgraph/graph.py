@@ -154,10 +154,10 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
             got=format_dim(dim), hint="fix the formula or the declared unit"))
 
 
-def build_graph(specs, overrides: dict | None = None, extra_edges: dict | None = None) -> Graph:
+def build_graph(specs, overrides: dict | None = None) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
-    ``extra_edges`` maps a quantity to further names it depends on (solve nodes).
+    A solve node depends on the names its constraints use (edges added here).
     """
     overrides = overrides or {}
     problems: list[CalcgraphError] = []
@@ -186,8 +186,6 @@ def build_graph(specs, overrides: dict | None = None, extra_edges: dict | None =
             quantity = replace(quantity, solve=spec)
             quantities[quantity.name] = quantity
             dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
-    for name, deps in (extra_edges or {}).items():
-        dag.add_edges_from((d, name) for d in deps if d in quantities and d != name)
     for cycle in _cycles(dag):
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"

@@ -21,7 +21,7 @@ def plain_symbol(latex: str) -> str:
 
 
 def origin_mark(model, name: str) -> str:
-    """How a value came to be: 'input', 'set (where)', 'pinned (where)', 'solved' or ''."""
+    """How a value came to be: 'default: where', 'set: where', 'pinned: where', 'solved', 'unknown: ...' or ''."""
     bound = model.scenario.bound.get(name)
     quantity = model.graph[name]
     value = model.raw[name]

@@ -108,6 +108,17 @@ class _Problem:
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
         self.evaluations = 0
         self.points = 0
+        self._guess = False  # not computed yet
+
+    def guess_function(self):
+        """The closed form of the largest answer, compiled (once), or None when there is none."""
+        if self._guess is False:
+            try:
+                root = closed_form(self.graph, self.spec, "largest")
+            except (TypeError, ValueError, ZeroDivisionError):
+                root = None
+            self._guess = None if root is None else compile_expr(root)
+        return self._guess
 
     def sides_at(self, env: dict, x) -> list[tuple]:
         """(lhs, rhs) of each constraint with the unknown at ``x`` (base units; arrays welcome)."""

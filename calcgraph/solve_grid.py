@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .evaluate import compile_expr, snap
+from .evaluate import snap
 
 BISECTION_LIMIT = 200
 
@@ -35,16 +35,7 @@ def _feasible(problem, env, x) -> np.ndarray:
 
 
 def _guess(problem, env, size: int):
-    from .solve import closed_form
-    key = ("closed_form", problem.spec)
-    cache = problem.__dict__.setdefault("_cache", {})
-    if key not in cache:
-        try:
-            root = closed_form(problem.graph, problem.spec, "largest")
-        except (TypeError, ValueError, ZeroDivisionError):
-            root = None
-        cache[key] = None if root is None else compile_expr(root)
-    function = cache[key]
+    function = problem.guess_function()
     if function is None:
         return None
     with np.errstate(all="ignore"):
@@ -98,7 +89,7 @@ def solve_grid(problem, env: dict) -> np.ndarray:
     size = int(np.prod(shape))
     if any(c.op == "==" for c in problem.spec.constraints):
         return _pointwise(problem, flat, size).reshape(shape)
-    low, high = _bounds(problem, {k: v for k, v in flat.items()})
+    low, high = _bounds(problem, flat)
     factor = problem.target.unit.factor
     integer = problem.spec.integer
     result = np.full(size, math.nan)

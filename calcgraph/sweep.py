@@ -178,12 +178,11 @@ def _layout(shape: tuple[int, ...], chunk: int) -> tuple[int, int]:
     return len(shape) - 1, 1
 
 
-def iter_blocks(scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK, dense: bool = False):
+def iter_blocks(scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK):
     """Yield ``{name: flat array}`` (base units) for consecutive blocks of grid points.
 
     Varied inputs come as broadcasting views (shape (n, 1) and (1, m)), so what
-    depends on one axis only is computed once per value of it; ``dense`` passes
-    full arrays of the block instead (for code that needs one shape).
+    depends on one axis only is computed once per value of it.
     """
     shape = tuple(len(a.values) for a in axes)
     if not shape or 0 in shape:
@@ -201,7 +200,7 @@ def iter_blocks(scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK
                 else:
                     form[j - k] = -1
                     value = (axis.values[first:last] if j == k else axis.values).reshape(form)
-                overrides[axis.name] = np.ascontiguousarray(np.broadcast_to(value, block)) if dense else value
+                overrides[axis.name] = value
             env = evaluate(scenario, overrides=overrides, names=names)
             yield {name: np.broadcast_to(np.asarray(env[name], dtype=float), block).reshape(-1)
                    for name in names}
