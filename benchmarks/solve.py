@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import calcgraph
-from calcgraph.evaluate import evaluate
-from calcgraph.solve import solve_command
+from calcgraph.core.evaluate import evaluate
+from calcgraph.engine.solve import solve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [

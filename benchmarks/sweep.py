@@ -185,7 +185,7 @@ def run_child(kind: str, path: str, inputs_path: str) -> dict:
 def inputs_of_default() -> dict:
     """The default scenario's input values (base units) and each column's declared unit."""
     import calcgraph
-    from calcgraph.units import format_unit
+    from calcgraph.core.units import format_unit
     model = calcgraph.load()
     missing = [c for c in COLUMNS if c not in model.graph]
     extra = [n for n in model.names() if not model.graph[n].is_input and n not in COLUMNS]
@@ -229,7 +229,7 @@ def compare(a: str, b: str, rtol: float = 1e-9) -> str:
 def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
     """In-process seconds to evaluate every column without writing: calcgraph, numpy, max_batch alone."""
     import calcgraph
-    from calcgraph.sweep import SweepRun, parse_axes
+    from calcgraph.engine.grid import SweepRun, parse_axes
     model = calcgraph.load()
     axes = parse_axes(VARY, model.graph)
     batch = np.arange(BATCH[0], BATCH[1] + 1, BATCH[2], dtype=float)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pint
 
-from .bind import Scenario, bind, parse_set_arg
-from .evaluate import evaluate
-from .graph import Quantity
-from .spec import SetEntry, load_spec
-from .units import display_unit, parse_unit, to_unit, ureg
+from .core.bind import Scenario, bind, parse_set_arg
+from .core.evaluate import evaluate
+from .core.graph import Quantity
+from .core.spec import SetEntry, load_spec
+from .core.units import display_unit, parse_unit, to_unit, ureg
 
 
 class Model:
@@ -92,7 +92,7 @@ class Model:
 
     def explain(self, name: str) -> str:
         """The derivation chain of ``name`` as plain text."""
-        from .explain import explain_text
+        from .render.explain import explain_text
         return explain_text(self, name)
 
     def closed_form(self, name: str):
@@ -102,7 +102,7 @@ class Model:
         >>> calcgraph.load().closed_form("t_param_load")
         n_params*weight_bytes/(chips*hbm_bandwidth*hbm_efficiency)
         """
-        from .symbolic import closed_form
+        from .engine.symbolic import closed_form
         return closed_form(self, name)
 
     def solve(self, for_name: str, *where: str, integer: bool = False):
@@ -112,22 +112,22 @@ class Model:
         >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
         43.0
         """
-        from .solve import solve_command
+        from .engine.solve import solve_command
         return solve_command(self, for_name, list(where), integer=integer)
 
     def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()):
         """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``)."""
-        from .best import find_best
+        from .engine.best import find_best
         goal, sense = (maximize, "max") if maximize else (minimize, "min")
         return find_best(self, goal, sense, list(where), list(vary))
 
     def show(self, name: str):
         """One quantity's derivation, displayed as Markdown in a notebook."""
-        from .report import QuantityView
+        from .render.report import QuantityView
         return QuantityView(self, name)
 
     def _repr_markdown_(self) -> str:
-        from .report import render_report
+        from .render.report import render_report
         return render_report(self)
 
     def __repr__(self) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 import calcgraph
-from calcgraph.best import best_command, find_best
+from calcgraph.engine.best import best_command, find_best
 from calcgraph.errors import NoSolutionError
 
 EXERCISE = "scenarios/exercise-405b.yaml"

@@ -2,7 +2,7 @@ import pytest
 from conftest import fixture
 
 import calcgraph
-from calcgraph.bind import parse_set_arg
+from calcgraph.core.bind import parse_set_arg
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
 
 LAYERED = fixture("layered/scenario.yaml")

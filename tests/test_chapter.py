@@ -4,7 +4,7 @@ import pytest
 from conftest import DEFAULT, ROOT
 
 import calcgraph
-from calcgraph.verify import compare
+from calcgraph.engine.expect import compare
 
 SCENARIOS = ROOT / "scenarios"
 

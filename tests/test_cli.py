@@ -51,7 +51,7 @@ def test_eval_json_gives_numbers_with_pint_units(run):
     import pint
     status, out, _ = run("eval", fixture("tiny.yaml"), "--json")
     values = json.loads(out)["values"]
-    registry = pint.UnitRegistry(str(__import__("calcgraph").units.DEFINITIONS))
+    registry = pint.UnitRegistry(str(__import__("calcgraph.core.units").core.units.DEFINITIONS))
     capacity = registry.Quantity(values["hbm_capacity"]["value"], values["hbm_capacity"]["unit"])
     assert status == 0 and capacity.to("GB").magnitude == pytest.approx(64)
 

@@ -4,7 +4,7 @@ from conftest import fixture
 
 import calcgraph
 from calcgraph.errors import EvaluationError
-from calcgraph.evaluate import evaluate
+from calcgraph.core.evaluate import evaluate
 
 
 def test_ceil_of_7s_over_3_at_27_is_63_not_64():

@@ -1,7 +1,7 @@
 from conftest import DEFAULT
 
 import calcgraph
-from calcgraph.explain import explain_text
+from calcgraph.render.explain import explain_text
 
 
 def test_explain_t_step_writes_values_in_place_in_the_formula_order():

@@ -1,7 +1,7 @@
 from conftest import DEFAULT
 
 import calcgraph
-from calcgraph.export import graph_text
+from calcgraph.render.diagram import graph_text
 
 
 def test_mermaid_graph_of_t_step_has_its_three_terms():

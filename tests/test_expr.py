@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 from calcgraph.errors import ExpressionError
-from calcgraph.expr import parse_comparison, parse_formula
+from calcgraph.core.expr import parse_comparison, parse_formula
 
 
 def test_formula_names_in_order_of_appearance():

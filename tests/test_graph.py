@@ -2,8 +2,8 @@ import pytest
 from conftest import fixture
 
 from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
-from calcgraph.graph import build_graph
-from calcgraph.spec import load_spec
+from calcgraph.core.graph import build_graph
+from calcgraph.core.spec import load_spec
 
 
 def test_order_follows_declaration_and_dependencies():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from calcgraph.expr import parse_formula
-from calcgraph.latex import formula_latex, latex_number
+from calcgraph.core.expr import parse_formula
+from calcgraph.render.latex import formula_latex, latex_number
 
 
 def _latex(text: str) -> str:

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 import calcgraph
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
-from calcgraph.plot import PlotSpec, line_axis, line_groups, masked, memory_mask, parse_plot_spec
+from calcgraph.render.plot import PlotSpec, line_axis, line_groups, masked, memory_mask, parse_plot_spec
 
 SCENARIO = str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml")
 SEQ_LENS = "seq_len=1024,2048,4096,8192,16384,32768"
@@ -94,7 +94,7 @@ def test_points_beyond_hbm_are_masked():
 
 def test_lines_on_v5e_4x4_stop_at_the_largest_batch_that_fits():
     model = calcgraph.load(SCENARIO)
-    from calcgraph.sweep import evaluate_grid, parse_axes
+    from calcgraph.engine.grid import evaluate_grid, parse_axes
     axes = parse_axes(["batch=1:200", "seq_len=8192,16384"], model.graph)
     grid = evaluate_grid(model.scenario, axes, ["batch", "seq_len", "total_memory", "hbm_capacity", "max_batch"])
     mask = memory_mask(grid)

@@ -10,9 +10,9 @@ import pytest
 from conftest import ROOT
 
 import calcgraph
-from calcgraph.check import check_files
+from calcgraph.core.check import check_files
 from calcgraph.cli import main
-from calcgraph.yamlload import load_file
+from calcgraph.core.yamlload import load_file
 
 SERVING = ROOT / "formulas" / "serving.yaml"
 PRESETS = ROOT / "presets"

@@ -20,7 +20,7 @@ from conftest import DEFAULT, ROOT
 
 import calcgraph
 from calcgraph.errors import CalcgraphError
-from calcgraph.report import QuantityView, quantity_markdown, render_report
+from calcgraph.render.report import QuantityView, quantity_markdown, render_report
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "default_report.md"
 
@@ -121,7 +121,7 @@ def test_failing_evaluation_leaves_no_file(run, tmp_path):
 
 
 def test_failing_render_leaves_no_partial_file(run, tmp_path, monkeypatch):
-    import calcgraph.report as report
+    import calcgraph.render.report as report
 
     def broken(*args, **kwargs):
         raise CalcgraphError("sensitivity failed on purpose")

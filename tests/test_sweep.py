@@ -10,7 +10,7 @@ from conftest import ROOT, fixture
 
 import calcgraph
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
-from calcgraph.sweep import (
+from calcgraph.engine.grid import (
     MAX_POINTS,
     Progress,
     SweepRun,
@@ -232,7 +232,7 @@ def test_csv_text_is_what_numpy_savetxt_writes():
 def test_a_million_points_stay_in_small_blocks(model):
     axes = parse_axes(["batch=1:1000", "seq_len=128:128000:128"], model.graph)
     sizes = []
-    for block in __import__("calcgraph.sweep", fromlist=["iter_blocks"]).iter_blocks(
+    for block in __import__("calcgraph.engine.grid", fromlist=["iter_blocks"]).iter_blocks(
             model.scenario, axes, ["t_step"]):
         sizes.append(len(block["t_step"]))
     assert sum(sizes) == 10 ** 6 and max(sizes) <= 2 ** 17

@@ -6,7 +6,7 @@ import pytest
 from conftest import DEFAULT
 
 import calcgraph
-from calcgraph.symbolic import (
+from calcgraph.engine.symbolic import (
     KINK,
     ROUNDING,
     SOLVED,

@@ -1,7 +1,8 @@
 import pytest
 
 from calcgraph.errors import UnitError
-from calcgraph.units import display_unit, format_number, format_unit, parse_quantity, parse_unit, to_unit
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import display_unit, format_unit, parse_quantity, parse_unit, to_unit
 
 
 def test_bytes_carry_an_information_dimension():

@@ -1,7 +1,7 @@
 import pytest
 
 from calcgraph.errors import YamlError
-from calcgraph.yamlload import loads
+from calcgraph.core.yamlload import loads
 
 
 def test_exponent_numbers_are_floats_not_strings():

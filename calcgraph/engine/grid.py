@@ -19,11 +19,11 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from .errors import CalcgraphError, SetValueError, UnknownNameError
-from .evaluate import evaluate
-from .output import write_stream_atomic
-from .spec import suggest
-from .units import Unit, format_dim, format_unit, parse_quantity
+from ..errors import CalcgraphError, SetValueError, UnknownNameError
+from ..core.evaluate import evaluate
+from ..core.files import write_stream_atomic
+from ..core.names import suggest
+from ..core.units import Unit, format_dim, format_unit, parse_quantity
 
 CHUNK = 2 ** 17
 MAX_POINTS = 10 ** 7
@@ -401,7 +401,7 @@ def sweep_command(model, args) -> int:
     axis_names = [a.name for a in axes]
     plot_spec, keep = None, []
     if args.plot or args.output:
-        from .plot import check_output, check_stack, parse_plot_spec, plot_names
+        from ..render.plot import check_output, check_stack, parse_plot_spec, plot_names
         if not args.plot:
             raise SetValueError("-o needs --plot Y:X (what to draw)", where=f"-o {args.output}",
                                 hint="e.g. --plot throughput_per_chip:t_step -o tp.png; use --csv for data")
@@ -431,7 +431,7 @@ def sweep_command(model, args) -> int:
     if sweep.warning:
         print(sweep.warning, file=sys.stderr)
     if plot_spec is not None:
-        from .plot import draw
+        from ..render.plot import draw
         draw(plot_spec, sweep.kept, model, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .units import format_number, format_unit, to_unit
+from ..core.units import format_unit, to_unit
+
+from ..core.numbers import format_number
 
 
 def render_table(model, only=None) -> str:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import CalcgraphError, EvaluationError
-from .evaluate import compile_expr
-from .expr import CeilTo, parse_comparison, symbol
+from ..errors import CalcgraphError, EvaluationError
+from ..core.evaluate import compile_expr
+from ..core.expr import CeilTo, parse_comparison, symbol
 
 KINK = "kink"
 ROUNDING = "rounding"
@@ -112,7 +112,7 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
     ``value(e)`` gives a subexpression's number at the point; each replacement adds a note.
 
-    >>> from calcgraph.expr import parse_formula
+    >>> from calcgraph.core.expr import parse_formula
     >>> notes = []
     >>> smooth(parse_formula("max(a, b) + ceil(c)").expr, lambda e: {"a": 1, "b": 2}.get(str(e), 0), notes)
     b + c

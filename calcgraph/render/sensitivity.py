@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .symbolic import KINK, ROUNDING, SOLVED, elasticities
+from ..engine.symbolic import KINK, ROUNDING, SOLVED, elasticities
 
 
 def _pinned(model, name: str) -> bool:

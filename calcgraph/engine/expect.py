@@ -14,8 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CalcgraphError
-from .units import format_number, format_unit, parse_quantity, to_unit
+from ..errors import CalcgraphError
+from ..core.units import format_unit, parse_quantity, to_unit
+from ..core.numbers import format_number
 
 MATCH = 1e-6
 
@@ -108,8 +109,8 @@ def compare(model) -> list[ExpectRow]:
 
 def verify_model_all(path, sets=()) -> list[ExpectRow]:
     """Rows for the scenario at ``path``: its base case and every variant with expectations."""
-    from .api import load
-    from .bind import parse_set_arg
+    from ..api import load
+    from ..core.bind import parse_set_arg
     entries = [parse_set_arg(s) for s in sets]
     model = load(path, sets=entries)
     rows = compare(model)
@@ -139,7 +140,7 @@ def default_paths() -> list[Path]:
     """Every scenario under ./scenarios (or beside the package)."""
     base = Path.cwd() / "scenarios"
     if not base.is_dir():
-        base = Path(__file__).resolve().parent.parent / "scenarios"
+        base = Path(__file__).resolve().parents[2] / "scenarios"
     return sorted(base.glob("*.yaml"))
 
 

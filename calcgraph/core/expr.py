@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
 
 MAX_TEXT = 2000
 MAX_DEPTH = 40

@@ -16,12 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CalcgraphError, UnknownNameError
-from .graph import default_symbol
+from ..errors import CalcgraphError, UnknownNameError
+from ..core.graph import default_symbol
 from .latex import formula_latex, plain_number, value_latex, value_text
 from .sensitivity import sensitivity_table
-from .spec import suggest
-from .symbolic import closed_form_latex
+from ..core.names import suggest
+from ..engine.symbolic import closed_form_latex
 
 _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
@@ -170,7 +170,7 @@ def _trailer(model, name: str, sections, common: str | None) -> str:
 
 
 def _pinned_section(model, name: str) -> list[str]:
-    from .evaluate import compile_expr
+    from ..core.evaluate import compile_expr
     quantity = model.graph[name]
     bound = model.scenario.bound[name]
     out = [f"{_sentence(quantity.doc)}: **{value_text(model, name)}**, "
@@ -180,7 +180,8 @@ def _pinned_section(model, name: str) -> list[str]:
         out += [f"$$\n{_symbol(model, name)} = {symbolic}\n$$", ""]
         try:
             would = float(compile_expr(quantity.formula.expr)(model.raw))
-            from .units import format_number, format_unit, to_unit
+            from ..core.units import format_unit, to_unit
+            from ..core.numbers import format_number
             unit = model.display_unit(name)
             number = plain_number(format_number(float(to_unit(would, unit))))
             out += [f"With these inputs the formula would give {number} {format_unit(unit)}.".replace(" .", "."),
@@ -197,8 +198,9 @@ def _comparison_latex(model, comparison) -> str:
 
 
 def _solve_section(model, name: str) -> list[str]:
-    from .solve import solve_details
-    from .units import format_number, format_unit
+    from ..engine.solve import solve_details
+    from ..core.units import format_unit
+    from ..core.numbers import format_number
     details = solve_details(model, name)
     spec = model.graph[name].solve
     target = details.for_name
@@ -324,8 +326,8 @@ def _diagram(model, sections, headline) -> list[str]:
 
 
 def _expect_table(model, sections, limit=None) -> list[str]:
-    from .units import format_number
-    from .verify import compare
+    from ..core.numbers import format_number
+    from ..engine.expect import compare
     rows = [r for r in compare(model) if limit is None or r.name in limit]
     if not rows:
         return []

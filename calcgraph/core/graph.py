@@ -13,7 +13,7 @@ import networkx as nx
 
 from .constraints import SolveSpec, parse_solve_spec
 from .dimensions import infer_dim
-from .errors import (
+from ..errors import (
     CalcgraphError,
     CycleError,
     ExpressionError,
@@ -24,7 +24,8 @@ from .errors import (
     ValidationError,
 )
 from .expr import Formula, parse_formula
-from .spec import QuantitySpec, SetEntry, suggest
+from .names import suggest
+from .spec import QuantitySpec, SetEntry
 from .units import Unit, convert_value, format_dim, parse_unit
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constraints import constant_values, parse_constraint
-from .errors import NoSolutionError, UnknownNameError
-from .evaluate import compile_expr
-from .spec import suggest
-from .units import display_unit, format_number, format_unit, to_unit
+from ..core.constraints import constant_values, parse_constraint
+from ..errors import NoSolutionError, UnknownNameError
+from ..core.evaluate import compile_expr
+from ..core.names import suggest
+from ..core.units import display_unit, format_unit, to_unit
+from ..core.numbers import format_number
 
 SHOWN = 12
 
@@ -48,7 +49,7 @@ class BestResult:
 
 
 def _grid(model, axes, names):
-    from .sweep import evaluate_grid
+    from .grid import evaluate_grid
     if not axes:
         return {n: np.atleast_1d(np.asarray(model.raw[n], dtype=float)) for n in names}
     return evaluate_grid(model.scenario, axes, names)
@@ -56,7 +57,7 @@ def _grid(model, axes, names):
 
 def find_best(model, goal: str, sense: str, wheres: list[str], varies: list[str]) -> BestResult:
     """Search every candidate of ``model`` for the best ``goal`` (sense 'max' or 'min')."""
-    from .sweep import parse_axes
+    from .grid import parse_axes
     graph = model.graph
     if goal not in graph:
         raise UnknownNameError(f"unknown quantity {goal!r}", where=f"--{sense}imize {goal}",
@@ -148,7 +149,7 @@ def render_best(model, result: BestResult) -> str:
     chosen = model.with_variant(winner.variant) if winner.variant != model.scenario.variant else model
     if winner.settings:
         chosen = chosen.set(**{name: f"{_plain(chosen, name, value)}" for name, value in winner.settings})
-    from .explain import explain_text
+    from ..render.explain import explain_text
     lines += ["", f"## Derivation of {goal} at the winner", "", "```", explain_text(chosen, goal).rstrip(), "```"]
     return "\n".join(lines) + "\n"
 

@@ -20,12 +20,13 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .constraints import SolveSpec, constant_values, describe_constant, parse_constraint, substituted
-from .errors import NoSolutionError, SolveError, UnknownNameError
-from .evaluate import compile_expr
-from .expr import CeilTo, symbol
-from .spec import suggest
-from .units import Unit, display_unit, format_number, format_unit, to_unit
+from ..core.constraints import SolveSpec, constant_values, describe_constant, parse_constraint, substituted
+from ..errors import NoSolutionError, SolveError, UnknownNameError
+from ..core.evaluate import compile_expr
+from ..core.expr import CeilTo, symbol
+from ..core.names import suggest
+from ..core.units import Unit, display_unit, format_unit, to_unit
+from ..core.numbers import format_number
 
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)

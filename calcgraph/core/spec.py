@@ -12,9 +12,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
 from .expr import FUNCTIONS, NAME_RE
 from .yamlload import LineDict, load_file
+from .names import suggest
 
 FILE_KEYS = {"title", "doc", "source", "use", "quantities", "set", "report", "variants", "expect"}
 SCENARIO_ONLY = {"report", "variants", "expect"}
@@ -108,15 +109,8 @@ def default_scenario() -> Path:
     here = Path.cwd() / DEFAULT_SCENARIO
     if here.exists():
         return here
-    return Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+    return Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
 
-
-def suggest(name: str, names) -> str:
-    """A did-you-mean hint, or a pointer to the list of names."""
-    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
-    if close:
-        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-    return "check the spelling; `calcgraph eval` lists every name"
 
 
 class _Collector:

@@ -15,7 +15,7 @@ from functools import lru_cache, reduce
 import numpy as np
 import sympy
 
-from .errors import EvaluationError
+from ..errors import EvaluationError
 from .expr import CeilTo
 
 SNAP = 1e-9
@@ -152,7 +152,7 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
             quantity = graph[name]
             if quantity.solve is not None:
                 if solver is None:
-                    from .solve import solve_node as solver
+                    from ..engine.solve import solve_node as solver
                 value = solver(scenario, name, env)
             else:
                 value = compile_expr(quantity.formula.expr)(env)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pint
 from pint.util import UnitsContainer
 
-from .errors import UnitError, UnitMismatchError
+from ..errors import UnitError, UnitMismatchError
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
 ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
@@ -72,7 +72,7 @@ def _build(node: ast.AST, text: str):
             return ureg.Unit(node.id)
         except (pint.errors.UndefinedUnitError, AttributeError, ValueError):
             raise UnitError(f"unknown unit {node.id!r} in {text!r}",
-                            hint="see calcgraph/units.txt for the units calcgraph knows "
+                            hint="see calcgraph/core/units.txt for the units calcgraph knows "
                                  "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
             and not isinstance(node.value, bool):
@@ -223,28 +223,6 @@ def to_unit(base_value, unit: Unit | pint.Unit):
     factor = ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
     return base_value / factor
 
-
-def format_number(value: float, digits: int = 5) -> str:
-    """A fixed, diff-friendly rendering with ``digits`` significant figures."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "nan"
-    if value == 0:
-        return "0"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    magnitude = abs(value)
-    if 1e-3 <= magnitude < 1e7:
-        if float(value).is_integer() and magnitude < 1e7:
-            return f"{int(value):d}"
-        text = f"{value:.{digits}g}"
-        if "e" in text:
-            text = f"{value:.{digits}e}"
-        return text
-    text = f"{value:.{digits - 1}e}".replace("e+", "e")
-    mantissa, exponent = text.split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{exponent}"
 
 
 UNKNOWN = "unknown"

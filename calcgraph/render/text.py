@@ -8,8 +8,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from .errors import InputFileError
-from .units import format_number, format_unit, to_unit
+from ..errors import InputFileError
+from ..core.units import format_unit, to_unit
+from ..core.numbers import format_number
 
 
 def plain_symbol(latex: str) -> str:
@@ -68,8 +69,8 @@ def eval_table(model, names=None) -> str:
 
 
 def _solved_form(model, name: str) -> str:
-    from .errors import NoSolutionError
-    from .solve import solve_details
+    from ..errors import NoSolutionError
+    from ..engine.solve import solve_details
     spec = model.graph[name].solve
     text = f"{spec.for_name} with " + " and ".join(c.text for c in spec.constraints)
     try:
@@ -81,7 +82,7 @@ def _solved_form(model, name: str) -> str:
 
 def symbolic_table(model, names=None) -> str:
     """Each computed quantity as a closed form in the inputs (sympy's text), one per line."""
-    from .symbolic import closed_form
+    from ..engine.symbolic import closed_form
     names = [n for n in (names or model.names()) if not model.graph[n].is_input]
     lines = []
     for name in names:
@@ -109,42 +110,4 @@ def eval_json(model, names=None) -> str:
     return json.dumps(document, indent=2)
 
 
-def _umask() -> int:
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return mask
 
-
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then a rename."""
-    write_stream_atomic(path, [data], binary=isinstance(data, bytes))
-
-
-def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
-    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing.
-
-    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputFileError(f"cannot write {path}: folder {directory} does not exist",
-                             where=str(path), hint="create the folder or choose another path")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
-    try:
-        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            for piece in pieces:
-                out.write(piece)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bind import bind
-from .errors import CalcgraphError, ValidationError
+from ..errors import CalcgraphError, ValidationError
 from .spec import load_spec
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SetValueError, UnitMismatchError, UnknownNameError
-from .spec import suggest
-from .units import display_unit, format_number, format_unit, to_unit
+from ..errors import SetValueError, UnitMismatchError, UnknownNameError
+from ..core.names import suggest
+from ..core.units import display_unit, format_unit, to_unit
+from ..core.numbers import format_number
 
 FORMATS = (".png", ".svg", ".pdf")
 MEMORY = ("total_memory", "hbm_capacity")
@@ -233,7 +234,7 @@ def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from .output import write_stream_atomic
+    from ..core.files import write_stream_atomic
 
     axis_names = [a.name for a in axes]
     along = line_axis(spec, axis_names)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputFileError, Location, YamlError
+from ..errors import InputFileError, Location, YamlError
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40

@@ -6,7 +6,7 @@ import argparse
 import sys
 import traceback
 
-from .errors import CalcgraphError
+from ..errors import CalcgraphError
 
 EXAMPLES = """examples:
   calcgraph eval                                   # the default scenario (LLaMA 3-70B, TPU v5e 4x2)
@@ -40,8 +40,8 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
 
 
 def _model(args):
-    from .api import load
-    from .bind import parse_set_arg
+    from ..api import load
+    from ..core.bind import parse_set_arg
     sets = [parse_set_arg(text) for text in args.sets]
     return load(args.scenario, variant=getattr(args, "variant", None), sets=sets)
 
@@ -49,8 +49,8 @@ def _model(args):
 def _names(model, only):
     if not only:
         return None
-    from .errors import UnknownNameError
-    from .spec import suggest
+    from ..errors import UnknownNameError
+    from ..core.names import suggest
     for name in only:
         if name not in model.graph:
             raise UnknownNameError(f"unknown quantity {name!r}", where=f"--only {name}",
@@ -59,11 +59,11 @@ def _names(model, only):
 
 
 def cmd_eval(args) -> int:
-    from .output import eval_json, eval_table
+    from ..render.text import eval_json, eval_table
     model = _model(args)
     names = _names(model, args.only)
     if args.symbolic:
-        from .output import symbolic_table
+        from ..render.text import symbolic_table
         print(symbolic_table(model, names), end="")
         return 0
     print(eval_json(model, names) if args.json else eval_table(model, names), end="\n" if args.json else "")
@@ -71,7 +71,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .check import check_files
+    from ..core.check import check_files
     results = check_files(args.files)
     for result in results:
         print(result)
@@ -81,8 +81,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .output import write_atomic
-    from .report import render_report
+    from ..core.files import write_atomic
+    from ..render.report import render_report
     model = _model(args)
     text = render_report(model, only=_names(model, args.only))
     if args.output:
@@ -94,7 +94,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .explain import explain_text
+    from ..render.explain import explain_text
     model = _model(args)
     _names(model, [args.name])
     print(explain_text(model, args.name), end="")
@@ -102,14 +102,14 @@ def cmd_explain(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    from .export import graph_text
+    from ..render.diagram import graph_text
     model = _model(args)
     print(graph_text(model, args.format, only=_names(model, args.only)), end="")
     return 0
 
 
 def cmd_solve(args) -> int:
-    from .solve import solve_command
+    from ..engine.solve import solve_command
     model = _model(args)
     result = solve_command(model, args.for_name, args.where, integer=args.integer)
     print(result.to_json() if args.json else result.text())
@@ -117,7 +117,7 @@ def cmd_solve(args) -> int:
 
 
 def cmd_best(args) -> int:
-    from .best import best_command
+    from ..engine.best import best_command
     model = _model(args)
     print(best_command(model, maximize=args.maximize, minimize=args.minimize,
                        wheres=args.where, varies=args.vary), end="")
@@ -125,20 +125,20 @@ def cmd_best(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import sweep_command
+    from ..engine.grid import sweep_command
     model = _model(args)
     return sweep_command(model, args)
 
 
 def cmd_table(args) -> int:
-    from .table import render_table
+    from ..render.table import render_table
     model = _model(args)
     print(render_table(model, only=_names(model, args.only)), end="")
     return 0
 
 
 def cmd_verify(args) -> int:
-    from .verify import verify_command
+    from ..engine.expect import verify_command
     return verify_command(args.scenarios, sets=args.sets)
 
 

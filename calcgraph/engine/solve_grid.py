@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .evaluate import snap
+from ..core.evaluate import snap
 
 BISECTION_LIMIT = 200
 
@@ -70,7 +70,7 @@ def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
 
 def _pointwise(problem, env: dict, size: int) -> np.ndarray:
     """One scalar solve per point: for equations, whose feasible set is a single value."""
-    from .errors import NoSolutionError
+    from ..errors import NoSolutionError
     from .solve import solve_problem
     result = np.full(size, math.nan)
     for i in range(size):

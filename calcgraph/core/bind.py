@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import CalcgraphError, SetValueError, UnknownNameError, ValidationError
+from ..errors import CalcgraphError, SetValueError, UnknownNameError, ValidationError
 from .graph import Graph, build_graph
-from .spec import ScenarioSpec, SetEntry, suggest
+from .names import suggest
+from .spec import ScenarioSpec, SetEntry
 from .units import convert_value, parse_quantity
 
 _SET_ARG = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from .errors import UnitMismatchError
+from ..errors import UnitMismatchError
 from .expr import CeilTo
 from .units import DIMENSIONLESS, Dim, format_dim
 
@@ -72,8 +72,8 @@ def _walk(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
 def infer_dim(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
     """The dimension of ``expr`` given each name's dimension; raises UnitMismatchError.
 
-    >>> from calcgraph.expr import parse_formula
-    >>> from calcgraph.units import parse_unit
+    >>> from calcgraph.core.expr import parse_formula
+    >>> from calcgraph.core.units import parse_unit
     >>> str(infer_dim(parse_formula("a * b").expr, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
     '[information]'
     """

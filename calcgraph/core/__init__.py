@@ -1,0 +1,1 @@
+"""The pipeline's lower half: YAML -> specs -> checked graph -> bound scenario -> values."""

@@ -1,0 +1,1 @@
+"""Evaluated scenarios as text: tables, JSON, derivations, reports, diagrams, plots."""
