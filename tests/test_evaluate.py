@@ -3,8 +3,8 @@ import pytest
 from conftest import fixture
 
 import calcgraph
-from calcgraph.errors import EvaluationError
 from calcgraph.core.evaluate import evaluate
+from calcgraph.errors import EvaluationError
 
 
 def test_ceil_of_7s_over_3_at_27_is_63_not_64():

@@ -3,8 +3,8 @@ import time
 import pytest
 import sympy
 
-from calcgraph.errors import ExpressionError
 from calcgraph.core.expr import parse_comparison, parse_formula
+from calcgraph.errors import ExpressionError
 
 
 def test_formula_names_in_order_of_appearance():

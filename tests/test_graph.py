@@ -1,9 +1,9 @@
 import pytest
 from conftest import fixture
 
-from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
 from calcgraph.core.graph import build_graph
 from calcgraph.core.spec import load_spec
+from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
 
 
 def test_order_follows_declaration_and_dependencies():

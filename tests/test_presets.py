@@ -10,8 +10,8 @@ import pytest
 from conftest import ROOT
 
 import calcgraph
-from calcgraph.core.check import check_files
 from calcgraph.cli import main
+from calcgraph.core.check import check_files
 from calcgraph.core.yamlload import load_file
 
 SERVING = ROOT / "formulas" / "serving.yaml"

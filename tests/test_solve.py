@@ -8,9 +8,9 @@ import pytest
 from conftest import fixture
 
 import calcgraph
-from calcgraph.errors import ExpressionError, NoSolutionError, SolveError
 from calcgraph.core.evaluate import evaluate
 from calcgraph.engine.solve import solve_command, solve_details
+from calcgraph.errors import ExpressionError, NoSolutionError, SolveError
 
 MEMORY = "total_memory <= hbm_capacity"
 

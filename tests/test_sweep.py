@@ -9,7 +9,6 @@ import pytest
 from conftest import ROOT, fixture
 
 import calcgraph
-from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
 from calcgraph.engine.grid import (
     MAX_POINTS,
     Progress,
@@ -21,6 +20,7 @@ from calcgraph.engine.grid import (
     parse_axes,
     parse_vary,
 )
+from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
 
 SWEEP_SCENARIO = str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml")
 

@@ -1,8 +1,8 @@
 import pytest
 
-from calcgraph.errors import UnitError
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import display_unit, format_unit, parse_quantity, parse_unit, to_unit
+from calcgraph.errors import UnitError
 
 
 def test_bytes_carry_an_information_dimension():

@@ -1,7 +1,7 @@
 import pytest
 
-from calcgraph.errors import YamlError
 from calcgraph.core.yamlload import loads
+from calcgraph.errors import YamlError
 
 
 def test_exponent_numbers_are_floats_not_strings():

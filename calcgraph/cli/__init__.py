@@ -49,8 +49,8 @@ def _model(args):
 def _names(model, only):
     if not only:
         return None
-    from ..errors import UnknownNameError
     from ..core.names import suggest
+    from ..errors import UnknownNameError
     for name in only:
         if name not in model.graph:
             raise UnknownNameError(f"unknown quantity {name!r}", where=f"--only {name}",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bind import bind
 from ..errors import CalcgraphError, ValidationError
+from .bind import bind
 from .spec import load_spec
 
 

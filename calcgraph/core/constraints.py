@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import sympy
 
-from .dimensions import infer_dim
 from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
+from .dimensions import infer_dim
 from .expr import Comparison, parse_comparison
 from .names import suggest
-from .units import DIMENSIONLESS, convert_value, format_dim, parse_unit
 from .numbers import format_number
+from .units import DIMENSIONLESS, convert_value, format_dim, parse_unit
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")

@@ -11,8 +11,6 @@ from functools import lru_cache
 
 import networkx as nx
 
-from .constraints import SolveSpec, parse_solve_spec
-from .dimensions import infer_dim
 from ..errors import (
     CalcgraphError,
     CycleError,
@@ -23,6 +21,8 @@ from ..errors import (
     UnknownNameError,
     ValidationError,
 )
+from .constraints import SolveSpec, parse_solve_spec
+from .dimensions import infer_dim
 from .expr import Formula, parse_formula
 from .names import suggest
 from .spec import QuantitySpec, SetEntry

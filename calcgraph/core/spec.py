@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
 from .expr import FUNCTIONS, NAME_RE
-from .yamlload import LineDict, load_file
 from .names import suggest
+from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "use", "quantities", "set", "report", "variants", "expect"}
 SCENARIO_ONLY = {"report", "variants", "expect"}

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.constraints import constant_values, parse_constraint
-from ..errors import NoSolutionError, UnknownNameError
 from ..core.evaluate import compile_expr
 from ..core.names import suggest
-from ..core.units import display_unit, format_unit, to_unit
 from ..core.numbers import format_number
+from ..core.units import display_unit, format_unit, to_unit
+from ..errors import NoSolutionError, UnknownNameError
 
 SHOWN = 12
 

@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CalcgraphError
-from ..core.units import format_unit, parse_quantity, to_unit
 from ..core.numbers import format_number
+from ..core.units import format_unit, parse_quantity, to_unit
+from ..errors import CalcgraphError
 
 MATCH = 1e-6
 

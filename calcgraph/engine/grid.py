@@ -19,11 +19,11 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from ..errors import CalcgraphError, SetValueError, UnknownNameError
 from ..core.evaluate import evaluate
 from ..core.files import write_stream_atomic
 from ..core.names import suggest
 from ..core.units import Unit, format_dim, format_unit, parse_quantity
+from ..errors import CalcgraphError, SetValueError, UnknownNameError
 
 CHUNK = 2 ** 17
 MAX_POINTS = 10 ** 7

@@ -21,12 +21,12 @@ import numpy as np
 import sympy
 
 from ..core.constraints import SolveSpec, constant_values, describe_constant, parse_constraint, substituted
-from ..errors import NoSolutionError, SolveError, UnknownNameError
 from ..core.evaluate import compile_expr
 from ..core.expr import CeilTo, symbol
 from ..core.names import suggest
-from ..core.units import Unit, display_unit, format_unit, to_unit
 from ..core.numbers import format_number
+from ..core.units import Unit, display_unit, format_unit, to_unit
+from ..errors import NoSolutionError, SolveError, UnknownNameError
 
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..errors import CalcgraphError, EvaluationError
 from ..core.evaluate import compile_expr
 from ..core.expr import CeilTo, parse_comparison, symbol
+from ..errors import CalcgraphError, EvaluationError
 
 KINK = "kink"
 ROUNDING = "rounding"

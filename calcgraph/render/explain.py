@@ -57,8 +57,8 @@ def explain_text(model, name: str) -> str:
 
 
 def _solve_lines(model, name: str, number: str, unit: str) -> list[str]:
-    from ..errors import NoSolutionError
     from ..engine.solve import solve_details
+    from ..errors import NoSolutionError
     spec = model.graph[name].solve
     constraints = " and ".join(c.text for c in spec.constraints)
     head = f"{name} = the {{}} {spec.for_name} with {constraints}    [{spec.where}]"

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SetValueError, UnitMismatchError, UnknownNameError
 from ..core.names import suggest
-from ..core.units import display_unit, format_unit, to_unit
 from ..core.numbers import format_number
+from ..core.units import display_unit, format_unit, to_unit
+from ..errors import SetValueError, UnitMismatchError, UnknownNameError
 
 FORMATS = (".png", ".svg", ".pdf")
 MEMORY = ("total_memory", "hbm_capacity")

@@ -16,12 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CalcgraphError, UnknownNameError
 from ..core.graph import default_symbol
-from .latex import formula_latex, plain_number, value_latex, value_text
-from .sensitivity import sensitivity_table
 from ..core.names import suggest
 from ..engine.symbolic import closed_form_latex
+from ..errors import CalcgraphError, UnknownNameError
+from .latex import formula_latex, plain_number, value_latex, value_text
+from .sensitivity import sensitivity_table
 
 _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
@@ -180,8 +180,8 @@ def _pinned_section(model, name: str) -> list[str]:
         out += [f"$$\n{_symbol(model, name)} = {symbolic}\n$$", ""]
         try:
             would = float(compile_expr(quantity.formula.expr)(model.raw))
-            from ..core.units import format_unit, to_unit
             from ..core.numbers import format_number
+            from ..core.units import format_unit, to_unit
             unit = model.display_unit(name)
             number = plain_number(format_number(float(to_unit(would, unit))))
             out += [f"With these inputs the formula would give {number} {format_unit(unit)}.".replace(" .", "."),
@@ -198,9 +198,9 @@ def _comparison_latex(model, comparison) -> str:
 
 
 def _solve_section(model, name: str) -> list[str]:
-    from ..engine.solve import solve_details
-    from ..core.units import format_unit
     from ..core.numbers import format_number
+    from ..core.units import format_unit
+    from ..engine.solve import solve_details
     details = solve_details(model, name)
     spec = model.graph[name].solve
     target = details.for_name

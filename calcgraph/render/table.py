@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.units import format_unit, to_unit
-
 from ..core.numbers import format_number
+from ..core.units import format_unit, to_unit
 
 
 def render_table(model, only=None) -> str:

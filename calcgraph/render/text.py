@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
-from pathlib import Path
 
-from ..errors import InputFileError
-from ..core.units import format_unit, to_unit
 from ..core.numbers import format_number
+from ..core.units import format_unit, to_unit
 
 
 def plain_symbol(latex: str) -> str:
@@ -69,8 +65,8 @@ def eval_table(model, names=None) -> str:
 
 
 def _solved_form(model, name: str) -> str:
-    from ..errors import NoSolutionError
     from ..engine.solve import solve_details
+    from ..errors import NoSolutionError
     spec = model.graph[name].solve
     text = f"{spec.for_name} with " + " and ".join(c.text for c in spec.constraints)
     try:
