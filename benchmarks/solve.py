@@ -1,7 +1,7 @@
 """Solves against the chapter's brute-force loop, in the same run.
 
 For each question: the number of graph evaluations and the wall time of
-``solve_command`` (after loading), against evaluating the graph at every
+``solve_for`` (after loading), against evaluating the graph at every
 batch size from 1 to 1023, as the chapter does. Targets: at most 30
 evaluations per solve and under 50 ms added beyond loading. Also the time
 the solve adds to a whole ``calcgraph solve`` command over ``calcgraph
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import calcgraph
 from calcgraph.core.evaluate import evaluate
-from calcgraph.engine.solve import solve_command
+from calcgraph.engine.inverse import solve_for
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -63,8 +63,8 @@ def main() -> None:
     for title, sets, name, wheres, integer in QUESTIONS:
         model = calcgraph.load(set=sets)
         model.raw  # noqa: B018 - evaluate once, as loading does
-        result = solve_command(model, name, wheres, integer=integer)
-        seconds = median_time(lambda m=model, n=name, w=wheres, i=integer: solve_command(m, n, w, integer=i))
+        result = solve_for(model.evaluated, name, wheres, integer=integer)
+        seconds = median_time(lambda m=model, n=name, w=wheres, i=integer: solve_for(m.evaluated, n, w, integer=i))
         print(f"{title:36} {result.shown:12.6g} {result.evaluations:5d} {result.points:6d} {seconds * 1e3:7.2f} ms")
     model = calcgraph.load(set={"chips": 16})
     answer, count = brute_force(model)

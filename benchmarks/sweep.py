@@ -229,7 +229,8 @@ def compare(a: str, b: str, rtol: float = 1e-9) -> str:
 def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
     """In-process seconds to evaluate every column without writing: calcgraph, numpy, max_batch alone."""
     import calcgraph
-    from calcgraph.engine.grid import SweepRun, parse_axes
+    from calcgraph.engine.axes import parse_axes
+    from calcgraph.render.csv import SweepRun
     model = calcgraph.load()
     axes = parse_axes(VARY, model.graph)
     batch = np.arange(BATCH[0], BATCH[1] + 1, BATCH[2], dtype=float)
@@ -237,7 +238,7 @@ def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
 
     def ours(columns):
         start = time.perf_counter()
-        SweepRun(model, axes, ["batch", "seq_len", *columns], csv=False).run()
+        SweepRun(model.scenario, axes, ["batch", "seq_len", *columns], csv=False).run()
         return time.perf_counter() - start
 
     def hand():

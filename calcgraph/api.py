@@ -1,4 +1,8 @@
-"""The Python API a notebook user calls: load a scenario, read values, set, re-evaluate.
+"""The Python API a notebook user calls: load a scenario, read values, set, re-evaluate, solve.
+
+``Model`` is a facade over the layers below: it binds (core), evaluates once
+on first use into an :class:`~calcgraph.engine.evaluated.Evaluated` (engine),
+and delegates every view to the renderers. It raises calcgraph errors only.
 
 >>> import calcgraph
 >>> model = calcgraph.load()
@@ -13,12 +17,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import pint
+import sympy
 
 from .core.bind import Scenario, bind, parse_set_arg
-from .core.evaluate import evaluate
-from .core.graph import Quantity
-from .core.spec import SetEntry, load_spec
-from .core.units import display_unit, parse_unit, to_unit, ureg
+from .core.graph import Graph, Quantity
+from .core.spec import ScenarioSpec, SetEntry, load_spec
+from .core.units import to_unit, ureg
+from .engine.best import BestResult, find_best
+from .engine.evaluated import Evaluated, NodeState, evaluate_scenario
+from .engine.inverse import solve_for
+from .engine.solve import SolveResult
+from .engine.symbolic import closed_form
+from .errors import SetValueError
+from .render.explain import explain_text
+from .render.report import QuantityView, render_report
+
+API_ORIGIN = "set()"
+
+
+def _entries(values: dict) -> list[SetEntry]:
+    """Keyword settings (numbers, or "NUMBER UNIT" text) as set entries, checked like ``--set``."""
+    entries = []
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise SetValueError(f"{name}: give a number or \"NUMBER UNIT\" text, not {type(value).__name__}",
+                                where=f"{API_ORIGIN} {name}", quantity=name)
+        text = value if isinstance(value, str) else repr(float(value))
+        entries.append(parse_set_arg(f"{name}={text}", origin=API_ORIGIN))
+    return entries
 
 
 class Model:
@@ -26,51 +52,56 @@ class Model:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        self._raw: dict | None = None
+        self._evaluated: Evaluated | None = None
 
     @property
-    def graph(self):
+    def evaluated(self) -> Evaluated:
+        """Values and node states (evaluated on first use). Raises EvaluationError."""
+        if self._evaluated is None:
+            self._evaluated = evaluate_scenario(self.scenario)
+        return self._evaluated
+
+    @property
+    def graph(self) -> Graph:
         """The checked graph."""
         return self.scenario.graph
 
     @property
-    def spec(self):
+    def spec(self) -> ScenarioSpec:
         """What the scenario files say."""
         return self.scenario.spec
 
     @property
     def raw(self) -> dict:
         """Every value as a plain magnitude in base units (byte, second, FLOP, token, ...)."""
-        if self._raw is None:
-            self._raw = evaluate(self.scenario)
-        return self._raw
+        return dict(self.evaluated.values)
 
     def __getitem__(self, name: str) -> Quantity:
-        return self.graph[name]
+        return self.evaluated.quantity(name)
 
     def names(self) -> list[str]:
         """Every quantity name, in declaration order."""
         return list(self.graph.quantities)
 
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit)."""
-        quantity = self.graph[name]
-        target = parse_unit(unit) if unit else quantity.unit
-        if target.dim != quantity.unit.dim:
-            raise pint.DimensionalityError(quantity.unit.pint_unit, target.pint_unit)
-        return float(to_unit(self.raw[name], target))
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
+
+        Raises UnknownNameError, UnitError or UnitMismatchError.
+        """
+        return self.evaluated.value(name, unit)
+
+    def state(self, name: str) -> NodeState:
+        """How ``name`` got its value: input, formula, pinned, solved, no answer or unknown."""
+        return self.evaluated.state(name)
 
     def quantity(self, name: str) -> pint.Quantity:
         """The value of ``name`` as a pint Quantity in a human display unit."""
         unit = self.display_unit(name)
-        return ureg.Quantity(float(to_unit(self.raw[name], unit)), unit)
+        return ureg.Quantity(float(to_unit(self.evaluated.values[name], unit)), unit)
 
     def display_unit(self, name: str) -> pint.Unit:
         """The unit ``name`` is shown in: its ``display`` unit, else a human scale of its unit."""
-        quantity = self.graph[name]
-        if quantity.display is not None:
-            return quantity.display.pint_unit
-        return display_unit(quantity.unit, float(self.raw[name]))
+        return self.evaluated.display_unit(name)
 
     @property
     def values(self) -> dict:
@@ -78,57 +109,61 @@ class Model:
         return {name: self.quantity(name) for name in self.graph.quantities}
 
     def set(self, **values) -> Model:
-        """A new Model with inputs (or pinned results) set: ``model.set(batch=64, seq_len="4096 token/sequence")``."""
-        entries = [e for e in self.scenario.entries]
-        for name, value in values.items():
-            text = value if isinstance(value, str) else repr(float(value))
-            entry = parse_set_arg(f"{name}={text}", origin="set()")
-            entries.append(entry)
+        """A new Model with inputs (or pinned results) set: ``model.set(batch=64, seq_len="4096 token/sequence")``.
+
+        Raises SetValueError, UnknownNameError, UnitMismatchError.
+        """
+        entries = list(self.scenario.entries) + _entries(values)
         return Model(bind(self.spec, self.scenario.variant, entries))
 
     def with_variant(self, variant: str | None) -> Model:
-        """The same scenario under another variant."""
+        """The same scenario under another variant. Raises SetValueError for an unknown variant."""
         return Model(bind(self.spec, variant, self.scenario.entries))
 
     def explain(self, name: str) -> str:
         """The derivation chain of ``name`` as plain text."""
-        from .render.explain import explain_text
-        return explain_text(self, name)
+        self.evaluated.quantity(name)
+        return explain_text(self.evaluated, name)
 
-    def closed_form(self, name: str):
+    def closed_form(self, name: str) -> sympy.Expr:
         """``name`` as a sympy expression of inputs (and pinned or solved quantities): the symbolic graph.
 
         >>> import calcgraph
         >>> calcgraph.load().closed_form("t_param_load")
         n_params*weight_bytes/(chips*hbm_bandwidth*hbm_efficiency)
         """
-        from .engine.symbolic import closed_form
-        return closed_form(self, name)
+        self.evaluated.quantity(name)
+        return closed_form(self.evaluated, name)
 
-    def solve(self, for_name: str, *where: str, integer: bool = False):
+    def solve(self, for_name: str, *where: str, integer: bool = False) -> SolveResult:
         """The extreme value of the input ``for_name`` at which every constraint holds.
+
+        Raises SolveError, UnknownNameError, UnitMismatchError (a malformed question) or
+        NoSolutionError (no answer).
 
         >>> import calcgraph
         >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
         43.0
         """
-        from .engine.solve import solve_command
-        return solve_command(self, for_name, list(where), integer=integer)
+        return solve_for(self.evaluated, for_name, list(where), integer=integer)
 
-    def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()):
-        """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``)."""
-        from .engine.best import find_best
+    def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()) -> BestResult:
+        """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``).
+
+        Raises NoSolutionError when no candidate satisfies ``where``.
+        """
+        if (maximize is None) == (minimize is None):
+            raise SetValueError("give one goal: maximize=NAME or minimize=NAME", where="best()")
         goal, sense = (maximize, "max") if maximize else (minimize, "min")
-        return find_best(self, goal, sense, list(where), list(vary))
+        return find_best(self.evaluated, goal, sense, list(where), list(vary))
 
-    def show(self, name: str):
+    def show(self, name: str) -> QuantityView:
         """One quantity's derivation, displayed as Markdown in a notebook."""
-        from .render.report import QuantityView
-        return QuantityView(self, name)
+        self.evaluated.quantity(name)
+        return QuantityView(self.evaluated, name)
 
     def _repr_markdown_(self) -> str:
-        from .render.report import render_report
-        return render_report(self)
+        return render_report(self.evaluated)
 
     def __repr__(self) -> str:
         variant = f", variant={self.scenario.variant!r}" if self.scenario.variant else ""
@@ -137,10 +172,10 @@ class Model:
 
 def load(path: str | Path | None = None, *, variant: str | None = None,
          set: dict | None = None, sets: list[SetEntry] | None = None) -> Model:
-    """Load, check and bind a scenario (default: the LLaMA 3-70B on TPU v5e scenario)."""
+    """Load, check and bind a scenario (default: the LLaMA 3-70B on TPU v5e scenario).
+
+    Raises InputFileError, YamlError, ValidationError and the other load-time errors.
+    """
     spec = load_spec(path)
-    entries = list(sets or [])
-    for name, value in (set or {}).items():
-        text = value if isinstance(value, str) else repr(float(value))
-        entries.append(parse_set_arg(f"{name}={text}", origin="set()"))
+    entries = list(sets or []) + _entries(set or {})
     return Model(bind(spec, variant, entries))

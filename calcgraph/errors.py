@@ -20,6 +20,21 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+@dataclass(frozen=True)
+class Argument:
+    """Text handed to a function or a command: a constraint, a setting, an axis, a name.
+
+    The engine says *what kind* of argument was wrong; the command line words it
+    as its flag (``--where``, ``--set``, ``--vary``), the API as it is.
+    """
+
+    kind: str  # constraint, setting, axis, unknown, goal, output, plot, color, file
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.text!r}"
+
+
 class CalcgraphError(Exception):
     """Base of every error calcgraph raises on purpose."""
 

@@ -3,8 +3,9 @@
 import pytest
 
 import calcgraph
-from calcgraph.engine.best import best_command, find_best
+from calcgraph.engine.best import find_best
 from calcgraph.errors import NoSolutionError
+from calcgraph.render.best import render_best
 
 EXERCISE = "scenarios/exercise-405b.yaml"
 SLICES = "chips=16,32,64,128,256"
@@ -17,7 +18,8 @@ def exercise():
 
 
 def test_highest_throughput_of_405b_under_15_ms_is_64_chips_at_batch_121(exercise):
-    result = find_best(exercise, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS], [SLICES, "batch=1:1024"])
+    result = find_best(exercise.evaluated, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS],
+                       [SLICES, "batch=1:1024"])
     winner = dict(result.winner.settings)
     assert (winner["chips"], winner["batch"]) == (64, 121)
     # compute bound with the KV load on top: B / (t_step * chips) = 1 / (2P/F + kv_per_seq/W) per chip
@@ -27,26 +29,28 @@ def test_highest_throughput_of_405b_under_15_ms_is_64_chips_at_batch_121(exercis
 
 
 def test_smallest_step_time_of_405b_is_on_the_largest_slice_at_batch_1(exercise):
-    result = find_best(exercise, "t_step", "min", [FITS], [SLICES, "batch=1:1024"])
+    result = find_best(exercise.evaluated, "t_step", "min", [FITS], [SLICES, "batch=1:1024"])
     assert dict(result.winner.settings) == {"chips": 256, "batch": 1}
     assert result.winner.goal == pytest.approx(405.85e9 / (256 * 8.2e11) + 258048 * 8192 / (256 * 8.2e11))
 
 
 def test_tensor_parallel_limit_leaves_only_32_chips_and_15_5_ms(exercise):
-    result = find_best(exercise, "t_step", "min", [FITS, "chips <= tp_limit_ici * 1 chip"], [SLICES, "batch=1:1024"])
+    result = find_best(exercise.evaluated, "t_step", "min", [FITS, "chips <= tp_limit_ici * 1 chip"],
+                       [SLICES, "batch=1:1024"])
     assert dict(result.winner.settings)["chips"] == 32
     assert result.winner.goal * 1e3 == pytest.approx(405.85e9 / (32 * 8.2e11) * 1e3 + 0.0806, abs=0.001)
 
 
 def test_variants_are_candidates_too():
     table = calcgraph.load("scenarios/dtype-table.yaml")
-    result = find_best(table, "max_batch", "min", [], [])
+    result = find_best(table.evaluated, "max_batch", "min", [], [])
     assert {c.variant for c in result.candidates} == {"bf16", "int8", "int4"}
 
 
 def test_report_has_table_and_derivation(exercise):
-    text = best_command(exercise, maximize="throughput_per_chip", wheres=["t_step <= 15 ms", FITS],
-                        varies=[SLICES, "batch=100:150"])
+    result = find_best(exercise.evaluated, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS],
+                       [SLICES, "batch=100:150"])
+    text = render_best(exercise.evaluated, result)
     assert "**throughput_per_chip = 149.29 tok/s/chip** at chips = 64 chip, batch = 121 seq" in text
     assert "| chips | batch | throughput_per_chip |" in text
     assert "## Derivation of throughput_per_chip at the winner" in text
@@ -66,4 +70,4 @@ def test_unknown_goal_exits_2(run):
 
 def test_no_constraint_on_nothing_feasible_is_impossible(exercise):
     with pytest.raises(NoSolutionError):
-        find_best(exercise, "t_step", "min", ["t_step <= 1 us"], [])
+        find_best(exercise.evaluated, "t_step", "min", ["t_step <= 1 us"], [])

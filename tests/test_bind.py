@@ -16,7 +16,7 @@ def test_values_flow_default_preset_scenario_variant_cli():
     assert model.value("batch") == 8 and model.value("seq_len") == 8192
     big = calcgraph.load(LAYERED, variant="big")
     assert big.value("batch") == 32 and big.scenario.bound["batch"].origin == "variant big"
-    cli = calcgraph.load(LAYERED, variant="big", sets=[parse_set_arg("batch=2")])
+    cli = calcgraph.load(LAYERED, variant="big", sets=[parse_set_arg("batch=2", origin="--set")])
     assert cli.value("batch") == 2 and cli.scenario.bound["batch"].where == "--set batch=2"
 
 

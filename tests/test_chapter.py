@@ -16,7 +16,7 @@ def scenario(name: str, variant: str | None = None, **sets) -> calcgraph.Model:
 
 def printed(model: calcgraph.Model, name: str):
     """The verify row of the figure the chapter prints for ``name`` (exactly one)."""
-    rows = [row for row in compare(model) if row.name == name]
+    rows = [row for row in compare(model.evaluated) if row.name == name]
     assert len(rows) == 1, f"{name}: expected one printed figure, found {len(rows)}"
     return rows[0]
 

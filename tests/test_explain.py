@@ -1,28 +1,27 @@
 from conftest import DEFAULT
 
 import calcgraph
-from calcgraph.render.explain import explain_text
 
 
 def test_explain_t_step_writes_values_in_place_in_the_formula_order():
-    text = explain_text(calcgraph.load(DEFAULT), "t_step")
+    text = calcgraph.load(DEFAULT).explain("t_step")
     assert "t_step = max(t_flops, t_param_load) + t_kv_load" in text
     assert "= max((2.8426 ms), (10.802 ms)) + (6.628 ms)" in text
     assert "= 17.431 ms" in text
 
 
 def test_explain_traces_inputs_to_their_yaml_lines():
-    text = explain_text(calcgraph.load(DEFAULT), "kv_per_token")
+    text = calcgraph.load(DEFAULT).explain("kv_per_token")
     assert "n_kv_heads = 8    [preset: presets/models/llama3-70b.yaml:9]" in text
 
 
 def test_explain_marks_pinned_quantities():
-    text = explain_text(calcgraph.load(DEFAULT, set={"t_step": "17 ms"}), "throughput")
+    text = calcgraph.load(DEFAULT, set={"t_step": "17 ms"}).explain("throughput")
     assert "t_step = 17 ms  (pinned at set() t_step=17 ms" in text
 
 
 def test_explain_shows_how_a_solve_node_was_solved():
-    text = explain_text(calcgraph.load(), "max_batch")
+    text = calcgraph.load().explain("max_batch")
     assert "max_batch = the largest batch with total_memory <= hbm_capacity" in text
     assert "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))" in text
     assert "= 43 seq" in text and "binding: total_memory <= hbm_capacity" in text

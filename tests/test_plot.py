@@ -94,7 +94,8 @@ def test_points_beyond_hbm_are_masked():
 
 def test_lines_on_v5e_4x4_stop_at_the_largest_batch_that_fits():
     model = calcgraph.load(SCENARIO)
-    from calcgraph.engine.grid import evaluate_grid, parse_axes
+    from calcgraph.engine.axes import parse_axes
+    from calcgraph.engine.grid import evaluate_grid
     axes = parse_axes(["batch=1:200", "seq_len=8192,16384"], model.graph)
     grid = evaluate_grid(model.scenario, axes, ["batch", "seq_len", "total_memory", "hbm_capacity", "max_batch"])
     mask = memory_mask(grid)

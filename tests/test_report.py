@@ -32,7 +32,7 @@ def at_root(monkeypatch):
 
 
 def _default_report() -> str:
-    return render_report(calcgraph.load(DEFAULT.relative_to(ROOT)))
+    return render_report(calcgraph.load(DEFAULT.relative_to(ROOT)).evaluated)
 
 
 def _section(text: str, name: str) -> str:
@@ -170,12 +170,12 @@ def test_unknown_only_name_is_a_clear_error(run):
 
 def test_quantity_markdown_shows_one_derivation_for_a_notebook(at_root):
     model = calcgraph.load()
-    text = quantity_markdown(model, "t_param_load")
+    text = quantity_markdown(model.evaluated, "t_param_load")
     assert text.startswith("## t_param_load = 10.802 ms\n")
     assert "### param_bytes" in text and "### t_param_load" in text and "### t_step" not in text
-    assert QuantityView(model, "t_param_load")._repr_markdown_() == text
+    assert QuantityView(model.evaluated, "t_param_load")._repr_markdown_() == text
 
 
 def test_model_displays_its_report_in_a_notebook(at_root):
     model = calcgraph.load()
-    assert model._repr_markdown_() == render_report(model)
+    assert model._repr_markdown_() == render_report(model.evaluated)

@@ -9,7 +9,7 @@ from conftest import fixture
 
 import calcgraph
 from calcgraph.core.evaluate import evaluate
-from calcgraph.engine.solve import solve_command, solve_details
+from calcgraph.engine.inverse import solve_for
 from calcgraph.errors import ExpressionError, NoSolutionError, SolveError
 
 MEMORY = "total_memory <= hbm_capacity"
@@ -21,37 +21,37 @@ def model():
 
 
 def test_max_batch_on_v5e_4x2_is_43(model):
-    result = solve_command(model, "batch", [MEMORY], integer=True)
-    assert (result.shown, result.direction, result.binding) == (43, "largest", MEMORY)
+    result = solve_for(model.evaluated, "batch", [MEMORY], integer=True)
+    assert (result.shown, result.direction, result.binding_text) == (43, "largest", MEMORY)
     assert result.evaluations <= 30
 
 
 def test_max_batch_on_v5e_4x4_at_8192_tokens_is_138(model):
-    result = solve_command(model.set(chips=16), "batch", [MEMORY], integer=True)
+    result = solve_for(model.set(chips=16).evaluated, "batch", [MEMORY], integer=True)
     assert result.shown == 138
-    assert result.closed_form == "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))"
+    assert str(result.closed_form) == "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))"
 
 
 def test_min_chips_for_batch_32_at_8192_tokens_is_8(model):
-    result = solve_command(model, "chips", [MEMORY], integer=True)
+    result = solve_for(model.evaluated, "chips", [MEMORY], integer=True)
     assert (result.shown, result.direction) == (8, "smallest")
 
 
 def test_largest_batch_under_15_ms_per_step_is_20(model):
-    result = solve_command(model, "batch", ["t_step <= 15 ms"], integer=True)
+    result = solve_for(model.evaluated, "batch", ["t_step <= 15 ms"], integer=True)
     assert result.shown == 20
     at_answer, next_out = model.set(batch=20), model.set(batch=21)
     assert at_answer.value("t_step", "ms") <= 15 < next_out.value("t_step", "ms")
 
 
 def test_several_constraints_name_the_binding_one(model):
-    result = solve_command(model, "batch", ["t_step <= 25 ms", MEMORY], integer=True)
-    assert result.shown == 43 and result.binding == MEMORY
-    assert len(result.slack) == 2
+    result = solve_for(model.evaluated, "batch", ["t_step <= 25 ms", MEMORY], integer=True)
+    assert result.shown == 43 and result.binding_text == MEMORY
+    assert len(result.slacks) == 2
 
 
 def test_continuous_solve_agrees_with_its_closed_form(model):
-    result = solve_command(model, "seq_len", [MEMORY])
+    result = solve_for(model.evaluated, "seq_len", [MEMORY])
     exact = (128e9 - 70e9) / (163840 * 32)
     assert result.shown == pytest.approx(exact, rel=1e-9)
     assert result.closed_form is not None and "brentq" in result.method
@@ -59,28 +59,28 @@ def test_continuous_solve_agrees_with_its_closed_form(model):
 
 def test_no_value_satisfies_says_what_the_best_reaches(model):
     with pytest.raises(NoSolutionError, match="no batch in .* satisfies .*closest, at batch = 1"):
-        solve_command(model.set(chips=4), "batch", [MEMORY], integer=True)
+        solve_for(model.set(chips=4).evaluated, "batch", [MEMORY], integer=True)
 
 
 def test_constraint_that_never_binds_is_not_answered_with_a_bound(model):
     with pytest.raises(NoSolutionError, match="never binds"):
-        solve_command(model, "batch", ["t_step >= 1 ms"], integer=True)
+        solve_for(model.evaluated, "batch", ["t_step >= 1 ms"], integer=True)
 
 
 def test_constraints_independent_of_the_unknown(model):
     with pytest.raises(SolveError, match="do not depend on 'vocab'"):
-        solve_command(model, "vocab", [MEMORY], integer=True)
+        solve_for(model.evaluated, "vocab", [MEMORY], integer=True)
 
 
 def test_unknown_that_is_computed_is_refused(model):
     with pytest.raises(SolveError, match="'t_step' is computed"):
-        solve_command(model, "t_step", ["t_step <= 15 ms"])
+        solve_for(model.evaluated, "t_step", ["t_step <= 15 ms"])
 
 
 def test_non_monotone_residual_is_reported():
     bowl = calcgraph.load(fixture("solve_bowl.yaml"))
     with pytest.raises(NoSolutionError, match="not monotone"):
-        solve_command(bowl, "x", ["y <= 4"], integer=True)
+        solve_for(bowl.evaluated, "x", ["y <= 4"], integer=True)
 
 
 @pytest.mark.parametrize("where, status, words", [
@@ -113,7 +113,7 @@ def test_cli_json_gives_value_unit_method_and_closed_form(run):
 def test_max_batch_is_a_solve_node_in_the_default_scenario(model):
     assert model.graph["max_batch"].solve is not None
     assert model.value("max_batch") == 43
-    details = solve_details(model, "max_batch")
+    details = model.evaluated.solve_details("max_batch")
     assert details.bracket == (1, 1000000) and details.evaluations <= 30
 
 
@@ -136,7 +136,7 @@ def test_solve_node_for_a_computed_quantity_is_a_load_error(run):
 def test_solve_node_over_a_grid_matches_the_scalar_answer_at_every_point(model):
     seq_len = np.array([1024.0, 8192.0, 8192.0, 65536.0, 4.0e6])
     chips = np.array([8.0, 8.0, 16.0, 8.0, 8.0])
-    env = evaluate(model.scenario, overrides={"seq_len": seq_len, "chips": chips})
+    env = evaluate(model.scenario, overrides={"seq_len": seq_len, "chips": chips}, solver=model.evaluated.solver)
     expected = [model.set(seq_len=s, chips=c).value("max_batch") for s, c in zip(seq_len[:4], chips[:4], strict=True)]
     assert list(env["max_batch"][:4]) == expected == [345, 43, 138, 5]
     assert np.isnan(env["max_batch"][4])
@@ -154,23 +154,23 @@ def test_model_solve_api():
 
 
 def test_equation_is_solved_as_a_root(model):
-    result = solve_command(model, "batch", ["t_step == 15 ms"])
+    result = solve_for(model.evaluated, "batch", ["t_step == 15 ms"])
     assert model.set(batch=result.shown).value("t_step", "ms") == pytest.approx(15, rel=1e-9)
 
 
 def test_equation_without_an_integer_root_says_where_it_passes(model):
     with pytest.raises(NoSolutionError, match="passes between batch = 20 and 21"):
-        solve_command(model, "batch", ["t_step == 15 ms"], integer=True)
+        solve_for(model.evaluated, "batch", ["t_step == 15 ms"], integer=True)
 
 
 def test_numbers_out_of_range_in_constraints_are_refused(model):
     with pytest.raises(ExpressionError, match="out of range"):
-        solve_command(model, "batch", ["t_step <= 1e999 ms"], integer=True)
+        solve_for(model.evaluated, "batch", ["t_step <= 1e999 ms"], integer=True)
 
 
 def test_equation_node_over_a_grid_solves_each_point():
     model = calcgraph.load(fixture("solve_equation.yaml"))
-    env = evaluate(model.scenario, overrides={"chips": np.array([8.0, 16.0, 2.0])})
+    env = evaluate(model.scenario, overrides={"chips": np.array([8.0, 16.0, 2.0])}, solver=model.evaluated.solver)
     expected = [model.set(chips=c).value("batch_at_15ms") for c in (8, 16)]
     assert list(env["batch_at_15ms"][:2]) == expected
     assert np.isnan(env["batch_at_15ms"][2])

@@ -9,18 +9,11 @@ import pytest
 from conftest import ROOT, fixture
 
 import calcgraph
-from calcgraph.engine.grid import (
-    MAX_POINTS,
-    Progress,
-    SweepRun,
-    csv_header,
-    csv_text,
-    evaluate_grid,
-    output_columns,
-    parse_axes,
-    parse_vary,
-)
+from calcgraph.cli.progress import Progress
+from calcgraph.engine.axes import MAX_POINTS, parse_axes, parse_vary
+from calcgraph.engine.grid import evaluate_grid
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
+from calcgraph.render.csv import SweepRun, csv_header, csv_pieces, output_columns
 
 SWEEP_SCENARIO = str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml")
 
@@ -122,7 +115,7 @@ def test_values_may_carry_units(model):
 def test_bad_vary_arguments_are_errors_that_name_the_argument(model, text, error):
     with pytest.raises(error) as info:
         parse_vary(text, model.graph)
-    assert info.value.where == f"--vary {text}"
+    assert str(info.value.where) == f"axis {text!r}"
 
 
 def test_a_grid_beyond_ten_million_points_is_refused(model):
@@ -185,10 +178,10 @@ def test_csv_header_gives_each_name_with_its_declared_unit(model):
 
 def test_csv_columns_are_the_varied_inputs_then_the_report_list(model):
     axes = parse_axes(["batch=1:2", "seq_len=1024,2048"], model.graph)
-    columns = output_columns(model, axes, None)
+    columns = output_columns(model.scenario, axes, None)
     assert columns[:2] == ["batch", "seq_len"]
     assert columns[2:] == [n for n in model.spec.report if n not in ("batch", "seq_len")]
-    assert output_columns(model, axes, ["t_step", "batch"]) == ["batch", "seq_len", "t_step"]
+    assert output_columns(model.scenario, axes, ["t_step", "batch"]) == ["batch", "seq_len", "t_step"]
 
 
 def test_csv_values_are_in_declared_units_and_round_trip_within_1e_9(run, tmp_path, model):
@@ -217,16 +210,16 @@ def test_csv_goes_to_stdout_without_csv_or_plot(run):
 
 def test_constant_columns_are_written_in_every_row(model):
     axes = parse_axes(["batch=1:3"], model.graph)
-    text = "".join(SweepRun(model, axes, ["batch", "layers", "t_step"]))
+    text = "".join(SweepRun(model.scenario, axes, ["batch", "layers", "t_step"]))
     rows = [line.split(",") for line in text.splitlines()]
     assert [r[:2] for r in rows] == [["1", "80"], ["2", "80"], ["3", "80"]]
 
 
-def test_csv_text_is_what_numpy_savetxt_writes():
+def test_csv_pieces_are_what_numpy_savetxt_writes():
     table = np.array([[1.0, 0.1, 1e20], [np.nan, -2.5e-7, 123456789012.0]])
     buffer = io.StringIO()
     np.savetxt(buffer, table, fmt="%.10g", delimiter=",")
-    assert csv_text(table) == buffer.getvalue()
+    assert "".join(csv_pieces(table)) == buffer.getvalue()
 
 
 def test_a_million_points_stay_in_small_blocks(model):

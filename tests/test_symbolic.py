@@ -23,7 +23,7 @@ def model():
 
 
 def test_weight_load_time_scales_with_parameters_and_inversely_with_chips(model):
-    e = elasticities(model, "t_param_load")
+    e = elasticities(model.evaluated, "t_param_load")
     assert e.get("n_params") == pytest.approx(1, abs=1e-12)
     assert e.get("chips") == pytest.approx(-1, abs=1e-12)
     assert e.get("hbm_bandwidth") == pytest.approx(-1, abs=1e-12)
@@ -31,7 +31,7 @@ def test_weight_load_time_scales_with_parameters_and_inversely_with_chips(model)
 
 
 def test_step_time_follows_the_weights_and_kv_shares_on_the_active_branch(model):
-    e = elasticities(model, "t_step")
+    e = elasticities(model.evaluated, "t_step")
     share = 70e9 / (70e9 + 163840 * 8192 * 32)  # weights' share of the bytes read per step
     assert e.get("n_params") == pytest.approx(share, rel=1e-9)
     assert e.get("batch") == pytest.approx(1 - share, rel=1e-9)
@@ -40,17 +40,17 @@ def test_step_time_follows_the_weights_and_kv_shares_on_the_active_branch(model)
 
 
 def test_per_chip_throughput_does_not_depend_on_the_chip_count_when_bandwidth_bound(model):
-    assert elasticities(model, "throughput_per_chip").get("chips") == pytest.approx(0, abs=1e-12)
+    assert elasticities(model.evaluated, "throughput_per_chip").get("chips") == pytest.approx(0, abs=1e-12)
 
 
 def test_min_chips_is_differentiated_as_its_unrounded_argument(model):
-    e = elasticities(model, "min_chips")
+    e = elasticities(model.evaluated, "min_chips")
     assert e.get("hbm_per_chip") == pytest.approx(-1)
     assert (ROUNDING, "min_chips: ceil(total_memory/hbm_per_chip) treated as its argument") in e.notes
 
 
 def test_max_batch_elasticity_comes_from_the_binding_memory_constraint(model):
-    e = elasticities(model, "max_batch")
+    e = elasticities(model.evaluated, "max_batch")
     # B* = (chips * hbm - P * w) / (kv * S): d ln B* / d ln chips = chips * hbm / (chips * hbm - P * w)
     assert e.get("chips") == pytest.approx(128e9 / (128e9 - 70e9), rel=1e-2)
     assert e.get("seq_len") == pytest.approx(-1, rel=1e-2)
@@ -59,13 +59,13 @@ def test_max_batch_elasticity_comes_from_the_binding_memory_constraint(model):
 
 
 def test_closed_form_substitutes_intermediate_formulas(model):
-    assert str(closed_form(model, "param_bytes")) == "n_params*weight_bytes"
-    free = {s.name for s in closed_form(model, "t_kv_load").free_symbols}
+    assert str(closed_form(model.evaluated, "param_bytes")) == "n_params*weight_bytes"
+    free = {s.name for s in closed_form(model.evaluated, "t_kv_load").free_symbols}
     assert {"batch", "seq_len", "layers", "n_kv_heads", "chips", "hbm_bandwidth"} <= free
     assert "kv_cache_bytes" not in free
 
 
 def test_pinned_quantities_stay_symbols_in_closed_forms():
     pinned = calcgraph.load(DEFAULT, set={"t_step": "17 ms"})
-    assert str(closed_form(pinned, "throughput")) == "batch*decode_tokens/t_step"
-    assert elasticities(pinned, "throughput").get("t_step") == pytest.approx(-1)
+    assert str(closed_form(pinned.evaluated, "throughput")) == "batch*decode_tokens/t_step"
+    assert elasticities(pinned.evaluated, "throughput").get("t_step") == pytest.approx(-1)

@@ -1,7 +1,7 @@
 """Graph + overrides -> a bound scenario: every input's value and where it came from.
 
 Values flow from module defaults -> used files' ``set`` -> the scenario's
-``set`` -> the variant -> ``--set`` (or the API); the last word wins. Setting a
+``set`` -> the variant -> settings (command line or API); the last word wins. Setting a
 computed quantity to a value pins it, like typing over a spreadsheet formula.
 """
 
@@ -49,7 +49,7 @@ class Scenario:
         return [n for n, b in self.bound.items() if b.pinned]
 
 
-def parse_set_arg(text: str, origin: str = "--set") -> SetEntry:
+def parse_set_arg(text: str, origin: str = "setting") -> SetEntry:
     """``NAME=VALUE[ UNIT]`` from the command line as a SetEntry (checked, never evaluated).
 
     >>> parse_set_arg("batch=64").value
@@ -59,8 +59,8 @@ def parse_set_arg(text: str, origin: str = "--set") -> SetEntry:
     match = _SET_ARG.match(text)
     if not match:
         raise SetValueError(f"cannot read {text!r}", where=where,
-                            hint="write NAME=VALUE or NAME=\"VALUE UNIT\", e.g. --set batch=64 "
-                                 "or --set \"hbm_bandwidth=8.2e11 B/s/chip\"")
+                            hint="write NAME=VALUE or NAME=\"VALUE UNIT\", e.g. batch=64 "
+                                 "or \"hbm_bandwidth=8.2e11 B/s/chip\"")
     name, value = match.groups()
     try:
         parse_quantity(value)
@@ -130,7 +130,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=()) -> Scenario:
         if quantity.is_input and name not in bound:
             problems.append(SetValueError(f"input {name!r} has no value", where=quantity.where,
                                           hint=f"give it a value: in the module, in the scenario's set:, "
-                                               f"or with --set {name}=...", quantity=name))
+                                               f"or as a setting {name}=...", quantity=name))
     if problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets))

@@ -1,6 +1,6 @@
 """Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``.
 
-Numbers in a constraint may carry units, as in ``--set``; each such number is
+Numbers in a constraint may carry units, as in settings; each such number is
 replaced by a named constant in base units before the text is parsed by the
 safe formula parser (never evaluated as Python). Both sides must have the
 same dimension.
@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
@@ -19,12 +20,14 @@ from .dimensions import infer_dim
 from .expr import Comparison, parse_comparison
 from .names import suggest
 from .numbers import format_number
-from .units import DIMENSIONLESS, convert_value, format_dim, parse_unit
+from .units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
 CONSTANT_PREFIX = "unitconst"
+HOLD = 1e-12  # relative slack below which a non-strict constraint still holds (floating rounding)
+_OPERATOR = re.compile(r"<=|>=|==|<|>")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Constraint:
     names: tuple  # quantity names it uses
     where: object
     dim: object = None  # the dimension both sides share
+    unit: Unit | None = None  # a unit of that dimension to show its sides in
+    left: str = ""  # each side as written (constants with their units)
+    right: str = ""
 
     @property
     def op(self) -> str:
@@ -45,15 +51,50 @@ class Constraint:
 
     def slack(self, lhs, rhs):
         """How far from failing, signed like the constraint (>= 0 holds), in base units."""
-        if self.op in ("<=", "<"):
-            return rhs - lhs
-        if self.op in (">=", ">"):
-            return lhs - rhs
-        return -abs(lhs - rhs)
+        return slack(self.op, lhs, rhs)
 
-    def display(self) -> str:
-        """The constraint as the user wrote it."""
-        return self.text
+    def relative_slack(self, lhs, rhs):
+        """The slack over the larger side (>= 0 holds), NaN where a side is not finite; arrays welcome."""
+        return relative_slack(self.op, lhs, rhs)
+
+    def holds(self, lhs, rhs):
+        """Whether the constraint holds: the one feasibility rule of solve, best and plots.
+
+        Non-strict comparisons forgive a relative HOLD of floating rounding; strict ones need a
+        positive slack; a side that is not finite fails.
+
+        >>> import calcgraph
+        >>> c = parse_constraint("t_step <= 15 ms", calcgraph.load().graph.quantities)
+        >>> bool(c.holds(0.015, 0.015)), bool(c.holds(0.015 * (1 + 1e-13), 0.015)), bool(c.holds(0.016, 0.015))
+        (True, True, False)
+        """
+        return holds(self.op, lhs, rhs)
+
+
+def slack(op: str, lhs, rhs):
+    """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (base units)."""
+    if op in ("<=", "<"):
+        return rhs - lhs
+    if op in (">=", ">"):
+        return lhs - rhs
+    return -abs(lhs - rhs)
+
+
+def relative_slack(op: str, lhs, rhs):
+    """The slack of ``lhs OP rhs`` over the larger side, NaN where a side is not finite."""
+    lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.maximum(np.abs(lhs), np.abs(rhs)), 1e-300)
+        relative = slack(op, lhs, rhs) / scale
+    return np.where(np.isfinite(lhs) & np.isfinite(rhs), relative, np.nan)
+
+
+def holds(op: str, lhs, rhs):
+    """Whether ``lhs OP rhs`` holds, forgiving a relative HOLD of rounding unless strict (arrays welcome)."""
+    relative = relative_slack(op, lhs, rhs)
+    with np.errstate(invalid="ignore"):
+        ok = relative > 0 if op in ("<", ">") else relative + HOLD >= 0
+    return ok & np.isfinite(relative)
 
 
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
@@ -128,9 +169,14 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
             expected=format_dim(left), got=format_dim(right),
             hint="give the number its unit, e.g. 't_step <= 15 ms'" if bare else "compare like with like")
     pretty = text.strip()
+    operator = _OPERATOR.search(pretty)
+    unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left), None)
+    if unit is None and constants:
+        unit = parse_unit(constants[0][2])
     return Constraint(text=pretty, comparison=comparison,
                       constants=tuple((n, v, u) for n, v, u, _ in constants), names=tuple(names),
-                      where=where, dim=left)
+                      where=where, dim=left, unit=unit, left=pretty[:operator.start()].strip(),
+                      right=pretty[operator.end():].strip())
 
 
 def constant_values(constraint: Constraint) -> dict:

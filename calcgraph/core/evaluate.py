@@ -131,8 +131,11 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
     """Every quantity's value in base units (floats, or arrays when inputs are arrays).
 
     ``overrides`` replaces bound values (name -> magnitude or array, base units);
-    ``names`` limits the work to those quantities and what they need.
-    Non-finite scalars raise EvaluationError; non-finite array points become NaN.
+    ``names`` limits the work to those quantities and what they need; ``solver``
+    (``solver(name, env) -> value``) computes solve nodes: the engine injects it,
+    so this layer knows nothing of solving.
+    Raises EvaluationError for a non-finite scalar, or a solve node without a solver;
+    non-finite array points become NaN.
     """
     graph = scenario.graph
     env: dict = {name: b.value for name, b in scenario.bound.items()}
@@ -152,8 +155,10 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
             quantity = graph[name]
             if quantity.solve is not None:
                 if solver is None:
-                    from ..engine.solve import solve_node as solver
-                value = solver(scenario, name, env)
+                    raise EvaluationError(f"{name} is defined by a solve and no solver was given",
+                                          where=quantity.where, quantity=name,
+                                          hint="evaluate with calcgraph.engine.evaluated.evaluate_scenario")
+                value = solver(name, env)
             else:
                 value = compile_expr(quantity.formula.expr)(env)
             if np.ndim(value) == 0:

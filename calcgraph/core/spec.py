@@ -331,3 +331,12 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
                         quantities=tuple(collector.quantities.values()),
                         sets=tuple(collector.sets), report=tuple(report), variants=variants,
                         expects=tuple(expects), where=Location(display_path(path), 1))
+
+
+def default_paths() -> list[Path]:
+    """Every scenario under ./scenarios (or beside the package)."""
+    base = Path.cwd() / "scenarios"
+    if not base.is_dir():
+        base = Path(__file__).resolve().parents[2] / "scenarios"
+    return sorted(base.glob("*.yaml"))
+

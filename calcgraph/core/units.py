@@ -19,6 +19,7 @@ import pint
 from pint.util import UnitsContainer
 
 from ..errors import UnitError, UnitMismatchError
+from .numbers import format_number
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
 ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
@@ -246,3 +247,15 @@ def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
             got=format_dim(given.dim),
             hint=f"give it in a unit of {format_dim(unit.dim)}, e.g. {unit.text}")
     return number * given.factor, str(raw)
+
+
+def shown_parts(base_value: float, unit: Unit, display: Unit | None = None, digits: int = 5) -> tuple[str, str]:
+    """(number, unit) text of a base-unit value: in ``display`` if given, else a human scale of ``unit``.
+
+    The one way every output shows a value.
+
+    >>> shown_parts(4.2e10, parse_unit("B"))
+    ('42', 'GB')
+    """
+    target = display.pint_unit if display is not None else display_unit(unit, float(base_value))
+    return format_number(float(to_unit(base_value, target)), digits), format_unit(target)

@@ -1,4 +1,4 @@
-"""``calcgraph verify``: each figure a text prints, against what calcgraph computes.
+"""Expected figures (``expect:``): each figure a text prints, against what calcgraph computes.
 
 Verdicts: *matches* (relative difference under 1e-6), *rounded* (within half a
 unit of the printed last digit, or within the recorded ``tolerance``), *differs*
@@ -10,13 +10,13 @@ recorded ``exact`` figure, fails.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..core.numbers import format_number
+from ..core.bind import bind
+from ..core.spec import ScenarioSpec, SetEntry
 from ..core.units import format_unit, parse_quantity, to_unit
 from ..errors import CalcgraphError
+from .evaluated import Evaluated, evaluate_scenario, rebind
 
 MATCH = 1e-6
 
@@ -79,95 +79,46 @@ def judge(computed: float, printed_value: float, printed_text: str,
     return "differs", relative
 
 
-def compare(model) -> list[ExpectRow]:
-    """Every ``expect:`` of the model's scenario that applies to its variant."""
+def compare(ev: Evaluated) -> list[ExpectRow]:
+    """Every ``expect:`` of the ev's scenario that applies to its variant."""
     rows = []
-    variant = model.scenario.variant
-    for expect in model.spec.expects:
+    variant = ev.scenario.variant
+    for expect in ev.spec.expects:
         if expect.variant != variant:
             continue
-        quantity = model.graph[expect.name]
+        quantity = ev.graph[expect.name]
         number, unit = parse_quantity(expect.printed)
         unit = unit or quantity.unit
         if unit.dim != quantity.unit.dim:
             raise CalcgraphError(f"expect of {expect.name!r}: printed unit {unit.text!r} does not fit "
                                  f"{quantity.unit.text!r}", where=expect.where)
-        computed = float(to_unit(model.raw[expect.name], unit))
+        computed = float(to_unit(ev.values[expect.name], unit))
         verdict, relative = judge(computed, number, _number_text(expect.printed), expect.tolerance)
         exact_ok = True
         if expect.exact is not None:
             exact, exact_unit = parse_quantity(expect.exact)
             exact_unit = exact_unit or unit
-            value = float(to_unit(model.raw[expect.name], exact_unit))
+            value = float(to_unit(ev.values[expect.name], exact_unit))
             exact_ok = judge(value, exact, _number_text(expect.exact))[0] != "differs"
-        rows.append(ExpectRow(scenario=model.spec.path, variant=variant, name=expect.name,
+        rows.append(ExpectRow(scenario=ev.spec.path, variant=variant, name=expect.name,
                               printed=str(expect.printed), computed=computed,
                               unit=format_unit(unit.pint_unit), difference=relative, verdict=verdict,
                               reason=expect.reason, where=str(expect.where), exact_ok=exact_ok))
     return rows
 
 
-def verify_model_all(path, sets=()) -> list[ExpectRow]:
-    """Rows for the scenario at ``path``: its base case and every variant with expectations."""
-    from ..api import load
-    from ..core.bind import parse_set_arg
-    entries = [parse_set_arg(s) for s in sets]
-    model = load(path, sets=entries)
-    rows = compare(model)
-    for variant in model.spec.variants:
-        if any(e.variant == variant for e in model.spec.expects):
-            rows.extend(compare(model.with_variant(variant)))
+def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list[ExpectRow]:
+    """Rows for the scenario ``spec``: its base case and every variant with expectations.
+
+    Raises the errors of binding and evaluating the scenario and its variants.
+    """
+    ev = evaluate_scenario(bind(spec, None, sets))
+    rows = compare(ev)
+    for variant in spec.variants:
+        if any(e.variant == variant for e in spec.expects):
+            rows.extend(compare(rebind(ev, variant)))
     return rows
 
 
-def render_rows(rows: list[ExpectRow]) -> str:
-    """A Markdown table of the comparison."""
-    lines = ["| quantity | variant | printed | computed | difference | verdict | reason |",
-             "|---|---|---|---|---|---|---|"]
-    for row in rows:
-        verdict = row.verdict if row.ok else f"**{row.verdict} (unexplained)**"
-        if not row.exact_ok:
-            verdict = f"**exact value missed** ({row.verdict})"
-        elif row.verdict == "differs" and row.reason:
-            verdict = "differs (explained)"
-        lines.append(f"| {row.name} | {row.variant or ''} | {row.printed} | "
-                     f"{format_number(row.computed)} {row.unit} | {100 * row.difference:.2f}% | "
-                     f"{verdict} | {row.reason or ''} |")
-    return "\n".join(lines) + "\n"
 
 
-def default_paths() -> list[Path]:
-    """Every scenario under ./scenarios (or beside the package)."""
-    base = Path.cwd() / "scenarios"
-    if not base.is_dir():
-        base = Path(__file__).resolve().parents[2] / "scenarios"
-    return sorted(base.glob("*.yaml"))
-
-
-def verify_command(paths, sets=()) -> int:
-    """Print the comparison for each scenario; 1 if any figure differs unexplained, else 0."""
-    paths = list(paths) or default_paths()
-    total = failed = 0
-    counts: dict[str, int] = {}
-    for path in paths:
-        try:
-            rows = verify_model_all(path, sets)
-        except CalcgraphError as exc:
-            print(f"## {path}\n\nerror: {exc}\n")
-            failed += 1
-            continue
-        if not rows:
-            continue
-        print(f"## {rows[0].scenario}\n")
-        print(render_rows(rows))
-        for row in rows:
-            total += 1
-            failed += not row.ok
-            key = "differs (explained)" if row.verdict == "differs" and row.ok else row.verdict
-            counts[key] = counts.get(key, 0) + 1
-    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-    print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)
-    if failed:
-        print("verify: some figures differ without a recorded reason (or miss their exact value)",
-              file=sys.stderr)
-    return 1 if failed else 0

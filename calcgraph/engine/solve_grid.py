@@ -13,6 +13,9 @@ import math
 import numpy as np
 
 from ..core.evaluate import snap
+from ..errors import NoSolutionError
+from .problem import Problem, bounds
+from .solve import solve_problem
 
 BISECTION_LIMIT = 200
 
@@ -30,12 +33,12 @@ def _subset(env: dict, mask: np.ndarray) -> dict:
     return {k: (v[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
 
 
-def _feasible(problem, env, x) -> np.ndarray:
-    return problem.feasible(problem.slacks(problem.sides_at(env, x)))
+def _feasible(problem: Problem, env: dict, x) -> np.ndarray:
+    return problem.holds_at(env, x)
 
 
-def _guess(problem, env, size: int):
-    function = problem.guess_function()
+def _guess(problem: Problem, env: dict, size: int):
+    function = problem.guess
     if function is None:
         return None
     with np.errstate(all="ignore"):
@@ -70,26 +73,23 @@ def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
 
 def _pointwise(problem, env: dict, size: int) -> np.ndarray:
     """One scalar solve per point: for equations, whose feasible set is a single value."""
-    from ..errors import NoSolutionError
-    from .solve import solve_problem
     result = np.full(size, math.nan)
     for i in range(size):
         point = {k: (float(v[i]) if np.ndim(v) > 0 else v) for k, v in env.items()}
         try:
-            result[i] = solve_problem(problem, point).value
+            result[i] = solve_problem(problem, point, describe=False).value
         except NoSolutionError:
             pass
     return result
 
 
-def solve_grid(problem, env: dict) -> np.ndarray:
+def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     """One answer per grid point (base units of the unknown), NaN where none exists."""
-    from .solve import _bounds
     flat, shape = _flatten(env)
     size = int(np.prod(shape))
     if any(c.op == "==" for c in problem.spec.constraints):
         return _pointwise(problem, flat, size).reshape(shape)
-    low, high = _bounds(problem, flat)
+    low, high = bounds(problem, flat)
     factor = problem.target.unit.factor
     integer = problem.spec.integer
     result = np.full(size, math.nan)

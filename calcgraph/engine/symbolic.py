@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..core.constraints import constant_values
 from ..core.evaluate import compile_expr
-from ..core.expr import CeilTo, parse_comparison, symbol
-from ..errors import CalcgraphError, EvaluationError
+from ..core.expr import CeilTo, symbol
+from ..errors import EvaluationError
+from .evaluated import Evaluated, NodeState
 
 KINK = "kink"
 ROUNDING = "rounding"
@@ -30,36 +32,34 @@ SOLVED = "solved"
 
 # ---------------------------------------------------------------- closed forms
 
-def is_leaf(model, name: str) -> bool:
+def is_leaf(ev: Evaluated, name: str) -> bool:
     """True for names a closed form keeps as symbols: inputs, pinned and solved quantities."""
-    quantity = model.graph[name]
-    bound = model.scenario.bound.get(name)
-    return quantity.formula is None or (bound is not None and bound.pinned)
+    return ev.graph[name].formula is None or ev.states[name] is NodeState.PINNED
 
 
-def closed_form(model, name: str, _memo: dict | None = None) -> sympy.Expr:
+def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
 
     >>> import calcgraph
-    >>> closed_form(calcgraph.load(), "param_bytes")
+    >>> closed_form(calcgraph.load().evaluated, "param_bytes")
     n_params*weight_bytes
     """
     memo = _memo if _memo is not None else {}
     if name in memo:
         return memo[name]
-    if is_leaf(model, name):
+    if is_leaf(ev, name):
         result = symbol(name)
     else:
-        formula = model.graph[name].formula
-        result = substitute(model, formula.expr, formula.names, memo)
+        formula = ev.graph[name].formula
+        result = substitute(ev, formula.expr, formula.names, memo)
     memo[name] = result
     return result
 
 
-def substitute(model, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
+def substitute(ev, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
     """``expr`` with each of ``names`` replaced by its closed form."""
     memo = memo if memo is not None else {}
-    mapping = {symbol(n): closed_form(model, n, memo) for n in names}
+    mapping = {symbol(n): closed_form(ev, n, memo) for n in names}
     return expr.xreplace(mapping)
 
 
@@ -68,13 +68,13 @@ def leaves(expr: sympy.Expr) -> set[str]:
     return {s.name for s in expr.free_symbols}
 
 
-def closed_form_latex(model, name: str, limit: int = 180) -> str | None:
+def closed_form_latex(ev, name: str, limit: int = 180) -> str | None:
     """The LaTeX of ``name``'s closed form when it is short and says more than the formula."""
-    quantity = model.graph[name]
-    if is_leaf(model, name) or all(is_leaf(model, n) for n in quantity.formula.names):
+    quantity = ev.graph[name]
+    if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
         return None
-    expr = closed_form(model, name)
-    names = {symbol(n): model.graph[n].symbol for n in leaves(expr)}
+    expr = closed_form(ev, name)
+    names = {symbol(n): ev.graph[n].symbol for n in leaves(expr)}
     text = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
     return text if len(text) <= limit else None
 
@@ -138,20 +138,20 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     return expr.func(*[smooth(a, value, notes, label) for a in expr.args])
 
 
-def smooth_closed_form(model, name: str, point: dict, notes: list, memo: dict) -> sympy.Expr:
+def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict) -> sympy.Expr:
     """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units)."""
     if name in memo:
         return memo[name]
-    if is_leaf(model, name):
+    if is_leaf(ev, name):
         result = symbol(name)
     else:
-        formula = model.graph[name].formula
+        formula = ev.graph[name].formula
         exact: dict = {}
 
         def value(e: sympy.Expr) -> float:
-            return _number(substitute(model, e, [s.name for s in e.free_symbols], exact), point)
+            return _number(substitute(ev, e, [s.name for s in e.free_symbols], exact), point)
         expr = smooth(formula.expr, value, notes, name)
-        result = expr.xreplace({symbol(n): smooth_closed_form(model, n, point, notes, memo)
+        result = expr.xreplace({symbol(n): smooth_closed_form(ev, n, point, notes, memo)
                                 for n in formula.names})
     memo[name] = result
     return result
@@ -167,80 +167,73 @@ def _log_derivatives(expr: sympy.Expr, point: dict) -> dict[str, float]:
     return result
 
 
-def _solved(model, name: str) -> bool:
-    bound = model.scenario.bound.get(name)
-    return model.graph[name].solve is not None and not (bound is not None and bound.pinned)
+def _solved(ev: Evaluated, name: str) -> bool:
+    return ev.states[name] in (NodeState.SOLVED, NodeState.NO_ANSWER)
 
 
-def elasticities(model, name: str, _seen: frozenset = frozenset()) -> Elasticities:
+def elasticities(ev, name: str, _seen: frozenset = frozenset()) -> Elasticities:
     """d ln name / d ln x for every input x that ``name`` depends on, at the scenario's values.
 
     >>> import calcgraph
-    >>> e = elasticities(calcgraph.load(), "t_param_load")
+    >>> e = elasticities(calcgraph.load().evaluated, "t_param_load")
     >>> round(e.get("n_params"), 9), round(e.get("chips"), 9)
     (1.0, -1.0)
     """
-    point = dict(model.raw)
-    if _solved(model, name):
+    point = dict(ev.values)
+    if _solved(ev, name):
         if name in _seen:
             return Elasticities(name, (), ())
-        return _solve_elasticities(model, name, point, _seen | {name})
+        return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
-    expr = smooth_closed_form(model, name, point, notes, {})
+    expr = smooth_closed_form(ev, name, point, notes, {})
     direct = _log_derivatives(expr, point)
     total: dict[str, float] = {}
     for leaf, e in direct.items():
-        if _solved(model, leaf):
-            inner = elasticities(model, leaf, _seen | {name})
+        if _solved(ev, leaf):
+            inner = elasticities(ev, leaf, _seen | {name})
             notes.extend(inner.notes)
             for x, ex in inner.values:
                 total[x] = total.get(x, 0.0) + e * ex
         else:
             total[leaf] = total.get(leaf, 0.0) + e
-    return _finish(model, name, total, notes)
+    return _finish(ev, name, total, notes)
 
 
-def _finish(model, name: str, total: dict, notes: list) -> Elasticities:
-    order = list(model.graph.quantities)
+def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:
+    order = list(ev.graph.quantities)
     values = tuple((n, total[n]) for n in sorted(total, key=order.index))
     return Elasticities(name, values, tuple(dict.fromkeys(notes)))
 
 
-def _binding_comparison(model, name: str, binding: str):
-    for constraint in getattr(model.graph[name].solve, "constraints", ()):
-        if getattr(constraint, "text", None) == binding and not getattr(constraint, "constants", ()):
-            return constraint.comparison
-    try:
-        return parse_comparison(binding)
-    except CalcgraphError:
-        return None
-
-
-def _solve_elasticities(model, name: str, point: dict, seen: frozenset) -> Elasticities:
+def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elasticities:
     """Implicit differentiation of the binding constraint g(x, p) = lhs - rhs = 0: dx/dp = -g_p / g_x."""
-    from .solve import solve_details
-    details = solve_details(model, name)
-    notes: list = [(SOLVED, f"{name}: solved for {details.for_name}, binding constraint {details.binding}"
+    details = ev.solve_details(name)
+    notes: list = [(SOLVED, f"{name}: solved for {details.for_name}, binding constraint {details.binding_text}"
                     + ("; the integer treated as continuous" if details.integer else ""))]
-    comparison = _binding_comparison(model, name, details.binding) if details.binding else None
-    if comparison is None:
-        return _finish(model, name, {}, notes)
+    if not details.binding:
+        return _finish(ev, name, {}, notes)
+    binding = details.binding[0]
+    comparison = binding.comparison
+    constants = constant_values(binding)
     here = dict(point)
+    here.update(constants)
     here[details.for_name] = details.value
     memo: dict = {}
     sides = []
     for side in (comparison.lhs, comparison.rhs):
-        mapping = {symbol(n): smooth_closed_form(model, n, here, notes, memo) for n in side.names}
+        mapping = {symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names}
         sides.append(side.expr.xreplace(mapping))
     g = sides[0] - sides[1]
     x = symbol(details.for_name)
     if any(s.name not in here for s in g.free_symbols):
-        return _finish(model, name, {}, notes)
+        return _finish(ev, name, {}, notes)
     g_x = _number(sympy.diff(g, x), here)
     total: dict[str, float] = {}
     if g_x == 0 or details.value == 0:
-        return _finish(model, name, total, notes)
+        return _finish(ev, name, total, notes)
     for s in sorted(g.free_symbols - {x}, key=lambda s: s.name):
+        if s.name in constants:
+            continue
         p = here[s.name]
         total[s.name] = -_number(sympy.diff(g, s), here) * p / (g_x * details.value)
-    return _finish(model, name, total, notes)
+    return _finish(ev, name, total, notes)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from ..errors import CalcgraphError
-from .text import shown
+from .values import shown
 
 _SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
 _PREC = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 4, ast.Pow: 3}
@@ -168,15 +168,15 @@ def unit_latex(unit: str) -> str:
     return r"\mathrm{" + text.replace("*", r"\cdot ") + "}"
 
 
-def value_latex(model, name: str) -> str:
+def value_latex(ev, name: str) -> str:
     r"""The value of ``name`` in its display unit as LaTeX: ``70\,\mathrm{GB}``."""
-    number, unit = shown(model, name)
+    number, unit = shown(ev, name)
     return latex_number(number) + (r"\," + unit_latex(unit) if unit else "")
 
 
-def value_text(model, name: str) -> str:
+def value_text(ev, name: str) -> str:
     """The value of ``name`` in its display unit as plain text: ``17.431 ms``."""
-    number, unit = shown(model, name)
+    number, unit = shown(ev, name)
     if unit.startswith("1/"):
         unit = unit[1:]
     return f"{plain_number(number)} {unit}".rstrip()

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.bind import Scenario
+from ..core.constraints import holds
 from ..core.names import suggest
 from ..core.numbers import format_number
 from ..core.units import display_unit, format_unit, to_unit
-from ..errors import SetValueError, UnitMismatchError, UnknownNameError
+from ..errors import Argument, SetValueError, UnitMismatchError, UnknownNameError
 
 FORMATS = (".png", ".svg", ".pdf")
 MEMORY = ("total_memory", "hbm_capacity")
@@ -52,13 +54,13 @@ def check_output(path: str) -> None:
     """Refuse output files matplotlib would not write as asked (before any work is done)."""
     if Path(path).suffix.lower() not in FORMATS:
         raise SetValueError(f"cannot draw into {path!r}: give a .png, .svg or .pdf file",
-                            where=f"-o {path}", hint="e.g. -o throughput.png")
+                            where=Argument("image", path), hint="e.g. -o throughput.png")
     if importlib.util.find_spec("matplotlib") is None:
-        raise SetValueError("plots need matplotlib, which is not installed", where=f"-o {path}",
+        raise SetValueError("plots need matplotlib, which is not installed", where=Argument("image", path),
                             hint="pip install 'calcgraph[plot]' (or matplotlib); --csv works without it")
     folder = Path(path).parent
     if str(folder) and not folder.is_dir():
-        raise SetValueError(f"cannot write {path}: folder {folder} does not exist", where=f"-o {path}",
+        raise SetValueError(f"cannot write {path}: folder {folder} does not exist", where=Argument("image", path),
                             hint="create the folder or choose another path")
 
 
@@ -72,7 +74,7 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
     >>> parse_plot_spec("log(cost_per_million_tokens):t_step", calcgraph.load().graph).log_y
     True
     """
-    where = f"--plot {text}"
+    where = Argument("plot", text)
     fields = [f.strip() for f in text.split(":")]
     if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
         raise SetValueError(f"cannot read {text!r}", where=where,
@@ -92,7 +94,7 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
     x = fields[1]
     for name in (*ys, x, *markers, *([color] if color else [])):
         if name not in graph:
-            flag = f"--color {name}" if name == color and name not in (*ys, x, *markers) else where
+            flag = Argument("color", name) if name == color and name not in (*ys, x, *markers) else where
             raise UnknownNameError(f"cannot plot unknown quantity {name!r}", where=flag,
                                    hint=suggest(name, graph.quantities), name=name)
     first = graph[ys[0]].unit
@@ -107,7 +109,7 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
                                     f"X, {x} ({graph[x].unit.text})", where=where,
                                     hint="markers are values on the X axis, e.g. b_crit for X = batch")
     if color is not None and axes and color not in axes:
-        raise SetValueError(f"--color {color} is not varied", where=f"--color {color}",
+        raise SetValueError(f"the colour axis {color} is not varied", where=Argument("color", color),
                             hint="colour by one of the --vary names: " + ", ".join(axes))
     if stacked and log_y:
         raise SetValueError("a stacked plot has a linear Y axis", where=where,
@@ -132,7 +134,7 @@ def check_stack(spec: PlotSpec, sizes: dict) -> None:
     along = line_axis(spec, list(sizes))
     if spec.stacked and math.prod(n for name, n in sizes.items() if name != along) > 1:
         raise SetValueError("a stacked plot draws one line: vary only the X input",
-                            where=f"--plot {spec.text}",
+                            where=Argument("plot", spec.text),
                             hint="fix the other inputs with --set, e.g. --set seq_len=8192")
 
 
@@ -152,7 +154,7 @@ def memory_mask(columns: dict) -> np.ndarray | None:
     """
     if not all(n in columns for n in MEMORY):
         return None
-    return np.asarray(columns["total_memory"] > columns["hbm_capacity"] * (1 + 1e-12))
+    return ~holds("<=", columns["total_memory"], columns["hbm_capacity"])
 
 
 def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
@@ -202,8 +204,8 @@ def line_groups(columns: dict, axes, along: str) -> list[tuple[tuple, np.ndarray
     return groups
 
 
-def _unit(model, name: str, values: np.ndarray):
-    quantity = model.graph[name]
+def _unit(scenario: Scenario, name: str, values: np.ndarray):
+    quantity = scenario.graph[name]
     if quantity.display is not None:
         return quantity.display.pint_unit
     finite = np.abs(values[np.isfinite(values)])
@@ -222,12 +224,12 @@ def _label(spec_or_names, unit) -> str:
     return ", ".join(parts) + (f" [{text}]" if text else "")
 
 
-def _legend_text(model, names, key, units) -> str:
+def _legend_text(scenario: Scenario, names, key, units) -> str:
     return ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
                      for n, v in zip(names, key, strict=True))
 
 
-def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
+def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -> None:
     """Draw the plot of ``spec`` from sweep ``columns`` (base units) and save it to ``output``."""
     import matplotlib
     matplotlib.use("Agg")
@@ -241,10 +243,10 @@ def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
     groups = line_groups(columns, axis_names, along)
     mask = memory_mask(columns)
     check_stack(spec, {a.name: len(a.values) for a in axes})
-    x_unit = _unit(model, spec.x, columns[spec.x])
-    y_unit = _unit(model, spec.ys[0], np.concatenate([columns[y] for y in spec.ys]))
+    x_unit = _unit(scenario, spec.x, columns[spec.x])
+    y_unit = _unit(scenario, spec.ys[0], np.concatenate([columns[y] for y in spec.ys]))
     others = [a for a in axis_names if a != along]
-    units = {n: _unit(model, n, columns[n]) for n in others}
+    units = {n: _unit(scenario, n, columns[n]) for n in others}
     figure, ax = plt.subplots(figsize=(7.5, 4.8), dpi=120)
     palette = plt.get_cmap("viridis" if len(groups) > 6 else "tab10")
     empty: list[str] = []
@@ -252,7 +254,7 @@ def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
         cut = mask[members] if mask is not None else None
         xs = masked(to_unit(columns[spec.x][members], x_unit), cut)
         colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
-        label = _legend_text(model, others, key, units)
+        label = _legend_text(scenario, others, key, units)
         if spec.stacked:
             keep = np.isfinite(xs)
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
@@ -285,7 +287,7 @@ def draw(spec: PlotSpec, columns: dict, model, axes, output: str) -> None:
         ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
     ax.set_xlabel(_label([spec.x], x_unit))
     ax.set_ylabel(_label(spec, y_unit))
-    title = model.spec.title + (f" [{model.scenario.variant}]" if model.scenario.variant else "")
+    title = scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else "")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
+from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import KINK, ROUNDING, SOLVED, elasticities
 
 
-def _pinned(model, name: str) -> bool:
-    bound = model.scenario.bound.get(name)
-    return bound is not None and bound.pinned
+def _pinned(ev: Evaluated, name: str) -> bool:
+    return ev.states[name] is NodeState.PINNED
 
 
 def _code_names(text: str) -> str:
@@ -42,14 +42,14 @@ def elasticity_text(value: float) -> str:
     return f"{value:+.2f}"
 
 
-def sensitivity_table(model, headline) -> list[str]:
+def sensitivity_table(ev, headline) -> list[str]:
     """The Markdown lines of the elasticity table of the ``headline`` quantities, with how each was taken."""
-    columns = [n for n in headline if not model.graph[n].is_input and not _pinned(model, n)]
+    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
     if not columns:
         return []
-    found = {n: elasticities(model, n) for n in columns}
+    found = {n: elasticities(ev, n) for n in columns}
     used = {x for e in found.values() for x, v in e.values if elasticity_text(v) not in ("", "0")}
-    rows = [n for n in model.graph.quantities if n in used]
+    rows = [n for n in ev.graph.quantities if n in used]
     out = ["Each cell is the elasticity $\\partial \\ln y / \\partial \\ln x$ of the column's quantity $y$ "
            "with respect to the row's input $x$ at this scenario's values: the percent change of $y$ for "
            "a one percent change of $x$. Blank: no dependence; 0: a dependence that cancels at this point. "

@@ -1,0 +1,225 @@
+"""The commands: glue between argparse and the API. Owns flag wording, printing and exit statuses.
+
+Engine errors say which kind of argument was wrong (``Argument("constraint",
+text)``); ``flagged`` words it as the flag the user typed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from ..api import Model, load
+from ..core.bind import parse_set_arg
+from ..core.check import check_files
+from ..core.files import write_atomic, write_stream_atomic
+from ..core.names import suggest
+from ..core.spec import default_paths, load_spec
+from ..engine.axes import parse_axes
+from ..engine.best import find_best
+from ..engine.expect import verify_scenario
+from ..engine.inverse import solve_for
+from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
+from ..render.best import render_best
+from ..render.csv import SweepRun, csv_header, output_columns
+from ..render.diagram import graph_text
+from ..render.explain import explain_text
+from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
+from ..render.report import render_report
+from ..render.solve import solve_json, solve_text
+from ..render.table import render_table
+from ..render.text import eval_json, eval_table, symbolic_table
+from ..render.verify import render_rows
+from .progress import Progress
+
+FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
+         "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
+         "image": "-o"}
+
+
+def flagged(exc: CalcgraphError) -> CalcgraphError:
+    """``exc`` with an argument location worded as the flag that carried it (``--where t_step <= 15 ms``)."""
+    if isinstance(exc, ValidationError):
+        return ValidationError([flagged(p) for p in exc.problems])
+    if isinstance(exc.where, Argument) and exc.where.kind in FLAGS:
+        exc.where = f"{FLAGS[exc.where.kind]} {exc.where.text}"
+    return exc
+
+
+def _model(args) -> Model:
+    sets = [parse_set_arg(text, origin="--set") for text in args.sets]
+    return load(args.scenario, variant=getattr(args, "variant", None), sets=sets)
+
+
+def _names(model: Model, only):
+    if not only:
+        return None
+    for name in only:
+        if name not in model.graph:
+            raise UnknownNameError(f"unknown quantity {name!r}", where=f"--only {name}",
+                                   hint=suggest(name, model.graph.quantities), name=name)
+    return only
+
+
+def cmd_eval(args) -> int:
+    """``calcgraph eval``: the table, the JSON document or the closed forms."""
+    model = _model(args)
+    names = _names(model, args.only)
+    ev = model.evaluated
+    if args.symbolic:
+        print(symbolic_table(ev, names), end="")
+    elif args.json:
+        print(eval_json(ev, names))
+    else:
+        print(eval_table(ev, names), end="")
+    return 0
+
+
+def cmd_check(args) -> int:
+    """``calcgraph check``: every problem of every file; 2 when any file has one."""
+    results = check_files(args.files)
+    for result in results:
+        print(result)
+    failed = sum(not r.ok for r in results)
+    print(f"\n{len(results) - failed} ok, {failed} with problems")
+    return 2 if failed else 0
+
+
+def cmd_report(args) -> int:
+    """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
+    model = _model(args)
+    text = render_report(model.evaluated, only=_names(model, args.only))
+    if args.output:
+        write_atomic(args.output, text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    """``calcgraph explain NAME``."""
+    model = _model(args)
+    if args.name not in model.graph:
+        raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
+                               hint=suggest(args.name, model.graph.quantities), name=args.name)
+    print(explain_text(model.evaluated, args.name), end="")
+    return 0
+
+
+def cmd_graph(args) -> int:
+    """``calcgraph graph``: mermaid or dot."""
+    model = _model(args)
+    print(graph_text(model.evaluated, args.format, only=_names(model, args.only)), end="")
+    return 0
+
+
+def cmd_solve(args) -> int:
+    """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
+    model = _model(args)
+    result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
+    print(solve_json(result) if args.json else solve_text(result))
+    return 0
+
+
+def cmd_best(args) -> int:
+    """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
+    model = _model(args)
+    goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
+    try:
+        result = find_best(model.evaluated, goal, sense, list(args.where), list(args.vary))
+    except CalcgraphError as exc:
+        if isinstance(exc.where, Argument) and exc.where.kind == "goal":
+            exc.where = f"--{sense}imize {exc.where.text}"
+        raise
+    print(render_best(model.evaluated, result), end="")
+    return 0
+
+
+def cmd_table(args) -> int:
+    """``calcgraph table``: one column per variant (Markdown)."""
+    model = _model(args)
+    print(render_table(model.evaluated, only=_names(model, args.only)), end="")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    """``calcgraph sweep``: CSV to ``--csv`` (or stdout), a plot to ``-o``."""
+    scenario = _model(args).scenario
+    axes = parse_axes(list(args.vary), scenario.graph)
+    columns = output_columns(scenario, axes, args.only)
+    axis_names = [a.name for a in axes]
+    plot_spec, keep = None, []
+    if args.plot or args.output:
+        if not args.plot:
+            raise SetValueError("-o needs --plot Y:X (what to draw)", where=f"-o {args.output}",
+                                hint="e.g. --plot throughput_per_chip:t_step -o tp.png; use --csv for data")
+        if not args.output:
+            raise SetValueError("--plot needs -o FILE.png or FILE.svg", where=f"--plot {args.plot}",
+                                hint="e.g. -o throughput.png")
+        check_output(args.output)
+        plot_spec = parse_plot_spec(args.plot, scenario.graph, color=args.color, axes=axis_names)
+        check_stack(plot_spec, {a.name: len(a.values) for a in axes})
+        keep = plot_names(plot_spec, scenario.graph, axis_names)
+    elif args.color:
+        raise SetValueError("--color needs --plot", where=f"--color {args.color}",
+                            hint="e.g. --plot throughput_per_chip:t_step --color seq_len -o tp.png")
+    if plot_spec is not None and not args.csv:
+        columns = list(dict.fromkeys(axis_names + [*plot_spec.ys, plot_spec.x, *plot_spec.markers]))
+    header = csv_header(scenario.graph, columns) + "\n"
+    sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
+                     progress=Progress(math.prod(len(a.values) for a in axes)))
+    try:
+        if args.csv:
+            write_stream_atomic(args.csv, _chain(header, sweep))
+            print(f"wrote {args.csv} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        elif plot_spec is None:
+            sys.stdout.write(header)
+            for piece in sweep:
+                sys.stdout.write(piece)
+        else:
+            sweep.run()
+    finally:
+        sweep.progress.close()
+    if sweep.warning:
+        print(sweep.warning, file=sys.stderr)
+    if plot_spec is not None:
+        draw(plot_spec, sweep.kept, scenario, axes, args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+
+def _chain(first: str, rest):
+    yield first
+    yield from rest
+
+
+def cmd_verify(args) -> int:
+    """``calcgraph verify``: the comparison for each scenario; 1 if any figure differs unexplained."""
+    paths = list(args.scenarios) or default_paths()
+    sets = tuple(parse_set_arg(text, origin="--set") for text in args.sets)
+    total = failed = 0
+    counts: dict[str, int] = {}
+    for path in paths:
+        try:
+            rows = verify_scenario(load_spec(path), sets)
+        except CalcgraphError as exc:
+            print(f"## {path}\n\nerror: {exc}\n")
+            failed += 1
+            continue
+        if not rows:
+            continue
+        print(f"## {rows[0].scenario}\n")
+        print(render_rows(rows))
+        for row in rows:
+            total += 1
+            failed += not row.ok
+            key = "differs (explained)" if row.verdict == "differs" and row.ok else row.verdict
+            counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)
+    if failed:
+        print("verify: some figures differ without a recorded reason (or miss their exact value)",
+              file=sys.stderr)
+    return 1 if failed else 0

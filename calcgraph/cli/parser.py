@@ -1,0 +1,108 @@
+"""The argparse parser of every command (no engine import: ``--help`` stays cheap)."""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """examples:
+  calcgraph eval                                   # the default scenario (LLaMA 3-70B, TPU v5e 4x2)
+  calcgraph eval --set batch=64 --only t_step --only throughput
+  calcgraph eval scenarios/dtype-table.yaml --variant int4 --json
+  calcgraph report -o report.md
+  calcgraph explain t_step
+  calcgraph solve --for batch --where "total_memory <= hbm_capacity" --integer
+  calcgraph solve --for batch --where "t_step <= 15 ms" --integer
+  calcgraph sweep --vary batch=1:256 --plot throughput_per_chip:t_step -o tp.png
+  calcgraph table scenarios/dtype-table.yaml
+  calcgraph verify
+  calcgraph check formulas/*.yaml scenarios/*.yaml
+  calcgraph graph --format mermaid
+"""
+
+
+
+
+def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
+    parser.add_argument("scenario", nargs="?", default=None,
+                        help="scenario YAML (default: scenarios/llama3-70b-tpu-v5e.yaml)")
+    if variant:
+        parser.add_argument("--variant", default=None, help="one of the scenario's variants")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE[ UNIT]",
+                        help="override an input (or pin a result); repeatable")
+    if only:
+        parser.add_argument("--only", action="append", default=None, metavar="NAME",
+                            help="show only these quantities; repeatable")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="calcgraph", description="Size LLM serving with a checked calculation graph.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("eval", help="evaluate a scenario and print every value")
+    _scenario_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON: values with units")
+    p.add_argument("--symbolic", action="store_true",
+                   help="print each quantity as a closed form in the inputs instead of its value")
+    p.set_defaults(command_name="eval")
+
+    p = sub.add_parser("report", help="write a Markdown derivation report")
+    _scenario_args(p)
+    p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
+    p.set_defaults(command_name="report")
+
+    p = sub.add_parser("explain", help="the derivation chain of one quantity")
+    p.add_argument("name")
+    _scenario_args(p, only=False)
+    p.set_defaults(command_name="explain")
+
+    p = sub.add_parser("solve", help="the extreme value of an input at which constraints hold")
+    _scenario_args(p, only=False)
+    p.add_argument("--for", dest="for_name", required=True, metavar="NAME")
+    p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
+    p.add_argument("--integer", action="store_true", help="the answer is a whole number")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(command_name="solve")
+
+    p = sub.add_parser("best", help="the best configuration over candidates, under constraints")
+    _scenario_args(p, only=False)
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--maximize", metavar="NAME")
+    goal.add_argument("--minimize", metavar="NAME")
+    p.add_argument("--where", action="append", default=[], metavar='"LHS <= RHS"')
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
+    p.set_defaults(command_name="best")
+
+    p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")
+    _scenario_args(p)
+    p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
+    p.add_argument("--csv", default=None, metavar="FILE")
+    p.add_argument("--plot", default=None, metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
+                   help="draw Y against X (needs -o); ',' overlays, '+' stacks, log(Y)/log(X) for log axes, "
+                        "markers at quantities in X's unit; lines stop where memory runs out")
+    p.add_argument("--color", default=None, metavar="NAME")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.png")
+    p.set_defaults(command_name="sweep")
+
+    p = sub.add_parser("table", help="one column per variant (Markdown)")
+    _scenario_args(p, variant=False)
+    p.set_defaults(command_name="table")
+
+    p = sub.add_parser("verify", help="compare each expected figure with the computed one")
+    p.add_argument("scenarios", nargs="*", help="scenario files (default: every scenario)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    p.set_defaults(command_name="verify")
+
+    p = sub.add_parser("check", help="load and validate files, without evaluating")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(command_name="check")
+
+    p = sub.add_parser("graph", help="the dependency graph as mermaid or dot")
+    _scenario_args(p)
+    p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    p.set_defaults(command_name="graph")
+    return parser

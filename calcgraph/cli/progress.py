@@ -1,0 +1,46 @@
+"""A progress bar for long sweeps: on a terminal only, after a second."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and after ``delay`` seconds."""
+
+    def __init__(self, total: int, stream=None, delay: float = 1.0, width: int = 30) -> None:
+        self.total, self.delay, self.width = total, delay, width
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.perf_counter()
+        self.last = 0.0
+        self.shown = False
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = bool(isatty and isatty())
+
+    def __call__(self, done: int) -> None:
+        """The callback a SweepRun calls with the points done so far."""
+        self.update(done)
+
+    def update(self, done: int) -> None:
+        """Redraw (at most 10 times a second) once the sweep has run for ``delay`` seconds."""
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        elapsed = now - self.start
+        if elapsed < self.delay or (now - self.last < 0.1 and done < self.total):
+            return
+        self.last = now
+        fraction = done / self.total if self.total else 1.0
+        filled = int(self.width * fraction)
+        self.stream.write(f"\rsweep [{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} "
+                          f"{done:,}/{self.total:,} points {elapsed:5.1f} s")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        """Clear the bar's line if it was drawn."""
+        if self.shown:
+            self.stream.write("\r" + " " * (self.width + 60) + "\r")
+            self.stream.flush()
+

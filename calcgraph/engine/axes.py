@@ -1,0 +1,160 @@
+"""Axes of a grid: ``NAME=START:STOP[:STEP]`` (STOP included) or ``NAME=V1,V2,...``, with or without units.
+
+Decimal steps land on the exact decimals; numbers without a unit take the one
+unit written among them, else the quantity's declared unit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+
+from ..core.names import suggest
+from ..core.units import Unit, format_dim, parse_quantity
+from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError
+
+MAX_POINTS = 10 ** 7
+
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One varied input: its name, its values in base units, and the text it came from."""
+
+    name: str
+    values: np.ndarray
+    text: str
+
+
+
+def _where(text: str) -> Argument:
+    return Argument("axis", text)
+
+
+
+def _exact_range(start: float, stop: float, step: float, count: int) -> np.ndarray:
+    """``start + i * step`` for i < count, each the float nearest the exact decimal.
+
+    Decimal inputs are scaled to integers, summed exactly, and divided once, so
+    ``0:1:0.1`` gives exactly ``float("0.3")`` where ``0.1 * 3`` would not.
+
+    >>> bool(_exact_range(0.0, 1.0, 0.1, 11)[3] == 0.3)
+    True
+    """
+    try:
+        decimals = [Decimal(repr(v)) for v in (start, step)]
+        places = max(0, *(-d.as_tuple().exponent for d in decimals))
+    except (InvalidOperation, TypeError):
+        places = 99
+    if places <= 15:
+        scale = 10 ** places
+        first, stride = (int(d * scale) for d in decimals)
+        if max(abs(first), abs(first + stride * (count - 1))) < 2 ** 53:
+            steps = np.arange(count, dtype=float)
+            return (first + stride * steps) / scale if scale != 1 else first + stride * steps
+    values = start + step * np.arange(count, dtype=float)
+    if count and abs(values[-1] - stop) <= 1e-9 * abs(step):
+        values[-1] = stop
+    return values
+
+
+
+def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float | None]:
+    """The numbers of ``parts`` and the factor that takes them to base units.
+
+    Numbers without a unit take the one unit written among ``parts``, else the
+    quantity's declared unit; with several units written, each needs its own,
+    and the numbers come back in base units with the factor None.
+    """
+    parsed = []
+    for part in parts:
+        try:
+            parsed.append(parse_quantity(part.strip()))
+        except CalcgraphError as exc:
+            raise SetValueError(f"cannot read {part.strip()!r}: {exc.message}", where=_where(text),
+                                hint="give numbers, optionally with a unit: batch=1:256, "
+                                     "seq_len=1024,8192, \"t_step=5 ms:20 ms:1 ms\"") from None
+    written = {u.text: u for _, u in parsed if u is not None}
+    for given in written.values():
+        if given.dim != unit.dim:
+            raise SetValueError(f"unit {given.text!r} ({format_dim(given.dim)}) does not fit the unit "
+                                f"{unit.text!r} ({format_dim(unit.dim)}) of the quantity",
+                                where=_where(text), hint=f"give values in a unit like {unit.text}")
+    if len(written) <= 1:
+        working = next(iter(written.values()), unit)
+        return [n for n, _ in parsed], working.factor
+    if any(u is None for _, u in parsed):
+        raise SetValueError("values mix several units and some have none", where=_where(text),
+                            hint="give every value its unit, or write one unit only")
+    return [n * u.factor for n, u in parsed], None
+
+
+
+def parse_vary(text: str, graph) -> Axis:
+    """One axis text ``NAME=VALUES`` as an Axis (values in base units; ranges include STOP).
+
+    >>> import calcgraph
+    >>> parse_vary("batch=1:4", calcgraph.load().graph).values.tolist()
+    [1.0, 2.0, 3.0, 4.0]
+    """
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not rest.strip():
+        raise SetValueError(f"cannot read {text!r}", where=_where(text),
+                            hint="write NAME=START:STOP[:STEP] or NAME=V1,V2,..., e.g. batch=1:256")
+    if name not in graph:
+        raise UnknownNameError(f"cannot vary unknown quantity {name!r}", where=_where(text),
+                               hint=suggest(name, graph.quantities), name=name)
+    unit = graph[name].unit
+    if ":" in rest:
+        parts = rest.split(":")
+        if len(parts) not in (2, 3):
+            raise SetValueError(f"a range has START:STOP or START:STOP:STEP, got {rest!r}",
+                                where=_where(text), hint="e.g. batch=1:256:1")
+        numbers, factor = _pieces(parts, unit, text)
+        start, stop = numbers[0], numbers[1]
+        mixed = factor is None
+        factor = 1.0 if mixed else factor
+        step = numbers[2] if len(numbers) == 3 else (unit.factor if mixed else 1.0)
+        if step <= 0:
+            raise SetValueError(f"the step of {name} must be positive, got {parts[2].strip()!r}",
+                                where=_where(text), hint="ranges go upwards: START:STOP:STEP with STEP > 0")
+        if stop < start:
+            raise SetValueError(f"the range of {name} ends ({parts[1].strip()}) below its start "
+                                f"({parts[0].strip()})", where=_where(text),
+                                hint="write START:STOP with START <= STOP")
+        span = (stop - start) / step
+        if not math.isfinite(span) or span + 1 > MAX_POINTS:
+            raise SetValueError(f"the range of {name} has more than {MAX_POINTS:.0e} points",
+                                where=_where(text), hint="use a larger STEP or a smaller range")
+        count = int(math.floor(span + 1e-9 * max(1.0, span))) + 1
+        values = _exact_range(start, stop, step, count)
+    else:
+        parts = rest.split(",")
+        if len(parts) > MAX_POINTS:
+            raise SetValueError(f"more than {MAX_POINTS:.0e} values", where=_where(text))
+        numbers, factor = _pieces(parts, unit, text)
+        values = np.array(numbers, dtype=float)
+    return Axis(name=name, values=values * factor if factor not in (None, 1.0) else values, text=text)
+
+
+
+def parse_axes(texts: list[str], graph) -> list[Axis]:
+    """Every axis text as an Axis; one axis per name; at most MAX_POINTS grid points."""
+    axes: list[Axis] = []
+    for text in texts:
+        axis = parse_vary(text, graph)
+        if any(a.name == axis.name for a in axes):
+            raise SetValueError(f"{axis.name} is varied twice", where=_where(text),
+                                hint="give each name one axis (a list V1,V2,... may hold any values)")
+        axes.append(axis)
+    total = math.prod(len(a.values) for a in axes)
+    if total > MAX_POINTS:
+        raise SetValueError(f"the grid has {total:,} points, more than {MAX_POINTS:,}",
+                            where=Argument("axis", " ".join(a.text for a in axes)),
+                            hint="use fewer values per axis")
+    return axes
+

@@ -1,0 +1,78 @@
+"""Closed forms of solve answers: the unknown as a sympy expression, when the constraints are linear in it.
+
+A closed form is only ever a first guess (grids) or a display (one solve): it
+is shown only when it agrees with the verified numeric answer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import sympy
+
+from ..core.constraints import SolveSpec, substituted
+from ..core.evaluate import compile_expr
+from ..core.expr import CeilTo, symbol
+from ..core.graph import Graph
+
+_EXPANSIONS = 64
+
+
+def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest") -> sympy.Expr | None:
+    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear."""
+    x = symbol(spec.for_name)
+    downstream = nx.descendants(graph.dag, spec.for_name)
+    formulas = {symbol(n): graph[n].formula.expr for n in downstream
+                if graph[n].formula is not None and graph[n].solve is None}
+    roots = []
+    for c in spec.constraints:
+        lhs, rhs = substituted(c)
+        difference = lhs - rhs
+        for _ in range(_EXPANSIONS):
+            expanded = difference.xreplace(formulas)
+            if expanded == difference:
+                break
+            difference = expanded
+        if any(symbol(n) in difference.free_symbols for n in downstream):
+            return None
+        if x not in difference.free_symbols:
+            continue
+        if difference.has(sympy.Max, sympy.Min, sympy.ceiling, sympy.floor, CeilTo, sympy.Abs):
+            return None
+        slope = sympy.diff(difference, x)
+        if x in slope.free_symbols or slope == 0:
+            return None
+        roots.append(sympy.cancel(-difference.xreplace({x: 0}) / slope))
+    if not roots:
+        return None
+    root = roots[0] if len(roots) == 1 else (sympy.Min(*roots) if direction == "largest" else sympy.Max(*roots))
+    if spec.integer:
+        root = sympy.floor(root) if direction == "largest" else sympy.ceiling(root)
+    return root
+
+
+def guess_function(graph: Graph, spec: SolveSpec):
+    """The largest answer's closed form compiled to ``env -> value`` (base units), or None."""
+    try:
+        root = solve_closed_form(graph, spec, "largest")
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return None if root is None else compile_expr(root)
+
+
+def agreeing_closed_form(graph: Graph, spec: SolveSpec, env: dict, answer: float, direction: str,
+                         factor: float) -> sympy.Expr | None:
+    """The closed form when it exists and gives ``answer`` (declared units) at ``env``; else None."""
+    try:
+        root = solve_closed_form(graph, spec, direction)
+    except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):
+        return None
+    if root is None:
+        return None
+    with np.errstate(all="ignore"):
+        value = float(compile_expr(root)(env)) / factor
+    if not math.isfinite(value) or abs(value - answer) > 1e-9 * max(1.0, abs(answer)):
+        return None
+    return root

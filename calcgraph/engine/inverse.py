@@ -1,0 +1,34 @@
+"""``solve_for``: the extreme value of an input of an evaluated scenario at which constraints hold."""
+
+from __future__ import annotations
+
+from ..core.constraints import SolveSpec, parse_constraint
+from ..core.names import suggest
+from ..errors import Argument, SolveError, UnknownNameError
+from .evaluated import Evaluated
+from .problem import Problem
+from .solve import SolveResult, solve_problem
+
+
+def solve_for(ev: Evaluated, for_name: str, wheres: list[str], integer: bool = False) -> SolveResult:
+    """The extreme value of the input ``for_name`` at which every constraint of ``wheres`` holds.
+
+    Raises UnknownNameError, SolveError or UnitMismatchError for a malformed question (exit 2)
+    and NoSolutionError when it has no answer (exit 1).
+    """
+    graph = ev.graph
+    where = Argument("unknown", for_name)
+    if for_name not in graph:
+        raise UnknownNameError(f"unknown quantity {for_name!r}", where=where,
+                               hint=suggest(for_name, graph.quantities), name=for_name)
+    quantity = graph[for_name]
+    if not quantity.is_input:
+        inputs = ", ".join(graph.inputs_of(for_name)[:8])
+        raise SolveError(f"{for_name!r} is computed (formula at {quantity.formula_where or quantity.where}), "
+                         "not an input", where=where, hint=f"solve for one of the inputs it depends on: {inputs}")
+    constraints = tuple(parse_constraint(text, graph.quantities, where=Argument("constraint", text))
+                        for text in wheres)
+    spec = SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=None, where=where)
+    problem = Problem(ev.scenario, spec, ev.solver)
+    return solve_problem(problem, dict(ev.values))
+

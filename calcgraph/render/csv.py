@@ -1,0 +1,144 @@
+"""Grids as CSV: ``name [unit]`` headers, values in declared units, whole blocks formatted at once.
+
+A SweepRun walks the grid once (engine.grid), yielding CSV text per block,
+counting the points without a value, and keeping the columns a plot needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ..core.bind import Scenario
+from ..core.names import suggest
+from ..core.units import format_unit
+from ..engine.axes import Axis
+from ..engine.grid import CHUNK, iter_blocks
+from ..errors import Argument, UnknownNameError
+
+CSV_FORMAT = "%.10g"
+CSV_ROWS = 2 ** 14
+
+
+def csv_header(graph, columns: list[str]) -> str:
+    """``name [unit]`` for each column, in its declared unit.
+
+    >>> import calcgraph
+    >>> csv_header(calcgraph.load().graph, ["batch", "t_step", "layers"])
+    'batch [seq],t_step [s],layers [1]'
+    """
+    return ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
+
+
+
+def row_format(columns: list[str], constants: dict) -> str:
+    """A ``%`` format for one CSV row: ``%.10g`` per varying column, constants written in.
+
+    >>> row_format(["a", "b", "c"], {"b": 80.0})
+    '%.10g,80,%.10g\\n'
+    """
+    cells = [CSV_FORMAT % constants[c] if c in constants else CSV_FORMAT for c in columns]
+    return ",".join(cells) + "\n"
+
+
+
+def csv_pieces(table: np.ndarray, row: str | None = None):
+    """csv_text in pieces of CSV_ROWS rows (no copy of a whole block's text)."""
+    if row is None:
+        row = ",".join([CSV_FORMAT] * table.shape[1]) + "\n"
+    for first in range(0, table.shape[0], CSV_ROWS):
+        part = table[first:first + CSV_ROWS]
+        yield (row * part.shape[0]) % tuple(part.ravel().tolist()) if table.shape[1] else row * part.shape[0]
+
+
+
+def check_names(graph, names, kind: str = "output") -> None:
+    """UnknownNameError for the first of ``names`` the graph does not have."""
+    for name in names:
+        if name not in graph:
+            raise UnknownNameError(f"unknown quantity {name!r}", where=Argument(kind, name),
+                                   hint=suggest(name, graph.quantities), name=name)
+
+
+
+def output_columns(scenario: Scenario, axes: list[Axis], only) -> list[str]:
+    """The CSV columns: the varied inputs, then ``only`` (default: the report list, or every name)."""
+    if only:
+        check_names(scenario.graph, only)
+    names = list(only or scenario.spec.report or scenario.graph.quantities)
+    axis_names = [a.name for a in axes]
+    return axis_names + [n for n in dict.fromkeys(names) if n not in axis_names]
+
+
+
+def nan_warning(columns: list[str], counts: dict, empty: int, total: int) -> str | None:
+    """The one warning line about points without a value, or None.
+
+    >>> nan_warning(["a", "b"], {"a": 0, "b": 3}, 3, 10)
+    'warning: 3 of 10 points have no value (division by zero or no solution): b'
+    """
+    if not empty:
+        return None
+    names = ", ".join(n for n in columns if counts.get(n))
+    return f"warning: {empty:,} of {total:,} points have no value (division by zero or no solution): {names}"
+
+
+
+class SweepRun:
+    """One pass over the grid: iterate it for CSV text per block; then read ``kept`` and ``warning``.
+
+    ``columns`` are written (declared units); ``keep`` names are collected whole
+    (base units) for plotting; NaN points of the non-varied columns are counted.
+    """
+
+    def __init__(self, scenario: Scenario, axes: list[Axis], columns: list[str], keep=(), csv: bool = True,
+                 chunk: int = CHUNK, progress: Callable[[int], None] | None = None) -> None:
+        self.scenario, self.axes, self.columns = scenario, axes, list(columns)
+        self.keep, self.csv, self.chunk = list(keep), csv, chunk
+        self.progress = progress
+        self.total = math.prod(len(a.values) for a in axes)
+        self.kept: dict = {}
+        self.warning: str | None = None
+
+    def __iter__(self):
+        graph = self.scenario.graph
+        axis_names = {a.name for a in self.axes}
+        outputs = [c for c in self.columns if c not in axis_names]
+        names = list(dict.fromkeys(self.columns + self.keep))
+        varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
+        factors = np.array([graph[c].unit.factor for c in varying])
+        row = None
+        kept: dict[str, list] = {n: [] for n in self.keep}
+        counts = dict.fromkeys(outputs, 0)
+        empty = done = 0
+        for block in iter_blocks(self.scenario, self.axes, names, self.chunk):
+            size = len(block[names[0]])
+            if outputs:
+                missing = np.zeros(size, dtype=bool)
+                for name in outputs:
+                    isnan = np.isnan(block[name])
+                    counts[name] += int(np.count_nonzero(isnan))
+                    missing |= isnan
+                empty += int(np.count_nonzero(missing))
+            for name in self.keep:
+                kept[name].append(block[name])
+            done += size
+            if self.progress is not None:
+                self.progress(done)
+            if self.csv:
+                if row is None:
+                    constants = {c: float(block[c][0] / graph[c].unit.factor)
+                                 for c in self.columns if c not in varying}
+                    row = row_format(self.columns, constants)
+                table = np.column_stack([block[c] for c in varying]) if varying else np.empty((size, 0))
+                yield from csv_pieces(table / factors if varying else table, row)
+        self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
+        self.warning = nan_warning(outputs, counts, empty, self.total)
+
+    def run(self) -> SweepRun:
+        """Evaluate without keeping any CSV text."""
+        for _ in self:
+            pass
+        return self

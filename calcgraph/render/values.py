@@ -1,0 +1,88 @@
+"""The pieces every output shares: a value in its display unit, where it came from, a solve's working.
+
+One helper each, so that the eval table, ``explain``, the report, ``best``
+and plots show a value, its origin and a solve the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from ..core.numbers import format_number
+from ..core.units import format_unit, shown_parts
+from ..engine.evaluated import Evaluated, NodeState
+from ..engine.problem import side_text
+from ..engine.solve import Slack, SolveResult
+
+
+def plain_symbol(latex: str) -> str:
+    r"""A LaTeX symbol as terminal text: ``B_{\text{crit}}`` -> ``B_crit``."""
+    text = re.sub(r"\\(?:mathrm|text|mathit|operatorname|mathbf)\{([^{}]*)\}", r"\1", latex)
+    text = text.replace(r"\_", "_").replace("\\", "")
+    text = re.sub(r"[{}]", "", text)
+    return text.replace(" ", "")
+
+
+def shown(ev: Evaluated, name: str, digits: int = 5) -> tuple[str, str]:
+    """(number, unit) of ``name`` in its display unit."""
+    quantity = ev.graph[name]
+    return shown_parts(ev.values[name], quantity.unit, quantity.display, digits)
+
+
+def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
+    """A base-unit ``value`` of the quantity ``name`` as ``number unit`` text: ``64 chip``."""
+    quantity = ev.graph[name]
+    number, unit = shown_parts(value, quantity.unit, quantity.display, digits)
+    return f"{number} {unit}".rstrip()
+
+
+def origin_mark(ev: Evaluated, name: str) -> str:
+    """How a value came to be: 'default: where', 'set: where', 'pinned: where', 'solved', 'unknown: ...' or ''."""
+    state = ev.states[name]
+    bound = ev.scenario.bound.get(name)
+    if state is NodeState.UNKNOWN:
+        if bound is not None:
+            return f"unknown: give it a value ({bound.where})"
+        missing = [n for n in ev.graph.inputs_of(name) if ev.states[n] is NodeState.UNKNOWN]
+        return "unknown: needs " + ", ".join(missing)
+    if state is NodeState.SOLVED:
+        return "solved"
+    if state is NodeState.NO_ANSWER:
+        return "solved: no value satisfies the constraints"
+    if state is NodeState.PINNED:
+        return f"pinned: {bound.where}"
+    if state is NodeState.FORMULA:
+        return ""
+    if bound.origin == "default":
+        return f"default: {bound.where}"
+    return f"{bound.origin}: {bound.where}" if bound.origin != "scenario" else f"set: {bound.where}"
+
+
+def slack_text(slack: Slack) -> str:
+    """``hbm_capacity - total_memory = 1.2 GB``: a constraint's slack as the user wrote its sides."""
+    return f"{slack.expression} = {side_text(slack.constraint, slack.difference)}"
+
+
+def closed_form_latex(ev: Evaluated, result: SolveResult) -> str | None:
+    """The LaTeX of a solve's closed form, written in the quantities' symbols."""
+    if result.closed_form is None:
+        return None
+    symbols = {s: sympy.Symbol(ev.graph[s.name].symbol) for s in result.closed_form.free_symbols
+               if s.name in ev.graph}
+    return sympy.latex(result.closed_form.xreplace(symbols), mul_symbol="dot")
+
+
+def method_text(result: SolveResult) -> str:
+    """How the answer was found: method, evaluations and bracket."""
+    low, high = result.bracket
+    unit = format_unit(result.unit.pint_unit)
+    return (f"{result.method}; {result.evaluations} evaluations ({result.points} points) in "
+            f"[{format_number(low)}, {format_number(high)}] {unit}").rstrip()
+
+
+def solve_question(ev: Evaluated, name: str) -> str:
+    """What the solve node ``name`` asks: ``batch with total_memory <= hbm_capacity``."""
+    spec = ev.graph[name].solve
+    return f"{spec.for_name} with " + " and ".join(c.text for c in spec.constraints)
