@@ -36,18 +36,47 @@ class Argument:
 
 
 class CalcgraphError(Exception):
-    """Base of every error calcgraph raises on purpose."""
+    """Base of every error calcgraph raises on purpose.
+
+    Fields (pint style, declared and typed): ``message`` (what), ``where``
+    (file:line, or the argument), ``hint`` (what to do), and when they apply
+    ``quantity`` (the quantity concerned), ``name`` (an unknown name),
+    ``expected`` and ``got`` (two dimensions or values that differ), ``cycle``.
+    ``str()`` is the message the command line prints.
+    """
 
     exit_status = 2
 
-    def __init__(self, message: str, *, where: Location | str | None = None,
-                 hint: str | None = None, **fields: object) -> None:
+    def __init__(self, message: str, *, where: Location | Argument | str | None = None,
+                 hint: str | None = None, quantity: str | None = None, name: str | None = None,
+                 expected: str | None = None, got: str | None = None,
+                 cycle: tuple[str, ...] | list[str] | None = None) -> None:
         self.message = message
         self.where = where
         self.hint = hint
-        for key, value in fields.items():
-            setattr(self, key, value)
+        self.quantity = quantity
+        self.name = name
+        self.expected = expected
+        self.got = got
+        self.cycle = tuple(cycle) if cycle is not None else None
         super().__init__(self.__str__())
+
+    def fields(self) -> dict:
+        """The structured fields, as keyword arguments of the constructor."""
+        return {"where": self.where, "hint": self.hint, "quantity": self.quantity, "name": self.name,
+                "expected": self.expected, "got": self.got, "cycle": self.cycle}
+
+    def rewrap(self, message: str | None = None, **changes) -> CalcgraphError:
+        """The same kind of error with some fields changed and every other field kept.
+
+        >>> e = UnitMismatchError("gives B", quantity="x", expected="[time]", got="[information]")
+        >>> w = e.rewrap("formula of 'x': gives B", where="f.yaml:3")
+        >>> (type(w).__name__, w.quantity, w.expected, str(w.where))
+        ('UnitMismatchError', 'x', '[time]', 'f.yaml:3')
+        """
+        fields = self.fields()
+        fields.update(changes)
+        return type(self)(self.message if message is None else message, **fields)
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
@@ -111,6 +140,10 @@ class ValidationError(CalcgraphError, ValueError):
         head = f"{count} problem{'s' if count != 1 else ''} found:"
         body = "\n".join(f"- {p}".replace("\n", "\n  ") for p in self.problems)
         super().__init__(f"{head}\n{body}")
+
+    def rewrap(self, message: str | None = None, **changes) -> ValidationError:
+        """Each problem rewrapped with ``changes``."""
+        return ValidationError([p.rewrap(**changes) for p in self.problems])
 
     def __str__(self) -> str:
         return self.message

@@ -43,8 +43,25 @@ def test_bad_set_names_the_argument(run, setting, words):
 
 
 def test_python_tag_runs_nothing(run, tmp_path):
-    run("eval", fixture("python_tag.yaml"))
-    assert not (tmp_path / "calcgraph-pwned").exists()
+    canary = tmp_path / "calcgraph-pwned"
+    scenario = tmp_path / "tag.yaml"
+    scenario.write_text(f'quantities:\n  a: !!python/object/apply:os.system ["touch {canary}"]\n')
+    status, _, err = run("eval", scenario)
+    assert status == 2 and "tag" in err.lower()
+    assert not canary.exists()
+
+
+def test_python_tag_fixture_is_refused_with_its_line(run):
+    status, _, err = run("eval", fixture("python_tag.yaml"))
+    assert status == 2 and "python_tag.yaml:2" in err
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "hello\n", "42\n", "~\n"])
+def test_check_of_a_file_that_is_not_a_mapping_is_one_clear_problem(run, tmp_path, text):
+    path = tmp_path / "odd.yaml"
+    path.write_text(text)
+    status, out, err = run("check", path)
+    assert status == 2 and "must be a mapping" in out and "Traceback" not in out + err
 
 
 def test_eval_json_gives_numbers_with_pint_units(run):

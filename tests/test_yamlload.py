@@ -23,6 +23,7 @@ def test_lines_are_remembered():
     ("a: &x 1\nb: *x", "aliases"),
     ("a: !!python/object/apply:os.system [ls]", "tag"),
     ("base: &b {x: 1}\nc:\n  <<: *b", "aliases"),
+    ("c:\n  <<: {x: 1}\n  y: 2", "merge keys"),
     ("a: .inf", "non-finite"),
     ("a: [1,", "syntax"),
 ])

@@ -108,8 +108,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=()) -> Scenario:
         try:
             value, text = convert_value(entry.value, quantity.unit, f"{name!r}")
         except CalcgraphError as exc:
-            kind = type(exc) if not isinstance(exc, SetValueError) else SetValueError
-            problems.append(kind(exc.message, where=entry.where, hint=exc.hint, quantity=name))
+            problems.append(exc.rewrap(where=entry.where, quantity=name))
             continue
         bound[name] = Bound(name=name, value=value, text=text, where=entry.where,
                             origin=entry.origin, pinned=not quantity.is_input,

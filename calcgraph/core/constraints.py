@@ -144,7 +144,7 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
         rewritten, constants = _replace_units(text, quantities)
         comparison = parse_comparison(rewritten)
     except CalcgraphError as exc:
-        raise type(exc)(f"constraint {text!r}: {exc.message}", where=where, hint=exc.hint) from None
+        raise exc.rewrap(f"constraint {text!r}: {exc.message}", where=where) from None
     constant_names = {c[0] for c in constants}
     names = []
     for side in (comparison.lhs, comparison.rhs):

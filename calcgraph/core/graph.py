@@ -93,8 +93,8 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
     try:
         unit = parse_unit(spec.unit)
     except UnitError as exc:
-        problems.append(UnitError(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
-                                  hint=exc.hint, quantity=spec.name))
+        problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
+                                   quantity=spec.name))
         return None
     display = None
     if spec.display:
@@ -103,8 +103,8 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
             if display.dim != unit.dim:
                 raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
         except CalcgraphError as exc:
-            problems.append(type(exc)(f"quantity {spec.name!r}: {exc.message}",
-                                      where=spec.at("display"), hint=exc.hint))
+            problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}",
+                                       where=spec.at("display"), quantity=spec.name))
     formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
     if override is not None:
         formula_text, formula_where, origin = override.formula, override.where, override.origin
@@ -113,14 +113,14 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
         try:
             formula = _parse(formula_text)
         except ExpressionError as exc:
-            problems.append(ExpressionError(f"formula of {spec.name!r}: {exc.message}",
-                                            where=formula_where, hint=exc.hint, quantity=spec.name))
+            problems.append(exc.rewrap(f"formula of {spec.name!r}: {exc.message}",
+                                       where=formula_where, quantity=spec.name))
             return None
     elif spec.value is not None and spec.solve is None:
         try:
             default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}")
         except CalcgraphError as exc:
-            problems.append(type(exc)(exc.message, where=spec.at("value"), hint=exc.hint))
+            problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
     return Quantity(name=spec.name, unit=unit, doc=spec.doc, where=spec.where,
                     symbol=spec.symbol or default_symbol(spec.name), source=spec.source,
                     display=display, formula=formula, formula_where=formula_where,
@@ -143,9 +143,9 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
     try:
         dim = infer_dim(formula.expr, dims)
     except UnitMismatchError as exc:
-        problems.append(UnitMismatchError(f"formula of {quantity.name!r}: {exc.message}",
-                                          where=quantity.formula_where, quantity=quantity.name,
-                                          hint="check the units of the names it combines"))
+        problems.append(exc.rewrap(f"formula of {quantity.name!r}: {exc.message}",
+                                   where=quantity.formula_where, quantity=quantity.name,
+                                   hint=exc.hint or "check the units of the names it combines"))
         return
     if dim != quantity.unit.dim:
         problems.append(UnitMismatchError(

@@ -70,7 +70,6 @@ class ExpectSpec:
     reason: str | None = None
     variant: str | None = None
     exact: object = None
-    place: str | None = None
     note: str | None = None
 
 
@@ -90,9 +89,6 @@ class ScenarioSpec:
     where: Location
     titles: tuple = ()  # (path, title or None) of every file read, in reading order
 
-    def quantity(self, name: str) -> QuantitySpec:
-        """The spec of ``name``."""
-        return next(q for q in self.quantities if q.name == name)
 
 
 def display_path(path: Path) -> str:
@@ -143,10 +139,9 @@ class _Collector:
         except CalcgraphError as exc:
             self.problems.append(exc)
             return None
-        data.file = shown
         if not isinstance(data, LineDict):
             self.problem("a calcgraph file must be a mapping (keys like quantities:, set:, use:)",
-                         Location(shown, 1))
+                         Location(shown, 1), "start the file with keys such as title:, use: and quantities:")
             return None
         self._fix_files(data, shown)
         self.files.append(shown)
@@ -290,7 +285,7 @@ def _expects(collector: _Collector, block, data: LineDict) -> list[ExpectSpec]:
             result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
                                      tolerance=tolerance, reason=item_map.get("reason"),
                                      variant=item_map.get("variant"), exact=item_map.get("exact"),
-                                     place=item_map.get("where"), note=item_map.get("note")))
+                                     note=item_map.get("note")))
     return result
 
 
