@@ -40,4 +40,5 @@ def test_eval_symbolic_prints_closed_forms_in_the_inputs(run):
     code, out, _ = run("eval", "--symbolic", "--only", "param_bytes", "--only", "max_batch", "--only", "layers")
     assert code == 0
     assert out.splitlines() == ["param_bytes = n_params*weight_bytes",
-                                "max_batch = floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))"]
+                                "max_batch = floor((-param_bytes + usable_hbm)/"
+                                "(kv_per_token_stored*kv_tokens_allocated))"]

@@ -22,6 +22,6 @@ def test_explain_marks_pinned_quantities():
 
 def test_explain_shows_how_a_solve_node_was_solved():
     text = calcgraph.load().explain("max_batch")
-    assert "max_batch = the largest batch with total_memory <= hbm_capacity" in text
-    assert "floor((hbm_capacity - param_bytes)/(kv_per_token_stored*seq_len))" in text
-    assert "= 43 seq" in text and "binding: total_memory <= hbm_capacity" in text
+    assert "max_batch = the largest batch with param_bytes + kv_cache_allocated <= usable_hbm" in text
+    assert "floor((-param_bytes + usable_hbm)/(kv_per_token_stored*kv_tokens_allocated))" in text
+    assert "= 43 seq" in text and "binding: param_bytes + kv_cache_allocated <= usable_hbm" in text

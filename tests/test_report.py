@@ -142,7 +142,7 @@ def test_max_batch_is_solved_and_its_section_says_how(at_root):
     section = _section(_default_report(), "max_batch")
     assert "**43 seq**" in section
     assert "Solved: the largest integer [`batch`](#inputs)" in section
-    assert r"M \le M_{hbm}" in section
+    assert r"M_w + M_{kv,alloc} \le M_{use}" in section
     assert "| binding |" in section
 
 
