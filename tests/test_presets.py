@@ -67,7 +67,7 @@ def test_every_preset_has_a_title_and_a_source(path):
     assert isinstance(data.get("title"), str) and data["title"]
     assert isinstance(data.get("source"), str) and data["source"]
     assert set(data) <= {"title", "source", "doc", "use", "set"}, "presets are plain set: files"
-    assert data.get("use") == ["../../formulas/serving.yaml"]
+    assert data.get("use") in (["../../formulas/serving.yaml"], ["../../formulas/architectures.yaml"])
 
 
 def test_a_preset_checks_on_its_own(capsys):
@@ -90,7 +90,11 @@ def test_chip_presets_set_every_hardware_figure_and_say_when_there_is_no_price(p
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
 def test_model_presets_set_every_shape(path):
     assert set(load_file(path)["set"]) == {"layers", "d_model", "d_ff", "n_heads", "n_kv_heads",
-                                           "d_head", "vocab", "tied_embeddings", "n_params"}
+                                           "d_head", "vocab", "tied_embeddings", "n_params",
+                                           # issue 11: every preset states its architecture
+                                           "moe_layers", "n_experts", "experts_per_token", "n_shared_experts",
+                                           "d_ff_expert", "mla", "kv_lora_rank", "q_lora_rank",
+                                           "qk_rope_head_dim", "local_layers", "window", "extra_params"}
 
 
 @pytest.mark.parametrize("name, published", [
