@@ -13,6 +13,7 @@ EXAMPLES = """examples:
   calcgraph eval --set batch=64 --only t_step --only throughput
   calcgraph eval scenarios/dtype-table.yaml --variant int4 --json
   calcgraph report -o report.md
+  calcgraph html -o page.html                      # interactive page: sliders, live values, figures
   calcgraph explain t_step
   calcgraph solve --for batch --where "total_memory <= hbm_capacity" --integer
   calcgraph solve --for batch --where "t_step <= 15 ms" --integer
@@ -93,6 +94,11 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_html(args) -> int:
+    from .html import html_command
+    return html_command(_model(args), args.output)
+
+
 def cmd_explain(args) -> int:
     from .explain import explain_text
     model = _model(args)
@@ -162,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("html", help="write one self-contained interactive page (no network needed)")
+    _scenario_args(p, only=False)
+    p.add_argument("-o", "--output", default=None, metavar="FILE.html", help="write to a file")
+    p.set_defaults(func=cmd_html)
 
     p = sub.add_parser("explain", help="the derivation chain of one quantity")
     p.add_argument("name")
