@@ -16,7 +16,8 @@ INSTALL = ("install a browser and its driver: `apt-get install chromium chromium
 
 
 def _browser_paths():
-    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    names = ("chromium", "chromium-browser", "google-chrome")
+    browser = next((shutil.which(n) for n in names if shutil.which(n)), None)
     driver = shutil.which("chromedriver")
     return browser, driver
 
