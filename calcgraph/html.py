@@ -2,10 +2,11 @@
 
 The page holds the checked graph as data (JSON, inserted as text, never as
 markup), the formulas compiled to JavaScript by sympy's printer
-(calcgraph/html_js.py), the evaluator and solver (html_engine.js) and the page
-script (html_page.js). Every input gets a slider, a number box and a reset;
-every quantity an element with ``data-quantity`` and a live ``data-value`` in
-its declared unit (the DOM contract in the design notes).
+(calcgraph/html_js.py), the evaluator and solver (html_engine.js), the figures
+(html_figures.js) and the page script (html_page.js). Every input gets a
+slider, a number box and a reset; every quantity an element with
+``data-quantity`` and a live ``data-value`` in its declared unit (the DOM
+contract in the design notes).
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def render_page(model) -> str:
         "DATA": _json_for_script(data),
         "FORMULAS": formulas_script(model.graph, checks),
         "ENGINE": _asset("html_engine.js"),
+        "FIGURES": _asset("html_figures.js"),
         "PAGE": _asset("html_page.js"),
     }
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: pieces[m.group(1)], _asset("html_page.html"))
