@@ -37,6 +37,7 @@ CASES = [
     (fixture("solve_node.yaml"), None, ["room=1000 B"]),
     (fixture("ceil_exact.yaml"), None, ["s=33"]),
     (fixture("pinned.yaml"), None, []),
+    (fixture("html_unknown_price.yaml"), None, []),  # unknown stays unknown (null)
 ]
 
 
