@@ -15,6 +15,7 @@ import html
 import json
 import math
 import re
+from functools import lru_cache
 from importlib import resources
 
 from .constraints import describe_constant, parse_constraint
@@ -45,12 +46,16 @@ def _ladder(quantity) -> list:
     """The display units ``display_unit`` picks from, smallest first (one entry: a fixed unit)."""
     if quantity.display is not None:
         return [_unit_entry(quantity.display.pint_unit)]
+    return [list(e) for e in _scale_ladder(quantity.unit)]
+
+
+@lru_cache(maxsize=512)
+def _scale_ladder(unit) -> tuple:
     seen: dict = {}
-    for exponent in range(-30, 31, 1):
-        unit = display_unit(quantity.unit, 10.0 ** exponent)
-        entry = _unit_entry(unit)
-        seen.setdefault(entry[0], entry)
-    return sorted(seen.values(), key=lambda e: e[1])
+    for exponent in range(-30, 31):
+        entry = _unit_entry(display_unit(unit, 10.0 ** exponent))
+        seen.setdefault(entry[0], tuple(entry))
+    return tuple(sorted(seen.values(), key=lambda e: e[1]))
 
 
 def _where(quantity) -> str:

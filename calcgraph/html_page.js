@@ -63,7 +63,7 @@
     }
     row.appendChild(sliderCell);
     var box = el("input", {type: "number", step: input.integer ? "1" : "any", "data-input": name,
-                           "data-unit": input.unit[0], "aria-label": name + " in " + input.unit[0]});
+                           "data-unit": input.unit[0] || "1", "aria-label": name + " in " + (input.unit[0] || "1")});
     if (input.value === null) { box.setAttribute("placeholder", "unknown"); }
     var onBox = function () {
       var text = box.value.trim(), x = parseFloat(text);

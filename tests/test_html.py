@@ -9,12 +9,13 @@ import subprocess
 
 import pytest
 import sympy
-from conftest import fixture
+from conftest import ROOT, fixture
 
 import calcgraph
 from calcgraph.expr import parse_formula
 from calcgraph.html import engine_script, is_integer_input, page_data, render_page
 from calcgraph.html_js import js_expr
+from calcgraph.output import eval_json
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node not found: install Node.js (apt-get install nodejs) "
@@ -87,6 +88,19 @@ def test_page_javascript_computes_what_calcgraph_eval_json_prints(run):
         wrong = {n: (got["values"][n], v["value"]) for n, v in want.items() if not _close(got["values"][n], v["value"])}
         assert not wrong, f"{case}: page differs from calcgraph eval: {wrong}"
         assert got["problems"] == 0
+
+
+@needs_node
+def test_every_scenario_and_variant_of_the_chapter_computes_the_same_in_the_page():
+    models = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        base = calcgraph.load(path)
+        models += [base] + [base.with_variant(v) for v in base.spec.variants]
+    assert len(models) > 15
+    for model, got in zip(models, _run_in_node(models), strict=True):
+        want = json.loads(eval_json(model))["values"]
+        wrong = {n: (got["values"][n], v["value"]) for n, v in want.items() if not _close(got["values"][n], v["value"])}
+        assert not wrong, f"{model}: page differs from calcgraph eval: {wrong}"
 
 
 @needs_node

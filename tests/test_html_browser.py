@@ -136,7 +136,9 @@ def test_every_input_and_headline_value_is_shown(browser, page):
     boxes = browser.find_elements("css selector", "input[data-input]")
     assert sorted(b.get_attribute("data-input") for b in boxes) == sorted(
         n for n, q in model.graph.quantities.items() if q.is_input)
-    assert all(b.is_displayed() and b.get_attribute("data-unit") is not None for b in boxes)
+    for box in boxes:  # every data-unit is a unit calcgraph reads; dimensionless is "1"
+        assert box.is_displayed() and parse_unit(box.get_attribute("data-unit")).dim == \
+            model.graph[box.get_attribute("data-input")].unit.dim
     for name in model.spec.report:
         cell = browser.find_element("css selector", f'#headline [data-quantity="{name}"]')
         assert cell.is_displayed() and cell.text not in ("", "unknown")
