@@ -24,6 +24,7 @@ from ..render.best import render_best
 from ..render.csv import SweepRun, csv_header, output_columns
 from ..render.diagram import graph_text
 from ..render.explain import explain_text
+from ..render.html import render_page
 from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
 from ..render.report import render_report
 from ..render.solve import solve_json, solve_text
@@ -94,6 +95,17 @@ def cmd_report(args) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(text, end="")
+    return 0
+
+
+def cmd_html(args) -> int:
+    """``calcgraph html``: the interactive page to stdout or, whole or nothing, to ``-o``."""
+    text = render_page(_model(args).evaluated)
+    if args.output:
+        write_atomic(args.output, text)
+        print(f"wrote {args.output} ({len(text.encode('utf-8')) // 1024} KiB)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

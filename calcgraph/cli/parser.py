@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
     p.set_defaults(command_name="report")
 
+    p = sub.add_parser("html", help="write one self-contained interactive page (no network needed)")
+    _scenario_args(p, only=False)
+    p.add_argument("-o", "--output", default=None, metavar="FILE.html", help="write to a file")
+    p.set_defaults(command_name="html")
+
     p = sub.add_parser("explain", help="the derivation chain of one quantity")
     p.add_argument("name")
     _scenario_args(p, only=False)
