@@ -55,7 +55,18 @@ class Constraint:
         return self.text
 
 
+def _constant_prefix(text: str, known) -> str:
+    """A placeholder prefix that no quantity name and no word of ``text`` starts with."""
+    prefix = CONSTANT_PREFIX
+    while prefix in text or any(str(n).startswith(prefix) for n in known):
+        prefix += "_"
+    return prefix
+
+
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
+    if len(text) > 2000:
+        raise ExpressionError("constraint longer than 2000 characters")
+    prefix = _constant_prefix(text, known)
     constants: list = []
     pieces: list[str] = []
     position = 0
@@ -80,7 +91,7 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
         unit = parse_unit(unit_text)
         if not math.isfinite(float(number)) or float(number) > 1e300:
             raise ExpressionError(f"number out of range: {number}", hint="numbers up to 1e300")
-        name = f"{CONSTANT_PREFIX}{len(constants)}"
+        name = f"{prefix}{len(constants)}"
         constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
         pieces.append(text[position:match.start()] + name)
         position = end
@@ -192,7 +203,7 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
                                 f"({target.unit.text})", where=where, hint=f"declare unit: {target.unit.text}")
     texts = raw.get("where")
     texts = [texts] if isinstance(texts, str) else texts
-    if not texts or not all(isinstance(t, str) for t in texts):
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
         raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
                          where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
     constraints = tuple(parse_constraint(t, quantities, raw.where("where")) for t in texts)
@@ -201,8 +212,10 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
         raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))
     bounds = raw.get("bounds")
     if bounds is not None:
-        if not isinstance(bounds, list) or len(bounds) != 2:
-            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH]", where=raw.where("bounds"))
+        if not isinstance(bounds, list) or len(bounds) != 2 or not all(
+                isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
+            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
+                             where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
         bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds"))
                        for b in bounds)
         if not bounds[0] < bounds[1]:
