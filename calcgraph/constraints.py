@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .dimensions import infer_dim
+from .dimensions import infer_dim, round_in_units
 from .errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 from .expr import Comparison, parse_comparison
 from .spec import suggest
@@ -137,6 +137,12 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
             f"constraint {text!r} compares {format_dim(left)} with {format_dim(right)}", where=where,
             expected=format_dim(left), got=format_dim(right),
             hint="give the number its unit, e.g. 't_step <= 15 ms'" if bare else "compare like with like")
+    units = {n: quantities[n].unit for n in names}
+    sides = [round_in_units(side.expr, units) for side in (comparison.lhs, comparison.rhs)]
+    if sides[0] is not comparison.lhs.expr or sides[1] is not comparison.rhs.expr:
+        from dataclasses import replace
+        comparison = replace(comparison, lhs=replace(comparison.lhs, expr=sides[0]),
+                             rhs=replace(comparison.rhs, expr=sides[1]))
     pretty = text.strip()
     return Constraint(text=pretty, comparison=comparison,
                       constants=tuple((n, v, u) for n, v, u, _ in constants), names=tuple(names),

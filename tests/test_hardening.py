@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import stat
 import subprocess
 import sys
 import time
@@ -224,3 +226,122 @@ def test_check_with_20k_unknown_names_finishes_in_seconds(run, tmp_path):
     status, out, _err = run("check", path)
     assert status == 2 and "u19999" in out
     assert time.monotonic() - start < 45  # was over 120 s; what is left is PyYAML and sympy per formula
+
+
+# --- integer rounding: exact at 1e9 and 1e-10, in the argument's declared unit -----------------
+
+ROUNDING = """quantities:
+  t: {unit: ms, doc: a step time, value: 17.4}
+  t_up: {unit: ms, doc: whole milliseconds, formula: ceil(t)}
+  need: {unit: GB, doc: bytes needed, value: 20}
+  slice: {unit: GB, doc: the slice that holds them, formula: "ceil_to(need, 16, 32, 64)"}
+  big: {unit: "1", doc: d, value: 1000000000.4}
+  big_up: {unit: "1", doc: d, formula: ceil(big)}
+  big2: {unit: "1", doc: d, value: 1000000000.6}
+  big_down: {unit: "1", doc: d, formula: floor(big2)}
+  tiny: {unit: "1", doc: d, value: 1e-10}
+  tiny_up: {unit: "1", doc: d, formula: ceil(tiny)}
+  one_byte: {unit: B, doc: d, value: 1}
+  per_chip: {unit: GB/chip, doc: d, value: 16}
+  chips_for_a_byte: {unit: chip, doc: d, formula: ceil(one_byte / per_chip)}
+  literal_up: {unit: "1", doc: d, formula: ceil(1000000000.4)}
+  literal_down: {unit: "1", doc: d, formula: floor(1000000000.6)}
+  literal_tiny: {unit: "1", doc: d, formula: ceil(1e-10)}
+"""
+
+
+@pytest.fixture
+def rounding(tmp_path):
+    return calcgraph.load(write(tmp_path, "rounding.yaml", ROUNDING))
+
+
+def test_ceil_of_17_4_ms_is_18_ms(rounding):
+    assert rounding.value("t_up") == 18  # declared unit ms, not 1000 ms
+
+
+def test_ceil_to_of_20_gb_among_16_32_64_is_32_gb(rounding):
+    assert rounding.value("slice") == 32  # GB
+
+
+@pytest.mark.parametrize("name, exact", [("big_up", 1000000001), ("big_down", 1000000000), ("tiny_up", 1),
+                                         ("chips_for_a_byte", 1), ("literal_up", 1000000001),
+                                         ("literal_down", 1000000000), ("literal_tiny", 1)])
+def test_rounding_is_exact_at_1e9_and_1e_10(rounding, name, exact):
+    assert rounding.value(name) == exact
+
+
+def test_50_bytes_over_seven_chips_needs_8_chips(run):
+    status, out, err = run("eval", "--set", "total_memory=112000000050 B", "--only", "min_chips", "--json")
+    assert status == 0, err
+    assert '"value": 8.0' in out
+
+
+def test_the_chapter_roundings_stay_63(run):
+    status, out, _err = run("eval", str(ROOT / "tests" / "fixtures" / "ceil_exact.yaml"), "--json")
+    assert status == 0
+    assert '"value": 63.0' in out.split('"up"')[1].split("}")[0]
+    assert '"value": 63.0' in out.split('"down"')[1].split("}")[0]
+
+
+# --- outputs: regular files only, mode kept, no temporaries left behind ------------------------
+
+def test_report_to_a_character_device_is_refused_and_the_device_stays(run, tmp_path):
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("mknod needs root")
+    refused(run, "report", "-o", str(device), words="not a regular file")
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+def test_a_symlink_to_a_file_descriptor_is_refused(run, tmp_path):
+    link = tmp_path / "out.md"
+    os.symlink("/dev/null", link)
+    refused(run, "report", "-o", str(link), words="not a regular file")
+    assert os.path.islink(link)
+
+
+def test_a_fifo_output_is_refused(run, tmp_path):
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    refused(run, "sweep", "--vary", "batch=1:4", "--csv", str(fifo), words="not a regular file", seconds=10)
+
+
+def test_replacing_a_0600_file_keeps_0600(run, tmp_path):
+    target = tmp_path / "report.md"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    status, _out, err = run("report", "-o", str(target))
+    assert status == 0, err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text() != "old\n"
+
+
+def test_writing_through_a_symlink_replaces_its_target_and_keeps_the_link(run, tmp_path):
+    real = tmp_path / "real.md"
+    real.write_text("old\n")
+    link = tmp_path / "link.md"
+    os.symlink(real, link)
+    status, _out, err = run("report", "-o", str(link))
+    assert status == 0, err
+    assert os.path.islink(link) and real.read_text() != "old\n"
+
+
+def test_sigterm_during_a_csv_sweep_leaves_no_temporary_file_and_the_next_run_cleans_stale_ones(tmp_path):
+    stale = tmp_path / ".out.csv.999999999.abcd.tmp"  # left by a killed run whose process is gone
+    stale.write_text("x")
+    csv = tmp_path / "out.csv"
+    process = subprocess.Popen([sys.executable, "-m", "calcgraph", "sweep", "--vary", "batch=1:3000000",
+                                "--csv", str(csv)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob(f".out.csv.{process.pid}.*.tmp")):
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    assert process.returncode != 0
+    assert not list(tmp_path.glob(".out.csv.*.tmp"))
+    assert not csv.exists()
