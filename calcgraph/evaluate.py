@@ -64,7 +64,7 @@ def compile_expr(expr: sympy.Expr):
     if expr.is_Symbol:
         name = expr.name
         return lambda env: env[name]
-    if expr.is_Number:
+    if expr.is_Number or expr.is_NumberSymbol:  # exp(1) is sympy's E
         value = float(expr)
         return lambda env: value
     args = [compile_expr(a) for a in expr.args] if not expr.is_Mul else None

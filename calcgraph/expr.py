@@ -202,7 +202,10 @@ class _Builder:
             raise ExpressionError(f"not allowed in formulas: {_describe(node)}",
                                   hint="formulas take numbers, names, + - * / **, parentheses "
                                        f"and the functions {', '.join(FUNCTIONS)}")
-        return method(node)
+        result = method(node)
+        if id(node) not in self.approx and (result.is_Number or result in (sympy.zoo, sympy.nan)):
+            self.shadow(node, lambda: float(result))  # names that cancel (a ** 0, a - a) leave a constant
+        return result
 
     def _Constant(self, node: ast.Constant) -> sympy.Expr:
         result = _number(node.value)
