@@ -16,7 +16,8 @@ from .names import suggest
 from .spec import ScenarioSpec, SetEntry
 from .units import convert_value, parse_quantity
 
-_SET_ARG = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")
+_SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_SET_TEXT = 300
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,17 @@ def parse_set_arg(text: str, origin: str = "setting") -> SetEntry:
     >>> parse_set_arg("batch=64").value
     '64'
     """
-    where = f"{origin} {text}"
-    match = _SET_ARG.match(text)
-    if not match:
-        raise SetValueError(f"cannot read {text!r}", where=where,
+    shown = text if len(text) <= 60 else text[:60] + "..."
+    where = f"{origin} {shown}"
+    name, _, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if len(text) > MAX_SET_TEXT:
+        raise SetValueError(f"setting longer than {MAX_SET_TEXT} characters", where=where,
+                            hint="write NAME=VALUE or NAME=\"VALUE UNIT\"")
+    if not _SET_NAME.fullmatch(name) or not value:
+        raise SetValueError(f"cannot read {shown!r}", where=where,
                             hint="write NAME=VALUE or NAME=\"VALUE UNIT\", e.g. batch=64 "
                                  "or \"hbm_bandwidth=8.2e11 B/s/chip\"")
-    name, value = match.groups()
     try:
         parse_quantity(value)
     except CalcgraphError as exc:

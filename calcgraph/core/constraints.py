@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy
 
 from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
-from .dimensions import infer_dim
+from .dimensions import infer_dim, round_in_units
 from .expr import Comparison, parse_comparison
 from .names import suggest
 from .numbers import format_number
@@ -97,7 +97,18 @@ def holds(op: str, lhs, rhs):
     return ok & np.isfinite(relative)
 
 
+def _constant_prefix(text: str, known) -> str:
+    """A placeholder prefix that no quantity name and no word of ``text`` starts with."""
+    prefix = CONSTANT_PREFIX
+    while prefix in text or any(str(n).startswith(prefix) for n in known):
+        prefix += "_"
+    return prefix
+
+
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
+    if len(text) > 2000:
+        raise ExpressionError("constraint longer than 2000 characters")
+    prefix = _constant_prefix(text, known)
     constants: list = []
     pieces: list[str] = []
     position = 0
@@ -122,7 +133,7 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
         unit = parse_unit(unit_text)
         if not math.isfinite(float(number)) or float(number) > 1e300:
             raise ExpressionError(f"number out of range: {number}", hint="numbers up to 1e300")
-        name = f"{CONSTANT_PREFIX}{len(constants)}"
+        name = f"{prefix}{len(constants)}"
         constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
         pieces.append(text[position:match.start()] + name)
         position = end
@@ -168,6 +179,11 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
             f"constraint {text!r} compares {format_dim(left)} with {format_dim(right)}", where=where,
             expected=format_dim(left), got=format_dim(right),
             hint="give the number its unit, e.g. 't_step <= 15 ms'" if bare else "compare like with like")
+    units = {n: quantities[n].unit for n in names}
+    sides = [round_in_units(side.expr, units) for side in (comparison.lhs, comparison.rhs)]
+    if sides[0] is not comparison.lhs.expr or sides[1] is not comparison.rhs.expr:
+        comparison = replace(comparison, lhs=replace(comparison.lhs, expr=sides[0]),
+                             rhs=replace(comparison.rhs, expr=sides[1]))
     pretty = text.strip()
     operator = _OPERATOR.search(pretty)
     unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left), None)
@@ -239,7 +255,7 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
                                 f"({target.unit.text})", where=where, hint=f"declare unit: {target.unit.text}")
     texts = raw.get("where")
     texts = [texts] if isinstance(texts, str) else texts
-    if not texts or not all(isinstance(t, str) for t in texts):
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
         raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
                          where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
     constraints = tuple(parse_constraint(t, quantities, raw.where("where")) for t in texts)
@@ -248,8 +264,10 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
         raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))
     bounds = raw.get("bounds")
     if bounds is not None:
-        if not isinstance(bounds, list) or len(bounds) != 2:
-            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH]", where=raw.where("bounds"))
+        if not isinstance(bounds, list) or len(bounds) != 2 or not all(
+                isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
+            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
+                             where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
         bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds"))
                        for b in bounds)
         if not bounds[0] < bounds[1]:

@@ -81,3 +81,44 @@ def infer_dim(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
         return _walk(expr, names)
     except _Mismatch as exc:
         raise UnitMismatchError(exc.message) from None
+
+
+_ROUNDING = (sympy.ceiling, sympy.floor, CeilTo)
+
+
+def round_in_units(expr: sympy.Expr, units: dict, own=None) -> sympy.Expr:
+    """``expr`` with ``ceil``/``floor``/``ceil_to`` rounding in their argument's declared unit.
+
+    Values flow in base units (seconds, bytes), but ``ceil(t)`` with ``t`` declared in ms means
+    whole milliseconds. The rounding unit is the declared unit of the argument when it is one
+    name, else ``own`` (the unit of the quantity the formula defines) when the argument has its
+    dimension, else the base unit. A factor other than 1 is written into the formula:
+    ``ceil(t)`` with t in ms becomes ``ceiling(1000*t)/1000`` (docs/conventions.md).
+    """
+    if not expr.has(*_ROUNDING):
+        return expr
+    dims = {name: unit.dim for name, unit in units.items()}
+
+    def factor_of(arg) -> float:
+        if arg.is_Symbol and arg.name in units:
+            return units[arg.name].factor
+        if own is not None:
+            try:
+                if _walk(arg, dims) == own.dim:
+                    return own.factor
+            except (_Mismatch, KeyError):
+                return 1.0
+        return 1.0
+
+    def rewrite(node):
+        if not node.args:
+            return node
+        args = [rewrite(a) for a in node.args]
+        if isinstance(node, _ROUNDING):
+            factor = factor_of(node.args[0])
+            if factor != 1.0:
+                scale = sympy.nsimplify(factor)
+                return scale * node.func(args[0] / scale, *args[1:])
+        return node.func(*args) if args != list(node.args) else node
+
+    return rewrite(expr)

@@ -2,9 +2,12 @@
 
 No ``lambdify`` (it runs ``exec``): the sympy tree is walked once into nested
 closures over plain magnitudes in base units, which work on scalars and on
-whole numpy grids alike. ``ceil``/``floor`` first snap values within 1e-9 of an
-integer, because decimal inputs are inexact in binary (0.7 * 90 is
-62.99999999999999) and the formulas mean the exact decimal.
+whole numpy grids alike. ``ceil``/``floor`` first snap values within a relative
+2**-45 (about 3e-14, some hundred rounding steps of a double) of an integer,
+because decimal inputs are inexact in binary (0.7 * 90 is 62.99999999999999)
+and the formulas mean the exact decimal; nothing that a decimal input really
+says is snapped (1000000000.4 stays, and so does 1e-10). The unit they round in
+is written into the formula by ``dimensions.round_in_units``.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ import sympy
 from ..errors import EvaluationError
 from .expr import CeilTo
 
-SNAP = 1e-9
+SNAP = 2.0 ** -45
 
 
 def snap(x):
-    """Values within a relative 1e-9 of an integer, made that integer."""
+    """Values within a relative 2**-45 of a nonzero integer (binary noise of decimal inputs), made that integer."""
     nearest = np.round(x)
-    return np.where(np.abs(x - nearest) <= SNAP * np.maximum(1.0, np.abs(x)), nearest, x)
+    return np.where(np.abs(x - nearest) <= SNAP * np.abs(x), nearest, x)
 
 
 def _ceil_to(x, *allowed):
@@ -61,7 +64,7 @@ def compile_expr(expr: sympy.Expr):
     if expr.is_Symbol:
         name = expr.name
         return lambda env: env[name]
-    if expr.is_Number:
+    if expr.is_Number or expr.is_NumberSymbol:  # exp(1) is sympy's E
         value = float(expr)
         return lambda env: value
     args = [compile_expr(a) for a in expr.args] if not expr.is_Mul else None

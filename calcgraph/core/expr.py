@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import math
 import re
+import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import sympy
@@ -23,7 +25,8 @@ MAX_DEPTH = 40
 MAX_NODES = 400
 MAX_LITERAL_DIGITS = 40
 MAX_POWER_DIGITS = 300
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_CONSTANT = 1e300
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 
 
 class CeilTo(sympy.Function):
@@ -87,6 +90,12 @@ def _precheck(text: str) -> None:
     if len(text) > MAX_TEXT:
         raise ExpressionError(f"formula longer than {MAX_TEXT} characters",
                               hint="split it into intermediate quantities")
+    odd = next((c for c in text if not (c.isascii() and (c.isprintable() or c in " \t"))), None)
+    if odd is not None:
+        changed = unicodedata.normalize("NFKC", odd) != odd
+        raise ExpressionError(f"character {odd!r} (U+{ord(odd):04X}) is not allowed in formulas"
+                              + (" (it looks like another character)" if changed else ""),
+                              hint="formulas use plain ASCII names, numbers and operators")
     depth = worst = 0
     for char in text:
         if char in "([{":
@@ -124,11 +133,64 @@ def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
     return sympy.Pow(base, exponent)
 
 
+def _float_call(name: str, values: list[float]) -> float:
+    if name == "max":
+        return max(values)
+    if name == "min":
+        return min(values)
+    if name == "ceil_to":
+        fitting = [v for v in values[1:] if v >= values[0]]
+        return min(fitting) if fitting else math.nan
+    x = values[0]
+    if name in ("ceil", "floor"):
+        return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
+    return {"sqrt": math.sqrt, "log": math.log, "log2": math.log2, "exp": math.exp, "abs": abs}[name](x)
+
+
+def _float_binop(op: ast.operator, left: float, right: float) -> float:
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        return left * right
+    if isinstance(op, ast.Div):
+        return left / right
+    result = math.pow(left, right)
+    return result
+
+
 class _Builder:
     def __init__(self, text: str):
         self.text = text
         self.names: list[str] = []
         self.count = 0
+        self.approx: dict[int, float] = {}
+
+    def constant(self, node: ast.AST, value: float) -> None:
+        """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
+        if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+            part = ast.unparse(node)
+            part = part if len(part) <= 60 else part[:60] + "..."
+            what = "is not a finite real number" if math.isnan(value) else "is too large (beyond 1e300)"
+            raise ExpressionError(f"the constant part {part} {what}",
+                                  hint="constants must be finite real numbers up to 1e300 "
+                                       "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
+        self.approx[id(node)] = value
+
+    def value_of(self, node: ast.AST) -> float | None:
+        """The float value of a constant part already built, or None if it uses names."""
+        return self.approx.get(id(node))
+
+    def shadow(self, node: ast.AST, compute) -> None:
+        """Evaluate a constant node in floats before sympy does (sympy may take minutes or gigabytes)."""
+        try:
+            value = float(compute())
+        except OverflowError:
+            value = math.inf
+        except (ValueError, TypeError, ZeroDivisionError):
+            value = math.nan
+        self.constant(node, value)
 
     def build(self, node: ast.AST) -> sympy.Expr:
         self.count += 1
@@ -140,10 +202,15 @@ class _Builder:
             raise ExpressionError(f"not allowed in formulas: {_describe(node)}",
                                   hint="formulas take numbers, names, + - * / **, parentheses "
                                        f"and the functions {', '.join(FUNCTIONS)}")
-        return method(node)
+        result = method(node)
+        if id(node) not in self.approx and (result.is_Number or result in (sympy.zoo, sympy.nan)):
+            self.shadow(node, lambda: float(result))  # names that cancel (a ** 0, a - a) leave a constant
+        return result
 
     def _Constant(self, node: ast.Constant) -> sympy.Expr:
-        return _number(node.value)
+        result = _number(node.value)
+        self.constant(node, float(result))
+        return result
 
     def _Name(self, node: ast.Name) -> sympy.Expr:
         name = node.id
@@ -158,6 +225,9 @@ class _Builder:
 
     def _UnaryOp(self, node: ast.UnaryOp) -> sympy.Expr:
         operand = self.build(node.operand)
+        inner = self.value_of(node.operand)
+        if inner is not None:
+            self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
         if isinstance(node.op, ast.USub):
             return -operand
         if isinstance(node.op, ast.UAdd):
@@ -167,6 +237,9 @@ class _Builder:
     def _BinOp(self, node: ast.BinOp) -> sympy.Expr:
         left, right = self.build(node.left), self.build(node.right)
         op = node.op
+        a, b = self.value_of(node.left), self.value_of(node.right)
+        if a is not None and b is not None and type(op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+            self.shadow(node, lambda: _float_binop(op, a, b))
         if isinstance(op, ast.Add):
             return left + right
         if isinstance(op, ast.Sub):
@@ -199,6 +272,16 @@ class _Builder:
         args = [self.build(a) for a in node.args]
         if name == "ceil_to" and not all(a.is_Number for a in args[1:]):
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
+        values = [self.value_of(a) for a in node.args]
+        if all(v is not None for v in values):
+            self.shadow(node, lambda: _float_call(name, values))
+            if name in ("ceil", "floor", "ceil_to", "max", "min") and not all(a.is_Rational for a in args):
+                return sympy.Integer(int(self.approx[id(node)])) if name in ("ceil", "floor") \
+                    else sympy.Rational(repr(self.approx[id(node)]))
+        elif name in ("max", "min") or name == "ceil_to" and values[0] is None:
+            for value, arg in zip(values, node.args, strict=True):
+                if value is not None:
+                    self.constant(arg, value)
         return FUNCTIONS[name](*args)
 
 
@@ -221,7 +304,9 @@ def _describe(node: ast.AST) -> str:
 def _parse_tree(text: str, mode_hint: str) -> ast.AST:
     _precheck(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # '1if x else 2' warns before it is refused
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {mode_hint} {text!r}: {exc.msg}",
                               hint="check parentheses and operators") from None

@@ -1,9 +1,18 @@
-"""Whole files or nothing: atomic writes of text, bytes or streamed pieces."""
+"""Whole files or nothing: atomic writes of text, bytes or streamed pieces.
+
+Only regular files are replaced (devices, FIFOs and links to them are refused);
+a symlink to a regular file has its target written and the link kept; the
+target's mode is kept; temporaries are removed on SIGTERM and, when a killed
+run left them, on the next write.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from ..errors import InputFileError
@@ -15,39 +24,114 @@ def _umask() -> int:
     return mask
 
 
-
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write a whole file or nothing: a temporary file beside it, then a rename."""
     write_stream_atomic(path, [data], binary=isinstance(data, bytes))
 
 
+def _target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The file to replace (a symlink's regular target) and its stat; refuses non-regular targets."""
+    shown = str(path)
+    if "\0" in shown:
+        raise InputFileError(f"cannot write {shown!r}: the path contains a NUL byte", where=repr(shown))
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputFileError(f"cannot write {path}: it is a dangling symbolic link", where=shown,
+                                 hint="remove the link or choose another path") from None
+        return path, None
+    except OSError as exc:
+        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=shown,
+                             hint="choose a path you can write to") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(f"cannot write {path}: it is not a regular file (a device, FIFO, socket, "
+                             "folder or a link to one)", where=shown,
+                             hint="give the path of a regular file; calcgraph never replaces special files")
+    return Path(os.path.realpath(path)), info
+
+
+def _clean_stale(directory: Path, name: str) -> None:
+    """Remove ``.NAME.PID.*.tmp`` left by an earlier run that was killed (its process is gone)."""
+    prefix = f".{name}."
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        pid = entry.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running: another writer's file
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+class _Terminated(BaseException):
+    """SIGTERM during a write: raised so the temporary file is removed before exiting."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise _Terminated()
+
 
 def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
     """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing.
 
-    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
+    Only regular files are replaced (a symlink's target, not the link); devices and FIFOs are
+    refused. A file that exists keeps its permission bits; a new one gets 0666 less the umask.
+    The temporary file is removed on errors and on SIGTERM; ones left by killed runs are removed.
     """
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    target, info = _target(path)
+    directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputFileError(f"cannot write {path}: folder {directory} does not exist",
                              where=str(path), hint="create the folder or choose another path")
+    _clean_stale(directory, target.name)
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.",
+                                             suffix=".tmp")
     except OSError as exc:
         raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
                              hint="choose a path you can write to") from None
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             for piece in pieces:
                 out.write(piece)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
+        if info is not None and hasattr(os, "chown"):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except OSError:
+                pass
+        os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
                              hint="choose a path you can write to") from None
+    except _Terminated:
+        Path(temporary).unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(143) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

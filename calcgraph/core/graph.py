@@ -22,7 +22,7 @@ from ..errors import (
     ValidationError,
 )
 from .constraints import SolveSpec, parse_solve_spec
-from .dimensions import infer_dim
+from .dimensions import infer_dim, round_in_units
 from .expr import Formula, parse_formula
 from .names import suggest
 from .spec import QuantitySpec, SetEntry
@@ -173,9 +173,15 @@ def build_graph(specs, overrides: dict | None = None) -> Graph:
                                              where=entry.where, hint=suggest(name, quantities)))
     dag = nx.DiGraph()
     dag.add_nodes_from(quantities)
-    for quantity in quantities.values():
+    for quantity in list(quantities.values()):
         if quantity.formula is not None:
             _check_names_and_units(quantity, quantities, problems)
+            if all(n in quantities for n in quantity.formula.names):
+                units = {n: quantities[n].unit for n in quantity.formula.names}
+                expr = round_in_units(quantity.formula.expr, units, quantity.unit)
+                if expr is not quantity.formula.expr:
+                    quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
+                    quantities[quantity.name] = quantity
             dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):

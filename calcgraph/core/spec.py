@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
 from .expr import FUNCTIONS, NAME_RE
-from .names import suggest
+from .names import MAX_SUGGEST_NAME, suggest
+from .specs import ExpectSpec, QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "use", "quantities", "set", "report", "variants", "expect"}
@@ -23,71 +24,6 @@ QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "display", "value", "formula
 SET_KEYS = {"value", "formula", "source", "note"}
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
-
-
-@dataclass(frozen=True)
-class QuantitySpec:
-    """One quantity as written in YAML."""
-
-    name: str
-    unit: str
-    doc: str
-    where: Location
-    symbol: str | None = None
-    source: str | None = None
-    display: str | None = None
-    value: object = None
-    formula: str | None = None
-    solve: dict | None = None
-    lines: dict = field(default_factory=dict, compare=False)
-
-    def at(self, key: str) -> Location:
-        """The file:line of one of this quantity's fields."""
-        return Location(self.where.file, self.lines.get(key, self.where.line))
-
-
-@dataclass(frozen=True)
-class SetEntry:
-    """An override: a value (or a replacement formula) for a name, and where it came from."""
-
-    name: str
-    where: Location | str
-    origin: str
-    value: object = None
-    formula: str | None = None
-    source: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ExpectSpec:
-    """A figure a source text prints, to compare with what calcgraph computes."""
-
-    name: str
-    printed: object
-    where: Location
-    tolerance: float | None = None
-    reason: str | None = None
-    variant: str | None = None
-    exact: object = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ScenarioSpec:
-    """Everything a scenario file and the files it uses say, in declaration order."""
-
-    path: str
-    title: str
-    doc: str
-    files: tuple[str, ...]
-    quantities: tuple[QuantitySpec, ...]
-    sets: tuple[SetEntry, ...]
-    report: tuple[str, ...]
-    variants: dict
-    expects: tuple[ExpectSpec, ...]
-    where: Location
-    titles: tuple = ()  # (path, title or None) of every file read, in reading order
 
 
 
@@ -109,6 +45,16 @@ def default_scenario() -> Path:
 
 
 
+
+_KEYLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+def short_key(key: object) -> str:
+    """A key for a message: quoted when it looks like a name, else not shown (never a line of a file)."""
+    text = str(key)
+    return repr(text) if _KEYLIKE.fullmatch(text) else "(a key that is not a name, not shown)"
+
+
 class _Collector:
     """Walks the `use` tree once, collecting specs and problems."""
 
@@ -124,7 +70,10 @@ class _Collector:
         self.problems.append(kind(message, where=where, hint=hint))
 
     def read(self, path: Path, top: bool, used_from: Location | None = None):
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError, ValueError):
+            resolved = path.absolute()
         if resolved in self.seen:
             return None
         self.seen.add(resolved)
@@ -132,24 +81,34 @@ class _Collector:
         try:
             data = load_file(path)
         except InputFileError as exc:
+            missing = exc.message.startswith("no such file")
             self.problems.append(exc if used_from is None else InputFileError(
-                f"used file not found: {shown}", where=used_from,
-                hint="use: paths are relative to the file that uses them"))
+                f"used file not found: {shown}" if missing else f"used file {exc.message}", where=used_from,
+                hint="use: paths are relative to the file that uses them" if missing else exc.hint))
             return None
         except CalcgraphError as exc:
             self.problems.append(exc)
             return None
         if not isinstance(data, LineDict):
-            self.problem("a calcgraph file must be a mapping (keys like quantities:, set:, use:)",
-                         Location(shown, 1), "start the file with keys such as title:, use: and quantities:")
+            kind = "nothing" if data is None else f"a {type(data).__name__}"
+            self.problem(f"a calcgraph file must be a mapping (keys like quantities:, set:, use:), "
+                         f"but its top level is {kind}", Location(shown, 1),
+                         "start the file with keys such as title:, use:, quantities: or set:")
+            return None
+        data.file = shown
+        if data and not any(key in FILE_KEYS for key in data):
+            self.problem("not a calcgraph file: none of its keys is one of "
+                         f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
+                         f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
         self._fix_files(data, shown)
         self.files.append(shown)
         self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
         for key in data:
             if key not in FILE_KEYS:
-                self.problem(f"unknown key {key!r}", data.where(key),
-                             suggest(key, FILE_KEYS) if difflib.get_close_matches(key, FILE_KEYS)
+                self.problem(f"unknown key {short_key(key)}", data.where(key),
+                             suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
+                             and difflib.get_close_matches(key, FILE_KEYS)
                              else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
@@ -184,7 +143,7 @@ class _Collector:
         for name, body in block.items():
             where = block.where(name)
             if not NAME_RE.match(name) or name in FUNCTIONS:
-                self.problem(f"invalid quantity name {name!r}", where,
+                self.problem(f"invalid quantity name {short_key(name)}", where,
                              "names start with a letter, use letters, digits and _, "
                              "and are not function names")
                 continue
@@ -194,7 +153,7 @@ class _Collector:
                 continue
             bad = [k for k in body if k not in QUANTITY_KEYS]
             for key in bad:
-                self.problem(f"unknown key {key!r} in quantity {name!r}", body.where(key),
+                self.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
                              f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
             kinds = [k for k in ("value", "formula", "solve") if k in body]
             if len(kinds) != 1:
@@ -206,10 +165,19 @@ class _Collector:
                 self.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
                 continue
-            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "formula")}
-            wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, (str, int, float))]
-            if wrong or isinstance(body.get("formula"), bool):
-                self.problem(f"quantity {name!r}: {', '.join(wrong) or 'formula'} must be text", where)
+            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display")}
+            wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
+                     and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
+            if "formula" in body and not isinstance(body.get("formula"), str):
+                wrong.append("formula")
+            if wrong:
+                self.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
+                             "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+                continue
+            if "value" in body and not _scalar_value(body.get("value")):
+                self.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
+                             f"not {_kind(body.get('value'))}", body.where("value"),
+                             "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
                 continue
             if name in self.quantities:
                 first = self.quantities[name].where
@@ -245,16 +213,45 @@ class _Collector:
                 if ("value" in raw) == ("formula" in raw):
                     self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
                     continue
+                if "value" in raw and not _scalar_value(raw.get("value")):
+                    self.problem(f"the setting of {name!r}: value must be a number or \"NUMBER UNIT\", "
+                                 f"not {_kind(raw.get('value'))}", raw.where("value"))
+                    continue
+                if "formula" in raw and not isinstance(raw.get("formula"), str):
+                    self.problem(f"the setting of {name!r}: formula must be text, not {_kind(raw.get('formula'))}",
+                                 raw.where("formula"))
+                    continue
                 entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
                                         formula=raw.get("formula"),
                                         source=raw.get("source") or file_source, note=raw.get("note")))
-            elif isinstance(raw, (int, float, str)) and not isinstance(raw, bool):
+            elif _scalar_value(raw):
                 entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,
                                         source=file_source))
             else:
                 self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
                              where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
         return entries
+
+
+MAX_INT_DIGITS = 300
+
+
+def _scalar_value(raw) -> bool:
+    """A number (not bool, not an integer of hundreds of digits) or text."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int):
+        return abs(raw) < 10 ** MAX_INT_DIGITS
+    return isinstance(raw, (float, str))
+
+
+def _kind(raw) -> str:
+    if raw is None:
+        return "null"
+    if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
+        return f"an integer of more than {MAX_INT_DIGITS} digits"
+    return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
+                                                                              type(raw).__name__)
 
 
 def _expects(collector: _Collector, block, data: LineDict) -> list[ExpectSpec]:
@@ -278,6 +275,14 @@ def _expects(collector: _Collector, block, data: LineDict) -> list[ExpectSpec]:
             if "printed" not in item_map:
                 collector.problem(f"expect of {name!r} has no printed figure", where)
                 continue
+            bad = [k for k in ("printed", "exact") if k in item_map and not _scalar_value(item_map[k])]
+            bad += [k for k in ("reason", "variant", "where", "note")
+                    if item_map.get(k) is not None and not isinstance(item_map[k], str)]
+            if bad:
+                collector.problem(f"expect of {name!r}: {bad[0]} must be "
+                                  + ("a number or text" if bad[0] in ("printed", "exact") else "text")
+                                  + f", not {_kind(item_map[bad[0]])}", where)
+                continue
             tolerance = item_map.get("tolerance")
             if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
@@ -297,7 +302,14 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
     True
     """
     path = Path(path) if path is not None else default_scenario()
-    if not path.exists():
+    try:
+        os.lstat(path)
+        exists = True
+    except FileNotFoundError:
+        exists = False
+    except (OSError, ValueError):
+        exists = True  # let the reader say what is wrong with the path (too long, under a file, NUL)
+    if not exists:
         raise InputFileError(f"no such scenario: {path}", where=str(path),
                              hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml")
     collector = _Collector()

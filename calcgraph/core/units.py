@@ -29,7 +29,12 @@ DIMENSIONLESS = UnitsContainer()
 
 MAX_UNIT_TEXT = 100
 _UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))")
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+MAX_VALUE_TEXT = 200
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,12 @@ def _build(node: ast.AST, text: str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         left, right = _build(node.left, text), _build(node.right, text)
+        if isinstance(node.op, ast.Div) and isinstance(right, (int, float)) and right == 0:
+            raise UnitError(f"unit {text!r} divides by zero", hint="write units like 'B/s', not 'B/0'")
+        if isinstance(right, (int, float)) or isinstance(left, (int, float)) and not isinstance(node.op, ast.Mult):
+            if not (isinstance(left, (int, float)) and left == 1 and isinstance(node.op, ast.Div)):
+                raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
+                                hint="write '5e9 B', not '5e9*B' or 'B/1000'")
         return left * right if isinstance(node.op, ast.Mult) else left / right
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exponent = node.right
@@ -141,21 +152,36 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     >>> parse_quantity("8.2e11 B/s/chip")[0]
     820000000000.0
     """
-    if isinstance(text, bool):
-        raise UnitError(f"expected a number, got {text!r}")
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        kind = {"LineDict": "a mapping", "list": "a list", "NoneType": "nothing"}.get(
+            type(text).__name__, type(text).__name__)
+        raise UnitError(f"expected a number with an optional unit, got {kind}",
+                        hint="write e.g. 32, '8.2e11 B/s/chip' or '15 ms'")
+    if isinstance(text, int) and abs(text) > 10 ** 300:
+        raise UnitError("number out of range: more than 300 digits", hint="numbers up to 1e300")
     if isinstance(text, (int, float)):
         number = float(text)
         unit = None
     else:
-        match = _NUMBER_UNIT.match(text)
-        if not match:
-            raise UnitError(f"expected a number with an optional unit, got {text!r}",
+        if len(text) > MAX_VALUE_TEXT:
+            raise UnitError(f"value text longer than {MAX_VALUE_TEXT} characters: {_short(text)}",
                             hint="write e.g. '32', '8.2e11 B/s/chip' or '15 ms'")
-        number = float(match.group(1).replace("_", ""))
-        unit_text = match.group(2)
+        stripped = text.strip()
+        match = _NUMBER.match(stripped)
+        if not match:
+            raise UnitError(f"expected a number with an optional unit, got {_short(text)}",
+                            hint="write e.g. '32', '8.2e11 B/s/chip' or '15 ms'")
+        digits = match.group(0).replace("_", "")
+        if len(digits) > 330:
+            raise UnitError("number out of range: more than 300 digits", hint="numbers up to 1e300")
+        try:
+            number = float(digits)
+        except ValueError:
+            raise UnitError(f"cannot read the number in {_short(text)}") from None
+        unit_text = stripped[match.end():].strip()
         unit = parse_unit(unit_text) if unit_text else None
     if not math.isfinite(number) or abs(number) > 1e300:
-        raise UnitError(f"number out of range: {text!r}")
+        raise UnitError(f"number out of range: {_short(str(text))}", hint="numbers up to 1e300")
     return number, unit
 
 

@@ -8,7 +8,10 @@ core scalars, duplicate keys refused, aliases and explicit tags refused.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -124,23 +127,71 @@ def loads(text: str, file: str = "<text>"):
                         hint="fix the YAML syntax (indentation, colons, quotes)") from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", where=Location(file)) from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply", where=Location(file),
+                        hint=f"keep nesting under {MAX_DEPTH} levels") from None
     if node is None:
         return LineDict()
     return _convert(node, file)
 
 
-def load_file(path: str | Path):
-    """Read and strictly parse one YAML file."""
-    path = Path(path)
+_OPEN_ERRORS = {
+    errno.ENOENT: "no such file",
+    errno.ELOOP: "too many levels of symbolic links (a link loop?)",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, never trusted
+    from ``st_size``); devices, FIFOs, sockets and folders are refused before reading."""
+    shown = str(path)
+    where = Location(shown)
+    if "\0" in shown:
+        raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlError(f"file is larger than {MAX_BYTES} bytes",
-                            where=Location(str(path)), hint="split it into smaller modules")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"no such file: {path}", where=Location(str(path)),
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
+        kind = "no such file" if exc.errno == errno.ENOENT else f"cannot read {shown}: {reason}"
+        raise InputFileError(f"{kind}: {shown}" if exc.errno == errno.ENOENT else kind, where=where,
                              hint="check the path (use: paths are relative to the including file)") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read {path}: {exc.__class__.__name__}",
-                             where=Location(str(path))) from None
-    return loads(text, str(path))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
+                                 where=where, hint="calcgraph reads plain YAML files only")
+        chunks, size = [], 0
+        while size <= limit:
+            try:
+                chunk = os.read(fd, min(65536, limit + 1 - size))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise YamlError(f"file is larger than {limit} bytes", where=where,
+                            hint="split it into smaller modules")
+    except OSError as exc:
+        if isinstance(exc, InputFileError):
+            raise
+        raise InputFileError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}",
+                             where=where, hint="calcgraph reads plain YAML files only") from None
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"cannot read {shown}: not UTF-8 text (byte {exc.start})", where=where,
+                             hint="calcgraph reads UTF-8 YAML files") from None
+
+
+def load_file(path: str | Path):
+    """Read (bounded, regular files only) and strictly parse one YAML file."""
+    return loads(read_text_bounded(path), str(path))

@@ -1,0 +1,76 @@
+"""Specs: what YAML files say, as frozen dataclasses, each field with the file:line it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import Location
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """One quantity as written in YAML."""
+
+    name: str
+    unit: str
+    doc: str
+    where: Location
+    symbol: str | None = None
+    source: str | None = None
+    display: str | None = None
+    value: object = None
+    formula: str | None = None
+    solve: dict | None = None
+    lines: dict = field(default_factory=dict, compare=False)
+
+    def at(self, key: str) -> Location:
+        """The file:line of one of this quantity's fields."""
+        return Location(self.where.file, self.lines.get(key, self.where.line))
+
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """An override: a value (or a replacement formula) for a name, and where it came from."""
+
+    name: str
+    where: Location | str
+    origin: str
+    value: object = None
+    formula: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+
+@dataclass(frozen=True)
+class ExpectSpec:
+    """A figure a source text prints, to compare with what calcgraph computes."""
+
+    name: str
+    printed: object
+    where: Location
+    tolerance: float | None = None
+    reason: str | None = None
+    variant: str | None = None
+    exact: object = None
+    note: str | None = None
+
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """Everything a scenario file and the files it uses say, in declaration order."""
+
+    path: str
+    title: str
+    doc: str
+    files: tuple[str, ...]
+    quantities: tuple[QuantitySpec, ...]
+    sets: tuple[SetEntry, ...]
+    report: tuple[str, ...]
+    variants: dict
+    expects: tuple[ExpectSpec, ...]
+    where: Location
+    titles: tuple = ()  # (path, title or None) of every file read, in reading order
+

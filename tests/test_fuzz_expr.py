@@ -1,0 +1,100 @@
+"""Fuzzed formulas from the grammar: each is accepted or refused with a CalcgraphError, within a
+second, and an accepted one agrees with an exact evaluation (fractions / mpmath) where finite."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+from fuzz_settings import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calcgraph.core.evaluate import compile_expr
+from calcgraph.core.expr import parse_formula
+from calcgraph.errors import CalcgraphError
+
+NAMES = {"a": 3.0, "b": 0.7, "c": 1e9}
+NUMBERS = st.one_of(st.integers(-10**6, 10**6).map(str),
+                    st.floats(-1e12, 1e12, allow_nan=False).map(repr),
+                    st.sampled_from(["0", "1e-10", "1e300", "93e93", "93e-208", "0.1", "1000000000.4"]))
+ATOMS = st.one_of(NUMBERS, st.sampled_from(sorted(NAMES)))
+UNARY = ["ceil", "floor", "sqrt", "log", "log2", "exp", "abs"]
+
+
+def _grow(children):
+    return st.one_of(
+        st.tuples(children, st.sampled_from(["+", "-", "*", "/", "**"]), children).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(st.sampled_from(["max", "min"]), st.lists(children, min_size=1, max_size=3)).map(
+            lambda t: f"{t[0]}({', '.join(t[1])})"),
+        st.tuples(children, st.lists(NUMBERS, min_size=1, max_size=3)).map(
+            lambda t: f"ceil_to({t[0]}, {', '.join(t[1])})"),
+        children.map(lambda c: f"-{c}"),
+    )
+
+
+FORMULAS = st.recursive(ATOMS, _grow, max_leaves=12)
+JUNK = st.text(alphabet=st.sampled_from(list("ab1e.()+-*/%<>=,_ ifelsx\u00a0ｘ𝐞\"'[]{}:@~^&|\\")), max_size=60)
+
+
+def _exact(text: str):
+    """The formula evaluated with mpmath at 50 digits (decimal literals exact), or None if undefined."""
+    env = {"__builtins__": {}}
+    env.update({k: mpmath.mpf(v) for k, v in NAMES.items()})
+    env.update(ceil=mpmath.ceil, floor=mpmath.floor, sqrt=mpmath.sqrt, log=mpmath.log, exp=mpmath.exp,
+               log2=lambda x: mpmath.log(x, 2), abs=abs, max=max, min=min,
+               ceil_to=lambda x, *v: min([u for u in v if u >= x], default=mpmath.nan))
+    import ast
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):  # literals as exact decimals
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            node.value = mpmath.mpf(repr(node.value))
+    with mpmath.workdps(50):
+        try:
+            value = eval(compile(tree, "<fuzz>", "eval"), env)  # noqa: S307 - test oracle on generated text
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None
+        if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value) or abs(value) > 1e300:
+            return None
+        return value
+
+
+@FUZZ
+@given(FORMULAS)
+def test_generated_formulas_are_accepted_or_refused_and_agree_with_exact_evaluation(text):
+    try:
+        formula = parse_formula(text)
+    except CalcgraphError:
+        return
+    value = float(compile_expr(formula.expr)(dict(NAMES)))
+    exact = _exact(text)
+    if exact is None or not math.isfinite(value):
+        return
+    if any(f in text for f in ("ceil", "floor", "ceil_to")):
+        return  # a rounding near an integer may differ by one ulp of its argument; checked in test_hardening
+    assert value == __import__("pytest").approx(float(exact), rel=1e-6, abs=1e-9), text
+
+
+@FUZZ
+@given(JUNK)
+def test_any_text_is_a_formula_or_a_calcgraph_error(text):
+    try:
+        parse_formula(text)
+    except CalcgraphError:
+        pass
+
+
+def test_found_example_constant_power_with_tiny_exponent():
+    assert compile_expr(parse_formula("ceil(93e93 ** 93e-208)").expr)({}) == 1
+
+
+def test_found_example_names_that_cancel_into_a_bad_constant_are_refused():
+    import pytest
+    with pytest.raises(CalcgraphError, match="not a finite real number"):
+        parse_formula("max(ceil_to((a ** 0), 0))")
+
+
+def test_found_example_exp_of_1_is_e():
+    assert compile_expr(parse_formula("--exp(1)").expr)({}) == math.e
