@@ -21,7 +21,7 @@ from ..engine.expect import verify_scenario
 from ..engine.inverse import solve_for
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
 from ..render.best import render_best
-from ..render.csv import SweepRun, csv_header, output_columns
+from ..render.csv import SweepRun, csv_header, output_columns, parquet_bytes
 from ..render.diagram import graph_text
 from ..render.explain import explain_text
 from ..render.html import render_page
@@ -35,7 +35,7 @@ from .progress import Progress
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
-         "image": "-o"}
+         "image": "-o", "parquet": "--out"}
 
 
 def flagged(exc: CalcgraphError) -> CalcgraphError:
@@ -179,6 +179,16 @@ def cmd_sweep(args) -> int:
     if plot_spec is not None and not args.csv:
         columns = list(dict.fromkeys(axis_names + [*plot_spec.ys, plot_spec.x, *plot_spec.markers]))
     header = csv_header(scenario.graph, columns) + "\n"
+    if args.out:
+        if not args.out.endswith(".parquet") or args.csv or plot_spec is not None:
+            raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
+                                where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
+        sweep = SweepRun(scenario, axes, columns, csv=False)
+        write_atomic(args.out, parquet_bytes(sweep, header.strip().split(",")))
+        print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        if sweep.warning:
+            print(sweep.warning, file=sys.stderr)
+        return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
     try:

@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
     p.add_argument("--csv", default=None, metavar="FILE")
+    p.add_argument("--out", default=None, metavar="FILE.parquet", help="the grid as Parquet (needs pyarrow)")
     p.add_argument("--plot", default=None, metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
                    help="draw Y against X (needs -o); ',' overlays, '+' stacks, log(Y)/log(X) for log axes, "
                         "markers at quantities in X's unit; lines stop where memory runs out")
