@@ -141,5 +141,6 @@ def build(text: str, name: str, namespace: dict):
     scope = dict(HELPERS)
     scope.update(namespace)
     scope["__builtins__"] = {"abs": abs}
-    exec(compile(text, f"<calcgraph generated {name}>", "exec"), scope)  # noqa: S102 - generated code only
+    code = compile(text, f"<calcgraph generated {name}>", "exec")
+    exec(code, scope)  # safe: text built by source() from checked sympy trees only
     return scope[name]
