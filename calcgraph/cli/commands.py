@@ -77,7 +77,7 @@ def cmd_eval(args) -> int:
     elif args.json:
         print(eval_json(ev, names))
     else:
-        print(eval_table(ev, names), end="")
+        print(eval_table(ev, names, everything=args.all), end="")
     return 0
 
 
