@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 import unicodedata
 
 from ..core.units import format_unit, to_unit
@@ -11,7 +12,6 @@ from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import closed_form
 from ..errors import Location, NoSolutionError
 from .values import origin_mark, place, plain_symbol, shown, solve_question
-
 
 WIDTH = 100   # the eval table fits a terminal of this many columns
 
@@ -30,7 +30,13 @@ def _fit(origin: str, room: int) -> str:
     """``origin`` within ``room`` columns: folders dropped from its paths first, then cut with an ellipsis."""
     if _width(origin) > room:
         origin = re.sub(r"(?:[^\s:(]*/)+([^/\s]+:\d+)", r"\1", origin).replace(": give it a value", "")
-    return origin if _width(origin) <= room else origin[:room - 1] + "…"
+    if _width(origin) <= room:
+        return origin
+    cut = re.fullmatch(r"(.*?)([^\s/]+)(:\d+)", origin)    # keep the kind and the line, shorten the file
+    if cut and len(cut.group(1)) + len(cut.group(3)) + 4 <= room:
+        keep = room - len(cut.group(1)) - len(cut.group(3)) - 1
+        return cut.group(1) + cut.group(2)[:keep] + "…" + cut.group(3)
+    return origin[:room - 1] + "…"
 
 
 def eval_names(ev, names=None, everything: bool = False) -> list[str]:
@@ -74,7 +80,8 @@ def eval_table(ev, names=None, everything: bool = False) -> str:
     shown_rows = len(rows) - 1
     more = "" if shown_rows == len(ev.names()) else f"{shown_rows} of {len(ev.names())} quantities; --all for every one"
     footer = "; ".join(filter(None, [", ".join(marks), more]))
-    return (f"{eval_title(ev)}\n{place(Location(ev.spec.path))}\n\n" + "\n".join(lines) + "\n"
+    title = "\n".join(textwrap.wrap(eval_title(ev), WIDTH)) or ev.spec.path
+    return (f"{title}\n{place(Location(ev.spec.path))}\n\n" + "\n".join(lines) + "\n"
             + (f"\n{footer}\n" if footer else ""))
 
 

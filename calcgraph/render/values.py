@@ -18,7 +18,6 @@ from ..engine.problem import side_text
 from ..engine.solve import Slack, SolveResult
 from ..errors import Location
 
-
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
             "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",
@@ -26,7 +25,7 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
           "Pi": "Π", "Sigma": "Σ", "Delta": "Δ", "Gamma": "Γ", "Lambda": "Λ", "Theta": "Θ", "omega": "ω"}
 _ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307"}
 _SUPER = dict(zip("0123456789abcdefghijklmnoprstuvwxyz+-=()*'",
-                  "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁺⁻⁼⁽⁾*'"))
+                  "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁺⁻⁼⁽⁾*'", strict=True))
 
 
 def _superscript(text: str) -> str:
