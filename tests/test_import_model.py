@@ -146,3 +146,9 @@ def test_gpt_oss_layer_types_count_the_sliding_layers():
 def test_a_layer_types_list_of_the_wrong_length_names_the_key():
     with pytest.raises(ConfigError, match="layer_types"):
         model_preset(config(sliding_window=128, layer_types=["full_attention"]))
+
+
+def test_moe_layers_interleaved_with_dense_ones_are_refused_not_guessed():
+    with pytest.raises(ConfigError, match="decoder_sparse_step"):
+        model_preset(config(model_type="qwen3_moe", num_experts=128, num_experts_per_tok=8,
+                            moe_intermediate_size=1536, decoder_sparse_step=2))

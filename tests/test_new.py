@@ -42,10 +42,11 @@ def test_check_of_a_new_chip_names_every_figure_left_to_fill(run, tmp_path):
     (tmp_path / "presets" / "chips").mkdir(parents=True)
     path = tmp_path / "presets" / "chips" / "mine.yaml"
     text = written(run, "chip", path)
-    assert 'hbm_bandwidth: {value: "FILL B/s/chip"' in text and "# HBM bandwidth per chip [B/s/chip]" in text
+    assert 'hbm_bandwidth: {value: "FILL hbm_bandwidth in B/s/chip"' in text and "# HBM bandwidth per chip [B/s/chip]" in text
     fills = len(re.findall(r"value: \"?FILL", text))
     status, out, _ = run("check", path)
     assert status == 2 and out.count("got 'FILL") == fills and fills >= 12
+    assert "got 'FILL hbm_per_chip in B/chip'" in out       # each message names the field left
 
 
 def test_a_filled_model_template_gives_the_hand_written_presets_numbers(run, tmp_path):
@@ -54,9 +55,9 @@ def test_a_filled_model_template_gives_the_hand_written_presets_numbers(run, tmp
     shapes = {"layers": 32, "d_model": 4096, "d_ff": 14336, "n_heads": 32, "n_kv_heads": 8, "d_head": 128,
               "vocab": 128256, "tied_embeddings": 0}
     status, out, _ = run("check", path)
-    assert status == 2 and out.count("got 'FILL'") == len(shapes)
+    assert status == 2 and out.count("got 'FILL ") == len(shapes)
     for name, value in shapes.items():
-        text = re.sub(rf"(\n  {name}: {{value: )FILL", rf"\g<1>{value}", text)
+        text = re.sub(rf"(\n  {name}: {{value: )\"FILL [^\"]*\"", rf"\g<1>{value}", text)
     path.write_text(text)
     assert run("check", path)[0] == 0
     mine = calcgraph.load(path, set={"kv_bytes": "2 B"})
@@ -69,7 +70,7 @@ def test_a_new_scenario_names_the_presets_it_still_needs(run, tmp_path):
     (tmp_path / "scenarios").mkdir()
     path = tmp_path / "scenarios" / "mine.yaml"
     text = written(run, "scenario", path)
-    assert "report: [" in text and "batch: {value: \"FILL sequence\"" in text
+    assert "report: [" in text and "batch: {value: \"FILL batch in sequence\"" in text
     status, out, _ = run("check", path)
     assert status == 2 and "models/FILL.yaml" in out and "chips/FILL.yaml" in out
 

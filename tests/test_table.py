@@ -75,6 +75,7 @@ def _figure(entry):
     ("compare-models", "models", {"qwen2.5-72b": "qwen2.5-72b", "mixtral-8x7b": "mixtral-8x7b",
                                   "llama3-8b": "llama3-8b", "mistral-7b": "mistral-7b",
                                   "gemma3-27b": "gemma3-27b"}),
+    ("compare-mi300x-h100", "chips", {"mi300x-x8": "mi300x"}),
 ])
 def test_each_variant_copies_its_preset_figure_for_figure(scenario, kind, names):
     variants = load_file(ROOT / "scenarios" / f"{scenario}.yaml")["variants"]
@@ -86,3 +87,10 @@ def test_each_variant_copies_its_preset_figure_for_figure(scenario, kind, names)
                 assert mine == {"formula": theirs["formula"]}, (variant, name)
             else:
                 assert str(mine).split()[0] == str(theirs).split()[0], (variant, name)
+
+
+def test_the_table_pasted_in_docs_own_model_is_what_the_shipped_scenario_prints(run):
+    status, out, _ = run("table", "scenarios/compare-mi300x-h100.yaml")
+    doc = (ROOT / "docs" / "own-model.md").read_text()
+    rows = out.splitlines()[3:]          # after the title and the path
+    assert status == 0 and "\n".join(rows) in doc

@@ -25,8 +25,8 @@ MAX_CONFIG_BYTES = 1 << 20       # a config.json is a few kB; 1 MiB is generous
 MAX_COUNT = 10**9                # no shape of a real model is near this
 
 # model_type values whose configs use the keys read below (each checked against a published config)
-DENSE = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3"}
-MOE = {"mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt_oss", "llama4_text"}
+DENSE = {"llama", "mistral", "qwen2", "qwen3", "gemma3", "gemma3_text"}
+MOE = {"mixtral", "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt_oss"}
 SUPPORTED = DENSE | MOE
 
 
@@ -195,9 +195,13 @@ def _moe(reader: _Reader, f: dict, layers: int) -> None:
         return
     experts = reader.count(expert_key)
     dense = reader.optional_count("first_k_dense_replace") or 0
-    if reader.has("moe_layer_freq") and reader.count("moe_layer_freq") != 1:
-        raise reader._fail("moe_layer_freq", "only 1 (every layer after the dense ones) is supported",
+    if reader.config.get("mlp_only_layers"):
+        raise reader._fail("mlp_only_layers", "dense layers between MoE layers are not read",
                            "write moe_layers in the preset by hand")
+    for key in ("moe_layer_freq", "decoder_sparse_step"):
+        if reader.has(key) and reader.count(key) != 1:
+            raise reader._fail(key, "only 1 (every layer after the dense ones is MoE) is supported",
+                               "write moe_layers in the preset by hand")
     if dense > layers:
         raise reader._fail("first_k_dense_replace", f"{dense} exceeds num_hidden_layers {layers}", "fix it")
     f["moe_layers"] = Field(layers - dense, "num_hidden_layers - first_k_dense_replace" if dense

@@ -80,7 +80,7 @@ def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = 
             body += _field_line(graph, name, value, "FILL or keep 0 (a dense, text-only GQA model, every "
                                 "layer global); see docs/architectures.md")
             continue
-        value = _q(f"FILL {unit}") if unit else "FILL"
+        value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
         body += _field_line(graph, name, value, "FILL: where this figure comes from")
     return "\n".join(head + body) + "\n"
 
@@ -96,7 +96,7 @@ def _scenario(graph: Graph, formulas: str, presets: str) -> list[str]:
     for name in WORKLOAD:
         if name in graph:
             unit = _unit(graph, name)
-            value = _q(f"FILL {unit}") if unit else "FILL"
+            value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
             lines += _field_line(graph, name, value, "FILL")
     report = [n for n in REPORT if n in graph]
     lines += ["# the quantities `eval` and `table` show (eval --all: every one)",
