@@ -42,7 +42,8 @@ def test_check_of_a_new_chip_names_every_figure_left_to_fill(run, tmp_path):
     (tmp_path / "presets" / "chips").mkdir(parents=True)
     path = tmp_path / "presets" / "chips" / "mine.yaml"
     text = written(run, "chip", path)
-    assert 'hbm_bandwidth: {value: "FILL hbm_bandwidth in B/s/chip"' in text and "# HBM bandwidth per chip [B/s/chip]" in text
+    assert 'hbm_bandwidth: {value: "FILL hbm_bandwidth in B/s/chip"' in text
+    assert "# HBM bandwidth per chip [B/s/chip]" in text
     fills = len(re.findall(r"value: \"?FILL", text))
     status, out, _ = run("check", path)
     assert status == 2 and out.count("got 'FILL") == fills and fills >= 12

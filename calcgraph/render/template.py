@@ -39,7 +39,12 @@ def _from(graph: Graph, name: str, module: str) -> bool:
 
 
 def kind_fields(graph: Graph, kind: str) -> list[str]:
-    """The inputs a preset of ``kind`` ("model" or "chip") gives, in declaration order."""
+    """The inputs a preset of ``kind`` ("model" or "chip") gives, in declaration order.
+
+    >>> import calcgraph
+    >>> kind_fields(calcgraph.load("formulas/architectures.yaml").graph, "chip")[:2]
+    ['flops_per_chip_bf16', 'flops_per_chip_int8']
+    """
     if kind == "model":
         return [n for n, q in graph.quantities.items()
                 if (q.is_input or n in COMPUTED_IN_PRESET) and _from(graph, n, "model.yaml") and n not in NOT_MODEL]
@@ -57,7 +62,13 @@ def _field_line(graph: Graph, name: str, value: str, note: str) -> list[str]:
 
 def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = "../presets") -> str:
     """The commented YAML template of ``kind`` titled ``title``; ``formulas`` is the formulas folder
-    seen from the file, ``presets`` the presets folder (scenarios only)."""
+    seen from the file, ``presets`` the presets folder (scenarios only).
+
+    >>> import calcgraph
+    >>> text = template(calcgraph.load("formulas/architectures.yaml").graph, "model", "M", "../../formulas")
+    >>> '  n_kv_heads: {value: "FILL n_kv_heads (a plain number)"' in text
+    True
+    """
     head = [f"# A {kind} {'preset' if kind != 'scenario' else ''} written by `calcgraph new {kind}`."
             .replace("  ", " "),
             "# Replace every FILL (run `calcgraph check FILE` to list those left); give each figure",

@@ -40,7 +40,12 @@ def _fit(origin: str, room: int) -> str:
 
 
 def eval_names(ev, names=None, everything: bool = False) -> list[str]:
-    """The rows of ``eval``: ``names`` if given, else the scenario's ``report:`` list (all with ``everything``)."""
+    """The rows of ``eval``: ``names`` if given, else the scenario's ``report:`` list (all with ``everything``).
+
+    >>> import calcgraph
+    >>> eval_names(calcgraph.load().evaluated)[:2]
+    ['kv_per_token', 'kv_cache_bytes']
+    """
     if names:
         return list(names)
     if everything or not ev.spec.report:
@@ -49,7 +54,13 @@ def eval_names(ev, names=None, everything: bool = False) -> list[str]:
 
 
 def eval_title(ev) -> str:
-    """The scenario's title with the variant and the ``--set`` values in force appended."""
+    """The scenario's title with the variant and the ``--set`` values in force appended.
+
+    >>> import calcgraph
+    >>> from calcgraph.core.bind import parse_set_arg
+    >>> eval_title(calcgraph.load(sets=[parse_set_arg("batch=64", origin="--set")]).evaluated)[-15:]
+    '(with batch=64)'
+    """
     title = ev.spec.title + (f" [variant {ev.scenario.variant}]" if ev.scenario.variant else "")
     given = [f"{e.name}={e.value}" for e in ev.scenario.entries if e.origin == "--set"]
     return title + (f" (with {', '.join(given)})" if given else "")

@@ -65,7 +65,11 @@ def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
 
 def place(where) -> str:
     """A file:line (or argument) for display: the path relative to the working directory, normalised
-    (``scratch/../formulas/x.yaml`` -> ``formulas/x.yaml``); absolute when far outside it."""
+    (``scratch/../formulas/x.yaml`` -> ``formulas/x.yaml``); absolute when far outside it.
+
+    >>> place(Location("scratch/../formulas/model.yaml", 5))
+    'formulas/model.yaml:5'
+    """
     if not isinstance(where, Location):
         return str(where)
     path = os.path.abspath(where.file)
