@@ -396,7 +396,6 @@ def test_a_600_deep_chain_is_reported_without_recursion_error(tmp_path):
     assert "RecursionError" not in result.stderr and result.returncode in (0, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: fixed in cli.py (OSError on stdout: one message, exit 2)")
 def test_eval_to_dev_full_is_one_message_and_exit_2():
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")
