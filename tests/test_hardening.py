@@ -354,8 +354,7 @@ def _cli(*args, timeout: float = 20, **kwargs):
                           timeout=timeout, **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: fixed in solve.py (brentq tolerance relative to the bracket)")
-@pytest.mark.parametrize("bounds", ["[1e-200, 1e200]", "[0, 1e300]"])
+@pytest.mark.parametrize("bounds", ["[1e-200, 1e200]", "[1e-300, 1e300]", "[0, 1e300]", "[-1e300, 1e300]"])
 def test_a_continuous_solve_over_a_wide_bracket_is_right(tmp_path, bounds):
     text = solve_file('["m <= cap"]', bounds).replace("unit: sequence, doc: d, value: 1", "unit: '1', doc: d, value: 1")
     text = text.replace("B/sequence", "B").replace("unit: sequence, doc: d, solve", "unit: '1', doc: d, solve")
