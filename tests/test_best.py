@@ -44,7 +44,8 @@ def test_tensor_parallel_limit_leaves_only_32_chips_and_15_5_ms(exercise):
 def test_variants_are_candidates_too():
     table = calcgraph.load("scenarios/dtype-table.yaml")
     result = find_best(table.evaluated, "max_batch", "min", [], [])
-    assert {c.variant for c in result.candidates} == {"bf16", "int8", "int4"}
+    assert result.variants == ("bf16", "int8", "int4") and result.total == 3
+    assert {c.variant for c in result.per_variant} == {"bf16", "int8", "int4"}
 
 
 def test_report_has_table_and_derivation(exercise):
