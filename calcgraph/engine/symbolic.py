@@ -270,8 +270,8 @@ def numeric_elasticities(ev, name: str) -> Elasticities:
         with np.errstate(all="ignore"):
             total[x] = float((np.log(abs(sides[0])) - np.log(abs(sides[1])))
                              / (math.log1p(STEP) - math.log1p(-STEP)))
-    note = (NUMERIC, f"{name}: its closed form is past the symbolic budget ({budget.TOO_LARGE}); "
-                     "differentiated numerically through the graph")
+    note = (NUMERIC, f"{name}: a closed form of more than {budget.MAX_NODES} nodes, or past "
+                     f"{budget.SECONDS:g} s")
     return _finish(ev, name, total, [note])
 
 
