@@ -231,7 +231,8 @@ def _verified(ev: Evaluated, result: BestResult, constraints: list, stream: _Str
         return result
     sentences = []
     for label, candidate, must_hold in [("the winner", result.winner, True)] + \
-            ([("the next better", stream.better[min(stream.better)], False)]
+            ([(f"the next {'higher' if result.sense == 'max' else 'lower'} {result.goal} among the candidates",
+               stream.better[min(stream.better)], False)]
              if stream.better and stream.better_complete else []):
         values = winner_evaluated(ev, replace(result, winner=candidate)).values
         failing = [c.text for c in constraints

@@ -48,22 +48,22 @@ def tree_size(expr: sympy.Basic, limit: int = MAX_NODES) -> int:
     >>> tree_size(x + 1), tree_size(e) > MAX_NODES
     (3, True)
     """
-    sizes: dict = {}
+    sizes: dict = {}  # by id: hashing a deep sympy expression recurses
     stack = [expr]
     while stack:
         node = stack[-1]
-        if node in sizes:
+        if id(node) in sizes:
             stack.pop()
             continue
-        missing = [a for a in node.args if a not in sizes]
+        missing = [a for a in node.args if id(a) not in sizes]
         if missing:
             stack.extend(missing)
             continue
         stack.pop()
-        sizes[node] = min(limit + 1, 1 + sum(sizes[a] for a in node.args))
-        if sizes[node] > limit:
+        sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(a)] for a in node.args))
+        if sizes[id(node)] > limit:
             return limit + 1
-    return sizes[expr]
+    return sizes[id(expr)]
 
 
 def check(expr: sympy.Basic, limit: int = MAX_NODES) -> sympy.Basic:

@@ -15,15 +15,15 @@ def _setting_text(ev: Evaluated, candidate: Candidate) -> str:
 
 
 def _verification_lines(ev: Evaluated, result: BestResult) -> list[str]:
-    lines = []
+    """How an integer goal's winner was checked, one sentence: it holds alone, the next better fails."""
+    parts = []
     for label, candidate, failing in result.verification:
-        at = f"{result.goal} = {shown_value(ev, result.goal, candidate.goal)} at {_setting_text(ev, candidate)}"
+        at = f"{shown_value(ev, result.goal, candidate.goal)} at {_setting_text(ev, candidate)}"
         if failing:
-            lines.append(f"{label[:1].upper()}{label[1:]} {at} fails {' and '.join(failing)}.")
+            parts.append(f"{label}, {at}, fails {' and '.join(failing)}")
         else:
-            lines.append(f"{label[:1].upper()}{label[1:]}, {at}, satisfies every constraint when evaluated "
-                         "on its own.")
-    return ["", "Verified: " + " ".join(lines)] if lines else []
+            parts.append(f"{label}, {at}, satisfies every constraint when evaluated on its own")
+    return ["", "Verified: " + "; ".join(parts) + "."] if parts else []
 
 
 def render_best(ev: Evaluated, result: BestResult) -> str:
