@@ -90,10 +90,12 @@ _state = threading.local()
 def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
     """Raise TimeUp in the block after ``seconds``; yields whether this block owns the timer.
 
-    Only the outermost limit in the main thread (with SIGALRM) owns one; elsewhere there is no limit.
+    Only the outermost limit in the main thread (with SIGALRM, no other real-time timer running)
+    owns one; elsewhere there is no time limit, only the size limits.
     """
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and not getattr(_state, "active", False))
+              and not getattr(_state, "active", False)
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # never take over someone else's timer
     if not usable:
         yield False
         return
