@@ -215,9 +215,11 @@ def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: l
         raise NoSolutionError(f"no candidate satisfies {text} ({stream.total} tried); the closest fails "
                               + (" and ".join(closest) or NO_VALUE), where=Argument("constraint", text),
                               hint="relax a constraint or widen the candidates")
-    per_variant = tuple(stream.variant_best[v][2] for v in variants if v in stream.variant_best)
+    winner = stream.winner()
+    per_variant = tuple(winner if v == winner.variant else stream.variant_best[v][2]
+                        for v in variants if v in stream.variant_best)
     result = BestResult(goal=goal, sense=sense, constraints=tuple(c.text for c in constraints),
-                        winner=stream.winner(), ranked=stream.ranked(), per_variant=per_variant,
+                        winner=winner, ranked=stream.ranked(), per_variant=per_variant,
                         feasible=stream.feasible, total=stream.total, ruled_out=stream.ruled_out(),
                         variants=tuple(variants))
     return _verified(ev, result, constraints, stream)
