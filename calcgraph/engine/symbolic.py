@@ -174,9 +174,11 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict) -> s
     Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget.
     """
     exact: dict = {}
+    own: dict[str, list] = {}  # the notes of each formula smoothed by this call
     for current in substitution_order(ev, name):
         if current in memo:
             continue
+        own[current] = []
         if is_leaf(ev, current):
             memo[current] = symbol(current)
             continue
@@ -184,8 +186,17 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict) -> s
 
         def value(e: sympy.Expr) -> float:
             return _number(budget.check(substitute(ev, e, [s.name for s in e.free_symbols], exact)), point)
-        expr = smooth(formula.expr, value, notes, current)
+        expr = smooth(formula.expr, value, own[current], current)
         memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+    stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in own:
+            continue
+        seen.add(current)
+        notes.extend(own[current])
+        if not is_leaf(ev, current):
+            stack.extend(reversed(ev.graph[current].formula.names))
     return memo[name]
 
 
