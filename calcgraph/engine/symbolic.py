@@ -14,6 +14,7 @@ differentiation.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,6 +56,19 @@ def substitution_order(ev, name: str) -> list[str]:
     return [n for n in ev.graph.order if n in found]
 
 
+_CACHES: dict[int, tuple] = {}  # id(ev) -> (weak reference to ev, {kind: memo}); dropped with ev
+
+
+def cached(ev, kind: str) -> dict:
+    """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
+    key = id(ev)
+    entry = _CACHES.get(key)
+    if entry is None or entry[0]() is not ev:
+        entry = (weakref.ref(ev, lambda _ref: _CACHES.pop(key, None)), {})
+        _CACHES[key] = entry
+    return entry[1].setdefault(kind, {})
+
+
 def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
 
@@ -65,7 +79,7 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     >>> closed_form(calcgraph.load().evaluated, "param_bytes")
     n_params*weight_bytes
     """
-    memo = _memo if _memo is not None else {}
+    memo = _memo if _memo is not None else cached(ev, "closed")
     if name not in memo:
         for current in substitution_order(ev, name):
             if current in memo:
@@ -168,13 +182,15 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     return expr.func(*[smooth(a, value, notes, label) for a in expr.args])
 
 
-def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict) -> sympy.Expr:
+def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
+                       own: dict | None = None) -> sympy.Expr:
     """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units).
 
-    Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget.
+    Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget. ``own``
+    keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
     """
-    exact: dict = {}
-    own: dict[str, list] = {}  # the notes of each formula smoothed by this call
+    exact = cached(ev, "closed")
+    own = own if own is not None else {}
     for current in substitution_order(ev, name):
         if current in memo:
             continue
@@ -233,7 +249,7 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
     if _solved(ev, name):
         return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
-    expr = smooth_closed_form(ev, name, point, notes, {})
+    expr = smooth_closed_form(ev, name, point, notes, cached(ev, "smooth"), cached(ev, "smooth notes"))
     direct = _log_derivatives(expr, point)
     total: dict[str, float] = {}
     for leaf, e in direct.items():
