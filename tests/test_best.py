@@ -44,7 +44,8 @@ def test_tensor_parallel_limit_leaves_only_32_chips_and_15_5_ms(exercise):
 def test_variants_are_candidates_too():
     table = calcgraph.load("scenarios/dtype-table.yaml")
     result = find_best(table.evaluated, "max_batch", "min", [], [])
-    assert {c.variant for c in result.candidates} == {"bf16", "int8", "int4"}
+    assert result.variants == ("bf16", "int8", "int4") and result.total == 3
+    assert {c.variant for c in result.per_variant} == {"bf16", "int8", "int4"}
 
 
 def test_report_has_table_and_derivation(exercise):
@@ -71,3 +72,39 @@ def test_unknown_goal_exits_2(run):
 def test_no_constraint_on_nothing_feasible_is_impossible(exercise):
     with pytest.raises(NoSolutionError):
         find_best(exercise.evaluated, "t_step", "min", ["t_step <= 1 us"], [])
+
+
+# --- streaming: only the winner, the best few and the counts are kept (issue 17) ----------------
+
+FEWEST = "tests/fixtures/best_integer.yaml"
+FEWEST_ARGS = (["memory >= 40 GB", "rate >= 20"], ["chips=1,2,4,8", "replicas=1:4"])
+
+
+def test_fewest_chips_is_8_and_it_is_verified_against_the_next_lower_total():
+    result = find_best(calcgraph.load(FEWEST).evaluated, "total_chips", "min", *FEWEST_ARGS)
+    assert dict(result.winner.settings) == {"chips": 4, "replicas": 2}  # 8 chips: first of the 8-chip ties
+    assert (result.total, result.feasible) == (16, 7)
+    (winner, _, holds), (label, lower, fails) = result.verification
+    assert winner == "the winner" and holds == ()
+    assert label == "the next lower total_chips among the candidates" and lower.goal == 6
+    assert fails == ("memory >= 40 GB", "rate >= 20")
+
+
+def test_ruled_out_counts_each_failing_constraint_in_order_of_first_appearance():
+    result = find_best(calcgraph.load(FEWEST).evaluated, "total_chips", "min", *FEWEST_ARGS)
+    # memory needs 4 chips per replica (8 of 16 fail); the rate needs 7 chips in all (8 of 16 fail)
+    assert result.ruled_out == (("memory >= 40 GB", 8), ("rate >= 20", 8))
+
+
+def test_the_table_keeps_the_best_twelve_and_the_best_of_each_variant(exercise):
+    result = find_best(exercise.evaluated, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS],
+                       [SLICES, "batch=1:1024"])
+    goals = [c.goal for c in result.ranked]
+    assert len(result.ranked) == 12 and result.ranked[0] == result.winner
+    assert goals[1:] == sorted(goals[1:], reverse=True) and result.total == 5 * 1024
+
+
+def test_a_continuous_goal_is_not_claimed_verified(exercise):
+    result = find_best(exercise.evaluated, "throughput_per_chip", "max", [FITS], [SLICES])
+    assert result.verification == ()
+    assert "Verified" not in render_best(exercise.evaluated, result)

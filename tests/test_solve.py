@@ -174,3 +174,34 @@ def test_equation_node_over_a_grid_solves_each_point():
     expected = [model.set(chips=c).value("batch_at_15ms") for c in (8, 16)]
     assert list(env["batch_at_15ms"][:2]) == expected
     assert np.isnan(env["batch_at_15ms"][2])
+
+
+# --- wide brackets, exact integer answers, the symbolic budget (issue 17) ------------------------
+
+WIDE = ("quantities:\n  b: {unit: '1', doc: d, value: 1}\n  m: {unit: B, doc: d, formula: 2 * b * k}\n"
+        "  k: {unit: B, doc: d, value: 1}\n  cap: {unit: B, doc: d, value: 86.4268}\n"
+        "  small: {unit: B, doc: d, value: 86.4268e-250}\n"
+        "  best: {unit: '1', doc: d, solve: {for: b, where: [WHERE], bounds: BOUNDS}}\n")
+
+
+@pytest.mark.parametrize("where, bounds, answer", [
+    ("m >= cap", "[1e-300, 1e300]", 43.2134),      # the smallest value, found across 600 decades
+    ("m + 1000 B <= cap", "[-1e300, 1e300]", -456.7866),  # a negative answer, the bracket across zero
+    ("m <= small", "[0, 1e300]", 43.2134e-250),     # next to a zero lower bound
+])
+def test_a_wide_bracket_finds_the_answer_in_its_own_scale(tmp_path, where, bounds, answer):
+    path = tmp_path / "wide.yaml"
+    path.write_text(WIDE.replace("WHERE", f'"{where}"').replace("BOUNDS", bounds))
+    assert calcgraph.load(str(path)).value("best") == pytest.approx(answer, rel=1e-12)
+
+
+def test_an_integer_answer_is_exact_at_a_trillion(model):
+    result = solve_for(model.evaluated, "batch", ["batch <= 999999999999.9 sequence"], integer=True)
+    assert result.shown == 999999999999 and result.slacks[0].difference > 0
+
+
+def test_a_closed_form_past_the_symbolic_budget_leaves_the_numeric_answer_and_says_so(run):
+    status, out, err = run("solve", fixture("cancel_blowup.yaml"), "--for", "a", "--where", "m <= cap")
+    assert status == 0, err
+    assert "largest a with m <= cap: 54.21" in out  # 1e21 / 2**64
+    assert "no closed form shown: it is past the symbolic budget" in out

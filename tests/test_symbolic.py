@@ -8,11 +8,15 @@ from conftest import DEFAULT
 import calcgraph
 from calcgraph.engine.symbolic import (
     KINK,
+    NUMERIC,
     ROUNDING,
     SOLVED,
     closed_form,
+    closed_form_latex,
     elasticities,
+    numeric_elasticities,
 )
+from calcgraph.render.text import symbolic_table
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +73,34 @@ def test_pinned_quantities_stay_symbols_in_closed_forms():
     pinned = calcgraph.load(DEFAULT, set={"t_step": "17 ms"})
     assert str(closed_form(pinned.evaluated, "throughput")) == "batch*decode_tokens/t_step"
     assert elasticities(pinned.evaluated, "throughput").get("t_step") == pytest.approx(-1)
+
+
+# --- the symbolic budget and deep chains (issue 17) -------------------------------------------
+
+def _chain(tmp_path, count: int, formula: str):
+    lines = ["quantities:", "  q0: {unit: '1', doc: d, value: 2}"]
+    lines += [f"  q{i}: {{unit: '1', doc: d, formula: '{formula.format(p=f'q{i - 1}')}'}}" for i in range(1, count)]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return calcgraph.load(str(path))
+
+
+def test_a_600_deep_chain_has_its_closed_form_without_recursion(tmp_path):
+    ev = _chain(tmp_path, 600, "{p} + 1").evaluated
+    assert str(closed_form(ev, "q599")) == "q0 + 599"
+    assert "q599 = q0 + 599" in symbolic_table(ev)
+
+
+def test_a_closed_form_past_the_budget_is_a_note_and_its_latex_is_left_out(tmp_path):
+    ev = _chain(tmp_path, 41, "{p}*{p}/({p}+1) + {p}/2").evaluated
+    assert "q40 = (closed form too large: more than" in symbolic_table(ev)
+    assert closed_form_latex(ev, "q40") is None
+
+
+def test_elasticities_past_the_budget_are_taken_numerically_and_agree_with_the_symbolic_ones(tmp_path):
+    ev = _chain(tmp_path, 41, "{p}*{p}/({p}+1) + {p}/2").evaluated
+    exact = elasticities(ev, "q2")
+    assert exact.notes == ()
+    assert numeric_elasticities(ev, "q2").get("q0") == pytest.approx(exact.get("q0"), rel=1e-8)
+    far = elasticities(ev, "q40")
+    assert far.notes[0][0] == NUMERIC and far.get("q0") == pytest.approx(2.8764, rel=1e-4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -20,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = debug
     from . import commands  # the API and its libraries load only once a command runs
     try:
-        return getattr(commands, f"cmd_{args.command_name.replace('-', '_')}")(args)
+        status = getattr(commands, f"cmd_{args.command_name.replace('-', '_')}")(args)
+        sys.stdout.flush()  # a full disk shows here, not at exit
+        return status
     except CalcgraphError as exc:
         if args.debug:
             traceback.print_exc()
@@ -37,4 +40,20 @@ def main(argv: list[str] | None = None) -> int:
         print("calcgraph: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:  # files are written by core/files.py, which words its own errors: this is stdout
+        _silence_stdout()
+        print(f"calcgraph {args.command}: error: cannot write the output: {exc.strerror or exc}\n"
+              "  hint: free space on the device or send the output elsewhere", file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -26,7 +26,7 @@ _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
 CONSTANT_PREFIX = "unitconst"
-HOLD = 1e-12  # relative slack below which a non-strict constraint still holds (floating rounding)
+HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
 _OPERATOR = re.compile(r"<=|>=|==|<|>")
 
 
@@ -60,12 +60,13 @@ class Constraint:
     def holds(self, lhs, rhs):
         """Whether the constraint holds: the one feasibility rule of solve, best and plots.
 
-        Non-strict comparisons forgive a relative HOLD of floating rounding; strict ones need a
+        Non-strict comparisons forgive a relative HOLD (32 ulps) of floating rounding, never more, so
+        an integer answer cannot break a constraint by a fraction of a unit; strict ones need a
         positive slack; a side that is not finite fails.
 
         >>> import calcgraph
         >>> c = parse_constraint("t_step <= 15 ms", calcgraph.load().graph.quantities)
-        >>> bool(c.holds(0.015, 0.015)), bool(c.holds(0.015 * (1 + 1e-13), 0.015)), bool(c.holds(0.016, 0.015))
+        >>> bool(c.holds(0.015, 0.015)), bool(c.holds(0.015 * (1 + 1e-15), 0.015)), bool(c.holds(0.016, 0.015))
         (True, True, False)
         """
         return holds(self.op, lhs, rhs)

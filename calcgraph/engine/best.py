@@ -1,16 +1,21 @@
 """The best configuration over candidates, under constraints.
 
 Candidates are the scenario's variants (if it has any) times the grid of the
-varied inputs. Each variant's grid is evaluated vectorised (solve nodes
-included); a candidate is feasible when every constraint holds; the winner
-maximises or minimises the goal, ties going to the first candidate in grid
-order.
+varied inputs. Each variant's grid is evaluated vectorised in blocks (solve
+nodes included) and streamed: only the running winner, the best few
+candidates, the best of each variant and the counts of what was ruled out are
+kept, so memory does not grow with the grid. A candidate is feasible when
+every constraint holds; the winner maximises or minimises the goal, ties
+(within 1e-9) going to the first candidate in grid order. An integer goal's
+winner is verified on its own: its constraints hold when it is evaluated as a
+scenario, and the next better goal among the candidates fails.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,7 +27,12 @@ from ..core.units import to_unit
 from ..errors import Argument, NoSolutionError, UnknownNameError
 from .axes import parse_axes
 from .evaluated import Evaluated, rebind
-from .grid import evaluate_grid
+from .grid import iter_blocks
+
+TOP = 12  # the best candidates kept for display (besides the best of each variant)
+TIE = 1e-9  # relative difference of goals that counts as a tie
+NO_VALUE = "no value"  # the reason of a candidate whose goal is not finite
+DISTINCT = 10_000  # distinct better-than-winner goals kept to name the next better one
 
 
 @dataclass(frozen=True)
@@ -38,24 +48,148 @@ class Candidate:
 
 @dataclass(frozen=True)
 class BestResult:
-    """The winner, every candidate, and how many were feasible."""
+    """The winner, the best few candidates, and counts of the candidates tried, feasible and ruled out."""
 
     goal: str
     sense: str
     constraints: tuple  # the constraint texts
     winner: Candidate
-    candidates: tuple
+    ranked: tuple  # the best feasible candidates, winner first, then by goal (ties in grid order)
+    per_variant: tuple  # the best feasible candidate of each variant that has one
     feasible: int
+    total: int
+    ruled_out: tuple  # ((reason, count), ...) in order of first appearance
+    variants: tuple = ()  # the variants tried (None: the scenario as it is)
+    verification: tuple = field(default_factory=tuple)  # sentences: how the winner was checked
 
 
-def _grid(ev: Evaluated, axes, names):
+class _Stream:
+    """What is kept of the candidates of one search while they stream by."""
+
+    def __init__(self, sense: str, constraints: list):
+        self.sign = 1.0 if sense == "max" else -1.0
+        self.constraints = constraints
+        self.index = 0  # grid-order index of the next block's first candidate
+        self.total = self.feasible = 0
+        self.top: list = []  # heap of (key, -index, candidate): the TOP best feasible
+        self.records: list = []  # (key, index, candidate): running records within a tie of the best
+        self.variant_best: dict = {}  # variant -> (key, -index, candidate)
+        self.reasons: dict = {}  # reason -> (first index, order, count)
+        self.closest = None  # (failing count, index, candidate) of the fewest failures
+        self.better: dict = {}  # key of an infeasible candidate -> its first candidate
+        self.better_complete = True  # False once keys had to be dropped (more than DISTINCT)
+
+    def candidate(self, variant, axes, block, goal, failing, index: int) -> Candidate:
+        settings = tuple((a.name, float(block[a.name][index])) for a in axes)
+        texts = tuple(c.text for c, f in zip(self.constraints, failing, strict=True) if f[index])
+        return Candidate(variant=variant, settings=settings, goal=float(goal[index]),
+                         feasible=not texts and bool(np.isfinite(goal[index])), failing=texts)
+
+    def add(self, variant, axes, block: dict, goal: np.ndarray, failing: list) -> None:
+        size = goal.size
+        fails = np.zeros(size, int)
+        for f in failing:
+            fails += f
+        ok = (fails == 0) & np.isfinite(goal)
+        key = np.where(ok, self.sign * goal, -np.inf)
+        self._reasons(failing, ok, size)
+        self._closest(variant, axes, block, goal, failing, fails, ok)
+        self._better(variant, axes, block, goal, failing, ok)
+        self.total += size
+        self.feasible += int(ok.sum())
+        if ok.any():
+            self._best(variant, axes, block, goal, failing, key, ok)
+        self.index += size
+
+    def _reasons(self, failing, ok, size) -> None:
+        masks = list(failing) + [~ok & (sum(failing) == 0 if failing else np.ones(size, bool))]
+        texts = [c.text for c in self.constraints] + [NO_VALUE]
+        for order, (text, mask) in enumerate(zip(texts, masks, strict=True)):
+            count = int(np.count_nonzero(mask))
+            if count:
+                first, _, before = self.reasons.get(text, (self.index + int(np.argmax(mask)), order, 0))
+                self.reasons[text] = (first, order, before + count)
+
+    def _closest(self, variant, axes, block, goal, failing, fails, ok) -> None:
+        if ok.all():
+            return
+        counts = np.where(ok, np.iinfo(int).max, np.maximum(fails, 1))
+        i = int(np.argmin(counts))
+        if self.closest is None or counts[i] < self.closest[0]:
+            self.closest = (int(counts[i]), self.index + i, self.candidate(variant, axes, block, goal, failing, i))
+
+    def _better(self, variant, axes, block, goal, failing, ok) -> None:
+        bad = ~ok & np.isfinite(goal)
+        if self.records:
+            bad &= self.sign * goal > self.records[-1][0]
+        if not bad.any():
+            return
+        keys, first = np.unique(self.sign * goal[bad], return_index=True)
+        where = np.flatnonzero(bad)
+        for k, i in zip(keys[:DISTINCT], first[:DISTINCT], strict=True):
+            if float(k) not in self.better:
+                self.better[float(k)] = self.candidate(variant, axes, block, goal, failing, int(where[i]))
+        if len(keys) > DISTINCT or len(self.better) > DISTINCT:
+            self.better_complete = False
+            self.better = dict(sorted(self.better.items())[:DISTINCT])
+
+    def _best(self, variant, axes, block, goal, failing, key, ok) -> None:
+        order = np.flatnonzero(ok)
+        count = min(TOP + 1, order.size)
+        chosen = order[np.argsort(-key[order], kind="stable")[:count]]
+        for i in chosen:
+            entry = (float(key[i]), -(self.index + int(i)), self.candidate(variant, axes, block, goal, failing, int(i)))
+            if len(self.top) < TOP + 1:
+                heapq.heappush(self.top, entry[:2] + (entry[2],))
+            elif entry[:2] > self.top[0][:2]:
+                heapq.heapreplace(self.top, entry)
+            if variant not in self.variant_best or entry[:2] > self.variant_best[variant][:2]:
+                self.variant_best[variant] = entry
+        previous = self.records[-1][0] if self.records else -np.inf
+        running = np.maximum.accumulate(np.concatenate([[previous], key]))
+        for i in np.flatnonzero(key > running[:-1]):
+            self.records.append((float(key[i]), self.index + int(i),
+                                 self.candidate(variant, axes, block, goal, failing, int(i))))
+        best = self.records[-1][0]
+        self.records = [r for r in self.records if _tie(r[0], best)]
+        self.better = {k: c for k, c in self.better.items() if k > best}
+
+    def winner(self) -> Candidate:
+        return self.records[0][2]
+
+    def ranked(self) -> tuple:
+        winner = self.winner()
+        rest = [c for _, _, c in sorted(self.top, key=lambda e: (-e[0], -e[1])) if c != winner]
+        return tuple([winner] + rest[:TOP - 1])
+
+    def ruled_out(self) -> tuple:
+        return tuple((text, count) for text, (_, _, count) in sorted(self.reasons.items(), key=lambda r: r[1][:2]))
+
+
+def _tie(key: float, best: float) -> bool:
+    return math.isclose(key, best, rel_tol=TIE, abs_tol=0)
+
+
+def _blocks(ev: Evaluated, axes, names):
     if not axes:
-        return {n: np.atleast_1d(np.asarray(ev.values[n], dtype=float)) for n in names}
-    return evaluate_grid(ev.scenario, axes, names, solver=ev.solver)
+        yield {n: np.atleast_1d(np.asarray(ev.values[n], dtype=float)) for n in names}
+        return
+    yield from iter_blocks(ev.scenario, axes, names, solver=ev.solver)
+
+
+def _failing(constraints, block: dict, size: int) -> list:
+    out = []
+    with np.errstate(all="ignore"):
+        for c in constraints:
+            env = {**block, **constant_values(c)}
+            lhs = np.broadcast_to(compile_expr(c.comparison.lhs.expr)(env), (size,))
+            rhs = np.broadcast_to(compile_expr(c.comparison.rhs.expr)(env), (size,))
+            out.append(~np.asarray(c.holds(lhs, rhs), bool))
+    return out
 
 
 def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: list[str]) -> BestResult:
-    """Search every candidate of ``ev`` for the best ``goal`` (sense 'max' or 'min').
+    """Search every candidate of ``ev`` for the best ``goal`` (sense 'max' or 'min'), streaming the grid.
 
     Raises UnknownNameError, SetValueError or UnitMismatchError for a malformed question and
     NoSolutionError when no candidate satisfies the constraints.
@@ -69,39 +203,52 @@ def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: l
     names = list(dict.fromkeys([goal] + [a.name for a in axes] + [n for c in constraints for n in c.names]))
     variants = list(ev.spec.variants) if ev.scenario.variant is None and ev.spec.variants \
         else [ev.scenario.variant]
-    candidates: list[Candidate] = []
+    stream = _Stream(sense, constraints)
     for variant in variants:
         current = rebind(ev, variant) if variant != ev.scenario.variant else ev
-        grid = _grid(current, axes, names)
-        size = len(grid[goal])
-        ok = np.isfinite(grid[goal])
-        failing = [[] for _ in range(size)]
-        with np.errstate(all="ignore"):
-            for c in constraints:
-                env = {**grid, **constant_values(c)}
-                lhs = np.broadcast_to(compile_expr(c.comparison.lhs.expr)(env), (size,))
-                rhs = np.broadcast_to(compile_expr(c.comparison.rhs.expr)(env), (size,))
-                holds = c.holds(lhs, rhs)
-                for index in np.flatnonzero(~holds):
-                    failing[index].append(c.text)
-                ok &= holds
-        for index in range(size):
-            settings = tuple((a.name, float(grid[a.name][index])) for a in axes)
-            candidates.append(Candidate(variant=variant, settings=settings, goal=float(grid[goal][index]),
-                                        feasible=bool(ok[index]), failing=tuple(failing[index])))
-    feasible = [c for c in candidates if c.feasible]
+        for block in _blocks(current, axes, names):
+            size = len(block[goal])
+            stream.add(variant, axes, block, np.asarray(block[goal], float), _failing(constraints, block, size))
     text = " and ".join(c.text for c in constraints) or "no constraint"
-    if not feasible:
-        closest = min(candidates, key=lambda c: len(c.failing))
-        raise NoSolutionError(f"no candidate satisfies {text} ({len(candidates)} tried); the closest fails "
-                              + " and ".join(closest.failing), where=Argument("constraint", text),
+    if not stream.feasible:
+        closest = stream.closest[2].failing if stream.closest else ()
+        raise NoSolutionError(f"no candidate satisfies {text} ({stream.total} tried); the closest fails "
+                              + (" and ".join(closest) or NO_VALUE), where=Argument("constraint", text),
                               hint="relax a constraint or widen the candidates")
-    pick = max if sense == "max" else min
-    top = pick(c.goal for c in feasible)
-    # ties (within rounding) go to the first candidate in grid order: fewer chips, smaller batch
-    winner = next(c for c in feasible if math.isclose(c.goal, top, rel_tol=1e-9, abs_tol=0))
-    return BestResult(goal=goal, sense=sense, constraints=tuple(c.text for c in constraints),
-                      winner=winner, candidates=tuple(candidates), feasible=len(feasible))
+    winner = stream.winner()
+    per_variant = tuple(winner if v == winner.variant else stream.variant_best[v][2]
+                        for v in variants if v in stream.variant_best)
+    result = BestResult(goal=goal, sense=sense, constraints=tuple(c.text for c in constraints),
+                        winner=winner, ranked=stream.ranked(), per_variant=per_variant,
+                        feasible=stream.feasible, total=stream.total, ruled_out=stream.ruled_out(),
+                        variants=tuple(variants))
+    return _verified(ev, result, constraints, stream)
+
+
+def _verified(ev: Evaluated, result: BestResult, constraints: list, stream: _Stream) -> BestResult:
+    """For an integer goal: the winner re-evaluated on its own holds, and the next better goal fails."""
+    unit = ev.graph[result.goal].unit
+    shown = float(to_unit(result.winner.goal, unit))
+    if not math.isclose(shown, round(shown), rel_tol=0, abs_tol=1e-9):
+        return result
+    sentences = []
+    for label, candidate, must_hold in [("the winner", result.winner, True)] + \
+            ([(f"the next {'higher' if result.sense == 'max' else 'lower'} {result.goal} among the candidates",
+               stream.better[min(stream.better)], False)]
+             if stream.better and stream.better_complete else []):
+        values = winner_evaluated(ev, replace(result, winner=candidate)).values
+        failing = [c.text for c in constraints
+                   if not c.holds(*(float(compile_expr(side.expr)({**values, **constant_values(c)}))
+                                    for side in (c.comparison.lhs, c.comparison.rhs)))]
+        if must_hold and failing:
+            raise NoSolutionError(f"could not verify the best candidate: evaluated on its own it fails "
+                                  f"{' and '.join(failing)}", hint="report this: grid and scalar disagree")
+        if not must_hold and not failing:
+            raise NoSolutionError(f"could not verify the best candidate: a better {result.goal} "
+                                  f"({float(to_unit(candidate.goal, unit)):g}) holds when evaluated on its own",
+                                  hint="report this: grid and scalar disagree")
+        sentences.append((label, candidate, tuple(failing)))
+    return replace(result, verification=tuple(sentences))
 
 
 def winner_evaluated(ev: Evaluated, result: BestResult) -> Evaluated:

@@ -1,7 +1,9 @@
 """Closed forms of solve answers: the unknown as a sympy expression, when the constraints are linear in it.
 
 A closed form is only ever a first guess (grids) or a display (one solve): it
-is shown only when it agrees with the verified numeric answer.
+is shown only when it agrees with the verified numeric answer. Every step runs
+within the symbolic budget (engine/budget.py): past it there is no closed form,
+the numeric answer stands, and ``TOO_LARGE_NOTE`` says why.
 """
 
 from __future__ import annotations
@@ -16,12 +18,29 @@ from ..core.constraints import SolveSpec, substituted
 from ..core.evaluate import compile_expr
 from ..core.expr import CeilTo, symbol
 from ..core.graph import Graph
+from . import budget
 
 _EXPANSIONS = 64
+TOO_LARGE_NOTE = (f"no closed form shown: it is past the symbolic budget ({budget.MAX_NODES} nodes, "
+                  f"{budget.SECONDS:g} s); the numeric answer stands")
+
+
+class TooLarge(Exception):
+    """The closed form went past the symbolic budget."""
 
 
 def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest") -> sympy.Expr | None:
-    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear."""
+    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear.
+
+    Raises TooLarge past the symbolic budget.
+    """
+    found = budget.attempt(lambda: [_solve_closed_form(graph, spec, direction)])  # [None]: no closed form
+    if found is None:
+        raise TooLarge(spec.for_name)
+    return found[0]
+
+
+def _solve_closed_form(graph: Graph, spec: SolveSpec, direction: str) -> sympy.Expr | None:
     x = symbol(spec.for_name)
     downstream = nx.descendants(graph.dag, spec.for_name)
     formulas = {symbol(n): graph[n].formula.expr for n in downstream
@@ -31,7 +50,7 @@ def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest")
         lhs, rhs = substituted(c)
         difference = lhs - rhs
         for _ in range(_EXPANSIONS):
-            expanded = difference.xreplace(formulas)
+            expanded = budget.check(difference.xreplace(formulas))
             if expanded == difference:
                 break
             difference = expanded
@@ -41,10 +60,10 @@ def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest")
             continue
         if difference.has(sympy.Max, sympy.Min, sympy.ceiling, sympy.floor, CeilTo, sympy.Abs):
             return None
-        slope = sympy.diff(difference, x)
+        slope = budget.check(sympy.diff(difference, x))
         if x in slope.free_symbols or slope == 0:
             return None
-        roots.append(sympy.cancel(-difference.xreplace({x: 0}) / slope))
+        roots.append(budget.check(sympy.cancel(-difference.xreplace({x: 0}) / slope)))
     if not roots:
         return None
     root = roots[0] if len(roots) == 1 else (sympy.Min(*roots) if direction == "largest" else sympy.Max(*roots))
@@ -57,22 +76,27 @@ def guess_function(graph: Graph, spec: SolveSpec):
     """The largest answer's closed form compiled to ``env -> value`` (base units), or None."""
     try:
         root = solve_closed_form(graph, spec, "largest")
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, TooLarge):
         return None
     return None if root is None else compile_expr(root)
 
 
 def agreeing_closed_form(graph: Graph, spec: SolveSpec, env: dict, answer: float, direction: str,
-                         factor: float) -> sympy.Expr | None:
-    """The closed form when it exists and gives ``answer`` (declared units) at ``env``; else None."""
+                         factor: float) -> tuple[sympy.Expr | None, str | None]:
+    """The closed form when it exists and gives ``answer`` (declared units) at ``env``, else None; and a note.
+
+    The note says when the closed form was past the symbolic budget.
+    """
     try:
         root = solve_closed_form(graph, spec, direction)
     except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):
-        return None
+        return None, None
+    except TooLarge:
+        return None, TOO_LARGE_NOTE
     if root is None:
-        return None
+        return None, None
     with np.errstate(all="ignore"):
         value = float(compile_expr(root)(env)) / factor
     if not math.isfinite(value) or abs(value - answer) > 1e-9 * max(1.0, abs(answer)):
-        return None
-    return root
+        return None, None
+    return root, None

@@ -173,6 +173,67 @@ def refine_integer(problem: Problem, env: dict, good: int, bad: int, g_good: flo
     return good, bad
 
 
+TINY = float(np.finfo(float).tiny)  # the smallest positive normal float: "next to zero"
+
+
+def midpoint(good, bad, integer: bool = False):
+    """Where to split [good, bad] (arrays welcome): geometric over wide same-sign brackets, else halfway.
+
+    Over a bracket of many decades the halfway point never reaches the small end in a few steps;
+    the geometric mean halves the decades instead. Across zero the split is 0, and next to zero
+    the geometric mean with TINY.
+
+    >>> [float(m) for m in midpoint(np.array([1e-200, -5.0, 0.0, 40.0]), np.array([1e200, 5.0, 1e300, 48.0]))]
+    [1.0, 0.0, 0.00014916681462400413, 44.0]
+    """
+    good, bad = np.asarray(good, float), np.asarray(bad, float)
+    floor = 1.0 if integer else TINY  # whole numbers: the geometric mean with 1, never a fraction
+    small = np.maximum(np.minimum(np.abs(good), np.abs(bad)), floor)
+    large = np.maximum(np.abs(good), np.abs(bad))
+    sign = np.where(np.abs(bad) > np.abs(good), np.sign(bad), np.sign(good))
+    with np.errstate(all="ignore"):
+        geometric = sign * np.sqrt(small) * np.sqrt(large)
+        wide = (np.sign(good) * np.sign(bad) >= 0) & (large > 4 * small)
+        middle = np.where(np.sign(good) * np.sign(bad) < 0, 0.0, np.where(wide, geometric, good / 2 + bad / 2))
+    if integer:
+        middle = np.where(bad > good, np.floor(middle), np.ceil(middle))
+    return middle
+
+
+def narrow(problem: Problem, env: dict, good: float, bad: float, factor: float) -> tuple[float, float]:
+    """Shrink [good (holds), bad (fails)] to one sign and a ratio of at most 2, scanning geometrically.
+
+    A scan step of a wide bracket spans many decades, and brentq's tolerance is relative to the
+    bracket's ends: narrowed first, its tolerance is in the answer's own scale.
+    """
+    for _ in range(64):
+        if good * bad < 0:  # across zero: which side of 0 the boundary is on
+            if problem.holds_at(env, 0.0):
+                good = 0.0
+            else:
+                bad = 0.0
+            continue
+        if good == 0 or bad == 0:  # next to zero: step to the smallest normal float on the other's side
+            other = bad if good == 0 else good
+            if abs(other) <= TINY:
+                break
+            edge = math.copysign(TINY, other)
+            if bool(problem.holds_at(env, edge * factor)) == (good == 0):
+                good, bad = (edge, bad) if good == 0 else (good, edge)
+                continue
+            good, bad = (good, edge) if good == 0 else (edge, bad)
+            break
+        if max(abs(good), abs(bad)) <= 2 * min(abs(good), abs(bad)):
+            break
+        points = math.copysign(1.0, good) * np.geomspace(abs(good), abs(bad), SCAN_POINTS)
+        ok = np.asarray(problem.holds_at(env, points * factor), bool)
+        failing = np.flatnonzero(~ok)
+        if failing.size == 0 or failing[0] == 0:
+            break
+        good, bad = float(points[failing[0] - 1]), float(points[failing[0]])
+    return good, bad
+
+
 def refine_continuous(problem: Problem, env: dict, good: float, bad: float, factor: float) -> tuple[float, float]:
     """The boundary between ``good`` (holds) and ``bad`` (fails) by scipy's brentq, moved inside."""
     try:
@@ -186,10 +247,17 @@ def refine_continuous(problem: Problem, env: dict, good: float, bad: float, fact
         slacks = problem.slacks(problem.sides_at(env, x * factor))
         return float(np.nanmin(slacks)) - HOLD
 
-    root, _ = brentq(g, good, bad, xtol=1e-12 * max(abs(good), abs(bad)), rtol=1e-12, full_output=True)
+    good, bad = narrow(problem, env, good, bad, factor)
+    if good == bad or not np.isfinite(g(good)) or not np.isfinite(g(bad)) or g(good) * g(bad) > 0:
+        return good, bad
+    scale = min(abs(good), abs(bad)) or max(abs(good), abs(bad))
+    root, _ = brentq(g, good, bad, xtol=max(TINY, 1e-15 * scale), rtol=4 * np.finfo(float).eps,
+                     full_output=True)
     inward = root
     for _ in range(60):
         if problem.holds_at(env, inward * factor):
             break
         inward = inward + (good - root) * 1e-9 if inward == root else inward + (inward - root)
+    else:
+        inward = good
     return inward, bad

@@ -163,7 +163,10 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     binding = tuple(c for c, s in zip(spec.constraints, fails_out, strict=True) if not np.all(s >= 0))
     slack_rows = tuple(Slack(c, float(c.slack(float(lhs), float(rhs))))
                        for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True))
-    closed = agreeing_closed_form(problem.graph, spec, env, good, direction, factor) if describe else None
+    closed, note = agreeing_closed_form(problem.graph, spec, env, good, direction, factor) if describe \
+        else (None, None)
+    if note:
+        notes.append(note)
     return SolveResult(for_name=name, value=value, unit=problem.target.unit, integer=spec.integer,
                        direction=direction, constraints=spec.constraints, binding=binding, method=method,
                        bracket=(low, high), evaluations=problem.evaluations, slacks=slack_rows,

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.evaluate import snap
 from ..errors import NoSolutionError
-from .problem import Problem, bounds
+from .problem import TINY, Problem, bounds, midpoint
 from .solve import solve_problem
 
 BISECTION_LIMIT = 200
@@ -59,12 +59,11 @@ def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
     active = largest | smallest
     for _ in range(BISECTION_LIMIT):
         width = np.abs(bad - good)
-        active &= width > (1 if integer else 1e-12 * np.maximum(np.abs(good), 1e-300))
+        scale = np.maximum(np.abs(good), np.abs(bad))
+        active &= width > (1 if integer else np.maximum(1e-13 * scale, TINY))
         if not active.any():
             break
-        middle = (good + bad) / 2
-        if integer:
-            middle = np.where(bad > good, np.floor(middle), np.ceil(middle))
+        middle = midpoint(good, bad, integer)
         ok = _feasible(problem, env, middle * factor)
         good = np.where(active & ok, middle, good)
         bad = np.where(active & ~ok, middle, bad)

@@ -14,20 +14,25 @@ differentiation.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from ..core.constraints import constant_values
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_expr, evaluate
 from ..core.expr import CeilTo, symbol
 from ..errors import EvaluationError
+from . import budget
 from .evaluated import Evaluated, NodeState
 
 KINK = "kink"
 ROUNDING = "rounding"
 SOLVED = "solved"
+NUMERIC = "numeric"  # the closed form was past the symbolic budget: central differences through the graph
+STEP = 1e-6  # relative step of those differences
 
 
 # ---------------------------------------------------------------- closed forms
@@ -37,23 +42,54 @@ def is_leaf(ev: Evaluated, name: str) -> bool:
     return ev.graph[name].formula is None or ev.states[name] is NodeState.PINNED
 
 
+def substitution_order(ev, name: str) -> list[str]:
+    """``name`` and every quantity its closed form substitutes, in evaluation order (no recursion)."""
+    found, stack = {name}, [name]
+    while stack:
+        current = stack.pop()
+        if is_leaf(ev, current):
+            continue
+        for other in ev.graph[current].formula.names:
+            if other not in found:
+                found.add(other)
+                stack.append(other)
+    return [n for n in ev.graph.order if n in found]
+
+
+_CACHES: dict[int, tuple] = {}  # id(ev) -> (weak reference to ev, {kind: memo}); dropped with ev
+
+
+def cached(ev, kind: str) -> dict:
+    """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
+    key = id(ev)
+    entry = _CACHES.get(key)
+    if entry is None or entry[0]() is not ev:
+        entry = (weakref.ref(ev, lambda _ref: _CACHES.pop(key, None)), {})
+        _CACHES[key] = entry
+    return entry[1].setdefault(kind, {})
+
+
 def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
+
+    Built in evaluation order, each formula over the closed forms before it: any depth, no
+    recursion. The result shares its subtrees; printing it may still be too large (see budget).
 
     >>> import calcgraph
     >>> closed_form(calcgraph.load().evaluated, "param_bytes")
     n_params*weight_bytes
     """
-    memo = _memo if _memo is not None else {}
-    if name in memo:
-        return memo[name]
-    if is_leaf(ev, name):
-        result = symbol(name)
-    else:
-        formula = ev.graph[name].formula
-        result = substitute(ev, formula.expr, formula.names, memo)
-    memo[name] = result
-    return result
+    memo = _memo if _memo is not None else cached(ev, "closed")
+    if name not in memo:
+        for current in substitution_order(ev, name):
+            if current in memo:
+                continue
+            if is_leaf(ev, current):
+                memo[current] = symbol(current)
+            else:
+                formula = ev.graph[current].formula
+                memo[current] = formula.expr.xreplace({symbol(n): memo[n] for n in formula.names})
+    return memo[name]
 
 
 def substitute(ev, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
@@ -74,9 +110,17 @@ def closed_form_latex(ev, name: str, limit: int = 180) -> str | None:
     if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
         return None
     expr = closed_form(ev, name)
+    if not budget.fits(expr, limit):  # a LaTeX line of ``limit`` characters has fewer nodes
+        return None
     names = {symbol(n): ev.graph[n].symbol for n in leaves(expr)}
-    text = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
-    return text if len(text) <= limit else None
+    text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
+    return text if text is not None and len(text) <= limit else None
+
+
+def closed_form_text(ev, name: str, memo: dict | None = None) -> str:
+    """sympy's text of ``name``'s closed form, or a short note when it is past the symbolic budget."""
+    text = budget.attempt(lambda: budget.text(closed_form(ev, name, memo)))
+    return text if text is not None else f"({budget.TOO_LARGE}: more than {budget.MAX_NODES} nodes)"
 
 
 # ---------------------------------------------------------------- elasticities
@@ -138,23 +182,38 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     return expr.func(*[smooth(a, value, notes, label) for a in expr.args])
 
 
-def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict) -> sympy.Expr:
-    """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units)."""
-    if name in memo:
-        return memo[name]
-    if is_leaf(ev, name):
-        result = symbol(name)
-    else:
-        formula = ev.graph[name].formula
-        exact: dict = {}
+def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
+                       own: dict | None = None) -> sympy.Expr:
+    """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units).
+
+    Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget. ``own``
+    keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
+    """
+    exact = cached(ev, "closed")
+    own = own if own is not None else {}
+    for current in substitution_order(ev, name):
+        if current in memo:
+            continue
+        own[current] = []
+        if is_leaf(ev, current):
+            memo[current] = symbol(current)
+            continue
+        formula = ev.graph[current].formula
 
         def value(e: sympy.Expr) -> float:
-            return _number(substitute(ev, e, [s.name for s in e.free_symbols], exact), point)
-        expr = smooth(formula.expr, value, notes, name)
-        result = expr.xreplace({symbol(n): smooth_closed_form(ev, n, point, notes, memo)
-                                for n in formula.names})
-    memo[name] = result
-    return result
+            return _number(budget.check(substitute(ev, e, [s.name for s in e.free_symbols], exact)), point)
+        expr = smooth(formula.expr, value, own[current], current)
+        memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+    stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in own:
+            continue
+        seen.add(current)
+        notes.extend(own[current])
+        if not is_leaf(ev, current):
+            stack.extend(reversed(ev.graph[current].formula.names))
+    return memo[name]
 
 
 def _log_derivatives(expr: sympy.Expr, point: dict) -> dict[str, float]:
@@ -162,7 +221,7 @@ def _log_derivatives(expr: sympy.Expr, point: dict) -> dict[str, float]:
     result = {}
     for s in sorted(expr.free_symbols, key=lambda s: s.name):
         x = point[s.name]
-        derivative = _number(sympy.diff(expr, s), point) if x != 0 else 0.0
+        derivative = _number(budget.check(sympy.diff(expr, s)), point) if x != 0 else 0.0
         result[s.name] = derivative * x / value if value != 0 else math.nan
     return result
 
@@ -179,13 +238,18 @@ def elasticities(ev, name: str, _seen: frozenset = frozenset()) -> Elasticities:
     >>> round(e.get("n_params"), 9), round(e.get("chips"), 9)
     (1.0, -1.0)
     """
+    if _solved(ev, name) and name in _seen:
+        return Elasticities(name, (), ())
+    found = budget.attempt(lambda: _symbolic_elasticities(ev, name, _seen))
+    return found if found is not None else numeric_elasticities(ev, name)
+
+
+def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
     point = dict(ev.values)
     if _solved(ev, name):
-        if name in _seen:
-            return Elasticities(name, (), ())
         return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
-    expr = smooth_closed_form(ev, name, point, notes, {})
+    expr = smooth_closed_form(ev, name, point, notes, cached(ev, "smooth"), cached(ev, "smooth notes"))
     direct = _log_derivatives(expr, point)
     total: dict[str, float] = {}
     for leaf, e in direct.items():
@@ -197,6 +261,45 @@ def elasticities(ev, name: str, _seen: frozenset = frozenset()) -> Elasticities:
         else:
             total[leaf] = total.get(leaf, 0.0) + e
     return _finish(ev, name, total, notes)
+
+
+def _numeric_leaves(ev, name: str) -> list[str]:
+    """The inputs and pinned quantities ``name`` depends on, through solve nodes too."""
+    found, stack, out = {name}, [name], set()
+    while stack:
+        current = stack.pop()
+        if current != name and (ev.graph[current].is_input or ev.states[current] is NodeState.PINNED):
+            out.add(current)
+            continue
+        for other in ev.graph.dag.predecessors(current):
+            if other not in found:
+                found.add(other)
+                stack.append(other)
+    return [n for n in ev.graph.quantities if n in out]
+
+
+def numeric_elasticities(ev, name: str) -> Elasticities:
+    """d ln name / d ln x by central differences through the graph: when the closed form is too large."""
+    y = float(ev.values[name])
+    total: dict[str, float] = {}
+    for x in _numeric_leaves(ev, name):
+        x0 = float(ev.values[x])
+        if x0 == 0 or y == 0:
+            total[x] = 0.0 if x0 == 0 else math.nan
+            continue
+        sides = []
+        for factor in (1 + STEP, 1 - STEP):
+            try:
+                env = evaluate(ev.scenario, overrides={x: x0 * factor}, names=[name], solver=ev.solver)
+                sides.append(float(env[name]))
+            except EvaluationError:
+                sides.append(math.nan)
+        with np.errstate(all="ignore"):
+            total[x] = float((np.log(abs(sides[0])) - np.log(abs(sides[1])))
+                             / (math.log1p(STEP) - math.log1p(-STEP)))
+    note = (NUMERIC, f"{name}: a closed form of more than {budget.MAX_NODES} nodes, or past "
+                     f"{budget.SECONDS:g} s")
+    return _finish(ev, name, total, [note])
 
 
 def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:

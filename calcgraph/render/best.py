@@ -7,15 +7,23 @@ from ..engine.evaluated import Evaluated
 from .explain import explain_text
 from .values import shown_value
 
-SHOWN = 12
-
-
 
 def _setting_text(ev: Evaluated, candidate: Candidate) -> str:
     parts = ([f"variant {candidate.variant}"] if candidate.variant else [])
     parts += [f"{name} = {shown_value(ev, name, value)}" for name, value in candidate.settings]
     return ", ".join(parts) or "the scenario as it is"
 
+
+def _verification_lines(ev: Evaluated, result: BestResult) -> list[str]:
+    """How an integer goal's winner was checked, one sentence: it holds alone, the next better fails."""
+    parts = []
+    for label, candidate, failing in result.verification:
+        at = f"{shown_value(ev, result.goal, candidate.goal)} at {_setting_text(ev, candidate)}"
+        if failing:
+            parts.append(f"{label}, {at}, fails {' and '.join(failing)}")
+        else:
+            parts.append(f"{label}, {at}, satisfies every constraint when evaluated on its own")
+    return ["", "Verified: " + "; ".join(parts) + "."] if parts else []
 
 
 def render_best(ev: Evaluated, result: BestResult) -> str:
@@ -25,29 +33,19 @@ def render_best(ev: Evaluated, result: BestResult) -> str:
     lines = [f"# Best configuration: {word} {goal}", "",
              f"Scenario: {ev.spec.title} ({ev.spec.path})",
              f"Constraints: {' and '.join(result.constraints) or 'none'}",
-             f"Candidates: {len(result.candidates):,}, of which {result.feasible:,} satisfy the constraints", "",
-             f"**{goal} = {shown_value(ev, goal, winner.goal)}** at {_setting_text(ev, winner)}", ""]
-    ranked = sorted((c for c in result.candidates if c.feasible),
-                    key=lambda c: -c.goal if result.sense == "max" else c.goal)
-    ranked = [winner] + [c for c in ranked if c is not winner]
-    best_per_variant = {}
-    for c in ranked:
-        best_per_variant.setdefault(c.variant, c)
-    shown = list(dict.fromkeys(ranked[:SHOWN] + list(best_per_variant.values())))
-    columns = ["variant"] if any(c.variant for c in result.candidates) else []
+             f"Candidates: {result.total:,}, of which {result.feasible:,} satisfy the constraints", "",
+             f"**{goal} = {shown_value(ev, goal, winner.goal)}** at {_setting_text(ev, winner)}"]
+    lines += _verification_lines(ev, result) + [""]
+    shown = list(dict.fromkeys(list(result.ranked) + list(result.per_variant)))
+    columns = ["variant"] if any(v for v in result.variants) else []
     columns += [name for name, _ in winner.settings] + [goal]
     lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for c in shown:
         cells = ([c.variant or ""] if columns[:1] == ["variant"] else [])
         cells += [shown_value(ev, n, v) for n, v in c.settings] + [shown_value(ev, goal, c.goal)]
         lines.append("| " + " | ".join(cells) + " |")
-    infeasible = [c for c in result.candidates if not c.feasible]
-    if infeasible:
-        reasons: dict[str, int] = {}
-        for c in infeasible:
-            for text in c.failing or ("no value",):
-                reasons[text] = reasons.get(text, 0) + 1
-        lines += ["", "Ruled out: " + "; ".join(f"{n:,} fail {t}" for t, n in reasons.items())]
+    if result.ruled_out:
+        lines += ["", "Ruled out: " + "; ".join(f"{n:,} fail {t}" for t, n in result.ruled_out)]
     chosen = winner_evaluated(ev, result)
     lines += ["", f"## Derivation of {goal} at the winner", "", "```", explain_text(chosen, goal).rstrip(), "```"]
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..engine.evaluated import Evaluated, NodeState
-from ..engine.symbolic import KINK, ROUNDING, SOLVED, elasticities
+from ..engine.symbolic import KINK, NUMERIC, ROUNDING, SOLVED, elasticities
 
 
 def _pinned(ev: Evaluated, name: str) -> bool:
@@ -75,9 +75,11 @@ def sensitivity_table(ev, headline) -> list[str]:
                    ROUNDING: "ceil and floor are differentiated as their argument: a step function's "
                              "derivative is zero almost everywhere, and its argument says how the "
                              "unrounded requirement moves",
-                   SOLVED: "a solved quantity is differentiated implicitly through its binding constraint"}
+                   SOLVED: "a solved quantity is differentiated implicitly through its binding constraint",
+                   NUMERIC: "a closed form past the symbolic budget is differentiated numerically "
+                            "(central differences through the graph)"}
         out += ["", "How the derivatives were taken:", ""]
-        for kind in (KINK, ROUNDING, SOLVED):
+        for kind in (KINK, ROUNDING, SOLVED, NUMERIC):
             items = [(text, cols) for (k, text), cols in notes.items() if k == kind]
             if not items:
                 continue

@@ -9,7 +9,7 @@ import unicodedata
 
 from ..core.units import format_unit, to_unit
 from ..engine.evaluated import Evaluated, NodeState
-from ..engine.symbolic import closed_form
+from ..engine.symbolic import closed_form_text
 from ..errors import Location, NoSolutionError
 from .values import origin_mark, place, plain_symbol, shown, solve_question
 
@@ -107,9 +107,13 @@ def _solved_form(ev: Evaluated, name: str) -> str:
 
 
 def symbolic_table(ev, names=None) -> str:
-    """Each computed quantity as a closed form in the inputs (sympy's text), one per line."""
+    """Each computed quantity as a closed form in the inputs (sympy's text), one per line.
+
+    A closed form past the symbolic budget (engine/budget.py) is a short note instead; the value stands.
+    """
     names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
     lines = []
+    memo: dict = {}  # closed forms built once for the whole table
     for name in names:
         state = ev.states[name]
         if state is NodeState.PINNED:
@@ -118,7 +122,7 @@ def symbolic_table(ev, names=None) -> str:
         elif state in (NodeState.SOLVED, NodeState.NO_ANSWER):
             lines.append(f"{name} = {_solved_form(ev, name)}")
         else:
-            lines.append(f"{name} = {closed_form(ev, name)}")
+            lines.append(f"{name} = {closed_form_text(ev, name, memo)}")
     return "\n".join(lines) + "\n"
 
 

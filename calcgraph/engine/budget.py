@@ -1,0 +1,160 @@
+"""The symbolic budget: how large an expression and how long a sympy step may get before giving up.
+
+Closed forms substitute formulas into formulas, so a chain of 41 small
+rational formulas is a tree of 2**40 nodes (sympy shares the subtrees, but
+printing, differentiating and evaluating walk the tree), and ``cancel`` can
+expand a short power into millions of terms. Every symbolic step (closed
+forms, their LaTeX and text, elasticities, the closed form of a solve) runs
+within this budget: an expression of at most ``MAX_NODES`` tree nodes before
+and after the step, and at most ``SECONDS`` of wall time. Past it the step
+gives up: the numeric answer stands and the display says the closed form was
+too large.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import sympy
+
+MAX_NODES = 5000  # tree nodes of an expression a symbolic step takes or gives
+SECONDS = 2.0  # wall time of one symbolic step
+TOO_LARGE = "closed form too large"
+
+T = TypeVar("T")
+
+
+class BudgetExceeded(BaseException):
+    """A symbolic step went past its budget; BaseException so that sympy's ``except Exception`` lets it pass."""
+
+
+class TimeUp(BudgetExceeded):
+    """A symbolic step ran past its wall time."""
+
+
+def tree_size(expr: sympy.Basic, limit: int = MAX_NODES) -> int:
+    """Nodes of ``expr`` as a tree (shared subtrees counted each time), at most ``limit + 1``.
+
+    Linear in the distinct subexpressions and without recursion, whatever the depth.
+
+    >>> from sympy.abc import x
+    >>> e = x
+    >>> for _ in range(60):
+    ...     e = e / (e + 1) + e
+    >>> tree_size(x + 1), tree_size(e) > MAX_NODES
+    (3, True)
+    """
+    sizes: dict = {}  # by id: hashing a deep sympy expression recurses
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        missing = [a for a in node.args if id(a) not in sizes]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(a)] for a in node.args))
+        if sizes[id(node)] > limit:
+            return limit + 1
+    return sizes[id(expr)]
+
+
+def check(expr: sympy.Basic, limit: int = MAX_NODES) -> sympy.Basic:
+    """``expr`` itself when it fits the budget; else BudgetExceeded (caught by ``attempt``)."""
+    if not fits(expr, limit):
+        raise BudgetExceeded(f"an expression of more than {limit} nodes")
+    return expr
+
+
+def fits(expr: sympy.Basic, limit: int = MAX_NODES) -> bool:
+    """Whether ``expr`` is within the budget's size.
+
+    >>> from sympy.abc import x
+    >>> fits(x ** 2 + 1), fits(x ** 2 + 1, limit=3)
+    (True, False)
+    """
+    return tree_size(expr, limit) <= limit
+
+
+_state = threading.local()
+
+
+@contextmanager
+def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
+    """Raise TimeUp in the block after ``seconds``; yields whether this block owns the timer.
+
+    Only the outermost limit in the main thread (with SIGALRM, no other real-time timer running)
+    owns one; elsewhere there is no time limit, only the size limits.
+    """
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and not getattr(_state, "active", False)
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # never take over someone else's timer
+    if not usable:
+        yield False
+        return
+
+    def expire(_signum, _frame):
+        raise TimeUp(f"a symbolic step ran past {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    _state.active = True
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _state.active = False
+
+
+def attempt(step: Callable[[], T], seconds: float = SECONDS) -> T | None:
+    """``step()`` within the budget; None when it runs out of time, size (``check``) or recursion depth.
+
+    An outer ``attempt``'s time running out passes through to that outer one.
+
+    >>> attempt(lambda: 1 + 1), attempt(lambda: check(sympy.expand((sympy.Symbol("x") + 1) ** 2000)))
+    (2, None)
+    """
+    owner = False
+    try:
+        with time_limit(seconds) as owner:
+            return step()
+    except TimeUp:
+        if not owner:
+            raise
+        return None
+    except (BudgetExceeded, RecursionError):
+        return None
+
+
+def bounded(step: Callable[[], sympy.Basic], limit: int = MAX_NODES,
+            seconds: float = SECONDS) -> sympy.Basic | None:
+    """The expression ``step()`` gives, or None when it runs out of time or is larger than ``limit`` nodes.
+
+    >>> from sympy.abc import x
+    >>> bounded(lambda: sympy.expand((x + 1) ** 3)), bounded(lambda: sympy.expand((x + 1) ** 2000))
+    (x**3 + 3*x**2 + 3*x + 1, None)
+    """
+    result = attempt(step, seconds)
+    if result is None or not fits(result, limit):
+        return None
+    return result
+
+
+def text(expr: sympy.Basic, printer: Callable[[sympy.Basic], str] = str, limit: int = MAX_NODES) -> str | None:
+    """``printer(expr)`` within the budget, or None when the expression is too large to print.
+
+    >>> from sympy.abc import x
+    >>> text(x + 1)
+    'x + 1'
+    """
+    if not fits(expr, limit):
+        return None
+    return attempt(lambda: printer(expr))

@@ -1,0 +1,45 @@
+"""The symbolic budget of engine/budget.py: sizes without recursion, time limits, graceful give-up."""
+
+import time
+
+import sympy
+
+from calcgraph.engine import budget
+
+
+def _chain(levels: int) -> sympy.Expr:
+    q = sympy.Symbol("q0")
+    for _ in range(levels):
+        q = q * q / (q + 1) + q / 2
+    return q
+
+
+def test_a_41_level_rational_chain_is_measured_at_once_without_walking_its_tree():
+    start = time.monotonic()
+    assert budget.tree_size(_chain(40)) == budget.MAX_NODES + 1
+    assert budget.tree_size(_chain(2), limit=10 ** 9) < 100
+    assert time.monotonic() - start < 5
+
+
+def test_a_6000_deep_expression_is_measured_without_recursion():
+    f = sympy.Function("f")
+    deep = sympy.Symbol("x")
+    for _ in range(6000):
+        deep = f(deep)
+    assert not budget.fits(deep) and budget.tree_size(deep, limit=10 ** 9) == 6001
+
+
+def test_a_step_past_its_time_gives_none_and_the_timer_is_cleared():
+    def forever():
+        while True:
+            pass
+    start = time.monotonic()
+    assert budget.attempt(forever, seconds=0.2) is None
+    assert time.monotonic() - start < 2
+    assert budget.attempt(lambda: 41) == 41
+
+
+def test_a_result_larger_than_the_budget_is_none():
+    x = sympy.Symbol("x")
+    assert budget.bounded(lambda: sympy.expand((x + 1) ** 2000)) is None
+    assert budget.text(_chain(40)) is None and budget.text(x + 1) == "x + 1"
