@@ -205,3 +205,10 @@ def test_a_closed_form_past_the_symbolic_budget_leaves_the_numeric_answer_and_sa
     assert status == 0, err
     assert "largest a with m <= cap: 54.21" in out  # 1e21 / 2**64
     assert "no closed form shown: it is past the symbolic budget" in out
+
+
+def test_a_number_in_exponent_form_in_a_constraint_is_a_number_not_a_unit(model):
+    result = solve_for(model.evaluated, "batch", ["total_memory <= hbm_capacity * 1e0"], integer=True)
+    assert result.shown == solve_for(model.evaluated, "batch", [MEMORY], integer=True).shown
+    tight = solve_for(model.evaluated, "batch", ["kv_cache_bytes <= 1e-9 * 4.3e19 B"], integer=True)
+    assert tight.shown == 32  # 43e9 B over 163,840 B x 8192 tokens = 1.342e9 B per sequence: 32.04

@@ -23,7 +23,7 @@ from .numbers import format_number
 from .units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
 
 _NUMBER_UNIT = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9_]*)")
+    r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
 CONSTANT_PREFIX = "unitconst"
 HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
