@@ -212,3 +212,8 @@ def test_a_number_in_exponent_form_in_a_constraint_is_a_number_not_a_unit(model)
     assert result.shown == solve_for(model.evaluated, "batch", [MEMORY], integer=True).shown
     tight = solve_for(model.evaluated, "batch", ["kv_cache_bytes <= 1e-9 * 4.3e19 B"], integer=True)
     assert tight.shown == 32  # 43e9 B over 163,840 B x 8192 tokens = 1.342e9 B per sequence: 32.04
+
+
+def test_a_large_integer_answer_is_printed_whole(run):
+    status, out, _ = run("solve", "--for", "batch", "--where", "batch <= 499999999999.7 sequence", "--integer")
+    assert status == 0 and ": 499999999999 seq" in out

@@ -14,8 +14,9 @@ def solve_text(result: SolveResult) -> str:
     """The answer, the binding constraint, each slack, the method and the closed form, for a terminal."""
     unit = format_unit(result.unit.pint_unit)
     question = " and ".join(c.text for c in result.constraints)
-    lines = [f"{result.direction} {result.for_name} with {question}: "
-             f"{format_number(result.shown, 8)} {unit}".rstrip()]
+    number = f"{int(result.shown):d}" if result.integer and abs(result.shown) < 2 ** 53 else \
+        format_number(result.shown, 8)
+    lines = [f"{result.direction} {result.for_name} with {question}: {number} {unit}".rstrip()]
     if result.binding_text:
         lines.append(f"  binding: {result.binding_text}")
     lines += [f"  slack at the answer: {slack_text(s)}   [{s.constraint.text}]" for s in result.slacks]
