@@ -81,8 +81,10 @@ def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[
         edges = [(d, n) for n in nodes for d in deps(ev, n) if d in nodes]
         alone = [n for n in nodes if not any(n in edge for edge in edges)]
         for name in alone:  # a figure computed from inputs only: draw the inputs it uses
-            edges += [(d, name) for d in deps(ev, name)[:3]]
-            nodes += [d for d in deps(ev, name)[:3] if d not in nodes]
+            room = max(1, MAX_NODES - len(nodes))
+            used = deps(ev, name)[:min(3, room)]
+            edges += [(d, name) for d in used]
+            nodes += [d for d in used if d not in nodes]
         if not edges:
             continue
         lines = ["```mermaid", "flowchart TD"]

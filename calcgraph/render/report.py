@@ -162,21 +162,24 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
     return out + [""]
 
 
+def _named(ev, name: str) -> str:
+    symbol = symbol_cell(ev, name)
+    return f"`{name}`" + (f" {symbol}" if symbol else "")
+
+
 def _inputs_table(ev, names, renamed=()) -> list[str]:
-    out = ["| input | symbol | value | from | meaning |", "|---|---|---:|---|---|"]
+    """One line per input (a list, not a table: it never scrolls sideways at GitHub's width)."""
+    out = []
     for name in names:
-        quantity = ev.graph[name]
         bound = ev.scenario.bound[name]
-        origin = _origin(bound)
-        if bound.pinned:
-            origin = f"**pinned** {origin}"
-        meaning = cell(quantity.doc) + (f" ({cell(bound.note)})" if bound.note else "")
-        out.append(f"| `{name}` | {symbol_cell(ev, name)} | {value_text(ev, name)} | {origin} | {meaning} |")
+        origin = ("**pinned** " if bound.pinned else "") + _origin(bound)
+        meaning = cell(ev.graph[name].doc) + (f" ({cell(bound.note)})" if bound.note else "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, {origin}: {meaning}")
     for name in renamed:
         quantity = ev.graph[name]
-        formula = " ".join(quantity.formula.text.split()).replace("|", "")
-        out.append(f"| `{name}` | {symbol_cell(ev, name)} | {value_text(ev, name)} | "
-                   f"`= {formula}` at `{quantity.formula_where}` | {cell(quantity.doc)} |")
+        formula = " ".join(quantity.formula.text.split()).replace("`", "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, `{name} = {formula}` at "
+                   f"`{quantity.formula_where}`: {cell(quantity.doc)}")
     return out + [""]
 
 
