@@ -73,10 +73,14 @@ async function calcgraphRender() {
   catch (error) { defects.push('mermaid render error: ' + String(error.message || error).slice(0, 300)); }
   await MathJax.startup.promise;
   await MathJax.typesetPromise();
-  for (const error of document.querySelectorAll('mjx-merror, [data-mml-node="merror"], [data-mjx-error]')) {
-    const text = error.getAttribute('data-mjx-error') || error.textContent;
-    defects.push('MathJax error: ' + text + ' in ' + error.closest('.math-inline, .math-display').textContent
-                 .slice(0, 200));
+  const errors = 'mjx-merror, [data-mml-node="merror"], [data-mjx-error], [data-mml-node="mtext"][fill="red"]';
+  for (const error of document.querySelectorAll(errors)) {
+    const text = error.getAttribute('data-mjx-error') || 'an undefined command (drawn in red)';
+    const math = error.closest('.math-inline, .math-display');
+    defects.push('MathJax error: ' + text + ' in ' + (math ? math.dataset.tex : '').slice(0, 200));
+  }
+  for (const math of document.querySelectorAll('.math-inline, .math-display')) {
+    if (!math.querySelector('mjx-container')) defects.push('math not typeset: ' + math.textContent.slice(0, 200));
   }
   window.calcgraphDone = true;
 }
@@ -114,6 +118,11 @@ def script(name: str) -> str:
     return target.read_text(encoding="utf-8")
 
 
+def _math(tag: str, kind: str, tex: str) -> str:
+    left, right = ("\\(", "\\)") if tag == "span" else ("\\[", "\\]")
+    return f'<{tag} class="{kind}" data-tex="{html.escape(tex)}">{left}{html.escape(tex)}{right}</{tag}>'
+
+
 def markdown_html(text: str) -> str:
     """The Markdown as GitHub's HTML: tables, `$` math with GitHub's rules, math and mermaid fences."""
     from markdown_it import MarkdownIt
@@ -127,7 +136,7 @@ def markdown_html(text: str) -> str:
         token = tokens[idx]
         info = token.info.strip()
         if info == "math":
-            return f'<div class="math-display">\\[{html.escape(token.content)}\\]</div>\n'
+            return _math("div", "math-display", token.content) + "\n"
         if info == "mermaid":
             return f'<pre class="mermaid">{html.escape(token.content)}</pre>\n'
         return fence(tokens, idx, options, env)
@@ -143,10 +152,14 @@ def markdown_html(text: str) -> str:
     md.add_render_rule("text_special", render_escape)
 
     def inline(self, tokens, idx, options, env):
-        return f'<span class="math-inline">\\({html.escape(tokens[idx].content)}\\)</span>'
+        before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+        after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+        if (before and not before.isspace() and before != "|") or (after and (after.isalnum() or after in "([{$")):
+            return html.escape(f"${tokens[idx].content}$")  # GitHub leaves ($B$) and $x$y as text
+        return _math("span", "math-inline", tokens[idx].content)
 
     def display(self, tokens, idx, options, env):
-        return f'<div class="math-display">\\[{html.escape(tokens[idx].content)}\\]</div>\n'
+        return _math("div", "math-display", tokens[idx].content)
 
     md.add_render_rule("math_inline", inline)
     for kind in ("math_inline_double", "math_block", "math_block_label"):
