@@ -79,18 +79,21 @@ def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[
             continue
         nodes = _nearest(ev, roots[title], allowed, deps)
         edges = [(d, n) for n in nodes for d in deps(ev, n) if d in nodes]
-        alone = [n for n in nodes if not any(n in edge for edge in edges)]
-        for name in alone:  # a figure computed from inputs only: draw the inputs it uses
-            room = max(1, MAX_NODES - len(nodes))
-            used = deps(ev, name)[:min(3, room)]
+        for name in [n for n in nodes if not any(n in edge for edge in edges)]:
+            room = MAX_NODES - len(nodes)
+            used = [d for d in deps(ev, name) if d not in nodes][:min(2, room)]
+            if not used:  # no room left to connect it: it stays in its own section only
+                nodes.remove(name)
             edges += [(d, name) for d in used]
-            nodes += [d for d in used if d not in nodes]
+            nodes += used
         if not edges:
             continue
         lines = ["```mermaid", "flowchart TD"]
         lines += [f'  q_{n}["{label(n)}"]' for n in nodes]
         lines += [f"  q_{a} --> q_{b}" for a, b in edges]
         marked = ",".join(f"q_{n}" for n in nodes if n in headline)
-        lines += ["  classDef headline fill:#fff3c4,stroke:#b58900", f"  class {marked} headline", "```"]
+        if marked:
+            lines += ["  classDef headline fill:#fff3c4,stroke:#b58900", f"  class {marked} headline"]
+        lines.append("```")
         out.append((title, lines))
     return out
