@@ -125,7 +125,7 @@ def conversion_note(ev, name: str) -> str | None:
         for power in (factor, 1 / factor):
             rest = math.log10(ratio / power)
             if abs(rest - round(rest)) < 1e-6:
-                prefix = "" if round(rest) == 0 else f" and 10^{round(rest)} from the unit prefixes"
+                prefix = "" if round(rest) == 0 else f" and {table_number(f'1e{round(rest)}')} from the unit prefixes"
                 how = "times" if power > 1 else "divided by"
                 return (f"The numbers give {table_number(format_number(naive))}, {how} the conversion factor "
                         f"{text}{prefix}: {table_number(format_number(numbers[name]))} {shown(ev, name)[1]}.")
