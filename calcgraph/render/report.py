@@ -1,13 +1,16 @@
 """``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
 
-The document renders on GitHub (math between ``$$``, MathJax-compatible LaTeX,
-a mermaid diagram): a summary of the scenario and its headline figures, the
-inputs with the file:line (or ``--set`` argument) each value came from, one
-section per quantity (formula in symbols, the same with the values in place in
-the written term order, the result, the closed form in the inputs when short,
-links to the quantities it uses), a dependency diagram, a sensitivity table of
-elasticities and the ``expect:`` comparison. Output is deterministic:
-declaration order and fixed number formatting, so reports can be diffed.
+The document renders on GitHub (display math in ```math fences, inline math
+apart from punctuation, safe text from YAML, render/mdtext.py): a summary of
+the scenario with its headline figures and failed checks, the assumptions in
+force (render/assumptions.py), the checks (render/limits.py), the inputs with
+the file:line (or ``--set`` argument) each value came from, one section per
+quantity (formula in symbols, the same with the values in place, the value a
+ceiling rounds, the result, the closed form in the inputs with switches
+substituted; renames are input lines), one small diagram per topic, the top
+drivers of each figure (``full``: the elasticity matrix) and the ``expect:``
+comparison. ``brief``: summary, assumptions, checks and headline derivations.
+Output is deterministic, so reports can be diffed.
 """
 
 from __future__ import annotations
@@ -214,6 +217,19 @@ def _expect_table(ev, sections, limit=None) -> list[str]:
 
 # ---------------------------------------------------------------- public
 
+def _once(name: str, lines: list[str], seen: dict) -> list[str]:
+    """A section's lines with a source already named by an earlier section shortened to a link to it."""
+    out = []
+    for line in lines:
+        head, found, source = line.partition(" Source: ")
+        if found:
+            if source in seen:
+                line = f"{head} Source: as in {link(seen[source])}."
+            seen.setdefault(source, name)
+        out.append(line)
+    return out
+
+
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
@@ -258,8 +274,9 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
         if common:
             intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
         out += ["## Derivation", "", intro, ""]
+        sources: dict[str, str] = {}
         for name in sections:
-            part = section(ev, name, sections, headline, common)
+            part = _once(name, section(ev, name, sections, headline, common), sources)
             flag = failed_note(rows, name)
             out += part[:2] + ([flag, ""] if flag else []) + part[2:]
     if sections and not brief:
