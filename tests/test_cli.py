@@ -1,9 +1,10 @@
 """Every kind of bad input: one message naming what and where, exit 2, no traceback."""
 
 import json
+import unicodedata
 
 import pytest
-from conftest import fixture
+from conftest import ROOT, fixture
 
 
 @pytest.mark.parametrize("name, words", [
@@ -87,3 +88,56 @@ def test_check_reports_every_file(run):
 def test_debug_shows_the_traceback(run):
     status, _, err = run("--debug", "eval", fixture("cycle.yaml"))
     assert status == 2 and "Traceback" in err
+
+
+# A readable eval (issue 10, item 6)
+
+def _width(line: str) -> int:
+    return sum(not unicodedata.combining(c) for c in line)
+
+
+def test_eval_shows_the_scenarios_report_list_and_every_quantity_with_all(run):
+    status, out, _ = run("eval")
+    rows = [line.split()[0] for line in out.splitlines()[5:] if line and not line.startswith(("*", "-", "="))]
+    assert status == 0 and rows[:3] == ["kv_per_token", "kv_cache_bytes", "total_memory"] and len(rows) == 9
+    assert "9 of " in out and "--all for every one" in out
+    status, out, _ = run("eval", "--all")
+    assert status == 0 and "one_chip" in out and "--all for every one" not in out
+
+
+@pytest.mark.parametrize("args", [(), ("--all",), ("scenarios/compare-llama3-70b-8xh100.yaml", "--all")])
+def test_eval_fits_100_columns(run, args):
+    status, out, _ = run("eval", *args)
+    assert status == 0 and max(_width(line) for line in out.splitlines()) <= 100
+
+
+def test_eval_title_carries_the_set_values_in_force(run):
+    status, out, _ = run("eval", "--set", "batch=64")
+    assert status == 0 and out.splitlines()[0].endswith("batch 32 at 8192 tokens (with batch=64)")
+
+
+def test_eval_marks_pinned_and_solved_values(run):
+    status, out, _ = run("eval", "--set", "t_step=17 ms")
+    t_step = next(line for line in out.splitlines() if line.startswith("t_step"))
+    max_batch = next(line for line in out.splitlines() if line.startswith("max_batch"))
+    assert status == 0 and "17 *" in t_step and "pinned: --set t_step=17 ms" in t_step
+    assert "43 =" in max_batch and "solved" in max_batch and "* pinned" in out
+
+
+def test_eval_symbols_are_plain_unicode_not_latex_leftovers(run):
+    status, out, _ = run("eval", "scenarios/compare-llama3-70b-8xh100.yaml", "--all")
+    symbols = {line.split()[0]: line.split()[1] for line in out.splitlines()[5:] if line.count(" ") > 2}
+    assert status == 0 and symbols["n_params_estimate"] == "P̂" and symbols["t_step"] == "T_step"
+    assert symbols["flops_per_chip_bf16"] == "Φ_bf16" and symbols["ici_hop_latency"] == "α_ici"
+    assert symbols["t_matmul_ici"] == "Tᵐᵐ_ici" and symbols["one_chip"] == "1"
+    for leftover in ("hatP", "1_chip", "T^", "\\", "{", "\x07"):
+        assert leftover not in out
+
+
+def test_eval_paths_are_relative_and_normalised(run, tmp_path):
+    scratch = ROOT / "tests" / "fixtures" / "hf"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"title: T\nuse: [{scratch}/../../../formulas/serving.yaml]\nset: {{batch: 16}}\n")
+    status, out, _ = run("eval", scenario, "--all")
+    assert status == 0 and "default: formulas/hardware.yaml:" in out or "default: hardware.yaml:" in out
+    assert "/../" not in out and "fixtures" not in out

@@ -256,3 +256,31 @@ def test_progress_bar_waits_a_second_before_drawing():
     bar.update(100)
     bar.close()
     assert tty.getvalue() == ""
+
+
+def test_parquet_holds_the_csv_values_and_headers(run, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    csv_path, parquet_path = tmp_path / "g.csv", tmp_path / "g.parquet"
+    grid = ["--vary", "batch=1:40:13", "--vary", "seq_len=1024,8192"]
+    assert run("sweep", *grid, "--csv", csv_path)[0] == 0
+    assert run("sweep", *grid, "--out", parquet_path)[0] == 0
+    lines = csv_path.read_text().splitlines()
+    table = pq.read_table(parquet_path)
+    assert table.column_names == lines[0].split(",")
+    for i, line in enumerate(lines[1:]):
+        for name, text in zip(table.column_names, line.split(","), strict=True):
+            assert f"{table.column(name)[i].as_py():.10g}" == text
+
+
+def test_parquet_without_pyarrow_says_how_to_get_it(run, tmp_path, monkeypatch):
+    import builtins
+    real = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    status, _, err = run("sweep", "--vary", "batch=1:3", "--out", tmp_path / "g.parquet")
+    assert status == 2 and "calcgraph[parquet]" in err and "--out" in err
+    assert not (tmp_path / "g.parquet").exists()

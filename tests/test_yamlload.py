@@ -40,3 +40,29 @@ def test_huge_text_is_refused_before_parsing():
 def test_deep_nesting_is_refused():
     with pytest.raises(YamlError):
         loads("a: " + "[" * 200 + "]" * 200)
+
+
+def test_the_c_composer_reads_every_shipped_file_as_the_pure_python_one(monkeypatch):
+    from pathlib import Path
+
+    from calcgraph.core import yamlload
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("formulas/*.yaml")) + sorted(root.glob("scenarios/*.yaml"))
+    fast = [yamlload.loads(f.read_text(), str(f)) for f in files]
+    monkeypatch.setattr(yamlload, "_C_LOADER", None)
+    slow = [yamlload.loads(f.read_text(), str(f)) for f in files]
+    assert fast == slow
+    assert [d.key_lines for d in fast] == [d.key_lines for d in slow]
+
+
+def test_a_file_is_parsed_once_until_it_changes(tmp_path):
+    import os
+
+    from calcgraph.core.yamlload import load_file
+    path = tmp_path / "m.yaml"
+    path.write_text("a: 1\n")
+    first = load_file(path)
+    assert load_file(path) is first
+    path.write_text("a: 22\n")
+    os.utime(path, ns=(1, 1))
+    assert load_file(path) == {"a": 22}

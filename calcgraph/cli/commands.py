@@ -7,21 +7,25 @@ text)``); ``flagged`` words it as the flag the user typed.
 from __future__ import annotations
 
 import math
+import os
 import sys
+from pathlib import Path
 
 from ..api import Model, load
 from ..core.bind import parse_set_arg
 from ..core.check import check_files
 from ..core.files import write_atomic, write_stream_atomic
 from ..core.names import suggest
-from ..core.spec import default_paths, load_spec
+from ..core.spec import default_paths, display_path, load_spec
+from ..core.yamlload import read_text_bounded
 from ..engine.axes import parse_axes
 from ..engine.best import find_best
 from ..engine.expect import verify_scenario
+from ..engine.hfconfig import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
 from ..engine.inverse import solve_for
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
 from ..render.best import render_best
-from ..render.csv import SweepRun, csv_header, output_columns
+from ..render.csv import SweepRun, csv_header, output_columns, parquet_bytes
 from ..render.diagram import graph_text
 from ..render.explain import explain_text
 from ..render.html import render_page
@@ -29,13 +33,14 @@ from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot
 from ..render.report import render_report
 from ..render.solve import solve_json, solve_text
 from ..render.table import render_table
+from ..render.template import template
 from ..render.text import eval_json, eval_table, symbolic_table
 from ..render.verify import render_rows
 from .progress import Progress
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
-         "image": "-o"}
+         "image": "-o", "parquet": "--out"}
 
 
 def flagged(exc: CalcgraphError) -> CalcgraphError:
@@ -72,7 +77,7 @@ def cmd_eval(args) -> int:
     elif args.json:
         print(eval_json(ev, names))
     else:
-        print(eval_table(ev, names), end="")
+        print(eval_table(ev, names, everything=args.all), end="")
     return 0
 
 
@@ -149,9 +154,58 @@ def cmd_best(args) -> int:
 
 
 def cmd_table(args) -> int:
-    """``calcgraph table``: one column per variant (Markdown)."""
+    """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
     model = _model(args)
-    print(render_table(model.evaluated, only=_names(model, args.only)), end="")
+    print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
+    return 0
+
+
+def _formulas_dir(output: str | None) -> str:
+    """The formulas folder as a ``use:`` path from ``output`` (or from the working directory)."""
+    here = Path.cwd() / "formulas"
+    folder = here if here.is_dir() else Path(__file__).resolve().parents[2] / "formulas"
+    base = Path(output).resolve().parent if output else Path.cwd()
+    if not base.is_relative_to(folder.parent):      # outside the project: an absolute use: path
+        return folder.as_posix()
+    return Path(os.path.relpath(folder, base)).as_posix()
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        check_yaml_target(output)
+        write_atomic(output, text)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        print(text, end="")
+
+
+def check_yaml_target(output: str) -> None:
+    """Refuse an output that is not a .yaml file, before anything is written."""
+    if not output.endswith((".yaml", ".yml")):
+        raise SetValueError(f"{output} does not end in .yaml", where=f"-o {output}",
+                            hint="write the preset to a .yaml file, e.g. -o presets/models/my-model.yaml")
+
+
+def cmd_import_model(args) -> int:
+    """``calcgraph import-model CONFIG.json``: a model preset from a local Hugging Face config."""
+    where = display_path(Path(args.config))
+    config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
+    preset = model_preset(config, where, title=args.title)
+    folder = _formulas_dir(args.output)
+    text = preset_yaml(preset, f"{folder}/architectures.yaml", Path(args.config).name)
+    for warning in preset.warnings:
+        print(f"calcgraph import-model: warning: {warning}", file=sys.stderr)
+    _emit(text, args.output)
+    return 0
+
+
+def cmd_new(args) -> int:
+    """``calcgraph new scenario|model|chip NAME``: a commented template with every field."""
+    folder = _formulas_dir(args.output)
+    graph = load(Path(folder if not args.output else Path(args.output).resolve().parent / folder)
+                 / "architectures.yaml").graph
+    presets = Path(folder).parent.as_posix() + "/presets" if Path(folder).parent.as_posix() != "." else "presets"
+    _emit(template(graph, args.kind, args.name, folder, presets), args.output)
     return 0
 
 
@@ -179,6 +233,16 @@ def cmd_sweep(args) -> int:
     if plot_spec is not None and not args.csv:
         columns = list(dict.fromkeys(axis_names + [*plot_spec.ys, plot_spec.x, *plot_spec.markers]))
     header = csv_header(scenario.graph, columns) + "\n"
+    if args.out:
+        if not args.out.endswith(".parquet") or args.csv or plot_spec is not None:
+            raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
+                                where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
+        sweep = SweepRun(scenario, axes, columns, csv=False)
+        write_atomic(args.out, parquet_bytes(sweep, header.strip().split(",")))
+        print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        if sweep.warning:
+            print(sweep.warning, file=sys.stderr)
+        return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
     try:

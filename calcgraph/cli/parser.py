@@ -14,6 +14,9 @@ EXAMPLES = """examples:
   calcgraph solve --for batch --where "t_step <= 15 ms" --integer
   calcgraph sweep --vary batch=1:256 --plot throughput_per_chip:t_step -o tp.png
   calcgraph table scenarios/dtype-table.yaml
+  calcgraph table scenarios/compare-chips.yaml --format md
+  calcgraph import-model config.json -o presets/models/my-model.yaml
+  calcgraph new chip "AMD MI300X" -o presets/chips/mi300x.yaml
   calcgraph verify
   calcgraph check formulas/*.yaml scenarios/*.yaml
   calcgraph graph --format mermaid
@@ -43,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("eval", help="evaluate a scenario and print every value")
+    p = sub.add_parser("eval", help="evaluate a scenario and print its reported values")
     _scenario_args(p)
+    p.add_argument("--all", action="store_true", help="every quantity, not only the scenario's report: list")
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
     p.add_argument("--symbolic", action="store_true",
                    help="print each quantity as a closed form in the inputs instead of its value")
@@ -89,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
     p.add_argument("--csv", default=None, metavar="FILE")
+    p.add_argument("--out", default=None, metavar="FILE.parquet", help="the grid as Parquet (needs pyarrow)")
     p.add_argument("--plot", default=None, metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
                    help="draw Y against X (needs -o); ',' overlays, '+' stacks, log(Y)/log(X) for log axes, "
                         "markers at quantities in X's unit; lines stop where memory runs out")
@@ -96,9 +101,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, metavar="FILE.png")
     p.set_defaults(command_name="sweep")
 
-    p = sub.add_parser("table", help="one column per variant (Markdown)")
+    p = sub.add_parser("table", help="the scenario and one column per variant, side by side")
     _scenario_args(p, variant=False)
+    p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text",
+                   help="text (aligned, the default), md (Markdown), csv or json")
     p.set_defaults(command_name="table")
+
+    p = sub.add_parser("import-model", help="a model preset from a local Hugging Face config.json")
+    p.add_argument("config", metavar="CONFIG.json")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
+    p.add_argument("--title", default=None, help="the preset's title (default: the config's name)")
+    p.set_defaults(command_name="import-model")
+
+    p = sub.add_parser("new", help="a commented template of a scenario, model or chip, every field listed")
+    p.add_argument("kind", choices=["scenario", "model", "chip"])
+    p.add_argument("name", help="the title of the new file")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
+    p.set_defaults(command_name="new")
 
     p = sub.add_parser("verify", help="compare each expected figure with the computed one")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: every scenario)")

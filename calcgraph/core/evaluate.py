@@ -13,7 +13,7 @@ is written into the formula by ``dimensions.round_in_units``.
 from __future__ import annotations
 
 import operator
-from functools import lru_cache, reduce
+from functools import reduce
 
 import numpy as np
 import sympy
@@ -58,9 +58,11 @@ def _product(functions):
     return lambda env: reduce(operator.mul, (f(env) for f in functions))
 
 
-@lru_cache(maxsize=8192)
 def compile_expr(expr: sympy.Expr):
-    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays)."""
+    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays).
+
+    Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
+    """
     if expr.is_Symbol:
         name = expr.name
         return lambda env: env[name]
@@ -145,12 +147,7 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
     if overrides:
         env.update(overrides)
     fixed = set(scenario.bound) | set(overrides or ())
-    order = graph.order
-    if names is not None:
-        wanted = set(names)
-        for name in names:
-            wanted |= set(graph.ancestors(name))
-        order = [n for n in order if n in wanted]
+    order = graph.plan(names)
     with np.errstate(all="ignore"):
         for name in order:
             if name in fixed:
@@ -163,7 +160,7 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                                           hint="evaluate with calcgraph.engine.evaluated.evaluate_scenario")
                 value = solver(name, env)
             else:
-                value = compile_expr(quantity.formula.expr)(env)
+                value = graph.function(name)(env)
             if np.ndim(value) == 0:
                 value = float(value)
                 if not np.isfinite(value):

@@ -6,7 +6,7 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import networkx as nx
@@ -23,6 +23,7 @@ from ..errors import (
 )
 from .constraints import SolveSpec, parse_solve_spec
 from .dimensions import infer_dim, round_in_units
+from .evaluate import compile_expr
 from .expr import Formula, parse_formula
 from .names import suggest
 from .spec import QuantitySpec, SetEntry
@@ -61,6 +62,7 @@ class Graph:
     quantities: dict
     dag: nx.DiGraph
     order: tuple
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -70,13 +72,49 @@ class Graph:
 
     def inputs_of(self, name: str) -> list[str]:
         """The input quantities ``name`` depends on, in declaration order."""
-        ancestors = nx.ancestors(self.dag, name) | {name}
+        ancestors = self.needed((name,))
         return [n for n in self.quantities if n in ancestors and self.quantities[n].is_input]
 
     def ancestors(self, name: str) -> list[str]:
-        """Every quantity ``name`` depends on, in evaluation order."""
-        found = nx.ancestors(self.dag, name)
-        return [n for n in self.order if n in found]
+        """Every quantity ``name`` depends on, in evaluation order (computed once per name)."""
+        key = ("ancestors", name)
+        if key not in self._memo:
+            found = self.needed((name,)) - {name}
+            self._memo[key] = tuple(n for n in self.order if n in found)
+        return list(self._memo[key])
+
+    def needed(self, names) -> frozenset:
+        """``names`` and everything they depend on: one walk up the DAG, remembered per name set."""
+        key = ("needed", frozenset(names))
+        found = self._memo.get(key)
+        if found is None:
+            seen, stack, pred = set(key[1]), list(key[1]), self.dag.pred
+            while stack:
+                for parent in pred[stack.pop()]:
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            found = self._memo[key] = frozenset(seen)
+        return found
+
+    def plan(self, names=None) -> tuple:
+        """The evaluation order restricted to ``names`` and their ancestors (all: None), remembered."""
+        if names is None:
+            return self.order
+        key = ("plan", frozenset(names))
+        plan = self._memo.get(key)
+        if plan is None:
+            wanted = self.needed(key[1])
+            plan = self._memo[key] = tuple(n for n in self.order if n in wanted)
+        return plan
+
+    def function(self, name: str):
+        """The formula of ``name`` compiled once for this graph: ``env -> value`` (base units)."""
+        key = ("function", name)
+        function = self._memo.get(key)
+        if function is None:
+            function = self._memo[key] = compile_expr(self.quantities[name].formula.expr)
+        return function
 
 
 def default_symbol(name: str) -> str:

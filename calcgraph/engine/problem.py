@@ -34,10 +34,7 @@ class Problem:
         self.scenario, self.spec, self.graph = scenario, spec, scenario.graph
         self.node_solve = node_solve
         self.target = self.graph[spec.for_name]
-        needed: set[str] = set()
-        for c in spec.constraints:
-            for name in c.names:
-                needed |= {name, *nx.ancestors(self.graph.dag, name)}
+        needed = self.graph.needed(n for c in spec.constraints for n in c.names)
         downstream = nx.descendants(self.graph.dag, spec.for_name)
         self.plan = [n for n in self.graph.order if n in needed and n in downstream
                      and n not in scenario.bound]
@@ -68,7 +65,7 @@ class Problem:
                                          where=self.spec.where)
                     local[name] = self.node_solve(name, local)
                 else:
-                    local[name] = compile_expr(quantity.formula.expr)(local)
+                    local[name] = self.graph.function(name)(local)
             return [(np.asarray(lhs(local), float), np.asarray(rhs(local), float)) for lhs, rhs in self.sides]
 
     def slacks(self, sides) -> list:

@@ -16,7 +16,7 @@ from ..core.names import suggest
 from ..core.units import format_unit
 from ..engine.axes import Axis
 from ..engine.grid import CHUNK, iter_blocks
-from ..errors import Argument, UnknownNameError
+from ..errors import Argument, SetValueError, UnknownNameError
 
 CSV_FORMAT = "%.10g"
 CSV_ROWS = 2 ** 14
@@ -94,8 +94,8 @@ class SweepRun:
     """
 
     def __init__(self, scenario: Scenario, axes: list[Axis], columns: list[str], keep=(), csv: bool = True,
-                 chunk: int = CHUNK, progress: Callable[[int], None] | None = None) -> None:
-        self.scenario, self.axes, self.columns = scenario, axes, list(columns)
+                 chunk: int = CHUNK, progress: Callable[[int], None] | None = None, arrays: bool = False) -> None:
+        self.scenario, self.axes, self.columns, self.arrays = scenario, axes, list(columns), arrays
         self.keep, self.csv, self.chunk = list(keep), csv, chunk
         self.progress = progress
         self.total = math.prod(len(a.values) for a in axes)
@@ -127,7 +127,9 @@ class SweepRun:
             done += size
             if self.progress is not None:
                 self.progress(done)
-            if self.csv:
+            if self.arrays:
+                yield {c: block[c] / graph[c].unit.factor for c in self.columns}
+            elif self.csv:
                 if row is None:
                     constants = {c: float(block[c][0] / graph[c].unit.factor)
                                  for c in self.columns if c not in varying}
@@ -142,3 +144,24 @@ class SweepRun:
         for _ in self:
             pass
         return self
+
+
+def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
+    """The sweep as Parquet (one row group per block, columns named like the CSV header), in memory.
+
+    Needs pyarrow (``pip install 'calcgraph[parquet]'``); SetValueError says so when it is missing.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise SetValueError("Parquet output needs pyarrow, which is not installed",
+                            where=Argument("parquet", "FILE.parquet"),
+                            hint="pip install 'calcgraph[parquet]' (or pyarrow); --csv works without it") from None
+    sweep.arrays = True
+    schema = pa.schema([(name, pa.float64()) for name in header])
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, schema) as writer:
+        for block in sweep:
+            writer.write_table(pa.table([pa.array(block[c], pa.float64()) for c in sweep.columns], schema=schema))
+    return sink.getvalue().to_pybytes()

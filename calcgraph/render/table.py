@@ -1,28 +1,103 @@
-"""``calcgraph table``: one column per variant, one row per reported quantity (Markdown)."""
+"""``calcgraph table``: the base scenario and one column per variant, one row per reported quantity.
+
+Formats: ``text`` (aligned for a terminal), ``md`` (Markdown), ``csv`` and
+``json`` (values in each quantity's declared unit, as ``eval --json``).
+Each text row uses one display unit, chosen from the base column, so figures
+compare; a pinned value is marked ``*``, an unknown one shows ``unknown``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+
 from ..core.numbers import format_number
 from ..core.units import format_unit, to_unit
-from ..engine.evaluated import Evaluated, rebind
+from ..engine.evaluated import Evaluated, NodeState, rebind
+
+FORMATS = ("text", "md", "csv", "json")
+BASE = "base"
 
 
-def render_table(ev: Evaluated, only=None) -> str:
-    """A Markdown comparison of the scenario's variants (or of the scenario alone).
+def table_columns(ev: Evaluated) -> list[tuple[str, Evaluated]]:
+    """(label, evaluated) of the base scenario, then of each variant in the order the file gives them."""
+    base = ev if ev.variant is None else rebind(ev, None)
+    return [(BASE, base)] + [(name, rebind(ev, name)) for name in ev.spec.variants]
 
-    Each row uses one display unit, chosen from the first column, so figures compare.
+
+def _cell(ev: Evaluated, name: str, unit, exact: bool = False) -> str:
+    state = ev.states[name]
+    if state is NodeState.UNKNOWN:
+        return "unknown"
+    if state is NodeState.NO_ANSWER:
+        return "no answer"
+    value = float(to_unit(ev.values[name], unit))
+    if exact:
+        return format(value, ".12g") if math.isfinite(value) else ""
+    text = format_number(value) if math.isfinite(value) else "n/a"
+    return text + ("*" if state is NodeState.PINNED else "")
+
+
+def _rows(columns, names, exact: bool = False) -> list[list[str]]:
+    base = columns[0][1]
+    rows = []
+    for name in names:
+        unit = base.display_unit(name)
+        rows.append([name, format_unit(unit)] + [_cell(ev, name, unit, exact) for _, ev in columns])
+    return rows
+
+
+def _aligned(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        parts = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+    return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+def _json(columns, names) -> str:
+    rows = {}
+    for name in names:
+        quantity = columns[0][1].graph[name]
+        values = {}
+        for label, ev in columns:
+            value = float(to_unit(ev.values[name], quantity.unit))
+            values[label] = value if math.isfinite(value) else None
+        rows[name] = {"unit": format_unit(quantity.unit.pint_unit) or "dimensionless", "values": values,
+                      "pinned": [label for label, ev in columns if ev.states[name] is NodeState.PINNED]}
+    ev = columns[0][1]
+    return json.dumps({"scenario": ev.spec.path, "title": ev.spec.title,
+                       "columns": [label for label, _ in columns], "rows": rows}, indent=2) + "\n"
+
+
+def render_table(ev: Evaluated, only=None, fmt: str = "md") -> str:
+    """The comparison of the scenario and its variants in ``fmt`` (text, md, csv or json).
 
     >>> import calcgraph
     >>> render_table(calcgraph.load().evaluated, only=["min_chips"]).splitlines()[2]
     '| min_chips | chip | 8 |'
     """
-    variants = list(ev.spec.variants) or [None]
-    models = [rebind(ev, v) if v is not None else ev for v in variants]
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}: one of {', '.join(FORMATS)}")
+    columns = table_columns(ev)
     names = list(only or ev.spec.report or ev.names())
-    header = "| quantity | unit | " + " | ".join(v or ev.spec.title for v in variants) + " |"
-    lines = [header, "|---|---|" + "---:|" * len(variants)]
-    for name in names:
-        unit = models[0].display_unit(name)
-        cells = [format_number(float(to_unit(m.values[name], unit))) for m in models]
-        lines.append(f"| {name} | {format_unit(unit)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    if fmt == "json":
+        return _json(columns, names)
+    header = ["quantity", "unit"] + [label for label, _ in columns]
+    rows = _rows(columns, names, exact=fmt == "csv")
+    pinned = any(cell.endswith("*") for row in rows for cell in row[2:])
+    note = "\n* pinned: given a value, its formula not used" if pinned else ""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue()
+    if fmt == "md":
+        lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * len(columns)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines) + "\n" + (note.lstrip("\n") + "\n" if note else "")
+    return f"{ev.spec.title}\n{ev.spec.path}\n\n" + _aligned(header, rows) + "\n" + (note + "\n" if note else "")

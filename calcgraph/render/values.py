@@ -6,6 +6,7 @@ and plots show a value, its origin and a solve the same way.
 
 from __future__ import annotations
 
+import os
 import re
 
 import sympy
@@ -15,14 +16,38 @@ from ..core.units import format_unit, shown_parts
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.problem import side_text
 from ..engine.solve import Slack, SolveResult
+from ..errors import Location
+
+_CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
+            "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",
+          "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "Phi": "Φ",
+          "Pi": "Π", "Sigma": "Σ", "Delta": "Δ", "Gamma": "Γ", "Lambda": "Λ", "Theta": "Θ", "omega": "ω"}
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307"}
+_SUPER = dict(zip("0123456789abcdefghijklmnoprstuvwxyz+-=()*'",
+                  "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁺⁻⁼⁽⁾*'", strict=True))
+
+
+def _superscript(text: str) -> str:
+    return "".join(_SUPER[c] for c in text) if all(c in _SUPER for c in text) else f"^({text})"
 
 
 def plain_symbol(latex: str) -> str:
-    r"""A LaTeX symbol as terminal text: ``B_{\text{crit}}`` -> ``B_crit``."""
-    text = re.sub(r"\\(?:mathrm|text|mathit|operatorname|mathbf)\{([^{}]*)\}", r"\1", latex)
+    r"""A LaTeX symbol as plain Unicode for a terminal: ``\hat{P}`` -> ``P̂``, ``T^{mm}_{ici}`` -> ``Tᵐᵐ_ici``.
+
+    >>> plain_symbol(r"B_{\text{crit}}"), plain_symbol(r"\Phi_{bf16}"), plain_symbol("1_{chip}")
+    ('B_crit', 'Φ_bf16', '1 chip')
+    """
+    text = "".join(_CONTROL.get(c, c) for c in latex)
+    text = re.sub(r"\\(?:mathrm|text|mathit|operatorname|mathbf)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\(hat|bar|tilde|dot)\{([^{}])\}", lambda m: m.group(2) + _ACCENTS[m.group(1)], text)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), text)
     text = text.replace(r"\_", "_").replace("\\", "")
-    text = re.sub(r"[{}]", "", text)
-    return text.replace(" ", "")
+    text = re.sub(r"\^\{([^{}]*)\}|\^(.)", lambda m: _superscript(m.group(1) or m.group(2)), text)
+    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text).replace(" ", "")
+    if re.fullmatch(r"\d+_[A-Za-z]+", text):          # a unit constant: 1_{chip} is one chip
+        text = text.replace("_", " ")
+    return re.sub(r"[{}]", "", text)
 
 
 def shown(ev: Evaluated, name: str, digits: int = 5) -> tuple[str, str]:
@@ -38,13 +63,28 @@ def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
     return f"{number} {unit}".rstrip()
 
 
+def place(where) -> str:
+    """A file:line (or argument) for display: the path relative to the working directory, normalised
+    (``scratch/../formulas/x.yaml`` -> ``formulas/x.yaml``); absolute when far outside it.
+
+    >>> place(Location("scratch/../formulas/model.yaml", 5))
+    'formulas/model.yaml:5'
+    """
+    if not isinstance(where, Location):
+        return str(where)
+    path = os.path.abspath(where.file)
+    rel = os.path.relpath(path)
+    shown = path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
+    return f"{shown}:{where.line}" if where.line else shown
+
+
 def origin_mark(ev: Evaluated, name: str) -> str:
     """How a value came to be: 'default: where', 'set: where', 'pinned: where', 'solved', 'unknown: ...' or ''."""
     state = ev.states[name]
     bound = ev.scenario.bound.get(name)
     if state is NodeState.UNKNOWN:
         if bound is not None:
-            return f"unknown: give it a value ({bound.where})"
+            return f"unknown at {place(bound.where)}: give it a value"
         missing = [n for n in ev.graph.inputs_of(name) if ev.states[n] is NodeState.UNKNOWN]
         return "unknown: needs " + ", ".join(missing)
     if state is NodeState.SOLVED:
@@ -52,12 +92,12 @@ def origin_mark(ev: Evaluated, name: str) -> str:
     if state is NodeState.NO_ANSWER:
         return "solved: no value satisfies the constraints"
     if state is NodeState.PINNED:
-        return f"pinned: {bound.where}"
+        return f"pinned: {place(bound.where)}"
     if state is NodeState.FORMULA:
         return ""
     if bound.origin == "default":
-        return f"default: {bound.where}"
-    return f"{bound.origin}: {bound.where}" if bound.origin != "scenario" else f"set: {bound.where}"
+        return f"default: {place(bound.where)}"
+    return f"{bound.origin}: {place(bound.where)}" if bound.origin != "scenario" else f"set: {place(bound.where)}"
 
 
 def slack_text(slack: Slack) -> str:

@@ -1,0 +1,107 @@
+"""Check + eval of generated graphs of 1,000 and 5,000 quantities, cold, in fresh processes.
+
+The generated module has 10 % inputs (with units) and 90 % formulas, each
+formula a weighted mean over up to three earlier quantities (in bytes, so
+values stay bounded), with ``max``/``min``/``ceil`` every seventh quantity. Each size is timed in a fresh
+subprocess (imports excluded, reported apart): reading the YAML, building and
+checking the graph, evaluating every quantity and formatting the eval table.
+Printed: seconds per stage for each size and the 5k / 1k ratio (5.0 is
+linear). Usage: ``python benchmarks/large_graph.py [ROUNDS]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (1000, 5000)
+
+
+def generate(n: int, seed: int = 16) -> str:
+    """A module of ``n`` quantities: inputs in B or 1, formulas over earlier quantities."""
+    rng = random.Random(seed)
+    lines = ["title: generated", "doc: a generated graph for benchmarks/large_graph.py", "quantities:"]
+    lines.append("  k_0: {unit: '1', doc: a ratio, value: 1.5}")
+    lines.append("  q_0: {unit: B, doc: bytes, value: 1000}")
+    ratios, sizes = ["k_0"], ["q_0"]
+    for i in range(1, n - 1):
+        if i % 10 == 0:
+            if i % 20 == 0:
+                lines.append(f"  k_{i}: {{unit: '1', doc: a ratio, value: {1 + rng.random():.4f}}}")
+                ratios.append(f"k_{i}")
+            else:
+                lines.append(f"  q_{i}: {{unit: B, doc: bytes, value: {rng.randint(1, 10**6)}}}")
+                sizes.append(f"q_{i}")
+            continue
+        a, b, c = (rng.choice(sizes[-50:]) for _ in range(3))
+        k = rng.choice(ratios[-20:])
+        if i % 7 == 0:
+            formula = f"(max({a}, {b}) + min({c}, ceil({c} / {b}) * {b})) / 2"
+        else:
+            formula = f"({a} + {b} * {k} + {c}) / (2 + {k})"
+        lines.append(f"  q_{i}: {{unit: B, doc: computed bytes, formula: '{formula}'}}")
+        sizes.append(f"q_{i}")
+    return "\n".join(lines) + "\n"
+
+
+def child(path: str) -> None:
+    """Time each stage in this process (imports first, apart); print JSON."""
+    start = time.perf_counter()
+    from calcgraph.core.bind import bind
+    from calcgraph.core.spec import load_spec
+    from calcgraph.engine.evaluated import evaluate_scenario
+    from calcgraph.render.text import eval_table
+    times = {"imports": time.perf_counter() - start}
+    start = time.perf_counter()
+    spec = load_spec(path)
+    times["yaml"] = time.perf_counter() - start
+    start = time.perf_counter()
+    scenario = bind(spec, None, [])
+    times["graph"] = time.perf_counter() - start
+    start = time.perf_counter()
+    ev = evaluate_scenario(scenario)
+    times["evaluate"] = time.perf_counter() - start
+    start = time.perf_counter()
+    eval_table(ev)
+    times["table"] = time.perf_counter() - start
+    times["total"] = sum(v for k, v in times.items() if k != "imports")
+    print(json.dumps(times))
+
+
+def main(rounds: int = 3) -> None:
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="calcgraph-large-") as folder:
+        for n in SIZES:
+            path = os.path.join(folder, f"g{n}.yaml")
+            Path(path).write_text(generate(n))
+            runs = []
+            for _ in range(rounds):
+                done = subprocess.run([sys.executable, __file__, "--child", path], cwd=ROOT, check=True,
+                                      capture_output=True, text=True)
+                runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            results[n] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    stages = ["yaml", "graph", "evaluate", "table", "total", "imports"]
+    print(f"{'stage':10}" + "".join(f"{n:>10,}q" for n in SIZES) + "   ratio (5.0 = linear)")
+    for stage in stages:
+        a, b = results[SIZES[0]][stage], results[SIZES[1]][stage]
+        print(f"{stage:10}" + f"{a:10.3f}s{b:10.3f}s" + f"   {b / a:5.2f}x")
+    print(f"check + eval of {SIZES[1]:,} quantities, cold (imports apart): {results[SIZES[1]]['total']:.2f} s "
+          f"(target <= 1.5 s) [{rounds} rounds, medians]")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

@@ -1,0 +1,188 @@
+"""The fast evaluation API: chosen outputs as a function of chosen inputs, compiled once.
+
+``Evaluator`` compiles the part of the graph the outputs need into one
+generated Python function over floats (``calcgraph.core.codegen``): the
+scenario's other values are written in as constants, inputs come in their
+declared units and outputs go out in theirs. Integer solve nodes take the
+closed-form guess verified exactly as sweeps do (it holds, the next whole value
+fails), without building any text. Whatever the generated code cannot settle
+(a division by zero, an unknown input, a guess that does not verify, a solve
+without a closed form) is evaluated the exact way, by ``evaluate`` with the
+engine's solver, so answers never depend on the path. Arrays go through
+``evaluate`` directly (numpy, broadcasting).
+"""
+
+from __future__ import annotations
+
+import math
+from operator import truediv
+
+import numpy as np
+
+from ..core.bind import Scenario
+from ..core.codegen import Unsupported, _floor, build, literal, source
+from ..core.constraints import HOLD, constant_values
+from ..core.evaluate import evaluate
+from ..core.names import suggest
+from ..core.units import ureg
+from ..errors import SetValueError, UnknownNameError
+from .problem import INTEGER_BOUNDS
+from .solve_nodes import NodeSolver
+
+
+class _Refused(Exception):
+    """The generated code could not settle this configuration: evaluate it the exact way."""
+
+
+def _factor(unit) -> float:
+    """Base units per declared unit, computed as ``to_unit`` does."""
+    return float(ureg.Quantity(1.0, unit.pint_unit).to_base_units().magnitude)
+
+
+def _feasible(ops: tuple, sides: tuple) -> bool:
+    """Every constraint holds (the rule of ``Problem.feasible`` on scalars)."""
+    for op, (lhs, rhs) in zip(ops, sides, strict=True):
+        if not (math.isfinite(lhs) and math.isfinite(rhs)):
+            return False
+        scale = max(abs(lhs), abs(rhs), 1e-300)
+        relative = (rhs - lhs if op in ("<=", "<") else lhs - rhs) / scale
+        if not (relative > 0 if op in ("<", ">") else relative + HOLD >= 0):
+            return False
+    return True
+
+
+def _solve_integer(ops: tuple, sides, guess: float, low: float, high: float, factor: float) -> float:
+    """The verified closed-form answer of an integer solve node (base units), else _Refused."""
+    if not math.isfinite(guess):
+        raise _Refused
+    guess = _floor(guess / factor)  # as solve_grid: snapped, then whole
+    if not low <= guess < high:
+        raise _Refused
+    if _feasible(ops, sides(guess * factor)) and not _feasible(ops, sides((guess + 1.0) * factor)):
+        return guess * factor
+    raise _Refused
+
+
+class Evaluator:
+    """``outputs`` of a scenario as a function of ``inputs`` (declared units both ways), compiled once.
+
+    >>> import calcgraph
+    >>> model = calcgraph.load()
+    >>> step = model.evaluator(["t_step", "max_batch"], ["batch", "seq_len"])
+    >>> [round(v, 6) for v in step(64, 8192)]
+    [0.024059, 43.0]
+    """
+
+    def __init__(self, scenario: Scenario, outputs, inputs) -> None:
+        graph = scenario.graph
+        self.scenario, self.outputs, self.inputs = scenario, tuple(outputs), tuple(inputs)
+        for name in self.outputs + self.inputs:
+            if name not in graph:
+                raise UnknownNameError(f"unknown quantity {name!r}", hint=suggest(name, graph.quantities),
+                                       name=name)
+        if len(set(self.inputs)) != len(self.inputs):
+            raise SetValueError("an input is named twice", where="evaluator()")
+        self._in = tuple(_factor(graph[n].unit) for n in self.inputs)
+        self._out = tuple(_factor(graph[n].unit) for n in self.outputs)
+        self._solver = NodeSolver(scenario)
+        try:
+            self._fast = self._generate()
+        except Unsupported:
+            self._fast = None
+
+    def _generate(self):
+        """The generated function: inputs in base units -> (outputs, check sum) in base units."""
+        scenario, graph = self.scenario, self.scenario.graph
+        plan = graph.plan(self.outputs)
+        local = {n: f"v{i}" for i, n in enumerate(self.inputs)}
+        unknown = set()
+        for name, bound in scenario.bound.items():
+            if name not in local and name in plan:
+                local[name] = literal(bound.value, unknown=True)
+                if local[name] == "_nan":
+                    unknown.add(name)
+        lines, computed, namespace = [], [], {}
+        for name in plan:
+            if name in local:
+                continue
+            var = local[name] = f"v{len(local)}"
+            quantity = graph[name]
+            if quantity.solve is None:
+                lines.append(f"    {var} = {source(quantity.formula.expr, local)}")
+            else:
+                lines.extend(self._solve_lines(name, var, local, namespace))
+            if unknown & graph.needed((name,)):
+                unknown.add(name)
+                var = f"_known({var})"  # NaN by right: only an infinity fails the check
+            computed.append(var)
+        arguments = ", ".join(f"v{i}" for i in range(len(self.inputs)))
+        results = "".join(f"{local[n]}, " for n in self.outputs)
+        check = f"sum(({''.join(v + ', ' for v in computed)}))" if computed else "0.0"
+        text = "\n".join([f"def _plan({arguments}):", *lines, f"    return ({results}), {check}", ""])
+        namespace["sum"] = sum
+        function = build(text, "_plan", namespace)
+        self.source = text
+        return function
+
+    def _solve_lines(self, name: str, var: str, local: dict, namespace: dict) -> list[str]:
+        """Lines solving the integer solve node ``name`` into ``var`` by its verified closed form."""
+        problem = self._solver.problem(name)
+        spec = problem.spec
+        if not spec.integer or any(c.op == "==" for c in spec.constraints) or problem.guess is None:
+            raise Unsupported(f"{name}: only integer inequality solves with a closed form are compiled")
+        low, high = INTEGER_BOUNDS
+        if spec.bounds is not None:
+            factor = problem.target.unit.factor
+            low, high = spec.bounds[0] / factor, spec.bounds[1] / factor
+        inner = dict(local)
+        unknown = inner[spec.for_name] = "x"
+        for c in spec.constraints:
+            for constant, value in constant_values(c).items():
+                inner[constant] = literal(value)
+        body = []
+        for node in problem.plan:
+            if self.scenario.graph[node].solve is not None:
+                raise Unsupported(f"{name}: a solve node inside a solve")
+            target = inner[node] = f"{var}_{len(inner)}"
+            body.append(f"        {target} = {source(self.scenario.graph[node].formula.expr, inner)}")
+        sides = ", ".join(f"({source(c.comparison.lhs.expr, inner)}, {source(c.comparison.rhs.expr, inner)})"
+                          for c in spec.constraints)
+        guess = _closed_form_source(self._solver, name, local)
+        ops = tuple(c.op for c in spec.constraints)
+        namespace[f"_ops_{var}"] = ops
+        namespace["_solve_integer"] = _solve_integer
+        factor = literal(problem.target.unit.factor)
+        return [f"    def _sides_{var}({unknown}):", *body, f"        return ({sides},)",
+                f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {guess}, {low!r}, {high!r}, {factor})"]
+
+    def __call__(self, *values):
+        """The outputs (declared units) at these input values (declared units; scalars or numpy arrays)."""
+        if len(values) != len(self.inputs):
+            raise SetValueError(f"give {len(self.inputs)} values ({', '.join(self.inputs)}), not {len(values)}",
+                                where="evaluator()")
+        if self._fast is not None and not any(isinstance(v, np.ndarray) for v in values):
+            try:  # plain floats: no numpy in this path
+                results, check = self._fast(*[float(v) * f for v, f in zip(values, self._in, strict=True)])
+                if math.isfinite(check):
+                    return list(map(truediv, results, self._out))
+            except (ArithmeticError, ValueError, _Refused):
+                pass
+        return self.exact(*values)
+
+    def exact(self, *values):
+        """The same outputs by ``evaluate`` and the engine's solver (what ``Model.set(...).value`` computes)."""
+        overrides = {n: np.asarray(v, dtype=float) * f if isinstance(v, np.ndarray) else float(v) * f
+                     for n, v, f in zip(self.inputs, values, self._in, strict=True)}
+        env = evaluate(self.scenario, overrides=overrides, names=self.outputs, solver=self._solver)
+        results = [env[n] / f for n, f in zip(self.outputs, self._out, strict=True)]
+        return [float(r) if np.ndim(r) == 0 else r for r in results]
+
+
+def _closed_form_source(solver: NodeSolver, name: str, local: dict) -> str:
+    """The solve node's closed-form answer as generated source (it uses only quantities already computed)."""
+    from .closed_form import solve_closed_form
+    problem = solver.problem(name)
+    root = solve_closed_form(solver.scenario.graph, problem.spec, "largest")
+    if root is None:
+        raise Unsupported(f"{name}: no closed form")
+    return source(root, local)
