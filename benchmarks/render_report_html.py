@@ -130,6 +130,7 @@ def markdown_html(text: str) -> str:
 
     md = MarkdownIt("gfm-like", {"linkify": False}).use(dollarmath_plugin, allow_space=False, allow_digits=False,
                                                         double_inline=True)
+    md.disable("text_join")  # keep escapes as text_special tokens: an escaped \$ is a dollar sign, not math
     fence = md.renderer.rules["fence"]
 
     def render_fence(self, tokens, idx, options, env):
