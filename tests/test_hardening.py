@@ -401,7 +401,6 @@ def test_eval_to_dev_full_is_one_message_and_exit_2():
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: fixed in report.py/latex.py (escape doc and symbol text)")
 def test_doc_text_cannot_start_a_heading_or_inject_html_in_the_report(tmp_path):
     path = write(tmp_path, "doc.yaml", "quantities:\n  x: {unit: '1', doc: \"a\\n# injected\\n<script>x</script>\","
                  " value: 1}\nreport: [x]\n")

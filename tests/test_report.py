@@ -43,7 +43,7 @@ def _section(text: str, name: str) -> str:
 
 def _inputs_rows(text: str) -> list[str]:
     block = text.split("## Inputs", 1)[1].split("\n## ", 1)[0]
-    return [line for line in block.splitlines() if line.startswith("| `")]
+    return [line for line in block.splitlines() if line.startswith("- `")]
 
 
 def test_default_report_matches_the_golden_file(at_root):
@@ -65,14 +65,13 @@ def test_every_input_value_carries_its_yaml_line_or_set_argument(run):
     rows = _inputs_rows(out)
     assert len(rows) > 10
     for row in rows:
-        origin = row.split(" | ")[3]
-        assert re.search(r"\.yaml:\d+`|`--set \w+=", origin), row
+        assert re.search(r"\.yaml:\d+`|`--set \w+=", row), row
     assert any("`--set batch=64`" in row for row in rows)
 
 
 def test_t_step_section_writes_the_values_in_the_formula_order(at_root):
     section = _section(_default_report(), "t_step")
-    assert r"T_{step} &= \max\left(T_f, T_w\right) + T_{kv}" in section
+    assert r"T_{\mathrm{step}} &= \max\left(T_f, T_w\right) + T_{\mathrm{kv}}" in section
     assert r"\max\left(2.8426\,\mathrm{ms}, 10.802\,\mathrm{ms}\right) + 6.628\,\mathrm{ms}" in section
     assert r"&= 17.431\,\mathrm{ms}" in section
     assert "[`t_flops`](#t_flops)" in section and "formulas/roofline.yaml:" in section
@@ -80,21 +79,23 @@ def test_t_step_section_writes_the_values_in_the_formula_order(at_root):
 
 def test_kv_cache_of_batch_32_is_42_95_GB_with_its_closed_form(at_root):
     section = _section(_default_report(), "kv_cache_bytes")
-    assert r"163.84\,\mathrm{kB/tok} \cdot 8192\,\mathrm{tok/seq} \cdot 32\,\mathrm{seq}" in section
+    assert r"163.84\,\mathrm{kB/tok} \cdot 8192\,\mathrm{tok/seq} \cdot 32\,\mathrm{sequences}" in section
     assert r"&= 42.95\,\mathrm{GB}" in section
-    assert "In the inputs:" in section
+    assert "In the inputs (with `kv_replicate` = 0):" in section
+    inputs = section.split("In the inputs", 1)[1]
+    assert r"r_{\mathrm{kv}}" not in inputs and r"\max" not in inputs  # max(K, C r_kv / ...) with r_kv = 0 is K
 
 
 def test_pinned_step_time_is_marked_pinned(run):
     status, out, _ = run("report", "--set", "t_step=17 ms", "--only", "throughput")
     assert status == 0
-    row = next(r for r in _inputs_rows(out) if r.startswith("| `t_step`"))
+    row = next(r for r in _inputs_rows(out) if r.startswith("- `t_step`"))
     assert "**pinned** `--set t_step=17 ms`" in row
     section = _section(out, "t_step")
     assert "**pinned** by `--set t_step=17 ms`" in section
     assert "would give 17.431 ms" in section
     assert "### t_kv_load" not in out  # a pinned value's formula is not used: nothing below it is derived
-    assert r"\frac{32\,\mathrm{seq} \cdot 1\,\mathrm{tok/seq}}{17\,\mathrm{ms}}" in _section(out, "throughput")
+    assert r"\frac{32\,\mathrm{sequences} \cdot 1\,\mathrm{tok/seq}}{17\,\mathrm{ms}}" in _section(out, "throughput")
 
 
 def test_only_limits_the_sections_to_a_quantity_and_what_it_uses(run):
@@ -125,7 +126,7 @@ def test_failing_render_leaves_no_partial_file(run, tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise CalcgraphError("sensitivity failed on purpose")
-    monkeypatch.setattr(report, "sensitivity_table", broken)
+    monkeypatch.setattr(report, "top_drivers", broken)
     target = tmp_path / "r.md"
     status, _, err = run("report", "-o", target)
     assert status == 2 and "failed on purpose" in err
@@ -140,14 +141,28 @@ def test_report_written_to_a_file_equals_stdout(run, tmp_path):
 
 def test_max_batch_is_solved_and_its_section_says_how(at_root):
     section = _section(_default_report(), "max_batch")
-    assert "**43 seq**" in section
-    assert "Solved: the largest integer [`batch`](#inputs)" in section
-    assert r"M_w + M_{kv,alloc} \le M_{use}" in section
+    assert "**43 sequences**" in section
+    assert "Solved for [`batch`](#inputs) (written $B$ below): the largest integer value" in section
+    assert r"M_w + M_{\mathrm{kv},\mathrm{alloc}} \le M_{\mathrm{use}}" in section
     assert "| binding |" in section
+    # the closed form with the values in place, and the value its floor rounds
+    assert (r"\frac{- 70\,\mathrm{GB} + 128\,\mathrm{GB}}{163.84\,\mathrm{kB/tok} \cdot 8192\,\mathrm{tok/seq}}"
+            in section)
+    assert r"&= \left\lfloor 43.21\,\mathrm{sequences} \right\rfloor" in section
 
 
-def test_sensitivity_table_shows_which_inputs_matter(at_root):
+def test_sensitivity_lists_the_top_three_drivers_of_each_figure_as_rows(at_root):
     block = _default_report().split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in block.splitlines() if line.startswith("| `t_step` |"))
+    assert row == "| `t_step` | `chips` −1, `hbm_bandwidth` −1, `hbm_efficiency` −1 |"
+    assert all(line.count("|") == 3 for line in block.splitlines() if line.startswith("|"))  # two columns
+    assert "--full" in block
+
+
+def test_full_sensitivity_table_shows_which_inputs_matter(run):
+    status, out, _ = run("report", "--full")
+    assert status == 0
+    block = out.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
     header = next(line for line in block.splitlines() if line.startswith("| input |"))
     columns = [c.strip(" `") for c in header.strip("|").split("|")]
     hbm = next(line for line in block.splitlines() if line.startswith("| `hbm_bandwidth` |"))
@@ -158,7 +173,7 @@ def test_sensitivity_table_shows_which_inputs_matter(at_root):
 
 
 def test_expect_section_compares_printed_and_computed(at_root):
-    block = _default_report().split("## Checks against the source", 1)[1]
+    block = _default_report().split("## Comparison with the source", 1)[1]
     row = next(line for line in block.splitlines() if line.startswith("| [`kv_cache_bytes`]"))
     assert "41.9 GB" in row and "42.95 GB" in row and "differs (explained)" in row
 
@@ -179,3 +194,120 @@ def test_quantity_markdown_shows_one_derivation_for_a_notebook(at_root):
 def test_model_displays_its_report_in_a_notebook(at_root):
     model = calcgraph.load()
     assert model._repr_markdown_() == render_report(model.evaluated)
+
+
+# ---------------------------------------------------------------- reports a colleague can check on GitHub
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def _report_of(path, **options) -> str:
+    return render_report(calcgraph.load(Path(path).relative_to(ROOT)).evaluated, **options)
+
+
+def _prose(text: str) -> str:
+    """The report without fenced blocks and code spans: the text GitHub's inline rules apply to."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_math_is_fenced_and_inline_math_stands_apart(at_root, path):
+    text = _report_of(path)
+    assert "$$" not in text  # display math only in ```math fences, which GitHub keeps literal
+    for match in re.finditer(r"\$([^$\n]+)\$", _prose(text)):
+        line = match.string
+        before, after = line[match.start() - 1:match.start()], line[match.end():match.end() + 1]
+        assert before in ("", " ", "\n") and after in ("", " ", "\n"), match.group(0)  # never ($B$)
+        assert not re.search(r"\\[^A-Za-z]", match.group(1)), match.group(0)  # no \, or \_ for Markdown to eat
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_one_number_format_and_no_bare_unit_fragments(at_root, path):
+    text = _report_of(path)
+    values = re.findall(r"\*\*([^*]+)\*\*", text)  # the values a report writes (YAML doc text is the author's)
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    values += [line.split(" | ")[1] for line in summary.splitlines() if line.startswith("| [`")]
+    for value in values:
+        assert not re.search(r"\de[-+]?\d", value), value  # 7 × 10¹⁰ as in the math, never 7e10
+        assert not re.search(r"(?<![.\d])\d{5}", value), value  # 53 248: grouped by thin spaces, as 53\,248 in the math
+        assert not re.search(r"\b(?:[02-9]|\d\d+) chip\b", value) and "/tok" != value.split(" ")[-1], value
+
+
+def test_assumptions_follow_the_summary_with_what_they_affect(at_root):
+    text = _default_report()
+    assert text.index("## Summary") < text.index("## Assumptions") < text.index("## Inputs")
+    block = text.split("## Assumptions", 1)[1].split("\n## ", 1)[0]
+    assert "- `kv_replicate` = 0: the chapter shards the KV cache perfectly" in block
+    assert "(affects [`kv_heads_stored`](#kv_heads_stored))" in block
+    for simplification in ("KV load is not overlapped", "attention FLOPs over the cache left out",
+                           "100 % of HBM usable", "full length seq_len", "Peak FLOPs",
+                           "hbm_efficiency of its peak bandwidth", "Communication per the assumption preset"):
+        assert simplification in block, simplification
+
+
+def test_405b_exercise_flags_tensor_parallelism_beyond_the_ici_limit(at_root):
+    text = _report_of(ROOT / "scenarios" / "exercise-405b.yaml")
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert "**1 of 2 fail**: `tp_degree <= tp_limit_ici` (`tp_degree` = 64 > `tp_limit_ici` = 48.653" in summary
+    row = next(line for line in summary.splitlines() if line.startswith("| [`tp_limit_ici`]"))
+    assert "**Check fails**" in row
+    assert "| `tp_degree <= tp_limit_ici` | **FAIL** |" in text.split("## Checks", 1)[1]
+    assert "**Check fails**" in _section(text, "tp_limit_ici")
+    assert "all 1 pass" in _default_report()  # total_memory <= hbm_capacity at the chapter's case
+
+
+def test_arithmetic_is_shown_rounding_and_conversion_factors_included(at_root):
+    text = _default_report()
+    assert r"&= \left\lceil 7.059\,\mathrm{chips} \right\rceil" in _section(text, "min_chips")
+    assert "conversion factor 3600 s/h" in _section(text, "flops_per_dollar")
+
+
+def test_renames_are_input_lines_not_sections(at_root):
+    text = _default_report()
+    assert "### flops_per_chip" not in text
+    row = next(r for r in _inputs_rows(text) if r.startswith("- `flops_per_chip`"))
+    assert "`flops_per_chip = flops_per_chip_bf16` at `formulas/hardware.yaml:" in row
+    assert "[`flops_per_chip`](#inputs)" in _section(text, "t_flops")
+
+
+def test_brief_report_has_summary_assumptions_checks_and_headline_derivations(run):
+    status, out, _ = run("report", "--brief")
+    assert status == 0
+    assert "## Assumptions" in out and "## Checks" in out and "### t_step" in out
+    assert "### t_flops" not in out and "## Sensitivity" not in out and "## Dependencies" not in out
+    assert len(out.splitlines()) < len(_default_report_cli(run).splitlines()) / 2
+
+
+def _default_report_cli(run) -> str:
+    return run("report")[1]
+
+
+def test_a_variant_summary_describes_the_variant_and_prefill_lists_what_it_uses(run):
+    status, out, _ = run("report", str(ROOT / "scenarios" / "bigger-slices-qps.yaml"), "--variant", "bf16")
+    assert status == 0
+    assert "- **Variant bf16** sets: `weight_bytes` = 2 B, `kv_bytes` = 2 B" in out
+    assert "**replaced by variant bf16** for `kv_bytes`, `weight_bytes`" in out
+    status, out, _ = run("report", str(ROOT / "scenarios" / "prefill.yaml"))
+    workload = next(line for line in out.splitlines() if line.startswith("- **Workload"))
+    assert "`prefill_len`" in workload and "`batch`" not in workload and "`gen_len`" not in workload
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_diagrams_are_small_top_down_and_connected(at_root, path):
+    for block in re.findall(r"```mermaid\n(.*?)```", _report_of(path), flags=re.S):
+        lines = block.splitlines()
+        assert lines[0] == "flowchart TD"
+        nodes = {m for m in re.findall(r"^  (q_\w+)\[", block, flags=re.M)}
+        edges = re.findall(r"^  (q_\w+) --> (q_\w+)$", block, flags=re.M)
+        assert 2 <= len(nodes) <= 12
+        assert nodes == {n for edge in edges for n in edge}  # every node connected
+
+
+def test_a_symbol_outside_the_safe_subset_is_replaced_by_the_name(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("quantities:\n  x: {unit: '1', doc: d, symbol: '\\href{javascript:x}{X}', value: 1,"
+                    " assumes: 'x is one'}\n  y: {unit: '1', doc: d, formula: 2 * x}\nreport: [y]\n")
+    text = render_report(calcgraph.load(path).evaluated)
+    assert "href" not in text and r"\mathrm{x}" in text
+    assert "- X is one (in" not in text  # x is an input: its assumes: text is about a formula's simplification

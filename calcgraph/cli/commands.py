@@ -94,7 +94,7 @@ def cmd_check(args) -> int:
 def cmd_report(args) -> int:
     """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
     model = _model(args)
-    text = render_report(model.evaluated, only=_names(model, args.only))
+    text = render_report(model.evaluated, only=_names(model, args.only), brief=args.brief, full=args.full)
     if args.output:
         write_atomic(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write a Markdown derivation report")
     _scenario_args(p)
     p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
+    p.add_argument("--brief", action="store_true",
+                   help="summary, assumptions, checks and the headline derivations only")
+    p.add_argument("--full", action="store_true", help="the whole elasticity matrix, not each figure's top drivers")
     p.set_defaults(command_name="report")
 
     p = sub.add_parser("html", help="write one self-contained interactive page (no network needed)")

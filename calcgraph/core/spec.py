@@ -18,9 +18,9 @@ from .names import MAX_SUGGEST_NAME, suggest
 from .specs import ExpectSpec, QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
-FILE_KEYS = {"title", "doc", "source", "use", "quantities", "set", "report", "variants", "expect"}
+FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect"}
 SCENARIO_ONLY = {"report", "variants", "expect"}
-QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "display", "value", "formula", "solve"}
+QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve"}
 SET_KEYS = {"value", "formula", "source", "note"}
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
@@ -62,7 +62,7 @@ class _Collector:
         self.problems: list[CalcgraphError] = []
         self.seen: set[Path] = set()
         self.files: list[str] = []
-        self.titles: list[tuple] = []
+        self.titles, self.assumes = [], []  # (path, title) and (path, assumes: text) of each file read
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
 
@@ -104,6 +104,7 @@ class _Collector:
         self._fix_files(data, shown)
         self.files.append(shown)
         self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
+        self.assumes += [(shown, data["assumes"])] if isinstance(data.get("assumes"), str) else []
         for key in data:
             if key not in FILE_KEYS:
                 self.problem(f"unknown key {short_key(key)}", data.where(key),
@@ -165,7 +166,7 @@ class _Collector:
                 self.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
                 continue
-            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display")}
+            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes")}
             wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
                      and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
             if "formula" in body and not isinstance(body.get("formula"), str):
@@ -192,7 +193,7 @@ class _Collector:
             self.quantities[name] = QuantitySpec(
                 name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
                 symbol=body.get("symbol"), source=body.get("source") or file_source,
-                display=body.get("display"), value=body.get("value"),
+                display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
                 formula=None if formula is None else str(formula), solve=solve,
                 lines=dict(body.key_lines))
 
@@ -335,7 +336,7 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
             else ValidationError(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
                         doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(collector.titles),
-                        quantities=tuple(collector.quantities.values()),
+                        quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
                         sets=tuple(collector.sets), report=tuple(report), variants=variants,
                         expects=tuple(expects), where=Location(display_path(path), 1))
 

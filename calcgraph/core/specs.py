@@ -21,6 +21,7 @@ class QuantitySpec:
     value: object = None
     formula: str | None = None
     solve: dict | None = None
+    assumes: str | None = None  # a simplification this formula makes, for the report
     lines: dict = field(default_factory=dict, compare=False)
 
     def at(self, key: str) -> Location:
@@ -73,4 +74,5 @@ class ScenarioSpec:
     expects: tuple[ExpectSpec, ...]
     where: Location
     titles: tuple = ()  # (path, title or None) of every file read, in reading order
+    assumes: tuple = ()  # (path, text) of every file that says what it assumes
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from ..errors import CalcgraphError
+from .mdtext import table_number, unit_words
 from .values import shown
 
 _SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
@@ -126,7 +127,7 @@ class _Printer:
         if name == "abs":
             return rf"\left|{args[0]}\right|"
         if name == "ceil_to":
-            return rf"\operatorname{{ceil\_to}}\left({args[0]};\ {', '.join(args[1:])}\right)"
+            return rf"\mathrm{{ceil\_to}}\left({args[0]};\ {', '.join(args[1:])}\right)"
         head = _CALLS.get(name, r"\operatorname{" + name.replace("_", r"\_") + "}")
         return head + _paren(", ".join(args))
 
@@ -168,15 +169,26 @@ def unit_latex(unit: str) -> str:
     return r"\mathrm{" + text.replace("*", r"\cdot ") + "}"
 
 
+def number_unit_latex(number: str, unit: str) -> str:
+    r"""A number and its unit as LaTeX, counts pluralised as in the text: ``8\,\mathrm{chips}``.
+
+    >>> number_unit_latex("8", "chip"), number_unit_latex("2", "1/tok")
+    ('8\\,\\mathrm{chips}', '2\\,\\mathrm{tok}^{-1}')
+    """
+    words = unit_words(number, unit)
+    return latex_number(number) + (r"\," + unit_latex(unit if words.startswith("per ") else words) if unit else "")
+
+
 def value_latex(ev, name: str) -> str:
     r"""The value of ``name`` in its display unit as LaTeX: ``70\,\mathrm{GB}``."""
-    number, unit = shown(ev, name)
-    return latex_number(number) + (r"\," + unit_latex(unit) if unit else "")
+    return number_unit_latex(*shown(ev, name))
+
+
+def number_unit_text(number: str, unit: str) -> str:
+    """A number and its unit as report text: ``53 248 tokens``, ``7 × 10¹⁰``, ``2 per tok``."""
+    return f"{table_number(plain_number(number))} {unit_words(number, unit)}".rstrip()
 
 
 def value_text(ev, name: str) -> str:
-    """The value of ``name`` in its display unit as plain text: ``17.431 ms``."""
-    number, unit = shown(ev, name)
-    if unit.startswith("1/"):
-        unit = unit[1:]
-    return f"{plain_number(number)} {unit}".rstrip()
+    """The value of ``name`` in its display unit as report text: ``17.431 ms``, ``8 chips``."""
+    return number_unit_text(*shown(ev, name))

@@ -1,13 +1,16 @@
 """``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
 
-The document renders on GitHub (math between ``$$``, MathJax-compatible LaTeX,
-a mermaid diagram): a summary of the scenario and its headline figures, the
-inputs with the file:line (or ``--set`` argument) each value came from, one
-section per quantity (formula in symbols, the same with the values in place in
-the written term order, the result, the closed form in the inputs when short,
-links to the quantities it uses), a dependency diagram, a sensitivity table of
-elasticities and the ``expect:`` comparison. Output is deterministic:
-declaration order and fixed number formatting, so reports can be diffed.
+The document renders on GitHub (display math in ```math fences, inline math
+apart from punctuation, safe text from YAML, render/mdtext.py): a summary of
+the scenario with its headline figures and failed checks, the assumptions in
+force (render/assumptions.py), the checks (render/limits.py), the inputs with
+the file:line (or ``--set`` argument) each value came from, one section per
+quantity (formula in symbols, the same with the values in place, the value a
+ceiling rounds, the result, the closed form in the inputs with switches
+substituted; renames are input lines), one small diagram per topic, the top
+drivers of each figure (``full``: the elasticity matrix) and the ``expect:``
+comparison. ``brief``: summary, assumptions, checks and headline derivations.
+Output is deterministic, so reports can be diffed.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from ..core.numbers import format_number
 from ..engine.evaluated import Evaluated
 from ..engine.expect import compare
 from ..errors import Argument, UnknownNameError
-from .latex import plain_number, value_text
-from .sections import cell, deps, is_pinned, link, section, sentence, symbol_cell
-from .sensitivity import sensitivity_table
+from .assumptions import assumption_lines
+from .diagram import topic_diagrams
+from .latex import number_unit_text, value_text
+from .limits import check_rows, checks_table, failed_note
+from .mdtext import md_text
+from .sections import cell, deps, is_pinned, is_trivial, link, section, sentence, symbol_cell
+from .sensitivity import sensitivity_table, top_drivers
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
 _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
@@ -100,64 +107,94 @@ def _file_titles(ev) -> list[tuple[str, str, str | None]]:
     return rows
 
 
-def _summary(ev, headline) -> list[str]:
-    spec, scenario = ev.spec, ev.scenario
-    out = []
-    if spec.doc:
-        out += [spec.doc.strip(), ""]
-    out.append(f"- **Scenario**: `{spec.path}`" + (f", variant **{scenario.variant}**" if scenario.variant else ""))
+def _workload(ev, inputs) -> str | None:
+    used = [n for n in _WORKLOAD if n in inputs]
+    parts = []
+    for name in used:
+        default = ev.scenario.bound[name].origin == "default"
+        parts.append(f"`{name}` = {value_text(ev, name)}" + (" (module default)" if default else ""))
+    return "- **Workload and slice**: " + ", ".join(parts) if parts else None
+
+
+def _files(ev) -> list[str]:
+    variant = ev.scenario.variant
+    replaced = {e.name for e in ev.spec.variants.get(variant, ())} if variant else set()
     grouped: dict[str, list] = {}
     for kind, path, title in _file_titles(ev):
         grouped.setdefault(kind, []).append((path, title))
+    out = []
     for kind, files in grouped.items():
         path, title = files[0]
         more = "".join(f", `{Path(p).name}`" for p, _ in files[1:])
-        out.append(f"- **{kind}**: {title + ' ' if title else ''}(`{path}`{more})")
-    workload = [f"{n} = {value_text(ev, n)}" for n in _WORKLOAD if n in ev.graph]
+        line = f"- **{kind}**: {md_text(title) + ' ' if title else ''}(`{path}`{more})"
+        mine = sorted({e.name for e in ev.spec.sets if str(e.where).startswith(path)} & replaced)
+        if mine:
+            line += f", **replaced by variant {md_text(variant)}** for " + ", ".join(f"`{n}`" for n in mine)
+        out.append(line)
+    return out
+
+
+def _summary(ev, headline, inputs, rows) -> list[str]:
+    spec, scenario = ev.spec, ev.scenario
+    out = [md_text(spec.doc), ""] if spec.doc.strip() else []
+    out.append(f"- **Scenario**: `{spec.path}`" + (f", variant **{md_text(scenario.variant)}**"
+                                                  if scenario.variant else ""))
+    if scenario.variant:
+        given = ", ".join(f"`{e.name}` = {md_text(e.value if e.formula is None else e.formula)}"
+                          for e in spec.variants.get(scenario.variant, ()))
+        out.append(f"- **Variant {md_text(scenario.variant)}** sets: {given}")
+    out += _files(ev)
+    workload = _workload(ev, inputs)
     if workload:
-        out.append("- **Workload and slice**: " + ", ".join(workload))
+        out.append(workload)
     for entry in scenario.entries:
         out.append(f"- **Override**: `{entry.where}`")
-    pinned = scenario.pinned
-    if pinned:
-        out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in pinned))
+    if scenario.pinned:
+        out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
+    failed = [r for r in rows if not r.holds]
+    if rows:
+        verdict = (f"**{len(failed)} of {len(rows)} fail**: " + "; ".join(f"`{r.text}` ({r.message})" for r in failed)
+                   if failed else f"all {len(rows)} pass")
+        out.append(f"- **[Checks](#checks)**: {verdict}")
     out += ["", "| headline | value | meaning |", "|---|---:|---|"]
     for name in headline:
-        target = name if not ev.graph[name].is_input else "inputs"
-        out.append(f"| {link(name, target)} | {value_text(ev, name)} | {cell(ev.graph[name].doc)} |")
+        target = name if not ev.graph[name].is_input and not is_trivial(ev, name) else "inputs"
+        flag = failed_note(rows, name)
+        meaning = cell(ev.graph[name].doc) + (f" {flag}" if flag else "")
+        out.append(f"| {link(name, target)} | {value_text(ev, name)} | {meaning} |")
     return out + [""]
 
 
-def _inputs_table(ev, names) -> list[str]:
-    out = ["| input | symbol | value | from | meaning |", "|---|---|---:|---|---|"]
+def _named(ev, name: str) -> str:
+    symbol = symbol_cell(ev, name)
+    return f"`{name}`" + (f" {symbol}" if symbol else "")
+
+
+def _inputs_table(ev, names, renamed=()) -> list[str]:
+    """One line per input (a list, not a table: it never scrolls sideways at GitHub's width)."""
+    out = []
     for name in names:
-        quantity = ev.graph[name]
         bound = ev.scenario.bound[name]
-        origin = _origin(bound)
-        if bound.pinned:
-            origin = f"**pinned** {origin}"
-        meaning = quantity.doc + (f" ({bound.note})" if bound.note else "")
-        out.append(f"| `{name}` | {symbol_cell(ev, name)} | {value_text(ev, name)} | "
-                   f"{cell(origin)} | {cell(meaning)} |")
+        origin = ("**pinned** " if bound.pinned else "") + _origin(bound)
+        meaning = cell(ev.graph[name].doc) + (f" ({cell(bound.note)})" if bound.note else "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, {origin}: {meaning}")
+    for name in renamed:
+        quantity = ev.graph[name]
+        formula = " ".join(quantity.formula.text.split()).replace("`", "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, `{name} = {formula}` at "
+                   f"`{quantity.formula_where}`: {cell(quantity.doc)}")
     return out + [""]
 
 
-def _diagram(ev, sections, headline) -> list[str]:
-    out = ["```mermaid", "flowchart LR"]
-    for name in sections:
-        label = f"{name}<br/>{value_text(ev, name)}"
-        out.append(f'  q_{name}["{label}"]')
-    for name in sections:
-        for dep in deps(ev, name):
-            if dep in sections:
-                out.append(f"  q_{dep} --> q_{name}")
-    marked = [f"q_{n}" for n in sections if n in headline]
-    if marked:
-        out += ["  classDef headline fill:#fff3c4,stroke:#b58900", f"  class {','.join(marked)} headline"]
-    pinned = [f"q_{n}" for n in sections if is_pinned(ev, n)]
-    if pinned:
-        out += ["  classDef pinned stroke-dasharray:5 5", f"  class {','.join(pinned)} pinned"]
-    return out + ["```", ""]
+def _label(ev, name: str) -> str:
+    return f"{name}<br/>{value_text(ev, name)}"
+
+
+def _diagrams(ev, sections, headline) -> list[str]:
+    out = []
+    for title, lines in topic_diagrams(ev, sections, headline, lambda n: _label(ev, n), deps):
+        out += [f"**{title}**", ""] + lines + [""]
+    return out
 
 
 def _expect_table(ev, sections, limit=None) -> list[str]:
@@ -171,7 +208,7 @@ def _expect_table(ev, sections, limit=None) -> list[str]:
         if not row.ok:
             verdict = f"**{verdict}**"
         difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
-        computed = f"{plain_number(format_number(row.computed))} {row.unit}".rstrip()
+        computed = number_unit_text(format_number(row.computed), row.unit)
         name = link(row.name) if row.name in sections else f"`{row.name}`"
         out.append(f"| {name} | {cell(row.printed)} | {computed} | {difference} | {verdict} | "
                    f"{cell(row.reason or '')} |")
@@ -180,8 +217,24 @@ def _expect_table(ev, sections, limit=None) -> list[str]:
 
 # ---------------------------------------------------------------- public
 
-def render_report(ev, only=None) -> str:
+def _once(name: str, lines: list[str], seen: dict) -> list[str]:
+    """A section's lines with a source already named by an earlier section shortened to a link to it."""
+    out = []
+    for line in lines:
+        head, found, source = line.partition(" Source: ")
+        if found:
+            if source in seen:
+                line = f"{head} Source: as in {link(seen[source])}."
+            seen.setdefault(source, name)
+        out.append(line)
+    return out
+
+
+def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
+
+    ``brief``: summary, assumptions, checks and the headline derivations only; ``full``: the whole
+    elasticity matrix instead of each figure's top drivers.
 
     >>> import calcgraph
     >>> text = render_report(calcgraph.load().evaluated, only=["param_bytes"])
@@ -191,33 +244,53 @@ def render_report(ev, only=None) -> str:
     headline = _headline(ev, only)
     expected = [e.name for e in ev.spec.expects
                 if e.variant == ev.scenario.variant and e.name in ev.graph]
-    shown_names = headline if only else list(dict.fromkeys(headline + expected))
-    sections = _section_names(ev, shown_names)
-    inputs = _input_names(ev, sections) + [n for n in headline
-                                              if ev.graph[n].is_input and n not in sections]
+    shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
+    needed = _section_names(ev, shown_names)
+    sections = [n for n in needed if n in headline or not is_trivial(ev, n)]
+    renamed = [n for n in needed if n not in sections]
+    if brief:
+        sections = [n for n in sections if n in headline]
+    inputs = _input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
+    rows = check_rows(ev, set(needed) | set(headline))
     common = _common_source(ev, sections)
-    title = ev.spec.title + (f" (variant {ev.scenario.variant})" if ev.scenario.variant else "")
+    title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
-    out += ["## Summary", ""] + _summary(ev, headline)
-    out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from.",
-            ""] + _inputs_table(ev, inputs)
+    out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
+    assumed = assumption_lines(ev, inputs, needed, lambda n: link(n) if n in sections else link(n, "inputs"))
+    if assumed:
+        out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
+                "each with the quantities it affects.", ""] + assumed + [""]
+    if rows:
+        out += ["## Checks", "", "Limits the scenario must respect, at its values.", ""] + checks_table(rows)
+    out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
+            + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
+            ""] + _inputs_table(ev, inputs, renamed)
     if sections:
         intro = "In evaluation order: each formula in symbols, the same with the values in place, the result."
+        if brief:
+            intro = "The headline figures only (`calcgraph report` without `--brief` derives every step)."
         if common:
-            intro += f" Formulas follow *{common}* unless a section names another source."
+            intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
         out += ["## Derivation", "", intro, ""]
+        sources: dict[str, str] = {}
         for name in sections:
-            out += section(ev, name, sections, headline, common)
-        out += ["## Dependencies", "", "The computed quantities above (headline figures highlighted; "
-                "inputs are in the [table of inputs](#inputs)).", ""] + _diagram(ev, sections, headline)
-    sensitivity = sensitivity_table(ev, headline)
-    if sensitivity:
-        out += ["## Sensitivity", ""] + sensitivity
-    expects = _expect_table(ev, sections, set(sections) | set(headline) if only else None)
-    if expects:
-        out += ["## Checks against the source (`expect:`)", ""] + expects
+            part = _once(name, section(ev, name, sections, headline, common), sources)
+            flag = failed_note(rows, name)
+            out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+    if sections and not brief:
+        diagrams = _diagrams(ev, needed, headline)
+        if diagrams:
+            out += ["## Dependencies", "", "What each headline figure (highlighted) is computed from, one "
+                    "diagram per topic, nearest quantities first.", ""] + diagrams
+    if not brief:
+        sensitivity = sensitivity_table(ev, headline) if full else top_drivers(ev, headline)
+        if sensitivity:
+            out += ["## Sensitivity", ""] + sensitivity
+        expects = _expect_table(ev, sections, set(needed) | set(headline) if only else None)
+        if expects:
+            out += ["## Comparison with the source (`expect:`)", ""] + expects
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+
+import sympy
+
 from ..core.evaluate import compile_expr
 from ..core.graph import default_symbol
 from ..core.numbers import format_number
 from ..core.units import format_unit, to_unit
 from ..engine.evaluated import Evaluated, NodeState
-from ..engine.symbolic import closed_form_latex
+from ..engine.symbolic import closed_form, is_leaf, leaves
 from ..errors import CalcgraphError
-from .latex import formula_latex, plain_number, value_latex, value_text
+from .arithmetic import conversion_note, rounding_lines, solve_substituted, switches
+from .latex import formula_latex, number_unit_text, value_latex, value_text
+from .mdtext import md_text, safe_symbol, table_number
+from .mdtext import sentence as _sentence
 from .values import closed_form_latex as solve_closed_form_latex
 from .values import slack_text
 
@@ -18,7 +25,8 @@ _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
 
 
 def symbol_of(ev, name: str) -> str:
-    return ev.graph[name].symbol
+    """The LaTeX symbol of ``name``, if it is in the safe subset (else its name, upright)."""
+    return safe_symbol(ev.graph[name].symbol, name)
 
 
 
@@ -29,19 +37,27 @@ def is_pinned(ev: Evaluated, name: str) -> bool:
 
 
 def sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """YAML text as a safe line of Markdown with a capital first letter."""
+    return _sentence(text)
 
 
 
 def symbol_cell(ev, name: str) -> str:
-    symbol = symbol_of(ev, name)
-    return "" if symbol == default_symbol(name) else f"${symbol}$"
+    if ev.graph[name].symbol == default_symbol(name):
+        return ""
+    return f"${symbol_of(ev, name)}$"
 
 
 
 def cell(text: str) -> str:
-    return str(text).replace("|", r"\|").replace("\n", " ")
+    """YAML text for a table cell: one safe line, pipes escaped."""
+    return md_text(text)
 
+
+
+def code(text: object) -> str:
+    """Text as a code span for a table cell (no backticks or newlines inside, pipes escaped)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()).replace("|", r"\|") + "`"
 
 
 def link(name: str, target: str | None = None) -> str:
@@ -61,9 +77,42 @@ def deps(ev, name: str) -> list[str]:
 
 
 
+def math_block(text: str) -> str:
+    """Display math in a ```math fence, which GitHub keeps literal (no Markdown escapes inside)."""
+    return "```math\n" + text + "\n```"
+
+
 def _aligned(lines: list[str]) -> str:
     body = " \\\\\n".join(lines)
-    return "$$\n\\begin{aligned}\n" + body + "\n\\end{aligned}\n$$"
+    return math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
+
+
+def is_trivial(ev, name: str) -> bool:
+    """True for a rename or a unit conversion: one quantity times or over constants and ``one_*`` units."""
+    quantity = ev.graph[name]
+    if quantity.formula is None or quantity.solve is not None or is_pinned(ev, name):
+        return False
+    names = [n for n in quantity.formula.names if not (n.startswith("one_") and ev.graph[n].is_input)]
+    plain = all(isinstance(node, (ast.Name, ast.Constant, ast.BinOp, ast.Mult, ast.Div, ast.Load, ast.Expression))
+                for node in ast.walk(quantity.formula.tree))
+    return len(names) == 1 and plain
+
+
+def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None:
+    """``name``'s closed form in the inputs, switches in force substituted, and the switches used."""
+    quantity = ev.graph[name]
+    if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
+        return None
+    expr = closed_form(ev, name)
+    fixed = switches(ev, leaves(expr))
+    positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
+    expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
+                                             for s in positive if s.name in fixed})
+    names = {s: symbol_of(ev, s.name) for s in expr.free_symbols}
+    text = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
+    if len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
+        return None
+    return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
 
 
 
@@ -76,6 +125,7 @@ def _formula_lines(ev, name: str) -> list[str]:
     lines = [f"{symbol_of(ev, name)} &= {symbolic}"]
     if values != result:
         lines.append(f"&= {values}")
+    lines += rounding_lines(ev, name)
     lines.append(f"&= {result}")
     return lines
 
@@ -84,7 +134,12 @@ def _formula_lines(ev, name: str) -> list[str]:
 def _uses(ev, name: str, sections) -> str:
     links = []
     for dep in deps(ev, name):
-        links.append(link(dep) if dep in sections else link(dep, "inputs"))
+        if dep in sections:
+            links.append(link(dep))
+        elif ev.graph[dep].is_input or is_trivial(ev, dep):
+            links.append(link(dep, "inputs"))
+        else:
+            links.append(f"`{dep}` = {value_text(ev, dep)}")
     return ", ".join(links)
 
 
@@ -106,7 +161,7 @@ def _trailer(ev, name: str, sections, common: str | None) -> str:
     else:
         parts.append(f"Defined at `{quantity.where}`.")
     if quantity.source and quantity.source != common:
-        parts.append(f"Source: {quantity.source}.")
+        parts.append(f"Source: {md_text(quantity.source)}.")
     return " ".join(parts)
 
 
@@ -118,14 +173,13 @@ def _pinned_section(ev, name: str) -> list[str]:
            f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
     if quantity.formula is not None:
         symbolic = formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n))
-        out += [f"$$\n{symbol_of(ev, name)} = {symbolic}\n$$", ""]
+        out += [math_block(f"{symbol_of(ev, name)} = {symbolic}"), ""]
         try:
             would = float(compile_expr(quantity.formula.expr)(ev.values))
             unit = ev.display_unit(name)
-            number = plain_number(format_number(float(to_unit(would, unit))))
-            out += [f"With these inputs the formula would give {number} {format_unit(unit)}.".replace(" .", "."),
-                    ""]
-        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError):
+            number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
+            out += [f"With these inputs the formula would give {number}.", ""]
+        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
             pass
     return out
 
@@ -142,25 +196,25 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
     details = ev.solve_details(name)
     target = details.for_name
     kind = "integer " if details.integer else ""
-    out = [f"Solved: the {details.direction} {kind}{link(target, 'inputs')} "
-           f"(${symbol_of(ev, target)}$) such that", ""]
-    out += ["$$\n" + r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison) for c in details.constraints)
-            + "\n$$", ""]
+    out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "
+           f"{details.direction} {kind}value such that", ""]
+    out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
+                                                        for c in details.constraints)), ""]
     closed = solve_closed_form_latex(ev, details)
     if closed:
+        lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
         out += ["Closed form, which agrees with the search:", "",
-                f"$$\n{symbol_of(ev, name)} = {closed} = {value_latex(ev, name)}\n$$", ""]
+                _aligned(lines + [f"&= {value_latex(ev, name)}"]), ""]
     out += ["| constraint | at the answer | |", "|---|---|---|"]
     for slack in details.slacks:
         mark = "binding" if slack.constraint in details.binding else ""
-        out.append(f"| `{cell(slack.constraint.text)}` | {cell(slack_text(slack))} | {mark} |")
+        out.append(f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | {mark} |")
     low, high = details.bracket
     unit = format_unit(details.unit.pint_unit)
-    out += ["", f"Found by {details.method} ({details.evaluations} evaluations in "
-            f"[{plain_number(format_number(low))}, {plain_number(format_number(high))}] {unit})."
-            .replace(" )", ")"), ""]
+    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between "
+            f"{number_unit_text(format_number(low), unit)} and {number_unit_text(format_number(high), unit)}).", ""]
     scenario_value = value_text(ev, target)
-    answer = f"{plain_number(format_number(details.shown))} {unit}".rstrip()
+    answer = number_unit_text(format_number(details.shown), unit)
     if answer != scenario_value:
         out += [f"The constraint is checked at `{target}` = {answer}; the sections of the quantities "
                 f"it uses show the scenario's own `{target}` = {scenario_value}.", ""]
@@ -172,7 +226,7 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
 
 def section(ev, name: str, sections, headline, common) -> list[str]:
     quantity = ev.graph[name]
-    out = [f"### {name}", ""]
+    out = [f"### {name}", ""]  # name is a checked identifier: nothing to escape
     if is_pinned(ev, name):
         out += _pinned_section(ev, name)
     else:
@@ -181,9 +235,15 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
             out += _solve_section(ev, name)
         elif quantity.formula is not None:
             out += [_aligned(_formula_lines(ev, name)), ""]
-            closed = closed_form_latex(ev, name)
+            note = conversion_note(ev, name)
+            if note:
+                out += [note, ""]
+            closed = inputs_form(ev, name)
             if closed:
-                out += ["In the inputs:", "", f"$$\n{symbol_of(ev, name)} = {closed}\n$$", ""]
+                text, fixed = closed
+                given = ", ".join(f"`{n}` = {table_number(format_number(ev.values[n]))}" for n in fixed)
+                out += [f"In the inputs{' (with ' + given + ')' if fixed else ''}:", "",
+                        math_block(f"{symbol_of(ev, name)} = {text}"), ""]
     out += [_trailer(ev, name, sections, common), ""]
     return out
 

@@ -42,6 +42,26 @@ def elasticity_text(value: float) -> str:
     return f"{value:+.2f}"
 
 
+def top_drivers(ev, headline, count: int = 3) -> list[str]:
+    """Rows of the largest ``count`` elasticities of each headline quantity: what moves it most."""
+    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
+    order = list(ev.graph.quantities)
+    out = []
+    for name in columns:
+        found = [(x, v) for x, v in elasticities(ev, name).values if elasticity_text(v) not in ("", "0", "n/a")]
+        found.sort(key=lambda item: (-round(abs(item[1]), 2), order.index(item[0])))
+        if found:
+            drivers = ", ".join(f"`{x}` {elasticity_text(v).replace('-', '−')}" for x, v in found[:count])
+            out.append(f"| `{name}` | {drivers} |")
+    if not out:
+        return []
+    return ["The inputs that move each headline figure most: the elasticity $\\partial \\ln y / \\partial \\ln x$ "
+            "is the percent change of the figure for a one percent change of the input, at this scenario's "
+            "values (max and min on their active branch, ceil and floor as their argument). "
+            "`calcgraph report --full` prints the whole matrix.", "",
+            "| figure | top drivers (elasticity) |", "|---|---|"] + out + [""]
+
+
 def sensitivity_table(ev, headline) -> list[str]:
     """The Markdown lines of the elasticity table of the ``headline`` quantities, with how each was taken."""
     columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]

@@ -1,0 +1,132 @@
+"""The arithmetic a report shows besides the formula: unrounded values, conversion factors, switches.
+
+A ceiling or floor is shown with the value it rounds (``⌈7.06⌉ = 8``), a
+solve's closed form with the values in place, and a unit conversion that is
+not a power of ten (``3600 s/h``) is named, so that every step of a figure can
+be checked with a pocket calculator.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import sympy
+
+from ..core.evaluate import compile_expr
+from ..core.expr import CeilTo
+from ..core.numbers import format_number
+from ..core.units import to_unit
+from ..errors import CalcgraphError
+from .latex import latex_number, number_unit_latex, value_latex
+from .mdtext import table_number
+from .values import shown
+
+_ROUNDING = (sympy.ceiling, sympy.floor, CeilTo)
+_TIME = (("h", 3600, "3600 s/h"), ("day", 86400, "86 400 s/day"), ("min", 60, "60 s/min"))
+
+
+def is_switch(ev, name: str) -> bool:
+    """True for a 0/1 input that turns a term on or off, or an efficiency or fraction at 1, set by an
+    assumption preset or documented as ``0: ...`` / ``1: ...``."""
+    quantity = ev.graph[name]
+    if not quantity.is_input or ev.values.get(name) not in (0, 1) or quantity.unit.text != "1":
+        return False
+    bound = ev.scenario.bound.get(name)
+    preset = bound is not None and "assumptions" in str(bound.where)
+    return preset or bool(re.match(r"\s*[01]:", quantity.doc))
+
+
+def switches(ev, names) -> set[str]:
+    """The switches (``is_switch``) among ``names``."""
+    return {n for n in names if n in ev.graph and is_switch(ev, n)}
+
+
+def _number(value: float) -> str:
+    return latex_number(format_number(value, 4))
+
+
+def _rounded(atom, inner: str) -> str:
+    if isinstance(atom, sympy.ceiling):
+        return rf"\left\lceil {inner} \right\rceil"
+    if isinstance(atom, sympy.floor):
+        return rf"\left\lfloor {inner} \right\rfloor"
+    allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
+    return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+
+
+def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
+    try:
+        value = float(compile_expr(atom.args[0])(ev.values))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not math.isfinite(value) or float(value).is_integer():
+        return None
+    if top:
+        number, unit = shown(ev, display_of)
+        value = float(to_unit(value, ev.display_unit(display_of)))
+        return _rounded(atom, number_unit_latex(format_number(value, 4), unit))
+    return _rounded(atom, _number(value))
+
+
+def rounding_lines(ev, name: str) -> list[str]:
+    """Aligned lines showing what each ceiling or floor of ``name``'s formula rounds: ``&= ⌈7.06⌉``."""
+    expr = ev.graph[name].formula.expr
+    lines = []
+    for atom in sorted(expr.atoms(*_ROUNDING), key=sympy.default_sort_key):
+        top = atom == expr
+        text = _unrounded(ev, atom, top, name)
+        if text is None:
+            continue
+        if top:
+            lines.append(f"&= {text}")
+        else:
+            result = _number(float(compile_expr(atom)(ev.values)))
+            lines.append(rf"&\quad \text{{where }} {text} = {result}")
+    return lines
+
+
+def solve_substituted(ev, result, symbol_of) -> list[str]:
+    """A solve's closed form with the values in place, and the unrounded value of its rounding."""
+    expr = result.closed_form
+    names = {s: value_latex(ev, s.name) for s in expr.free_symbols if s.name in ev.graph}
+    if len(names) != len(expr.free_symbols):
+        return []
+    lines = [f"&= {sympy.latex(expr, symbol_names=names, mul_symbol='dot')}"]
+    if isinstance(expr, _ROUNDING):
+        try:
+            value = float(compile_expr(expr.args[0])(ev.values))
+        except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+            return lines
+        unit = shown(ev, result.for_name)[1]
+        value = float(to_unit(value, ev.display_unit(result.for_name)))
+        lines.append(f"&= {_rounded(expr, number_unit_latex(format_number(value, 4), unit))}")
+    return lines
+
+
+def conversion_note(ev, name: str) -> str | None:
+    """A sentence naming a conversion factor other than a power of ten that the units bring in."""
+    quantity = ev.graph[name]
+    leaves = list(quantity.formula.names)
+    if not leaves or quantity.formula.expr.atoms(*_ROUNDING):
+        return None
+    try:
+        numbers = {n: float(shown(ev, n)[0]) for n in leaves + [name]}
+        naive = float(compile_expr(quantity.formula.expr)(numbers))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if naive == 0 or numbers[name] == 0:
+        return None
+    ratio = numbers[name] / naive
+    units = " ".join(shown(ev, n)[1] for n in leaves + [name])
+    for word, factor, text in _TIME:
+        if not re.search(rf"(^|[/ *]){word}($|[/ *])", units):
+            continue
+        for power in (factor, 1 / factor):
+            rest = math.log10(ratio / power)
+            if abs(rest - round(rest)) < 1e-6:
+                prefix = "" if round(rest) == 0 else f" and {table_number(f'1e{round(rest)}')} from the unit prefixes"
+                how = "times" if power > 1 else "divided by"
+                return (f"The numbers give {table_number(format_number(naive))}, {how} the conversion factor "
+                        f"{text}{prefix}: {table_number(format_number(numbers[name]))} {shown(ev, name)[1]}.")
+    return None

@@ -1,0 +1,85 @@
+"""The Checks section of a report: limits a scenario may break, each with pass / fail and its figure.
+
+Two kinds: the checks the evaluation carries (``ev.checks``: objects with
+``holds``, ``message`` and ``constraint``, from a scenario's ``checks:``), and
+the limits the formulas already compute, checked whenever the report shows
+the limit (``tp_degree <= tp_limit_ici``: the chapter's ICI bound on tensor
+parallelism; ``total_memory <= hbm_capacity``: weights and KV cache fit).
+A failed check is flagged next to its figure and in the summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.constraints import constant_values, parse_constraint
+from ..core.evaluate import compile_expr
+from ..errors import CalcgraphError
+from .latex import value_text
+from .mdtext import md_text
+
+LIMITS = (
+    ("tp_degree <= tp_limit_ici", "tp_limit_ici",
+     "tensor parallelism beyond the ICI limit makes the FFN matmuls communication bound"),
+    ("total_memory <= hbm_capacity", "total_memory", "weights and KV cache fit in the slice's HBM"),
+)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One check at the scenario's values: its text, whether it holds, both sides and the figure it concerns."""
+
+    text: str
+    holds: bool
+    message: str
+    concerns: tuple = ()
+
+
+def _limit_row(ev, text: str, figure: str, why: str) -> CheckRow | None:
+    try:
+        constraint = parse_constraint(text, ev.graph.quantities)
+        point = {**ev.values, **constant_values(constraint)}
+        lhs = float(compile_expr(constraint.comparison.lhs.expr)(point))
+        rhs = float(compile_expr(constraint.comparison.rhs.expr)(point))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    ok = bool(constraint.holds(lhs, rhs))
+    left, right = (n.strip() for n in text.split("<="))
+    sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
+    return CheckRow(text, ok, f"{sides}: {why}", tuple(dict.fromkeys((figure,) + constraint.names)))
+
+
+def check_rows(ev, shown) -> list[CheckRow]:
+    """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
+    rows = []
+    for item in getattr(ev, "checks", ()) or ():
+        constraint = getattr(item, "constraint", "")
+        text = getattr(constraint, "text", constraint)
+        names = tuple(getattr(constraint, "names", ()))
+        rows.append(CheckRow(str(text), bool(item.holds), md_text(getattr(item, "message", "")), names))
+    seen = {r.text for r in rows}
+    for text, figure, why in LIMITS:
+        names = [n.strip() for n in text.split("<=")]
+        if text in seen or figure not in shown or not all(n in ev.graph for n in names):
+            continue
+        row = _limit_row(ev, text, figure, why)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def checks_table(rows) -> list[str]:
+    """The Markdown table of the checks: constraint, pass / fail, both sides at this scenario."""
+    out = ["| check | verdict | at this scenario |", "|---|---|---|"]
+    for row in rows:
+        verdict = "pass" if row.holds else "**FAIL**"
+        out.append(f"| `{row.text}` | {verdict} | {row.message} |")
+    return out + [""]
+
+
+def failed_note(rows, name: str) -> str | None:
+    """A line flagging the failed checks that concern ``name``, for its headline row and section."""
+    failed = [r for r in rows if not r.holds and name in r.concerns[:1]]
+    if not failed:
+        return None
+    return "**Check fails**: " + "; ".join(f"`{r.text}` ({r.message})" for r in failed)

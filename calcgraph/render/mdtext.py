@@ -1,0 +1,117 @@
+"""Text from YAML made safe for a Markdown report, and the one number format of reports.
+
+Doc, note and title text is written by whoever wrote a YAML file: it is put
+into the report as one line of Markdown text with every character that could
+start a heading, a list, a link, raw HTML or math escaped (code spans kept).
+A symbol is LaTeX: only a small subset passes (letters, digits, sub- and
+superscripts, braces, a few punctuation marks and an allow-list of commands);
+any other symbol is replaced by the quantity's name. docs/conventions.md lists
+the subset. Numbers are grouped by thin spaces (``53 248``, ``7 × 10¹⁰``) in
+tables and text, as in the math (``53\\,248``, ``7 \\times 10^{10}``).
+"""
+
+from __future__ import annotations
+
+import re
+
+SAFE_COMMANDS = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
+    "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega "
+    "mathrm text mathit mathbf operatorname hat bar tilde vec dot prime star ast cdot times ell infty".split())
+_SAFE_SYMBOL = re.compile(r"[A-Za-z0-9_^{}(),.'*/+\- |]*")
+_ESCAPED = set("\\`*[]$|~")
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+THIN = "\u202f"  # narrow no-break space: a thin space that never breaks a number
+
+
+def safe_symbol(symbol: str, fallback: str) -> str:
+    r"""``symbol`` when it is in the safe LaTeX subset, else ``\mathrm{fallback}``.
+
+    >>> safe_symbol(r"M_{\mathrm{chip}}", "hbm"), safe_symbol(r"\href{x}{y}", "kv_bytes")
+    ('M_{\\mathrm{chip}}', '\\mathrm{kv\\_bytes}')
+    """
+    commands = re.findall(r"\\([A-Za-z]+|.)", symbol)
+    rest = re.sub(r"\\([A-Za-z]+|.)", "", symbol)
+    if "\n" not in symbol and all(c in SAFE_COMMANDS or c in ",; _" for c in commands) \
+            and _SAFE_SYMBOL.fullmatch(rest) and symbol.count("{") == symbol.count("}"):
+        return symbol
+    return r"\mathrm{" + re.sub(r"[^A-Za-z0-9_]", "", fallback).replace("_", r"\_") + "}"
+
+
+def _escape_plain(text: str) -> str:
+    text = "".join("\\" + c if c in _ESCAPED else {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(c, c)
+                   for c in text)
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
+
+
+def md_text(text: object) -> str:
+    """YAML text as one safe line of Markdown: no heading, list, link, HTML or math can start in it.
+
+    >>> md_text("a\\n# injected <script>x</script> $5 [x](y) `kv_bytes`")
+    'a # injected &lt;script&gt;x&lt;/script&gt; \\\\$5 \\\\[x\\\\](y) `kv_bytes`'
+    """
+    line = " ".join(str(text).split())
+    parts = re.split(r"(`[^`|]+`)", line)
+    text = "".join(p if i % 2 else _escape_plain(p) for i, p in enumerate(parts))
+    return "\\" + text if re.match(r"[#=+-]|\d+[.)](\s|$)", text) else text
+
+
+def sentence(text: object) -> str:
+    """``md_text`` with a capital first letter."""
+    line = md_text(text)
+    return line[:1].upper() + line[1:]
+
+
+def group_digits(whole: str, sep: str) -> str:
+    """Thousands of an integer's digits joined by ``sep`` when it has more than 4 digits.
+
+    >>> group_digits("70552387584", " "), group_digits("8192", " ")
+    ('70 552 387 584', '8192')
+    """
+    if len(whole) <= 4:
+        return whole
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return sep.join(groups)
+
+
+def table_number(text: str) -> str:
+    """A number's text for tables and prose, grouped as in the math: ``7.0000e10`` -> ``7 × 10¹⁰``.
+
+    >>> table_number("7.0000e10"), table_number("1e-09"), table_number("53248"), table_number("17.431")
+    ('7\u202f×\u202f10¹⁰', '10⁻⁹', '53\u202f248', '17.431')
+    """
+    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]\+?(-?\d+)", text)
+    if match:
+        sign, whole, fraction, exponent = match.groups()
+        fraction = (fraction or "").rstrip("0")
+        mantissa = whole + (f".{fraction}" if fraction else "")
+        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+        return sign + (power if mantissa == "1" else f"{mantissa}{THIN}×{THIN}{power}")
+    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
+    if match:
+        sign, whole, fraction = match.groups()
+        return sign + group_digits(whole, THIN) + fraction
+    return text
+
+
+COUNT_WORDS = {"chip": "chips", "seq": "sequences", "tok": "tokens", "request": "requests", "layer": "layers"}
+
+
+def unit_words(number: str, unit: str) -> str:
+    """A unit as read after ``number``: bare counts pluralised (``8 chips``), ``1/tok`` as ``per tok``.
+
+    >>> unit_words("8", "chip"), unit_words("1", "chip"), unit_words("2", "1/tok"), unit_words("5", "GB/chip")
+    ('chips', 'chip', 'per tok', 'GB/chip')
+    """
+    if unit in COUNT_WORDS and number not in ("1", "-1"):
+        return COUNT_WORDS[unit]
+    if unit in ("seq",) and number in ("1", "-1"):
+        return "sequence"
+    if unit in ("tok",) and number in ("1", "-1"):
+        return "token"
+    if unit.startswith("1/") and "/" not in unit[2:]:
+        return "per " + unit[2:]
+    return unit
