@@ -10,6 +10,7 @@ from ..core.evaluate import compile_expr
 from ..core.graph import default_symbol
 from ..core.numbers import format_number
 from ..core.units import format_unit, to_unit
+from ..engine import budget
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import closed_form, is_leaf, leaves
 from ..errors import CalcgraphError
@@ -104,13 +105,15 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
     if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
         return None
     expr = closed_form(ev, name)
+    if not budget.fits(expr, 10 * limit):  # switches in force may shrink it, but not tenfold
+        return None
     fixed = switches(ev, leaves(expr))
     positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
     expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
                                              for s in positive if s.name in fixed})
     names = {s: symbol_of(ev, s.name) for s in expr.free_symbols}
-    text = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
-    if len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
+    text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
+    if text is None or len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
         return None
     return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
 
