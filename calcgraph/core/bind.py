@@ -7,6 +7,7 @@ computed quantity to a value pins it, like typing over a spreadsheet formula.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -45,6 +46,13 @@ class Scenario:
     variant: str | None
     bound: dict
     entries: tuple
+    missing: tuple = ()  # required inputs nothing gave (NaN until asked for: see require)
+
+    def require(self, names=None) -> None:
+        """Raise MissingInputsError naming every missing input ``names`` (default: all) need."""
+        error = missing_inputs(self.graph, self.missing, names)
+        if error is not None:
+            raise error
 
     @property
     def pinned(self) -> list[str]:
@@ -102,13 +110,13 @@ def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
 
 
 def _value_problem(exc: CalcgraphError, entry: SetEntry, quantity) -> CalcgraphError:
-    """A value error reworded for where the value came from (a --set gets a --set example)."""
-    if entry.origin == "--set" and "needs a unit" in exc.message:
+    """A value error placed where the value came from; a setting gets an example setting."""
+    if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
         unit = quantity.display or quantity.unit
         number = str(entry.value).strip()
         return exc.rewrap(where=entry.where, quantity=quantity.name,
                           hint=f"write it with its unit (declared: {quantity.unit.text}), e.g. "
-                               f"--set \"{quantity.name}={number} {unit.text}\"")
+                               f"\"{quantity.name}={number} {unit.text}\"")
     return exc.rewrap(where=entry.where, quantity=quantity.name)
 
 
@@ -118,15 +126,20 @@ class MissingInputsError(SetValueError):
     missing: tuple = ()
 
 
-def missing_inputs(graph: Graph, bound: dict) -> MissingInputsError | None:
-    """One error naming every required input without a value, what needs it and where to give it."""
-    missing = [n for n, q in graph.quantities.items() if q.required and n not in bound]
+def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | None:
+    """One error naming every missing input that ``names`` (default: all) need, what needs it
+    and where to give it; None when nothing asked for needs one."""
+    wanted = set(graph.quantities) if names is None else {n for n in names if n in graph}
+    if names is not None:
+        for name in list(wanted):
+            wanted |= nx.ancestors(graph.dag, name)
+    missing = [n for n in missing if n in wanted]
     if not missing:
         return None
     lines = []
     for name in missing:
         quantity = graph[name]
-        users = [n for n in graph.order if n in nx.descendants(graph.dag, name)]
+        users = [n for n in graph.order if n in nx.descendants(graph.dag, name) and n in wanted]
         needs = ", ".join(users[:6]) + (f" and {len(users) - 6} more" if len(users) > 6 else "")
         kind = quantity.preset or ""
         place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind
@@ -187,14 +200,17 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
             problems.append(UnknownNameError(f"report: names unknown quantity {name!r}",
                                              where=spec.where, hint=suggest(name, graph.quantities)))
     problems.extend(expect_problems(spec, graph))
-    missing = missing_inputs(graph, bound)
-    if missing is not None:
-        problems.append(missing)
+    missing = tuple(n for n, q in graph.quantities.items() if q.required and n not in bound)
+    for name in missing:
+        bound[name] = Bound(name=name, value=math.nan, text="missing", where=graph[name].where, origin="missing")
+    error = missing_inputs(graph, missing)
+    if error is not None and collect is not None:
+        problems.append(error)
     if collect is not None:
         collect.extend(problems)
     elif problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
-    return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets))
+    return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
 
 
 def expect_problems(spec: ScenarioSpec, graph: Graph) -> list[CalcgraphError]:

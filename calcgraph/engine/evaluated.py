@@ -84,9 +84,17 @@ class Evaluated:
         self.quantity(name)
         return self.states[name]
 
+    def require(self, names=None) -> None:
+        """Raise MissingInputsError when a required input that ``names`` (default: all) need is missing."""
+        self.scenario.require(names)
+
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown."""
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
+
+        Raises MissingInputsError when an input it needs was given by nothing.
+        """
         quantity = self.quantity(name)
+        self.require([name])
         target = parse_unit(unit) if unit else quantity.unit
         if target.dim != quantity.unit.dim:
             raise UnitMismatchError(f"{name} is in {quantity.unit.text!r}, which does not convert to {unit!r}",
