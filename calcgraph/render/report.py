@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import checks_section
 from ..core.names import suggest
 from ..core.numbers import format_number
 from ..engine.evaluated import Evaluated
@@ -215,6 +216,7 @@ def render_report(ev, only=None) -> str:
     sensitivity = sensitivity_table(ev, headline)
     if sensitivity:
         out += ["## Sensitivity", ""] + sensitivity
+    out += checks_section(ev)
     expects = _expect_table(ev, sections, set(sections) | set(headline) if only else None)
     if expects:
         out += ["## Checks against the source (`expect:`)", ""] + expects
