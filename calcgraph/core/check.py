@@ -44,7 +44,8 @@ class FileCheck:
         note = ""
         if self.left:
             shown = ", ".join(self.left[:8]) + (f" and {len(self.left) - 8} more" if len(self.left) > 8 else "")
-            note = f"\n     note: a module or preset on its own: {len(self.left)} required inputs left to presets ({shown})"
+            note = (f"\n     note: a module or preset on its own: {len(self.left)} required inputs "
+                    f"left to presets ({shown})")
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
                 f"{self.solves} solved, {self.pinned} pinned{variants}{note}")
 

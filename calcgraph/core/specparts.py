@@ -56,7 +56,8 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
     for item in block:
         where = item.where() if isinstance(item, LineDict) else data.where("checks")
         if not isinstance(item, LineDict):
-            collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}", where)
+            collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
+                              where)
             continue
         for extra in (k for k in item if k not in CHECK_KEYS):
             collector.problem(f"unknown key {extra!r} in a check", item.where(extra),

@@ -101,8 +101,6 @@ def slider_range(quantity, value: float, integer: bool) -> dict:
 def _checks(model) -> list:
     """Feasibility checks: the graph's ``checks`` (when it has them) and each solve's constraints."""
     graph, found = model.graph, []
-    for constraint, message in graph.checks:  # the modules' declared checks, parsed at load
-        found.append((constraint, message))
     for name in graph.order:
         spec = graph[name].solve
         if spec is None or spec.for_name not in model.scenario.bound:
@@ -110,6 +108,7 @@ def _checks(model) -> list:
         for constraint in spec.constraints:
             found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
                                       f"({graph[name].doc})"))
+    found += list(graph.checks)  # the modules' declared checks, parsed at load
     unique, seen = [], set()
     for constraint, message in found:
         if constraint.text not in seen:

@@ -16,12 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import checks_section
 from ..core.names import suggest
 from ..core.numbers import format_number
 from ..engine.evaluated import Evaluated
 from ..engine.expect import compare
 from ..errors import Argument, UnknownNameError
+from .checks import checks_section
 from .latex import plain_number, value_text
 from .sections import cell, deps, is_pinned, link, section, sentence, symbol_cell
 from .sensitivity import sensitivity_table
