@@ -101,7 +101,8 @@ def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
                 entries.extend(collector.set_entries(inner, block, vname, f"variant {vname}"))
             if settings:
                 extra = LineDict(settings)
-                extra.file, extra.line, extra.key_lines = block.file, block.line, {k: block.key_lines.get(k) for k in settings}
+                extra.file, extra.line = block.file, block.line
+                extra.key_lines = {k: block.key_lines.get(k) for k in settings}
                 entries.extend(collector.set_entries(extra, block, vname, f"variant {vname}"))
         else:
             entries = collector.set_entries(block, raw, vname, f"variant {vname}")
@@ -123,7 +124,8 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
     collector.problems.extend(fresh.problems)
     for name in fresh.quantities:
         collector.problem(f"variant {vname!r}: {path.name} defines quantity {name!r}; a variant's "
-                          "presets may only set values", where, "use: the module that defines it in the scenario")
+                          "presets may only set values", where,
+                          "use: the module that defines it in the scenario")
     kinds.append(kind)
     return [replace(e, origin=f"variant {vname}", kind=kind) for e in fresh.sets]
 
