@@ -99,7 +99,11 @@ class _Collector:
                          "start the file with keys such as title:, use:, quantities: or set:")
             return None
         data.file = shown
-        if data and not any(key in FILE_KEYS for key in data):
+        if not data:
+            self.problem("the file is empty: a calcgraph file needs keys such as use:, quantities: or set:",
+                         used_from or Location(shown, 1), "see docs/conventions.md for the format")
+            return None
+        if not any(key in FILE_KEYS for key in data):
             self.problem("not a calcgraph file: none of its keys is one of "
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
