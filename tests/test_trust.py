@@ -8,12 +8,11 @@ check, variants that switch presets, and pins that flow to what means them.
 from __future__ import annotations
 
 import pytest
+from conftest import fixture
 
 import calcgraph
 from calcgraph.cli import main
 from calcgraph.errors import SetValueError, UnitError
-
-from conftest import fixture
 
 H100 = fixture("trust/llama70b-h100.yaml")
 
