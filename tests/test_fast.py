@@ -46,7 +46,7 @@ def test_the_generated_path_answers_without_falling_back(model):
 
 def test_inputs_and_outputs_are_in_declared_units(model):
     fast = model.evaluator(["cost_per_million_tokens", "t_step"], ["hbm_bandwidth", "batch"])
-    slow = model.set(hbm_bandwidth=8.2e11, batch=32)
+    slow = model.set(hbm_bandwidth="8.2e11 B/s/chip", batch=32)
     assert fast(8.2e11, 32) == [slow.value("cost_per_million_tokens"), slow.value("t_step")]
 
 
@@ -88,7 +88,7 @@ def test_a_solve_node_that_later_formulas_use():
     model = calcgraph.load(fixture("solve_node.yaml"))
     fast = model.evaluator(["most", "spare"], ["room"])
     for room in (3, 10, 100, 1000):
-        slow = model.set(room=room)
+        slow = model.set(room=f"{room!r} B")
         assert fast(room) == [slow.value("most"), slow.value("spare")]
 
 

@@ -39,6 +39,12 @@ FORMULAS = st.recursive(ATOMS, _grow, max_leaves=12)
 JUNK = st.text(alphabet=st.sampled_from(list("ab1e.()+-*/%<>=,_ ifelsx\u00a0ｘ𝐞\"'[]{}:@~^&|\\")), max_size=60)
 
 
+def _bounded_pow(base, exponent):
+    if abs(exponent) > 4096 and abs(base) not in (0, 1):
+        raise OverflowError("exponent too large for the oracle")
+    return base ** exponent
+
+
 def _exact(text: str):
     """The formula evaluated with mpmath at 50 digits (decimal literals exact), or None if undefined."""
     env = {"__builtins__": {}}
@@ -51,6 +57,17 @@ def _exact(text: str):
     for node in ast.walk(tree):  # literals as exact decimals
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             node.value = mpmath.mpf(repr(node.value))
+
+    class Bounded(ast.NodeTransformer):
+        """``a ** b`` as a call that gives up on huge exponents (mpmath would compute them for minutes)."""
+
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, ast.Pow):
+                return ast.Call(ast.Name("_pow", ast.Load()), [node.left, node.right], [])
+            return node
+    env["_pow"] = _bounded_pow
+    tree = ast.fix_missing_locations(Bounded().visit(tree))
     with mpmath.workdps(50):
         try:
             value = eval(compile(tree, "<fuzz>", "eval"), env)  # noqa: S307 - test oracle on generated text

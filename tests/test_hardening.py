@@ -115,7 +115,7 @@ def test_yaml_nested_330_deep_is_a_clear_error(run, tmp_path):
 
 # --- wrong YAML types: one message each ---------------------------------------------------------
 
-QUANTITY = "quantities:\n  x: {unit: B, doc: d, value: 1}\n  y: {unit: B, doc: d, formula: 2 * x}\n"
+QUANTITY = "quantities:\n  x: {unit: B, doc: d, value: \"1 B\"}\n  y: {unit: B, doc: d, formula: 2 * x}\n"
 
 
 @pytest.mark.parametrize("body, words", [
@@ -136,7 +136,7 @@ def test_wrong_yaml_types_are_one_message(run, tmp_path, body, words):
 
 
 SOLVE = ("quantities:\n  b: {unit: sequence, doc: d, value: 1}\n  m: {unit: B, doc: d, formula: 2 * b * k}\n"
-         "  k: {unit: B/sequence, doc: d, value: 1}\n  cap: {unit: B, doc: d, value: 100}\n"
+         "  k: {unit: B/sequence, doc: d, value: \"1 B/sequence\"}\n  cap: {unit: B, doc: d, value: \"100 B\"}\n"
          "  best: {unit: sequence, doc: d, solve: {for: b, where: WHERE, bounds: BOUNDS}}\n")
 
 
@@ -156,7 +156,7 @@ def test_wrong_types_in_solve_are_one_message(run, tmp_path, where, bounds, word
 
 def test_a_quantity_named_like_a_constraint_placeholder_is_not_taken_for_a_constant(tmp_path):
     text = solve_file('["m <= unitconst0", "m <= 50 B"]', "[1, 1000]") \
-        + "  unitconst0: {unit: B, doc: d, value: 10}\n"
+        + "  unitconst0: {unit: B, doc: d, value: \"10 B\"}\n"
     model = calcgraph.load(write(tmp_path, "s.yaml", text))
     assert model.value("best") == 5  # 2 * b B <= 10 B, not the 50 B of the other constraint
 
@@ -231,9 +231,9 @@ def test_check_with_20k_unknown_names_finishes_in_seconds(run, tmp_path):
 # --- integer rounding: exact at 1e9 and 1e-10, in the argument's declared unit -----------------
 
 ROUNDING = """quantities:
-  t: {unit: ms, doc: a step time, value: 17.4}
+  t: {unit: ms, doc: a step time, value: "17.4 ms"}
   t_up: {unit: ms, doc: whole milliseconds, formula: ceil(t)}
-  need: {unit: GB, doc: bytes needed, value: 20}
+  need: {unit: GB, doc: bytes needed, value: "20 GB"}
   slice: {unit: GB, doc: the slice that holds them, formula: "ceil_to(need, 16, 32, 64)"}
   big: {unit: "1", doc: d, value: 1000000000.4}
   big_up: {unit: "1", doc: d, formula: ceil(big)}
@@ -241,8 +241,8 @@ ROUNDING = """quantities:
   big_down: {unit: "1", doc: d, formula: floor(big2)}
   tiny: {unit: "1", doc: d, value: 1e-10}
   tiny_up: {unit: "1", doc: d, formula: ceil(tiny)}
-  one_byte: {unit: B, doc: d, value: 1}
-  per_chip: {unit: GB/chip, doc: d, value: 16}
+  one_byte: {unit: B, doc: d, value: "1 B"}
+  per_chip: {unit: GB/chip, doc: d, value: "16 GB/chip"}
   chips_for_a_byte: {unit: chip, doc: d, formula: ceil(one_byte / per_chip)}
   literal_up: {unit: "1", doc: d, formula: ceil(1000000000.4)}
   literal_down: {unit: "1", doc: d, formula: floor(1000000000.6)}
@@ -358,7 +358,7 @@ def _cli(*args, timeout: float = 20, **kwargs):
 def test_a_continuous_solve_over_a_wide_bracket_is_right(tmp_path, bounds):
     text = solve_file('["m <= cap"]', bounds).replace("unit: sequence, doc: d, value: 1", "unit: '1', doc: d, value: 1")
     text = text.replace("B/sequence", "B").replace("unit: sequence, doc: d, solve", "unit: '1', doc: d, solve")
-    text = text.replace("value: 100}", "value: 86.4268}")
+    text = text.replace('value: \"100 B\"}', 'value: \"86.4268 B\"}')
     model = calcgraph.load(write(tmp_path, "wide.yaml", text))
     assert model.value("best") == pytest.approx(43.2134, rel=1e-9)
 

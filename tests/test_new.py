@@ -51,7 +51,8 @@ def test_check_of_a_new_chip_names_every_figure_left_to_fill(run, tmp_path):
 
 
 def test_a_filled_model_template_gives_the_hand_written_presets_numbers(run, tmp_path):
-    path = tmp_path / "llama3-8b.yaml"
+    (tmp_path / "presets" / "models").mkdir(parents=True)  # a model preset: checked on its own, chips not asked
+    path = tmp_path / "presets" / "models" / "llama3-8b.yaml"
     text = written(run, "model", path)
     shapes = {"layers": 32, "d_model": 4096, "d_ff": 14336, "n_heads": 32, "n_kv_heads": 8, "d_head": 128,
               "vocab": 128256, "tied_embeddings": 0}

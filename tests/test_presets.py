@@ -207,6 +207,7 @@ def test_unknown_price_leaves_cost_unknown_instead_of_borrowing_v5e(tmp_path, ca
     model = calcgraph.load(scenario)
     assert math.isnan(model.value("flops_per_dollar")) and math.isnan(model.value("cost_per_million_tokens"))
     assert model.value("t_step", "ms") > 0
-    assert model.set(price_per_chip_hour=4).value("flops_per_dollar") == pytest.approx(9.9e14 * 3600 / 4)
+    priced = model.set(price_per_chip_hour="4 USD/chip/hour")
+    assert priced.value("flops_per_dollar") == pytest.approx(9.9e14 * 3600 / 4)
     assert main(["eval", str(scenario), "--only", "flops_per_dollar"]) == 0
     assert "unknown: needs price_per_chip_hour" in capsys.readouterr().out

@@ -179,8 +179,8 @@ def test_equation_node_over_a_grid_solves_each_point():
 # --- wide brackets, exact integer answers, the symbolic budget (issue 17) ------------------------
 
 WIDE = ("quantities:\n  b: {unit: '1', doc: d, value: 1}\n  m: {unit: B, doc: d, formula: 2 * b * k}\n"
-        "  k: {unit: B, doc: d, value: 1}\n  cap: {unit: B, doc: d, value: 86.4268}\n"
-        "  small: {unit: B, doc: d, value: 86.4268e-250}\n"
+        "  k: {unit: B, doc: d, value: 1 B}\n  cap: {unit: B, doc: d, value: 86.4268 B}\n"
+        "  small: {unit: B, doc: d, value: 86.4268e-250 B}\n"
         "  best: {unit: '1', doc: d, solve: {for: b, where: [WHERE], bounds: BOUNDS}}\n")
 
 

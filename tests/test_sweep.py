@@ -66,7 +66,7 @@ def test_max_batch_on_v5e_4x4_is_138_at_8192_tokens_and_falls_with_longer_sequen
                          "--csv", out)
     assert status == 0, err
     names, header, data = _read_csv(out)
-    assert header == "seq_len [tok/seq],max_batch [seq]"
+    assert header == "seq_len [tok/seq],max_batch [seq],checks_failed [1]"
     assert data[:, 1].tolist() == [277, 138, 69]
 
 
@@ -173,7 +173,7 @@ def test_max_batch_is_empty_where_the_weights_alone_do_not_fit(run, tmp_path):
 
 def test_csv_header_gives_each_name_with_its_declared_unit(model):
     assert csv_header(model.graph, ["batch", "seq_len", "t_step", "throughput_per_chip", "layers"]) == \
-        "batch [seq],seq_len [tok/seq],t_step [s],throughput_per_chip [tok/s/chip],layers [1]"
+        "batch [seq],seq_len [tok/seq],t_step [s],throughput_per_chip [tok/s/chip],layers [1],checks_failed [1]"
 
 
 def test_csv_columns_are_the_varied_inputs_then_the_report_list(model):
@@ -190,8 +190,9 @@ def test_csv_values_are_in_declared_units_and_round_trip_within_1e_9(run, tmp_pa
                          "--only", "t_step", "--only", "kv_cache_bytes", "--only", "max_batch", "--csv", out)
     assert status == 0, err
     names, header, data = _read_csv(out)
-    assert header == "batch [seq],seq_len [tok/seq],t_step [s],kv_cache_bytes [B],max_batch [seq]"
-    assert data.shape == (22 * 2, 5)
+    assert header == "batch [seq],seq_len [tok/seq],t_step [s],kv_cache_bytes [B],max_batch [seq],checks_failed [1]"
+    assert data.shape == (22 * 2, 6)  # and checks_failed, the count of failed feasibility checks
+    names = names[:-1]
     axes = parse_axes(["batch=1:64:3", "seq_len=2048,8192"], model.graph)
     grid = evaluate_grid(model.scenario, axes, names)
     for column, name in enumerate(names):
@@ -204,7 +205,7 @@ def test_csv_goes_to_stdout_without_csv_or_plot(run):
     status, out, _ = run("sweep", "--vary", "batch=1:3", "--only", "t_step")
     assert status == 0
     lines = out.splitlines()
-    assert lines[0] == "batch [seq],t_step [s]"
+    assert lines[0] == "batch [seq],t_step [s],checks_failed [1]"
     assert len(lines) == 4 and lines[1].startswith("1,0.0")
 
 

@@ -20,6 +20,7 @@ from ..core.spec import default_paths, display_path, load_spec
 from ..core.yamlload import read_text_bounded
 from ..engine.axes import parse_axes
 from ..engine.best import find_best
+from ..engine.checks import unused_settings
 from ..engine.expect import verify_scenario
 from ..engine.hfconfig import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
 from ..engine.inverse import solve_for
@@ -57,6 +58,29 @@ def _model(args) -> Model:
     return load(args.scenario, variant=getattr(args, "variant", None), sets=sets)
 
 
+STRICT_EXIT = 3
+
+
+def _outputs(model: Model, names) -> list[str]:
+    """What a command shows: the names asked for, else every quantity."""
+    return list(names) if names else list(model.graph.quantities)
+
+
+def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
+    """Missing inputs stop here; failed checks and settings nothing shown uses go to stderr.
+
+    Returns the exit status: 0, or 3 with ``--strict`` when a check fails.
+    """
+    outputs = _outputs(model, names)
+    model.scenario.require(outputs)
+    for warning in unused_settings(model.graph, model.scenario.entries, outputs):
+        print(f"calcgraph {args.command}: warning: {warning}", file=sys.stderr)
+    failed = model.evaluated.failed_checks if evaluate else []
+    for check in failed:
+        print(f"calcgraph {args.command}: warning: {check.warning()}", file=sys.stderr)
+    return STRICT_EXIT if failed and getattr(args, "strict", False) else 0
+
+
 def _names(model: Model, only):
     if not only:
         return None
@@ -71,6 +95,7 @@ def cmd_eval(args) -> int:
     """``calcgraph eval``: the table, the JSON document or the closed forms."""
     model = _model(args)
     names = _names(model, args.only)
+    status = _warn(args, model, names)
     ev = model.evaluated
     if args.symbolic:
         print(symbolic_table(ev, names), end="")
@@ -78,7 +103,7 @@ def cmd_eval(args) -> int:
         print(eval_json(ev, names))
     else:
         print(eval_table(ev, names, everything=args.all), end="")
-    return 0
+    return status
 
 
 def cmd_check(args) -> int:
@@ -94,24 +119,27 @@ def cmd_check(args) -> int:
 def cmd_report(args) -> int:
     """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
     model = _model(args)
+    status = _warn(args, model, _names(model, args.only))
     text = render_report(model.evaluated, only=_names(model, args.only), brief=args.brief, full=args.full)
     if args.output:
         write_atomic(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(text, end="")
-    return 0
+    return status
 
 
 def cmd_html(args) -> int:
     """``calcgraph html``: the interactive page to stdout or, whole or nothing, to ``-o``."""
-    text = render_page(_model(args).evaluated)
+    model = _model(args)
+    status = _warn(args, model)
+    text = render_page(model.evaluated)
     if args.output:
         write_atomic(args.output, text)
         print(f"wrote {args.output} ({len(text.encode('utf-8')) // 1024} KiB)", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return 0
+    return status
 
 
 def cmd_explain(args) -> int:
@@ -120,8 +148,9 @@ def cmd_explain(args) -> int:
     if args.name not in model.graph:
         raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
                                hint=suggest(args.name, model.graph.quantities), name=args.name)
+    status = _warn(args, model, [args.name])
     print(explain_text(model.evaluated, args.name), end="")
-    return 0
+    return status
 
 
 def cmd_graph(args) -> int:
@@ -134,30 +163,36 @@ def cmd_graph(args) -> int:
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
     model = _model(args)
+    status = _warn(args, model)
     result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
-    return 0
+    return status
 
 
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
     model = _model(args)
+    status = _warn(args, model)
     goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
+    where = list(args.where)
+    if args.feasible:  # every declared check becomes a constraint the winner must meet
+        where += [c.text for c, _ in model.graph.checks if c.text not in where]
     try:
-        result = find_best(model.evaluated, goal, sense, list(args.where), list(args.vary))
+        result = find_best(model.evaluated, goal, sense, where, list(args.vary))
     except CalcgraphError as exc:
         if isinstance(exc.where, Argument) and exc.where.kind == "goal":
             exc.where = f"--{sense}imize {exc.where.text}"
         raise
     print(render_best(model.evaluated, result), end="")
-    return 0
+    return status
 
 
 def cmd_table(args) -> int:
     """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
     model = _model(args)
+    status = _warn(args, model, _names(model, args.only))
     print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
-    return 0
+    return status
 
 
 def _formulas_dir(output: str | None) -> str:
@@ -211,9 +246,11 @@ def cmd_new(args) -> int:
 
 def cmd_sweep(args) -> int:
     """``calcgraph sweep``: CSV to ``--csv`` (or stdout), a plot to ``-o``."""
-    scenario = _model(args).scenario
+    model = _model(args)
+    scenario = model.scenario
     axes = parse_axes(list(args.vary), scenario.graph)
     columns = output_columns(scenario, axes, args.only)
+    _warn(args, model, columns, evaluate=False)  # checks: the column checks_failed, per point
     axis_names = [a.name for a in axes]
     plot_spec, keep = None, []
     if args.plot or args.output:
@@ -259,10 +296,13 @@ def cmd_sweep(args) -> int:
         sweep.progress.close()
     if sweep.warning:
         print(sweep.warning, file=sys.stderr)
+    if sweep.infeasible:
+        print(f"calcgraph sweep: warning: a declared check fails at {sweep.infeasible:,} of {sweep.total:,} "
+              "points (column checks_failed)", file=sys.stderr)
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    return STRICT_EXIT if args.strict and sweep.infeasible else 0
 
 
 

@@ -35,6 +35,8 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
     if only:
         parser.add_argument("--only", action="append", default=None, metavar="NAME",
                             help="show only these quantities; repeatable")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--minimize", metavar="NAME")
     p.add_argument("--where", action="append", default=[], metavar='"LHS <= RHS"')
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
+    p.add_argument("--feasible", action="store_true",
+                   help="skip candidates where a declared feasibility check fails")
     p.set_defaults(command_name="best")
 
     p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")

@@ -7,14 +7,17 @@ computed quantity to a value pins it, like typing over a spreadsheet formula.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-from ..errors import CalcgraphError, SetValueError, UnknownNameError, ValidationError
+import networkx as nx
+
+from ..errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
 from .graph import Graph, build_graph
 from .names import suggest
 from .spec import ScenarioSpec, SetEntry
-from .units import convert_value, parse_quantity
+from .units import convert_value, format_dim, parse_quantity
 
 _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_SET_TEXT = 300
@@ -43,6 +46,13 @@ class Scenario:
     variant: str | None
     bound: dict
     entries: tuple
+    missing: tuple = ()  # required inputs nothing gave (NaN until asked for: see require)
+
+    def require(self, names=None) -> None:
+        """Raise MissingInputsError naming every missing input ``names`` (default: all) need."""
+        error = missing_inputs(self.graph, self.missing, names)
+        if error is not None:
+            raise error
 
     @property
     def pinned(self) -> list[str]:
@@ -82,20 +92,80 @@ def _last_word(entries) -> dict[str, SetEntry]:
     return final
 
 
-def bind(spec: ScenarioSpec, variant: str | None = None, sets=()) -> Scenario:
-    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario."""
-    entries = list(spec.sets)
-    if variant is not None:
-        if variant not in spec.variants:
-            known = ", ".join(spec.variants) or "none"
-            raise SetValueError(f"unknown variant {variant!r}", where=spec.path,
-                                hint=f"variants of this scenario: {known}")
-        entries.extend(spec.variants[variant])
-    entries.extend(sets)
-    final = _last_word(entries)
+def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
+    """Every setting in force, in order: presets (a variant's replacing those of its kinds), the
+    scenario's own, the variant's own, then ``sets``."""
+    if variant is None:
+        return [*spec.sets, *sets]
+    if variant not in spec.variants:
+        known = ", ".join(spec.variants) or "none"
+        raise SetValueError(f"unknown variant {variant!r}", where=spec.path,
+                            hint=f"variants of this scenario: {known}")
+    replaced = set(spec.replaces.get(variant, ()))
+    own = spec.variants[variant]
+    presets = [e for e in spec.sets if e.origin == "preset" and e.kind not in replaced]
+    presets += [e for e in own if e.kind is not None]
+    return [*presets, *(e for e in spec.sets if e.origin != "preset"),
+            *(e for e in own if e.kind is None), *sets]
+
+
+def _value_problem(exc: CalcgraphError, entry: SetEntry, quantity) -> CalcgraphError:
+    """A value error placed where the value came from; a setting gets an example setting."""
+    if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
+        unit = quantity.display or quantity.unit
+        number = str(entry.value).strip()
+        return exc.rewrap(where=entry.where, quantity=quantity.name,
+                          hint=f"write it with its unit (declared: {quantity.unit.text}), e.g. "
+                               f"\"{quantity.name}={number} {unit.text}\"")
+    return exc.rewrap(where=entry.where, quantity=quantity.name)
+
+
+class MissingInputsError(SetValueError):
+    """Required inputs (model shapes, chip figures) that no preset or setting gives."""
+
+    missing: tuple = ()
+
+
+def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | None:
+    """One error naming every missing input that ``names`` (default: all) need, what needs it
+    and where to give it; None when nothing asked for needs one."""
+    wanted = set(graph.quantities) if names is None else {n for n in names if n in graph}
+    if names is not None:
+        for name in list(wanted):
+            wanted |= nx.ancestors(graph.dag, name)
+    missing = [n for n in missing if n in wanted]
+    if not missing:
+        return None
+    lines = []
+    for name in missing:
+        quantity = graph[name]
+        users = [n for n in graph.order if n in nx.descendants(graph.dag, name) and n in wanted]
+        needs = ", ".join(users[:6]) + (f" and {len(users) - 6} more" if len(users) > 6 else "")
+        kind = quantity.preset or ""
+        place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind
+                 else f"add `{name}:` to the scenario's set:")
+        lines.append(f"  - {name} [{quantity.unit.text}] ({quantity.where}): needed by {needs or 'no formula here'}; "
+                     f"{place}")
+    count = len(missing)
+    error = MissingInputsError(f"{count} required input{'s' if count != 1 else ''} missing, nothing evaluated:\n"
+                               + "\n".join(lines), hint="model shapes and chip figures have no defaults: give "
+                               "each in a preset (docs/presets.md lists the fields) or the scenario's set:",
+                               quantity=missing[0])
+    error.missing = tuple(missing)
+    return error
+
+
+def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list | None = None) -> Scenario:
+    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario.
+
+    With a ``problems`` list (``calcgraph check``), every problem is added to it and the
+    scenario is returned as far as it could be bound; else they are raised together.
+    """
+    collect = problems
+    problems = []
+    final = _last_word(_entries(spec, variant, sets))
     overrides = {n: e for n, e in final.items() if e.formula is not None}
-    graph = build_graph(spec.quantities, overrides)
-    problems: list[CalcgraphError] = []
+    graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems)
     bound: dict[str, Bound] = {}
     for name, quantity in graph.quantities.items():
         if quantity.default is not None:
@@ -106,35 +176,65 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=()) -> Scenario:
         if entry.formula is not None:
             continue
         if name not in graph:
-            problems.append(UnknownNameError(f"cannot set unknown quantity {name!r}", where=entry.where,
-                                             hint=suggest(name, graph.quantities), name=name))
+            if all(s.name != name for s in spec.quantities):
+                problems.append(UnknownNameError(f"cannot set unknown quantity {name!r}", where=entry.where,
+                                                 hint=suggest(name, graph.quantities), name=name))
             continue
         quantity = graph[name]
         try:
-            value, text = convert_value(entry.value, quantity.unit, f"{name!r}")
+            value, text = convert_value(entry.value, quantity.unit, f"{name!r}", example_unit=quantity.display)
         except CalcgraphError as exc:
-            problems.append(exc.rewrap(where=entry.where, quantity=name))
+            problems.append(_value_problem(exc, entry, quantity))
             continue
         bound[name] = Bound(name=name, value=value, text=text, where=entry.where,
                             origin=entry.origin, pinned=not quantity.is_input,
                             source=entry.source, note=entry.note)
+    for name, value in bound.items():
+        wrong = graph[name].out_of_domain(value.value) if graph[name].is_input else None
+        if wrong:
+            problems.append(SetValueError(f"{name} = {value.text} is out of its domain: {wrong}",
+                                          where=value.where, quantity=name,
+                                          hint=f"the domain is declared at {graph[name].where}"))
     for name in spec.report:
         if name not in graph:
             problems.append(UnknownNameError(f"report: names unknown quantity {name!r}",
                                              where=spec.where, hint=suggest(name, graph.quantities)))
+    problems.extend(expect_problems(spec, graph))
+    missing = tuple(n for n, q in graph.quantities.items() if q.required and n not in bound)
+    for name in missing:
+        bound[name] = Bound(name=name, value=math.nan, text="missing", where=graph[name].where, origin="missing")
+    error = missing_inputs(graph, missing)
+    if error is not None and collect is not None:
+        problems.append(error)
+    if collect is not None:
+        collect.extend(problems)
+    elif problems:
+        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
+
+
+def expect_problems(spec: ScenarioSpec, graph: Graph) -> list[CalcgraphError]:
+    """What is wrong with the scenario's ``expect:``: unknown names, variants, or printed units."""
+    problems: list[CalcgraphError] = []
     for expect in spec.expects:
         if expect.name not in graph:
             problems.append(UnknownNameError(f"expect: names unknown quantity {expect.name!r}",
                                              where=expect.where, hint=suggest(expect.name, graph.quantities)))
+            continue
         if expect.variant is not None and expect.variant not in spec.variants:
             problems.append(SetValueError(f"expect of {expect.name!r} names unknown variant "
                                           f"{expect.variant!r}", where=expect.where,
                                           hint=f"variants: {', '.join(spec.variants) or 'none'}"))
-    for name, quantity in graph.quantities.items():
-        if quantity.is_input and name not in bound:
-            problems.append(SetValueError(f"input {name!r} has no value", where=quantity.where,
-                                          hint=f"give it a value: in the module, in the scenario's set:, "
-                                               f"or as a setting {name}=...", quantity=name))
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
-    return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets))
+        unit = graph[expect.name].unit
+        for key, raw in (("printed", expect.printed), ("exact", expect.exact)):
+            if raw is None:
+                continue
+            try:
+                number, given = parse_quantity(raw)
+                if given is not None and given.dim != unit.dim:
+                    raise UnitMismatchError(f"expect of {expect.name!r}: {key} {raw!r} is "
+                                            f"{format_dim(given.dim)}, but {expect.name} is in {unit.text!r}",
+                                            hint=f"print it in a unit of {format_dim(unit.dim)}, e.g. {unit.text}")
+            except CalcgraphError as exc:
+                problems.append(exc.rewrap(where=expect.where, quantity=expect.name))
+    return problems

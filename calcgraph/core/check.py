@@ -1,12 +1,21 @@
-"""``calcgraph check``: load and validate files without evaluating; a frozen report."""
+"""``calcgraph check``: load and validate files without evaluating; a frozen report.
+
+One pass: the spec level (keys, values), the graph level (formulas, units, cycles,
+checks) and the binding (settings, domains, expects, variants) are all collected
+together, for the base scenario and every variant. A formula module or a preset
+(a file that declares quantities, or lives in presets/KIND/) is checked on its
+own: the required inputs it leaves to other presets are a note, not a failure.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import CalcgraphError, ValidationError
-from .bind import bind
+from .bind import MissingInputsError, bind
 from .spec import load_spec
+from .specparts import preset_kind
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,7 @@ class FileCheck:
     solves: int = 0
     pinned: int = 0
     variants: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
 
     @property
     def ok(self) -> bool:
@@ -31,31 +41,54 @@ class FileCheck:
             head = f"FAIL {self.path}: {len(self.problems)} problem(s)"
             return head + "".join("\n  - " + p.replace("\n", "\n    ") for p in self.problems)
         variants = f", variants: {', '.join(self.variants)}" if self.variants else ""
+        note = ""
+        if self.left:
+            shown = ", ".join(self.left[:8]) + (f" and {len(self.left) - 8} more" if len(self.left) > 8 else "")
+            note = (f"\n     note: a module or preset on its own: {len(self.left)} required inputs "
+                    f"left to presets ({shown})")
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
-                f"{self.solves} solved, {self.pinned} pinned{variants}")
+                f"{self.solves} solved, {self.pinned} pinned{variants}{note}")
 
 
-def _messages(exc: CalcgraphError) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [str(p) for p in exc.problems]
-    return [str(exc)]
+def _flat(problems) -> list[CalcgraphError]:
+    out = []
+    for problem in problems:
+        out.extend(_flat(problem.problems) if isinstance(problem, ValidationError) else [problem])
+    return out
+
+
+def _is_part(spec) -> bool:
+    """A formula module or a preset: declares quantities itself, sits in presets/KIND/, or only
+    bundles modules (no set:, report:, variants: or expect: of its own, as formulas/serving.yaml)."""
+    own_sets = any(str(getattr(e.where, "file", "")) == spec.path for e in spec.sets)
+    return (preset_kind(Path(spec.path)) is not None or any(q.where.file == spec.path for q in spec.quantities)
+            or not (own_sets or spec.report or spec.variants or spec.expects))
 
 
 def check_file(path: str) -> FileCheck:
-    """Load ``path``, build and bind it (and each variant); collect every problem."""
+    """Load ``path``, build and bind it (and each variant); collect every problem in one pass."""
+    found: list = []
     try:
-        spec = load_spec(path)
+        spec = load_spec(path, problems=found)
     except CalcgraphError as exc:
-        return FileCheck(path=str(path), problems=tuple(_messages(exc)))
-    problems: list[str] = []
-    scenario = None
+        return FileCheck(path=str(path), problems=tuple(str(p) for p in _flat([exc])))
+    problems = [str(p) for p in _flat(found)]
+    part, scenario, left = _is_part(spec), None, ()
     for variant in (None, *spec.variants):
+        collected: list = []
         try:
-            bound = bind(spec, variant)
+            bound = bind(spec, variant, problems=collected)
             scenario = scenario or bound
         except CalcgraphError as exc:
-            label = f"variant {variant}: " if variant else ""
-            problems.extend(label + m for m in _messages(exc) if label + m not in problems)
+            collected.append(exc)
+        label = f"variant {variant}: " if variant else ""
+        for problem in _flat(collected):
+            if isinstance(problem, MissingInputsError) and part:
+                left = problem.missing
+                continue
+            text = label + str(problem)
+            if str(problem) not in problems and text not in problems:
+                problems.append(text)
     if scenario is None or problems:
         return FileCheck(path=spec.path, problems=tuple(problems))
     graph = scenario.graph
@@ -63,7 +96,7 @@ def check_file(path: str) -> FileCheck:
                      inputs=sum(q.is_input for q in graph.quantities.values()),
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
-                     pinned=len(scenario.pinned), variants=tuple(spec.variants))
+                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left)
 
 
 def check_files(paths) -> tuple[FileCheck, ...]:

@@ -152,6 +152,9 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
     """
     if not isinstance(text, str) or not text.strip():
         raise SolveError("a constraint must be text such as 'total_memory <= hbm_capacity'", where=where)
+    if re.search(r"(?<![<>=!])=(?!=)", text):
+        raise SolveError(f"constraint {text.strip()!r} uses '=': write '==' for equality, or <=, >=, <, >",
+                         where=where, hint="e.g. \"t_step == 15 ms\" or \"t_step <= 15 ms\"")
     try:
         rewritten, constants = _replace_units(text, quantities)
         comparison = parse_comparison(rewritten)

@@ -21,13 +21,13 @@ from ..errors import (
     UnknownNameError,
     ValidationError,
 )
-from .constraints import SolveSpec, parse_solve_spec
+from .constraints import SolveSpec, parse_constraint, parse_solve_spec
 from .dimensions import infer_dim, round_in_units
 from .evaluate import compile_expr
 from .expr import Formula, parse_formula
 from .names import suggest
 from .spec import QuantitySpec, SetEntry
-from .units import Unit, convert_value, format_dim, parse_unit
+from .units import Unit, convert_value, format_dim, parse_unit, shown_parts
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,33 @@ class Quantity:
     default_text: str | None = None
     default_where: Location | None = None
     solve: object = None
+    minimum: float | None = None  # the domain of an input, in base units (min:/max: in YAML)
+    maximum: float | None = None
+    min_strict: bool = False
+    max_strict: bool = False
+    preset: str | None = None  # the preset folder that must give a required input
+    required: bool = False  # an input with no module default
+
+    def out_of_domain(self, value: float) -> str | None:
+        """What is wrong with ``value`` (base units) for this input's domain, or None when it fits.
+
+        >>> from calcgraph.core.units import parse_unit
+        >>> q = Quantity("batch", parse_unit("sequence"), "", None, "B", minimum=1.0)
+        >>> q.out_of_domain(-5.0)
+        'must be >= 1 seq'
+        """
+        if value != value:  # unknown (NaN) is not out of any domain
+            return None
+        low = self.minimum is not None and (value <= self.minimum if self.min_strict else value < self.minimum)
+        high = self.maximum is not None and (value >= self.maximum if self.max_strict else value > self.maximum)
+        if not (low or high):
+            return None
+        parts = []
+        if self.minimum is not None:
+            parts.append(f"{'>' if self.min_strict else '>='} {_shown(self.minimum, self.unit)}")
+        if self.maximum is not None:
+            parts.append(f"{'<' if self.max_strict else '<='} {_shown(self.maximum, self.unit)}")
+        return "must be " + " and ".join(parts)
 
     @property
     def is_input(self) -> bool:
@@ -63,6 +90,7 @@ class Graph:
     dag: nx.DiGraph
     order: tuple
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    checks: tuple = ()  # (Constraint, message) of every declared feasibility check
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -117,6 +145,28 @@ class Graph:
         return function
 
 
+def _shown(base: float, unit: Unit) -> str:
+    number, text = shown_parts(base, unit, unit)
+    return f"{number} {text}".strip()
+
+
+def _bound(spec: QuantitySpec, key: str, unit: Unit, problems: list) -> tuple[float | None, bool]:
+    raw = spec.minimum if key == "min" else spec.maximum
+    if raw is None:
+        return None, False
+    strict = isinstance(raw, str) and raw.strip()[:1] in "<>" and raw.strip() != ""
+    text = raw.strip()[1:].strip() if strict else raw
+    wrong = strict and raw.strip()[0] != (">" if key == "min" else "<")
+    try:
+        if wrong:
+            raise UnitError(f"{key}: {raw!r} points the wrong way",
+                            hint=f"write {key}: \"{'>' if key == 'min' else '<'} {text}\"")
+        return convert_value(text, unit, f"{key}: of {spec.name!r}", strict=False)[0], strict
+    except CalcgraphError as exc:
+        problems.append(exc.rewrap(where=spec.at(key), quantity=spec.name))
+        return None, False
+
+
 def default_symbol(name: str) -> str:
     """LaTeX for a name without a declared symbol: ``\\mathrm{kv\\_bytes}``."""
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
@@ -156,10 +206,14 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
             return None
     elif spec.value is not None and spec.solve is None:
         try:
-            default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}")
+            default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}",
+                                                  example_unit=display)
         except CalcgraphError as exc:
             problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
+    (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
     return Quantity(name=spec.name, unit=unit, doc=spec.doc, where=spec.where,
+                    minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
+                    preset=spec.preset, required=spec.required and override is None,
                     symbol=spec.symbol or default_symbol(spec.name), source=spec.source,
                     display=display, formula=formula, formula_where=formula_where,
                     formula_origin=origin, default=default, default_text=default_text,
@@ -193,13 +247,16 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
             got=format_dim(dim), hint="fix the formula or the declared unit"))
 
 
-def build_graph(specs, overrides: dict | None = None) -> Graph:
+def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
-    A solve node depends on the names its constraints use (edges added here).
+    A solve node depends on the names its constraints use (edges added here); ``checks``
+    (CheckSpecs) are parsed against the quantities. With a ``problems`` list, problems are
+    added to it and the graph as far as it could be built is returned; else they are raised.
     """
     overrides = overrides or {}
-    problems: list[CalcgraphError] = []
+    collect = problems
+    problems = []
     quantities: dict[str, Quantity] = {}
     for spec in specs:
         quantity = _quantity(spec, overrides.get(spec.name), problems)
@@ -239,11 +296,22 @@ def build_graph(specs, overrides: dict | None = None) -> Graph:
                                    where=quantities[cycle[0]].formula_where,
                                    hint="break the cycle: make one of them an input (value:)",
                                    cycle=cycle))
-    if problems:
+    parsed = []
+    for check in checks:
+        try:
+            parsed.append((parse_constraint(check.constraint, quantities, check.where), check.message))
+        except CalcgraphError as exc:
+            problems.append(exc.rewrap(f"check: {exc.message}", where=check.where))
+    if problems and collect is None:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    if collect is not None:
+        collect.extend(problems)
     index = {name: i for i, name in enumerate(quantities)}
-    order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
-    return Graph(quantities=quantities, dag=dag, order=order)
+    try:
+        order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
+    except nx.NetworkXUnfeasible:
+        order = tuple(quantities)  # a cycle, already reported
+    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed))
 
 
 def _cycles(dag: nx.DiGraph) -> list[list[str]]:

@@ -10,19 +10,22 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
 from .expr import FUNCTIONS, NAME_RE
 from .names import MAX_SUGGEST_NAME, suggest
-from .specs import ExpectSpec, QuantitySpec, ScenarioSpec, SetEntry
+from .specparts import _kind, _scalar_value, preset_kind, read_checks, read_expects, read_variants
+from .specs import QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
-FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect"}
+FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
+             "checks"}
 SCENARIO_ONLY = {"report", "variants", "expect"}
-QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve"}
+QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
+                 "preset"}
 SET_KEYS = {"value", "formula", "source", "note"}
-EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
 
@@ -65,6 +68,7 @@ class _Collector:
         self.titles, self.assumes = [], []  # (path, title) and (path, assumes: text) of each file read
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
+        self.checks: list = []
 
     def problem(self, message: str, where, hint: str | None = None, kind=YamlError) -> None:
         self.problems.append(kind(message, where=where, hint=hint))
@@ -96,7 +100,11 @@ class _Collector:
                          "start the file with keys such as title:, use:, quantities: or set:")
             return None
         data.file = shown
-        if data and not any(key in FILE_KEYS for key in data):
+        if not data:
+            self.problem("the file is empty: a calcgraph file needs keys such as use:, quantities: or set:",
+                         used_from or Location(shown, 1), "see docs/conventions.md for the format")
+            return None
+        if not any(key in FILE_KEYS for key in data):
             self.problem("not a calcgraph file: none of its keys is one of "
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
@@ -122,8 +130,10 @@ class _Collector:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
         self._quantities(data.get("quantities"), data, file_source)
-        self.sets.extend(self.set_entries(data.get("set"), data, "set",
-                                          "scenario" if top else "preset", file_source))
+        self.checks.extend(read_checks(self, data.get("checks"), data))
+        kind = preset_kind(path)
+        self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
+            data.get("set"), data, "set", "scenario" if top else "preset", file_source))
         return data
 
     def _fix_files(self, node, shown: str) -> None:
@@ -157,16 +167,16 @@ class _Collector:
                 self.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
                              f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
             kinds = [k for k in ("value", "formula", "solve") if k in body]
-            if len(kinds) != 1:
-                self.problem(f"quantity {name!r} needs exactly one of value, formula or solve"
-                             + (f" (has {', '.join(kinds)})" if kinds else ""), where)
+            if len(kinds) > 1:
+                self.problem(f"quantity {name!r} needs at most one of value, formula or solve "
+                             f"(has {', '.join(kinds)}); none makes it a required input", where)
                 continue
             missing = [k for k in ("unit", "doc") if k not in body]
             if missing:
                 self.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
                 continue
-            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes")}
+            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
             wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
                      and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
             if "formula" in body and not isinstance(body.get("formula"), str):
@@ -174,6 +184,13 @@ class _Collector:
             if wrong:
                 self.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
                              "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+                continue
+            bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
+                                                                 or kinds not in ([], ["value"]))), None)
+            if bad:
+                self.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
+                             body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
+                             "(\"> 0\" for a strict bound); computed quantities take none")
                 continue
             if "value" in body and not _scalar_value(body.get("value")):
                 self.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
@@ -195,7 +212,8 @@ class _Collector:
                 symbol=body.get("symbol"), source=body.get("source") or file_source,
                 display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
                 formula=None if formula is None else str(formula), solve=solve,
-                lines=dict(body.key_lines))
+                lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
+                preset=body.get("preset"))
 
     def set_entries(self, block, data: LineDict, key: str, origin: str,
                     file_source: str | None = None) -> list[SetEntry]:
@@ -234,69 +252,11 @@ class _Collector:
         return entries
 
 
-MAX_INT_DIGITS = 300
-
-
-def _scalar_value(raw) -> bool:
-    """A number (not bool, not an integer of hundreds of digits) or text."""
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, int):
-        return abs(raw) < 10 ** MAX_INT_DIGITS
-    return isinstance(raw, (float, str))
-
-
-def _kind(raw) -> str:
-    if raw is None:
-        return "null"
-    if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
-        return f"an integer of more than {MAX_INT_DIGITS} digits"
-    return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
-                                                                              type(raw).__name__)
-
-
-def _expects(collector: _Collector, block, data: LineDict) -> list[ExpectSpec]:
-    if block is None:
-        return []
-    if not isinstance(block, LineDict):
-        collector.problem("expect: must map names to expected figures", data.where("expect"))
-        return []
-    result = []
-    for name, raw in block.items():
-        items = raw if isinstance(raw, list) else [raw]
-        for item in items:
-            where = item.where() if isinstance(item, LineDict) else block.where(name)
-            if not isinstance(item, LineDict):
-                item_map = {"printed": item}
-            else:
-                item_map = item
-                for extra in (k for k in item if k not in EXPECT_KEYS):
-                    collector.problem(f"unknown key {extra!r} in expect of {name!r}", item.where(extra),
-                                      f"allowed keys: {', '.join(sorted(EXPECT_KEYS))}")
-            if "printed" not in item_map:
-                collector.problem(f"expect of {name!r} has no printed figure", where)
-                continue
-            bad = [k for k in ("printed", "exact") if k in item_map and not _scalar_value(item_map[k])]
-            bad += [k for k in ("reason", "variant", "where", "note")
-                    if item_map.get(k) is not None and not isinstance(item_map[k], str)]
-            if bad:
-                collector.problem(f"expect of {name!r}: {bad[0]} must be "
-                                  + ("a number or text" if bad[0] in ("printed", "exact") else "text")
-                                  + f", not {_kind(item_map[bad[0]])}", where)
-                continue
-            tolerance = item_map.get("tolerance")
-            if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
-                collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
-                continue
-            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
-                                     tolerance=tolerance, reason=item_map.get("reason"),
-                                     variant=item_map.get("variant"), exact=item_map.get("exact"),
-                                     note=item_map.get("note")))
-    return result
-
-
-def load_spec(path: str | Path | None = None) -> ScenarioSpec:
+def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
     """Read a scenario (or any calcgraph file) and everything it uses.
+
+    With a ``problems`` list, problems are added to it and what could be read is
+    returned (``calcgraph check`` goes on to the graph); else they are raised together.
 
     >>> spec = load_spec()  # the default scenario
     >>> spec.title != ""
@@ -315,6 +275,10 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
                              hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml")
     collector = _Collector()
     data = collector.read(path, top=True)
+    if data is None and problems is not None:
+        problems.extend(collector.problems)
+        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
+            else collector.problems[0]
     if data is None:
         raise ValidationError(collector.problems) if len(collector.problems) > 1 \
             else collector.problems[0]
@@ -322,23 +286,19 @@ def load_spec(path: str | Path | None = None) -> ScenarioSpec:
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
         collector.problem("report: must be a list of names", data.where("report"))
         report = []
-    variants = {}
-    raw_variants = data.get("variants")
-    if raw_variants is not None and not isinstance(raw_variants, LineDict):
-        collector.problem("variants: must map variant names to settings", data.where("variants"))
-    elif raw_variants:
-        for vname, block in raw_variants.items():
-            variants[vname] = tuple(collector.set_entries(block, raw_variants, vname,
-                                                          f"variant {vname}"))
-    expects = _expects(collector, data.get("expect"), data)
-    if collector.problems:
+    variants, replaces = read_variants(collector, data, path)
+    expects = read_expects(collector, data.get("expect"), data)
+    if collector.problems and problems is None:
         raise collector.problems[0] if len(collector.problems) == 1 \
             else ValidationError(collector.problems)
+    if problems is not None:
+        problems.extend(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
                         doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(collector.titles),
                         quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
                         sets=tuple(collector.sets), report=tuple(report), variants=variants,
-                        expects=tuple(expects), where=Location(display_path(path), 1))
+                        expects=tuple(expects), where=Location(display_path(path), 1),
+                        checks=tuple(collector.checks), replaces=replaces)
 
 
 def default_paths() -> list[Path]:

@@ -23,6 +23,14 @@ class QuantitySpec:
     solve: dict | None = None
     assumes: str | None = None  # a simplification this formula makes, for the report
     lines: dict = field(default_factory=dict, compare=False)
+    minimum: object = None  # min: as written (inclusive; "> X" is strict)
+    maximum: object = None  # max: as written (inclusive; "< X" is strict)
+    preset: str | None = None  # the preset folder (presets/KIND/) that must give a required input
+
+    @property
+    def required(self) -> bool:
+        """An input with no module default: a preset or the scenario must give it."""
+        return self.value is None and self.formula is None and self.solve is None
 
     def at(self, key: str) -> Location:
         """The file:line of one of this quantity's fields."""
@@ -41,6 +49,17 @@ class SetEntry:
     formula: str | None = None
     source: str | None = None
     note: str | None = None
+    kind: str | None = None  # the preset folder (presets/KIND/) of the file that set it
+
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A feasibility check a module declares: a constraint that should hold, and what it means."""
+
+    constraint: str
+    message: str
+    where: Location
 
 
 
@@ -75,4 +94,6 @@ class ScenarioSpec:
     where: Location
     titles: tuple = ()  # (path, title or None) of every file read, in reading order
     assumes: tuple = ()  # (path, text) of every file that says what it assumes
+    checks: tuple[CheckSpec, ...] = ()
+    replaces: dict = field(default_factory=dict)  # variant -> preset kinds its use: replaces
 

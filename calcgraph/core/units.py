@@ -253,17 +253,43 @@ def to_unit(base_value, unit: Unit | pint.Unit):
 
 
 UNKNOWN = "unknown"
+COUNT_DIMS = frozenset({"[token]", "[sequence]", "[chip]"})
 
 
-def convert_value(raw, unit: Unit, what: str) -> tuple[float, str]:
+def needs_unit(unit: Unit) -> bool:
+    """True when a bare number is refused for ``unit``: bytes, seconds, FLOPs, money and their rates.
+
+    Counts (tokens, sequences, chips), plain numbers and their ratios take a bare number.
+
+    >>> needs_unit(parse_unit("B/s/chip")), needs_unit(parse_unit("token/sequence"))
+    (True, False)
+    """
+    return any(key not in COUNT_DIMS for key in unit.dim)
+
+
+def unit_example(number: float, unit: Unit, display: Unit | None = None) -> str:
+    """``NUMBER UNIT`` in the display unit (else the declared one): an example for a message."""
+    shown = display if display is not None else unit
+    return f"{format_number(float(number) * unit.factor / shown.factor, 5)} {shown.text}"
+
+
+def convert_value(raw, unit: Unit, what: str, strict: bool = True,
+                  example_unit: Unit | None = None) -> tuple[float, str]:
     """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
 
     The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
     what depends on it shows as unknown instead of borrowing another chip's figure.
+    A bare number is read in ``unit`` only when ``unit`` is a count or plain number
+    (``needs_unit``); else a unit is required (a bare 0 too, when ``strict``).
     """
     if isinstance(raw, str) and raw.strip() == UNKNOWN:
         return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
+    if given is None and needs_unit(unit) and (strict or number != 0):
+        raise UnitError(f"{what} needs a unit: a bare number {_short(str(raw))} is not read as "
+                        f"{unit.text} ({format_dim(unit.dim)})",
+                        hint=f"write it with its unit, e.g. \"{unit_example(number, unit, example_unit)}\" "
+                             f"(declared unit: {unit.text})")
     if given is None:
         return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
     if given.dim != unit.dim:

@@ -29,6 +29,7 @@ from ..core.names import suggest
 from ..core.spec import ScenarioSpec, SetEntry
 from ..core.units import display_unit, parse_unit, to_unit
 from ..errors import UnitMismatchError, UnknownNameError
+from .checks import CheckResult, evaluate_checks
 from .solve import SolveResult
 from .solve_nodes import NodeSolver
 
@@ -52,6 +53,12 @@ class Evaluated:
     values: Mapping[str, float]
     states: Mapping[str, NodeState]
     solver: NodeSolver = field(repr=False, compare=False)
+    checks: tuple[CheckResult, ...] = ()  # every declared feasibility check at these values
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        """The checks that do not hold."""
+        return [c for c in self.checks if not c.holds]
 
     @property
     def graph(self) -> Graph:
@@ -84,9 +91,17 @@ class Evaluated:
         self.quantity(name)
         return self.states[name]
 
+    def require(self, names=None) -> None:
+        """Raise MissingInputsError when a required input that ``names`` (default: all) need is missing."""
+        self.scenario.require(names)
+
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown."""
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
+
+        Raises MissingInputsError when an input it needs was given by nothing.
+        """
         quantity = self.quantity(name)
+        self.require([name])
         target = parse_unit(unit) if unit else quantity.unit
         if target.dim != quantity.unit.dim:
             raise UnitMismatchError(f"{name} is in {quantity.unit.text!r}, which does not convert to {unit!r}",
@@ -139,7 +154,8 @@ def evaluate_scenario(scenario: Scenario) -> Evaluated:
     solver = NodeSolver(scenario)
     values = evaluate(scenario, solver=solver)
     return Evaluated(scenario=scenario, values=MappingProxyType(values),
-                     states=MappingProxyType(node_states(scenario, values)), solver=solver)
+                     states=MappingProxyType(node_states(scenario, values)), solver=solver,
+                     checks=evaluate_checks(scenario.graph, values))
 
 
 def rebind(ev: Evaluated, variant: str | None = None, entries: tuple[SetEntry, ...] | None = None) -> Evaluated:

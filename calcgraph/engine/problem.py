@@ -140,10 +140,18 @@ def side_text(constraint, value: float) -> str:
     return f"{number} {unit}".rstrip()
 
 
+def _side(c, text: str, side, value) -> str:
+    """One side and its value; a side that is only a constant is shown as written ("1 ms", not "1 ms = 1 ms")."""
+    constants = {n for n, _, _ in c.constants}
+    if set(side.names) <= constants:
+        return text
+    return f"{text} = {side_text(c, float(value))}"
+
+
 def describe_failure(problem: Problem, env: dict, x: float, name: str) -> str:
     """Both sides of every constraint at ``x``, as the user wrote them, with their values."""
     sides = problem.sides_at(env, x)
-    parts = [f"{c.left} = {side_text(c, float(lhs))}, {c.right} = {side_text(c, float(rhs))}"
+    parts = [f"{_side(c, c.left, c.comparison.lhs, lhs)} is not {c.op} {_side(c, c.right, c.comparison.rhs, rhs)}"
              for c, (lhs, rhs) in zip(problem.spec.constraints, sides, strict=True)]
     return f"at {name} = {format_number(x / problem.target.unit.factor)}: " + "; ".join(parts)
 

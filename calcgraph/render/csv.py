@@ -15,6 +15,7 @@ from ..core.bind import Scenario
 from ..core.names import suggest
 from ..core.units import format_unit
 from ..engine.axes import Axis
+from ..engine.checks import failed_mask
 from ..engine.grid import CHUNK, iter_blocks
 from ..errors import Argument, SetValueError, UnknownNameError
 
@@ -22,14 +23,18 @@ CSV_FORMAT = "%.10g"
 CSV_ROWS = 2 ** 14
 
 
+CHECKS_COLUMN = "checks_failed"
+
+
 def csv_header(graph, columns: list[str]) -> str:
-    """``name [unit]`` for each column, in its declared unit.
+    """``name [unit]`` for each column, in its declared unit; then ``checks_failed`` when the graph has checks.
 
     >>> import calcgraph
     >>> csv_header(calcgraph.load().graph, ["batch", "t_step", "layers"])
-    'batch [seq],t_step [s],layers [1]'
+    'batch [seq],t_step [s],layers [1],checks_failed [1]'
     """
-    return ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
+    head = ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
+    return head + (f",{CHECKS_COLUMN} [1]" if getattr(graph, "checks", ()) else "")
 
 
 
@@ -101,12 +106,15 @@ class SweepRun:
         self.total = math.prod(len(a.values) for a in axes)
         self.kept: dict = {}
         self.warning: str | None = None
+        self.infeasible = 0  # points where a declared check fails
 
     def __iter__(self):
         graph = self.scenario.graph
         axis_names = {a.name for a in self.axes}
         outputs = [c for c in self.columns if c not in axis_names]
-        names = list(dict.fromkeys(self.columns + self.keep))
+        checked = bool(graph.checks)  # a last column: how many declared checks fail at each point
+        check_names = [n for c, _ in graph.checks for n in c.names]
+        names = list(dict.fromkeys(self.columns + self.keep + check_names))
         varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
         factors = np.array([graph[c].unit.factor for c in varying])
         row = None
@@ -122,20 +130,28 @@ class SweepRun:
                     counts[name] += int(np.count_nonzero(isnan))
                     missing |= isnan
                 empty += int(np.count_nonzero(missing))
+            fails = failed_mask(graph, block)[0] if checked else None
+            self.infeasible += int(np.count_nonzero(fails)) if checked else 0
             for name in self.keep:
                 kept[name].append(block[name])
+            if checked and self.keep:
+                kept.setdefault(CHECKS_COLUMN, []).append(fails)
             done += size
             if self.progress is not None:
                 self.progress(done)
             if self.arrays:
-                yield {c: block[c] / graph[c].unit.factor for c in self.columns}
+                arrays = {c: block[c] / graph[c].unit.factor for c in self.columns}
+                if checked:
+                    arrays[CHECKS_COLUMN] = np.asarray(fails, float)
+                yield arrays
             elif self.csv:
                 if row is None:
                     constants = {c: float(block[c][0] / graph[c].unit.factor)
                                  for c in self.columns if c not in varying}
-                    row = row_format(self.columns, constants)
+                    row = row_format(self.columns + ([CHECKS_COLUMN] if checked else []), constants)
                 table = np.column_stack([block[c] for c in varying]) if varying else np.empty((size, 0))
-                yield from csv_pieces(table / factors if varying else table, row)
+                table = table / factors if varying else table
+                yield from csv_pieces(np.column_stack([table, fails]) if checked else table, row)
         self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
         self.warning = nan_warning(outputs, counts, empty, self.total)
 
@@ -163,5 +179,6 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
     sink = pa.BufferOutputStream()
     with pq.ParquetWriter(sink, schema) as writer:
         for block in sweep:
-            writer.write_table(pa.table([pa.array(block[c], pa.float64()) for c in sweep.columns], schema=schema))
+            columns = [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]
+            writer.write_table(pa.table([pa.array(block[c], pa.float64()) for c in columns], schema=schema))
     return sink.getvalue().to_pybytes()

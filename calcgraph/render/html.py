@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from ..core.constraints import describe_constant, parse_constraint
+from ..core.constraints import describe_constant
 from ..core.units import display_unit, format_unit, ureg
 from .html_js import formulas_script, solve_data
 from .values import plain_symbol
@@ -80,7 +80,7 @@ def is_integer_input(quantity, value: float) -> bool:
 
 def slider_range(quantity, value: float, integer: bool) -> dict:
     """The slider of an input: ``min``/``max`` from YAML when present, else a range around its value."""
-    low, high = getattr(quantity, "min", None), getattr(quantity, "max", None)
+    low, high = getattr(quantity, "minimum", None), getattr(quantity, "maximum", None)
     if isinstance(low, int | float) and isinstance(high, int | float) and low < high:
         return {"min": float(low), "max": float(high), "log": bool(low > 0 and high / low > 100)}
     if not math.isfinite(value):
@@ -101,11 +101,6 @@ def slider_range(quantity, value: float, integer: bool) -> dict:
 def _checks(model) -> list:
     """Feasibility checks: the graph's ``checks`` (when it has them) and each solve's constraints."""
     graph, found = model.graph, []
-    for item in getattr(graph, "checks", None) or getattr(model.spec, "checks", None) or ():
-        constraint = item if hasattr(item, "comparison") else getattr(item, "constraint", None)
-        if constraint is None:
-            constraint = parse_constraint(item.text, graph.quantities, where=getattr(item, "where", None))
-        found.append((constraint, getattr(item, "message", None) or f"{constraint.text} fails"))
     for name in graph.order:
         spec = graph[name].solve
         if spec is None or spec.for_name not in model.scenario.bound:
@@ -113,6 +108,7 @@ def _checks(model) -> list:
         for constraint in spec.constraints:
             found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
                                       f"({graph[name].doc})"))
+    found += list(graph.checks)  # the modules' declared checks, parsed at load
     unique, seen = [], set()
     for constraint, message in found:
         if constraint.text not in seen:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from ..core.constraints import constant_values, parse_constraint
 from ..core.evaluate import compile_expr
+from ..engine.problem import side_text
 from ..errors import CalcgraphError
 from .latex import value_text
 from .mdtext import md_text
 
+_SIGNS = {"<=": ("≤", ">"), "<": ("<", "≥"), ">=": ("≥", "<"), ">": (">", "≤"), "==": ("=", "≠")}
 LIMITS = (
     ("tp_degree <= tp_limit_ici", "tp_limit_ici",
      "tensor parallelism beyond the ICI limit makes the FFN matmuls communication bound"),
@@ -53,10 +55,12 @@ def check_rows(ev, shown) -> list[CheckRow]:
     """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
     rows = []
     for item in getattr(ev, "checks", ()) or ():
-        constraint = getattr(item, "constraint", "")
-        text = getattr(constraint, "text", constraint)
-        names = tuple(getattr(constraint, "names", ()))
-        rows.append(CheckRow(str(text), bool(item.holds), md_text(getattr(item, "message", "")), names))
+        constraint = item.constraint
+        holds, fails = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
+        sides = (f"`{constraint.left}` = {side_text(constraint, item.lhs)} {holds if item.holds else fails} "
+                 f"`{constraint.right}` = {side_text(constraint, item.rhs)}")
+        rows.append(CheckRow(constraint.text, bool(item.holds), f"{sides}: {md_text(item.message)}",
+                             tuple(constraint.names)))
     seen = {r.text for r in rows}
     for text, figure, why in LIMITS:
         names = [n.strip() for n in text.split("<=")]
@@ -79,7 +83,7 @@ def checks_table(rows) -> list[str]:
 
 def failed_note(rows, name: str) -> str | None:
     """A line flagging the failed checks that concern ``name``, for its headline row and section."""
-    failed = [r for r in rows if not r.holds and name in r.concerns[:1]]
+    failed = [r for r in rows if not r.holds and name in r.concerns]
     if not failed:
         return None
     return "**Check fails**: " + "; ".join(f"`{r.text}` ({r.message})" for r in failed)

@@ -152,9 +152,12 @@ def memory_mask(columns: dict) -> np.ndarray | None:
     >>> memory_mask({"total_memory": np.array([1.0, 3.0]), "hbm_capacity": np.array([2.0, 2.0])}).tolist()
     [False, True]
     """
+    failed = columns.get("checks_failed")
+    checks = None if failed is None else np.asarray(failed) > 0
     if not all(n in columns for n in MEMORY):
-        return None
-    return ~holds("<=", columns["total_memory"], columns["hbm_capacity"])
+        return checks
+    memory = ~holds("<=", columns["total_memory"], columns["hbm_capacity"])
+    return memory if checks is None else memory | checks
 
 
 def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
@@ -296,7 +299,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         ax.legend(fontsize=8, loc="best", framealpha=0.85)
     notes = []
     if mask is not None and np.any(mask):
-        notes.append("lines stop where weights + KV cache exceed HBM")
+        notes.append("lines stop where weights + KV cache exceed HBM or a declared check fails")
     if empty:
         text = "no point to draw for " + "; ".join(empty)
         notes.append(text if len(text) <= 140 else text[:137] + "...")

@@ -1,0 +1,100 @@
+"""Feasibility checks: the ``checks:`` of the modules evaluated at a scenario's values.
+
+A check is a constraint that should hold (weights and KV cache fit in HBM, a
+tensor-parallel degree that divides the heads); a failed check is a warning,
+not an error: the values are still computed and shown.
+
+>>> from calcgraph.core.bind import bind
+>>> from calcgraph.core.spec import load_spec
+>>> from calcgraph.engine.evaluated import evaluate_scenario
+>>> ev = evaluate_scenario(bind(load_spec()))
+>>> all(c.holds for c in ev.checks)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from ..core.constraints import Constraint, constant_values
+from ..core.evaluate import compile_expr
+from ..core.graph import Graph
+from ..core.units import shown_parts
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check at one point: the constraint, its message, whether it holds and both sides (base units)."""
+
+    constraint: Constraint
+    message: str
+    holds: bool
+    lhs: float
+    rhs: float
+
+    @property
+    def text(self) -> str:
+        """The constraint as written."""
+        return self.constraint.text
+
+    def sides(self) -> str:
+        """Both sides' values as people read them: ``150 GB <= 128 GB``."""
+        unit = self.constraint.unit
+        if unit is None:
+            return f"{self.lhs:.4g} {self.constraint.op} {self.rhs:.4g}"
+        left, right = (" ".join(shown_parts(v, unit)).strip() for v in (self.lhs, self.rhs))
+        return f"{left} {self.constraint.op} {right}"
+
+    def warning(self) -> str:
+        """The one-line warning of a failed check."""
+        return f"check failed: {self.message} ({self.text}: {self.sides()}; declared at {self.constraint.where})"
+
+
+def check_sides(constraint: Constraint, values) -> tuple:
+    """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units)."""
+    env = dict(values)
+    env.update(constant_values(constraint))
+    lhs = compile_expr(constraint.comparison.lhs.expr)(env)
+    rhs = compile_expr(constraint.comparison.rhs.expr)(env)
+    return lhs, rhs
+
+
+def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:
+    """Every declared check of ``graph`` at ``values``; a check on an unknown value holds (nothing to warn)."""
+    results = []
+    for constraint, message in graph.checks:
+        lhs, rhs = (float(v) for v in check_sides(constraint, values))
+        known = np.isfinite(lhs) and np.isfinite(rhs)
+        ok = bool(constraint.holds(lhs, rhs)) if known else True
+        results.append(CheckResult(constraint, message, ok, lhs, rhs))
+    return tuple(results)
+
+
+def failed_mask(graph: Graph, values) -> tuple[np.ndarray, list[str]]:
+    """Over arrays of ``values``: how many checks fail at each point, and the names of the checks."""
+    count = None
+    for constraint, _ in graph.checks:
+        lhs, rhs = check_sides(constraint, values)
+        lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
+        known = np.isfinite(lhs) & np.isfinite(rhs)
+        failed = (~np.asarray(constraint.holds(lhs, rhs), bool)) & known
+        count = failed.astype(int) if count is None else count + failed
+    return count, [c.text for c, _ in graph.checks]
+
+
+def unused_settings(graph: Graph, entries, outputs) -> list[str]:
+    """Warnings for settings (``entries``) that no requested output (``outputs``) depends on."""
+    warnings = []
+    wanted = set(outputs)
+    for entry in entries:
+        if entry.name not in graph or entry.name in wanted:
+            continue
+        reach = nx.descendants(graph.dag, entry.name)
+        if not reach & wanted:
+            kind = "pin" if not graph[entry.name].is_input else "setting"
+            warnings.append(f"{entry.where}: this {kind} of {entry.name} changes no requested output "
+                            f"(nothing shown depends on {entry.name})")
+    return warnings
