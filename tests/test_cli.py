@@ -137,9 +137,9 @@ def test_eval_symbols_are_plain_unicode_not_latex_leftovers(run):
 def test_eval_paths_are_relative_and_normalised(run, tmp_path):
     scratch = ROOT / "tests" / "fixtures" / "hf"
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(f"title: T\nuse: [{scratch}/../../../formulas/serving.yaml, "
-                        f"{scratch}/../../../presets/models/llama3-70b.yaml, {scratch}/../../../presets/chips/tpu-v5e.yaml]"
-                        "\nset: {batch: 16}\n")
+    up = f"{scratch}/../../.."
+    scenario.write_text(f"title: T\nuse: [{up}/formulas/serving.yaml, {up}/presets/models/llama3-70b.yaml, "
+                        f"{up}/presets/chips/tpu-v5e.yaml]\nset: {{batch: 16}}\n")
     status, out, _ = run("eval", scenario, "--all")
     assert status == 0 and ("default: formulas/workload.yaml:" in out or "default: workload.yaml:" in out)
     assert "/../" not in out and "fixtures" not in out

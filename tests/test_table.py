@@ -86,7 +86,8 @@ def test_each_variant_uses_its_preset_and_gets_its_figures(scenario, kind, names
         model = calcgraph.load(ROOT / "scenarios" / f"{scenario}.yaml", variant=variant)
         figures = load_file(ROOT / "presets" / kind / f"{preset}.yaml")["set"]
         for name in figures:
-            if name in base or name in variants[variant].get("set", {}) or model.state(name) is not calcgraph.NodeState.INPUT:
+            given = name in base or name in variants[variant].get("set", {})
+            if given or model.state(name) is not calcgraph.NodeState.INPUT:
                 continue
             assert model.scenario.bound[name].where.file.endswith(f"{preset}.yaml"), (variant, name)
 

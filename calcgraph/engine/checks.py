@@ -24,6 +24,8 @@ from ..core.evaluate import compile_expr
 from ..core.graph import Graph
 from ..core.units import shown_parts
 
+_NEGATION = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "!="}
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -41,12 +43,14 @@ class CheckResult:
         return self.constraint.text
 
     def sides(self) -> str:
-        """Both sides' values as people read them: ``150 GB <= 128 GB``."""
+        """Both sides' values as people read them, with the relation that holds: ``150 GB > 128 GB``."""
         unit = self.constraint.unit
         if unit is None:
-            return f"{self.lhs:.4g} {self.constraint.op} {self.rhs:.4g}"
-        left, right = (" ".join(shown_parts(v, unit)).strip() for v in (self.lhs, self.rhs))
-        return f"{left} {self.constraint.op} {right}"
+            left, right = f"{self.lhs:.4g}", f"{self.rhs:.4g}"
+        else:
+            left, right = (" ".join(shown_parts(v, unit)).strip() for v in (self.lhs, self.rhs))
+        relation = self.constraint.op if self.holds else _NEGATION.get(self.constraint.op, "fails")
+        return f"{left} {relation} {right}"
 
     def warning(self) -> str:
         """The one-line warning of a failed check."""
