@@ -104,3 +104,11 @@ def test_b200_has_fp4_and_hopper_has_none():
 def test_every_architecture_scenario_verifies(capsys):
     from calcgraph.cli import main
     assert main(["verify", *map(str, sorted(SCENARIOS.glob("*.yaml")))]) == 0, capsys.readouterr().out
+
+
+def test_a_replacement_formula_brings_its_own_meaning_and_source():
+    model = calcgraph.load(ROOT / "scenarios" / "models" / "mixtral-8x7b-h100.yaml")
+    quantity = model.graph["t_param_load"]
+    assert quantity.doc.startswith("time to read the weights one decode step touches")
+    assert quantity.source.startswith("the weights one decode step reads")
+    assert model.graph["t_param_load"].formula.text.startswith("weight_bytes_read")

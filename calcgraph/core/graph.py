@@ -211,10 +211,13 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
         except CalcgraphError as exc:
             problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
     (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
-    return Quantity(name=spec.name, unit=unit, doc=spec.doc, where=spec.where,
+    replaced = override is not None and override.formula is not None
+    return Quantity(name=spec.name, unit=unit, doc=override.doc if replaced and override.doc else spec.doc,
+                    where=spec.where,
                     minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
                     preset=spec.preset, required=spec.required and override is None,
-                    symbol=spec.symbol or default_symbol(spec.name), source=spec.source,
+                    symbol=spec.symbol or default_symbol(spec.name),
+                    source=override.source if replaced and override.source else spec.source,
                     display=display, formula=formula, formula_where=formula_where,
                     formula_origin=origin, default=default, default_text=default_text,
                     default_where=spec.at("value") if default is not None else None,

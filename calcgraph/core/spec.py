@@ -25,7 +25,7 @@ FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "r
 SCENARIO_ONLY = {"report", "variants", "expect"}
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
-SET_KEYS = {"value", "formula", "source", "note"}
+SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
 
@@ -240,8 +240,13 @@ class _Collector:
                     self.problem(f"the setting of {name!r}: formula must be text, not {_kind(raw.get('formula'))}",
                                  raw.where("formula"))
                     continue
+                doc = raw.get("doc")
+                if doc is not None and ("formula" not in raw or not isinstance(doc, str)):
+                    self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
+                                 raw.where("doc"))
+                    continue
                 entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
-                                        formula=raw.get("formula"),
+                                        formula=raw.get("formula"), doc=doc,
                                         source=raw.get("source") or file_source, note=raw.get("note")))
             elif _scalar_value(raw):
                 entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,

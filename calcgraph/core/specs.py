@@ -50,6 +50,7 @@ class SetEntry:
     source: str | None = None
     note: str | None = None
     kind: str | None = None  # the preset folder (presets/KIND/) of the file that set it
+    doc: str | None = None  # what a replacement formula means, when it means more than the one it replaces
 
 
 
