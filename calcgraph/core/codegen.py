@@ -18,7 +18,7 @@ import math
 
 import sympy
 
-from .evaluate import SNAP, _split_mul
+from .evaluate import SNAP, split_mul
 from .expr import CeilTo
 
 NAN = math.nan
@@ -102,7 +102,7 @@ def source(expr: sympy.Expr, local: dict) -> str:
     if expr.is_Add:
         return "(" + " + ".join(source(a, local) for a in expr.args) + ")"
     if expr.is_Mul:
-        num, den = _split_mul(expr)
+        num, den = split_mul(expr)
         top = "(" + " * ".join(source(a, local) for a in num) + ")" if num else "1.0"
         if not den:
             return top

@@ -38,7 +38,8 @@ def _ceil_to(x, *allowed):
     return result if result.shape else result[()]
 
 
-def _split_mul(expr: sympy.Mul):
+def split_mul(expr: sympy.Mul):
+    """A product as (numerator factors, denominator factors), the order every evaluator computes it in."""
     num, den = [], []
     for arg in expr.args:
         if arg.is_Rational and not arg.is_Integer:
@@ -73,7 +74,7 @@ def compile_expr(expr: sympy.Expr):
     if expr.is_Add:
         return lambda env: reduce(operator.add, (f(env) for f in args))
     if expr.is_Mul:
-        num, den = _split_mul(expr)
+        num, den = split_mul(expr)
         top = _product([compile_expr(a) for a in num]) if num else (lambda env: 1.0)
         if not den:
             return top

@@ -18,6 +18,7 @@ import sympy
 from sympy.printing.jscode import JavascriptCodePrinter
 
 from ..core.constraints import describe_constant
+from ..core.evaluate import split_mul
 from ..core.expr import CeilTo
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -48,16 +49,7 @@ class CalcgraphJSPrinter(JavascriptCodePrinter):
         return "(" + " + ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
-        num, den = [], []
-        for arg in expr.args:  # the split calcgraph/evaluate.py makes (_split_mul)
-            if arg.is_Rational and not arg.is_Integer:
-                if arg.p != 1:
-                    num.append(sympy.Integer(arg.p))
-                den.append(sympy.Integer(arg.q))
-            elif arg.is_Pow and arg.exp.is_Number and arg.exp < 0:
-                den.append(arg.base if arg.exp == -1 else sympy.Pow(arg.base, -arg.exp))
-            else:
-                num.append(arg)
+        num, den = split_mul(expr)  # the split the Python evaluator makes, so the page computes the same
         top = "(" + "*".join(self._print(a) for a in num) + ")" if num else "1.0"
         if not den:
             return top
