@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from ..errors import CalcgraphError
-from .mdtext import table_number, unit_words
+from .mdtext import group_digits, number_parts, table_number, unit_words
 from .values import shown
 
 _SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
@@ -25,22 +25,14 @@ def latex_number(text: str) -> str:
     >>> latex_number("7.0000e10"), latex_number("1e-09"), latex_number("128256"), latex_number("0.4")
     ('7 \\times 10^{10}', '10^{-9}', '128\\,256', '0.4')
     """
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]([-+]?\d+)", text)
-    if match:
-        sign, whole, fraction, exponent = match.groups()
-        fraction = (fraction or "").rstrip("0")
-        mantissa = whole + (f".{fraction}" if fraction else "")
-        power = f"10^{{{int(exponent)}}}"
-        return sign + (power if mantissa == "1" else f"{mantissa} \\times {power}")
-    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
-    if match and len(match.group(2)) > 4:
-        sign, whole, fraction = match.groups()
-        groups = []
-        while whole:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        return sign + r"\,".join(groups) + fraction
-    return text
+    parts = number_parts(text)
+    if parts is None:
+        return text
+    sign, digits, exponent, fraction = parts
+    if exponent is not None:
+        power = f"10^{{{exponent}}}"
+        return sign + (power if digits == "1" else f"{digits} \\times {power}")
+    return sign + group_digits(digits, r"\,") + fraction
 
 
 def _constant(value) -> str:

@@ -77,24 +77,35 @@ def group_digits(whole: str, sep: str) -> str:
     return sep.join(groups)
 
 
+def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
+    """(sign, whole digits or mantissa, power of ten or None, fraction) of a number's text, or None.
+
+    >>> number_parts("7.0000e10"), number_parts("-53248.5"), number_parts("nan")
+    (('', '7', 10, ''), ('-', '53248', None, '.5'), None)
+    """
+    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]\+?(-?\d+)", text)
+    if match:
+        sign, whole, fraction, exponent = match.groups()
+        fraction = (fraction or "").rstrip("0")
+        return sign, whole + (f".{fraction}" if fraction else ""), int(exponent), ""
+    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
+    return (match.group(1), match.group(2), None, match.group(3)) if match else None
+
+
 def table_number(text: str) -> str:
     """A number's text for tables and prose, grouped as in the math: ``7.0000e10`` -> ``7 × 10¹⁰``.
 
     >>> table_number("7.0000e10"), table_number("1e-09"), table_number("53248"), table_number("17.431")
     ('7\u202f×\u202f10¹⁰', '10⁻⁹', '53\u202f248', '17.431')
     """
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]\+?(-?\d+)", text)
-    if match:
-        sign, whole, fraction, exponent = match.groups()
-        fraction = (fraction or "").rstrip("0")
-        mantissa = whole + (f".{fraction}" if fraction else "")
-        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-        return sign + (power if mantissa == "1" else f"{mantissa}{THIN}×{THIN}{power}")
-    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
-    if match:
-        sign, whole, fraction = match.groups()
-        return sign + group_digits(whole, THIN) + fraction
-    return text
+    parts = number_parts(text)
+    if parts is None:
+        return text
+    sign, digits, exponent, fraction = parts
+    if exponent is not None:
+        power = "10" + str(exponent).translate(_SUPERSCRIPT)
+        return sign + (power if digits == "1" else f"{digits}{THIN}×{THIN}{power}")
+    return sign + group_digits(digits, THIN) + fraction
 
 
 COUNT_WORDS = {"chip": "chips", "seq": "sequences", "tok": "tokens", "request": "requests", "layer": "layers"}
