@@ -250,11 +250,14 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
             got=format_dim(dim), hint="fix the formula or the declared unit"))
 
 
-def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None) -> Graph:
+def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,
+                pins=frozenset()) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
     A solve node depends on the names its constraints use (edges added here); ``checks``
-    (CheckSpecs) are parsed against the quantities. With a ``problems`` list, problems are
+    (CheckSpecs) are parsed against the quantities. A name in ``pins`` (a computed quantity
+    given a value) keeps its formula for display, but the formula adds no edge: a pin cuts
+    what it would depend on, so it may break a cycle. With a ``problems`` list, problems are
     added to it and the graph as far as it could be built is returned; else they are raised.
     """
     overrides = overrides or {}
@@ -280,7 +283,8 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 if expr is not quantity.formula.expr:
                     quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
                     quantities[quantity.name] = quantity
-            dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
+            if quantity.name not in pins:
+                dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
             try:
@@ -290,14 +294,16 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 continue
             quantity = replace(quantity, solve=spec)
             quantities[quantity.name] = quantity
-            dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
+            if quantity.name not in pins:
+                dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
     for cycle in _cycles(dag):
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
                            for n in cycle)
         problems.append(CycleError(f"quantities depend on themselves: {members} ({places})",
                                    where=quantities[cycle[0]].formula_where,
-                                   hint="break the cycle: make one of them an input (value:)",
+                                   hint="break the cycle: make one of them an input (value:), or pin one "
+                                        "in the scenario's set: (a value typed over its formula)",
                                    cycle=cycle))
     parsed = []
     for check in checks:
