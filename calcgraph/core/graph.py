@@ -91,6 +91,7 @@ class Graph:
     order: tuple
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
+    cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -274,6 +275,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                                              where=entry.where, hint=suggest(name, quantities)))
     dag = nx.DiGraph()
     dag.add_nodes_from(quantities)
+    cut = []
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
             _check_names_and_units(quantity, quantities, problems)
@@ -283,8 +285,11 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 if expr is not quantity.formula.expr:
                     quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
                     quantities[quantity.name] = quantity
-            if quantity.name not in pins:
-                dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
+            edges = [(n, quantity.name) for n in quantity.formula.names if n in quantities]
+            if quantity.name in pins:
+                cut.extend(edges)
+            else:
+                dag.add_edges_from(edges)
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
             try:
@@ -294,8 +299,11 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 continue
             quantity = replace(quantity, solve=spec)
             quantities[quantity.name] = quantity
-            if quantity.name not in pins:
-                dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
+            edges = [(n, quantity.name) for c in spec.constraints for n in c.names]
+            if quantity.name in pins:
+                cut.extend(edges)
+            else:
+                dag.add_edges_from(edges)
     for cycle in _cycles(dag):
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
@@ -320,7 +328,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
         order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
     except nx.NetworkXUnfeasible:
         order = tuple(quantities)  # a cycle, already reported
-    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed))
+    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed), cut=tuple(cut))
 
 
 def _cycles(dag: nx.DiGraph) -> list[list[str]]:
