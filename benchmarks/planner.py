@@ -2,7 +2,7 @@
 
     calcgraph best scenarios/plan-llama3-70b-h100.yaml --minimize total_chips \\
         --where "ttft <= 2 s" --where "tpot <= 50 ms" --set "request_rate=20 sequence/s" \\
-        --vary chips=1,2,4,8 --vary batch=1:512
+        --vary tp_degree=1,2,4,8 --vary batch=1:512
 
 Counts the graph evaluations the search makes (each a vectorised pass over a
 block of candidates; solve-node evaluations counted apart) and times the
@@ -31,7 +31,7 @@ from calcgraph.engine.solve_nodes import NodeSolver  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "plan-llama3-70b-h100.yaml"
 WHERE = ["ttft <= 2 s", "tpot <= 50 ms"]
-VARY = ["chips=1,2,4,8", "batch=1:512"]
+VARY = ["tp_degree=1,2,4,8", "batch=1:512"]
 
 
 class Counter:
@@ -58,6 +58,12 @@ def scalar_seconds(model, rounds: int) -> float:
         evaluate(model.scenario, solver=NodeSolver(model.scenario))
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def result_layout(model, winner: dict) -> dict:
+    """The winner evaluated on its own: chips, pp_degree, replicas and total_chips (declared units)."""
+    at = model.set(**{n: float(v) for n, v in winner.items()})
+    return {n: at.value(n) for n in ("chips", "pp_degree", "replicas", "total_chips")}
 
 
 def search(model):
@@ -91,8 +97,9 @@ def main(rounds: int = 5) -> int:
     print(f"ratio                     {searched / single:8.1f}x one scalar evaluation "
           f"(candidate by candidate would be about {result.total:,}x)")
     winner = dict(result.winner.settings)
-    print(f"winner                    total_chips = {result.winner.goal:g} at chips = {winner['chips']:g}, "
-          f"batch = {winner['batch']:g}")
+    layout = result_layout(model, winner)
+    print(f"winner                    total_chips = {result.winner.goal:g} at tp_degree = {winner['tp_degree']:g}, "
+          f"batch = {winner['batch']:g} ({layout['replicas']:g} replicas of {layout['chips']:g} chips)")
     ok = blocks.calls < result.total / 100
     for label, candidate, failing in result.verification:
         settings = ", ".join(f"{n} = {v:g}" for n, v in candidate.settings)
@@ -100,6 +107,8 @@ def main(rounds: int = 5) -> int:
               + (f"fails {' and '.join(failing)}" if failing else "holds"))
     checks = {label.split()[1]: failing for label, _, failing in result.verification}
     ok &= checks.get("winner") == () and bool(checks.get("next"))
+    ok &= layout["chips"] == winner["tp_degree"] * layout["pp_degree"]  # the layout is consistent
+    ok &= layout["total_chips"] == result.winner.goal
     print("checks                    " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
 

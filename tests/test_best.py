@@ -108,3 +108,11 @@ def test_a_continuous_goal_is_not_claimed_verified(exercise):
     result = find_best(exercise.evaluated, "throughput_per_chip", "max", [FITS], [SLICES])
     assert result.verification == ()
     assert "Verified" not in render_best(exercise.evaluated, result)
+
+
+def test_best_over_a_pinned_tp_degree_moves_chips_with_it():
+    model = calcgraph.load("tests/fixtures/pin-breaks-cycle.yaml")
+    result = find_best(model.evaluated, "hbm", "min", ["tp_degree >= 2"], ["tp_degree=1,2,4"])
+    assert dict(result.winner.settings) == {"tp_degree": 2}
+    assert result.winner.goal == pytest.approx(2 * 2 * 80e9)  # tp_degree * pp_degree chips of 80 GB
+    assert [c.goal for c in result.ranked] == pytest.approx([320e9, 640e9])

@@ -18,6 +18,12 @@ def test_explain_traces_inputs_to_their_yaml_lines():
 def test_explain_marks_pinned_quantities():
     text = calcgraph.load(DEFAULT, set={"t_step": "17 ms"}).explain("throughput")
     assert "t_step = 17 ms  (pinned at set() t_step=17 ms" in text
+    assert "typed over t_step = " in text and "t_param_load =" not in text  # what it was computed from: cut
+
+
+def test_explain_shows_the_formula_a_pin_types_over():
+    text = calcgraph.load("tests/fixtures/pin-breaks-cycle.yaml").explain("chips")
+    assert "typed over tp_degree = chips / (pp_degree * one_chip)    [tests/fixtures/pin-breaks-cycle.yaml:6]" in text
 
 
 def test_explain_shows_how_a_solve_node_was_solved():

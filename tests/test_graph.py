@@ -1,6 +1,10 @@
+from dataclasses import replace
+
 import pytest
 from conftest import fixture
 
+import calcgraph
+from calcgraph.core.bind import bind
 from calcgraph.core.graph import build_graph
 from calcgraph.core.spec import load_spec
 from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
@@ -49,3 +53,30 @@ def test_every_problem_is_reported_at_once(tmp_path):
         build_graph(load_spec(path).quantities)
     kinds = sorted(type(p).__name__ for p in info.value.problems)
     assert kinds == ["CycleError", "UnknownNameError", "UnknownNameError"]
+
+
+# ---------------------------------------------------------------- a pin cuts its formula's edges
+
+PIN = fixture("pin-breaks-cycle.yaml")
+
+
+def test_a_pin_breaks_the_cycle_chips_tp_degree_chips():
+    model = calcgraph.load(PIN)
+    graph = model.graph
+    assert model.scenario.pinned == ["tp_degree"]
+    assert not graph.dag.has_edge("chips", "tp_degree")  # the pinned formula adds no edge
+    assert graph.ancestors("tp_degree") == [] and graph.ancestors("chips") == ["one_chip", "pp_degree",
+                                                                                "tp_degree"]
+    assert graph.order.index("tp_degree") < graph.order.index("chips")
+    assert str(graph["tp_degree"].formula.text) == "chips / (pp_degree * one_chip)"  # kept for display
+    assert model.value("chips") == 8 and model.value("hbm", "GB") == 640
+
+
+def test_without_the_pin_the_cycle_is_reported_with_its_lines():
+    spec = load_spec(PIN)
+    unpinned = replace(spec, sets=tuple(e for e in spec.sets if e.name != "tp_degree"))
+    with pytest.raises(CycleError) as info:
+        bind(unpinned)
+    message = str(info.value)
+    assert "chips -> tp_degree -> chips" in message or "tp_degree -> chips -> tp_degree" in message
+    assert "pin-breaks-cycle.yaml:6" in message and "pin-breaks-cycle.yaml:11" in message

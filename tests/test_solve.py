@@ -1,6 +1,7 @@
 """Inverse solving: the chapter's max batch and min chips, every outcome, solve nodes, grids."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -217,3 +218,9 @@ def test_a_number_in_exponent_form_in_a_constraint_is_a_number_not_a_unit(model)
 def test_a_large_integer_answer_is_printed_whole(run):
     status, out, _ = run("solve", "--for", "batch", "--where", "batch <= 499999999999.7 sequence", "--integer")
     assert status == 0 and ": 499999999999 seq" in out
+
+
+def test_a_pin_that_holds_the_kv_cache_leaves_max_batch_without_an_answer_not_an_error():
+    # the chapter's printed 1.3 TB is pinned over kv_cache_bytes: batch no longer moves the constraint
+    model = calcgraph.load("scenarios/long-context-32k.yaml", variant="printed")
+    assert model.state("max_batch") == "no answer" and math.isnan(model.value("max_batch"))

@@ -10,7 +10,7 @@ from conftest import ROOT, fixture
 
 import calcgraph
 from calcgraph.cli.progress import Progress
-from calcgraph.engine.axes import MAX_POINTS, parse_axes, parse_vary
+from calcgraph.engine.axes import MAX_POINTS, parse_axes, parse_vary, typed_over
 from calcgraph.engine.grid import evaluate_grid
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
 from calcgraph.render.csv import SweepRun, csv_header, csv_pieces, output_columns
@@ -285,3 +285,30 @@ def test_parquet_without_pyarrow_says_how_to_get_it(run, tmp_path, monkeypatch):
     status, _, err = run("sweep", "--vary", "batch=1:3", "--out", tmp_path / "g.parquet")
     assert status == 2 and "calcgraph[parquet]" in err and "--out" in err
     assert not (tmp_path / "g.parquet").exists()
+
+
+# ------------------------------------------------------------------ varying a pinned quantity
+
+PIN = fixture("pin-breaks-cycle.yaml")
+
+
+def test_varying_a_pinned_layout_keeps_chips_equal_to_tp_times_pp_at_every_point(run, tmp_path):
+    model = calcgraph.load(PIN)
+    grid = evaluate_grid(model.scenario, parse_axes(["tp_degree=1,2,4,8", "pp_degree=1,3"], model.graph),
+                         ["tp_degree", "pp_degree", "chips", "hbm"])
+    assert grid["chips"].tolist() == (grid["tp_degree"] * grid["pp_degree"]).tolist()
+    assert grid["hbm"].tolist() == (grid["chips"] * 80e9).tolist()
+    fast = model.evaluator(["chips"], ["tp_degree", "pp_degree"])  # the generated code
+    assert fast(8, 3) == [24.0] and fast.exact(8, 3) == [24.0]
+    assert model.set(tp_degree=8, pp_degree=3).value("chips") == 24  # eval --set
+    status, _, _ = run("sweep", PIN, "--vary", "tp_degree=1,2,4", "--only", "chips", "--csv", tmp_path / "pin.csv")
+    names, _, data = _read_csv(tmp_path / "pin.csv")
+    assert status == 0 and data[:, names.index("chips")].tolist() == [2, 4, 8]
+
+
+def test_varying_a_computed_layout_warns_that_its_inputs_stay_and_a_pinned_one_does_not():
+    unpinned = calcgraph.load("scenarios/compare-llama3-70b-8xh100.yaml").graph  # tp_degree = chips / pp
+    (warning,) = typed_over(parse_axes(["tp_degree=1,2,4,8", "batch=1:4"], unpinned), unpinned)
+    assert warning.startswith("tp_degree is computed (chips / (pp_degree * one_chip))") and "chips" in warning
+    planner = calcgraph.load("scenarios/plan-llama3-70b-h100.yaml").graph  # tp_degree pinned, chips follow
+    assert typed_over(parse_axes(["tp_degree=1,2,4,8", "batch=1:4"], planner), planner) == []

@@ -2,7 +2,9 @@
 
 Values flow from module defaults -> used files' ``set`` -> the scenario's
 ``set`` -> the variant -> settings (command line or API); the last word wins. Setting a
-computed quantity to a value pins it, like typing over a spreadsheet formula.
+computed quantity to a value pins it, like typing over a spreadsheet formula: its formula
+is kept for display but adds no edge, so a pin may break a cycle (``tp_degree`` given,
+``chips`` computed from it, where the module computes ``tp_degree`` from ``chips``).
 """
 
 from __future__ import annotations
@@ -165,7 +167,8 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     problems = []
     final = _last_word(_entries(spec, variant, sets))
     overrides = {n: e for n, e in final.items() if e.formula is not None}
-    graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems)
+    pins = frozenset(n for n, e in final.items() if e.formula is None)  # a value over a formula: no edges in
+    graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems, pins=pins)
     bound: dict[str, Bound] = {}
     for name, quantity in graph.quantities.items():
         if quantity.default is not None:

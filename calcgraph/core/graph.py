@@ -91,6 +91,7 @@ class Graph:
     order: tuple
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
+    cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -250,11 +251,14 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
             got=format_dim(dim), hint="fix the formula or the declared unit"))
 
 
-def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None) -> Graph:
+def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,
+                pins=frozenset()) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
     A solve node depends on the names its constraints use (edges added here); ``checks``
-    (CheckSpecs) are parsed against the quantities. With a ``problems`` list, problems are
+    (CheckSpecs) are parsed against the quantities. A name in ``pins`` (a computed quantity
+    given a value) keeps its formula for display, but the formula adds no edge: a pin cuts
+    what it would depend on, so it may break a cycle. With a ``problems`` list, problems are
     added to it and the graph as far as it could be built is returned; else they are raised.
     """
     overrides = overrides or {}
@@ -271,6 +275,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                                              where=entry.where, hint=suggest(name, quantities)))
     dag = nx.DiGraph()
     dag.add_nodes_from(quantities)
+    cut = []
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
             _check_names_and_units(quantity, quantities, problems)
@@ -280,7 +285,11 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 if expr is not quantity.formula.expr:
                     quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
                     quantities[quantity.name] = quantity
-            dag.add_edges_from((n, quantity.name) for n in quantity.formula.names if n in quantities)
+            edges = [(n, quantity.name) for n in quantity.formula.names if n in quantities]
+            if quantity.name in pins:
+                cut.extend(edges)
+            else:
+                dag.add_edges_from(edges)
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
             try:
@@ -290,14 +299,19 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 continue
             quantity = replace(quantity, solve=spec)
             quantities[quantity.name] = quantity
-            dag.add_edges_from((n, quantity.name) for c in spec.constraints for n in c.names)
+            edges = [(n, quantity.name) for c in spec.constraints for n in c.names]
+            if quantity.name in pins:
+                cut.extend(edges)
+            else:
+                dag.add_edges_from(edges)
     for cycle in _cycles(dag):
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
                            for n in cycle)
         problems.append(CycleError(f"quantities depend on themselves: {members} ({places})",
                                    where=quantities[cycle[0]].formula_where,
-                                   hint="break the cycle: make one of them an input (value:)",
+                                   hint="break the cycle: make one of them an input (value:), or pin one "
+                                        "in the scenario's set: (a value typed over its formula)",
                                    cycle=cycle))
     parsed = []
     for check in checks:
@@ -314,7 +328,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
         order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
     except nx.NetworkXUnfeasible:
         order = tuple(quantities)  # a cycle, already reported
-    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed))
+    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed), cut=tuple(cut))
 
 
 def _cycles(dag: nx.DiGraph) -> list[list[str]]:

@@ -158,3 +158,27 @@ def parse_axes(texts: list[str], graph) -> list[Axis]:
                             hint="use fewer values per axis")
     return axes
 
+
+
+def typed_over(axes: list[Axis], graph) -> list[str]:
+    """Warnings for axes that vary a computed quantity the scenario does not pin: at every point its
+    value is typed over its formula while what the formula uses keeps its value (a pin in the
+    scenario's set: cuts that formula, so the axis is then an input like any other).
+
+    >>> import calcgraph
+    >>> graph = calcgraph.load("scenarios/compare-llama3-70b-8xh100.yaml").graph
+    >>> typed_over(parse_axes(["tp_degree=1,2"], graph), graph)[0].split(":")[0]
+    'tp_degree is computed (chips / (pp_degree * one_chip))'
+    """
+    warnings = []
+    for axis in axes:
+        quantity = graph[axis.name]
+        used = [n for n in graph.quantities if graph.dag.has_edge(n, axis.name)]
+        if not used:  # an input, or a pin: its formula is cut
+            continue
+        formula = quantity.formula.text if quantity.formula is not None else "a solve"
+        warnings.append(f"{axis.name} is computed ({formula}): varying it types over its formula at every "
+                        f"point while {', '.join(used)} keep their values, so quantities that use both may "
+                        f"disagree; to choose {axis.name}, give it a value in the scenario's set: and compute "
+                        f"the others from it (see scenarios/plan-llama3-70b-h100.yaml)")
+    return warnings

@@ -38,7 +38,7 @@ class Problem:
         downstream = nx.descendants(self.graph.dag, spec.for_name)
         self.plan = [n for n in self.graph.order if n in needed and n in downstream
                      and n not in scenario.bound]
-        if not any(spec.for_name == n or n in downstream for c in spec.constraints for n in c.names):
+        if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
                                   + ", ".join(inputs_of(self.graph, spec)))
@@ -86,6 +86,18 @@ class Problem:
     def holds_at(self, env: dict, x) -> np.ndarray:
         """Whether every constraint holds with the unknown at ``x`` (base units)."""
         return self.feasible(self.slacks(self.sides_at(env, x)))
+
+
+def _depends(spec: SolveSpec, downstream) -> bool:
+    return any(spec.for_name == n or n in downstream for c in spec.constraints for n in c.names)
+
+
+def _through_pins(graph, spec: SolveSpec) -> set:
+    """What depends on the unknown counting the formulas pins cut: a pin may hold the constraints still
+    (the solve then has no answer, as its constraints cannot move), which is no error in the model."""
+    full = nx.DiGraph(graph.dag)
+    full.add_edges_from(graph.cut)
+    return nx.descendants(full, spec.for_name)
 
 
 def inputs_of(graph, spec: SolveSpec) -> list[str]:

@@ -24,16 +24,17 @@ def graph_text(ev, fmt: str = "mermaid", only=None) -> str:
     names = _nodes(ev, only)
     edges = [(a, b) for a, b in ev.graph.dag.edges if a in names and b in names]
     edges.sort(key=lambda e: (names.index(e[1]), names.index(e[0])))
+    given = {n for n in names if ev.graph[n].is_input or n in ev.scenario.pinned}  # a pin is drawn as a value
     if fmt == "dot":
         lines = ["digraph calcgraph {", "  rankdir=LR;"]
         for name in names:
-            shape = "box" if ev.graph[name].is_input else "ellipse"
+            shape = "box" if name in given else "ellipse"
             lines.append(f'  "{name}" [shape={shape}];')
         lines += [f'  "{a}" -> "{b}";' for a, b in edges]
         return "\n".join(lines + ["}"]) + "\n"
     lines = ["flowchart LR"]
     for name in names:
-        lines.append(f"  {name}[{name}]" if ev.graph[name].is_input else f"  {name}({name})")
+        lines.append(f"  {name}[{name}]" if name in given else f"  {name}({name})")
     lines += [f"  {a} --> {b}" for a, b in edges]
     return "\n".join(lines) + "\n"
 

@@ -47,7 +47,10 @@ def explain_text(ev: Evaluated, name: str) -> str:
         number, unit = shown(ev, n)
         if ev.states[n] is NodeState.PINNED:
             where = ev.scenario.bound[n].where
-            lines += [f"{n} = {number} {unit}  (pinned at {where}; its formula is not used)", ""]
+            lines += [f"{n} = {number} {unit}  (pinned at {where}; its formula is not used)"]
+            if quantity.formula is not None:
+                lines.append(f"    typed over {n} = {quantity.formula.text}    [{quantity.formula_where}]")
+            lines.append("")
         elif quantity.formula is not None:
             lines += [f"{n} = {quantity.formula.text}    [{quantity.formula_where}]",
                       f"    = {_in_place(ev, quantity.formula)}",
