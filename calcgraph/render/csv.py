@@ -18,6 +18,7 @@ from ..engine.axes import Axis
 from ..engine.checks import failed_mask
 from ..engine.grid import CHUNK, iter_blocks
 from ..errors import Argument, SetValueError, UnknownNameError
+from .csvformat import TextTable
 
 CSV_FORMAT = "%.10g"
 CSV_ROWS = 2 ** 14
@@ -116,8 +117,7 @@ class SweepRun:
         check_names = [n for c, _ in graph.checks for n in c.names]
         names = list(dict.fromkeys(self.columns + self.keep + check_names))
         varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
-        factors = np.array([graph[c].unit.factor for c in varying])
-        row = None
+        table = None
         kept: dict[str, list] = {n: [] for n in self.keep}
         counts = dict.fromkeys(outputs, 0)
         empty = done = 0
@@ -145,13 +145,15 @@ class SweepRun:
                     arrays[CHECKS_COLUMN] = np.asarray(fails, float)
                 yield arrays
             elif self.csv:
-                if row is None:
-                    constants = {c: float(block[c][0] / graph[c].unit.factor)
-                                 for c in self.columns if c not in varying}
-                    row = row_format(self.columns + ([CHECKS_COLUMN] if checked else []), constants)
-                table = np.column_stack([block[c] for c in varying]) if varying else np.empty((size, 0))
-                table = table / factors if varying else table
-                yield from csv_pieces(np.column_stack([table, fails]) if checked else table, row)
+                if table is None:
+                    table = TextTable([None if c in varying else
+                                       (CSV_FORMAT % float(block[c][0] / graph[c].unit.factor)).encode()
+                                       for c in self.columns] + ([None] if checked else []))
+                values = {j: block[c] if graph[c].unit.factor == 1.0 else block[c] / graph[c].unit.factor
+                          for j, c in enumerate(self.columns) if c in varying}
+                if checked:
+                    values[len(self.columns)] = np.asarray(fails, dtype=float)
+                yield table.text(size, values)
         self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
         self.warning = nan_warning(outputs, counts, empty, self.total)
 
