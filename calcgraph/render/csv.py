@@ -1,4 +1,4 @@
-"""Grids as CSV: ``name [unit]`` headers, values in declared units, whole blocks formatted at once.
+"""Grids as CSV or Parquet: ``name [unit]`` headers, values in declared units, whole columns formatted at once.
 
 A SweepRun walks the grid once (engine.grid), yielding CSV text per block,
 counting the points without a value, and keeping the columns a plot needs.
@@ -16,12 +16,11 @@ from ..core.names import suggest
 from ..core.units import format_unit
 from ..engine.axes import Axis
 from ..engine.checks import failed_mask
-from ..engine.grid import CHUNK, iter_blocks
+from ..engine.grid import CHUNK, _layout, iter_blocks
 from ..errors import Argument, SetValueError, UnknownNameError
 from .csvformat import TextTable
 
-CSV_FORMAT = "%.10g"
-CSV_ROWS = 2 ** 14
+CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
 
 
 CHECKS_COLUMN = "checks_failed"
@@ -36,27 +35,6 @@ def csv_header(graph, columns: list[str]) -> str:
     """
     head = ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
     return head + (f",{CHECKS_COLUMN} [1]" if getattr(graph, "checks", ()) else "")
-
-
-
-def row_format(columns: list[str], constants: dict) -> str:
-    """A ``%`` format for one CSV row: ``%.10g`` per varying column, constants written in.
-
-    >>> row_format(["a", "b", "c"], {"b": 80.0})
-    '%.10g,80,%.10g\\n'
-    """
-    cells = [CSV_FORMAT % constants[c] if c in constants else CSV_FORMAT for c in columns]
-    return ",".join(cells) + "\n"
-
-
-
-def csv_pieces(table: np.ndarray, row: str | None = None):
-    """csv_text in pieces of CSV_ROWS rows (no copy of a whole block's text)."""
-    if row is None:
-        row = ",".join([CSV_FORMAT] * table.shape[1]) + "\n"
-    for first in range(0, table.shape[0], CSV_ROWS):
-        part = table[first:first + CSV_ROWS]
-        yield (row * part.shape[0]) % tuple(part.ravel().tolist()) if table.shape[1] else row * part.shape[0]
 
 
 
@@ -118,11 +96,16 @@ class SweepRun:
         names = list(dict.fromkeys(self.columns + self.keep + check_names))
         varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
         table = None
+        sizes = [len(a.values) for a in self.axes]
+        split, _ = _layout(tuple(sizes), self.chunk)
+        inner = math.prod(sizes[split + 1:])
+        depends = {c: [a.name == c or a.name in graph.ancestors(c) for a in self.axes[split:]] for c in varying}
         kept: dict[str, list] = {n: [] for n in self.keep}
         counts = dict.fromkeys(outputs, 0)
         empty = done = 0
         for block in iter_blocks(self.scenario, self.axes, names, self.chunk):
             size = len(block[names[0]])
+            shape = (size // inner, *sizes[split + 1:])
             if outputs:
                 missing = np.zeros(size, dtype=bool)
                 for name in outputs:
@@ -140,7 +123,8 @@ class SweepRun:
             if self.progress is not None:
                 self.progress(done)
             if self.arrays:
-                arrays = {c: block[c] / graph[c].unit.factor for c in self.columns}
+                arrays = {c: block[c] if graph[c].unit.factor == 1.0 else block[c] / graph[c].unit.factor
+                          for c in self.columns}
                 if checked:
                     arrays[CHECKS_COLUMN] = np.asarray(fails, float)
                 yield arrays
@@ -149,7 +133,8 @@ class SweepRun:
                     table = TextTable([None if c in varying else
                                        (CSV_FORMAT % float(block[c][0] / graph[c].unit.factor)).encode()
                                        for c in self.columns] + ([None] if checked else []))
-                values = {j: block[c] if graph[c].unit.factor == 1.0 else block[c] / graph[c].unit.factor
+                values = {j: _cells(table, j, block[c] if graph[c].unit.factor == 1.0 else
+                                    block[c] / graph[c].unit.factor, shape, depends[c])
                           for j, c in enumerate(self.columns) if c in varying}
                 if checked:
                     values[len(self.columns)] = np.asarray(fails, dtype=float)
@@ -162,6 +147,14 @@ class SweepRun:
         for _ in self:
             pass
         return self
+
+
+def _cells(table: TextTable, j: int, values: np.ndarray, shape: tuple, depends: list):
+    """A block's values for cell ``j``; formatted once per distinct value when they vary along some axes only."""
+    if all(depends) or len(shape) != len(depends):
+        return values
+    part = values.reshape(shape)[tuple(slice(None) if d else slice(0, 1) for d in depends)]
+    return tuple(np.broadcast_to(a.reshape(part.shape), shape).reshape(-1) for a in table.words(j, part))
 
 
 def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
@@ -179,8 +172,18 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
     sweep.arrays = True
     schema = pa.schema([(name, pa.float64()) for name in header])
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema) as writer:
+    writer = None
+    try:
         for block in sweep:
-            columns = [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]
-            writer.write_table(pa.table([pa.array(block[c], pa.float64()) for c in columns], schema=schema))
+            columns = [block[c] for c in [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]]
+            if writer is None:  # dictionary encoding for the constant columns only (on the others it is slow)
+                constant = [name for name, values in zip(header, columns, strict=True)
+                            if len(values) and (values == values[0]).all()]
+                writer = pq.ParquetWriter(sink, schema, use_dictionary=constant, compression="zstd")
+            writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
+        if writer is None:
+            writer = pq.ParquetWriter(sink, schema)
+    finally:
+        if writer is not None:
+            writer.close()
     return sink.getvalue().to_pybytes()

@@ -339,6 +339,7 @@ class TextTable:
 
     def __init__(self, cells: list, rows: int = 16384) -> None:
         self.cells: list = []  # (separator, key) for a column of values; else literal bytes, at most 24 each
+        self.seps: dict = {}
         literal = b""
         for j, cell in enumerate(cells):
             sep = b"\n" if j == len(cells) - 1 else b","
@@ -348,6 +349,7 @@ class TextTable:
             self._literal(literal)
             literal = b""
             self.cells.append((sep, j))
+            self.seps[j] = sep
         self._literal(literal)
         self.scratch, self.rows = Scratch(), rows
         self.planes = self.lengths = self.offsets = None
@@ -356,12 +358,18 @@ class TextTable:
     def _literal(self, text: bytes) -> None:
         self.cells += [text[i:i + 24] for i in range(0, len(text), 24)]
 
+    def words(self, j: int, values: np.ndarray) -> tuple:
+        """Value cell ``j`` formatted ahead (its four arrays), e.g. to format repeated values once."""
+        return format_words(values, self.seps[j], self.scratch)
+
     def text(self, rows: int, columns: dict) -> str:
-        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j``."""
+        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
         pieces = []
         for first in range(0, rows, self.rows):
             last = min(rows, first + self.rows)
-            pieces.append(self._part(last - first, {j: np.asarray(v)[first:last] for j, v in columns.items()}))
+            part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
+                    for j, v in columns.items()}
+            pieces.append(self._part(last - first, part))
         return "".join(pieces)
 
     def _part(self, rows: int, columns: dict) -> str:
@@ -381,11 +389,12 @@ class TextTable:
                 lengths[:, i] = len(cell)
                 longest = len(cell)
             else:
-                format_words(columns[cell[1]], cell[0], self.scratch, out)
+                given = columns[cell[1]]
+                done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
                 for w in range(3):
-                    planes[w, :, i] = out[w]
-                lengths[:, i] = out[3]
-                longest = int(out[3].max(initial=0))
+                    planes[w, :, i] = done[w]
+                lengths[:, i] = done[3]
+                longest = int(done[3].max(initial=0))
             for w in range(3):
                 widest[w] += longest > 8 * w
         np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
