@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import calcgraph
 from calcgraph.engine.axes import parse_axes
-from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, csv_header, output_columns
-from calcgraph.render.csvformat import TextTable, format_words
+from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
+from calcgraph.render.csvformat import format_words
 
 
 def reference_csv(scenario, axes, columns) -> str:

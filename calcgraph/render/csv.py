@@ -18,7 +18,7 @@ from ..engine.axes import Axis
 from ..engine.checks import failed_mask
 from ..engine.grid import CHUNK, _layout, iter_blocks
 from ..errors import Argument, SetValueError, UnknownNameError
-from .csvformat import TextTable
+from .csvformat import Scratch, U, format_words
 
 CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
 
@@ -36,6 +36,97 @@ def csv_header(graph, columns: list[str]) -> str:
     head = ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
     return head + (f",{CHECKS_COLUMN} [1]" if getattr(graph, "checks", ()) else "")
 
+
+
+class TextTable:
+    """CSV rows, block after block: columns formatted into word planes, then laid out row after row.
+
+    Cells are columns of values (formatted) or literal text (constants); each
+    cell carries its separator. The planes and work arrays are kept from one
+    block to the next (fresh ones would cost more in page faults than the arithmetic).
+
+    >>> table = TextTable([None, b"7", None])
+    >>> table.text(3, {0: np.array([1.0, 2.5, -0.0]), 2: np.array([3.0, 4.0, np.nan])})
+    '1,7,3\\n2.5,7,4\\n-0,7,nan\\n'
+    """
+
+    def __init__(self, cells: list, rows: int = 16384) -> None:
+        self.cells: list = []  # (separator, key) for a column of values; else literal bytes, at most 24 each
+        self.seps: dict = {}
+        literal = b""
+        for j, cell in enumerate(cells):
+            sep = b"\n" if j == len(cells) - 1 else b","
+            if cell is not None:
+                literal += cell + sep
+                continue
+            self._literal(literal)
+            literal = b""
+            self.cells.append((sep, j))
+            self.seps[j] = sep
+        self._literal(literal)
+        self.scratch, self.rows = Scratch(), rows
+        self.planes = self.lengths = self.offsets = None
+        self.buffer = np.empty(0, np.uint8)
+
+    def _literal(self, text: bytes) -> None:
+        self.cells += [text[i:i + 24] for i in range(0, len(text), 24)]
+
+    def words(self, j: int, values: np.ndarray) -> tuple:
+        """Value cell ``j`` formatted ahead (its four arrays), e.g. to format repeated values once."""
+        return format_words(values, self.seps[j], self.scratch)
+
+    def text(self, rows: int, columns: dict) -> str:
+        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
+        pieces = []
+        for first in range(0, rows, self.rows):
+            last = min(rows, first + self.rows)
+            part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
+                    for j, v in columns.items()}
+            pieces.append(self._part(last - first, part))
+        return "".join(pieces)
+
+    def _part(self, rows: int, columns: dict) -> str:
+        width = len(self.cells)
+        if self.planes is None or self.planes.shape[1] != rows:
+            self.planes = np.empty((3, rows, width), U)
+            self.lengths = np.empty((rows, width), np.int64)
+            self.offsets = np.empty((rows, width), np.int64)
+        planes, lengths, offsets = self.planes, self.lengths, self.offsets
+        widest = [0, 0, 0]
+        self.scratch.n = rows
+        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
+        for i, cell in enumerate(self.cells):
+            if isinstance(cell, bytes):
+                for w in range(3):
+                    planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
+                lengths[:, i] = len(cell)
+                longest = len(cell)
+            else:
+                given = columns[cell[1]]
+                done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
+                for w in range(3):
+                    planes[w, :, i] = done[w]
+                lengths[:, i] = done[3]
+                longest = int(done[3].max(initial=0))
+            for w in range(3):
+                widest[w] += longest > 8 * w
+        np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
+        size = int(offsets[-1, -1]) if rows else 0
+        np.subtract(offsets, lengths, out=offsets)
+        if len(self.buffer) < size + 64:
+            self.buffer = np.empty(size + size // 8 + 64, dtype=np.uint8)
+        view = np.ndarray(shape=(size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
+        for w in (2, 1, 0):  # highest words first, each pass in row order: every byte's last write is its own cell's
+            if not widest[w]:
+                continue
+            if widest[w] == width:
+                where, words = offsets + 8 * w, planes[w]
+            else:
+                chosen = [i for i, c in enumerate(self.cells)
+                          if (len(c) > 8 * w if isinstance(c, bytes) else lengths[:, i].max(initial=0) > 8 * w)]
+                where, words = offsets[:, chosen] + 8 * w, planes[w][:, chosen]
+            view[where.reshape(-1)] = words.reshape(-1)
+        return str(memoryview(self.buffer)[:size], "ascii")
 
 
 def check_names(graph, names, kind: str = "output") -> None:

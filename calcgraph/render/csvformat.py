@@ -4,8 +4,8 @@ A cell's text is built in three little-endian 64-bit words (at most 18 bytes:
 ``-1.234567891e-100`` and its separator) from integer arithmetic on the
 correctly rounded 10-digit mantissa; the few cells whose rounding the float
 arithmetic cannot decide (a last digit within 1e-5 of a tie, or a magnitude
-outside 1e-13..1e31) are formatted by Python itself. ``rows_text`` then lays
-the cells of a table out row after row with three unaligned scatters.
+outside 1e-13..1e31) are formatted by Python itself. render.csv's TextTable
+lays the cells out row after row.
 """
 
 from __future__ import annotations
@@ -323,94 +323,3 @@ def _mask(word: np.ndarray, count: np.ndarray, skip: int, mask: np.ndarray, work
     """Keep the low ``count - skip`` bytes of ``word`` (in place)."""
     _lowmask(count, skip, mask, work)
     np.bitwise_and(word, mask, out=word)
-
-
-class TextTable:
-    """CSV rows, block after block: columns formatted into word planes, then laid out row after row.
-
-    Cells are columns of values (formatted) or literal text (constants); each
-    cell carries its separator. The planes and work arrays are kept from one
-    block to the next (fresh ones would cost more in page faults than the arithmetic).
-
-    >>> table = TextTable([None, b"7", None])
-    >>> table.text(3, {0: np.array([1.0, 2.5, -0.0]), 2: np.array([3.0, 4.0, np.nan])})
-    '1,7,3\\n2.5,7,4\\n-0,7,nan\\n'
-    """
-
-    def __init__(self, cells: list, rows: int = 16384) -> None:
-        self.cells: list = []  # (separator, key) for a column of values; else literal bytes, at most 24 each
-        self.seps: dict = {}
-        literal = b""
-        for j, cell in enumerate(cells):
-            sep = b"\n" if j == len(cells) - 1 else b","
-            if cell is not None:
-                literal += cell + sep
-                continue
-            self._literal(literal)
-            literal = b""
-            self.cells.append((sep, j))
-            self.seps[j] = sep
-        self._literal(literal)
-        self.scratch, self.rows = Scratch(), rows
-        self.planes = self.lengths = self.offsets = None
-        self.buffer = np.empty(0, np.uint8)
-
-    def _literal(self, text: bytes) -> None:
-        self.cells += [text[i:i + 24] for i in range(0, len(text), 24)]
-
-    def words(self, j: int, values: np.ndarray) -> tuple:
-        """Value cell ``j`` formatted ahead (its four arrays), e.g. to format repeated values once."""
-        return format_words(values, self.seps[j], self.scratch)
-
-    def text(self, rows: int, columns: dict) -> str:
-        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
-        pieces = []
-        for first in range(0, rows, self.rows):
-            last = min(rows, first + self.rows)
-            part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
-                    for j, v in columns.items()}
-            pieces.append(self._part(last - first, part))
-        return "".join(pieces)
-
-    def _part(self, rows: int, columns: dict) -> str:
-        width = len(self.cells)
-        if self.planes is None or self.planes.shape[1] != rows:
-            self.planes = np.empty((3, rows, width), U)
-            self.lengths = np.empty((rows, width), np.int64)
-            self.offsets = np.empty((rows, width), np.int64)
-        planes, lengths, offsets = self.planes, self.lengths, self.offsets
-        widest = [0, 0, 0]
-        self.scratch.n = rows
-        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
-        for i, cell in enumerate(self.cells):
-            if isinstance(cell, bytes):
-                for w in range(3):
-                    planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
-                lengths[:, i] = len(cell)
-                longest = len(cell)
-            else:
-                given = columns[cell[1]]
-                done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
-                for w in range(3):
-                    planes[w, :, i] = done[w]
-                lengths[:, i] = done[3]
-                longest = int(done[3].max(initial=0))
-            for w in range(3):
-                widest[w] += longest > 8 * w
-        np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
-        size = int(offsets[-1, -1]) if rows else 0
-        np.subtract(offsets, lengths, out=offsets)
-        if len(self.buffer) < size + 64:
-            self.buffer = np.empty(size + size // 8 + 64, dtype=np.uint8)
-        view = np.ndarray(shape=(size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
-        for w in (2, 1, 0):  # highest words first, each pass in row order: every byte's last write is its own cell's
-            if not widest[w]:
-                continue
-            if widest[w] == width:
-                where, words = offsets + 8 * w, planes[w]
-            else:
-                chosen = [i for i, c in enumerate(self.cells)
-                          if (len(c) > 8 * w if isinstance(c, bytes) else lengths[:, i].max(initial=0) > 8 * w)]
-                where, words = offsets[:, chosen] + 8 * w, planes[w][:, chosen]
-            view[where.reshape(-1)] = words.reshape(-1)
-        return str(memoryview(self.buffer)[:size], "ascii")
