@@ -31,7 +31,7 @@ def generate(n: int, seed: int = 16) -> str:
     rng = random.Random(seed)
     lines = ["title: generated", "doc: a generated graph for benchmarks/large_graph.py", "quantities:"]
     lines.append("  k_0: {unit: '1', doc: a ratio, value: 1.5}")
-    lines.append("  q_0: {unit: B, doc: bytes, value: 1000}")
+    lines.append("  q_0: {unit: B, doc: bytes, value: '1000 B'}")
     ratios, sizes = ["k_0"], ["q_0"]
     for i in range(1, n - 1):
         if i % 10 == 0:
@@ -39,7 +39,7 @@ def generate(n: int, seed: int = 16) -> str:
                 lines.append(f"  k_{i}: {{unit: '1', doc: a ratio, value: {1 + rng.random():.4f}}}")
                 ratios.append(f"k_{i}")
             else:
-                lines.append(f"  q_{i}: {{unit: B, doc: bytes, value: {rng.randint(1, 10**6)}}}")
+                lines.append(f"  q_{i}: {{unit: B, doc: bytes, value: '{rng.randint(1, 10**6)} B'}}")
                 sizes.append(f"q_{i}")
             continue
         a, b, c = (rng.choice(sizes[-50:]) for _ in range(3))

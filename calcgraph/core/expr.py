@@ -282,7 +282,38 @@ class _Builder:
             for value, arg in zip(values, node.args, strict=True):
                 if value is not None:
                     self.constant(arg, value)
+        if name in ("max", "min"):
+            return extremum(name, args)
         return FUNCTIONS[name](*args)
+
+
+def extremum(name: str, args: list) -> sympy.Expr:
+    """``Max``/``Min`` of built arguments, without sympy's pairwise assumption queries when they cannot decide.
+
+    sympy compares every pair of arguments through its assumptions system when
+    it builds a Max (milliseconds each: most of a large graph's build). It can
+    only drop an argument when the two differ by a number or are both numbers
+    (the symbols are real, nothing more), so only then is it asked; otherwise
+    the same Max is built unevaluated (arguments deduplicated and flattened).
+
+    >>> x, y = symbol("x"), symbol("y")
+    >>> extremum("max", [x, y]) == sympy.Max(x, y), extremum("min", [x, x + 1]), extremum("max", [x, x])
+    (True, x, x)
+    """
+    cls = sympy.Max if name == "max" else sympy.Min
+    flat: list = []
+    for arg in args:
+        flat.extend(arg.args if arg.func is cls else [arg])
+    unique = list(dict.fromkeys(flat))
+    numbers = [a for a in unique if a.is_Number]
+    if len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
+            or any(a.is_Number is not True and not a.free_symbols for a in unique):
+        return cls(*args)
+    for i, a in enumerate(unique):
+        for b in unique[i + 1:]:
+            if (a - b).is_Number:
+                return cls(*args)
+    return cls(*unique, evaluate=False)
 
 
 _OPNAMES = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
