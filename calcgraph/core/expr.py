@@ -79,9 +79,15 @@ class Comparison:
     rhs: Formula
 
 
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+
+
 def symbol(name: str) -> sympy.Symbol:
     """The sympy symbol of a quantity name (one per name, real-valued)."""
-    return sympy.Symbol(name, real=True)
+    found = _SYMBOLS.get(name)
+    if found is None:
+        found = _SYMBOLS[name] = sympy.Symbol(name, real=True)
+    return found
 
 
 def _precheck(text: str) -> None:
@@ -284,7 +290,19 @@ class _Builder:
                     self.constant(arg, value)
         if name in ("max", "min"):
             return extremum(name, args)
+        if name in ("ceil", "floor") and _undecidable(args[0]):
+            return FUNCTIONS[name](args[0], evaluate=False)  # what sympy would build, without asking
         return FUNCTIONS[name](*args)
+
+
+def _undecidable(arg: sympy.Expr) -> bool:
+    """True when sympy's ceiling/floor cannot simplify ``arg``: one term over real symbols, not integer-valued.
+
+    (Splitting off integer or numeric terms needs a sum; an integer needs
+    ceil/floor inside, since the symbols are only known to be real.)
+    """
+    return not arg.is_Add and not arg.is_Number and bool(arg.free_symbols) \
+        and not arg.has(sympy.ceiling, sympy.floor, CeilTo, sympy.Max, sympy.Min)
 
 
 def extremum(name: str, args: list) -> sympy.Expr:
