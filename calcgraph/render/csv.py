@@ -65,7 +65,7 @@ class TextTable:
             self.seps[j] = sep
         self._literal(literal)
         self.scratch, self.rows = Scratch(), rows
-        self.planes = self.lengths = self.offsets = None
+        self.planes = self.lengths = self.offsets = self.where = None
         self.buffer = np.empty(0, np.uint8)
 
     def _literal(self, text: bytes) -> None:
@@ -77,56 +77,58 @@ class TextTable:
 
     def text(self, rows: int, columns: dict) -> str:
         """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
-        pieces = []
+        start = 0
         for first in range(0, rows, self.rows):
             last = min(rows, first + self.rows)
             part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
                     for j, v in columns.items()}
-            pieces.append(self._part(last - first, part))
-        return "".join(pieces)
+            start = self._part(last - first, part, start)
+        return str(memoryview(self.buffer)[:start], "ascii")
 
-    def _part(self, rows: int, columns: dict) -> str:
+    def _planes(self, rows: int) -> None:
+        """Word planes for ``rows`` rows, the literal cells written in once."""
         width = len(self.cells)
-        if self.planes is None or self.planes.shape[1] != rows:
-            self.planes = np.empty((3, rows, width), U)
-            self.lengths = np.empty((rows, width), np.int64)
-            self.offsets = np.empty((rows, width), np.int64)
-        planes, lengths, offsets = self.planes, self.lengths, self.offsets
-        widest = [0, 0, 0]
-        self.scratch.n = rows
-        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
+        self.planes = np.empty((3, rows, width), U)
+        self.lengths = np.empty((rows, width), np.int64)
+        self.offsets = np.empty((rows, width), np.int64)
+        self.where = np.empty((rows, width), np.int64)
         for i, cell in enumerate(self.cells):
             if isinstance(cell, bytes):
                 for w in range(3):
-                    planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
-                lengths[:, i] = len(cell)
-                longest = len(cell)
-            else:
+                    self.planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
+                self.lengths[:, i] = len(cell)
+
+    def _part(self, rows: int, columns: dict, start: int) -> int:
+        """Lay ``rows`` rows out in the buffer from byte ``start``; the end."""
+        if self.planes is None or self.planes.shape[1] != rows:
+            self._planes(rows)
+        planes, lengths, offsets = self.planes, self.lengths, self.offsets
+        longest = max([len(c) for c in self.cells if isinstance(c, bytes)], default=0)
+        self.scratch.n = rows
+        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
+        for i, cell in enumerate(self.cells):
+            if not isinstance(cell, bytes):
                 given = columns[cell[1]]
                 done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
                 for w in range(3):
                     planes[w, :, i] = done[w]
                 lengths[:, i] = done[3]
-                longest = int(done[3].max(initial=0))
-            for w in range(3):
-                widest[w] += longest > 8 * w
+                longest = max(longest, int(done[3].max(initial=0)))
         np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
         size = int(offsets[-1, -1]) if rows else 0
-        np.subtract(offsets, lengths, out=offsets)
-        if len(self.buffer) < size + 64:
-            self.buffer = np.empty(size + size // 8 + 64, dtype=np.uint8)
-        view = np.ndarray(shape=(size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
-        for w in (2, 1, 0):  # highest words first, each pass in row order: every byte's last write is its own cell's
-            if not widest[w]:
-                continue
-            if widest[w] == width:
-                where, words = offsets + 8 * w, planes[w]
-            else:
-                chosen = [i for i, c in enumerate(self.cells)
-                          if (len(c) > 8 * w if isinstance(c, bytes) else lengths[:, i].max(initial=0) > 8 * w)]
-                where, words = offsets[:, chosen] + 8 * w, planes[w][:, chosen]
-            view[where.reshape(-1)] = words.reshape(-1)
-        return str(memoryview(self.buffer)[:size], "ascii")
+        np.subtract(offsets, lengths - start, out=offsets)
+        if len(self.buffer) < start + size + 64:
+            grown = np.empty(start + size + (start + size) // 4 + 64, dtype=np.uint8)
+            grown[:start] = self.buffer[:start]
+            self.buffer = grown
+        view = np.ndarray(shape=(start + size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
+        # Highest words first, each pass in row order: every byte's last write is its own cell's. A cell
+        # shorter than a pass's word writes it too (fewer copies): only later cells' bytes of that word or
+        # lower ones are under it, and those are written after it.
+        for w in reversed(range((longest + 7) // 8)):
+            np.add(offsets, 8 * w, out=self.where)
+            view[self.where.reshape(-1)] = planes[w].reshape(-1)
+        return start + size
 
 
 def check_names(graph, names, kind: str = "output") -> None:
