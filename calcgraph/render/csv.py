@@ -269,10 +269,10 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
     try:
         for block in sweep:
             columns = [block[c] for c in [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]]
-            if writer is None:  # dictionary encoding for the constant columns only (on the others it is slow)
+            if writer is None:  # dictionary encoding for constant columns only (slow on the others); snappy: fastest
                 constant = [name for name, values in zip(header, columns, strict=True)
                             if len(values) and (values == values[0]).all()]
-                writer = pq.ParquetWriter(sink, schema, use_dictionary=constant, compression="zstd")
+                writer = pq.ParquetWriter(sink, schema, use_dictionary=constant, compression="snappy")
             writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
         if writer is None:
             writer = pq.ParquetWriter(sink, schema)
