@@ -5,7 +5,7 @@ formula a weighted mean over up to three earlier quantities (in bytes, so
 values stay bounded), with ``max``/``min``/``ceil`` every seventh quantity. Each size is timed in a fresh
 subprocess (imports excluded, reported apart): reading the YAML, building and
 checking the graph, evaluating every quantity and formatting the eval table.
-Printed: seconds per stage for each size and the 5k / 1k ratio (5.0 is
+Printed: seconds per stage (wall, then CPU) for each size and the 5k / 1k ratio (5.0 is
 linear). Usage: ``python benchmarks/large_graph.py [ROUNDS]``.
 """
 
