@@ -3,7 +3,7 @@ import time
 import pytest
 import sympy
 
-from calcgraph.core.expr import parse_comparison, parse_formula
+from calcgraph.core.expr import parse_comparison, parse_formula, symbol
 from calcgraph.errors import ExpressionError
 
 
@@ -44,3 +44,33 @@ def test_ruinous_text_is_refused_in_well_under_a_second(text):
 def test_comparison_needs_exactly_one_operator():
     with pytest.raises(ExpressionError, match="exactly one comparison"):
         parse_comparison("a < b < c")
+
+
+# ------------------------------------------------------------------ max/min/ceil/floor built without futile queries
+
+def test_max_and_min_are_the_objects_sympy_builds():
+    a, b, c = symbol("a"), symbol("b"), symbol("c")
+    assert parse_formula("max(a, b)").expr == sympy.Max(a, b)
+    assert parse_formula("min(a, b, c)").expr == sympy.Min(a, b, c)
+    assert parse_formula("max(max(a, b), c)").expr == sympy.Max(a, b, c)   # flattened, as sympy does
+    assert parse_formula("min(a, a)").expr == a
+    assert parse_formula("min(a, a + 1)").expr == a                      # sympy still decides these
+    assert parse_formula("max(2, 3) * a").expr == 3 * a
+    assert parse_formula("max(1, a, 3)").expr == sympy.Max(3, a)
+
+
+def test_ceil_and_floor_are_the_objects_sympy_builds():
+    a, b = symbol("a"), symbol("b")
+    assert parse_formula("ceil(a / b)").expr == sympy.ceiling(a / b)
+    assert parse_formula("ceil(a + 1)").expr == sympy.ceiling(a) + 1       # a sum: sympy splits it
+    assert parse_formula("floor(ceil(a))").expr == sympy.ceiling(a)        # integer-valued inside
+    assert parse_formula("ceil(2 * floor(a))").expr == 2 * sympy.floor(a)
+
+
+def test_cheaply_built_max_prints_and_evaluates_as_before():
+    from calcgraph.core.evaluate import compile_expr
+    formula = parse_formula("(max(a, b) + min(c, ceil(c / b) * b)) / 2")
+    assert sympy.latex(formula.expr) == sympy.latex(
+        (sympy.Max(symbol("a"), symbol("b")) + sympy.Min(symbol("c"), sympy.ceiling(symbol("c") / symbol("b"))
+                                                        * symbol("b"))) / 2)
+    assert compile_expr(formula.expr)({"a": 3.0, "b": 2.0, "c": 5.0}) == (3.0 + 5.0) / 2

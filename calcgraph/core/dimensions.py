@@ -29,7 +29,7 @@ def _same(dims: list[tuple[sympy.Expr, Dim]], what: str) -> Dim:
 
 
 def _walk(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
-    if expr.is_Number or expr in (sympy.pi, sympy.E):
+    if expr.is_Number or expr is sympy.pi or expr is sympy.E:  # singletons: no structural comparison
         return DIMENSIONLESS
     if expr.is_Symbol:
         return names[expr.name]

@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from ..errors import EvaluationError
+from .bulk import paused_gc
 from .expr import CeilTo
 
 SNAP = 2.0 ** -45
@@ -149,7 +150,7 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
         env.update(overrides)
     fixed = set(scenario.bound) | set(overrides or ())
     order = graph.plan(names)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), paused_gc():  # compiling a large graph builds many closures
         for name in order:
             if name in fixed:
                 continue

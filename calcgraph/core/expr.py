@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import ExpressionError
+from .rounding import CeilTo, extremum, undecidable
 
 MAX_TEXT = 2000
 MAX_DEPTH = 40
@@ -27,21 +28,6 @@ MAX_LITERAL_DIGITS = 40
 MAX_POWER_DIGITS = 300
 MAX_CONSTANT = 1e300
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-
-
-class CeilTo(sympy.Function):
-    """``ceil_to(x, v1, v2, ...)``: the smallest listed value >= x (e.g. slice sizes)."""
-
-    @classmethod
-    def eval(cls, x, *values):  # safe: sympy's Function hook on built objects, not text
-        if x.is_Number and all(v.is_Number for v in values):
-            fitting = [v for v in values if v >= x]
-            return min(fitting) if fitting else sympy.nan
-        return None
-
-    def _latex(self, printer):
-        args = ", ".join(printer._print(a) for a in self.args[1:])
-        return rf"\operatorname{{ceil\_to}}\left({printer._print(self.args[0])};\ {args}\right)"
 
 
 def _log2(x):
@@ -79,9 +65,15 @@ class Comparison:
     rhs: Formula
 
 
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+
+
 def symbol(name: str) -> sympy.Symbol:
     """The sympy symbol of a quantity name (one per name, real-valued)."""
-    return sympy.Symbol(name, real=True)
+    found = _SYMBOLS.get(name)
+    if found is None:
+        found = _SYMBOLS[name] = sympy.Symbol(name, real=True)
+    return found
 
 
 def _precheck(text: str) -> None:
@@ -282,6 +274,10 @@ class _Builder:
             for value, arg in zip(values, node.args, strict=True):
                 if value is not None:
                     self.constant(arg, value)
+        if name in ("max", "min"):
+            return extremum(name, args)
+        if name in ("ceil", "floor") and undecidable(args[0]):
+            return FUNCTIONS[name](args[0], evaluate=False)  # what sympy would build, without asking
         return FUNCTIONS[name](*args)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputFileError, Location, YamlError
+from .bulk import paused_gc
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -132,20 +133,21 @@ def loads(text: str, file: str = "<text>"):
         raise YamlError(f"file is larger than {MAX_BYTES} bytes", where=Location(file),
                         hint="split it into smaller modules")
     if _C_LOADER is not None:
-        loader = _C_LOADER(text)
-        try:
-            node = loader.get_single_node()
-        except (yaml.YAMLError, RecursionError):
-            node = _Again  # worded below by the pure-Python composer
-        finally:
-            loader.dispose()
-        if node is None:
-            return LineDict()
-        if node is not _Again:
+        with paused_gc():  # thousands of nodes that all stay alive until converted
+            loader = _C_LOADER(text)
             try:
-                return _convert(node, file, seen=set())
-            except (_Again, YamlError):
-                pass  # any problem is read again below, so it is found and worded exactly as before
+                node = loader.get_single_node()
+            except (yaml.YAMLError, RecursionError):
+                node = _Again  # worded below by the pure-Python composer
+            finally:
+                loader.dispose()
+            if node is None:
+                return LineDict()
+            if node is not _Again:
+                try:
+                    return _convert(node, file, seen=set())
+                except (_Again, YamlError):
+                    pass  # any problem is read again below, so it is found and worded exactly as before
     try:
         loader = _NoAliasLoader(text)
         loader.name = file

@@ -1,4 +1,4 @@
-"""Grids as CSV: ``name [unit]`` headers, values in declared units, whole blocks formatted at once.
+"""Grids as CSV or Parquet: ``name [unit]`` headers, values in declared units, whole columns formatted at once.
 
 A SweepRun walks the grid once (engine.grid), yielding CSV text per block,
 counting the points without a value, and keeping the columns a plot needs.
@@ -16,11 +16,11 @@ from ..core.names import suggest
 from ..core.units import format_unit
 from ..engine.axes import Axis
 from ..engine.checks import failed_mask
-from ..engine.grid import CHUNK, iter_blocks
+from ..engine.grid import CHUNK, _layout, iter_blocks
 from ..errors import Argument, SetValueError, UnknownNameError
+from .csvformat import Scratch, U, format_words
 
-CSV_FORMAT = "%.10g"
-CSV_ROWS = 2 ** 14
+CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
 
 
 CHECKS_COLUMN = "checks_failed"
@@ -38,25 +38,97 @@ def csv_header(graph, columns: list[str]) -> str:
 
 
 
-def row_format(columns: list[str], constants: dict) -> str:
-    """A ``%`` format for one CSV row: ``%.10g`` per varying column, constants written in.
+class TextTable:
+    """CSV rows, block after block: columns formatted into word planes, then laid out row after row.
 
-    >>> row_format(["a", "b", "c"], {"b": 80.0})
-    '%.10g,80,%.10g\\n'
+    Cells are columns of values (formatted) or literal text (constants); each
+    cell carries its separator. The planes and work arrays are kept from one
+    block to the next (fresh ones would cost more in page faults than the arithmetic).
+
+    >>> table = TextTable([None, b"7", None])
+    >>> table.text(3, {0: np.array([1.0, 2.5, -0.0]), 2: np.array([3.0, 4.0, np.nan])})
+    '1,7,3\\n2.5,7,4\\n-0,7,nan\\n'
     """
-    cells = [CSV_FORMAT % constants[c] if c in constants else CSV_FORMAT for c in columns]
-    return ",".join(cells) + "\n"
 
+    def __init__(self, cells: list, rows: int = 16384) -> None:
+        self.cells: list = []  # (separator, key) for a column of values; else literal bytes, at most 24 each
+        self.seps: dict = {}
+        literal = b""
+        for j, cell in enumerate(cells):
+            sep = b"\n" if j == len(cells) - 1 else b","
+            if cell is not None:
+                literal += cell + sep
+                continue
+            self._literal(literal)
+            literal = b""
+            self.cells.append((sep, j))
+            self.seps[j] = sep
+        self._literal(literal)
+        self.scratch, self.rows = Scratch(), rows
+        self.planes = self.lengths = self.offsets = self.where = None
+        self.buffer = np.empty(0, np.uint8)
 
+    def _literal(self, text: bytes) -> None:
+        self.cells += [text[i:i + 24] for i in range(0, len(text), 24)]
 
-def csv_pieces(table: np.ndarray, row: str | None = None):
-    """csv_text in pieces of CSV_ROWS rows (no copy of a whole block's text)."""
-    if row is None:
-        row = ",".join([CSV_FORMAT] * table.shape[1]) + "\n"
-    for first in range(0, table.shape[0], CSV_ROWS):
-        part = table[first:first + CSV_ROWS]
-        yield (row * part.shape[0]) % tuple(part.ravel().tolist()) if table.shape[1] else row * part.shape[0]
+    def words(self, j: int, values: np.ndarray) -> tuple:
+        """Value cell ``j`` formatted ahead (its four arrays), e.g. to format repeated values once."""
+        return format_words(values, self.seps[j], self.scratch)
 
+    def text(self, rows: int, columns: dict) -> str:
+        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
+        start = 0
+        for first in range(0, rows, self.rows):
+            last = min(rows, first + self.rows)
+            part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
+                    for j, v in columns.items()}
+            start = self._part(last - first, part, start)
+        return str(memoryview(self.buffer)[:start], "ascii")
+
+    def _planes(self, rows: int) -> None:
+        """Word planes for ``rows`` rows, the literal cells written in once."""
+        width = len(self.cells)
+        self.planes = np.empty((3, rows, width), U)
+        self.lengths = np.empty((rows, width), np.int64)
+        self.offsets = np.empty((rows, width), np.int64)
+        self.where = np.empty((rows, width), np.int64)
+        for i, cell in enumerate(self.cells):
+            if isinstance(cell, bytes):
+                for w in range(3):
+                    self.planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
+                self.lengths[:, i] = len(cell)
+
+    def _part(self, rows: int, columns: dict, start: int) -> int:
+        """Lay ``rows`` rows out in the buffer from byte ``start``; the end."""
+        if self.planes is None or self.planes.shape[1] != rows:
+            self._planes(rows)
+        planes, lengths, offsets = self.planes, self.lengths, self.offsets
+        longest = max([len(c) for c in self.cells if isinstance(c, bytes)], default=0)
+        self.scratch.n = rows
+        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
+        for i, cell in enumerate(self.cells):
+            if not isinstance(cell, bytes):
+                given = columns[cell[1]]
+                done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
+                for w in range(3):
+                    planes[w, :, i] = done[w]
+                lengths[:, i] = done[3]
+                longest = max(longest, int(done[3].max(initial=0)))
+        np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
+        size = int(offsets[-1, -1]) if rows else 0
+        np.subtract(offsets, lengths - start, out=offsets)
+        if len(self.buffer) < start + size + 64:
+            grown = np.empty(start + size + (start + size) // 4 + 64, dtype=np.uint8)
+            grown[:start] = self.buffer[:start]
+            self.buffer = grown
+        view = np.ndarray(shape=(start + size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
+        # Highest words first, each pass in row order: every byte's last write is its own cell's. A cell
+        # shorter than a pass's word writes it too (fewer copies): only later cells' bytes of that word or
+        # lower ones are under it, and those are written after it.
+        for w in reversed(range((longest + 7) // 8)):
+            np.add(offsets, 8 * w, out=self.where)
+            view[self.where.reshape(-1)] = planes[w].reshape(-1)
+        return start + size
 
 
 def check_names(graph, names, kind: str = "output") -> None:
@@ -116,13 +188,17 @@ class SweepRun:
         check_names = [n for c, _ in graph.checks for n in c.names]
         names = list(dict.fromkeys(self.columns + self.keep + check_names))
         varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
-        factors = np.array([graph[c].unit.factor for c in varying])
-        row = None
+        table = None
+        sizes = [len(a.values) for a in self.axes]
+        split, _ = _layout(tuple(sizes), self.chunk)
+        inner = math.prod(sizes[split + 1:])
+        depends = {c: [a.name == c or a.name in graph.ancestors(c) for a in self.axes[split:]] for c in varying}
         kept: dict[str, list] = {n: [] for n in self.keep}
         counts = dict.fromkeys(outputs, 0)
         empty = done = 0
         for block in iter_blocks(self.scenario, self.axes, names, self.chunk):
             size = len(block[names[0]])
+            shape = (size // inner, *sizes[split + 1:])
             if outputs:
                 missing = np.zeros(size, dtype=bool)
                 for name in outputs:
@@ -140,18 +216,22 @@ class SweepRun:
             if self.progress is not None:
                 self.progress(done)
             if self.arrays:
-                arrays = {c: block[c] / graph[c].unit.factor for c in self.columns}
+                arrays = {c: block[c] if graph[c].unit.factor == 1.0 else block[c] / graph[c].unit.factor
+                          for c in self.columns}
                 if checked:
                     arrays[CHECKS_COLUMN] = np.asarray(fails, float)
                 yield arrays
             elif self.csv:
-                if row is None:
-                    constants = {c: float(block[c][0] / graph[c].unit.factor)
-                                 for c in self.columns if c not in varying}
-                    row = row_format(self.columns + ([CHECKS_COLUMN] if checked else []), constants)
-                table = np.column_stack([block[c] for c in varying]) if varying else np.empty((size, 0))
-                table = table / factors if varying else table
-                yield from csv_pieces(np.column_stack([table, fails]) if checked else table, row)
+                if table is None:
+                    table = TextTable([None if c in varying else
+                                       (CSV_FORMAT % float(block[c][0] / graph[c].unit.factor)).encode()
+                                       for c in self.columns] + ([None] if checked else []))
+                values = {j: _cells(table, j, block[c] if graph[c].unit.factor == 1.0 else
+                                    block[c] / graph[c].unit.factor, shape, depends[c])
+                          for j, c in enumerate(self.columns) if c in varying}
+                if checked:
+                    values[len(self.columns)] = np.asarray(fails, dtype=float)
+                yield table.text(size, values)
         self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
         self.warning = nan_warning(outputs, counts, empty, self.total)
 
@@ -160,6 +240,14 @@ class SweepRun:
         for _ in self:
             pass
         return self
+
+
+def _cells(table: TextTable, j: int, values: np.ndarray, shape: tuple, depends: list):
+    """A block's values for cell ``j``; formatted once per distinct value when they vary along some axes only."""
+    if all(depends) or len(shape) != len(depends):
+        return values
+    part = values.reshape(shape)[tuple(slice(None) if d else slice(0, 1) for d in depends)]
+    return tuple(np.broadcast_to(a.reshape(part.shape), shape).reshape(-1) for a in table.words(j, part))
 
 
 def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
@@ -177,8 +265,18 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
     sweep.arrays = True
     schema = pa.schema([(name, pa.float64()) for name in header])
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema) as writer:
+    writer = None
+    try:
         for block in sweep:
-            columns = [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]
-            writer.write_table(pa.table([pa.array(block[c], pa.float64()) for c in columns], schema=schema))
+            columns = [block[c] for c in [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]]
+            if writer is None:  # dictionary encoding for constant columns only (slow on the others); snappy: fastest
+                constant = [name for name, values in zip(header, columns, strict=True)
+                            if len(values) and (values == values[0]).all()]
+                writer = pq.ParquetWriter(sink, schema, use_dictionary=constant, compression="snappy")
+            writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
+        if writer is None:
+            writer = pq.ParquetWriter(sink, schema)
+    finally:
+        if writer is not None:
+            writer.close()
     return sink.getvalue().to_pybytes()

@@ -1,0 +1,123 @@
+"""Sweep files written at numpy speed hold exactly what the cell-by-cell ``%.10g`` writer wrote."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, fixture
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import calcgraph
+from calcgraph.engine.axes import parse_axes
+from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
+from calcgraph.render.csvformat import format_words
+
+
+def reference_csv(scenario, axes, columns) -> str:
+    """Today's writer, kept as the reference: every cell through Python's ``"%.10g" %``, row after row."""
+    rows = []
+    for block in SweepRun(scenario, axes, columns, arrays=True):
+        names = [*columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]
+        for row in zip(*(block[n].tolist() for n in names), strict=True):
+            rows.append(",".join("%.10g" % value for value in row) + "\n")  # noqa: UP031 - the reference
+    return "".join(rows)
+
+
+def text_of(words) -> list[bytes]:
+    w0, w1, w2, length = words
+    return [b"".join(int(w).to_bytes(8, "little") for w in ws)[:n] for *ws, n in zip(w0, w1, w2, length, strict=True)]
+
+
+GRIDS = [  # (scenario or fixture, varied axes, --only)
+    (None, ["batch=1:300:7", "seq_len=128:64000:1280"], None),                  # every column, two axes
+    (None, ["chips=2:16:2", "batch=1,8,64,512", "seq_len=1024,8192,32768"], None),  # three axes, NaN max_batch
+    (None, ["batch=1:2000:3"], ["t_step", "max_batch", "cost_per_million_tokens", "layers"]),  # --only
+    (str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml"), ["batch=1:64", "seq_len=512,2048"], None),
+    (fixture("div_zero.yaml"), ["chips=0:9", "param_bytes=0:1e12:1e11"], None),  # 0/0 and x/0: nan, inf
+]
+
+
+@pytest.mark.parametrize(("path", "vary", "only"), GRIDS)
+def test_sweep_csv_is_byte_for_byte_the_cell_by_cell_writer(path, vary, only):
+    model = calcgraph.load(path) if path else calcgraph.load()
+    axes = parse_axes(vary, model.graph)
+    columns = output_columns(model.scenario, axes, only)
+    fast = "".join(SweepRun(model.scenario, axes, columns, chunk=2 ** 12))  # several blocks
+    assert fast == reference_csv(model.scenario, axes, columns)
+
+
+def test_only_picks_the_columns_and_the_checks_column_stays(run, tmp_path):
+    out = tmp_path / "g.csv"
+    assert run("sweep", "--vary", "batch=1:5", "--only", "t_step", "--csv", out)[0] == 0
+    header, *rows = out.read_text().splitlines()
+    assert header == "batch [seq],t_step [s],checks_failed [1]"
+    assert len(rows) == 5 and all(len(r.split(",")) == 3 for r in rows)
+
+
+def test_csv_needs_no_pyarrow(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
+    out = tmp_path / "g.csv"
+    assert run("sweep", "--vary", "batch=1:3", "--only", "t_step", "--csv", out)[0] == 0
+    assert out.read_text().splitlines()[1].startswith("1,0.0")
+
+
+@pytest.mark.parametrize(("path", "vary"), [(None, ["batch=1:300:7", "seq_len=128:64000:1280"]),
+                                            (fixture("div_zero.yaml"), ["chips=0:9"])])
+def test_parquet_holds_the_exact_values_of_every_column(path, vary):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from calcgraph.render.csv import parquet_bytes
+    model = calcgraph.load(path) if path else calcgraph.load()
+    axes = parse_axes(vary, model.graph)
+    columns = output_columns(model.scenario, axes, None)
+    header = csv_header(model.graph, columns).split(",")
+    table = pq.read_table(pa.BufferReader(parquet_bytes(SweepRun(model.scenario, axes, columns), header)))
+    assert table.column_names == header
+    blocks = list(SweepRun(model.scenario, axes, columns, arrays=True))
+    for name, column in zip([*columns, CHECKS_COLUMN], header, strict=False):
+        expected = np.concatenate([b[name] for b in blocks])
+        np.testing.assert_array_equal(table.column(column).to_numpy(), expected)
+
+
+def test_tables_of_a_few_rows_and_long_constant_runs():
+    constants = [b"%d" % (10 ** j) for j in range(15)]  # 120 bytes of literal text in one run
+    table = TextTable([None, *constants, None], rows=3)
+    values = np.array([1.5, -2.0, 3e-5, 7.0, 0.0])
+    text = table.text(5, {0: values, 16: values[::-1]})
+    expected = "".join("%.10g,%s,%.10g\n" % (a, b",".join(constants).decode(), b)  # noqa: UP031
+                       for a, b in zip(values, values[::-1], strict=True))
+    assert text == expected
+
+
+EDGES = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+         9999999999.5, 99999999995.0, 12345678905.0, 0.0001, 0.00009999999999, 1e-5, 1e10, 9999999999.0,
+         123456789012345678.0, 0.5, 2.5, 1e22, 1e23, 1e-13, 1e-14, 1e31, 1e32, 0.1 + 0.2]
+
+
+def test_edge_values_are_what_python_writes():
+    values = np.array(EDGES + [-v for v in EDGES])
+    assert text_of(format_words(values)) == [b"%.10g," % v for v in values]  # noqa: UP031
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=200))
+def test_any_float_is_written_as_python_writes_it_and_parses_back(values):
+    written = text_of(format_words(np.array(values, dtype=float), b"\n"))
+    assert written == [b"%.10g\n" % v for v in values]  # noqa: UP031
+    for value, text in zip(values, written, strict=True):
+        parsed = float(text)
+        assert parsed == float("%.10g" % value) or (math.isnan(parsed) and math.isnan(value))  # noqa: UP031
+        if math.isfinite(parsed) and value:  # (10 digits of the largest floats round past the largest)
+            assert abs(parsed - value) <= 5e-10 * abs(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-30, 30), st.lists(st.floats(1.0, 10.0), min_size=1, max_size=50))
+def test_numbers_of_every_magnitude_round_like_python(exponent, mantissas):
+    values = np.array(mantissas) * 10.0 ** exponent
+    assert text_of(format_words(values)) == [b"%.10g," % v for v in values]  # noqa: UP031
