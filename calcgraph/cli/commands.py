@@ -38,6 +38,7 @@ from ..render.template import template
 from ..render.text import eval_json, eval_table, symbolic_table
 from ..render.verify import render_rows
 from .progress import Progress
+from .store import remember_eval
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -103,6 +104,8 @@ def cmd_eval(args) -> int:
         print(eval_json(ev, names))
     else:
         print(eval_table(ev, names, everything=args.all), end="")
+    if not args.no_cache and not args.symbolic:
+        remember_eval(args, model)
     return status
 
 

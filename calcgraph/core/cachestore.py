@@ -7,7 +7,8 @@ names every file the answer was computed from, with the SHA-256 of its
 contents; an entry is used only when its digest verifies and every file still
 has that content. Anything else (tampered, truncated, stale, another format)
 is ignored: the caller computes the answer the normal way and writes a fresh
-entry. Directory 0700, files 0600, written to a temporary file and renamed.
+entry. Entries live in the ``graphs`` folder of the cache directory (0700),
+files 0600, each written to a temporary file and renamed.
 
 The location follows platformdirs: ``$CALCGRAPH_CACHE`` if set, else
 ``$XDG_CACHE_HOME/calcgraph`` or ``~/.cache/calcgraph`` (Linux),
@@ -79,10 +80,11 @@ def file_digest(path: str) -> str | None:
 
 
 def _directory(create: bool) -> Path | None:
-    folder = cache_dir()
+    folder = cache_dir() / "graphs"
     if create:
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
             if folder.stat().st_mode & 0o077:
                 folder.chmod(0o700)
         except OSError:

@@ -17,7 +17,6 @@ from ..engine.problem import side_text
 from ..engine.solve import Slack, SolveResult
 from .evalfmt import origin_text, place
 
-
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
             "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",

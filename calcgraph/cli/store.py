@@ -1,0 +1,28 @@
+"""Writing the compiled graph cache after a command answered the normal way."""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from ..api import Model
+from ..core.bind import bind
+from ..core.cachestore import save
+from ..core.units import parse_quantity
+from ..render.compiled import eval_entry
+from .cached import eval_key
+
+
+def remember_eval(args, model: Model) -> None:
+    """Write the cache entry of this scenario and variant (from its base binding, without ``--set``)."""
+    try:
+        base = model if not model.scenario.entries else Model(bind(model.spec, model.scenario.variant, ()))
+        if base.scenario.missing:
+            return
+        units = [parse_quantity(e.value)[1].text for e in model.scenario.entries
+                 if isinstance(e.value, str) and parse_quantity(e.value)[1] is not None]
+        files = [os.path.abspath(f) for f in base.spec.files]
+        save(eval_key(args), eval_entry(base.evaluated, units), files)
+    except Exception:  # noqa: BLE001 - the answer is printed; a cache that cannot be written is no error
+        if args.debug:
+            traceback.print_exc()
