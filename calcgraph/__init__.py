@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from .core.version import VERSION as __version__  # noqa: F401 - the package version
 
 _PUBLIC = {"BestResult": ".engine.best", "CalcgraphError": ".errors", "Evaluated": ".engine.evaluated",
            "Model": ".api", "NodeState": ".engine.evaluated", "SolveResult": ".engine.solve",

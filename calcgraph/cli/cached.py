@@ -19,9 +19,9 @@ import math
 import re
 import sys
 
-from .. import __version__
 from ..core import cachestore
 from ..core.numeric import Refused, build, holds
+from ..core.version import VERSION
 from ..render.evalfmt import json_text, origin_text, shown_text, sides_text, table_text, title_text
 
 DEFAULT_SCENARIO = "scenarios/llama3-70b-tpu-v5e.yaml"  # = core.spec.DEFAULT_SCENARIO (a test holds them equal)
@@ -40,7 +40,7 @@ class Miss(Exception):
 
 def eval_key(args) -> str:
     """The entry name of ``eval`` for this scenario argument and variant."""
-    return cachestore.entry_name("eval", __version__, args.scenario, getattr(args, "variant", None))
+    return cachestore.entry_name("eval", VERSION, args.scenario, getattr(args, "variant", None))
 
 
 def generated(source: str):

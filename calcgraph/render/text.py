@@ -18,7 +18,7 @@ def _scales(unit: Unit, display: Unit | None) -> tuple:
 
     >>> from calcgraph.core.units import parse_unit
     >>> _scales(parse_unit("B/token"), None)[:3]
-    ((1.0, 'B/token'), (1.0, 'B/token'), (1000.0, 'kB/token'))
+    ((1.0, 'B/tok'), (1.0, 'B/tok'), (1000.0, 'kB/tok'))
     """
     if display is not None:
         return ((display.factor, format_unit(display.pint_unit)),)
