@@ -57,6 +57,9 @@ def _from_cache(args) -> int | None:
     if args.command_name == "eval":
         from .cached import eval_hit
         return eval_hit(args)
+    if args.command_name == "check":
+        from .cached import check_hit
+        return check_hit(args)
     return None
 
 

@@ -38,7 +38,7 @@ from ..render.template import template
 from ..render.text import eval_json, eval_table, symbolic_table
 from ..render.verify import render_rows
 from .progress import Progress
-from .store import remember_eval
+from .store import remember_checks, remember_eval
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -114,6 +114,8 @@ def cmd_check(args) -> int:
     results = check_files(args.files)
     for result in results:
         print(result)
+    if not args.no_cache:
+        remember_checks(args, results)
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0

@@ -10,7 +10,7 @@ from ..core.bind import bind
 from ..core.cachestore import save
 from ..core.units import parse_quantity
 from ..render.compiled import eval_entry
-from .cached import eval_key
+from .cached import check_key, eval_key
 
 
 def remember_eval(args, model: Model) -> None:
@@ -26,3 +26,10 @@ def remember_eval(args, model: Model) -> None:
     except Exception:  # noqa: BLE001 - the answer is printed; a cache that cannot be written is no error
         if args.debug:
             traceback.print_exc()
+
+
+def remember_checks(args, results) -> None:
+    """Write a cache entry for each file that passed ``check`` (its report, and the files it read)."""
+    for path, result in zip(args.files, results, strict=True):
+        if result.ok and result.files:
+            save(check_key(path), {"ok": True, "text": str(result)}, [os.path.abspath(f) for f in result.files])
