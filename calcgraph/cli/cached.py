@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import re
 import sys
 
@@ -38,9 +39,17 @@ class Miss(Exception):
     """The cache cannot answer this command exactly: run it the normal way."""
 
 
+def _scenario(path: str | None) -> str:
+    """The scenario argument, or the default one as ``core.spec.default_scenario`` finds it."""
+    if path is not None:
+        return path
+    here = os.path.join(os.getcwd(), DEFAULT_SCENARIO)
+    return here if os.path.exists(here) else os.path.join(cachestore.PACKAGE.parent, DEFAULT_SCENARIO)
+
+
 def eval_key(args) -> str:
     """The entry name of ``eval`` for this scenario argument and variant."""
-    return cachestore.entry_name("eval", VERSION, args.scenario, getattr(args, "variant", None))
+    return cachestore.entry_name("eval", VERSION, _scenario(args.scenario), getattr(args, "variant", None))
 
 
 def generated(source: str):
