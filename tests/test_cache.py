@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calcgraph.cli import cached, commands
 from calcgraph.core import cachestore
 from calcgraph.core.spec import DEFAULT_SCENARIO, load_spec
-
-from conftest import FIXTURES, ROOT
 
 SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.yaml"))
 
@@ -69,7 +68,7 @@ def test_every_scenario_and_variant_evaluates_the_same_from_the_cache(path, run,
         for form in ([], ["--json"], ["--all"]):
             cold, written = three_ways(run, path, *chosen, *form)
             with monkeypatch.context() as patch:
-                patch.setattr(commands, "cmd_eval", lambda args: pytest.fail(f"{path} {variant}: not cached"))
+                patch.setattr(commands, "cmd_eval", lambda args, v=variant: pytest.fail(f"{path} {v}: not cached"))
                 hit = run("eval", path, *chosen, *form)
             assert cold == written == hit, (path, variant, form)
         document = json.loads(run("eval", path, *chosen, "--json")[1])
@@ -213,8 +212,8 @@ PROBE = """
 import json, sys
 from calcgraph.cli import main
 status = main(sys.argv[1:])
-print(json.dumps({"status": status, "heavy": [m for m in %r if m in sys.modules]}), file=sys.stderr)
-""" % (HEAVY,)
+print(json.dumps({"status": status, "heavy": [m for m in HEAVY if m in sys.modules]}), file=sys.stderr)
+""".replace("HEAVY", repr(HEAVY))
 
 
 def probe(cache: Path, *args: str) -> tuple[str, dict]:

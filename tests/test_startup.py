@@ -22,8 +22,8 @@ try:
     status = main(sys.argv[1:])
 except SystemExit as exc:
     status = exc.code
-print(json.dumps({"status": status, "heavy": [m for m in %r if m in sys.modules]}), file=sys.stderr)
-""" % (HEAVY,)
+print(json.dumps({"status": status, "heavy": [m for m in HEAVY if m in sys.modules]}), file=sys.stderr)
+""".replace("HEAVY", repr(HEAVY))
 
 
 def probe(*args: str) -> dict:
@@ -46,8 +46,8 @@ def test_an_argument_error_loads_no_heavy_library(args):
 
 
 def test_import_calcgraph_is_lazy_and_still_exposes_the_api():
-    code = ("import sys, calcgraph; before = [m for m in %r if m in sys.modules]; "
-            "load = calcgraph.load; print(before, 'sympy' in sys.modules, sorted(calcgraph.__all__))" % (HEAVY,))
+    code = (f"import sys, calcgraph; before = [m for m in {HEAVY!r} if m in sys.modules]; "
+            "load = calcgraph.load; print(before, 'sympy' in sys.modules, sorted(calcgraph.__all__))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ("[] True ['BestResult', 'CalcgraphError', 'Evaluated', 'Model', 'NodeState', "
                            "'SolveResult', 'errors', 'load']")

@@ -100,13 +100,17 @@ def _setting(text: str, entry: dict) -> tuple[str, float, str, str]:
     return name, base, f"--set {shown}", value
 
 
-def _values(entry: dict, base: dict) -> tuple[list, list]:
-    """Every value (declaration order) and both sides of every check, from the generated function."""
+def _values(entry: dict, base: dict) -> tuple[list, list, bool]:
+    """Every value (declaration order), both sides of every check, and whether the code computed them.
+
+    Without ``--set`` and without code (a node the generator refuses, such as a solve without an
+    answer) the values are those the normal path computed when the entry was written.
+    """
     code = entry["code"]
     if code is None:
         if base:
             raise Miss("no compiled code")
-        return entry["values"], [(c["lhs"], c["rhs"]) for c in entry["checks"]]
+        return entry["values"], [(c["lhs"], c["rhs"]) for c in entry["checks"]], False
     tree = generated(code["source"])
     function = build(tree, "_graph", {k: tuple(v) for k, v in code["ops"].items()})  # compiles the checked tree
     arguments = [base.get(n, d) for n, d in zip(code["arguments"], code["defaults"], strict=True)]
@@ -114,11 +118,12 @@ def _values(entry: dict, base: dict) -> tuple[list, list]:
         values, sides = function(*arguments)
     except (ArithmeticError, ValueError, Refused) as exc:
         raise Miss("the generated code refused") from exc
-    return list(values), list(sides)
+    return list(values), list(sides), True
 
 
-def _states(entry: dict, values: dict) -> dict:
-    """Each node's state (``engine.evaluated.node_states``); Miss where a value is not finite by no right."""
+def _states(entry: dict, values: dict, computed: bool) -> dict:
+    """Each node's state (``engine.evaluated.node_states``); Miss where ``computed`` values are not finite
+    by no right (the generated code met what only the normal path decides: it answers)."""
     states, tainted, solves = {}, set(), set(entry["solves"])
     for name, (_, _, pinned) in entry["bound"].items():
         known = values[name] == values[name]
@@ -129,7 +134,7 @@ def _states(entry: dict, values: dict) -> dict:
         value = values[name]
         if any(d in tainted for d in entry["depends"][name]):
             tainted.add(name)
-        if not math.isfinite(value) and not (value != value and name in tainted):
+        if computed and not math.isfinite(value) and not (value != value and name in tainted):
             raise Miss(f"{name} is not finite")
         known = value == value
         states[name] = ("solved" if known else "no answer") if name in solves else "formula" if known else "unknown"
@@ -220,9 +225,9 @@ def _answer(args, entry: dict) -> tuple[str, list[str], bool]:
         raise Miss("unknown --only name")
     bound = dict(entry["bound"])
     bound.update({name: ["--set", where, False] for name, _, where, _ in settings})
-    values, sides = _values(entry, {name: value for name, value, _, _ in settings})
+    values, sides, computed = _values(entry, {name: value for name, value, _, _ in settings})
     by_name = dict(zip(names, values, strict=True))
-    states = _states({**entry, "bound": bound}, by_name)
+    states = _states({**entry, "bound": bound}, by_name, computed)
     warnings = _unused(entry, settings, set(args.only or names))
     failed = []
     for check, (lhs, rhs) in zip(entry["checks"], sides, strict=True):
