@@ -266,3 +266,23 @@ def test_a_mutated_entry_is_rejected_or_unchanged(position, flip, cut):
     for candidate in (bytes(data), GOOD[:cut], bytes(data[:cut])):
         result = cachestore.unseal(SECRET, candidate)
         assert result is None or result == json.loads(GOOD.partition(b"\n")[2])
+
+
+def test_verify_answers_from_the_cache_as_it_printed(run, cache, monkeypatch):
+    cold = run("verify", "--no-cache")
+    assert run("verify") == cold and len(entries(cache, "verify")) == len(list((ROOT / "scenarios").glob("*.yaml")))
+    with monkeypatch.context() as patch:
+        patch.setattr(commands, "cmd_verify", lambda a: pytest.fail("not answered from the cache"))
+        assert run("verify") == cold
+    assert run("verify", "--set", "batch=64") == run("verify", "--set", "batch=64", "--no-cache")
+
+
+def test_verify_of_a_changed_preset_runs_again(tmp_path, run, cache):
+    for folder in ("formulas", "presets", "scenarios"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    path = str(tmp_path / "scenarios" / "llama3-70b-tpu-v5e.yaml")
+    before = run("verify", path)
+    chip = tmp_path / "presets" / "chips" / "tpu-v5e.yaml"
+    chip.write_text(chip.read_text().replace("8.1e11", "9.1e11"))
+    after = run("verify", path)
+    assert after != before and after == run("verify", path, "--no-cache")

@@ -57,9 +57,9 @@ def _from_cache(args) -> int | None:
     if args.command_name == "eval":
         from .cached import eval_hit
         return eval_hit(args)
-    if args.command_name == "check":
-        from .cached import check_hit
-        return check_hit(args)
+    if args.command_name in ("check", "verify"):
+        from . import cached
+        return getattr(cached, f"{args.command_name}_hit")(args)
     return None
 
 

@@ -200,6 +200,44 @@ def check_hit(args) -> int | None:
     return 0
 
 
+def verify_key(path: str) -> str:
+    """The entry name of ``verify`` for one scenario argument."""
+    return cachestore.entry_name("verify", VERSION, path)
+
+
+def _default_paths() -> list[str]:
+    """``core.spec.default_paths``: every scenario under ./scenarios (or beside the package)."""
+    base = os.path.join(os.getcwd(), "scenarios")
+    if not os.path.isdir(base):
+        base = os.path.join(cachestore.PACKAGE.parent, "scenarios")
+    return sorted(os.path.join(base, n) for n in os.listdir(base) if n.endswith(".yaml"))
+
+
+def verify_hit(args) -> int | None:
+    """``calcgraph verify`` (without ``--set``) when every scenario's block is cached, else None."""
+    if args.no_cache or args.sets:
+        return None
+    paths = list(args.scenarios) or _default_paths()
+    blocks = [cachestore.load(verify_key(str(path))) for path in paths]
+    if not all(isinstance(b, dict) and isinstance(b.get("text"), str) and isinstance(b.get("verdicts"), list)
+               for b in blocks):
+        return None
+    counts: dict[str, int] = {}
+    total = failed = 0
+    for block in blocks:
+        print(block["text"], end="")
+        for key, ok in block["verdicts"]:
+            total += 1
+            failed += not ok
+            counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)
+    if failed:
+        print("verify: some figures differ without a recorded reason (or miss their exact value)",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
 def eval_hit(args) -> int | None:
     """Answer ``calcgraph eval`` from the cache (its exit status), or None when the cache cannot."""
     if getattr(args, "no_cache", False) or args.symbolic:

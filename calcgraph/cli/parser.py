@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="compare each expected figure with the computed one")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: every scenario)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    _cache_arg(p)
     p.set_defaults(command_name="verify")
 
     p = sub.add_parser("check", help="load and validate files, without evaluating")

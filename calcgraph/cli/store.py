@@ -10,7 +10,7 @@ from ..core.bind import bind
 from ..core.cachestore import save
 from ..core.units import parse_quantity
 from ..render.compiled import eval_entry
-from .cached import check_key, eval_key
+from .cached import check_key, eval_key, verify_key
 
 
 def remember_eval(args, model: Model) -> None:
@@ -33,3 +33,9 @@ def remember_checks(args, results) -> None:
     for path, result in zip(args.files, results, strict=True):
         if result.ok and result.files:
             save(check_key(path), {"ok": True, "text": str(result)}, [os.path.abspath(f) for f in result.files])
+
+
+def remember_verify(path, spec, text: str, verdicts) -> None:
+    """Write the cache entry of one scenario's ``verify`` block (its text and each figure's verdict)."""
+    save(verify_key(str(path)), {"text": text, "verdicts": [list(v) for v in verdicts]},
+         [os.path.abspath(f) for f in spec.files])
