@@ -286,3 +286,24 @@ def test_verify_of_a_changed_preset_runs_again(tmp_path, run, cache):
     chip.write_text(chip.read_text().replace("8.1e11", "9.1e11"))
     after = run("verify", path)
     assert after != before and after == run("verify", path, "--no-cache")
+
+
+def test_a_folder_others_may_write_is_not_trusted(run, cache):
+    expected = run("eval")
+    (entry,) = entries(cache)
+    (cache / "graphs").chmod(0o777)
+    assert cachestore.load(entry.name) is None                   # read: not trusted
+    assert run("eval") == expected                               # the normal path answers, and writes ...
+    assert stat.S_IMODE((cache / "graphs").stat().st_mode) == 0o700   # ... after making the folder private
+    assert cachestore.load(entry.name) is not None
+
+
+def test_old_entries_are_pruned(cache, monkeypatch, tmp_path):
+    monkeypatch.setattr(cachestore, "KEEP", 3)
+    source = tmp_path / "used.yaml"
+    source.write_text("title: x\n")
+    for index in range(5):
+        assert cachestore.save(f"eval-{index}.json", {"n": index}, [str(source)])
+        os.utime(cache / "graphs" / f"eval-{index}.json", (1000 + index, 1000 + index))
+    assert [p.name for p in entries(cache)] == ["eval-2.json", "eval-3.json", "eval-4.json"]
+    assert cachestore.load("eval-4.json") == {"n": 4}

@@ -17,6 +17,7 @@ The location follows platformdirs: ``$CALCGRAPH_CACHE`` if set, else
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,6 +28,7 @@ from pathlib import Path
 
 FORMAT = b"calcgraph-cache 1"
 MAX_ENTRY = 256 * 1024 * 1024
+KEEP = 400  # entries kept; the oldest beyond are removed when one is written
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -47,6 +49,7 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "calcgraph"
 
 
+@functools.lru_cache(maxsize=1)
 def code_stamp() -> str:
     """A fingerprint of the installed calcgraph code (every file's path, size and mtime) and of Python."""
     digest = hashlib.sha256(f"{sys.version}|{sys.implementation.cache_tag}".encode())
@@ -80,16 +83,33 @@ def file_digest(path: str) -> str | None:
 
 
 def _directory(create: bool) -> Path | None:
+    """The entries' folder, if it is ours and private (made 0700 when ``create``); None otherwise."""
     folder = cache_dir() / "graphs"
-    if create:
-        try:
+    try:
+        if create:
             folder.parent.mkdir(parents=True, exist_ok=True)
             folder.mkdir(mode=0o700, exist_ok=True)
-            if folder.stat().st_mode & 0o077:
-                folder.chmod(0o700)
-        except OSError:
-            return None
-    return folder if folder.is_dir() else None
+        info = folder.stat()
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return None  # someone else's folder: neither trusted nor written
+        if info.st_mode & 0o077:
+            if not create:
+                return None
+            folder.chmod(0o700)
+    except OSError:
+        return None
+    return folder
+
+
+def _prune(folder: Path) -> None:
+    """Remove the oldest entries beyond ``KEEP`` (entries of old code versions are never read again)."""
+    keep = KEEP
+    try:
+        found = [(e.stat().st_mtime, e.path) for e in os.scandir(folder) if e.name.endswith(".json")]
+        for _, path in sorted(found)[:-keep]:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def _secret(folder: Path, create: bool) -> bytes | None:
@@ -183,4 +203,5 @@ def save(name: str, payload: dict, files) -> bool:
             raise
     except OSError:
         return False
+    _prune(folder)
     return True
