@@ -307,3 +307,14 @@ def test_old_entries_are_pruned(cache, monkeypatch, tmp_path):
         os.utime(cache / "graphs" / f"eval-{index}.json", (1000 + index, 1000 + index))
     assert [p.name for p in entries(cache)] == ["eval-2.json", "eval-3.json", "eval-4.json"]
     assert cachestore.load("eval-4.json") == {"n": 4}
+
+
+@pytest.mark.parametrize("args", [[], ["--all"], ["--json"], ["--set", "batch=16"], ["--set", "chips=4", "--all"]])
+def test_unknown_inputs_stay_unknown_on_a_hit(args, run, cache, monkeypatch):
+    path = fixture_path("html_unknown_price.yaml")
+    run("eval", path)
+    cold = run("eval", path, *args, "--no-cache")
+    assert "unknown" in cold[1]
+    with monkeypatch.context() as patch:
+        patch.setattr(commands, "cmd_eval", lambda a: pytest.fail("not answered from the cache"))
+        assert run("eval", path, *args) == cold

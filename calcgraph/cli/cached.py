@@ -247,7 +247,7 @@ def eval_hit(args) -> int | None:
         return None
     try:
         out, err, failed = _answer(args, entry)
-    except (Miss, KeyError, TypeError, ValueError, IndexError, SyntaxError):
+    except (Miss, KeyError, TypeError, ValueError, IndexError, SyntaxError, RecursionError, MemoryError):
         return None  # the normal path answers (and words any error)
     for line in err:
         print(f"calcgraph {args.command}: warning: {line}", file=sys.stderr)
