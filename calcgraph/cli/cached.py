@@ -43,11 +43,14 @@ def _scenario(path: str | None) -> str:
     """The scenario argument, or the default one as ``core.spec.default_scenario`` finds it."""
     if path is not None:
         return path
-    here = os.path.join(os.getcwd(), DEFAULT_SCENARIO)
+    try:
+        here = os.path.join(os.getcwd(), DEFAULT_SCENARIO)
+    except OSError:
+        return DEFAULT_SCENARIO  # no working directory: entry_name gives no entry
     return here if os.path.exists(here) else os.path.join(cachestore.PACKAGE.parent, DEFAULT_SCENARIO)
 
 
-def eval_key(args) -> str:
+def eval_key(args) -> str | None:
     """The entry name of ``eval`` for this scenario argument and variant."""
     return cachestore.entry_name("eval", VERSION, _scenario(args.scenario), getattr(args, "variant", None))
 
@@ -182,7 +185,7 @@ def _unused(entry: dict, settings, wanted: set) -> list[str]:
     return warnings
 
 
-def check_key(path: str) -> str:
+def check_key(path: str) -> str | None:
     """The entry name of ``check`` for one file argument."""
     return cachestore.entry_name("check", VERSION, path)
 
@@ -200,7 +203,7 @@ def check_hit(args) -> int | None:
     return 0
 
 
-def verify_key(path: str) -> str:
+def verify_key(path: str) -> str | None:
     """The entry name of ``verify`` for one scenario argument."""
     return cachestore.entry_name("verify", VERSION, path)
 
@@ -217,7 +220,10 @@ def verify_hit(args) -> int | None:
     """``calcgraph verify`` (without ``--set``) when every scenario's block is cached, else None."""
     if args.no_cache or args.sets:
         return None
-    paths = list(args.scenarios) or _default_paths()
+    try:
+        paths = list(args.scenarios) or _default_paths()
+    except OSError:
+        return None
     blocks = [cachestore.load(verify_key(str(path))) for path in paths]
     if not all(isinstance(b, dict) and isinstance(b.get("text"), str) and isinstance(b.get("verdicts"), list)
                for b in blocks):

@@ -66,10 +66,15 @@ def code_stamp() -> str:
     return digest.hexdigest()
 
 
-def entry_name(kind: str, *parts: object) -> str:
+def entry_name(kind: str, *parts: object) -> str | None:
     """The file name of an entry: ``kind`` and a SHA-256 of ``parts`` (the caller gives the calcgraph
     version), the working directory (paths are shown relative to it), the calcgraph code and Python."""
-    text = json.dumps([kind, code_stamp(), os.getcwd(), *[str(p) if p is not None else None for p in parts]])
+    try:
+        where = os.getcwd()
+        stamp = code_stamp()
+    except OSError:  # a working directory removed under us, an unreadable package: no cache
+        return None
+    text = json.dumps([kind, stamp, where, *[str(p) if p is not None else None for p in parts]])
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:40]}.json"
 
 
@@ -158,9 +163,9 @@ def unseal(secret: bytes, data: bytes) -> dict | None:
     return document if isinstance(document, dict) else None
 
 
-def load(name: str) -> dict | None:
+def load(name: str | None) -> dict | None:
     """The payload of entry ``name`` if it verifies and every file it was computed from is unchanged."""
-    folder = _directory(create=False)
+    folder = _directory(create=False) if name else None
     if folder is None:
         return None
     secret = _secret(folder, create=False)
@@ -182,9 +187,9 @@ def load(name: str) -> dict | None:
     return document["payload"]
 
 
-def save(name: str, payload: dict, files) -> bool:
+def save(name: str | None, payload: dict, files) -> bool:
     """Write entry ``name``: ``payload`` computed from ``files`` (absolute paths). False when it cannot."""
-    folder = _directory(create=True)
+    folder = _directory(create=True) if name else None
     secret = _secret(folder, create=True) if folder is not None else None
     if secret is None:
         return False
