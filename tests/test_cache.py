@@ -97,7 +97,27 @@ def test_a_new_unit_text_is_read_by_pint_once_then_from_the_cache(run, cache, mo
     assert again == first == run("eval", "--set", "hbm_bandwidth=1 TB/s/chip", "--no-cache")
 
 
-@pytest.mark.parametrize("setting", ["batch=0", "batch=64 GB", "nosuch=3", "t_step=3 ms", "batch=1e400",
+@pytest.mark.parametrize("pin", [["t_step=17 ms"], ["t_step=17 ms", "--only", "throughput"], ["max_batch=40"],
+                                 ["total_memory=10 GB", "--json"], ["t_step=17 ms", "--only", "batch"]])
+def test_a_pinned_result_on_a_hit_equals_the_normal_path(pin, run, cache, monkeypatch):
+    args = [f"--set={a}" if "=" in a else a for a in pin]
+    run("eval")
+    cold = run("eval", *args, "--no-cache")
+    with monkeypatch.context() as patch:
+        patch.setattr(commands, "cmd_eval", lambda a: pytest.fail("not answered from the cache"))
+        assert run("eval", *args) == cold
+
+
+def test_a_pin_that_changes_how_a_solve_node_solves_goes_the_normal_way(run, cache, monkeypatch):
+    run("eval")
+    calls = []
+    real = commands.cmd_eval
+    monkeypatch.setattr(commands, "cmd_eval", lambda args: calls.append(1) or real(args))
+    assert run("eval", "--set", "kv_cache_bytes=10 GB") == run("eval", "--set", "kv_cache_bytes=10 GB", "--no-cache")
+    assert calls == [1, 1]
+
+
+@pytest.mark.parametrize("setting", ["batch=0", "batch=64 GB", "nosuch=3", "t_step=3 s/token", "batch=1e400",
                                      "hbm_bandwidth=5", "batch=lots"])
 def test_what_the_cache_cannot_settle_goes_the_normal_way(setting, run, cache):
     run("eval")

@@ -28,11 +28,11 @@ from ..render.evalfmt import json_text, origin_text, shown_text, sides_text, tab
 DEFAULT_SCENARIO = "scenarios/llama3-70b-tpu-v5e.yaml"  # = core.spec.DEFAULT_SCENARIO (a test holds them equal)
 _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_LOCAL = re.compile(r"v\d+(_\d+)?|x|_sides_v\d+|_ops_v\d+|_graph|_nan|_known|_ceil|_floor|_max|_min|_ceil_to|_pow"
+_LOCAL = re.compile(r"[vq]\d+(_\d+)?|x|_sides_v\d+|_ops_v\d+|_graph|_nan|_known|_ceil|_floor|_max|_min|_ceil_to|_pow"
                     r"|_sqrt|_log|_exp|_ipow|_solve_integer|abs")
 _NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.Return, ast.Tuple, ast.Name,
           ast.Load, ast.Store, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
-          ast.Call, ast.Constant)
+          ast.Call, ast.Constant, ast.IfExp, ast.Compare, ast.Eq)
 
 
 class Miss(Exception):
@@ -72,11 +72,16 @@ def generated(source: str):
 
 
 def _setting(text: str, entry: dict) -> tuple[str, float, str, str]:
-    """(name, base value, where, value text) of one ``--set``, read as ``bind`` reads it, else Miss."""
+    """(name, base value, where, value text) of one ``--set``, read as ``bind`` reads it, else Miss.
+
+    An input, or a computed quantity (a pin) whose pin does not change how a solve node solves.
+    """
     shown = text if len(text) <= 60 else text[:60] + "..."
     name, _, value = text.partition("=")
     name, value = name.strip(), value.strip()
-    if len(text) > 300 or not _SET_NAME.fullmatch(name) or name not in entry["inputs"] or len(value) > 200:
+    code = entry["code"] or {}
+    known = name in entry["inputs"] or name in entry["pins"] and name not in code.get("guard", [name])
+    if len(text) > 300 or not _SET_NAME.fullmatch(name) or not known or len(value) > 200:
         raise Miss(name)
     match = _NUMBER.match(value)
     digits = match.group(0).replace("_", "") if match else ""
@@ -84,7 +89,7 @@ def _setting(text: str, entry: dict) -> tuple[str, float, str, str]:
         raise Miss(value)
     number = float(digits)
     unit_text = value[match.end():].strip()
-    quantity = entry["inputs"][name]
+    quantity = entry["inputs"].get(name) or {**entry["pins"][name], "min": None, "max": None}
     if not math.isfinite(number) or abs(number) > 1e300:
         raise Miss(value)
     if unit_text:
@@ -117,6 +122,7 @@ def _values(entry: dict, base: dict) -> tuple[list, list, bool]:
     tree = generated(code["source"])
     function = build(tree, "_graph", {k: tuple(v) for k, v in code["ops"].items()})  # compiles the checked tree
     arguments = [base.get(n, d) for n, d in zip(code["arguments"], code["defaults"], strict=True)]
+    arguments += [base.get(n, math.nan) for n in code["pinnable"]]
     try:
         values, sides = function(*arguments)
     except (ArithmeticError, ValueError, Refused) as exc:
@@ -134,6 +140,8 @@ def _states(entry: dict, values: dict, computed: bool) -> dict:
         if not known:
             tainted.add(name)
     for name in entry["order"]:
+        if name in entry["bound"]:
+            continue  # pinned on the command line: its state is decided above
         value = values[name]
         if any(d in tainted for d in entry["depends"][name]):
             tainted.add(name)
@@ -180,7 +188,8 @@ def _unused(entry: dict, settings, wanted: set) -> list[str]:
                     seen.add(child)
                     stack.append(child)
         if not seen & wanted:
-            warnings.append(f"{where}: this setting of {name} changes no requested output "
+            kind = "setting" if name in entry["inputs"] else "pin"
+            warnings.append(f"{where}: this {kind} of {name} changes no requested output "
                             f"(nothing shown depends on {name})")
     return warnings
 
@@ -268,7 +277,7 @@ def _answer(args, entry: dict) -> tuple[str, list[str], bool]:
     if args.only and any(n not in entry["inputs"] and n not in entry["depends"] for n in args.only):
         raise Miss("unknown --only name")
     bound = dict(entry["bound"])
-    bound.update({name: ["--set", where, False] for name, _, where, _ in settings})
+    bound.update({name: ["--set", where, name not in entry["inputs"]] for name, _, where, _ in settings})
     values, sides, computed = _values(entry, {name: value for name, value, _, _ in settings})
     by_name = dict(zip(names, values, strict=True))
     states = _states({**entry, "bound": bound}, by_name, computed)

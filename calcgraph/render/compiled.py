@@ -56,14 +56,15 @@ def _code(ev: Evaluated, values: list) -> dict | None:
     function = build(code.source, FUNCTION, {k: tuple(v) for k, v in code.ops.items()})
     defaults = [float(scenario.bound[n].value) for n in code.arguments]
     try:
-        got, sides = function(*defaults)
+        got, sides = function(*defaults, *[math.nan] * len(code.pinnable))
     except Exception:  # noqa: BLE001 - refused (a division by zero, an unverified solve): values only
         return None
     expected = [(float(r.lhs), float(r.rhs)) for r in ev.checks]
     if not (all(map(_same, got, values)) and len(sides) == len(expected)
             and all(_same(a, c) and _same(b, d) for (a, b), (c, d) in zip(sides, expected, strict=True))):
         return None
-    return {"source": code.source, "arguments": list(code.arguments), "defaults": defaults, "ops": code.ops}
+    return {"source": code.source, "arguments": list(code.arguments), "defaults": defaults, "ops": code.ops,
+            "pinnable": list(code.pinnable), "guard": list(code.guard)}
 
 
 def eval_entry(ev: Evaluated, unit_texts=()) -> dict:
@@ -79,18 +80,18 @@ def eval_entry(ev: Evaluated, unit_texts=()) -> dict:
         c = result.constraint
         checks.append({"message": result.message, "text": c.text, "op": c.op, "negation": NEGATION.get(c.op, "fails"),
                        "where": str(c.where), "scales": scales(c.unit), "lhs": result.lhs, "rhs": result.rhs})
-    inputs = {}
-    units = {}
+    inputs, pins, units = {}, {}, {}
     for name in names:
         quantity = graph[name]
         for unit in (quantity.unit, quantity.display):
             if unit is not None:
                 units[unit.text] = [unit.factor, _dim(unit)]
+        setting = {"factor": quantity.unit.factor, "dim": _dim(quantity.unit), "needs_unit": needs_unit(quantity.unit)}
         if quantity.is_input:
-            inputs[name] = {"factor": quantity.unit.factor, "dim": _dim(quantity.unit),
-                            "needs_unit": needs_unit(quantity.unit),
-                            "min": quantity.minimum, "max": quantity.maximum,
+            inputs[name] = {**setting, "min": quantity.minimum, "max": quantity.maximum,
                             "min_strict": quantity.min_strict, "max_strict": quantity.max_strict}
+        elif name not in scenario.bound:
+            pins[name] = setting
     for text in unit_texts:
         entry = _unit_entry(text)
         if entry is not None:
@@ -105,6 +106,6 @@ def eval_entry(ev: Evaluated, unit_texts=()) -> dict:
         "solves": [n for n in names if graph[n].solve is not None],
         "depends": {n: sorted(graph.dag.pred[n]) for n in names if not graph[n].is_input},
         "order": [n for n in graph.order if n not in scenario.bound],
-        "values": values, "checks": checks, "inputs": inputs, "units": units,
+        "values": values, "checks": checks, "inputs": inputs, "pins": pins, "units": units,
         "code": _code(ev, values), "complete": not scenario.missing and all(math.isfinite(v) or v != v for v in values),
     }
