@@ -9,14 +9,35 @@ specs, expressions, units, graph, binding, evaluation) -> ``engine``
 (evaluated states, solving, grids, best, closed forms, expectations) ->
 ``render`` (text, JSON, derivations, reports, plots) -> ``api`` (``Model``)
 -> ``cli``.
+
+The public names load lazily (PEP 562): ``import calcgraph`` is cheap, and
+sympy, pint and networkx load on first use of ``calcgraph.load`` or ``Model``.
 """
 
-from . import errors
-from .api import Model, load
-from .engine.best import BestResult
-from .engine.evaluated import Evaluated, NodeState
-from .engine.solve import SolveResult
-from .errors import CalcgraphError
+from __future__ import annotations
 
-__all__ = ["BestResult", "CalcgraphError", "Evaluated", "Model", "NodeState", "SolveResult", "errors", "load"]
-__version__ = "0.1.0"
+import importlib
+
+from .core.version import VERSION as __version__  # noqa: F401 - the package version
+
+_PUBLIC = {"BestResult": ".engine.best", "CalcgraphError": ".errors", "Evaluated": ".engine.evaluated",
+           "Model": ".api", "NodeState": ".engine.evaluated", "SolveResult": ".engine.solve",
+           "errors": None, "load": ".api"}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """Import a public name on first use (``calcgraph.load`` loads the API and its libraries)."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'calcgraph' has no attribute {name!r}")
+    where = _PUBLIC[name]
+    value = importlib.import_module(f".{name}" if where is None else where, __name__)
+    if where is not None:
+        value = getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from calcgraph.cli import main
+
+# the compiled graph cache of the whole run (subprocesses too) lives in a temporary folder, never the user's
+os.environ["CALCGRAPH_CACHE"] = tempfile.mkdtemp(prefix="calcgraph-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

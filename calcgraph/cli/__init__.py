@@ -19,12 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args([a for a in argv if a != "--debug"])
     args.debug = debug
-    from . import commands  # the API and its libraries load only once a command runs
     try:
-        status = getattr(commands, f"cmd_{args.command_name.replace('-', '_')}")(args)
+        status = _from_cache(args)  # the compiled graph cache: no sympy, pint or networkx
+        if status is None:
+            from . import commands  # the API and its libraries load only once a command runs
+            status = getattr(commands, f"cmd_{args.command_name.replace('-', '_')}")(args)
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
+        from . import commands
         if args.debug:
             traceback.print_exc()
         print(f"calcgraph {args.command}: error: {commands.flagged(exc)}", file=sys.stderr)
@@ -47,6 +50,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"calcgraph {args.command}: error: cannot write the output: {exc.strerror or exc}\n"
               "  hint: free space on the device or send the output elsewhere", file=sys.stderr)
         return 2
+
+
+def _from_cache(args) -> int | None:
+    """The exit status of a command the compiled graph cache answered, else None."""
+    if args.command_name == "eval":
+        from .cached import eval_hit
+        return eval_hit(args)
+    if args.command_name in ("check", "verify"):
+        from . import cached
+        return getattr(cached, f"{args.command_name}_hit")(args)
+    return None
 
 
 def _silence_stdout() -> None:

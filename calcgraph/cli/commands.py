@@ -38,6 +38,7 @@ from ..render.template import template
 from ..render.text import eval_json, eval_table, symbolic_table
 from ..render.verify import render_rows
 from .progress import Progress
+from .store import remember_checks, remember_eval, remember_verify
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -103,6 +104,8 @@ def cmd_eval(args) -> int:
         print(eval_json(ev, names))
     else:
         print(eval_table(ev, names, everything=args.all), end="")
+    if not args.no_cache and not args.symbolic:
+        remember_eval(args, model)
     return status
 
 
@@ -111,6 +114,8 @@ def cmd_check(args) -> int:
     results = check_files(args.files)
     for result in results:
         print(result)
+    if not args.no_cache:
+        remember_checks(args, results)
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0
@@ -319,19 +324,21 @@ def cmd_verify(args) -> int:
     counts: dict[str, int] = {}
     for path in paths:
         try:
-            rows = verify_scenario(load_spec(path), sets)
+            spec = load_spec(path)
+            rows = verify_scenario(spec, sets)
         except CalcgraphError as exc:
             print(f"## {path}\n\nerror: {exc}\n")
             failed += 1
             continue
-        if not rows:
-            continue
-        print(f"## {rows[0].scenario}\n")
-        print(render_rows(rows))
-        for row in rows:
+        verdicts = [("differs (explained)" if row.verdict == "differs" and row.ok else row.verdict, row.ok)
+                    for row in rows]
+        text = f"## {rows[0].scenario}\n\n{render_rows(rows)}\n" if rows else ""
+        if not args.no_cache and not sets:
+            remember_verify(path, spec, text, verdicts)
+        print(text, end="")
+        for key, ok in verdicts:
             total += 1
-            failed += not row.ok
-            key = "differs (explained)" if row.verdict == "differs" and row.ok else row.verdict
+            failed += not ok
             counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)

@@ -39,6 +39,11 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
                         help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
+def _cache_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the compiled graph cache (see CALCGRAPH_CACHE)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
     parser = argparse.ArgumentParser(
@@ -54,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
     p.add_argument("--symbolic", action="store_true",
                    help="print each quantity as a closed form in the inputs instead of its value")
+    _cache_arg(p)
     p.set_defaults(command_name="eval")
 
     p = sub.add_parser("report", help="write a Markdown derivation report")
@@ -126,10 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="compare each expected figure with the computed one")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: every scenario)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    _cache_arg(p)
     p.set_defaults(command_name="verify")
 
     p = sub.add_parser("check", help="load and validate files, without evaluating")
     p.add_argument("files", nargs="+", metavar="FILE")
+    _cache_arg(p)
     p.set_defaults(command_name="check")
 
     p = sub.add_parser("graph", help="the dependency graph as mermaid or dot")

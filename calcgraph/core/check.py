@@ -30,6 +30,7 @@ class FileCheck:
     pinned: int = 0
     variants: tuple[str, ...] = ()
     left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
+    files: tuple[str, ...] = ()  # every file read (a passed check is valid while they are unchanged)
 
     @property
     def ok(self) -> bool:
@@ -96,7 +97,7 @@ def check_file(path: str) -> FileCheck:
                      inputs=sum(q.is_input for q in graph.quantities.values()),
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
-                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left)
+                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files)
 
 
 def check_files(paths) -> tuple[FileCheck, ...]:

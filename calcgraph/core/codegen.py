@@ -5,7 +5,8 @@ The fast evaluator (``calcgraph.engine.fast``) runs one generated function per
 never from text of a YAML file or the command line: every quantity becomes a
 positional local named ``v<index>`` (its name never appears in the code), every
 number a ``repr`` of a finite float, every operation a Python operator or one of
-the helpers in ``HELPERS``. The arithmetic mirrors ``evaluate.compile_expr``
+the helpers in ``HELPERS`` (``calcgraph.core.numeric``, which runs without sympy).
+The arithmetic mirrors ``evaluate.compile_expr``
 (same operand order, ``ceil``/``floor`` snapping, NaN through ``max``/``min``),
 on Python floats. Whatever Python refuses where numpy would give inf or NaN
 (a division by zero, an overflow, ``log(0)``) raises ``ArithmeticError`` or
@@ -18,66 +19,16 @@ import math
 
 import sympy
 
-from .evaluate import SNAP, split_mul
+from .evaluate import split_mul
 from .expr import CeilTo
+from .numeric import HELPERS, NAN, _floor, build
 
-NAN = math.nan
+__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "literal", "source"]
+
 
 
 class Unsupported(Exception):
     """A formula this generator does not translate (the caller keeps the exact evaluator)."""
-
-
-def _snap(x: float) -> float:
-    nearest = round(x)
-    return float(nearest) if abs(x - nearest) <= SNAP * abs(x) else x
-
-
-def _ceil(x: float) -> float:
-    return float(math.ceil(_snap(x))) if x == x else x
-
-
-def _floor(x: float) -> float:
-    return float(math.floor(_snap(x))) if x == x else x
-
-
-def _known(x: float) -> float:
-    """0 for NaN (an unknown input's descendants are NaN by right), else ``x``: for the finiteness check."""
-    return x if x == x else 0.0
-
-
-def _max(*args: float) -> float:
-    best = args[0]
-    for a in args[1:]:
-        if not a <= best:  # a larger, or a NaN on either side
-            best = a if a > best else NAN
-    return best if best == best else NAN
-
-
-def _min(*args: float) -> float:
-    best = args[0]
-    for a in args[1:]:
-        if not a >= best:
-            best = a if a < best else NAN
-    return best if best == best else NAN
-
-
-def _ceil_to(x: float, allowed: tuple) -> float:
-    if x != x:
-        return x
-    x = _snap(x)
-    for value in allowed:  # ascending
-        if x <= value:
-            return value
-    return NAN
-
-
-def _pow(base: float, exponent: float) -> float:
-    return math.pow(base, exponent)  # ValueError where numpy gives NaN; never a complex number
-
-
-HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
-           "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp, "_ipow": pow}
 
 
 def literal(value: float, unknown: bool = False) -> str:
@@ -131,16 +82,3 @@ def source(expr: sympy.Expr, local: dict) -> str:
             return f"(_log({args[0]}) / _log({args[1]}))"
         return f"_log({args[0]})"
     raise Unsupported(f"cannot translate {type(expr).__name__}")
-
-
-def build(text: str, name: str, namespace: dict):
-    """Compile generated ``text`` (source of ``def name(...)``) and return the function.
-
-    Only ever called on text made by this module's ``source`` (locals, float literals, helpers).
-    """
-    scope = dict(HELPERS)
-    scope.update(namespace)
-    scope["__builtins__"] = {"abs": abs}
-    code = compile(text, f"<calcgraph generated {name}>", "exec")
-    exec(code, scope)  # safe: text built by source() from checked sympy trees only
-    return scope[name]

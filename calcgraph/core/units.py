@@ -219,23 +219,30 @@ def _leading(unit: pint.Unit) -> str | None:
     return None
 
 
-def display_unit(unit: Unit, base_value: float) -> pint.Unit:
-    """Pick a human scale for ``base_value``: prefix the declared unit's leading unit."""
+def family_units(unit: Unit) -> list | None:
+    """The human scales a value of ``unit`` may be shown in (its leading unit prefixed), else None."""
     lead = _leading(unit.pint_unit)
-    if lead is None or not math.isfinite(base_value) or base_value == 0:
-        return unit.pint_unit
+    if lead is None:
+        return None
     base_lead = ureg.Unit(lead)
     root = ureg.get_root_units(base_lead)[1]
     root_name = next(iter(root._units), None) if root._units else None
     family = _FAMILIES.get(root_name or "")
     if family is None or len(root._units) != 1:
-        return unit.pint_unit
+        return None
     if root_name == "byte" and lead.endswith("ibibyte") or lead in ("kibibyte",):
         family = _BINARY_BYTES
     rest = unit.pint_unit / base_lead
+    return [rest * ureg.Unit(symbol) for symbol in family]
+
+
+def display_unit(unit: Unit, base_value: float) -> pint.Unit:
+    """Pick a human scale for ``base_value``: prefix the declared unit's leading unit."""
+    family = family_units(unit) if math.isfinite(base_value) and base_value != 0 else None
+    if family is None:
+        return unit.pint_unit
     chosen = None
-    for symbol in family:
-        candidate = rest * ureg.Unit(symbol)
+    for candidate in family:
         value = abs(base_value) / ureg.Quantity(1.0, candidate).to_base_units().magnitude
         if chosen is None or value >= 1 - 1e-9:
             chosen = candidate

@@ -20,47 +20,20 @@ from operator import truediv
 import numpy as np
 
 from ..core.bind import Scenario
-from ..core.codegen import Unsupported, _floor, build, literal, source
-from ..core.constraints import HOLD, constant_values
+from ..core.codegen import Unsupported, build, literal, source
+from ..core.constraints import constant_values
 from ..core.evaluate import evaluate
 from ..core.names import suggest
+from ..core.numeric import Refused as _Refused
 from ..core.units import ureg
 from ..errors import SetValueError, UnknownNameError
 from .problem import INTEGER_BOUNDS
 from .solve_nodes import NodeSolver
 
 
-class _Refused(Exception):
-    """The generated code could not settle this configuration: evaluate it the exact way."""
-
-
 def _factor(unit) -> float:
     """Base units per declared unit, computed as ``to_unit`` does."""
     return float(ureg.Quantity(1.0, unit.pint_unit).to_base_units().magnitude)
-
-
-def _feasible(ops: tuple, sides: tuple) -> bool:
-    """Every constraint holds (the rule of ``Problem.feasible`` on scalars)."""
-    for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        if not (math.isfinite(lhs) and math.isfinite(rhs)):
-            return False
-        scale = max(abs(lhs), abs(rhs), 1e-300)
-        relative = (rhs - lhs if op in ("<=", "<") else lhs - rhs) / scale
-        if not (relative > 0 if op in ("<", ">") else relative + HOLD >= 0):
-            return False
-    return True
-
-
-def _solve_integer(ops: tuple, sides, guess: float, low: float, high: float, factor: float) -> float:
-    """The verified closed-form answer of an integer solve node (base units), else _Refused."""
-    if not math.isfinite(guess):
-        raise _Refused
-    guess = _floor(guess / factor)  # as solve_grid: snapped, then whole
-    if not low <= guess < high:
-        raise _Refused
-    if _feasible(ops, sides(guess * factor)) and not _feasible(ops, sides((guess + 1.0) * factor)):
-        return guess * factor
-    raise _Refused
 
 
 class Evaluator:
@@ -150,7 +123,6 @@ class Evaluator:
         guess = _closed_form_source(self._solver, name, local)
         ops = tuple(c.op for c in spec.constraints)
         namespace[f"_ops_{var}"] = ops
-        namespace["_solve_integer"] = _solve_integer
         factor = literal(problem.target.unit.factor)
         return [f"    def _sides_{var}({unknown}):", *body, f"        return ({sides},)",
                 f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {guess}, {low!r}, {high!r}, {factor})"]

@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
-import json
-import re
-import textwrap
-import unicodedata
+from functools import lru_cache
 
-from ..core.units import format_unit, to_unit
+from ..core.units import Unit, family_units, format_unit, ureg
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import closed_form_text
-from ..errors import Location, NoSolutionError
-from .values import origin_mark, place, plain_symbol, shown, solve_question
-
-WIDTH = 100   # the eval table fits a terminal of this many columns
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes on a terminal (combining accents take none)."""
-    return sum(not unicodedata.combining(c) for c in text)
+from ..errors import NoSolutionError
+from .evalfmt import json_text, shown_text, table_text, title_text
+from .values import origin_mark, plain_symbol, solve_question
 
 
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(0, width - _width(text))
-    return fill + text if right else text + fill
+@lru_cache(maxsize=4096)
+def _scales(unit: Unit, display: Unit | None) -> tuple:
+    """The display data of a unit (``evalfmt``): the units a value of it may be shown in, with factors.
+
+    >>> from calcgraph.core.units import parse_unit
+    >>> _scales(parse_unit("B/token"), None)[:3]
+    ((1.0, 'B/tok'), (1.0, 'B/tok'), (1000.0, 'kB/tok'))
+    """
+    if display is not None:
+        return ((display.factor, format_unit(display.pint_unit)),)
+    fixed = ((unit.factor, format_unit(unit.pint_unit)),)
+    family = family_units(unit)
+    if family is None:
+        return fixed
+    return fixed + tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), format_unit(u)) for u in family)
 
 
-def _fit(origin: str, room: int) -> str:
-    """``origin`` within ``room`` columns: folders dropped from its paths first, then cut with an ellipsis."""
-    if _width(origin) > room:
-        origin = re.sub(r"(?:[^\s:(]*/)+([^/\s]+:\d+)", r"\1", origin).replace(": give it a value", "")
-    if _width(origin) <= room:
-        return origin
-    cut = re.fullmatch(r"(.*?)([^\s/]+)(:\d+)", origin)    # keep the kind and the line, shorten the file
-    if cut and len(cut.group(1)) + len(cut.group(3)) + 4 <= room:
-        keep = room - len(cut.group(1)) - len(cut.group(3)) - 1
-        return cut.group(1) + cut.group(2)[:keep] + "…" + cut.group(3)
-    return origin[:room - 1] + "…"
+def scales(unit: Unit | None, display: Unit | None = None) -> tuple | None:
+    """``_scales`` of a declared unit (None for none: a plain number)."""
+    return None if unit is None else _scales(unit, display)
+
+
+def quantity_scales(ev, name: str) -> tuple:
+    """The display data of the quantity ``name``."""
+    quantity = ev.graph[name]
+    return _scales(quantity.unit, quantity.display)
 
 
 def eval_names(ev, names=None, everything: bool = False) -> list[str]:
@@ -62,38 +63,17 @@ def eval_title(ev) -> str:
     '(with batch=64)'
     """
     title = ev.spec.title + (f" [variant {ev.scenario.variant}]" if ev.scenario.variant else "")
-    given = [f"{e.name}={e.value}" for e in ev.scenario.entries if e.origin == "--set"]
-    return title + (f" (with {', '.join(given)})" if given else "")
+    return title_text(title, [f"{e.name}={e.value}" for e in ev.scenario.entries if e.origin == "--set"])
 
 
 def eval_table(ev, names=None, everything: bool = False) -> str:
     """A plain-text table of ``eval_names``: name, symbol, value, unit, origin, within 100 columns."""
-    rows = [("name", "symbol", "value", "unit", "from")]
+    rows = []
     for name in eval_names(ev, names, everything):
-        number, unit = shown(ev, name)
-        if ev.states[name] in (NodeState.UNKNOWN, NodeState.NO_ANSWER):
-            number = "unknown" if ev.states[name] is NodeState.UNKNOWN else "none"
-        mark = {NodeState.PINNED: " *", NodeState.SOLVED: " =", NodeState.NO_ANSWER: " ="}.get(ev.states[name], "")
-        rows.append((name, plain_symbol(ev.graph[name].symbol), number + mark, unit, origin_mark(ev, name)))
-    widths = [max(_width(r[i]) for r in rows) for i in range(4)]
-    room = max(20, WIDTH - sum(widths) - 2 * 4)
-    lines = []
-    for index, row in enumerate(rows):
-        origin = _fit(row[4], room)
-        cells = [_pad(row[0], widths[0]), _pad(row[1], widths[1]), _pad(row[2], widths[2], right=True),
-                 _pad(row[3], widths[3]), origin]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  ----")
-    marks = [f"{m} {what}" for m, state, what in (("*", NodeState.PINNED, "pinned (its formula not used)"),
-                                                  ("=", NodeState.SOLVED, "solved"))
-             if any(ev.states[r[0]] is state for r in rows[1:])]
-    shown_rows = len(rows) - 1
-    more = "" if shown_rows == len(ev.names()) else f"{shown_rows} of {len(ev.names())} quantities; --all for every one"
-    footer = "; ".join(filter(None, [", ".join(marks), more]))
-    title = "\n".join(textwrap.wrap(eval_title(ev), WIDTH)) or ev.spec.path
-    return (f"{title}\n{place(Location(ev.spec.path))}\n\n" + "\n".join(lines) + "\n"
-            + (f"\n{footer}\n" if footer else ""))
+        number, unit = shown_text(float(ev.values[name]), quantity_scales(ev, name))
+        rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
+                     ev.states[name].value))
+    return table_text(eval_title(ev), ev.spec.path, rows, len(ev.names()))
 
 
 def _solved_form(ev: Evaluated, name: str) -> str:
@@ -128,16 +108,8 @@ def symbolic_table(ev, names=None) -> str:
 
 def eval_json(ev, names=None) -> str:
     """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
-    names = list(names or ev.names())
-    values = {}
-    for name in names:
-        quantity = ev.graph[name]
-        value = float(to_unit(ev.values[name], quantity.unit))
-        values[name] = {"value": value if value == value else None,  # NaN (no solution) -> null
-                        "unit": format_unit(quantity.unit.pint_unit) or "dimensionless"}
-    document = {"scenario": ev.spec.path, "variant": ev.scenario.variant, "values": values,
-                "pinned": ev.pinned}
-    return json.dumps(document, indent=2)
-
-
-
+    values = []
+    for name in list(names or ev.names()):
+        unit = ev.graph[name].unit
+        values.append((name, float(ev.values[name] / unit.factor), format_unit(unit.pint_unit) or "dimensionless"))
+    return json_text(ev.spec.path, ev.scenario.variant, values, ev.pinned)

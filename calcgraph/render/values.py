@@ -6,7 +6,6 @@ and plots show a value, its origin and a solve the same way.
 
 from __future__ import annotations
 
-import os
 import re
 
 import sympy
@@ -16,7 +15,7 @@ from ..core.units import format_unit, shown_parts
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.problem import side_text
 from ..engine.solve import Slack, SolveResult
-from ..errors import Location
+from .evalfmt import origin_text, place
 
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
             "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape
@@ -63,41 +62,15 @@ def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
     return f"{number} {unit}".rstrip()
 
 
-def place(where) -> str:
-    """A file:line (or argument) for display: the path relative to the working directory, normalised
-    (``scratch/../formulas/x.yaml`` -> ``formulas/x.yaml``); absolute when far outside it.
-
-    >>> place(Location("scratch/../formulas/model.yaml", 5))
-    'formulas/model.yaml:5'
-    """
-    if not isinstance(where, Location):
-        return str(where)
-    path = os.path.abspath(where.file)
-    rel = os.path.relpath(path)
-    shown = path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
-    return f"{shown}:{where.line}" if where.line else shown
-
-
 def origin_mark(ev: Evaluated, name: str) -> str:
     """How a value came to be: 'default: where', 'set: where', 'pinned: where', 'solved', 'unknown: ...' or ''."""
     state = ev.states[name]
     bound = ev.scenario.bound.get(name)
-    if state is NodeState.UNKNOWN:
-        if bound is not None:
-            return f"unknown at {place(bound.where)}: give it a value"
+    missing = []
+    if state is NodeState.UNKNOWN and bound is None:
         missing = [n for n in ev.graph.inputs_of(name) if ev.states[n] is NodeState.UNKNOWN]
-        return "unknown: needs " + ", ".join(missing)
-    if state is NodeState.SOLVED:
-        return "solved"
-    if state is NodeState.NO_ANSWER:
-        return "solved: no value satisfies the constraints"
-    if state is NodeState.PINNED:
-        return f"pinned: {place(bound.where)}"
-    if state is NodeState.FORMULA:
-        return ""
-    if bound.origin == "default":
-        return f"default: {place(bound.where)}"
-    return f"{bound.origin}: {place(bound.where)}" if bound.origin != "scenario" else f"set: {place(bound.where)}"
+    return origin_text(state.value, None if bound is None else bound.origin,
+                       None if bound is None else place(bound.where), missing)
 
 
 def slack_text(slack: Slack) -> str:

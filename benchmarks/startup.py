@@ -1,0 +1,70 @@
+"""Start-up of the command line against the bare interpreter and bare library imports (issue 16).
+
+Measured in the same run, in interleaved rounds (the machine is shared and noisy;
+medians), each command in a fresh interpreter, wall time:
+
+- ``calcgraph --help`` / ``python -c pass``                                     (target <= 3x)
+- ``calcgraph eval`` answered from the compiled graph cache / ``python -c "import numpy"``  (target <= 2x)
+- ``calcgraph eval --no-cache`` / ``python -c "import sympy, pint, networkx, yaml, numpy"`` (target <= 1.0x)
+- ``calcgraph check FILE`` answered from the cache / ``python -c pass``
+
+The cache lives in a temporary folder (``CALCGRAPH_CACHE``), filled by one
+normal run first. Prints the figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CLI = [PY, "-m", "calcgraph"]
+COMMANDS = {
+    "python -c pass": [PY, "-c", "pass"],
+    "python -c 'import numpy'": [PY, "-c", "import numpy"],
+    "bare imports": [PY, "-c", "import sympy, pint, networkx, yaml, numpy"],
+    "calcgraph --help": [*CLI, "--help"],
+    "eval (cache hit)": [*CLI, "eval"],
+    "eval --no-cache": [*CLI, "eval", "--no-cache"],
+    "check (cache hit)": [*CLI, "check", "scenarios/llama3-70b-tpu-v5e.yaml"],
+}
+RATIOS = [("calcgraph --help", "python -c pass", 3.0),
+          ("eval (cache hit)", "python -c 'import numpy'", 2.0),
+          ("eval --no-cache", "bare imports", 1.0),
+          ("check (cache hit)", "python -c pass", None)]
+
+
+def timed(command: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
+def main(rounds: int = 9) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "CALCGRAPH_CACHE": cache}
+        for command in COMMANDS.values():  # fill the cache, warm the file cache
+            timed(command, env)
+        times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        for _ in range(rounds):
+            for name, command in COMMANDS.items():
+                times[name].append(timed(command, env))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()}; medians of {rounds} interleaved rounds, wall time")
+    for name, value in median.items():
+        print(f"  {name:26s} {value * 1000:7.1f} ms")
+    for ours, base, target in RATIOS:
+        goal = f"(target <= {target:g}x)" if target else ""
+        print(f"  {ours} / {base}: {median[ours] / median[base]:.2f}x {goal}".rstrip())
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 9)
