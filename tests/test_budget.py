@@ -43,3 +43,22 @@ def test_a_result_larger_than_the_budget_is_none():
     x = sympy.Symbol("x")
     assert budget.bounded(lambda: sympy.expand((x + 1) ** 2000)) is None
     assert budget.text(_chain(40)) is None and budget.text(x + 1) == "x + 1"
+
+
+def test_an_alarm_lost_in_a_gc_callback_is_followed_by_another_and_the_handler_is_restored():
+    import signal
+
+    def swallows_the_first_alarm():  # as the interpreter does with an exception raised in a gc callback
+        try:
+            while True:
+                pass
+        except budget.TimeUp:
+            pass
+        while True:
+            pass
+    handler = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    assert budget.attempt(swallows_the_first_alarm, seconds=0.2) is None
+    assert time.monotonic() - start < 2
+    assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert budget.attempt(lambda: 41) == 41

@@ -209,6 +209,14 @@ def test_csv_goes_to_stdout_without_csv_or_plot(run):
     assert len(lines) == 4 and lines[1].startswith("1,0.0")
 
 
+def test_csv_dash_means_stdout_and_writes_no_file_named_dash(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run("sweep", ROOT / "scenarios" / "llama3-70b-tpu-v5e.yaml", "--vary", "batch=1:3",
+                         "--only", "t_step", "--csv", "-")
+    assert status == 0 and out.splitlines()[0] == "batch [seq],t_step [s],checks_failed [1]"
+    assert len(out.splitlines()) == 4 and not (tmp_path / "-").exists()
+
+
 def test_constant_columns_are_written_in_every_row(model):
     axes = parse_axes(["batch=1:3"], model.graph)
     text = "".join(SweepRun(model.scenario, axes, ["batch", "layers", "t_step"]))
@@ -312,3 +320,15 @@ def test_varying_a_computed_layout_warns_that_its_inputs_stay_and_a_pinned_one_d
     assert warning.startswith("tp_degree is computed (chips / (pp_degree * one_chip))") and "chips" in warning
     planner = calcgraph.load("scenarios/plan-llama3-70b-h100.yaml").graph  # tp_degree pinned, chips follow
     assert typed_over(parse_axes(["tp_degree=1,2,4,8", "batch=1:4"], planner), planner) == []
+
+
+@pytest.mark.parametrize("command", ["sweep", "best"])
+def test_sweep_and_best_print_the_typed_over_warning_for_a_computed_axis(run, command):
+    args = ["scenarios/compare-llama3-70b-8xh100.yaml", "--vary", "tp_degree=1,2", "--vary", "batch=1,2"]
+    extra = ["--only", "t_step"] if command == "sweep" else ["--minimize", "t_step"]
+    _, _, err = run(command, *args, *extra)
+    assert f"calcgraph {command}: warning: tp_degree is computed" in err
+    _, _, err = run(command, "scenarios/plan-llama3-70b-h100.yaml", "--vary", "tp_degree=1,2",
+                    "--vary", "batch=1,2", *extra)
+    assert "is computed" not in err
+

@@ -22,8 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = _from_cache(args)  # the compiled graph cache: no sympy, pint or networkx
         if status is None:
-            from . import commands  # the API and its libraries load only once a command runs
-            status = getattr(commands, f"cmd_{args.command_name.replace('-', '_')}")(args)
+            status = _command(args.command_name)(args)
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
@@ -50,6 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"calcgraph {args.command}: error: cannot write the output: {exc.strerror or exc}\n"
               "  hint: free space on the device or send the output elsewhere", file=sys.stderr)
         return 2
+
+
+def _command(name: str):
+    """The function that runs ``name``; the API and its libraries load only once a command runs."""
+    if name == "sweep":
+        from .sweep import cmd_sweep
+        return cmd_sweep
+    from . import commands
+    return getattr(commands, f"cmd_{name.replace('-', '_')}")
 
 
 def _from_cache(args) -> int | None:

@@ -86,12 +86,17 @@ def fits(expr: sympy.Basic, limit: int = MAX_NODES) -> bool:
 _state = threading.local()
 
 
+REPEAT = 0.05  # seconds between further alarms once the time is up (one may land in a gc callback and be lost)
+
+
 @contextmanager
 def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
     """Raise TimeUp in the block after ``seconds``; yields whether this block owns the timer.
 
     Only the outermost limit in the main thread (with SIGALRM, no other real-time timer running)
-    owns one; elsewhere there is no time limit, only the size limits.
+    owns one; elsewhere there is no time limit, only the size limits. Once the time is up the alarm
+    repeats every ``REPEAT`` seconds until the block ends: an exception raised while the
+    interpreter runs a gc callback or a ``__del__`` is printed and dropped, so one alarm is not enough.
     """
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
               and not getattr(_state, "active", False)
@@ -101,17 +106,26 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         return
 
     def expire(_signum, _frame):
-        raise TimeUp(f"a symbolic step ran past {seconds:g} s")
+        if getattr(_state, "active", False):  # an alarm arriving as the block ends is ignored
+            raise TimeUp(f"a symbolic step ran past {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     _state.active = True
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
         yield True
     finally:
+        _disarm(previous)
+
+
+def _disarm(previous) -> None:
+    """Stop the alarm and put the previous handler back, even when an alarm lands during the clean-up."""
+    try:
+        _state.active = False
+    finally:
+        _state.active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        _state.active = False
 
 
 def attempt(step: Callable[[], T], seconds: float = SECONDS) -> T | None:

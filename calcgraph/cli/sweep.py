@@ -1,0 +1,85 @@
+"""``calcgraph sweep``: a grid of points to CSV (a file or stdout), Parquet or a plot."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from ..core.files import write_atomic, write_stream_atomic
+from ..engine.axes import parse_axes
+from ..errors import SetValueError
+from ..render.csv import SweepRun, csv_header, output_columns, parquet_bytes
+from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
+from .commands import STRICT_EXIT, _model, _warn, _warn_typed_over
+from .progress import Progress
+
+
+def cmd_sweep(args) -> int:
+    """``calcgraph sweep``: CSV to ``--csv`` (or stdout), a plot to ``-o``."""
+    model = _model(args)
+    scenario = model.scenario
+    axes = parse_axes(list(args.vary), scenario.graph)
+    _warn_typed_over("sweep", axes, scenario.graph)
+    columns = output_columns(scenario, axes, args.only)
+    _warn(args, model, columns, evaluate=False)  # checks: the column checks_failed, per point
+    axis_names = [a.name for a in axes]
+    plot_spec, keep = None, []
+    if args.plot or args.output:
+        if not args.plot:
+            raise SetValueError("-o needs --plot Y:X (what to draw)", where=f"-o {args.output}",
+                                hint="e.g. --plot throughput_per_chip:t_step -o tp.png; use --csv for data")
+        if not args.output:
+            raise SetValueError("--plot needs -o FILE.png or FILE.svg", where=f"--plot {args.plot}",
+                                hint="e.g. -o throughput.png")
+        check_output(args.output)
+        plot_spec = parse_plot_spec(args.plot, scenario.graph, color=args.color, axes=axis_names)
+        check_stack(plot_spec, {a.name: len(a.values) for a in axes})
+        keep = plot_names(plot_spec, scenario.graph, axis_names)
+    elif args.color:
+        raise SetValueError("--color needs --plot", where=f"--color {args.color}",
+                            hint="e.g. --plot throughput_per_chip:t_step --color seq_len -o tp.png")
+    if plot_spec is not None and not args.csv:
+        columns = list(dict.fromkeys(axis_names + [*plot_spec.ys, plot_spec.x, *plot_spec.markers]))
+    header = csv_header(scenario.graph, columns) + "\n"
+    if args.out:
+        if not args.out.endswith(".parquet") or args.csv or plot_spec is not None:
+            raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
+                                where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
+        sweep = SweepRun(scenario, axes, columns, csv=False)
+        write_atomic(args.out, parquet_bytes(sweep, header.strip().split(",")))
+        print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        if sweep.warning:
+            print(sweep.warning, file=sys.stderr)
+        return 0
+    sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
+                     progress=Progress(math.prod(len(a.values) for a in axes)))
+    try:
+        if args.csv == "-":  # stdout, by the usual convention
+            sys.stdout.write(header)
+            for piece in sweep:
+                sys.stdout.write(piece)
+        elif args.csv:
+            write_stream_atomic(args.csv, _chain(header, sweep))
+            print(f"wrote {args.csv} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        elif plot_spec is None:
+            sys.stdout.write(header)
+            for piece in sweep:
+                sys.stdout.write(piece)
+        else:
+            sweep.run()
+    finally:
+        sweep.progress.close()
+    if sweep.warning:
+        print(sweep.warning, file=sys.stderr)
+    if sweep.infeasible:
+        print(f"calcgraph sweep: warning: a declared check fails at {sweep.infeasible:,} of {sweep.total:,} "
+              "points (column checks_failed)", file=sys.stderr)
+    if plot_spec is not None:
+        draw(plot_spec, sweep.kept, scenario, axes, args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return STRICT_EXIT if args.strict and sweep.infeasible else 0
+
+
+def _chain(first: str, rest):
+    yield first
+    yield from rest
