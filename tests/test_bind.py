@@ -50,3 +50,25 @@ def test_bad_set_values(text, error):
 def test_unknown_variant_lists_the_known_ones():
     with pytest.raises(SetValueError, match="big, pinned"):
         calcgraph.load(LAYERED, variant="nope")
+
+
+# ------------------------------------------------------------------ one graph per formulas and pins
+
+def test_variants_that_only_set_inputs_share_one_graph_and_a_pin_gets_its_own():
+    base = calcgraph.load(LAYERED)
+    big = base.with_variant("big")  # a value for batch: the same formulas, the same edges
+    assert big.graph is base.graph and big.value("batch") == 32
+    tiny = calcgraph.load(fixture("tiny.yaml"))
+    assert tiny.set(chips=16).graph is tiny.graph  # an input
+    pinned = tiny.set(hbm_capacity="100 GB")  # a computed quantity: its formula adds no edge
+    assert pinned.graph is not tiny.graph and not pinned.graph.dag.has_edge("chips", "hbm_capacity")
+    assert tiny.graph.dag.has_edge("chips", "hbm_capacity") and tiny.value("hbm_capacity") == 64e9
+
+
+def test_a_graph_with_a_problem_is_not_remembered_and_the_problem_is_raised_every_time():
+    for _ in range(2):
+        with pytest.raises(UnknownNameError):
+            calcgraph.load(fixture("unknown_name.yaml"))
+    for _ in range(2):
+        with pytest.raises(UnitMismatchError):
+            calcgraph.load(fixture("unit_mismatch.yaml"))

@@ -224,3 +224,14 @@ def test_a_pin_that_holds_the_kv_cache_leaves_max_batch_without_an_answer_not_an
     # the chapter's printed 1.3 TB is pinned over kv_cache_bytes: batch no longer moves the constraint
     model = calcgraph.load("scenarios/long-context-32k.yaml", variant="printed")
     assert model.state("max_batch") == "no answer" and math.isnan(model.value("max_batch"))
+
+
+def test_the_same_closed_form_in_another_scenario_is_found_once(monkeypatch):
+    from calcgraph.engine import closed_form
+    closed_form._ROOTS.clear()
+    calls = []
+    original = closed_form._solve_closed_form
+    monkeypatch.setattr(closed_form, "_solve_closed_form", lambda *a: calls.append(a) or original(*a))
+    first = calcgraph.load().value("max_batch")
+    again = calcgraph.load().set(batch=64).value("max_batch")  # the same problem: remembered
+    assert first == again == 43 and len(calls) == 1

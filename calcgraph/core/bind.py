@@ -168,7 +168,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     final = _last_word(_entries(spec, variant, sets))
     overrides = {n: e for n, e in final.items() if e.formula is not None}
     pins = frozenset(n for n, e in final.items() if e.formula is None)  # a value over a formula: no edges in
-    graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems, pins=pins)
+    graph = _graph(spec, overrides, pins, problems)
     bound: dict[str, Bound] = {}
     for name, quantity in graph.quantities.items():
         if quantity.default is not None:
@@ -214,6 +214,31 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     elif problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
+
+
+_GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it
+_GRAPHS_SIZE = 256  # a full table is cleared
+
+
+def _graph(spec: ScenarioSpec, overrides: dict, pins: frozenset, problems: list) -> Graph:
+    """The checked graph of ``spec`` under ``overrides`` and ``pins``, built once per process when it has
+    no problem (a Graph is read-only; its compiled formulas then serve every binding that shares it)."""
+    try:
+        computed = pins & {q.name for q in spec.quantities if q.formula is not None or q.solve is not None}
+        key = (id(spec.quantities), id(spec.checks), tuple(sorted(overrides.items())), computed)
+        hash(key)  # only pins of computed quantities change the graph; a value for an input does not
+    except TypeError:
+        key = None
+    hit = _GRAPHS.get(key) if key is not None else None
+    if hit is not None and hit[0] is spec.quantities and hit[1] is spec.checks:
+        return hit[2]
+    before = len(problems)
+    graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems, pins=pins)
+    if key is not None and len(problems) == before:
+        if len(_GRAPHS) >= _GRAPHS_SIZE:
+            _GRAPHS.clear()
+        _GRAPHS[key] = (spec.quantities, spec.checks, graph)  # the specs kept alive: their ids stay theirs
+    return graph
 
 
 def expect_problems(spec: ScenarioSpec, graph: Graph) -> list[CalcgraphError]:

@@ -25,6 +25,10 @@ TOO_LARGE_NOTE = (f"no closed form shown: it is past the symbolic budget ({budge
                   f"{budget.SECONDS:g} s); the numeric answer stands")
 
 
+_ROOTS: dict = {}  # closed forms found, by everything they are computed from (the same modules recur)
+_ROOTS_SIZE = 4096  # a full table is cleared
+
+
 class TooLarge(Exception):
     """The closed form went past the symbolic budget."""
 
@@ -32,19 +36,33 @@ class TooLarge(Exception):
 def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest") -> sympy.Expr | None:
     """The answer as a sympy expression of quantities that do not depend on the unknown, if linear.
 
-    Raises TooLarge past the symbolic budget.
+    Raises TooLarge past the symbolic budget. Remembered per process by the constraints, the formulas
+    below the unknown and the direction: ``verify`` solves the same problem in scenario after scenario.
     """
-    found = budget.attempt(lambda: [_solve_closed_form(graph, spec, direction)])  # [None]: no closed form
-    if found is None:
+    downstream = frozenset(nx.descendants(graph.dag, spec.for_name))
+    formulas = {symbol(n): graph[n].formula.expr for n in sorted(downstream)
+                if graph[n].formula is not None and graph[n].solve is None}
+    meaning = tuple((c.comparison.lhs.expr, c.comparison.op, c.comparison.rhs.expr, c.constants)
+                    for c in spec.constraints)  # not where they are written
+    key = (spec.for_name, spec.integer, direction, meaning, tuple(formulas.items()), downstream)
+    try:
+        return _ROOTS[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable part, never remembered
+        pass
+    found = budget.attempt(lambda: [_solve_closed_form(spec, direction, downstream, formulas)])
+    if found is None:  # [None]: no closed form; None: past the budget
         raise TooLarge(spec.for_name)
+    if len(_ROOTS) >= _ROOTS_SIZE:
+        _ROOTS.clear()
+    try:
+        _ROOTS[key] = found[0]
+    except TypeError:
+        pass
     return found[0]
 
 
-def _solve_closed_form(graph: Graph, spec: SolveSpec, direction: str) -> sympy.Expr | None:
+def _solve_closed_form(spec: SolveSpec, direction: str, downstream, formulas: dict) -> sympy.Expr | None:
     x = symbol(spec.for_name)
-    downstream = nx.descendants(graph.dag, spec.for_name)
-    formulas = {symbol(n): graph[n].formula.expr for n in downstream
-                if graph[n].formula is not None and graph[n].solve is None}
     roots = []
     for c in spec.constraints:
         lhs, rhs = substituted(c)

@@ -1,0 +1,235 @@
+"""One quantity from its spec: unit, domain, default and parsed formula, and its formula checked and rounded.
+
+Both steps are pure in their inputs, and the same modules are read again and
+again (``verify`` binds every scenario and variant), so results without a
+problem are remembered per process, in tables that are cleared when full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..errors import (
+    CalcgraphError,
+    ExpressionError,
+    Location,
+    UnitError,
+    UnitMismatchError,
+    UnknownNameError,
+)
+from .dimensions import infer_dim, round_in_units
+from .expr import Formula, parse_formula
+from .names import suggest
+from .spec import QuantitySpec, SetEntry
+from .units import Unit, convert_value, format_dim, parse_unit, shown_parts
+
+TABLE_SIZE = 1 << 16  # entries per table; a full table is cleared (never a search through it)
+_made: dict = {}
+_checked: dict = {}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A node of the graph: a named quantity with its unit and formula or default."""
+
+    name: str
+    unit: Unit
+    doc: str
+    where: Location
+    symbol: str
+    source: str | None = None
+    display: Unit | None = None
+    formula: Formula | None = None
+    formula_where: Location | None = None
+    formula_origin: str | None = None
+    default: float | None = None
+    default_text: str | None = None
+    default_where: Location | None = None
+    solve: object = None
+    minimum: float | None = None  # the domain of an input, in base units (min:/max: in YAML)
+    maximum: float | None = None
+    min_strict: bool = False
+    max_strict: bool = False
+    preset: str | None = None  # the preset folder that must give a required input
+    required: bool = False  # an input with no module default
+
+    def out_of_domain(self, value: float) -> str | None:
+        """What is wrong with ``value`` (base units) for this input's domain, or None when it fits.
+
+        >>> from calcgraph.core.units import parse_unit
+        >>> q = Quantity("batch", parse_unit("sequence"), "", None, "B", minimum=1.0)
+        >>> q.out_of_domain(-5.0)
+        'must be >= 1 seq'
+        """
+        if value != value:  # unknown (NaN) is not out of any domain
+            return None
+        low = self.minimum is not None and (value <= self.minimum if self.min_strict else value < self.minimum)
+        high = self.maximum is not None and (value >= self.maximum if self.max_strict else value > self.maximum)
+        if not (low or high):
+            return None
+        parts = []
+        if self.minimum is not None:
+            parts.append(f"{'>' if self.min_strict else '>='} {_shown(self.minimum, self.unit)}")
+        if self.maximum is not None:
+            parts.append(f"{'<' if self.max_strict else '<='} {_shown(self.maximum, self.unit)}")
+        return "must be " + " and ".join(parts)
+
+    @property
+    def is_input(self) -> bool:
+        """True for quantities with a value (not computed)."""
+        return self.formula is None and self.solve is None
+
+
+def _shown(base: float, unit: Unit) -> str:
+    number, text = shown_parts(base, unit, unit)
+    return f"{number} {text}".strip()
+
+
+def _bound(spec: QuantitySpec, key: str, unit: Unit, problems: list) -> tuple[float | None, bool]:
+    raw = spec.minimum if key == "min" else spec.maximum
+    if raw is None:
+        return None, False
+    strict = isinstance(raw, str) and raw.strip()[:1] in "<>" and raw.strip() != ""
+    text = raw.strip()[1:].strip() if strict else raw
+    wrong = strict and raw.strip()[0] != (">" if key == "min" else "<")
+    try:
+        if wrong:
+            raise UnitError(f"{key}: {raw!r} points the wrong way",
+                            hint=f"write {key}: \"{'>' if key == 'min' else '<'} {text}\"")
+        return convert_value(text, unit, f"{key}: of {spec.name!r}", strict=False)[0], strict
+    except CalcgraphError as exc:
+        problems.append(exc.rewrap(where=spec.at(key), quantity=spec.name))
+        return None, False
+
+
+def default_symbol(name: str) -> str:
+    """LaTeX for a name without a declared symbol: ``\\mathrm{kv\\_bytes}``."""
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Formula:
+    return parse_formula(text)
+
+
+def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
+    try:
+        unit = parse_unit(spec.unit)
+    except UnitError as exc:
+        problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
+                                   quantity=spec.name))
+        return None
+    display = None
+    if spec.display:
+        try:
+            display = parse_unit(spec.display)
+            if display.dim != unit.dim:
+                raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
+        except CalcgraphError as exc:
+            problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}",
+                                       where=spec.at("display"), quantity=spec.name))
+    formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
+    if override is not None:
+        formula_text, formula_where, origin = override.formula, override.where, override.origin
+    formula = default = default_text = None
+    if formula_text is not None:
+        try:
+            formula = _parse(formula_text)
+        except ExpressionError as exc:
+            problems.append(exc.rewrap(f"formula of {spec.name!r}: {exc.message}",
+                                       where=formula_where, quantity=spec.name))
+            return None
+    elif spec.value is not None and spec.solve is None:
+        try:
+            default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}",
+                                                  example_unit=display)
+        except CalcgraphError as exc:
+            problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
+    (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
+    replaced = override is not None and override.formula is not None
+    return Quantity(name=spec.name, unit=unit, doc=override.doc if replaced and override.doc else spec.doc,
+                    where=spec.where,
+                    minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
+                    preset=spec.preset, required=spec.required and override is None,
+                    symbol=spec.symbol or default_symbol(spec.name),
+                    source=override.source if replaced and override.source else spec.source,
+                    display=display, formula=formula, formula_where=formula_where,
+                    formula_origin=origin, default=default, default_text=default_text,
+                    default_where=spec.at("value") if default is not None else None,
+                    solve=spec.solve if override is None else None)
+
+
+def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list) -> None:
+    formula = quantity.formula
+    unknown = [n for n in formula.names if n not in quantities]
+    for name in unknown:
+        problems.append(UnknownNameError(
+            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
+            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
+            quantity=quantity.name, name=name))
+    if unknown:
+        return
+    dims = {n: quantities[n].unit.dim for n in formula.names}
+    try:
+        dim = infer_dim(formula.expr, dims)
+    except UnitMismatchError as exc:
+        problems.append(exc.rewrap(f"formula of {quantity.name!r}: {exc.message}",
+                                   where=quantity.formula_where, quantity=quantity.name,
+                                   hint=exc.hint or "check the units of the names it combines"))
+        return
+    if dim != quantity.unit.dim:
+        problems.append(UnitMismatchError(
+            f"formula of {quantity.name!r} gives {format_dim(dim)} but its unit "
+            f"{quantity.unit.text!r} is {format_dim(quantity.unit.dim)}",
+            where=quantity.formula_where, quantity=quantity.name, expected=format_dim(quantity.unit.dim),
+            got=format_dim(dim), hint="fix the formula or the declared unit"))
+
+
+def _remember(table: dict, key, value) -> None:
+    if len(table) >= TABLE_SIZE:
+        table.clear()
+    table[key] = value
+
+
+def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
+    """The Quantity of ``spec`` (its formula replaced by ``override``); problems are added to ``problems``.
+
+    >>> from calcgraph.core.spec import load_spec
+    >>> spec = next(q for q in load_spec().quantities if q.name == "kv_per_token")
+    >>> make_quantity(spec, None, []).unit.text
+    'B/token'
+    """
+    try:
+        key = (spec, spec.where, tuple(sorted(spec.lines.items())), override)
+        return _made[key]
+    except TypeError:  # an unhashable field (a solve: mapping): built every time
+        return _quantity(spec, override, problems)
+    except KeyError:
+        pass
+    before = len(problems)
+    quantity = _quantity(spec, override, problems)
+    if len(problems) == before:
+        _remember(_made, key, quantity)
+    return quantity
+
+
+def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Quantity:
+    """``quantity`` with its formula checked against the units of the names it uses (problems added to
+    ``problems``) and rounded in units (``round_in_units``) when every name is known."""
+    names = quantity.formula.names
+    if all(n in quantities for n in names):
+        key = (quantity.formula.expr, quantity.unit, tuple(quantities[n].unit for n in names))
+        expr = _checked.get(key)
+        if expr is None:
+            before = len(problems)
+            _check_names_and_units(quantity, quantities, problems)
+            expr = round_in_units(quantity.formula.expr, {n: quantities[n].unit for n in names}, quantity.unit)
+            if len(problems) == before:
+                _remember(_checked, key, expr)
+    else:
+        _check_names_and_units(quantity, quantities, problems)
+        return quantity
+    if expr is not quantity.formula.expr:
+        quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
+    return quantity
