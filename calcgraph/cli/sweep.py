@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import sys
 
-from ..core.files import write_atomic, write_stream_atomic
+from ..core.files import write_atomic_with, write_stream_atomic
 from ..engine.axes import parse_axes
 from ..errors import SetValueError
-from ..render.csv import SweepRun, csv_header, output_columns, parquet_bytes
+from ..render.csv import SweepRun, csv_header, output_columns, write_parquet
 from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
 from .commands import STRICT_EXIT, _model, _warn, _warn_typed_over
 from .progress import Progress
@@ -46,7 +46,7 @@ def cmd_sweep(args) -> int:
             raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
                                 where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
         sweep = SweepRun(scenario, axes, columns, csv=False)
-        write_atomic(args.out, parquet_bytes(sweep, header.strip().split(",")))
+        write_atomic_with(args.out, lambda out: write_parquet(out, sweep, header.strip().split(",")))
         print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
         if sweep.warning:
             print(sweep.warning, file=sys.stderr)

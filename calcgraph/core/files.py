@@ -87,7 +87,15 @@ def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
 
 
 def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
-    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing.
+    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing."""
+    def fill(out) -> None:
+        for piece in pieces:
+            out.write(piece)
+    write_atomic_with(path, fill, binary)
+
+
+def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
+    """Let ``fill(out)`` write to a temporary file beside ``path`` (opened binary or as text), then rename.
 
     Only regular files are replaced (a symlink's target, not the link); devices and FIFOs are
     refused. A file that exists keeps its permission bits; a new one gets 0666 less the umask.
@@ -111,8 +119,7 @@ def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            for piece in pieces:
-                out.write(piece)
+            fill(out)
         os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
         if info is not None and hasattr(os, "chown"):
             try:

@@ -251,7 +251,16 @@ def _cells(table: TextTable, j: int, values: np.ndarray, shape: tuple, depends: 
 
 
 def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
-    """The sweep as Parquet (one row group per block, columns named like the CSV header), in memory.
+    """The sweep as Parquet (``write_parquet``), in memory."""
+    import pyarrow as pa  # write_parquet says how to install it when it is missing
+    sink = pa.BufferOutputStream()
+    write_parquet(sink, sweep, header)
+    return sink.getvalue().to_pybytes()
+
+
+def write_parquet(out, sweep: SweepRun, header: list[str]) -> None:
+    """Write the sweep as Parquet to ``out`` (a binary file or pyarrow sink): one row group per block,
+    columns named like the CSV header, written as each block is evaluated.
 
     Needs pyarrow (``pip install 'calcgraph[parquet]'``); SetValueError says so when it is missing.
     """
@@ -264,7 +273,6 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
                             hint="pip install 'calcgraph[parquet]' (or pyarrow); --csv works without it") from None
     sweep.arrays = True
     schema = pa.schema([(name, pa.float64()) for name in header])
-    sink = pa.BufferOutputStream()
     writer = None
     try:
         for block in sweep:
@@ -272,11 +280,10 @@ def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
             if writer is None:  # dictionary encoding for constant columns only (slow on the others); snappy: fastest
                 constant = [name for name, values in zip(header, columns, strict=True)
                             if len(values) and (values == values[0]).all()]
-                writer = pq.ParquetWriter(sink, schema, use_dictionary=constant, compression="snappy")
+                writer = pq.ParquetWriter(out, schema, use_dictionary=constant, compression="snappy")
             writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
         if writer is None:
-            writer = pq.ParquetWriter(sink, schema)
+            writer = pq.ParquetWriter(out, schema)
     finally:
         if writer is not None:
             writer.close()
-    return sink.getvalue().to_pybytes()
