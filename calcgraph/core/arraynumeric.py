@@ -26,6 +26,7 @@ from .numeric import Refused
 SNAP = 2.0 ** -45
 HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
 NAN = math.nan
+CHUNK = 2 ** 17  # points in one grid block
 
 
 def snap(x):

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.arraynumeric import block_overrides, layout
+from ..core.arraynumeric import CHUNK, block_overrides, layout
 from ..core.bind import Scenario
 from ..core.evaluate import evaluate
 from .axes import Axis
 from .solve_nodes import NodeSolver
 
-CHUNK = 2 ** 17
-
-
+__all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
 _layout = layout  # the block layout, shared with the compiled grid cache
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import networkx as nx
 import numpy as np
 
-from ..core.bind import Scenario
 from ..core.arraynumeric import feasible, slacks
+from ..core.bind import Scenario
 from ..core.constraints import HOLD, SolveSpec, constant_values
 from ..core.evaluate import compile_expr
 from ..core.numbers import format_number
