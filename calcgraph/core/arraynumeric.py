@@ -222,13 +222,19 @@ def _solve_integer(ops: tuple, sides, guess, low: float, high: float, factor: fl
     return (result * factor).reshape(shape)
 
 
+def _refused():
+    """A solve node the generated code does not compute (no closed form, not an integer): Refused."""
+    raise Refused
+
+
 def _sides(sides, x) -> list:
     return [(np.asarray(lhs, float), np.asarray(rhs, float)) for lhs, rhs in sides(x)]
 
 
 HELPERS = {"_nan": NAN, "_max": _max, "_min": _min, "_ceil": _ceil, "_floor": _floor, "_ceil_to": _ceil_to,
            "_pow": np.power, "_ipow": np.power, "_sqrt": np.sqrt, "_log": np.log, "_exp": np.exp,
-           "_node": _node, "_shape": _shape, "_flat": _flat, "_solve_integer": _solve_integer}
+           "_node": _node, "_shape": _shape, "_flat": _flat, "_solve_integer": _solve_integer,
+           "_refused": _refused}
 
 
 def build(text: str, names: tuple, namespace: dict) -> tuple:

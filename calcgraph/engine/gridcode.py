@@ -11,8 +11,9 @@ are ``evaluate.compile_expr``'s numpy semantics:
   computes only the plan of the names it is given. It returns every value in
   declaration order, each kept as ``evaluate`` keeps it. An integer solve node
   flattens what it reads to the block (as ``solve_grid`` does) and takes its
-  closed-form guess, verified at every point; where one does not verify the
-  code refuses and the sweep runs the normal way.
+  closed-form guess, verified at every point; where one does not verify (or
+  the node has no such guess: ``_refused()``) the code refuses and the sweep
+  runs the normal way.
 - ``_checks(v...)`` takes the flat block values of what the declared checks
   use and returns both sides of every check (``engine.checks.failed_mask``).
 
@@ -129,9 +130,12 @@ def grid_code(scenario: Scenario) -> GridCode:
             lines.append(f"    {var} = _node({expr}{inputs}) if {flag} else _nan")
         else:
             var = f"v{len(local)}"
-            lines.extend(_solve_lines(solver, name, var, local, ops))
+            try:
+                lines.extend(_solve_lines(solver, name, var, local, ops))
+                lines.append(f"    {var} = _node(_solve_{var}()) if {flag} else _nan")
+            except Unsupported:  # sweeps that need it go the normal way; the others may still be answered
+                lines.append(f"    {var} = _refused() if {flag} else _nan")
             local[name] = var
-            lines.append(f"    {var} = _node(_solve_{var}()) if {flag} else _nan")
     names = tuple(graph.quantities)
     head = f"def _grid({', '.join([*(local[n] for n in arguments), *(f'w{i}' for i in range(len(computed)))])}):"
     grid = [head, *lines, f"    return ({''.join(local[n] + ', ' for n in names)})", ""]
