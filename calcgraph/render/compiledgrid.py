@@ -11,6 +11,8 @@ it reproduces the normal path's values and check sides bit for bit.
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numpy as np
 
@@ -93,11 +95,13 @@ def _code(scenario: Scenario, varied: list) -> dict | None:
     if varied:
         probes.append([[n, v[np.unique(np.linspace(0, len(v) - 1, PROBE_VALUES).round().astype(int))]]
                        for n, v in varied])
-    results = [_probe(scenario, code, functions, axes) for axes in probes if axes]
-    if None in results and False not in results:  # a solve refused: the code may still answer sweeps without it
-        solves = [n for n in code.computed if scenario.graph[n].solve is not None]
-        off = frozenset(solves).union(*(nx.descendants(scenario.graph.dag, n) for n in solves))
-        results += [_probe(scenario, code, functions, axes, off) for axes in probes if axes]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # the command's output is written: nothing more
+        warnings.simplefilter("ignore")
+        results = [_probe(scenario, code, functions, axes) for axes in probes if axes]
+        if None in results and False not in results:  # a solve refused: the code may answer sweeps without it
+            solves = [n for n in code.computed if scenario.graph[n].solve is not None]
+            off = frozenset(solves).union(*(nx.descendants(scenario.graph.dag, n) for n in solves))
+            results += [_probe(scenario, code, functions, axes, off) for axes in probes if axes]
     if False in results or True not in results:
         return None
     return {"source": code.source, "arguments": list(code.arguments),
