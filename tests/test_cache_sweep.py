@@ -25,6 +25,11 @@ from calcgraph.core.spec import load_spec
 from calcgraph.engine.axes import parse_axes
 from calcgraph.errors import CalcgraphError
 
+try:
+    import pyarrow  # noqa: F401 - Parquet is compared where it is installed
+    PYARROW = True
+except ImportError:
+    PYARROW = False
 SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.yaml"))
 
 
@@ -71,6 +76,14 @@ def test_every_scenario_and_variant_sweeps_the_same_from_the_cache(path, run, ca
         hit = answered_from_cache(run, monkeypatch, *args)
         assert cold == written == hit, (path, variant)
         assert hit[1].count("\n") > 2
+        if PYARROW:
+            tables = [tmp_path / "cold.parquet", tmp_path / "hit.parquet"]
+            cold = run("sweep", *args, "--out", tables[0], "--no-cache")
+            hit = answered_from_cache(run, monkeypatch, *args, "--out", tables[1])
+            assert hit[0] == cold[0] and hit[2].replace("hit.", "cold.") == cold[2], (path, variant)
+            expected, got = parquet_values(tables[0]), parquet_values(tables[1])
+            assert list(got) == list(expected)
+            assert all(np.array_equal(got[n], expected[n], equal_nan=True) for n in got), (path, variant)
 
 
 def parquet_values(path) -> dict:
