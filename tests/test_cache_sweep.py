@@ -183,7 +183,10 @@ def test_the_grid_code_is_checked_to_be_only_arithmetic():
     (["--vary", "batch=1:4", "--plot", "t_step:batch", "-o", "x.png"], None),
     (["--vary", "batch=1:4", "--color", "seq_len"], "--color needs --plot"),
     (["--vary", "batch=1:4", "--only", "nosuch"], "unknown quantity 'nosuch'"),
-    (["--vary", "batch=1:4", "--set", "seq_len=2048"], None),
+    (["--vary", "batch=1:4", "--set", "t_step=17 ms"], None),  # a pin changes the graph
+    (["--vary", "batch=1:4", "--set", "seq_len=0"], "seq_len"),  # out of its domain
+    (["--vary", "batch=1:4", "--set", "hbm_bandwidth=5"], "hbm_bandwidth"),  # a unit is needed
+    (["--vary", "batch=1:4", "--set", "nosuch=5"], "nosuch"),
     (["--vary", "nosuch=1:4"], "cannot vary unknown quantity 'nosuch'"),
     (["--vary", "batch=4:1"], "ends (1) below its start (4)"),
     (["--vary", "batch=1:4:0"], "the step of batch must be positive"),
@@ -210,6 +213,18 @@ def test_what_the_cache_cannot_settle_goes_the_normal_way_and_is_worded_by_it(ar
     assert missed == run("sweep", *args, "--no-cache")
     if normal_error:
         assert normal_error in missed[2]
+
+
+@pytest.mark.parametrize("sets", [["seq_len=2048"], ["seq_len=4096 token/sequence", "--only", "t_step"],
+                                  ["batch=8"], ["hbm_bandwidth=1.6e12 B/s/chip", "--only", "layers"],
+                                  ["seq_len=2048", "--only", "layers"]])
+def test_set_values_on_a_sweep_hit_equal_the_normal_path(sets, run, cache, monkeypatch):
+    args = ["--vary", "batch=1:300:7", *[a if a.startswith("--") or a == sets[-1] and "=" not in a
+                                         else f"--set={a}" for a in sets]]
+    run("sweep", "--vary", "batch=1:4")
+    cold = run("sweep", *args, "--no-cache")
+    assert answered_from_cache(run, monkeypatch, *args) == cold
+    assert answered_from_cache(run, monkeypatch, *args, "--strict") == run("sweep", *args, "--strict", "--no-cache")
 
 
 NUMBERS = st.one_of(st.integers(-10 ** 6, 10 ** 6).map(str),

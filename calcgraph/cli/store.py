@@ -45,10 +45,11 @@ def remember_verify(path, spec, text: str, verdicts) -> None:
 
 def remember_sweep(args, model: Model, axes) -> None:
     """Write the cache entry of ``sweep`` for this scenario and variant (its base binding, without ``--set``);
-    the sweep's axes are the probe grid, their unit texts join the entry's unit table."""
+    the sweep's axes are the probe grid, the unit texts of its axes and settings join the entry's unit table."""
     try:
         base = model if not model.scenario.entries else Model(bind(model.spec, model.scenario.variant, ()))
-        units = []
+        units = [parse_quantity(e.value)[1].text for e in model.scenario.entries
+                 if isinstance(e.value, str) and parse_quantity(e.value)[1] is not None]
         for axis in axes:
             for part in axis.text.partition("=")[2].replace(":", ",").split(","):
                 unit = parse_quantity(part.strip())[1]

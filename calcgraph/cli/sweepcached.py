@@ -6,8 +6,9 @@ units and for unit texts in the entry's unit table, evaluates every block of
 the grid with the generated code (``engine.gridcode``; ``core.arraynumeric``
 at run time) and writes it with the writer the normal path uses
 (``render.gridrun``): the same header, CSV bytes, Parquet values, warnings and
-exit status. Anything it cannot settle exactly (a computed axis, a unit text
-not in the table, ``--set``, ``--plot``, an unknown ``--only`` name, a solve
+exit status; ``--set`` of an input is read as ``eval``'s hits read it
+(``cli.cached``). Anything it cannot settle exactly (a computed axis, a unit
+text not in the table, a pin, ``--plot``, an unknown ``--only`` name, a solve
 whose guess does not verify at some point, a value the normal path would
 refuse or warn about) returns None before anything is written: the command
 then runs the normal way, which words any error.
@@ -27,7 +28,7 @@ from ..core.files import write_atomic, write_stream_atomic
 from ..core.numeric import Refused
 from ..core.version import VERSION
 from ..render.gridrun import CHECKS_COLUMN, GridRun, parquet_bytes
-from .cached import Miss, _scenario, generated
+from .cached import Miss, _scenario, _setting, _unused, generated
 from .progress import Progress
 
 MAX_POINTS = 10 ** 7       # = engine.axes.MAX_POINTS
@@ -131,7 +132,7 @@ def _needed(entry: dict, names) -> set:
 class _Grid:
     """The blocks of one grid from the generated code: checked in a first pass, then written."""
 
-    def __init__(self, entry: dict, axes: list, names: list[str]) -> None:
+    def __init__(self, entry: dict, axes: list, names: list[str], settings=()) -> None:
         code = entry["code"]
         tree = generated(code["source"], grid=True)
         self.grid, self.checks = build(tree, ("_grid", "_checks"), {k: tuple(v) for k, v in code["ops"].items()})
@@ -140,6 +141,9 @@ class _Grid:
         self.flags = [name in wanted for name in code["computed"]]
         self.index = {n: i for i, n in enumerate(entry["names"])}
         self.position = {n: i for i, n in enumerate(code["arguments"])}
+        self.defaults = list(code["defaults"])
+        for name, value, _, _ in settings:  # inputs only (a pin would change the graph): read as bind reads them
+            self.defaults[self.position[name]] = value
         total = math.prod(len(v) for _, v in axes)
         self.stored = [] if total * len(names) <= _STORED else None
         for block in self.blocks(names, first=True):  # every Miss happens here, before anything is written
@@ -151,7 +155,7 @@ class _Grid:
         if self.stored is not None and not first:
             yield from self.stored
             return
-        arguments = list(self.code["defaults"])
+        arguments = list(self.defaults)
         for shape, views in block_overrides([v for _, v in self.axes], CHUNK):
             for (name, _), view in zip(self.axes, views, strict=True):
                 arguments[self.position[name]] = view
@@ -165,8 +169,10 @@ class _Grid:
             yield block
 
 
-def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, int]:
-    """The GridRun of this sweep, its header and column count; Miss when the cache cannot answer exactly."""
+def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, int, list[str]]:
+    """The GridRun of this sweep, its header, column count and warnings; Miss when the cache cannot answer
+    exactly."""
+    settings = [_setting(text, entry) for text in args.sets]
     names = entry["names"]
     if args.only and any(n not in entry["factors_by_name"] for n in args.only):
         raise Miss("unknown --only name")
@@ -175,17 +181,17 @@ def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, in
     columns = axis_names + [n for n in dict.fromkeys(chosen) if n not in axis_names]
     header = ",".join(f"{n} [{entry['header_by_name'][n]}]" for n in columns)
     header += f",{CHECKS_COLUMN} [1]" if entry["checked"] else ""
-    grid = _Grid(entry, axes, list(dict.fromkeys(columns + entry["check_names"])))
+    grid = _Grid(entry, axes, list(dict.fromkeys(columns + entry["check_names"])), settings)
     run = GridRun(grid.blocks, [len(v) for _, v in axes], axis_names, columns,
                   {c: entry["factors_by_name"][c] for c in columns}, lambda c: _needed(entry, [c]) - {c},
                   (lambda block: block[_FAILS]) if entry["checked"] else None, entry["check_names"],
                   csv=args.out is None, progress=progress)
-    return run, header + "\n", len(columns)
+    return run, header + "\n", len(columns), _unused(entry, settings, set(columns))
 
 
 def sweep_hit(args) -> int | None:
     """Answer ``calcgraph sweep`` from the cache (its exit status), or None when the cache cannot."""
-    if getattr(args, "no_cache", False) or args.sets or args.plot or args.color or args.output \
+    if getattr(args, "no_cache", False) or args.plot or args.color or args.output \
             or args.out is not None and (not args.out.endswith(".parquet") or args.csv):
         return None
     entry = cachestore.load(sweep_key(args))
@@ -196,10 +202,12 @@ def sweep_hit(args) -> int | None:
         entry["header_by_name"] = dict(zip(entry["names"], entry["header"], strict=True))
         axes = read_axes(list(args.vary), entry)
         progress = None if args.out else Progress(math.prod(len(v) for _, v in axes))
-        run, header, width = _run(args, entry, axes, progress)
+        run, header, width, warnings = _run(args, entry, axes, progress)
     except (Miss, Refused, ArithmeticError, KeyError, TypeError, ValueError, IndexError, SyntaxError,
             RecursionError, MemoryError):
         return None  # the normal path answers (and words any error)
+    for warning in warnings:
+        print(f"calcgraph sweep: warning: {warning}", file=sys.stderr)
     if args.out:
         write_atomic(args.out, parquet_bytes(run, header.strip().split(",")))
         print(f"wrote {args.out} ({run.total:,} rows, {width} columns)", file=sys.stderr)

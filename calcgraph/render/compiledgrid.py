@@ -19,7 +19,7 @@ import numpy as np
 from ..core.arraynumeric import block_overrides, build
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported
-from ..core.units import format_unit, parse_unit
+from ..core.units import format_unit, needs_unit, parse_unit
 from ..engine.checks import check_sides
 from ..engine.grid import CHUNK, iter_blocks
 from ..engine.gridcode import FUNCTIONS, GridCode, grid_code
@@ -113,7 +113,7 @@ def sweep_entry(scenario: Scenario, varied=(), unit_texts=()) -> dict:
     """The cache entry of ``sweep`` for the base scenario (no ``--set``).
 
     ``varied``: (name, base values) of the axes of the sweep that ran (the probe grid); ``unit_texts``:
-    unit texts its ``--vary`` used, added to the entry's unit table.
+    unit texts its ``--vary`` and ``--set`` used, added to the entry's unit table.
     """
     graph = scenario.graph
     names = list(graph.quantities)
@@ -126,13 +126,16 @@ def sweep_entry(scenario: Scenario, varied=(), unit_texts=()) -> dict:
         units[text] = _unit_entry(text)
     axes = {n: {"factor": graph[n].unit.factor, "dim": _dim(graph[n].unit)}
             for n in names if n in scenario.bound and not graph.dag.pred[n]}
+    inputs = {n: {**axes[n], "needs_unit": needs_unit(graph[n].unit), "min": graph[n].minimum,
+                  "max": graph[n].maximum, "min_strict": graph[n].min_strict, "max_strict": graph[n].max_strict}
+              for n in axes if graph[n].is_input}  # what --set may give (read by cli.cached, as for eval)
     varied = [(n, np.asarray(v, float)) for n, v in varied if n in axes]
     return {
         "format": FORMAT, "names": names, "report": list(scenario.spec.report),
         "header": [format_unit(graph[n].unit.pint_unit) or "1" for n in names],
         "factors": [graph[n].unit.factor for n in names],
         "depends": {n: sorted(graph.dag.pred[n]) for n in names if graph.dag.pred[n]},
-        "axes": axes, "units": {t: u for t, u in units.items() if u is not None},
+        "axes": axes, "inputs": inputs, "pins": {}, "units": {t: u for t, u in units.items() if u is not None},
         "check_names": [n for c, _ in graph.checks for n in c.names], "checked": bool(graph.checks),
         "complete": not scenario.missing, "code": _code(scenario, varied),
     }
