@@ -267,3 +267,10 @@ def test_the_vary_reader_takes_units_from_the_table_only():
         sweepcached.read_axes(["seq_len=1 ktoken/sequence:4 ktoken/sequence"], entry)
     assert math.isclose(sweepcached.read_axes(["batch=1:2"], entry)[0][1][-1], 2.0)
     assert cachestore.cache_dir()  # the suite's cache folder, never the user's
+
+
+def test_a_pinned_layout_varies_from_the_cache_as_an_input(run, cache, monkeypatch):
+    args = [fixture("pin-breaks-cycle.yaml"), "--vary", "tp_degree=1,2,4,8", "--vary", "pp_degree=1,3"]
+    cold = run("sweep", *args)
+    hit = answered_from_cache(run, monkeypatch, *args)
+    assert hit == cold and "warning" not in hit[2]  # a pin is no typed-over formula
