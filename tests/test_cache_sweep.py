@@ -10,6 +10,7 @@ cannot settle exactly goes the normal way, which words any error.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -232,7 +233,7 @@ NUMBERS = st.one_of(st.integers(-10 ** 6, 10 ** 6).map(str),
                     st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False).map(str))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("CALCGRAPH_FUZZ_EXAMPLES", "300")), deadline=None)
 @given(st.one_of(st.tuples(NUMBERS, NUMBERS).map(":".join),
                  st.tuples(NUMBERS, NUMBERS, NUMBERS).map(":".join),
                  st.lists(NUMBERS, min_size=1, max_size=6).map(",".join)),
