@@ -7,6 +7,8 @@ medians), each command in a fresh interpreter, wall time:
 - ``calcgraph eval`` answered from the compiled graph cache / ``python -c "import numpy"``  (target <= 2x)
 - ``calcgraph eval --no-cache`` / ``python -c "import sympy, pint, networkx, yaml, numpy"`` (target <= 1.0x)
 - ``calcgraph check FILE`` answered from the cache / ``python -c pass``
+- ``calcgraph sweep --vary batch=1:256 --only t_step`` answered from the cache / ``python -c "import numpy"``,
+  and / the same sweep with ``--no-cache``
 
 The cache lives in a temporary folder (``CALCGRAPH_CACHE``), filled by one
 normal run first. Prints the figures; asserts nothing.
@@ -34,16 +36,20 @@ COMMANDS = {
     "eval (cache hit)": [*CLI, "eval"],
     "eval --no-cache": [*CLI, "eval", "--no-cache"],
     "check (cache hit)": [*CLI, "check", "scenarios/llama3-70b-tpu-v5e.yaml"],
+    "sweep (cache hit)": [*CLI, "sweep", "--vary", "batch=1:256", "--only", "t_step"],
+    "sweep --no-cache": [*CLI, "sweep", "--vary", "batch=1:256", "--only", "t_step", "--no-cache"],
 }
 RATIOS = [("calcgraph --help", "python -c pass", 3.0),
           ("eval (cache hit)", "python -c 'import numpy'", 2.0),
           ("eval --no-cache", "bare imports", 1.0),
-          ("check (cache hit)", "python -c pass", None)]
+          ("check (cache hit)", "python -c pass", None),
+          ("sweep (cache hit)", "python -c 'import numpy'", None),
+          ("sweep (cache hit)", "sweep --no-cache", None)]
 
 
 def timed(command: list[str], env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 

@@ -65,6 +65,9 @@ def _from_cache(args) -> int | None:
     if args.command_name == "eval":
         from .cached import eval_hit
         return eval_hit(args)
+    if args.command_name == "sweep":
+        from .sweepcached import sweep_hit
+        return sweep_hit(args)
     if args.command_name in ("check", "verify"):
         from . import cached
         return getattr(cached, f"{args.command_name}_hit")(args)

@@ -30,9 +30,12 @@ _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _LOCAL = re.compile(r"[vq]\d+(_\d+)?|x|_sides_v\d+|_ops_v\d+|_graph|_nan|_known|_ceil|_floor|_max|_min|_ceil_to|_pow"
                     r"|_sqrt|_log|_exp|_ipow|_solve_integer|abs")
+_GRID_LOCAL = re.compile(r"[vw]\d+(_\d+)?|x|_s|_sides_v\d+|_solve_v\d+|_ops_v\d+|_grid|_checks|_nan|_max|_min|_ceil"
+                         r"|_floor|_ceil_to|_pow|_ipow|_sqrt|_log|_exp|_node|_shape|_flat|_solve_integer|_refused|abs")
 _NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.Return, ast.Tuple, ast.Name,
           ast.Load, ast.Store, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
           ast.Call, ast.Constant, ast.IfExp, ast.Compare, ast.Eq)
+_GRID_NODES = tuple(n for n in _NODES if n not in (ast.Compare, ast.Eq))
 
 
 class Miss(Exception):
@@ -55,15 +58,20 @@ def eval_key(args) -> str | None:
     return cachestore.entry_name("eval", VERSION, _scenario(args.scenario), getattr(args, "variant", None))
 
 
-def generated(source: str):
-    """Compile cached source only if it has the shape calcgraph generates: arithmetic on locals and helpers."""
+def generated(source: str, grid: bool = False):
+    """Compile cached source only if it has the shape calcgraph generates: arithmetic on locals and helpers.
+
+    ``grid``: the numpy code of ``engine.gridcode`` (its locals and helpers), else the float code of
+    ``engine.graphcode``.
+    """
+    local, kinds = (_GRID_LOCAL, _GRID_NODES) if grid else (_LOCAL, _NODES)
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        if not isinstance(node, _NODES):
+        if not isinstance(node, kinds):
             raise Miss(f"unexpected {type(node).__name__} in cached code")
-        if isinstance(node, ast.Name) and not _LOCAL.fullmatch(node.id) \
-                or isinstance(node, (ast.FunctionDef, ast.arg)) and not _LOCAL.fullmatch(getattr(node, "name", None)
-                                                                                     or node.arg) \
+        if isinstance(node, ast.Name) and not local.fullmatch(node.id) \
+                or isinstance(node, (ast.FunctionDef, ast.arg)) and not local.fullmatch(getattr(node, "name", None)
+                                                                                    or node.arg) \
                 or isinstance(node, ast.Constant) and type(node.value) not in (int, float) \
                 or isinstance(node, ast.Call) and (node.keywords or not isinstance(node.func, ast.Name)) \
                 or isinstance(node, ast.FunctionDef) and (node.decorator_list or node.returns):

@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "markers at quantities in X's unit; lines stop where memory runs out")
     p.add_argument("--color", default=None, metavar="NAME")
     p.add_argument("-o", "--output", default=None, metavar="FILE.png")
+    _cache_arg(p)
     p.set_defaults(command_name="sweep")
 
     p = sub.add_parser("table", help="the scenario and one column per variant, side by side")

@@ -50,6 +50,7 @@ def cmd_sweep(args) -> int:
         print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
         if sweep.warning:
             print(sweep.warning, file=sys.stderr)
+        _remember(args, model, axes)
         return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
@@ -77,7 +78,16 @@ def cmd_sweep(args) -> int:
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
+    if plot_spec is None:
+        _remember(args, model, axes)
     return STRICT_EXIT if args.strict and sweep.infeasible else 0
+
+
+def _remember(args, model, axes) -> None:
+    """Write the compiled graph cache entry of this scenario's sweeps (unless ``--no-cache``)."""
+    if not args.no_cache:
+        from .store import remember_sweep
+        remember_sweep(args, model, axes)
 
 
 def _chain(first: str, rest):

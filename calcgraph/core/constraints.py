@@ -12,10 +12,10 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-import numpy as np
 import sympy
 
 from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
+from .arraynumeric import HOLD, holds, relative_slack, slack  # noqa: F401 - HOLD: constraints.HOLD, as before
 from .dimensions import infer_dim, round_in_units
 from .expr import Comparison, parse_comparison
 from .names import suggest
@@ -26,7 +26,6 @@ _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
 CONSTANT_PREFIX = "unitconst"
-HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
 _OPERATOR = re.compile(r"<=|>=|==|<|>")
 
 
@@ -70,32 +69,6 @@ class Constraint:
         (True, True, False)
         """
         return holds(self.op, lhs, rhs)
-
-
-def slack(op: str, lhs, rhs):
-    """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (base units)."""
-    if op in ("<=", "<"):
-        return rhs - lhs
-    if op in (">=", ">"):
-        return lhs - rhs
-    return -abs(lhs - rhs)
-
-
-def relative_slack(op: str, lhs, rhs):
-    """The slack of ``lhs OP rhs`` over the larger side, NaN where a side is not finite."""
-    lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
-    with np.errstate(all="ignore"):
-        scale = np.maximum(np.maximum(np.abs(lhs), np.abs(rhs)), 1e-300)
-        relative = slack(op, lhs, rhs) / scale
-    return np.where(np.isfinite(lhs) & np.isfinite(rhs), relative, np.nan)
-
-
-def holds(op: str, lhs, rhs):
-    """Whether ``lhs OP rhs`` holds, forgiving a relative HOLD of rounding unless strict (arrays welcome)."""
-    relative = relative_slack(op, lhs, rhs)
-    with np.errstate(invalid="ignore"):
-        ok = relative > 0 if op in ("<", ">") else relative + HOLD >= 0
-    return ok & np.isfinite(relative)
 
 
 def _constant_prefix(text: str, known) -> str:

@@ -19,24 +19,11 @@ import numpy as np
 import sympy
 
 from ..errors import EvaluationError
+from .arraynumeric import SNAP, ceil_to, snap
 from .bulk import paused_gc
 from .expr import CeilTo
 
-SNAP = 2.0 ** -45
-
-
-def snap(x):
-    """Values within a relative 2**-45 of a nonzero integer (binary noise of decimal inputs), made that integer."""
-    nearest = np.round(x)
-    return np.where(np.abs(x - nearest) <= SNAP * np.abs(x), nearest, x)
-
-
-def _ceil_to(x, *allowed):
-    x = snap(np.asarray(x, dtype=float))
-    result = np.full(x.shape, np.nan)
-    for value in sorted(allowed, reverse=True):
-        result = np.where(x <= value, value, result)
-    return result if result.shape else result[()]
+__all__ = ["SNAP", "compile_expr", "evaluate", "snap", "split_mul"]
 
 
 def split_mul(expr: sympy.Mul):
@@ -106,7 +93,7 @@ def compile_expr(expr: sympy.Expr):
     if isinstance(expr, CeilTo):
         first = args[0]
         allowed = tuple(float(v) for v in expr.args[1:])
-        return lambda env: _ceil_to(first(env), *allowed)
+        return lambda env: ceil_to(first(env), *allowed)
     if isinstance(expr, sympy.log):
         if len(args) == 2:
             inner, base = args

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from ..core.arraynumeric import exact_range
 from ..core.names import suggest
 from ..core.units import Unit, format_dim, parse_quantity
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError
@@ -35,30 +35,7 @@ def _where(text: str) -> Argument:
 
 
 
-def _exact_range(start: float, stop: float, step: float, count: int) -> np.ndarray:
-    """``start + i * step`` for i < count, each the float nearest the exact decimal.
-
-    Decimal inputs are scaled to integers, summed exactly, and divided once, so
-    ``0:1:0.1`` gives exactly ``float("0.3")`` where ``0.1 * 3`` would not.
-
-    >>> bool(_exact_range(0.0, 1.0, 0.1, 11)[3] == 0.3)
-    True
-    """
-    try:
-        decimals = [Decimal(repr(v)) for v in (start, step)]
-        places = max(0, *(-d.as_tuple().exponent for d in decimals))
-    except (InvalidOperation, TypeError):
-        places = 99
-    if places <= 15:
-        scale = 10 ** places
-        first, stride = (int(d * scale) for d in decimals)
-        if max(abs(first), abs(first + stride * (count - 1))) < 2 ** 53:
-            steps = np.arange(count, dtype=float)
-            return (first + stride * steps) / scale if scale != 1 else first + stride * steps
-    values = start + step * np.arange(count, dtype=float)
-    if count and abs(values[-1] - stop) <= 1e-9 * abs(step):
-        values[-1] = stop
-    return values
+_exact_range = exact_range  # shared with the compiled grid cache's reader of --vary
 
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from ..core.arraynumeric import failed_count
 from ..core.constraints import Constraint, constant_values
 from ..core.evaluate import compile_expr
 from ..core.graph import Graph
@@ -79,14 +80,8 @@ def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:
 
 def failed_mask(graph: Graph, values) -> tuple[np.ndarray, list[str]]:
     """Over arrays of ``values``: how many checks fail at each point, and the names of the checks."""
-    count = None
-    for constraint, _ in graph.checks:
-        lhs, rhs = check_sides(constraint, values)
-        lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
-        known = np.isfinite(lhs) & np.isfinite(rhs)
-        failed = (~np.asarray(constraint.holds(lhs, rhs), bool)) & known
-        count = failed.astype(int) if count is None else count + failed
-    return count, [c.text for c, _ in graph.checks]
+    sides = [tuple(np.asarray(v, float) for v in check_sides(c, values)) for c, _ in graph.checks]
+    return failed_count([c.op for c, _ in graph.checks], sides), [c.text for c, _ in graph.checks]
 
 
 def unused_settings(graph: Graph, entries, outputs) -> list[str]:

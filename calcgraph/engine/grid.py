@@ -9,25 +9,16 @@ that axis, and peak memory stays small. Solve nodes are solved per point.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from ..core.arraynumeric import CHUNK, block_overrides, layout
 from ..core.bind import Scenario
 from ..core.evaluate import evaluate
 from .axes import Axis
 from .solve_nodes import NodeSolver
 
-CHUNK = 2 ** 17
-
-
-def _layout(shape: tuple[int, ...], chunk: int) -> tuple[int, int]:
-    """The axis to split blocks along, and how many of its values go in one block."""
-    for k in range(len(shape)):
-        inner = math.prod(shape[k + 1:])
-        if inner <= chunk:
-            return k, max(1, chunk // max(inner, 1))
-    return len(shape) - 1, 1
+__all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
+_layout = layout  # the block layout, shared with the compiled grid cache
 
 
 def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,
@@ -39,26 +30,11 @@ def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: i
     scenario, not its evaluated values: a grid may avoid the scenario's own point.
     """
     solver = solver if solver is not None else NodeSolver(scenario)
-    shape = tuple(len(a.values) for a in axes)
-    if not shape or 0 in shape:
-        return
-    k, rows = _layout(shape, chunk)
-    for outer in np.ndindex(*shape[:k]):
-        for first in range(0, shape[k], rows):
-            last = min(shape[k], first + rows)
-            block = (last - first,) + shape[k + 1:]
-            overrides = {}
-            for j, axis in enumerate(axes):
-                form = [1] * len(block)
-                if j < k:
-                    value = axis.values[outer[j]:outer[j] + 1].reshape(form)
-                else:
-                    form[j - k] = -1
-                    value = (axis.values[first:last] if j == k else axis.values).reshape(form)
-                overrides[axis.name] = value
-            env = evaluate(scenario, overrides=overrides, names=names, solver=solver)
-            yield {name: np.broadcast_to(np.asarray(env[name], dtype=float), block).reshape(-1)
-                   for name in names}
+    for block, views in block_overrides([a.values for a in axes], chunk):
+        overrides = {axis.name: view for axis, view in zip(axes, views, strict=True)}
+        env = evaluate(scenario, overrides=overrides, names=names, solver=solver)
+        yield {name: np.broadcast_to(np.asarray(env[name], dtype=float), block).reshape(-1)
+               for name in names}
 
 
 def evaluate_grid(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,

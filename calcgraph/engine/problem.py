@@ -14,6 +14,7 @@ from collections.abc import Callable
 import networkx as nx
 import numpy as np
 
+from ..core.arraynumeric import feasible, slacks
 from ..core.bind import Scenario
 from ..core.constraints import HOLD, SolveSpec, constant_values
 from ..core.evaluate import compile_expr
@@ -44,6 +45,7 @@ class Problem:
                                   + ", ".join(inputs_of(self.graph, spec)))
         self.sides = [(compile_expr(c.comparison.lhs.expr), compile_expr(c.comparison.rhs.expr))
                       for c in spec.constraints]
+        self.ops = tuple(c.op for c in spec.constraints)
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
         self.evaluations = 0
         self.points = 0
@@ -70,18 +72,11 @@ class Problem:
 
     def slacks(self, sides) -> list:
         """Relative slack of each constraint, shifted so that >= 0 holds (see Constraint.holds)."""
-        out = []
-        for c, (lhs, rhs) in zip(self.spec.constraints, sides, strict=True):
-            s = c.relative_slack(lhs, rhs)
-            out.append(s + HOLD if c.op in ("<=", ">=") else s)
-        return out
+        return slacks(self.ops, sides)
 
     def feasible(self, slacks) -> np.ndarray:
         """Every constraint holds (strict ones with a positive slack)."""
-        ok = True
-        for c, s in zip(self.spec.constraints, slacks, strict=True):
-            ok = ok & ((s > 0) if c.op in ("<", ">") else (s >= 0))
-        return np.asarray(ok & np.all([np.isfinite(s) for s in slacks], axis=0))
+        return feasible(self.ops, slacks)
 
     def holds_at(self, env: dict, x) -> np.ndarray:
         """Whether every constraint holds with the unknown at ``x`` (base units)."""

@@ -1,29 +1,24 @@
 """Grids as CSV or Parquet: ``name [unit]`` headers, values in declared units, whole columns formatted at once.
 
-A SweepRun walks the grid once (engine.grid), yielding CSV text per block,
-counting the points without a value, and keeping the columns a plot needs.
+A SweepRun walks the grid once (engine.grid) with the writer of
+``render.gridrun``, which the compiled graph cache's sweeps share.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-
-import numpy as np
 
 from ..core.bind import Scenario
 from ..core.names import suggest
 from ..core.units import format_unit
 from ..engine.axes import Axis
 from ..engine.checks import failed_mask
-from ..engine.grid import CHUNK, _layout, iter_blocks
-from ..errors import Argument, SetValueError, UnknownNameError
-from .csvformat import Scratch, U, format_words
+from ..engine.grid import CHUNK, iter_blocks
+from ..errors import Argument, UnknownNameError
+from .gridrun import CHECKS_COLUMN, CSV_FORMAT, GridRun, TextTable, _cells, nan_warning, parquet_bytes, write_parquet
 
-CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
-
-
-CHECKS_COLUMN = "checks_failed"
+__all__ = ["CHECKS_COLUMN", "CSV_FORMAT", "SweepRun", "TextTable", "_cells", "csv_header", "nan_warning",
+           "output_columns", "parquet_bytes", "write_parquet"]
 
 
 def csv_header(graph, columns: list[str]) -> str:
@@ -36,99 +31,6 @@ def csv_header(graph, columns: list[str]) -> str:
     head = ",".join(f"{name} [{format_unit(graph[name].unit.pint_unit) or '1'}]" for name in columns)
     return head + (f",{CHECKS_COLUMN} [1]" if getattr(graph, "checks", ()) else "")
 
-
-
-class TextTable:
-    """CSV rows, block after block: columns formatted into word planes, then laid out row after row.
-
-    Cells are columns of values (formatted) or literal text (constants); each
-    cell carries its separator. The planes and work arrays are kept from one
-    block to the next (fresh ones would cost more in page faults than the arithmetic).
-
-    >>> table = TextTable([None, b"7", None])
-    >>> table.text(3, {0: np.array([1.0, 2.5, -0.0]), 2: np.array([3.0, 4.0, np.nan])})
-    '1,7,3\\n2.5,7,4\\n-0,7,nan\\n'
-    """
-
-    def __init__(self, cells: list, rows: int = 16384) -> None:
-        self.cells: list = []  # (separator, key) for a column of values; else literal bytes, at most 24 each
-        self.seps: dict = {}
-        literal = b""
-        for j, cell in enumerate(cells):
-            sep = b"\n" if j == len(cells) - 1 else b","
-            if cell is not None:
-                literal += cell + sep
-                continue
-            self._literal(literal)
-            literal = b""
-            self.cells.append((sep, j))
-            self.seps[j] = sep
-        self._literal(literal)
-        self.scratch, self.rows = Scratch(), rows
-        self.planes = self.lengths = self.offsets = self.where = None
-        self.buffer = np.empty(0, np.uint8)
-
-    def _literal(self, text: bytes) -> None:
-        self.cells += [text[i:i + 24] for i in range(0, len(text), 24)]
-
-    def words(self, j: int, values: np.ndarray) -> tuple:
-        """Value cell ``j`` formatted ahead (its four arrays), e.g. to format repeated values once."""
-        return format_words(values, self.seps[j], self.scratch)
-
-    def text(self, rows: int, columns: dict) -> str:
-        """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
-        start = 0
-        for first in range(0, rows, self.rows):
-            last = min(rows, first + self.rows)
-            part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
-                    for j, v in columns.items()}
-            start = self._part(last - first, part, start)
-        return str(memoryview(self.buffer)[:start], "ascii")
-
-    def _planes(self, rows: int) -> None:
-        """Word planes for ``rows`` rows, the literal cells written in once."""
-        width = len(self.cells)
-        self.planes = np.empty((3, rows, width), U)
-        self.lengths = np.empty((rows, width), np.int64)
-        self.offsets = np.empty((rows, width), np.int64)
-        self.where = np.empty((rows, width), np.int64)
-        for i, cell in enumerate(self.cells):
-            if isinstance(cell, bytes):
-                for w in range(3):
-                    self.planes[w, :, i] = int.from_bytes(cell[8 * w:8 * w + 8].ljust(8, b"\0"), "little")
-                self.lengths[:, i] = len(cell)
-
-    def _part(self, rows: int, columns: dict, start: int) -> int:
-        """Lay ``rows`` rows out in the buffer from byte ``start``; the end."""
-        if self.planes is None or self.planes.shape[1] != rows:
-            self._planes(rows)
-        planes, lengths, offsets = self.planes, self.lengths, self.offsets
-        longest = max([len(c) for c in self.cells if isinstance(c, bytes)], default=0)
-        self.scratch.n = rows
-        out = tuple(self.scratch(f"out{w}") for w in range(3)) + (self.scratch("outlen", np.int64),)
-        for i, cell in enumerate(self.cells):
-            if not isinstance(cell, bytes):
-                given = columns[cell[1]]
-                done = given if isinstance(given, tuple) else format_words(given, cell[0], self.scratch, out)
-                for w in range(3):
-                    planes[w, :, i] = done[w]
-                lengths[:, i] = done[3]
-                longest = max(longest, int(done[3].max(initial=0)))
-        np.cumsum(lengths, axis=None, out=offsets.reshape(-1))
-        size = int(offsets[-1, -1]) if rows else 0
-        np.subtract(offsets, lengths - start, out=offsets)
-        if len(self.buffer) < start + size + 64:
-            grown = np.empty(start + size + (start + size) // 4 + 64, dtype=np.uint8)
-            grown[:start] = self.buffer[:start]
-            self.buffer = grown
-        view = np.ndarray(shape=(start + size + 40,), dtype="<u8", buffer=self.buffer, strides=(1,))
-        # Highest words first, each pass in row order: every byte's last write is its own cell's. A cell
-        # shorter than a pass's word writes it too (fewer copies): only later cells' bytes of that word or
-        # lower ones are under it, and those are written after it.
-        for w in reversed(range((longest + 7) // 8)):
-            np.add(offsets, 8 * w, out=self.where)
-            view[self.where.reshape(-1)] = planes[w].reshape(-1)
-        return start + size
 
 
 def check_names(graph, names, kind: str = "output") -> None:
@@ -150,21 +52,8 @@ def output_columns(scenario: Scenario, axes: list[Axis], only) -> list[str]:
 
 
 
-def nan_warning(columns: list[str], counts: dict, empty: int, total: int) -> str | None:
-    """The one warning line about points without a value, or None.
-
-    >>> nan_warning(["a", "b"], {"a": 0, "b": 3}, 3, 10)
-    'warning: 3 of 10 points have no value (division by zero or no solution): b'
-    """
-    if not empty:
-        return None
-    names = ", ".join(n for n in columns if counts.get(n))
-    return f"warning: {empty:,} of {total:,} points have no value (division by zero or no solution): {names}"
-
-
-
-class SweepRun:
-    """One pass over the grid: iterate it for CSV text per block; then read ``kept`` and ``warning``.
+class SweepRun(GridRun):
+    """One pass over the grid of ``scenario``: iterate it for CSV text per block; then read ``kept`` and ``warning``.
 
     ``columns`` are written (declared units); ``keep`` names are collected whole
     (base units) for plotting; NaN points of the non-varied columns are counted.
@@ -172,118 +61,10 @@ class SweepRun:
 
     def __init__(self, scenario: Scenario, axes: list[Axis], columns: list[str], keep=(), csv: bool = True,
                  chunk: int = CHUNK, progress: Callable[[int], None] | None = None, arrays: bool = False) -> None:
-        self.scenario, self.axes, self.columns, self.arrays = scenario, axes, list(columns), arrays
-        self.keep, self.csv, self.chunk = list(keep), csv, chunk
-        self.progress = progress
-        self.total = math.prod(len(a.values) for a in axes)
-        self.kept: dict = {}
-        self.warning: str | None = None
-        self.infeasible = 0  # points where a declared check fails
-
-    def __iter__(self):
-        graph = self.scenario.graph
-        axis_names = {a.name for a in self.axes}
-        outputs = [c for c in self.columns if c not in axis_names]
-        checked = bool(graph.checks)  # a last column: how many declared checks fail at each point
-        check_names = [n for c, _ in graph.checks for n in c.names]
-        names = list(dict.fromkeys(self.columns + self.keep + check_names))
-        varying = [c for c in self.columns if c in axis_names or axis_names & set(graph.ancestors(c))]
-        table = None
-        sizes = [len(a.values) for a in self.axes]
-        split, _ = _layout(tuple(sizes), self.chunk)
-        inner = math.prod(sizes[split + 1:])
-        depends = {c: [a.name == c or a.name in graph.ancestors(c) for a in self.axes[split:]] for c in varying}
-        kept: dict[str, list] = {n: [] for n in self.keep}
-        counts = dict.fromkeys(outputs, 0)
-        empty = done = 0
-        for block in iter_blocks(self.scenario, self.axes, names, self.chunk):
-            size = len(block[names[0]])
-            shape = (size // inner, *sizes[split + 1:])
-            if outputs:
-                missing = np.zeros(size, dtype=bool)
-                for name in outputs:
-                    isnan = np.isnan(block[name])
-                    counts[name] += int(np.count_nonzero(isnan))
-                    missing |= isnan
-                empty += int(np.count_nonzero(missing))
-            fails = failed_mask(graph, block)[0] if checked else None
-            self.infeasible += int(np.count_nonzero(fails)) if checked else 0
-            for name in self.keep:
-                kept[name].append(block[name])
-            if checked and self.keep:
-                kept.setdefault(CHECKS_COLUMN, []).append(fails)
-            done += size
-            if self.progress is not None:
-                self.progress(done)
-            if self.arrays:
-                arrays = {c: block[c] if graph[c].unit.factor == 1.0 else block[c] / graph[c].unit.factor
-                          for c in self.columns}
-                if checked:
-                    arrays[CHECKS_COLUMN] = np.asarray(fails, float)
-                yield arrays
-            elif self.csv:
-                if table is None:
-                    table = TextTable([None if c in varying else
-                                       (CSV_FORMAT % float(block[c][0] / graph[c].unit.factor)).encode()
-                                       for c in self.columns] + ([None] if checked else []))
-                values = {j: _cells(table, j, block[c] if graph[c].unit.factor == 1.0 else
-                                    block[c] / graph[c].unit.factor, shape, depends[c])
-                          for j, c in enumerate(self.columns) if c in varying}
-                if checked:
-                    values[len(self.columns)] = np.asarray(fails, dtype=float)
-                yield table.text(size, values)
-        self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
-        self.warning = nan_warning(outputs, counts, empty, self.total)
-
-    def run(self) -> SweepRun:
-        """Evaluate without keeping any CSV text."""
-        for _ in self:
-            pass
-        return self
-
-
-def _cells(table: TextTable, j: int, values: np.ndarray, shape: tuple, depends: list):
-    """A block's values for cell ``j``; formatted once per distinct value when they vary along some axes only."""
-    if all(depends) or len(shape) != len(depends):
-        return values
-    part = values.reshape(shape)[tuple(slice(None) if d else slice(0, 1) for d in depends)]
-    return tuple(np.broadcast_to(a.reshape(part.shape), shape).reshape(-1) for a in table.words(j, part))
-
-
-def parquet_bytes(sweep: SweepRun, header: list[str]) -> bytes:
-    """The sweep as Parquet (``write_parquet``), in memory."""
-    import pyarrow as pa  # write_parquet says how to install it when it is missing
-    sink = pa.BufferOutputStream()
-    write_parquet(sink, sweep, header)
-    return sink.getvalue().to_pybytes()
-
-
-def write_parquet(out, sweep: SweepRun, header: list[str]) -> None:
-    """Write the sweep as Parquet to ``out`` (a binary file or pyarrow sink): one row group per block,
-    columns named like the CSV header, written as each block is evaluated.
-
-    Needs pyarrow (``pip install 'calcgraph[parquet]'``); SetValueError says so when it is missing.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise SetValueError("Parquet output needs pyarrow, which is not installed",
-                            where=Argument("parquet", "FILE.parquet"),
-                            hint="pip install 'calcgraph[parquet]' (or pyarrow); --csv works without it") from None
-    sweep.arrays = True
-    schema = pa.schema([(name, pa.float64()) for name in header])
-    writer = None
-    try:
-        for block in sweep:
-            columns = [block[c] for c in [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]]
-            if writer is None:  # dictionary encoding for constant columns only (slow on the others); snappy: fastest
-                constant = [name for name, values in zip(header, columns, strict=True)
-                            if len(values) and (values == values[0]).all()]
-                writer = pq.ParquetWriter(out, schema, use_dictionary=constant, compression="snappy")
-            writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
-        if writer is None:
-            writer = pq.ParquetWriter(out, schema)
-    finally:
-        if writer is not None:
-            writer.close()
+        graph = scenario.graph
+        self.scenario, self.axes = scenario, axes
+        super().__init__(lambda names: iter_blocks(scenario, axes, names, chunk), [len(a.values) for a in axes],
+                         [a.name for a in axes], columns, {c: graph[c].unit.factor for c in columns},
+                         graph.ancestors, (lambda block: failed_mask(graph, block)[0]) if graph.checks else None,
+                         [n for c, _ in graph.checks for n in c.names], keep=keep, csv=csv, chunk=chunk,
+                         progress=progress, arrays=arrays)

@@ -1,0 +1,152 @@
+"""A whole bound graph as generated numpy code: the sweep half of the compiled graph cache.
+
+``grid_code(scenario)`` writes, with ``calcgraph.core.codegen``'s ``source``,
+two functions over numpy arrays whose helpers (``calcgraph.core.arraynumeric``)
+are ``evaluate.compile_expr``'s numpy semantics:
+
+- ``_grid(v..., w...)`` takes every bound quantity in declaration order (a
+  float, or an axis as the broadcasting view ``engine.grid.iter_blocks`` gives
+  ``evaluate``) and, for each computed quantity in evaluation order, a flag
+  ``w<i>``: computed only when a requested column needs it, as ``evaluate``
+  computes only the plan of the names it is given. It returns every value in
+  declaration order, each kept as ``evaluate`` keeps it. An integer solve node
+  flattens what it reads to the block (as ``solve_grid`` does) and takes its
+  closed-form guess, verified at every point; where one does not verify (or
+  the node has no such guess: ``_refused()``) the code refuses and the sweep
+  runs the normal way.
+- ``_checks(v...)`` takes the flat block values of what the declared checks
+  use and returns both sides of every check (``engine.checks.failed_mask``).
+
+Nothing of a YAML file is written into the code: quantities are locals
+``v<index>``, numbers ``repr``s of floats, the rest helpers named above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.bind import Scenario
+from ..core.codegen import Unsupported, literal, source
+from ..core.constraints import constant_values
+from .closed_form import solve_closed_form
+from .problem import INTEGER_BOUNDS
+from .solve_nodes import NodeSolver
+
+FUNCTIONS = ("_grid", "_checks")
+
+
+@dataclass(frozen=True)
+class GridCode:
+    """The generated source and what its arguments and results are."""
+
+    source: str
+    arguments: tuple[str, ...]    # bound quantities, in declaration order (then one flag per computed one)
+    computed: tuple[str, ...]     # computed quantities, in evaluation order: the flags w<i>
+    names: tuple[str, ...]        # what _grid returns, in declaration order
+    ops: dict                     # "_ops_v<i>" -> the comparison operators of a solve node
+    check_names: tuple[str, ...]  # what _checks takes
+    check_ops: tuple[str, ...]    # each declared check's operator
+
+
+def _names(expr) -> set:
+    return {s.name for s in expr.free_symbols}
+
+
+def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict) -> list[str]:
+    """A nested function solving the integer solve node ``name`` over the block by its verified guess."""
+    graph = solver.scenario.graph
+    problem = solver.problem(name)
+    spec = problem.spec
+    if not spec.integer or any(c.op == "==" for c in spec.constraints) or problem.guess is None:
+        raise Unsupported(f"{name}: only integer inequality solves with a closed form are compiled")
+    root = solve_closed_form(graph, spec, "largest")
+    if root is None:
+        raise Unsupported(f"{name}: no closed form")
+    for node in problem.plan:
+        if graph[node].solve is not None:
+            raise Unsupported(f"{name}: a solve node inside a solve")
+    used = _names(root)
+    for node in problem.plan:
+        used |= set(graph[node].formula.names)
+    for c in spec.constraints:
+        used |= _names(c.comparison.lhs.expr) | _names(c.comparison.rhs.expr)
+    lines = [f"    def _solve_{var}():"]
+    flat: dict = {}
+    for other in graph.quantities:  # what the solve reads, flattened to the block
+        if other in used and other in local and other != name:
+            flat[other] = f"{var}_{len(flat)}"
+            lines.append(f"        {flat[other]} = _flat({local[other]}, _s)")
+    guess = source(root, flat)
+    inner = dict(flat)
+    inner[spec.for_name] = "x"
+    for c in spec.constraints:
+        for constant, value in constant_values(c).items():
+            inner[constant] = literal(value)
+    body = []
+    for node in problem.plan:
+        target = inner[node] = f"{var}_{len(flat) + len(body)}"
+        body.append(f"            {target} = {source(graph[node].formula.expr, inner)}")
+    sides = "".join(f"({source(c.comparison.lhs.expr, inner)}, {source(c.comparison.rhs.expr, inner)}), "
+                    for c in spec.constraints)
+    low, high = INTEGER_BOUNDS
+    factor = problem.target.unit.factor
+    if spec.bounds is not None:
+        low, high = spec.bounds[0] / factor, spec.bounds[1] / factor
+    ops[f"_ops_{var}"] = [c.op for c in spec.constraints]
+    return [*lines, f"        def _sides_{var}(x):", *body, f"            return ({sides})",
+            f"        return _solve_integer(_ops_{var}, _sides_{var}, {guess}, {literal(low)}, {literal(high)}, "
+            f"{literal(factor)}, _s)"]
+
+
+def grid_code(scenario: Scenario) -> GridCode:
+    """Generate the grid functions of ``scenario``. Raises Unsupported when a node cannot be compiled.
+
+    >>> from calcgraph.core.bind import bind
+    >>> from calcgraph.core.spec import load_spec
+    >>> code = grid_code(bind(load_spec()))
+    >>> code.source.startswith("def _grid(v0, "), "max_batch" in code.computed
+    (True, True)
+    """
+    graph = scenario.graph
+    arguments = tuple(n for n in graph.quantities if n in scenario.bound)
+    local = {n: f"v{i}" for i, n in enumerate(arguments)}
+    solver = NodeSolver(scenario)
+    lines = [f"    _s = _shape({', '.join(local[n] for n in arguments)})"]
+    computed: list[str] = []
+    ops: dict = {}
+    for name in graph.order:
+        if name in local:
+            continue
+        flag = f"w{len(computed)}"
+        computed.append(name)
+        quantity = graph[name]
+        if quantity.solve is None:
+            missing = [n for n in quantity.formula.names if n not in local]
+            if missing:
+                raise Unsupported(f"{name}: no value for {missing[0]}")
+            expr = source(quantity.formula.expr, local)
+            inputs = "".join(f", {local[n]}" for n in quantity.formula.names)
+            var = local[name] = f"v{len(local)}"
+            lines.append(f"    {var} = _node({expr}{inputs}) if {flag} else _nan")
+        else:
+            var = f"v{len(local)}"
+            try:
+                lines.extend(_solve_lines(solver, name, var, local, ops))
+                lines.append(f"    {var} = _node(_solve_{var}()) if {flag} else _nan")
+            except Unsupported:  # sweeps that need it go the normal way; the others may still be answered
+                lines.append(f"    {var} = _refused() if {flag} else _nan")
+            local[name] = var
+    names = tuple(graph.quantities)
+    head = f"def _grid({', '.join([*(local[n] for n in arguments), *(f'w{i}' for i in range(len(computed)))])}):"
+    grid = [head, *lines, f"    return ({''.join(local[n] + ', ' for n in names)})", ""]
+    check_names = tuple(dict.fromkeys(n for c, _ in graph.checks for n in c.names))
+    sides = []
+    for constraint, _ in graph.checks:
+        inner = dict(local)
+        for constant, value in constant_values(constraint).items():
+            inner[constant] = literal(value)
+        sides.append(f"({source(constraint.comparison.lhs.expr, inner)}, "
+                     f"{source(constraint.comparison.rhs.expr, inner)}), ")
+    checks = [f"def _checks({', '.join(local[n] for n in check_names)}):", f"    return ({''.join(sides)})", ""]
+    return GridCode(source="\n".join(grid + checks), arguments=arguments, computed=tuple(computed), names=names,
+                    ops=ops, check_names=check_names, check_ops=tuple(c.op for c, _ in graph.checks))
