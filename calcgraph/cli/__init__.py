@@ -17,8 +17,17 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     parser = build_parser()
-    args = parser.parse_args([a for a in argv if a != "--debug"])
+    words = [a for a in argv if a != "--debug"]
+    args = parser.parse_args(words)
     args.debug = debug
+    if args.command_name in ("solve", "best") and not args.no_cache:
+        from .replay import recorded  # the same command again prints what it printed, without sympy
+        return recorded(args, words, lambda: _run(args))
+    return _run(args)
+
+
+def _run(args) -> int:
+    """Run the parsed command (from the cache where it answers); errors worded, with their exit status."""
     try:
         status = _from_cache(args)  # the compiled graph cache: no sympy, pint or networkx
         if status is None:
@@ -68,6 +77,9 @@ def _from_cache(args) -> int | None:
     if args.command_name == "sweep":
         from .sweepcached import sweep_hit
         return sweep_hit(args)
+    if getattr(args, "replayed", None) is not None:  # solve or best, exactly as it ran before
+        from .replay import replay
+        return replay(args.replayed)
     if args.command_name in ("check", "verify"):
         from . import cached
         return getattr(cached, f"{args.command_name}_hit")(args)

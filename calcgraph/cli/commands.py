@@ -164,6 +164,7 @@ def cmd_graph(args) -> int:
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
     model = _model(args)
+    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
     result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
@@ -173,6 +174,7 @@ def cmd_solve(args) -> int:
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
     model = _model(args)
+    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
     _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
     goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
