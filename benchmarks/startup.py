@@ -9,6 +9,8 @@ medians), each command in a fresh interpreter, wall time:
 - ``calcgraph check FILE`` answered from the cache / ``python -c pass``
 - ``calcgraph sweep --vary batch=1:256 --only t_step`` answered from the cache / ``python -c "import numpy"``,
   and / the same sweep with ``--no-cache``
+- the planner's ``calcgraph best`` (docs/planner.md) replayed from the cache / the same command with
+  ``--no-cache`` (a solve or best that ran before prints its stored output: cli/replay.py)
 
 The cache lives in a temporary folder (``CALCGRAPH_CACHE``), filled by one
 normal run first. Prints the figures; asserts nothing.
@@ -28,6 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CLI = [PY, "-m", "calcgraph"]
+PLANNER = ["best", "scenarios/plan-llama3-70b-h100.yaml", "--minimize", "total_chips", "--where", "ttft <= 2 s",
+           "--where", "tpot <= 50 ms", "--set", "request_rate=20 sequence/s", "--vary", "tp_degree=1,2,4,8",
+           "--vary", "batch=1:512"]
 COMMANDS = {
     "python -c pass": [PY, "-c", "pass"],
     "python -c 'import numpy'": [PY, "-c", "import numpy"],
@@ -38,13 +43,17 @@ COMMANDS = {
     "check (cache hit)": [*CLI, "check", "scenarios/llama3-70b-tpu-v5e.yaml"],
     "sweep (cache hit)": [*CLI, "sweep", "--vary", "batch=1:256", "--only", "t_step"],
     "sweep --no-cache": [*CLI, "sweep", "--vary", "batch=1:256", "--only", "t_step", "--no-cache"],
+    "planner best (replay)": [*CLI, *PLANNER],
+    "planner best --no-cache": [*CLI, *PLANNER, "--no-cache"],
 }
 RATIOS = [("calcgraph --help", "python -c pass", 3.0),
           ("eval (cache hit)", "python -c 'import numpy'", 2.0),
           ("eval --no-cache", "bare imports", 1.0),
           ("check (cache hit)", "python -c pass", None),
           ("sweep (cache hit)", "python -c 'import numpy'", None),
-          ("sweep (cache hit)", "sweep --no-cache", None)]
+          ("sweep (cache hit)", "sweep --no-cache", None),
+          ("planner best (replay)", "python -c pass", None),
+          ("planner best (replay)", "planner best --no-cache", None)]
 
 
 def timed(command: list[str], env: dict) -> float:
