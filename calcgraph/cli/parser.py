@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
-    _cache_arg(p, "replay a solve that ran before (see CALCGRAPH_CACHE)")
+    _cache_arg(p, "the stored output of the same solve run before (see CALCGRAPH_CACHE)")
     p.set_defaults(command_name="solve")
 
     p = sub.add_parser("best", help="the best configuration over candidates, under constraints")
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
     p.add_argument("--feasible", action="store_true",
                    help="skip candidates where a declared feasibility check fails")
-    _cache_arg(p, "replay a best that ran before (see CALCGRAPH_CACHE)")
+    _cache_arg(p, "the stored output of the same best run before (see CALCGRAPH_CACHE)")
     p.set_defaults(command_name="best")
 
     p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")
