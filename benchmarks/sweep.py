@@ -11,6 +11,8 @@ the default scenario in its declared unit, ``%.10g``):
   blocks of rows, the CSV formatted the fastest way numpy-only code can (one
   ``%`` per block, constant columns written into the row format).
 
+- the same sweeps answered from the compiled graph cache (a temporary
+  ``CALCGRAPH_CACHE`` filled by one normal run; the other runs pass ``--no-cache``);
 - the same sweep to Parquet (``--out FILE.parquet``, needs pyarrow), and the same
   command on a one-point grid, so that the cost per point excludes start-up and
   loading (``marginal``: (10^6-point run - 1-point run) / 10^6; targets: CSV
@@ -170,10 +172,11 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
         hand_sweep(json.loads(Path(inputs_path).read_text()), path)
     else:
         from calcgraph.cli import main
-        vary = VARY if kind in ("calcgraph", "parquet") else ["batch=1", "seq_len=128"]
+        vary = VARY if kind in ("calcgraph", "parquet", "cached", "parquet-cached") else ["batch=1", "seq_len=128"]
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
+        cache = [] if "cached" in kind else ["--no-cache"]  # the normal path, unless measuring a hit
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
-                *target]
+                *target, *cache]
         if main(args) != 0:
             raise SystemExit("calcgraph sweep failed")
     seconds = time.perf_counter() - start
@@ -181,10 +184,11 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
     print(json.dumps({"seconds": seconds, "peak": peak}))
 
 
-def run_child(kind: str, path: str, inputs_path: str) -> dict:
+def run_child(kind: str, path: str, inputs_path: str, cache: str | None = None) -> dict:
     start = time.perf_counter()
+    env = {**os.environ, "CALCGRAPH_CACHE": cache} if cache else None
     done = subprocess.run([sys.executable, __file__, "--child", kind, path, inputs_path], cwd=ROOT,
-                          check=True, capture_output=True, text=True)
+                          check=True, capture_output=True, text=True, env=env)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - start
     return result
@@ -279,6 +283,11 @@ def main(rounds: int = 3) -> None:
         ours, hand, parquet, one, one_parquet = [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
         with_parquet = importlib.util.find_spec("pyarrow") is not None
+        cache = os.path.join(folder, "cache")  # the compiled graph cache, filled by one normal run each
+        cached, cached_one, cached_parquet = [], [], []
+        for kind in ("cached-one", "cached") + (("parquet-cached",) if with_parquet else ()):
+            run_child(kind, os.path.join(folder, f"warm-{kind}.{'parquet' if 'parquet' in kind else 'csv'}"),
+                      inputs_path, cache)
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
@@ -286,6 +295,11 @@ def main(rounds: int = 3) -> None:
             if with_parquet:
                 parquet.append(run_child("parquet", parquet_path, inputs_path))
                 one_parquet.append(run_child("parquet-one", one_path + ".parquet", inputs_path))
+                cached_parquet.append(run_child("parquet-cached", os.path.join(folder, "hit.parquet"), inputs_path,
+                                                cache))
+            cached.append(run_child("cached", ours_csv + ".hit", inputs_path, cache))
+            cached_one.append(run_child("cached-one", one_path + ".hit", inputs_path, cache))
+        same = Path(ours_csv + ".hit").read_bytes() == Path(ours_csv).read_bytes()
         verdict = compare(ours_csv, hand_csv)
         size = os.path.getsize(ours_csv)
     eval_ours, eval_hand, eval_solve = evaluation_alone(inputs, rounds)
@@ -316,6 +330,13 @@ def main(rounds: int = 3) -> None:
               "(target <= 0.3 us)")
     else:
         print("Parquet           not measured: pyarrow is not installed")
+    c, c1 = (statistics.median(r["seconds"] for r in runs) for runs in (cached, cached_one))
+    print(f"from the cache    CSV median {c:6.2f} s, marginal {(c - c1) / points * 1e6:.2f} us/point, peak "
+          f"{max(r['peak'] for r in cached) / 2**20:.0f} MiB; bytes {'identical' if same else 'DIFFER'} "
+          "(the compiled graph cache: generated numpy code, no sympy, pint or networkx)")
+    if cached_parquet:
+        cp = statistics.median(r["seconds"] for r in cached_parquet)
+        print(f"from the cache    Parquet median {cp:6.2f} s, marginal {(cp - c1) / points * 1e6:.2f} us/point")
 
 
 if __name__ == "__main__":
