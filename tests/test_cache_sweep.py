@@ -275,3 +275,11 @@ def test_a_pinned_layout_varies_from_the_cache_as_an_input(run, cache, monkeypat
     cold = run("sweep", *args)
     hit = answered_from_cache(run, monkeypatch, *args)
     assert hit == cold and "warning" not in hit[2]  # a pin is no typed-over formula
+
+
+def test_a_set_value_an_axis_replaces_is_named_on_both_paths(run, cache, monkeypatch):
+    args = ["--vary", "batch=1:3", "--set", "batch=5", "--only", "t_step"]
+    cold = run("sweep", *args, "--no-cache")
+    assert "calcgraph sweep: warning: --set batch=5: --vary batch replaces this value at every point" in cold[2]
+    run("sweep", *args)  # writes the entry
+    assert answered_from_cache(run, monkeypatch, *args) == cold

@@ -9,6 +9,7 @@ from ..core.files import write_atomic_with, write_stream_atomic
 from ..engine.axes import parse_axes
 from ..errors import SetValueError
 from ..render.csv import SweepRun, csv_header, output_columns, write_parquet
+from ..render.gridrun import replaced_by_axes
 from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
 from .commands import STRICT_EXIT, _model, _warn, _warn_typed_over
 from .progress import Progress
@@ -23,6 +24,8 @@ def cmd_sweep(args) -> int:
     columns = output_columns(scenario, axes, args.only)
     _warn(args, model, columns, evaluate=False)  # checks: the column checks_failed, per point
     axis_names = [a.name for a in axes]
+    for warning in replaced_by_axes([(e.name, str(e.where)) for e in scenario.entries], axis_names):
+        print(f"calcgraph sweep: warning: {warning}", file=sys.stderr)
     plot_spec, keep = None, []
     if args.plot or args.output:
         if not args.plot:

@@ -27,7 +27,7 @@ from ..core.arraynumeric import CHUNK, block_overrides, build, exact_range, fail
 from ..core.files import write_atomic, write_stream_atomic
 from ..core.numeric import Refused
 from ..core.version import VERSION
-from ..render.gridrun import CHECKS_COLUMN, GridRun, parquet_bytes
+from ..render.gridrun import CHECKS_COLUMN, GridRun, parquet_bytes, replaced_by_axes
 from .cached import Miss, _scenario, _setting, _unused, generated
 from .progress import Progress
 
@@ -186,7 +186,8 @@ def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, in
                   {c: entry["factors_by_name"][c] for c in columns}, lambda c: _needed(entry, [c]) - {c},
                   (lambda block: block[_FAILS]) if entry["checked"] else None, entry["check_names"],
                   csv=args.out is None, progress=progress)
-    return run, header + "\n", len(columns), _unused(entry, settings, set(columns))
+    replaced = replaced_by_axes([(name, where) for name, _, where, _ in settings], axis_names)
+    return run, header + "\n", len(columns), _unused(entry, settings, set(columns)) + replaced
 
 
 def sweep_hit(args) -> int | None:

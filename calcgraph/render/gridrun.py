@@ -114,6 +114,16 @@ class TextTable:
         return start + size
 
 
+def replaced_by_axes(settings, axis_names) -> list[str]:
+    """Warnings for ``(name, where)`` settings that an axis of the sweep replaces at every point.
+
+    >>> replaced_by_axes([("batch", "--set batch=5"), ("chips", "--set chips=8")], ["batch"])
+    ['--set batch=5: --vary batch replaces this value at every point']
+    """
+    return [f"{where}: --vary {name} replaces this value at every point"
+            for name, where in settings if name in axis_names]
+
+
 def nan_warning(columns: list[str], counts: dict, empty: int, total: int) -> str | None:
     """The one warning line about points without a value, or None.
 
