@@ -15,6 +15,7 @@ and delegates every view to the renderers. It raises calcgraph errors only.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pint
 import sympy
@@ -23,15 +24,14 @@ from .core.bind import Scenario, bind, parse_set_arg
 from .core.graph import Graph, Quantity
 from .core.spec import ScenarioSpec, SetEntry, load_spec
 from .core.units import to_unit, ureg
-from .engine.best import BestResult, find_best
 from .engine.evaluated import Evaluated, NodeState, evaluate_scenario
-from .engine.fast import Evaluator
-from .engine.inverse import solve_for
-from .engine.solve import SolveResult
-from .engine.symbolic import closed_form
 from .errors import SetValueError
-from .render.explain import explain_text
-from .render.report import QuantityView, render_report
+
+if TYPE_CHECKING:  # each loads with the method that needs it: a command pays only for what it uses
+    from .engine.best import BestResult
+    from .engine.fast import Evaluator
+    from .engine.solve import SolveResult
+    from .render.report import QuantityView
 
 API_ORIGIN = "set()"
 
@@ -129,6 +129,7 @@ class Model:
         >>> round(t_step * 1000, 2), round(qps, 3)
         (24.06, 0.649)
         """
+        from .engine.fast import Evaluator
         return Evaluator(self.scenario, list(outputs), list(inputs))
 
     def with_variant(self, variant: str | None) -> Model:
@@ -138,6 +139,7 @@ class Model:
     def explain(self, name: str) -> str:
         """The derivation chain of ``name`` as plain text."""
         self.evaluated.quantity(name)
+        from .render.explain import explain_text
         return explain_text(self.evaluated, name)
 
     def closed_form(self, name: str) -> sympy.Expr:
@@ -148,6 +150,7 @@ class Model:
         n_params*weight_bytes/(chips*hbm_bandwidth*hbm_efficiency)
         """
         self.evaluated.quantity(name)
+        from .engine.symbolic import closed_form
         return closed_form(self.evaluated, name)
 
     def solve(self, for_name: str, *where: str, integer: bool = False) -> SolveResult:
@@ -160,6 +163,7 @@ class Model:
         >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
         43.0
         """
+        from .engine.inverse import solve_for
         return solve_for(self.evaluated, for_name, list(where), integer=integer)
 
     def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()) -> BestResult:
@@ -170,14 +174,17 @@ class Model:
         if (maximize is None) == (minimize is None):
             raise SetValueError("give one goal: maximize=NAME or minimize=NAME", where="best()")
         goal, sense = (maximize, "max") if maximize else (minimize, "min")
+        from .engine.best import find_best
         return find_best(self.evaluated, goal, sense, list(where), list(vary))
 
     def show(self, name: str) -> QuantityView:
         """One quantity's derivation, displayed as Markdown in a notebook."""
         self.evaluated.quantity(name)
+        from .render.report import QuantityView
         return QuantityView(self.evaluated, name)
 
     def _repr_markdown_(self) -> str:
+        from .render.report import render_report
         return render_report(self.evaluated)
 
     def __repr__(self) -> str:

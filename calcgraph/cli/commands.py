@@ -12,28 +12,12 @@ from pathlib import Path
 
 from ..api import Model, load
 from ..core.bind import parse_set_arg
-from ..core.check import check_files
 from ..core.files import write_atomic
 from ..core.names import suggest
-from ..core.spec import default_paths, display_path, load_spec
-from ..core.yamlload import read_text_bounded
 from ..engine.axes import parse_axes, typed_over
-from ..engine.best import find_best
 from ..engine.checks import unused_settings
-from ..engine.expect import verify_scenario
-from ..engine.hfconfig import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
-from ..engine.inverse import solve_for
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
-from ..render.best import render_best
-from ..render.diagram import graph_text
-from ..render.explain import explain_text
-from ..render.html import render_page
-from ..render.report import render_report
-from ..render.solve import solve_json, solve_text
-from ..render.table import render_table
-from ..render.template import template
 from ..render.text import eval_json, eval_table, symbolic_table
-from ..render.verify import render_rows
 from .store import remember_checks, remember_eval, remember_verify
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
@@ -107,6 +91,7 @@ def cmd_eval(args) -> int:
 
 def cmd_check(args) -> int:
     """``calcgraph check``: every problem of every file; 2 when any file has one."""
+    from ..core.check import check_files
     results = check_files(args.files)
     for result in results:
         print(result)
@@ -119,6 +104,7 @@ def cmd_check(args) -> int:
 
 def cmd_report(args) -> int:
     """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
+    from ..render.report import render_report
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
     text = render_report(model.evaluated, only=_names(model, args.only), brief=args.brief, full=args.full)
@@ -132,6 +118,7 @@ def cmd_report(args) -> int:
 
 def cmd_html(args) -> int:
     """``calcgraph html``: the interactive page to stdout or, whole or nothing, to ``-o``."""
+    from ..render.html import render_page
     model = _model(args)
     status = _warn(args, model)
     text = render_page(model.evaluated)
@@ -145,6 +132,7 @@ def cmd_html(args) -> int:
 
 def cmd_explain(args) -> int:
     """``calcgraph explain NAME``."""
+    from ..render.explain import explain_text
     model = _model(args)
     if args.name not in model.graph:
         raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
@@ -156,6 +144,7 @@ def cmd_explain(args) -> int:
 
 def cmd_graph(args) -> int:
     """``calcgraph graph``: mermaid or dot."""
+    from ..render.diagram import graph_text
     model = _model(args)
     print(graph_text(model.evaluated, args.format, only=_names(model, args.only)), end="")
     return 0
@@ -163,6 +152,8 @@ def cmd_graph(args) -> int:
 
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
+    from ..engine.inverse import solve_for
+    from ..render.solve import solve_json, solve_text
     model = _model(args)
     args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
@@ -173,6 +164,8 @@ def cmd_solve(args) -> int:
 
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
+    from ..engine.best import find_best
+    from ..render.best import render_best
     model = _model(args)
     args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
@@ -193,6 +186,7 @@ def cmd_best(args) -> int:
 
 def cmd_table(args) -> int:
     """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
+    from ..render.table import render_table
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
     print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
@@ -227,6 +221,9 @@ def check_yaml_target(output: str) -> None:
 
 def cmd_import_model(args) -> int:
     """``calcgraph import-model CONFIG.json``: a model preset from a local Hugging Face config."""
+    from ..core.spec import display_path
+    from ..core.yamlload import read_text_bounded
+    from ..engine.hfconfig import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
     where = display_path(Path(args.config))
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)
@@ -240,6 +237,7 @@ def cmd_import_model(args) -> int:
 
 def cmd_new(args) -> int:
     """``calcgraph new scenario|model|chip NAME``: a commented template with every field."""
+    from ..render.template import template
     folder = _formulas_dir(args.output)
     graph = load(Path(folder if not args.output else Path(args.output).resolve().parent / folder)
                  / "architectures.yaml").graph
@@ -255,6 +253,9 @@ def _warn_typed_over(command: str, axes, graph) -> None:
 
 def cmd_verify(args) -> int:
     """``calcgraph verify``: the comparison for each scenario; 1 if any figure differs unexplained."""
+    from ..core.spec import default_paths, load_spec
+    from ..engine.expect import verify_scenario
+    from ..render.verify import render_rows
     paths = list(args.scenarios) or default_paths()
     sets = tuple(parse_set_arg(text, origin="--set") for text in args.sets)
     total = failed = 0

@@ -9,10 +9,7 @@ from ..api import Model
 from ..core.bind import bind
 from ..core.cachestore import save
 from ..core.units import parse_quantity
-from ..render.compiled import eval_entry
-from ..render.compiledgrid import sweep_entry
 from .cached import check_key, eval_key, verify_key
-from .sweepcached import sweep_key
 
 
 def remember_eval(args, model: Model) -> None:
@@ -24,6 +21,7 @@ def remember_eval(args, model: Model) -> None:
         units = [parse_quantity(e.value)[1].text for e in model.scenario.entries
                  if isinstance(e.value, str) and parse_quantity(e.value)[1] is not None]
         files = [os.path.abspath(f) for f in base.spec.files]
+        from ..render.compiled import eval_entry  # loaded only when an entry is written
         save(eval_key(args), eval_entry(base.evaluated, units), files)
     except Exception:  # noqa: BLE001 - the answer is printed; a cache that cannot be written is no error
         if args.debug:
@@ -56,6 +54,8 @@ def remember_sweep(args, model: Model, axes) -> None:
                 if unit is not None:
                     units.append(unit.text)
         files = [os.path.abspath(f) for f in base.spec.files]
+        from ..render.compiledgrid import sweep_entry
+        from .sweepcached import sweep_key
         save(sweep_key(args), sweep_entry(base.scenario, [(a.name, a.values) for a in axes], units), files)
     except Exception:  # noqa: BLE001 - the answer is written; a cache that cannot be written is no error
         if args.debug:
