@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 import sympy
 
 from calcgraph.engine import budget
@@ -62,3 +63,52 @@ def test_an_alarm_lost_in_a_gc_callback_is_followed_by_another_and_the_handler_i
     assert time.monotonic() - start < 2
     assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert budget.attempt(lambda: 41) == 41
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_an_alarm_due_inside_a_gc_callback_waits_for_the_next_repeat_instead_of_being_dropped():
+    import gc
+    seen = []
+
+    def callback(phase, info):  # a slow gc callback (Hypothesis installs one that times collections)
+        if phase == "start":
+            deadline = time.monotonic() + 0.05
+            while time.monotonic() < deadline:
+                pass
+            seen.append(phase)
+
+    def collects_forever():  # most of its time in the callback, some in its own code
+        while True:
+            gc.collect()
+            deadline = time.monotonic() + 0.01
+            while time.monotonic() < deadline:
+                pass
+
+    gc.callbacks.append(callback)
+    try:
+        start = time.monotonic()
+        assert budget.attempt(collects_forever, seconds=0.1) is None
+        assert time.monotonic() - start < 3 and seen
+    finally:
+        gc.callbacks.remove(callback)
+
+
+def test_a_frame_inside_a_gc_callback_or_a_del_is_one_where_an_exception_would_be_dropped():
+    import gc
+    import sys
+    found = []
+
+    def callback(phase, info):
+        found.append(budget._swallowed_here(sys._getframe()))
+
+    class Dying:
+        def __del__(self):
+            found.append(budget._swallowed_here(sys._getframe()))
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    Dying()
+    assert found and all(found) and not budget._swallowed_here(sys._getframe())

@@ -13,6 +13,7 @@ too large.
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -105,8 +106,8 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         yield False
         return
 
-    def expire(_signum, _frame):
-        if getattr(_state, "active", False):  # an alarm arriving as the block ends is ignored
+    def expire(_signum, frame):
+        if getattr(_state, "active", False) and not _swallowed_here(frame):  # else the next alarm raises
             raise TimeUp(f"a symbolic step ran past {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -116,6 +117,17 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         yield True
     finally:
         _disarm(previous)
+
+
+def _swallowed_here(frame) -> bool:
+    """Whether an exception raised in ``frame`` would be printed and dropped by the interpreter: the
+    frame is inside a gc callback or a ``__del__`` (so the alarm waits for the next repeat)."""
+    callbacks = {getattr(c, "__code__", None) for c in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _disarm(previous) -> None:
