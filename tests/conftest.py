@@ -30,6 +30,14 @@ def run(capsys, monkeypatch):
     return runner
 
 
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """A fresh compiled graph cache folder for one test."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CALCGRAPH_CACHE", str(folder))
+    return folder
+
+
 def fixture(name: str) -> str:
     """The path of a test fixture."""
     return str(FIXTURES / name)

@@ -30,14 +30,6 @@ SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob(
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    """A fresh cache folder for one test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CALCGRAPH_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
 def normal_path_refused(monkeypatch):
     """Make the normal eval and check fail loudly: what runs now must be answered by the cache."""
     def refuse(args):

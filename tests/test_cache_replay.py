@@ -41,14 +41,6 @@ COMMANDS = {
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    """A fresh cache folder for one test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CALCGRAPH_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
 def normal_runs(monkeypatch) -> list:
     """Count the runs of the normal solve and best (a replay runs neither)."""
     calls = []

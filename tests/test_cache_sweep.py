@@ -34,14 +34,6 @@ except ImportError:
 SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.yaml"))
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """A fresh cache folder for one test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CALCGRAPH_CACHE", str(folder))
-    return folder
-
-
 def answered_from_cache(run, monkeypatch, *args):
     """Run a sweep that the cache must answer (the normal path fails the test)."""
     with monkeypatch.context() as patch:

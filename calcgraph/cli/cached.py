@@ -160,8 +160,9 @@ def _states(entry: dict, values: dict, computed: bool) -> dict:
     return states
 
 
-def _ancestors(entry: dict, name: str) -> set:
-    seen, stack = set(), [name]
+def _ancestors(entry: dict, *names: str) -> set:
+    """What ``names`` depend on, from the entry's dependencies (``names`` only where one uses another)."""
+    seen, stack = set(), list(names)
     while stack:
         for parent in entry["depends"].get(stack.pop(), ()):
             if parent not in seen:

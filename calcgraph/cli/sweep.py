@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import sys
 
-from ..core.files import write_atomic_with, write_stream_atomic
 from ..engine.axes import parse_axes
 from ..errors import SetValueError
-from ..render.csv import SweepRun, csv_header, output_columns, write_parquet
+from ..render.csv import SweepRun, csv_header, output_columns
 from ..render.gridrun import replaced_by_axes
 from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
 from .commands import STRICT_EXIT, _model, _warn, _warn_typed_over
 from .progress import Progress
+from .sweepout import write_rows
 
 
 def cmd_sweep(args) -> int:
@@ -49,41 +49,18 @@ def cmd_sweep(args) -> int:
             raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
                                 where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
         sweep = SweepRun(scenario, axes, columns, csv=False)
-        write_atomic_with(args.out, lambda out: write_parquet(out, sweep, header.strip().split(",")))
-        print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
-        if sweep.warning:
-            print(sweep.warning, file=sys.stderr)
+        write_rows(args, sweep, header, len(columns))
         _remember(args, model, axes)
         return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
-    try:
-        if args.csv == "-":  # stdout, by the usual convention
-            sys.stdout.write(header)
-            for piece in sweep:
-                sys.stdout.write(piece)
-        elif args.csv:
-            write_stream_atomic(args.csv, _chain(header, sweep))
-            print(f"wrote {args.csv} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
-        elif plot_spec is None:
-            sys.stdout.write(header)
-            for piece in sweep:
-                sys.stdout.write(piece)
-        else:
-            sweep.run()
-    finally:
-        sweep.progress.close()
-    if sweep.warning:
-        print(sweep.warning, file=sys.stderr)
-    if sweep.infeasible:
-        print(f"calcgraph sweep: warning: a declared check fails at {sweep.infeasible:,} of {sweep.total:,} "
-              "points (column checks_failed)", file=sys.stderr)
+    infeasible = write_rows(args, sweep, header, len(columns), plot=plot_spec is not None)
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     if plot_spec is None:
         _remember(args, model, axes)
-    return STRICT_EXIT if args.strict and sweep.infeasible else 0
+    return STRICT_EXIT if args.strict and infeasible else 0
 
 
 def _remember(args, model, axes) -> None:
@@ -91,8 +68,3 @@ def _remember(args, model, axes) -> None:
     if not args.no_cache:
         from .store import remember_sweep
         remember_sweep(args, model, axes)
-
-
-def _chain(first: str, rest):
-    yield first
-    yield from rest

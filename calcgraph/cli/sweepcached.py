@@ -24,12 +24,12 @@ import numpy as np
 
 from ..core import cachestore
 from ..core.arraynumeric import CHUNK, block_overrides, build, exact_range, failed_count
-from ..core.files import write_atomic, write_stream_atomic
 from ..core.numeric import Refused
 from ..core.version import VERSION
-from ..render.gridrun import CHECKS_COLUMN, GridRun, parquet_bytes, replaced_by_axes
-from .cached import Miss, _scenario, _setting, _unused, generated
+from ..render.gridrun import CHECKS_COLUMN, GridRun, replaced_by_axes
+from .cached import Miss, _ancestors, _scenario, _setting, _unused, generated
 from .progress import Progress
+from .sweepout import write_rows
 
 MAX_POINTS = 10 ** 7       # = engine.axes.MAX_POINTS
 MAX_VALUE_TEXT = 200       # = core.units.MAX_VALUE_TEXT
@@ -120,13 +120,7 @@ def read_axes(texts: list[str], entry: dict) -> list[tuple[str, np.ndarray]]:
 
 
 def _needed(entry: dict, names) -> set:
-    seen, stack = set(names), list(names)
-    while stack:
-        for parent in entry["depends"].get(stack.pop(), ()):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
+    return set(names) | _ancestors(entry, *names)
 
 
 class _Grid:
@@ -209,30 +203,5 @@ def sweep_hit(args) -> int | None:
         return None  # the normal path answers (and words any error)
     for warning in warnings:
         print(f"calcgraph sweep: warning: {warning}", file=sys.stderr)
-    if args.out:
-        write_atomic(args.out, parquet_bytes(run, header.strip().split(",")))
-        print(f"wrote {args.out} ({run.total:,} rows, {width} columns)", file=sys.stderr)
-        if run.warning:
-            print(run.warning, file=sys.stderr)
-        return 0
-    try:
-        if args.csv and args.csv != "-":
-            write_stream_atomic(args.csv, _chain(header, run))
-            print(f"wrote {args.csv} ({run.total:,} rows, {width} columns)", file=sys.stderr)
-        else:  # stdout, by the usual convention
-            sys.stdout.write(header)
-            for piece in run:
-                sys.stdout.write(piece)
-    finally:
-        run.progress.close()
-    if run.warning:
-        print(run.warning, file=sys.stderr)
-    if run.infeasible:
-        print(f"calcgraph sweep: warning: a declared check fails at {run.infeasible:,} of {run.total:,} "
-              "points (column checks_failed)", file=sys.stderr)
-    return 3 if args.strict and run.infeasible else 0
-
-
-def _chain(first: str, rest):
-    yield first
-    yield from rest
+    infeasible = write_rows(args, run, header, width)
+    return 3 if args.strict and infeasible else 0  # = commands.STRICT_EXIT, which loads the API

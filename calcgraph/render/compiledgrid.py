@@ -19,22 +19,14 @@ import numpy as np
 from ..core.arraynumeric import block_overrides, build
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported
-from ..core.units import format_unit, needs_unit, parse_unit
+from ..core.units import format_unit, needs_unit
 from ..engine.checks import check_sides
 from ..engine.grid import CHUNK, iter_blocks
 from ..engine.gridcode import FUNCTIONS, GridCode, grid_code
-from .compiled import _dim
+from .compiled import _dim, _unit_entry
 
 FORMAT = 1
 PROBE_VALUES = 9  # values of each axis a probe grid keeps
-
-
-def _unit_entry(text: str) -> list | None:
-    try:
-        unit = parse_unit(text)
-    except Exception:  # noqa: BLE001 - a unit text pint refuses is simply not cached
-        return None
-    return [unit.factor, _dim(unit)]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

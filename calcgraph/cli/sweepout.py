@@ -1,0 +1,49 @@
+"""A sweep's rows written where the command line says (a CSV file, stdout, Parquet), with its stderr lines.
+
+Both ways of answering ``calcgraph sweep`` (the normal path and the compiled graph cache) write through
+``write_rows``, so their files and messages are the same by construction. Standard library only.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..core.files import write_atomic_with, write_stream_atomic
+from ..render.gridrun import write_parquet
+
+
+def write_rows(args, run, header: str, width: int, plot: bool = False) -> int:
+    """Write ``run`` (a GridRun) as ``args`` ask; return the number of points where a check fails.
+
+    With ``plot`` and no ``--csv``, the grid is only walked (the plot reads ``run.kept``).
+    """
+    if args.out:
+        write_atomic_with(args.out, lambda out: write_parquet(out, run, header.strip().split(",")))
+        print(f"wrote {args.out} ({run.total:,} rows, {width} columns)", file=sys.stderr)
+        if run.warning:
+            print(run.warning, file=sys.stderr)
+        return 0
+    try:
+        if args.csv and args.csv != "-":
+            write_stream_atomic(args.csv, _chain(header, run))
+            print(f"wrote {args.csv} ({run.total:,} rows, {width} columns)", file=sys.stderr)
+        elif args.csv or not plot:  # stdout, by the usual convention
+            sys.stdout.write(header)
+            for piece in run:
+                sys.stdout.write(piece)
+        else:
+            run.run()
+    finally:
+        if run.progress is not None:
+            run.progress.close()
+    if run.warning:
+        print(run.warning, file=sys.stderr)
+    if run.infeasible:
+        print(f"calcgraph sweep: warning: a declared check fails at {run.infeasible:,} of {run.total:,} "
+              "points (column checks_failed)", file=sys.stderr)
+    return run.infeasible
+
+
+def _chain(first: str, rest):
+    yield first
+    yield from rest
