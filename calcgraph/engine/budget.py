@@ -88,6 +88,7 @@ _state = threading.local()
 
 
 REPEAT = 0.05  # seconds between further alarms once the time is up (one may land in a gc callback and be lost)
+RETRY = 0.001  # seconds until the next alarm after one that came due where an exception would be dropped
 
 
 @contextmanager
@@ -107,8 +108,12 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         return
 
     def expire(_signum, frame):
-        if getattr(_state, "active", False) and not _swallowed_here(frame):  # else the next alarm raises
-            raise TimeUp(f"a symbolic step ran past {seconds:g} s")
+        if not getattr(_state, "active", False):  # an alarm arriving as the block ends is ignored
+            return
+        if _swallowed_here(frame):  # try again as soon as the callback or __del__ has returned
+            signal.setitimer(signal.ITIMER_REAL, RETRY, REPEAT)
+            return
+        raise TimeUp(f"a symbolic step ran past {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     _state.active = True
