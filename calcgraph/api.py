@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pint
-import sympy
 
 from .core.bind import Scenario, bind, parse_set_arg
 from .core.graph import Graph, Quantity
@@ -28,6 +27,8 @@ from .engine.evaluated import Evaluated, NodeState, evaluate_scenario
 from .errors import SetValueError
 
 if TYPE_CHECKING:  # each loads with the method that needs it: a command pays only for what it uses
+    import sympy
+
     from .engine.best import BestResult
     from .engine.fast import Evaluator
     from .engine.solve import SolveResult

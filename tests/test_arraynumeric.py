@@ -1,4 +1,4 @@
-"""The numpy helpers of generated grid code compute what ``evaluate.compile_expr`` computes, bit for bit."""
+"""The numpy helpers of generated grid code compute what ``evaluate.compile_node`` computes, bit for bit."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from test_fuzz_expr import FORMULAS
 from calcgraph.cli.cached import generated
 from calcgraph.core.arraynumeric import _node, _solve_integer, build, failed_count, holds
 from calcgraph.core.codegen import Unsupported, source
-from calcgraph.core.evaluate import compile_expr
+from calcgraph.core.evaluate import compile_node
 from calcgraph.core.expr import parse_formula
 from calcgraph.core.numeric import Refused
 from calcgraph.errors import CalcgraphError
@@ -24,15 +24,15 @@ B = np.array([[0.7, 1.0, 1e-10, 90.0]])                                 # anothe
 
 @FUZZ
 @given(FORMULAS)
-def test_a_formula_as_grid_code_equals_compile_expr_on_a_block(text):
+def test_a_formula_as_grid_code_equals_compile_node_on_a_block(text):
     try:
-        expr = parse_formula(text).expr
-        code = f"def _grid(v0, v1, v2):\n    return ({source(expr, {'a': 'v0', 'b': 'v1', 'c': 'v2'})}, )\n"
+        node = parse_formula(text).node
+        code = f"def _grid(v0, v1, v2):\n    return ({source(node, {'a': 'v0', 'b': 'v1', 'c': 'v2'})}, )\n"
     except (CalcgraphError, Unsupported):
         return
     (function,) = build(generated(code, grid=True), ("_grid",), {})
     with np.errstate(all="ignore"):
-        expected = np.asarray(compile_expr(expr)({"a": A, "b": B, "c": 1e9}), float)
+        expected = np.asarray(compile_node(node)({"a": A, "b": B, "c": 1e9}), float)
         try:
             (got,) = function(A, B, 1e9)
         except ArithmeticError:  # a float division by zero of scalars: the hit refuses, the normal path runs

@@ -3,7 +3,8 @@ import time
 import pytest
 import sympy
 
-from calcgraph.core.expr import parse_comparison, parse_formula, symbol
+from calcgraph.core.expr import parse_comparison, parse_formula
+from calcgraph.core.symexpr import symbol
 from calcgraph.errors import ExpressionError
 
 
@@ -68,9 +69,11 @@ def test_ceil_and_floor_are_the_objects_sympy_builds():
 
 
 def test_cheaply_built_max_prints_and_evaluates_as_before():
-    from calcgraph.core.evaluate import compile_expr
+    from calcgraph.core.evaluate import compile_node
+    from calcgraph.core.symnumeric import compile_expr
     formula = parse_formula("(max(a, b) + min(c, ceil(c / b) * b)) / 2")
     assert sympy.latex(formula.expr) == sympy.latex(
         (sympy.Max(symbol("a"), symbol("b")) + sympy.Min(symbol("c"), sympy.ceiling(symbol("c") / symbol("b"))
                                                         * symbol("b"))) / 2)
     assert compile_expr(formula.expr)({"a": 3.0, "b": 2.0, "c": 5.0}) == (3.0 + 5.0) / 2
+    assert compile_node(formula.node)({"a": 3.0, "b": 2.0, "c": 5.0}) == (3.0 + 5.0) / 2

@@ -121,16 +121,16 @@ def test_ceil_snaps_to_the_integer_the_decimals_mean_in_javascript():
 
 
 def test_formulas_print_as_javascript_in_evaluate_py_order():
-    expr = parse_formula("n_params * weight_bytes / (chips * hbm_bandwidth)").expr
-    assert js_expr(expr) == "((v.n_params*v.weight_bytes)/(v.chips*v.hbm_bandwidth))"
-    assert js_expr(parse_formula("ceil(7 * s / 3)").expr) == "Math.ceil(cg.snap(((7.0*v.s)/(3.0))))"
-    assert js_expr(parse_formula("max(a, b) + c").expr).count("Math.max(v.a, v.b)") == 1
-    assert "cg.ceilTo(v.s, [1.0, 4.0, 8.0])" == js_expr(parse_formula("ceil_to(s, 1, 4, 8)").expr)
+    node = parse_formula("n_params * weight_bytes / (chips * hbm_bandwidth)").node
+    assert js_expr(node) == "((v.n_params*v.weight_bytes)/(v.chips*v.hbm_bandwidth))"
+    assert js_expr(parse_formula("ceil(7 * s / 3)").node) == "Math.ceil(cg.snap(((7.0*v.s)/3.0)))"
+    assert js_expr(parse_formula("max(a, b) + c").node).count("Math.max(v.a, v.b)") == 1
+    assert "cg.ceilTo(v.s, [1.0, 4.0, 8.0])" == js_expr(parse_formula("ceil_to(s, 1, 4, 8)").node)
 
 
 def test_an_expression_without_javascript_is_refused():
     with pytest.raises(ValueError, match="no JavaScript"):
-        js_expr(sympy.Function("bessel")(sympy.Symbol("x")))
+        js_expr(("call", "bessel", (("name", "x"),), None))
 
 
 def test_the_same_scenario_gives_the_same_page_bytes(run, tmp_path):

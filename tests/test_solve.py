@@ -232,6 +232,7 @@ def test_the_same_closed_form_in_another_scenario_is_found_once(monkeypatch):
     calls = []
     original = closed_form._solve_closed_form
     monkeypatch.setattr(closed_form, "_solve_closed_form", lambda *a: calls.append(a) or original(*a))
-    first = calcgraph.load().value("max_batch")
-    again = calcgraph.load().set(batch=64).value("max_batch")  # the same problem: remembered
-    assert first == again == 43 and len(calls) == 1
+    assert calcgraph.load().value("max_batch") == 43 and calls == []  # a value needs no closed form
+    first = calcgraph.load().evaluator(["max_batch"], [])()  # generated code takes the closed form
+    again = calcgraph.load().set(batch=64).evaluator(["max_batch"], [])()  # the same problem: remembered
+    assert first == again == [43] and len(calls) == 1

@@ -1,12 +1,12 @@
 """Checked formulas -> straight-line Python source for scalar evaluation, written by calcgraph only.
 
 The fast evaluator (``calcgraph.engine.fast``) runs one generated function per
-(graph, outputs, inputs). The source is built here from checked sympy trees,
+(graph, outputs, inputs). The source is built here from checked light trees (``expr.Formula.node``),
 never from text of a YAML file or the command line: every quantity becomes a
 positional local named ``v<index>`` (its name never appears in the code), every
 number a ``repr`` of a finite float, every operation a Python operator or one of
 the helpers in ``HELPERS`` (``calcgraph.core.numeric``, which runs without sympy).
-The arithmetic mirrors ``evaluate.compile_expr``
+The arithmetic mirrors ``evaluate.compile_node``
 (same operand order, ``ceil``/``floor`` snapping, NaN through ``max``/``min``),
 on Python floats. Whatever Python refuses where numpy would give inf or NaN
 (a division by zero, an overflow, ``log(0)``) raises ``ArithmeticError`` or
@@ -17,14 +17,9 @@ from __future__ import annotations
 
 import math
 
-import sympy
-
-from .evaluate import split_mul
-from .expr import CeilTo
 from .numeric import HELPERS, NAN, _floor, build
 
-__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "literal", "source"]
-
+__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "expand_round", "literal", "source"]
 
 
 class Unsupported(Exception):
@@ -41,44 +36,51 @@ def literal(value: float, unknown: bool = False) -> str:
     return f"({value!r})"
 
 
-def source(expr: sympy.Expr, local: dict) -> str:
-    """Python source computing ``expr``; ``local`` maps each quantity name to its source (a local or literal)."""
-    if expr.is_Symbol:
+def expand_round(node: tuple) -> tuple:
+    """A rounding in a declared unit, ``("round", p, q, call)``, as plain arithmetic: p*f((q*x)/p)/q."""
+    _, p, q, call = node
+    x = call[2][0]
+    inner = ("*", ("num", q, None), x) if q != 1 else x
+    inner = ("/", inner, ("num", p, None)) if p != 1 else inner
+    rounded = ("call", call[1], (inner, *call[2][1:]), call[3])
+    top = ("*", ("num", p, None), rounded) if p != 1 else rounded
+    return ("/", top, ("num", q, None)) if q != 1 else top
+
+
+_OPERATORS = {"+", "-", "*", "/"}
+_SIMPLE = {"max": "_max", "min": "_min", "ceil": "_ceil", "floor": "_floor", "exp": "_exp", "abs": "abs",
+           "sqrt": "_sqrt", "log": "_log"}
+
+
+def source(node: tuple, local: dict) -> str:
+    """Python source computing a light tree; ``local`` maps each quantity name to its source (a local or literal)."""
+    kind = node[0]
+    if kind == "name":
         try:
-            return local[expr.name]
+            return local[node[1]]
         except KeyError:
-            raise Unsupported(f"no value for {expr.name}") from None
-    if expr.is_Number or expr.is_NumberSymbol:
-        return literal(float(expr))
-    if expr.is_Add:
-        return "(" + " + ".join(source(a, local) for a in expr.args) + ")"
-    if expr.is_Mul:
-        num, den = split_mul(expr)
-        top = "(" + " * ".join(source(a, local) for a in num) + ")" if num else "1.0"
-        if not den:
-            return top
-        return f"({top} / (" + " * ".join(source(a, local) for a in den) + "))"
-    args = [source(a, local) for a in expr.args]
-    if expr.is_Pow:
-        base, exponent = args
-        e = expr.exp
-        if e == sympy.Rational(1, 2):
+            raise Unsupported(f"no value for {node[1]}") from None
+    if kind == "num":
+        return literal(node[1])
+    if kind == "round":
+        return source(expand_round(node), local)
+    if kind == "neg":
+        return f"(-{source(node[1], local)})"
+    if kind in _OPERATORS:
+        return f"({source(node[1], local)} {kind} {source(node[2], local)})"
+    if kind == "**":
+        base = source(node[1], local)
+        exponent = node[2]
+        if exponent[0] == "num" and float(exponent[1]).is_integer() and abs(exponent[1]) <= 64:
+            k = int(exponent[1])
+            return f"(1.0 / _ipow({base}, {-k}))" if k < 0 else f"_ipow({base}, {k})"
+        if exponent[0] == "num" and exponent[1] == 0.5:
             return f"_sqrt({base})"
-        if e.is_Integer and e < 0:
-            return f"(1.0 / _ipow({base}, {int(-e)}))"
-        if e.is_Integer:
-            return f"_ipow({base}, {int(e)})"
-        return f"_pow({base}, {exponent})"
-    simple = {sympy.Max: "_max", sympy.Min: "_min", sympy.ceiling: "_ceil", sympy.floor: "_floor",
-              sympy.exp: "_exp", sympy.Abs: "abs"}
-    for kind, helper in simple.items():
-        if isinstance(expr, kind):
-            return f"{helper}({', '.join(args)})"
-    if isinstance(expr, CeilTo):
-        allowed = tuple(sorted(float(v) for v in expr.args[1:]))
-        return f"_ceil_to({args[0]}, ({', '.join(literal(v) for v in allowed)},))"
-    if isinstance(expr, sympy.log):
-        if len(args) == 2:
-            return f"(_log({args[0]}) / _log({args[1]}))"
-        return f"_log({args[0]})"
-    raise Unsupported(f"cannot translate {type(expr).__name__}")
+        return f"_pow({base}, {source(exponent, local)})"
+    name, args = node[1], node[2]
+    if name == "ceil_to":
+        allowed = tuple(sorted(float(a[1]) for a in args[1:]))
+        return f"_ceil_to({source(args[0], local)}, ({', '.join(literal(v) for v in allowed)},))"
+    if name == "log2":
+        return f"(_log({source(args[0], local)}) / _log(2.0))"
+    return f"{_SIMPLE[name]}({', '.join(source(a, local) for a in args)})"

@@ -12,8 +12,6 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-import sympy
-
 from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 from .arraynumeric import HOLD, holds, relative_slack, slack  # noqa: F401 - HOLD: constraints.HOLD, as before
 from .dimensions import infer_dim, round_in_units
@@ -146,8 +144,8 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
     dims = {n: quantities[n].unit.dim for n in names}
     dims.update({c[0]: c[3] for c in constants})
     try:
-        left = infer_dim(comparison.lhs.expr, dims)
-        right = infer_dim(comparison.rhs.expr, dims)
+        left = infer_dim(comparison.lhs.node, dims)
+        right = infer_dim(comparison.rhs.node, dims)
     except UnitMismatchError as exc:
         raise UnitMismatchError(f"constraint {text!r}: {exc.message}", where=where) from None
     if left != right:
@@ -157,10 +155,9 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
             expected=format_dim(left), got=format_dim(right),
             hint="give the number its unit, e.g. 't_step <= 15 ms'" if bare else "compare like with like")
     units = {n: quantities[n].unit for n in names}
-    sides = [round_in_units(side.expr, units) for side in (comparison.lhs, comparison.rhs)]
-    if sides[0] is not comparison.lhs.expr or sides[1] is not comparison.rhs.expr:
-        comparison = replace(comparison, lhs=replace(comparison.lhs, expr=sides[0]),
-                             rhs=replace(comparison.rhs, expr=sides[1]))
+    sides = [round_in_units(side, units) for side in (comparison.lhs, comparison.rhs)]
+    if sides[0] is not comparison.lhs or sides[1] is not comparison.rhs:
+        comparison = replace(comparison, lhs=sides[0], rhs=sides[1])
     pretty = text.strip()
     operator = _OPERATOR.search(pretty)
     unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left), None)
@@ -177,8 +174,9 @@ def constant_values(constraint: Constraint) -> dict:
     return {name: value for name, value, _ in constraint.constants}
 
 
-def substituted(constraint: Constraint) -> tuple[sympy.Expr, sympy.Expr]:
+def substituted(constraint: Constraint) -> tuple:
     """Both sides as sympy expressions with constants written in as exact numbers."""
+    import sympy
     values = {sympy.Symbol(n, real=True): sympy.nsimplify(v) for n, v, _ in constraint.constants}
     return constraint.comparison.lhs.expr.xreplace(values), constraint.comparison.rhs.expr.xreplace(values)
 

@@ -1,16 +1,44 @@
-"""Infer a formula's physical dimension by walking its sympy tree once.
+"""Infer a formula's physical dimension by walking its light tree once; round in declared units.
 
-pint cannot carry units through sympy, so dimensions are checked here, at
+pint cannot carry units through formulas, so dimensions are checked here, at
 load time, from the declared units of the names a formula uses.
 """
 
 from __future__ import annotations
 
-import sympy
+import ast
+from fractions import Fraction
 
 from ..errors import UnitMismatchError
-from .expr import CeilTo
+from .expr import ROUNDING, Formula
 from .units import DIMENSIONLESS, Dim, format_dim
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+
+
+def node_text(node: tuple) -> str:
+    """A light tree as formula text, for messages.
+
+    >>> from calcgraph.core.expr import parse_formula
+    >>> node_text(parse_formula("a*(b+c)/d").node)
+    'a * (b + c) / d'
+    """
+    kind = node[0]
+    if kind in ("num", "call"):
+        return ast.unparse(node[-1])
+    if kind == "name":
+        return node[1]
+    if kind == "round":
+        return node_text(node[3])
+    if kind == "neg":
+        return "-" + _operand(node[1], 3)
+    level = _PRECEDENCE[kind]
+    return f"{_operand(node[1], level)} {kind} {_operand(node[2], level + (kind != '**'))}"
+
+
+def _operand(node: tuple, level: int) -> str:
+    text = node_text(node)
+    return f"({text})" if _PRECEDENCE.get(node[0], 9) < level else text
 
 
 class _Mismatch(Exception):
@@ -19,89 +47,113 @@ class _Mismatch(Exception):
         self.message = message
 
 
-def _same(dims: list[tuple[sympy.Expr, Dim]], what: str) -> Dim:
-    first_expr, first = dims[0]
-    for expr, dim in dims[1:]:
+def _same(nodes, names: dict, what: str) -> Dim:
+    first = _walk(nodes[0], names)
+    for node in nodes[1:]:
+        dim = _walk(node, names)
         if dim != first:
-            raise _Mismatch(f"{what} mixes {first_expr} ({format_dim(first)}) "
-                            f"with {expr} ({format_dim(dim)})")
+            raise _Mismatch(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
+                            f"with {node_text(node)} ({format_dim(dim)})")
     return first
 
 
-def _walk(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
-    if expr.is_Number or expr is sympy.pi or expr is sympy.E:  # singletons: no structural comparison
+def _walk(node: tuple, names: dict) -> Dim:
+    kind = node[0]
+    if kind == "num":
         return DIMENSIONLESS
-    if expr.is_Symbol:
-        return names[expr.name]
-    args = expr.args
-    if expr.is_Add:
-        return _same([(a, _walk(a, names)) for a in args], "a sum")
-    if expr.is_Mul:
-        dim = DIMENSIONLESS
-        for arg in args:
-            dim = dim * _walk(arg, names)
-        return dim
-    if expr.is_Pow:
-        base, exponent = args
+    if kind == "name":
+        return names[node[1]]
+    if kind in ("+", "-"):
+        return _same(node[1:], names, "a sum")
+    if kind == "*":
+        return _walk(node[1], names) * _walk(node[2], names)
+    if kind == "/":
+        return _walk(node[1], names) / _walk(node[2], names)
+    if kind == "neg":
+        return _walk(node[1], names)
+    if kind == "**":
+        base, exponent = node[1], node[2]
         base_dim = _walk(base, names)
         exp_dim = _walk(exponent, names)
         if exp_dim != DIMENSIONLESS:
-            raise _Mismatch(f"the exponent {exponent} has dimension {format_dim(exp_dim)}")
+            raise _Mismatch(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
         if base_dim == DIMENSIONLESS:
             return DIMENSIONLESS
-        if not exponent.is_Number:
-            raise _Mismatch(f"{base} ({format_dim(base_dim)}) is raised to a non-numeric power")
-        power = float(exponent)
-        return base_dim ** (int(power) if power.is_integer() else power)
-    if isinstance(expr, (sympy.Max, sympy.Min)):
-        return _same([(a, _walk(a, names)) for a in args], f"{type(expr).__name__.lower()}()")
-    if isinstance(expr, (sympy.ceiling, sympy.floor, sympy.Abs)):
+        if exponent[0] != "num":
+            raise _Mismatch(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
+        return _power(base_dim, exponent[1])
+    if kind == "round":
+        return _walk(node[3], names)
+    name, args = node[1], node[2]
+    if name in ("max", "min"):
+        return _same(args, names, f"{name}()")
+    if name in ("ceil", "floor", "abs", "ceil_to"):
         return _walk(args[0], names)
-    if isinstance(expr, CeilTo):
-        return _walk(args[0], names)
-    if isinstance(expr, (sympy.log, sympy.exp)):
-        for arg in args:
-            dim = _walk(arg, names)
-            if dim != DIMENSIONLESS:
-                raise _Mismatch(f"{type(expr).__name__}() needs a plain number, "
-                                f"but {arg} has dimension {format_dim(dim)}")
-        return DIMENSIONLESS
-    raise _Mismatch(f"cannot infer the dimension of {expr}")
+    if name == "sqrt":
+        return _power(_walk(args[0], names), 0.5)
+    for arg in args:  # log, log2, exp
+        dim = _walk(arg, names)
+        if dim != DIMENSIONLESS:
+            raise _Mismatch(f"{name}() needs a plain number, but {node_text(arg)} has dimension {format_dim(dim)}")
+    return DIMENSIONLESS
 
 
-def infer_dim(expr: sympy.Expr, names: dict[str, Dim]) -> Dim:
-    """The dimension of ``expr`` given each name's dimension; raises UnitMismatchError.
+def _power(dim: Dim, power: float) -> Dim:
+    return dim ** (int(power) if float(power).is_integer() else power)
+
+
+def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
+    """The dimension of a light tree given each name's dimension; raises UnitMismatchError.
 
     >>> from calcgraph.core.expr import parse_formula
     >>> from calcgraph.core.units import parse_unit
-    >>> str(infer_dim(parse_formula("a * b").expr, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
+    >>> str(infer_dim(parse_formula("a * b").node, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
     '[information]'
     """
     try:
-        return _walk(expr, names)
+        return _walk(node, names)
     except _Mismatch as exc:
         raise UnitMismatchError(exc.message) from None
 
 
-_ROUNDING = (sympy.ceiling, sympy.floor, CeilTo)
+def scale_parts(factor: float) -> tuple[int, int]:
+    """A unit factor as the simplest fraction p/q that is that float: 0.001 is (1, 1000).
+
+    >>> scale_parts(0.001), scale_parts(1 / 3600), scale_parts(2.0 ** 30)
+    ((1, 1000), (1, 3600), (1073741824, 1))
+    """
+    exact = Fraction(factor)
+    for digits in range(1, 19):
+        fraction = exact.limit_denominator(10 ** digits)
+        if float(fraction) == factor:
+            return fraction.numerator, fraction.denominator
+    return exact.numerator, exact.denominator
 
 
-def round_in_units(expr: sympy.Expr, units: dict, own=None) -> sympy.Expr:
-    """``expr`` with ``ceil``/``floor``/``ceil_to`` rounding in their argument's declared unit.
+def _has_rounding(node: tuple) -> bool:
+    kind = node[0]
+    if kind == "call":
+        return node[1] in ROUNDING or any(_has_rounding(a) for a in node[2])
+    return kind not in ("num", "name") and any(_has_rounding(a) for a in node[1:] if isinstance(a, tuple))
+
+
+def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
+    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in their argument's declared unit.
 
     Values flow in base units (seconds, bytes), but ``ceil(t)`` with ``t`` declared in ms means
     whole milliseconds. The rounding unit is the declared unit of the argument when it is one
     name, else ``own`` (the unit of the quantity the formula defines) when the argument has its
     dimension, else the base unit. A factor other than 1 is written into the formula:
-    ``ceil(t)`` with t in ms becomes ``ceiling(1000*t)/1000`` (docs/conventions.md).
+    ``ceil(t)`` with t in ms computes ``ceil(1000*t)/1000`` (docs/conventions.md).
     """
-    if not expr.has(*_ROUNDING):
-        return expr
+    if not _has_rounding(formula.node):
+        return formula
     dims = {name: unit.dim for name, unit in units.items()}
+    scales: list = []
 
-    def factor_of(arg) -> float:
-        if arg.is_Symbol and arg.name in units:
-            return units[arg.name].factor
+    def factor_of(arg: tuple) -> float:
+        if arg[0] == "name" and arg[1] in units:
+            return units[arg[1]].factor
         if own is not None:
             try:
                 if _walk(arg, dims) == own.dim:
@@ -110,15 +162,22 @@ def round_in_units(expr: sympy.Expr, units: dict, own=None) -> sympy.Expr:
                 return 1.0
         return 1.0
 
-    def rewrite(node):
-        if not node.args:
+    def rewrite(node: tuple) -> tuple:
+        kind = node[0]
+        if kind in ("num", "name"):
             return node
-        args = [rewrite(a) for a in node.args]
-        if isinstance(node, _ROUNDING):
-            factor = factor_of(node.args[0])
+        if kind != "call":
+            return (kind, *(rewrite(a) for a in node[1:]))
+        call = ("call", node[1], tuple(rewrite(a) for a in node[2]), node[3])
+        if node[1] in ROUNDING:
+            factor = factor_of(node[2][0])
             if factor != 1.0:
-                scale = sympy.nsimplify(factor)
-                return scale * node.func(args[0] / scale, *args[1:])
-        return node.func(*args) if args != list(node.args) else node
+                p, q = scale_parts(factor)
+                scales.append((node[3], p, q))
+                return ("round", float(p), float(q), call)
+        return call
 
-    return rewrite(expr)
+    node = rewrite(formula.node)
+    if not scales:
+        return formula
+    return Formula(text=formula.text, tree=formula.tree, names=formula.names, node=node, scales=tuple(scales))

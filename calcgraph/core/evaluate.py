@@ -1,6 +1,7 @@
 """Bound scenario -> values: each formula compiled once into numpy closures.
 
-No ``lambdify`` (it runs ``exec``): the sympy tree is walked once into nested
+No ``lambdify`` (it runs ``exec``) and no sympy: the formula's light tree
+(``expr.Formula.node``) is walked once into nested
 closures over plain magnitudes in base units, which work on scalars and on
 whole numpy grids alike. ``ceil``/``floor`` first snap values within a relative
 2**-45 (about 3e-14, some hundred rounding steps of a double) of an integer,
@@ -12,101 +13,80 @@ is written into the formula by ``dimensions.round_in_units``.
 
 from __future__ import annotations
 
-import operator
 from functools import reduce
 
 import numpy as np
-import sympy
 
 from ..errors import EvaluationError
 from .arraynumeric import SNAP, ceil_to, snap
 from .bulk import paused_gc
-from .expr import CeilTo
+from .codegen import expand_round
 
-__all__ = ["SNAP", "compile_expr", "evaluate", "snap", "split_mul"]
-
-
-def split_mul(expr: sympy.Mul):
-    """A product as (numerator factors, denominator factors), the order every evaluator computes it in."""
-    num, den = [], []
-    for arg in expr.args:
-        if arg.is_Rational and not arg.is_Integer:
-            if arg.p != 1:
-                num.append(sympy.Integer(arg.p))
-            den.append(sympy.Integer(arg.q))
-        elif arg.is_Pow and arg.exp.is_Number and arg.exp < 0:
-            den.append(arg.base if arg.exp == -1 else sympy.Pow(arg.base, -arg.exp))
-        else:
-            num.append(arg)
-    return num, den
+__all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
 
 
-def _product(functions):
-    if len(functions) == 1:
-        return functions[0]
-    return lambda env: reduce(operator.mul, (f(env) for f in functions))
+def _integer(node: tuple) -> int | None:
+    return int(node[1]) if node[0] == "num" and float(node[1]).is_integer() and abs(node[1]) <= 64 else None
 
 
-def compile_expr(expr: sympy.Expr):
-    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays).
+_CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
+
+
+def compile_node(node: tuple):
+    """A closure ``env -> value`` computing a light tree with numpy (scalars or arrays).
 
     Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
     """
-    if expr.is_Symbol:
-        name = expr.name
+    kind = node[0]
+    if kind == "name":
+        name = node[1]
         return lambda env: env[name]
-    if expr.is_Number or expr.is_NumberSymbol:  # exp(1) is sympy's E
-        value = float(expr)
+    if kind == "num":
+        value = float(node[1])
         return lambda env: value
-    args = [compile_expr(a) for a in expr.args] if not expr.is_Mul else None
-    if expr.is_Add:
-        return lambda env: reduce(operator.add, (f(env) for f in args))
-    if expr.is_Mul:
-        num, den = split_mul(expr)
-        top = _product([compile_expr(a) for a in num]) if num else (lambda env: 1.0)
-        if not den:
-            return top
-        bottom = _product([compile_expr(a) for a in den])
-        return lambda env: np.divide(top(env), bottom(env))
-    if expr.is_Pow:
-        base, exponent = args
-        e = expr.exp
-        if e == sympy.Rational(1, 2):
-            return lambda env: np.sqrt(base(env))
-        if e.is_Integer and e < 0:
-            k = int(-e)
-            return lambda env: np.divide(1.0, np.power(base(env), k))
-        if e.is_Integer:
-            k = int(e)
-            return lambda env: np.power(base(env), k)
-        return lambda env: np.power(base(env), exponent(env))
-    if isinstance(expr, sympy.Max):
+    if kind == "round":
+        return compile_node(expand_round(node))
+    if kind == "neg":
+        inner = compile_node(node[1])
+        return lambda env: -inner(env)
+    if kind == "call":
+        return _compile_call(node[1], [compile_node(a) for a in node[2]], node[2])
+    left, right = compile_node(node[1]), compile_node(node[2])
+    if kind == "+":
+        return lambda env: left(env) + right(env)
+    if kind == "-":
+        return lambda env: left(env) - right(env)
+    if kind == "*":
+        return lambda env: left(env) * right(env)
+    if kind == "/":
+        return lambda env: np.divide(left(env), right(env))
+    k = _integer(node[2])
+    if k is not None:
+        if k < 0:
+            return lambda env: np.divide(1.0, np.power(left(env), -k))
+        return lambda env: np.power(left(env), k)
+    if node[2][0] == "num" and node[2][1] == 0.5:
+        return lambda env: np.sqrt(left(env))
+    return lambda env: np.power(left(env), right(env))
+
+
+def _compile_call(name: str, args: list, nodes):
+    if name == "max":
         return lambda env: reduce(np.maximum, (f(env) for f in args))
-    if isinstance(expr, sympy.Min):
+    if name == "min":
         return lambda env: reduce(np.minimum, (f(env) for f in args))
-    if isinstance(expr, sympy.ceiling):
-        (inner,) = args
+    inner = args[0]
+    if name == "ceil":
         return lambda env: np.ceil(snap(inner(env)))
-    if isinstance(expr, sympy.floor):
-        (inner,) = args
+    if name == "floor":
         return lambda env: np.floor(snap(inner(env)))
-    if isinstance(expr, CeilTo):
-        first = args[0]
-        allowed = tuple(float(v) for v in expr.args[1:])
-        return lambda env: ceil_to(first(env), *allowed)
-    if isinstance(expr, sympy.log):
-        if len(args) == 2:
-            inner, base = args
-            return lambda env: np.log(inner(env)) / np.log(base(env))
-        (inner,) = args
-        return lambda env: np.log(inner(env))
-    if isinstance(expr, sympy.exp):
-        (inner,) = args
-        return lambda env: np.exp(inner(env))
-    if isinstance(expr, sympy.Abs):
-        (inner,) = args
-        return lambda env: np.abs(inner(env))
-    raise EvaluationError(f"cannot evaluate {expr}")
+    if name == "ceil_to":
+        allowed = tuple(float(n[1]) for n in nodes[1:])
+        return lambda env: ceil_to(inner(env), *allowed)
+    if name == "log2":
+        return lambda env: np.log(inner(env)) / np.log(2.0)
+    function = _CALLS[name]
+    return lambda env: function(inner(env))
 
 
 def _finite_problem(name, quantity, value, env):

@@ -1,4 +1,4 @@
-"""Specs -> Graph: a checked networkx DAG of quantities (sympy formulas with units).
+"""Specs -> Graph: a checked networkx DAG of quantities (formulas with units).
 
 Every problem (bad formula, unknown name, unit mismatch, cycle, bad default)
 is collected and raised once, each naming the file:line and the fix.
@@ -12,7 +12,7 @@ import networkx as nx
 
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 from .constraints import SolveSpec, parse_constraint, parse_solve_spec
-from .evaluate import compile_expr
+from .evaluate import compile_node
 from .names import suggest
 from .quantity import Quantity, checked_formula, default_symbol, make_quantity
 
@@ -79,7 +79,7 @@ class Graph:
         key = ("function", name)
         function = self._memo.get(key)
         if function is None:
-            function = self._memo[key] = compile_expr(self.quantities[name].formula.expr)
+            function = self._memo[key] = compile_node(self.quantities[name].formula.node)
         return function
 
 

@@ -172,7 +172,7 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
         return
     dims = {n: quantities[n].unit.dim for n in formula.names}
     try:
-        dim = infer_dim(formula.expr, dims)
+        dim = infer_dim(formula.node, dims)
     except UnitMismatchError as exc:
         problems.append(exc.rewrap(f"formula of {quantity.name!r}: {exc.message}",
                                    where=quantity.formula_where, quantity=quantity.name,
@@ -219,17 +219,17 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     ``problems``) and rounded in units (``round_in_units``) when every name is known."""
     names = quantity.formula.names
     if all(n in quantities for n in names):
-        key = (quantity.formula.expr, quantity.unit, tuple(quantities[n].unit for n in names))
-        expr = _checked.get(key)
-        if expr is None:
+        key = (quantity.formula, quantity.unit, tuple(quantities[n].unit for n in names))
+        formula = _checked.get(key)
+        if formula is None:
             before = len(problems)
             _check_names_and_units(quantity, quantities, problems)
-            expr = round_in_units(quantity.formula.expr, {n: quantities[n].unit for n in names}, quantity.unit)
+            formula = round_in_units(quantity.formula, {n: quantities[n].unit for n in names}, quantity.unit)
             if len(problems) == before:
-                _remember(_checked, key, expr)
+                _remember(_checked, key, formula)
     else:
         _check_names_and_units(quantity, quantities, problems)
         return quantity
-    if expr is not quantity.formula.expr:
-        quantity = replace(quantity, formula=replace(quantity.formula, expr=expr))
+    if formula is not quantity.formula:
+        quantity = replace(quantity, formula=formula)
     return quantity

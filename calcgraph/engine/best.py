@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..core.constraints import constant_values, parse_constraint
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_node
 from ..core.names import suggest
 from ..core.spec import SetEntry
 from ..core.units import to_unit
@@ -182,8 +182,8 @@ def _failing(constraints, block: dict, size: int) -> list:
     with np.errstate(all="ignore"):
         for c in constraints:
             env = {**block, **constant_values(c)}
-            lhs = np.broadcast_to(compile_expr(c.comparison.lhs.expr)(env), (size,))
-            rhs = np.broadcast_to(compile_expr(c.comparison.rhs.expr)(env), (size,))
+            lhs = np.broadcast_to(compile_node(c.comparison.lhs.node)(env), (size,))
+            rhs = np.broadcast_to(compile_node(c.comparison.rhs.node)(env), (size,))
             out.append(~np.asarray(c.holds(lhs, rhs), bool))
     return out
 
@@ -238,7 +238,7 @@ def _verified(ev: Evaluated, result: BestResult, constraints: list, stream: _Str
              if stream.better and stream.better_complete else []):
         values = winner_evaluated(ev, replace(result, winner=candidate)).values
         failing = [c.text for c in constraints
-                   if not c.holds(*(float(compile_expr(side.expr)({**values, **constant_values(c)}))
+                   if not c.holds(*(float(compile_node(side.node)({**values, **constant_values(c)}))
                                     for side in (c.comparison.lhs, c.comparison.rhs)))]
         if must_hold and failing:
             raise NoSolutionError(f"could not verify the best candidate: evaluated on its own it fails "

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.arraynumeric import failed_count
 from ..core.constraints import Constraint, constant_values
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_node
 from ..core.graph import Graph
 from ..core.units import shown_parts
 
@@ -62,8 +62,8 @@ def check_sides(constraint: Constraint, values) -> tuple:
     """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units)."""
     env = dict(values)
     env.update(constant_values(constraint))
-    lhs = compile_expr(constraint.comparison.lhs.expr)(env)
-    rhs = compile_expr(constraint.comparison.rhs.expr)(env)
+    lhs = compile_node(constraint.comparison.lhs.node)(env)
+    rhs = compile_node(constraint.comparison.rhs.node)(env)
     return lhs, rhs
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import sympy
 
 from ..core.constraints import SolveSpec, substituted
-from ..core.evaluate import compile_expr
-from ..core.expr import CeilTo, symbol
+from ..core.symnumeric import compile_expr
+from ..core.symexpr import CeilTo, symbol
 from ..core.graph import Graph
 from . import budget
 

@@ -81,7 +81,7 @@ class Evaluator:
             var = local[name] = f"v{len(local)}"
             quantity = graph[name]
             if quantity.solve is None:
-                lines.append(f"    {var} = {source(quantity.formula.expr, local)}")
+                lines.append(f"    {var} = {source(quantity.formula.node, local)}")
             else:
                 lines.extend(self._solve_lines(name, var, local, namespace))
             if unknown & graph.needed((name,)):
@@ -117,8 +117,8 @@ class Evaluator:
             if self.scenario.graph[node].solve is not None:
                 raise Unsupported(f"{name}: a solve node inside a solve")
             target = inner[node] = f"{var}_{len(inner)}"
-            body.append(f"        {target} = {source(self.scenario.graph[node].formula.expr, inner)}")
-        sides = ", ".join(f"({source(c.comparison.lhs.expr, inner)}, {source(c.comparison.rhs.expr, inner)})"
+            body.append(f"        {target} = {source(self.scenario.graph[node].formula.node, inner)}")
+        sides = ", ".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)})"
                           for c in spec.constraints)
         guess = _closed_form_source(self._solver, name, local)
         ops = tuple(c.op for c in spec.constraints)
@@ -157,4 +157,5 @@ def _closed_form_source(solver: NodeSolver, name: str, local: dict) -> str:
     root = solve_closed_form(solver.scenario.graph, problem.spec, "largest")
     if root is None:
         raise Unsupported(f"{name}: no closed form")
-    return source(root, local)
+    from ..core.symnumeric import sym_source
+    return sym_source(root, local)

@@ -1,7 +1,7 @@
 """A whole bound graph as one generated float function: the numeric half of the compiled graph cache.
 
 ``graph_code(scenario)`` writes, with ``calcgraph.core.codegen``, one function
-over Python floats from the checked sympy graph: its arguments are the base-unit
+over Python floats from the checked graph: its arguments are the base-unit
 values of every bound quantity (inputs, pinned results), it returns every
 quantity's base-unit value in declaration order and both sides of every
 declared check. Integer solve nodes use the verified closed form of the fast
@@ -61,7 +61,7 @@ def graph_code(scenario: Scenario) -> GraphCode:
         pinnable.append(name)
         quantity = graph[name]
         if quantity.solve is None:
-            lines.append(f"    {var} = {pin} if {pin} == {pin} else {source(quantity.formula.expr, local)}")
+            lines.append(f"    {var} = {pin} if {pin} == {pin} else {source(quantity.formula.node, local)}")
         else:
             solve = helper._solve_lines(name, var, local, namespace)  # noqa: SLF001 - one generator
             head = f"    {var} = "
@@ -73,8 +73,8 @@ def graph_code(scenario: Scenario) -> GraphCode:
         inner = dict(local)
         for constant, value in constant_values(constraint).items():
             inner[constant] = literal(value)
-        sides.append(f"({source(constraint.comparison.lhs.expr, inner)}, "
-                     f"{source(constraint.comparison.rhs.expr, inner)})")
+        sides.append(f"({source(constraint.comparison.lhs.node, inner)}, "
+                     f"{source(constraint.comparison.rhs.node, inner)})")
     names = tuple(graph.quantities)
     returned = "".join(f"{local[n]}, " for n in names)
     checks = "".join(f"{s}, " for s in sides)

@@ -2,7 +2,7 @@
 
 ``grid_code(scenario)`` writes, with ``calcgraph.core.codegen``'s ``source``,
 two functions over numpy arrays whose helpers (``calcgraph.core.arraynumeric``)
-are ``evaluate.compile_expr``'s numpy semantics:
+are ``evaluate.compile_node``'s numpy semantics:
 
 - ``_grid(v..., w...)`` takes every bound quantity in declaration order (a
   float, or an axis as the broadcasting view ``engine.grid.iter_blocks`` gives
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported, literal, source
+from ..core.symnumeric import sym_source
 from ..core.constraints import constant_values
 from .closed_form import solve_closed_form
 from .problem import INTEGER_BOUNDS
@@ -69,14 +70,14 @@ def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict
     for node in problem.plan:
         used |= set(graph[node].formula.names)
     for c in spec.constraints:
-        used |= _names(c.comparison.lhs.expr) | _names(c.comparison.rhs.expr)
+        used |= set(c.comparison.lhs.names) | set(c.comparison.rhs.names)
     lines = [f"    def _solve_{var}():"]
     flat: dict = {}
     for other in graph.quantities:  # what the solve reads, flattened to the block
         if other in used and other in local and other != name:
             flat[other] = f"{var}_{len(flat)}"
             lines.append(f"        {flat[other]} = _flat({local[other]}, _s)")
-    guess = source(root, flat)
+    guess = sym_source(root, flat)
     inner = dict(flat)
     inner[spec.for_name] = "x"
     for c in spec.constraints:
@@ -85,8 +86,8 @@ def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict
     body = []
     for node in problem.plan:
         target = inner[node] = f"{var}_{len(flat) + len(body)}"
-        body.append(f"            {target} = {source(graph[node].formula.expr, inner)}")
-    sides = "".join(f"({source(c.comparison.lhs.expr, inner)}, {source(c.comparison.rhs.expr, inner)}), "
+        body.append(f"            {target} = {source(graph[node].formula.node, inner)}")
+    sides = "".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)}), "
                     for c in spec.constraints)
     low, high = INTEGER_BOUNDS
     factor = problem.target.unit.factor
@@ -124,7 +125,7 @@ def grid_code(scenario: Scenario) -> GridCode:
             missing = [n for n in quantity.formula.names if n not in local]
             if missing:
                 raise Unsupported(f"{name}: no value for {missing[0]}")
-            expr = source(quantity.formula.expr, local)
+            expr = source(quantity.formula.node, local)
             inputs = "".join(f", {local[n]}" for n in quantity.formula.names)
             var = local[name] = f"v{len(local)}"
             lines.append(f"    {var} = _node({expr}{inputs}) if {flag} else _nan")
@@ -145,8 +146,8 @@ def grid_code(scenario: Scenario) -> GridCode:
         inner = dict(local)
         for constant, value in constant_values(constraint).items():
             inner[constant] = literal(value)
-        sides.append(f"({source(constraint.comparison.lhs.expr, inner)}, "
-                     f"{source(constraint.comparison.rhs.expr, inner)}), ")
+        sides.append(f"({source(constraint.comparison.lhs.node, inner)}, "
+                     f"{source(constraint.comparison.rhs.node, inner)}), ")
     checks = [f"def _checks({', '.join(local[n] for n in check_names)}):", f"    return ({''.join(sides)})", ""]
     return GridCode(source="\n".join(grid + checks), arguments=arguments, computed=tuple(computed), names=names,
                     ops=ops, check_names=check_names, check_ops=tuple(c.op for c, _ in graph.checks))

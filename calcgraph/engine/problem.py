@@ -17,7 +17,7 @@ import numpy as np
 from ..core.arraynumeric import feasible, slacks
 from ..core.bind import Scenario
 from ..core.constraints import HOLD, SolveSpec, constant_values
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_node
 from ..core.numbers import format_number
 from ..core.units import shown_parts
 from ..errors import NoSolutionError, SolveError
@@ -25,6 +25,7 @@ from ..errors import NoSolutionError, SolveError
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
 
+_UNSET = object()
 NodeSolve = Callable[[str, dict], object]  # (solve node name, environment) -> its value
 
 
@@ -43,13 +44,25 @@ class Problem:
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
                                   + ", ".join(inputs_of(self.graph, spec)))
-        self.sides = [(compile_expr(c.comparison.lhs.expr), compile_expr(c.comparison.rhs.expr))
+        self.sides = [(compile_node(c.comparison.lhs.node), compile_node(c.comparison.rhs.node))
                       for c in spec.constraints]
         self.ops = tuple(c.op for c in spec.constraints)
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
         self.evaluations = 0
         self.points = 0
-        self.guess = None  # set by the closed-form layer: env -> first guess (base units), or None
+        self.guesser = None  # set by the closed-form layer: () -> the guess function, called on first use
+        self._guess = _UNSET
+
+    @property
+    def guess(self):
+        """``env -> first guess`` (base units) from the closed form, or None; built on first use (needs sympy)."""
+        if self._guess is _UNSET:
+            self._guess = self.guesser() if self.guesser is not None else None
+        return self._guess
+
+    @guess.setter
+    def guess(self, function) -> None:
+        self._guess = function
 
     def sides_at(self, env: dict, x) -> list[tuple]:
         """(lhs, rhs) of each constraint with the unknown at ``x`` (base units; arrays welcome)."""

@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import sympy
 
 from ..core.constraints import Constraint
 from ..core.numbers import format_number
 from ..core.units import Unit, to_unit
 from ..errors import NoSolutionError, SolveError
-from .closed_form import agreeing_closed_form
 from .problem import (
     Problem,
     bounds,
@@ -64,7 +62,7 @@ class SolveResult:
     bracket: tuple[float, float]  # in the declared unit of for_name
     evaluations: int
     slacks: tuple[Slack, ...]
-    closed_form: sympy.Expr | None = None
+    closed_form: object = None  # a sympy expression, or None
     points: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -163,8 +161,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     binding = tuple(c for c, s in zip(spec.constraints, fails_out, strict=True) if not np.all(s >= 0))
     slack_rows = tuple(Slack(c, float(c.slack(float(lhs), float(rhs))))
                        for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True))
-    closed, note = agreeing_closed_form(problem.graph, spec, env, good, direction, factor) if describe \
-        else (None, None)
+    closed, note = _closed_form(problem, env, good, direction, factor) if describe else (None, None)
     if note:
         notes.append(note)
     return SolveResult(for_name=name, value=value, unit=problem.target.unit, integer=spec.integer,
@@ -173,3 +170,6 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
                        closed_form=closed, points=problem.points, notes=tuple(notes))
 
 
+def _closed_form(problem: Problem, env: dict, good, direction: str, factor: float):
+    from .closed_form import agreeing_closed_form  # sympy: only a reader of the working needs it
+    return agreeing_closed_form(problem.graph, problem.spec, env, good, direction, factor)

@@ -14,10 +14,14 @@ import numpy as np
 
 from ..core.bind import Scenario
 from ..errors import NoSolutionError
-from .closed_form import guess_function
 from .problem import Problem
 from .solve import SolveResult, solve_problem
 from .solve_grid import solve_grid
+
+
+def _guess_function(graph, spec):
+    from .closed_form import guess_function  # sympy: only sweeps and generated code ask for a guess
+    return guess_function(graph, spec)
 
 
 class NodeSolver:
@@ -32,7 +36,7 @@ class NodeSolver:
         problem = self._problems.get(name)
         if problem is None:
             problem = Problem(self.scenario, self.scenario.graph[name].solve, self)
-            problem.guess = guess_function(self.scenario.graph, problem.spec)
+            problem.guesser = lambda: _guess_function(self.scenario.graph, problem.spec)
             self._problems[name] = problem
         problem.evaluations = problem.points = 0
         return problem

@@ -22,8 +22,9 @@ import numpy as np
 import sympy
 
 from ..core.constraints import constant_values
-from ..core.evaluate import compile_expr, evaluate
-from ..core.expr import CeilTo, symbol
+from ..core.evaluate import evaluate
+from ..core.symnumeric import compile_expr
+from ..core.symexpr import CeilTo, symbol
 from ..errors import EvaluationError
 from . import budget
 from .evaluated import Evaluated, NodeState

@@ -13,8 +13,8 @@ import re
 
 import sympy
 
-from ..core.evaluate import compile_expr
-from ..core.expr import CeilTo
+from ..core.symnumeric import compile_expr
+from ..core.symexpr import CeilTo
 from ..core.numbers import format_number
 from ..core.units import to_unit
 from ..errors import CalcgraphError

@@ -1,12 +1,12 @@
-"""The graph's sympy formulas -> JavaScript, with sympy's own JavaScript code printer.
+"""The graph's formulas -> JavaScript, from their light trees (``expr.Formula.node``).
 
-The printer is extended so the page computes exactly what ``calcgraph eval``
-computes: numbers are the same doubles (``repr(float(x))``), products and sums
-are printed in the order calcgraph/evaluate.py multiplies and adds them (the
-numerator's product over the denominator's), ``ceil``/``floor`` snap values
-within 1e-9 of an integer first (``cg.snap``), and ``max``/``min``/``ceil_to``
-have their numpy meaning (NaN in, NaN out). Names are quantity names checked
-by the graph (identifiers), read from the environment object ``v``.
+The page computes exactly what ``calcgraph eval`` computes: numbers are the
+same doubles (``repr(float(x))``), operations come in the order
+calcgraph/core/evaluate.py computes them (the tree as written), ``ceil``/``floor``
+snap values within 2**-45 of an integer first (``cg.snap``), and
+``max``/``min``/``ceil_to`` have their numpy meaning (NaN in, NaN out). Names
+are quantity names checked by the graph (identifiers), read from the
+environment object ``v``.
 """
 
 from __future__ import annotations
@@ -14,92 +14,68 @@ from __future__ import annotations
 import re
 
 import networkx as nx
-import sympy
-from sympy.printing.jscode import JavascriptCodePrinter
 
+from ..core.codegen import expand_round
 from ..core.constraints import describe_constant
-from ..core.evaluate import split_mul
-from ..core.expr import CeilTo
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MATH = {"max": "Math.max", "min": "Math.min", "sqrt": "Math.sqrt", "log": "Math.log", "exp": "Math.exp",
+         "abs": "Math.abs"}
 
 
-class CalcgraphJSPrinter(JavascriptCodePrinter):
-    """sympy's JavaScript printer with calcgraph's evaluation rules (see the module docstring)."""
+def _number(value: float) -> str:
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "(-Infinity)")
+    text = repr(value)
+    return f"({text})" if value < 0 else text
 
-    def __init__(self) -> None:
-        super().__init__({"strict": False})
 
-    def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        if not _IDENTIFIER.match(expr.name):
-            raise ValueError(f"not a quantity name: {expr.name!r}")
-        return f"v.{expr.name}"
+def js_expr(node: tuple) -> str:
+    """One light tree as a JavaScript expression over ``v`` (base units).
 
-    def _number(self, expr) -> str:
-        value = float(expr)
-        if value != value or value in (float("inf"), float("-inf")):
-            return "NaN" if value != value else ("Infinity" if value > 0 else "(-Infinity)")
-        text = repr(value)
-        return f"({text})" if value < 0 else text
-
-    _print_Integer = _print_Rational = _print_Float = _number
-    _print_Zero = _print_One = _print_NegativeOne = _print_Half = _number
-
-    def _print_Add(self, expr: sympy.Add, order=None) -> str:
-        return "(" + " + ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Mul(self, expr: sympy.Mul) -> str:
-        num, den = split_mul(expr)  # the split the Python evaluator makes, so the page computes the same
-        top = "(" + "*".join(self._print(a) for a in num) + ")" if num else "1.0"
-        if not den:
-            return top
-        return f"({top}/(" + "*".join(self._print(a) for a in den) + "))"
-
-    def _print_Pow(self, expr: sympy.Pow, rational=False) -> str:
-        base, exponent = self._print(expr.base), expr.exp
-        if exponent == sympy.Rational(1, 2):
+    >>> from calcgraph.core.expr import parse_formula
+    >>> js_expr(parse_formula("ceil(7 * s / 3)").node)
+    'Math.ceil(cg.snap(((7.0*v.s)/3.0)))'
+    """
+    kind = node[0]
+    if kind == "name":
+        if not _IDENTIFIER.match(node[1]):
+            raise ValueError(f"not a quantity name: {node[1]!r}")
+        return f"v.{node[1]}"
+    if kind == "num":
+        return _number(node[1])
+    if kind == "round":
+        return js_expr(expand_round(node))
+    if kind == "neg":
+        return f"(-{js_expr(node[1])})"
+    if kind in ("+", "-", "*", "/"):
+        return f"({js_expr(node[1])}{kind}{js_expr(node[2])})"
+    if kind == "**":
+        base, exponent = js_expr(node[1]), node[2]
+        if exponent[0] == "num" and float(exponent[1]).is_integer() and abs(exponent[1]) <= 64:
+            k = int(exponent[1])
+            return f"(1.0/Math.pow({base}, {-k}))" if k < 0 else f"Math.pow({base}, {k})"
+        if exponent[0] == "num" and exponent[1] == 0.5:
             return f"Math.sqrt({base})"
-        if exponent.is_Integer and exponent < 0:
-            return f"(1.0/Math.pow({base}, {int(-exponent)}))"
-        if exponent.is_Integer:
-            return f"Math.pow({base}, {int(exponent)})"
-        return f"Math.pow({base}, {self._print(exponent)})"
-
-    def _print_Max(self, expr) -> str:
-        return "Math.max(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Min(self, expr) -> str:
-        return "Math.min(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_ceiling(self, expr) -> str:
-        return f"Math.ceil(cg.snap({self._print(expr.args[0])}))"
-
-    def _print_floor(self, expr) -> str:
-        return f"Math.floor(cg.snap({self._print(expr.args[0])}))"
-
-    def _print_CeilTo(self, expr) -> str:
-        allowed = ", ".join(self._number(v) for v in expr.args[1:])
-        return f"cg.ceilTo({self._print(expr.args[0])}, [{allowed}])"
-
-    def _print_log(self, expr) -> str:
-        if len(expr.args) == 2:
-            return f"(Math.log({self._print(expr.args[0])})/Math.log({self._print(expr.args[1])}))"
-        return f"Math.log({self._print(expr.args[0])})"
-
-    def _print_Function(self, expr) -> str:
-        if isinstance(expr, CeilTo):
-            return self._print_CeilTo(expr)
-        raise ValueError(f"no JavaScript for {expr.func.__name__}")
+        return f"Math.pow({base}, {js_expr(exponent)})"
+    if kind != "call":
+        raise ValueError(f"no JavaScript for {kind!r}")
+    name, args = node[1], node[2]
+    if name in ("ceil", "floor"):
+        return f"Math.{name}(cg.snap({js_expr(args[0])}))"
+    if name == "ceil_to":
+        return f"cg.ceilTo({js_expr(args[0])}, [{', '.join(_number(a[1]) for a in args[1:])}])"
+    if name == "log2":
+        return f"(Math.log({js_expr(args[0])})/Math.log(2.0))"
+    if name not in _MATH:
+        raise ValueError(f"no JavaScript for {name}()")
+    return f"{_MATH[name]}({', '.join(js_expr(a) for a in args)})"
 
 
-def js_expr(expr: sympy.Expr) -> str:
-    """One sympy expression as a JavaScript expression over ``v`` (base units)."""
-    return CalcgraphJSPrinter().doprint(expr)
-
-
-def js_function(expr: sympy.Expr) -> str:
-    """``function (v) { return ...; }`` computing ``expr``."""
-    return f"function (v) {{ return {js_expr(expr)}; }}"
+def js_function(node: tuple) -> str:
+    """``function (v) { return ...; }`` computing a light tree."""
+    return f"function (v) {{ return {js_expr(node)}; }}"
 
 
 def _solve_plan(graph, spec, bound) -> list[str]:
@@ -122,7 +98,7 @@ def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
                             "lhs": c.comparison.lhs.text, "rhs": c.comparison.rhs.text,
                             "constants": {n: v for n, v, _ in c.constants},
                             "shown": {n: describe_constant(v, u) for n, v, u in c.constants}})
-        sides.append(f"[{js_function(c.comparison.lhs.expr)}, {js_function(c.comparison.rhs.expr)}]")
+        sides.append(f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]")
     bounds = list(spec.bounds) if spec.bounds is not None else None
     data = {"for": spec.for_name, "factor": target.unit.factor, "integer": bool(spec.integer),
             "bounds": bounds, "constraints": constraints, "plan": _solve_plan(graph, spec, bound),
@@ -136,10 +112,10 @@ def formulas_script(graph, checks: list) -> str:
     for name in graph.order:
         quantity = graph[name]
         if quantity.formula is not None:
-            lines.append(f"CG_FORMULAS.{name} = {js_function(quantity.formula.expr)};")
+            lines.append(f"CG_FORMULAS.{name} = {js_function(quantity.formula.node)};")
         elif quantity.solve is not None:
             _, sides = solve_data(graph, quantity.solve)
             lines.append(f"CG_SIDES.{name} = [{', '.join(sides)}];")
     lines.append("var CG_CHECKS = [" + ", ".join(
-        f"[{js_function(c.comparison.lhs.expr)}, {js_function(c.comparison.rhs.expr)}]" for c in checks) + "];")
+        f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]" for c in checks) + "];")
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.constraints import constant_values, parse_constraint
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_node
 from ..engine.problem import side_text
 from ..errors import CalcgraphError
 from .latex import value_text
@@ -41,8 +41,8 @@ def _limit_row(ev, text: str, figure: str, why: str) -> CheckRow | None:
     try:
         constraint = parse_constraint(text, ev.graph.quantities)
         point = {**ev.values, **constant_values(constraint)}
-        lhs = float(compile_expr(constraint.comparison.lhs.expr)(point))
-        rhs = float(compile_expr(constraint.comparison.rhs.expr)(point))
+        lhs = float(compile_node(constraint.comparison.lhs.node)(point))
+        rhs = float(compile_node(constraint.comparison.rhs.node)(point))
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     ok = bool(constraint.holds(lhs, rhs))

@@ -6,7 +6,7 @@ import ast
 
 import sympy
 
-from ..core.evaluate import compile_expr
+from ..core.evaluate import compile_node
 from ..core.graph import default_symbol
 from ..core.numbers import format_number
 from ..core.units import format_unit, to_unit
@@ -178,7 +178,7 @@ def _pinned_section(ev, name: str) -> list[str]:
         symbolic = formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n))
         out += [math_block(f"{symbol_of(ev, name)} = {symbolic}"), ""]
         try:
-            would = float(compile_expr(quantity.formula.expr)(ev.values))
+            would = float(compile_node(quantity.formula.node)(ev.values))
             unit = ev.display_unit(name)
             number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
             out += [f"With these inputs the formula would give {number}.", ""]

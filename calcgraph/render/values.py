@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import sympy
 
 from ..core.numbers import format_number
 from ..core.units import format_unit, shown_parts
@@ -82,6 +81,7 @@ def closed_form_latex(ev: Evaluated, result: SolveResult) -> str | None:
     """The LaTeX of a solve's closed form, written in the quantities' symbols."""
     if result.closed_form is None:
         return None
+    import sympy
     symbols = {s: sympy.Symbol(ev.graph[s.name].symbol) for s in result.closed_form.free_symbols
                if s.name in ev.graph}
     return sympy.latex(result.closed_form.xreplace(symbols), mul_symbol="dot")
