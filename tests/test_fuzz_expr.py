@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.symnumeric import compile_expr
 from calcgraph.core.expr import parse_formula
+from calcgraph.core.symnumeric import compile_expr
 from calcgraph.errors import CalcgraphError
 
 NAMES = {"a": 3.0, "b": 0.7, "c": 1e9}

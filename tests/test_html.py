@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-import sympy
 from conftest import ROOT, fixture
 
 import calcgraph

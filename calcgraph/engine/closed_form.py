@@ -15,9 +15,9 @@ import numpy as np
 import sympy
 
 from ..core.constraints import SolveSpec, substituted
-from ..core.symnumeric import compile_expr
-from ..core.symexpr import CeilTo, symbol
 from ..core.graph import Graph
+from ..core.symexpr import CeilTo, symbol
+from ..core.symnumeric import compile_expr
 from . import budget
 
 _EXPANSIONS = 64

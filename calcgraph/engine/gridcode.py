@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported, literal, source
-from ..core.symnumeric import sym_source
 from ..core.constraints import constant_values
+from ..core.symnumeric import sym_source
 from .closed_form import solve_closed_form
 from .problem import INTEGER_BOUNDS
 from .solve_nodes import NodeSolver

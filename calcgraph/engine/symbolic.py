@@ -23,8 +23,8 @@ import sympy
 
 from ..core.constraints import constant_values
 from ..core.evaluate import evaluate
-from ..core.symnumeric import compile_expr
 from ..core.symexpr import CeilTo, symbol
+from ..core.symnumeric import compile_expr
 from ..errors import EvaluationError
 from . import budget
 from .evaluated import Evaluated, NodeState

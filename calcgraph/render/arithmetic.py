@@ -13,9 +13,9 @@ import re
 
 import sympy
 
-from ..core.symnumeric import compile_expr
-from ..core.symexpr import CeilTo
 from ..core.numbers import format_number
+from ..core.symexpr import CeilTo
+from ..core.symnumeric import compile_expr
 from ..core.units import to_unit
 from ..errors import CalcgraphError
 from .latex import latex_number, number_unit_latex, value_latex

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-
 from ..core.numbers import format_number
 from ..core.units import format_unit, shown_parts
 from ..engine.evaluated import Evaluated, NodeState
