@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
+from .bulk import paused_gc
 from .constraints import SolveSpec, parse_constraint, parse_solve_spec
 from .evaluate import compile_node
 from .names import suggest
@@ -93,6 +94,11 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     what it would depend on, so it may break a cycle. With a ``problems`` list, problems are
     added to it and the graph as far as it could be built is returned; else they are raised.
     """
+    with paused_gc():  # thousands of formulas, trees and edges that all stay alive
+        return _build_graph(specs, overrides, checks, problems, pins)
+
+
+def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
     overrides = overrides or {}
     collect = problems
     problems = []

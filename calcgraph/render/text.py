@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..core.bulk import paused_gc
 from ..core.units import Unit, family_units, format_unit, ureg
 from ..engine.evaluated import Evaluated, NodeState
 from ..errors import NoSolutionError
@@ -68,11 +69,12 @@ def eval_title(ev) -> str:
 def eval_table(ev, names=None, everything: bool = False) -> str:
     """A plain-text table of ``eval_names``: name, symbol, value, unit, origin, within 100 columns."""
     rows = []
-    for name in eval_names(ev, names, everything):
-        number, unit = shown_text(float(ev.values[name]), quantity_scales(ev, name))
-        rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
-                     ev.states[name].value))
-    return table_text(eval_title(ev), ev.spec.path, rows, len(ev.names()))
+    with paused_gc():  # thousands of rows that all stay alive
+        for name in eval_names(ev, names, everything):
+            number, unit = shown_text(float(ev.values[name]), quantity_scales(ev, name))
+            rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
+                         ev.states[name].value))
+        return table_text(eval_title(ev), ev.spec.path, rows, len(ev.names()))
 
 
 def _solved_form(ev: Evaluated, name: str) -> str:
