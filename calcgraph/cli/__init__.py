@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -10,6 +11,19 @@ from ..errors import CalcgraphError
 from .parser import build_parser
 
 OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> the extra that installs it
+
+
+def run() -> int:
+    """The ``calcgraph`` program: ``main``, then no collector passes over a heap the process is about to drop.
+
+    The interpreter's last collections walk every object still alive (a tenth
+    of a second or more after a large command); frozen, they are freed with the
+    process. Only for the program: ``main`` itself, called from Python, leaves
+    the collector alone.
+    """
+    status = main()
+    gc.freeze()
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
