@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
-from .expr import FUNCTIONS, NAME_RE
 from .names import MAX_SUGGEST_NAME, suggest
-from .specparts import _kind, _scalar_value, preset_kind, read_checks, read_expects, read_variants
+from .specparts import (
+    _kind,
+    _scalar_value,
+    preset_kind,
+    read_checks,
+    read_expects,
+    read_quantities,
+    read_variants,
+    short_key,
+)
 from .specs import QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
              "checks"}
 SCENARIO_ONLY = {"report", "variants", "expect"}
-QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
-                 "preset"}
 SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
@@ -49,13 +54,25 @@ def default_scenario() -> Path:
 
 
 
-_KEYLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+MAX_PARTS = 4096  # files remembered per process; a full table is cleared
 
 
-def short_key(key: object) -> str:
-    """A key for a message: quoted when it looks like a name, else not shown (never a line of a file)."""
-    text = str(key)
-    return repr(text) if _KEYLIKE.fullmatch(text) else "(a key that is not a name, not shown)"
+@dataclass(frozen=True)
+class _Part:
+    """What one clean file adds to a scenario: kept per parsed file (a changed file parses anew)."""
+
+    data: LineDict
+    shown: str
+    uses: tuple
+    use_where: object
+    title: str | None
+    assumes: str | None
+    quantities: tuple
+    checks: tuple
+    sets: tuple
+
+
+_PARTS: dict = {}
 
 
 class _Collector:
@@ -75,12 +92,13 @@ class _Collector:
 
     def read(self, path: Path, top: bool, used_from: Location | None = None):
         try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError, ValueError):
-            resolved = path.absolute()
-        if resolved in self.seen:
+            info = os.stat(path)
+            identity = (info.st_dev, info.st_ino)  # the same file by any path, without resolving links
+        except (OSError, ValueError):
+            identity = path.absolute()
+        if identity in self.seen:
             return None
-        self.seen.add(resolved)
+        self.seen.add(identity)
         shown = display_path(path)
         try:
             data = load_file(path)
@@ -93,6 +111,9 @@ class _Collector:
         except CalcgraphError as exc:
             self.problems.append(exc)
             return None
+        part = _PARTS.get((id(data), shown, top))
+        if part is not None and part.data is data and getattr(data, "file", None) == shown:
+            return self._apply(part, path)
         if not isinstance(data, LineDict):
             kind = "nothing" if data is None else f"a {type(data).__name__}"
             self.problem(f"a calcgraph file must be a mapping (keys like quantities:, set:, use:), "
@@ -110,6 +131,7 @@ class _Collector:
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
         self._fix_files(data, shown)
+        start = len(self.problems)
         self.files.append(shown)
         self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
         self.assumes += [(shown, data["assumes"])] if isinstance(data.get("assumes"), str) else []
@@ -126,15 +148,44 @@ class _Collector:
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
             self.problem("use: must be a list of file paths", data.where("use"))
             uses = []
+        own = len(self.problems) - start
         for used in uses:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
+        mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
-        self._quantities(data.get("quantities"), data, file_source)
+        read_quantities(self, data.get("quantities"), data, file_source)
         self.checks.extend(read_checks(self, data.get("checks"), data))
         kind = preset_kind(path)
         self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
             data.get("set"), data, "set", "scenario" if top else "preset", file_source))
+        if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
+            if len(_PARTS) >= MAX_PARTS:
+                _PARTS.clear()
+            _PARTS[(id(data), shown, top)] = _Part(
+                data, shown, tuple(uses), data.where("use"),
+                data.get("title") if isinstance(data.get("title"), str) else None,
+                data["assumes"] if isinstance(data.get("assumes"), str) else None,
+                tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
+                tuple(self.sets[counts[2]:]))
         return data
+
+    def _apply(self, part: _Part, path: Path) -> LineDict:
+        """What a clean file read before adds, its uses read again (they may have changed)."""
+        self.files.append(part.shown)
+        self.titles.append((part.shown, part.title))
+        self.assumes += [(part.shown, part.assumes)] if part.assumes is not None else []
+        for used in part.uses:
+            self.read(path.parent / used, top=False, used_from=part.use_where)
+        for quantity in part.quantities:
+            if quantity.name in self.quantities:
+                self.problem(f"quantity {quantity.name!r} is defined twice (first at "
+                             f"{self.quantities[quantity.name].where})", quantity.where,
+                             "define it once; override its value or formula with set:")
+            else:
+                self.quantities[quantity.name] = quantity
+        self.checks.extend(part.checks)
+        self.sets.extend(part.sets)
+        return part.data
 
     def _fix_files(self, node, shown: str) -> None:
         if isinstance(node, LineDict):
@@ -144,76 +195,6 @@ class _Collector:
         elif isinstance(node, list):
             for value in node:
                 self._fix_files(value, shown)
-
-    def _quantities(self, block, data: LineDict, file_source: str | None) -> None:
-        if block is None:
-            return
-        if not isinstance(block, LineDict):
-            self.problem("quantities: must map names to quantity mappings", data.where("quantities"))
-            return
-        for name, body in block.items():
-            where = block.where(name)
-            if not NAME_RE.match(name) or name in FUNCTIONS:
-                self.problem(f"invalid quantity name {short_key(name)}", where,
-                             "names start with a letter, use letters, digits and _, "
-                             "and are not function names")
-                continue
-            if not isinstance(body, LineDict):
-                self.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
-                             where)
-                continue
-            bad = [k for k in body if k not in QUANTITY_KEYS]
-            for key in bad:
-                self.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
-                             f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
-            kinds = [k for k in ("value", "formula", "solve") if k in body]
-            if len(kinds) > 1:
-                self.problem(f"quantity {name!r} needs at most one of value, formula or solve "
-                             f"(has {', '.join(kinds)}); none makes it a required input", where)
-                continue
-            missing = [k for k in ("unit", "doc") if k not in body]
-            if missing:
-                self.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
-                             "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
-                continue
-            texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
-            wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
-                     and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
-            if "formula" in body and not isinstance(body.get("formula"), str):
-                wrong.append("formula")
-            if wrong:
-                self.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
-                             "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
-                continue
-            bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
-                                                                 or kinds not in ([], ["value"]))), None)
-            if bad:
-                self.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
-                             body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
-                             "(\"> 0\" for a strict bound); computed quantities take none")
-                continue
-            if "value" in body and not _scalar_value(body.get("value")):
-                self.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
-                             f"not {_kind(body.get('value'))}", body.where("value"),
-                             "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
-                continue
-            if name in self.quantities:
-                first = self.quantities[name].where
-                self.problem(f"quantity {name!r} is defined twice (first at {first})", where,
-                             "define it once; override its value or formula with set:")
-                continue
-            formula = body.get("formula")
-            solve = body.get("solve")
-            if solve is not None and not isinstance(solve, LineDict):
-                self.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
-                continue
-            self.quantities[name] = QuantitySpec(
-                name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
-                symbol=body.get("symbol"), source=body.get("source") or file_source,
-                display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
-                formula=None if formula is None else str(formula), solve=solve,
-                lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
-                preset=body.get("preset"))
 
     def set_entries(self, block, data: LineDict, key: str, origin: str,
                     file_source: str | None = None) -> list[SetEntry]:

@@ -6,15 +6,28 @@ Split from spec.py to keep modules small; each takes the loader's collector
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
-from .specs import CheckSpec, ExpectSpec
+from .expr import FUNCTIONS, NAME_RE
+from .specs import CheckSpec, ExpectSpec, QuantitySpec
 from .yamlload import LineDict
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message"}
 MAX_INT_DIGITS = 300
+QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
+                 "preset"}
+
+
+_KEYLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+def short_key(key: object) -> str:
+    """A key for a message: quoted when it looks like a name, else not shown (never a line of a file)."""
+    text = str(key)
+    return repr(text) if _KEYLIKE.fullmatch(text) else "(a key that is not a name, not shown)"
 
 
 def _scalar_value(raw) -> bool:
@@ -171,3 +184,73 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
     return result
 
 
+def read_quantities(collector, block, data: LineDict, file_source: str | None) -> None:
+    """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
+    if block is None:
+        return
+    if not isinstance(block, LineDict):
+        collector.problem("quantities: must map names to quantity mappings", data.where("quantities"))
+        return
+    for name, body in block.items():
+        where = block.where(name)
+        if not NAME_RE.match(name) or name in FUNCTIONS:
+            collector.problem(f"invalid quantity name {short_key(name)}", where,
+                         "names start with a letter, use letters, digits and _, "
+                         "and are not function names")
+            continue
+        if not isinstance(body, LineDict):
+            collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
+                         where)
+            continue
+        bad = [k for k in body if k not in QUANTITY_KEYS]
+        for key in bad:
+            collector.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
+                         f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+        kinds = [k for k in ("value", "formula", "solve") if k in body]
+        if len(kinds) > 1:
+            collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
+                         f"(has {', '.join(kinds)}); none makes it a required input", where)
+            continue
+        missing = [k for k in ("unit", "doc") if k not in body]
+        if missing:
+            collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
+                         "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+            continue
+        texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
+        wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
+                 and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
+        if "formula" in body and not isinstance(body.get("formula"), str):
+            wrong.append("formula")
+        if wrong:
+            collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
+                         "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+            continue
+        bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
+                                                             or kinds not in ([], ["value"]))), None)
+        if bad:
+            collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
+                         body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
+                         "(\"> 0\" for a strict bound); computed quantities take none")
+            continue
+        if "value" in body and not _scalar_value(body.get("value")):
+            collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
+                         f"not {_kind(body.get('value'))}", body.where("value"),
+                         "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+            continue
+        if name in collector.quantities:
+            first = collector.quantities[name].where
+            collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
+                         "define it once; override its value or formula with set:")
+            continue
+        formula = body.get("formula")
+        solve = body.get("solve")
+        if solve is not None and not isinstance(solve, LineDict):
+            collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
+            continue
+        collector.quantities[name] = QuantitySpec(
+            name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
+            symbol=body.get("symbol"), source=body.get("source") or file_source,
+            display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
+            formula=None if formula is None else str(formula), solve=solve,
+            lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
+            preset=body.get("preset"))
