@@ -13,6 +13,7 @@ is written into the formula by ``dimensions.round_in_units``.
 
 from __future__ import annotations
 
+import math
 from functools import reduce
 
 import numpy as np
@@ -130,9 +131,9 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                 value = solver(name, env)
             else:
                 value = graph.function(name)(env)
-            if np.ndim(value) == 0:
+            if type(value) is float or np.ndim(value) == 0:
                 value = float(value)
-                if not np.isfinite(value):
+                if not math.isfinite(value):
                     if quantity.solve is not None:
                         env[name] = value
                         continue

@@ -47,6 +47,12 @@ class Formula:
     scales: tuple = ()
 
     @cached_property
+    def function(self):
+        """The light tree compiled once into a numpy closure ``env -> value`` (``evaluate.compile_node``)."""
+        from .evaluate import compile_node
+        return compile_node(self.node)
+
+    @cached_property
     def expr(self):
         """The sympy form (exact numbers, roundings in their units), built once on demand."""
         from .symexpr import formula_expr

@@ -13,7 +13,6 @@ import networkx as nx
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 from .bulk import paused_gc
 from .constraints import SolveSpec, parse_constraint, parse_solve_spec
-from .evaluate import compile_node
 from .names import suggest
 from .quantity import Quantity, checked_formula, default_symbol, make_quantity
 
@@ -76,12 +75,8 @@ class Graph:
         return plan
 
     def function(self, name: str):
-        """The formula of ``name`` compiled once for this graph: ``env -> value`` (base units)."""
-        key = ("function", name)
-        function = self._memo.get(key)
-        if function is None:
-            function = self._memo[key] = compile_node(self.quantities[name].formula.node)
-        return function
+        """The formula of ``name`` compiled: ``env -> value`` (base units), once per formula for every graph."""
+        return self.quantities[name].formula.function
 
 
 def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,

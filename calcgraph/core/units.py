@@ -12,7 +12,7 @@ import ast
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pint
@@ -47,6 +47,11 @@ class Unit:
     factor: float
 
     def __str__(self) -> str:
+        return self.shown
+
+    @cached_property
+    def shown(self) -> str:
+        """The unit as every output writes it (``format_unit``), worked out once."""
         return format_unit(self.pint_unit)
 
 

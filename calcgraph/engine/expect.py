@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core.bind import bind
+from ..core.bind import Scenario, bind
+from ..core.evaluate import evaluate
 from ..core.spec import ScenarioSpec, SetEntry
 from ..core.units import format_unit, parse_quantity, to_unit
 from ..errors import CalcgraphError
-from .evaluated import Evaluated, evaluate_scenario, rebind
+from .evaluated import Evaluated
+from .solve_nodes import NodeSolver
 
 MATCH = 1e-6
 
@@ -81,26 +83,31 @@ def judge(computed: float, printed_value: float, printed_text: str,
 
 def compare(ev: Evaluated) -> list[ExpectRow]:
     """Every ``expect:`` of the ev's scenario that applies to its variant."""
+    return compare_values(ev.scenario, ev.values)
+
+
+def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
+    """Every ``expect:`` of ``scenario`` that applies to its variant, against ``values`` (base units)."""
     rows = []
-    variant = ev.scenario.variant
-    for expect in ev.spec.expects:
+    variant = scenario.variant
+    for expect in scenario.spec.expects:
         if expect.variant != variant:
             continue
-        quantity = ev.graph[expect.name]
+        quantity = scenario.graph[expect.name]
         number, unit = parse_quantity(expect.printed)
         unit = unit or quantity.unit
         if unit.dim != quantity.unit.dim:
             raise CalcgraphError(f"expect of {expect.name!r}: printed unit {unit.text!r} does not fit "
                                  f"{quantity.unit.text!r}", where=expect.where)
-        computed = float(to_unit(ev.values[expect.name], unit))
+        computed = float(to_unit(values[expect.name], unit))
         verdict, relative = judge(computed, number, _number_text(expect.printed), expect.tolerance)
         exact_ok = True
         if expect.exact is not None:
             exact, exact_unit = parse_quantity(expect.exact)
             exact_unit = exact_unit or unit
-            value = float(to_unit(ev.values[expect.name], exact_unit))
+            value = float(to_unit(values[expect.name], exact_unit))
             exact_ok = judge(value, exact, _number_text(expect.exact))[0] != "differs"
-        rows.append(ExpectRow(scenario=ev.spec.path, variant=variant, name=expect.name,
+        rows.append(ExpectRow(scenario=scenario.spec.path, variant=variant, name=expect.name,
                               printed=str(expect.printed), computed=computed,
                               unit=format_unit(unit.pint_unit), difference=relative, verdict=verdict,
                               reason=expect.reason, where=str(expect.where), exact_ok=exact_ok))
@@ -112,12 +119,17 @@ def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list
 
     Raises the errors of binding and evaluating the scenario and its variants.
     """
-    ev = evaluate_scenario(bind(spec, None, sets))
-    rows = compare(ev)
+    rows = _verified(bind(spec, None, sets))
     for variant in spec.variants:
         if any(e.variant == variant for e in spec.expects):
-            rows.extend(compare(rebind(ev, variant)))
+            rows.extend(_verified(bind(spec, variant, sets)))
     return rows
+
+
+def _verified(scenario: Scenario) -> list[ExpectRow]:
+    """The rows of one scenario or variant, evaluating only what its expectations name (and what they need)."""
+    names = [e.name for e in scenario.spec.expects if e.variant == scenario.variant and e.name in scenario.graph]
+    return compare_values(scenario, evaluate(scenario, names=names, solver=NodeSolver(scenario)))
 
 
 
