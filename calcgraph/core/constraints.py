@@ -169,6 +169,32 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
                       right=pretty[operator.end():].strip())
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CHECKED: dict = {}
+
+
+def checked_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
+    """``parse_constraint``, kept per text, place and the units of the quantities it names.
+
+    Every graph of a scenario and its variants checks the same declared checks; what a
+    constraint means depends only on its text and the units of the quantities its words name.
+    """
+    if not isinstance(text, str) or len(text) > 2000:
+        return parse_constraint(text, quantities, where)
+    key = (text, where, tuple((w, quantities[w].unit) for w in _WORD.findall(text) if w in quantities))
+    try:
+        return _CHECKED[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable place
+        return parse_constraint(text, quantities, where)
+    constraint = parse_constraint(text, quantities, where)
+    if len(_CHECKED) >= 4096:
+        _CHECKED.clear()
+    _CHECKED[key] = constraint
+    return constraint
+
+
 def constant_values(constraint: Constraint) -> dict:
     """The constants' base values by name, to add to an evaluation environment."""
     return {name: value for name, value, _ in constraint.constants}

@@ -12,7 +12,7 @@ import networkx as nx
 
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 from .bulk import paused_gc
-from .constraints import SolveSpec, parse_constraint, parse_solve_spec
+from .constraints import SolveSpec, checked_constraint, parse_solve_spec
 from .names import suggest
 from .quantity import Quantity, checked_formula, default_symbol, make_quantity
 
@@ -131,7 +131,12 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
                 cut.extend(edges)
             else:
                 dag.add_edges_from(edges)
-    for cycle in _cycles(dag):
+    index = {name: i for i, name in enumerate(quantities)}
+    try:
+        order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
+    except nx.NetworkXUnfeasible:
+        order = None
+    for cycle in _cycles(dag) if order is None else ():
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
                            for n in cycle)
@@ -143,17 +148,14 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
     parsed = []
     for check in checks:
         try:
-            parsed.append((parse_constraint(check.constraint, quantities, check.where), check.message))
+            parsed.append((checked_constraint(check.constraint, quantities, check.where), check.message))
         except CalcgraphError as exc:
             problems.append(exc.rewrap(f"check: {exc.message}", where=check.where))
     if problems and collect is None:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     if collect is not None:
         collect.extend(problems)
-    index = {name: i for i, name in enumerate(quantities)}
-    try:
-        order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
-    except nx.NetworkXUnfeasible:
+    if order is None:
         order = tuple(quantities)  # a cycle, already reported
     return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed), cut=tuple(cut))
 

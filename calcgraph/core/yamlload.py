@@ -231,12 +231,12 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
 def load_file(path: str | Path):
     """Read (bounded, regular files only) and strictly parse one YAML file, once per process.
 
-    The result is kept per resolved path, modification time, size and inode: a
+    The result is kept per device, inode, modification time and size: a
     changed file is read again. Callers may set ``file`` on the mappings, nothing else.
     """
     try:
         info = os.stat(path)
-        key = (os.path.realpath(path), info.st_mtime_ns, info.st_size, info.st_ino) \
+        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) \
             if stat.S_ISREG(info.st_mode) else None
     except (OSError, ValueError):
         key = None
