@@ -240,7 +240,7 @@ def probe(cache: Path, *args: str) -> tuple[str, dict]:
 def test_a_hit_loads_neither_sympy_pint_nor_networkx(args, cache):
     cold_out, cold = probe(cache, *args)
     hit_out, hit = probe(cache, *args)
-    assert {"pint", "networkx"} <= set(cold["heavy"]) and hit == {"status": 0, "heavy": []}
+    assert "pint" in cold["heavy"] and hit == {"status": 0, "heavy": []}  # the normal path reads units with pint
     assert hit_out == cold_out
 
 

@@ -80,3 +80,16 @@ def test_without_the_pin_the_cycle_is_reported_with_its_lines():
     message = str(info.value)
     assert "chips -> tp_degree -> chips" in message or "tp_degree -> chips -> tp_degree" in message
     assert "pin-breaks-cycle.yaml:6" in message and "pin-breaks-cycle.yaml:11" in message
+
+
+def test_evaluation_order_takes_the_earliest_declared_ready_quantity_as_networkx_does():
+    import networkx as nx
+
+    from calcgraph.core.bind import bind
+    from calcgraph.core.spec import default_paths, load_spec
+    for path in default_paths():
+        graph = bind(load_spec(path)).graph
+        index = {name: i for i, name in enumerate(graph.quantities)}
+        assert graph.order == tuple(nx.lexicographical_topological_sort(graph.dag, key=index.__getitem__)), path
+        some = graph.order[len(graph.order) // 2]
+        assert graph.downstream(some) == frozenset(nx.descendants(graph.dag, some))

@@ -13,8 +13,6 @@ import math
 import re
 from dataclasses import dataclass
 
-import networkx as nx
-
 from ..errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
 from .graph import Graph, build_graph
 from .names import suggest
@@ -134,14 +132,14 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
     wanted = set(graph.quantities) if names is None else {n for n in names if n in graph}
     if names is not None:
         for name in list(wanted):
-            wanted |= nx.ancestors(graph.dag, name)
+            wanted |= graph.needed((name,)) - {name}
     missing = [n for n in missing if n in wanted]
     if not missing:
         return None
     lines = []
     for name in missing:
         quantity = graph[name]
-        users = [n for n in graph.order if n in nx.descendants(graph.dag, name) and n in wanted]
+        users = [n for n in graph.order if n in graph.downstream(name) and n in wanted]
         needs = ", ".join(users[:6]) + (f" and {len(users) - 6} more" if len(users) > 6 else "")
         kind = quantity.preset or ""
         place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind

@@ -1,4 +1,4 @@
-"""Specs -> Graph: a checked networkx DAG of quantities (formulas with units).
+"""Specs -> Graph: a checked DAG of quantities (formulas with units).
 
 Every problem (bad formula, unknown name, unit mismatch, cycle, bad default)
 is collected and raised once, each naming the file:line and the fix.
@@ -6,9 +6,9 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
+import graphlib
+import heapq
 from dataclasses import dataclass, field, replace
-
-import networkx as nx
 
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 from .bulk import paused_gc
@@ -21,14 +21,38 @@ __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
 
 @dataclass(frozen=True)
 class Graph:
-    """The quantities in declaration order, their DAG and a deterministic evaluation order."""
+    """The quantities in declaration order, what each depends on, and a deterministic evaluation order.
+
+    ``pred`` maps each quantity to the quantities its formula (or solve) reads; ``dag`` is the
+    same as a networkx DiGraph, built on first use (diagrams, graph algorithms): evaluating
+    needs neither networkx nor its per-graph dictionaries.
+    """
 
     quantities: dict
-    dag: nx.DiGraph
+    pred: dict
     order: tuple
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
     cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
+
+    @property
+    def dag(self):
+        """The DAG as a networkx DiGraph (built once, on first use)."""
+        dag = self._memo.get("dag")
+        if dag is None:
+            dag = self._memo["dag"] = _digraph(self.quantities, self.pred)
+        return dag
+
+    def downstream(self, name: str) -> frozenset:
+        """Every quantity that depends on ``name`` (not ``name`` itself), remembered per name."""
+        key = ("downstream", name)
+        found = self._memo.get(key)
+        if found is None:
+            succ = self._memo.get("succ")
+            if succ is None:
+                succ = self._memo["succ"] = _successors(self.pred)
+            found = self._memo[key] = _reach(succ, name)
+        return found
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -54,7 +78,7 @@ class Graph:
         key = ("needed", frozenset(names))
         found = self._memo.get(key)
         if found is None:
-            seen, stack, pred = set(key[1]), list(key[1]), self.dag.pred
+            seen, stack, pred = set(key[1]), list(key[1]), self.pred
             while stack:
                 for parent in pred[stack.pop()]:
                     if parent not in seen:
@@ -106,8 +130,7 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
         if name not in quantities and all(s.name != name for s in specs):
             problems.append(UnknownNameError(f"cannot set the formula of unknown quantity {name!r}",
                                              where=entry.where, hint=suggest(name, quantities)))
-    dag = nx.DiGraph()
-    dag.add_nodes_from(quantities)
+    pred: dict[str, list] = {name: [] for name in quantities}
     cut = []
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
@@ -116,7 +139,7 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
             if quantity.name in pins:
                 cut.extend(edges)
             else:
-                dag.add_edges_from(edges)
+                _add(pred, edges)
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
             try:
@@ -130,13 +153,10 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
             if quantity.name in pins:
                 cut.extend(edges)
             else:
-                dag.add_edges_from(edges)
-    index = {name: i for i, name in enumerate(quantities)}
-    try:
-        order = tuple(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
-    except nx.NetworkXUnfeasible:
-        order = None
-    for cycle in _cycles(dag) if order is None else ():
+                _add(pred, edges)
+    pred = {name: tuple(parents) for name, parents in pred.items()}
+    order = _order(pred)
+    for cycle in _cycles(_digraph(quantities, pred)) if order is None else ():
         members = " -> ".join(cycle + [cycle[0]])
         places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
                            for n in cycle)
@@ -157,10 +177,66 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
         collect.extend(problems)
     if order is None:
         order = tuple(quantities)  # a cycle, already reported
-    return Graph(quantities=quantities, dag=dag, order=order, checks=tuple(parsed), cut=tuple(cut))
+    return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))
 
 
-def _cycles(dag: nx.DiGraph) -> list[list[str]]:
+def _add(pred: dict, edges) -> None:
+    for parent, child in edges:
+        if parent not in pred[child]:
+            pred[child].append(parent)
+
+
+def _order(pred: dict) -> tuple | None:
+    """The topological order that always takes the earliest-declared quantity ready; None on a cycle."""
+    sorter = graphlib.TopologicalSorter(pred)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        return None
+    index = {name: i for i, name in enumerate(pred)}
+    ready = [(index[n], n) for n in sorter.get_ready()]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        name = heapq.heappop(ready)[1]
+        order.append(name)
+        sorter.done(name)
+        for other in sorter.get_ready():
+            heapq.heappush(ready, (index[other], other))
+    return tuple(order)
+
+
+def _successors(pred: dict) -> dict:
+    succ: dict = {name: [] for name in pred}
+    for child, parents in pred.items():
+        for parent in parents:
+            succ[parent].append(child)
+    return succ
+
+
+def _reach(succ: dict, name: str) -> frozenset:
+    seen, stack = set(), [name]
+    while stack:
+        for child in succ.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    seen.discard(name)
+    return frozenset(seen)
+
+
+def _digraph(quantities: dict, pred: dict):
+    import networkx as nx  # display and graph algorithms only: evaluating does without it
+    dag = nx.DiGraph()
+    dag.add_nodes_from(quantities)
+    for solves in (False, True):  # formula edges first, then solve edges: the order they were always added in
+        dag.add_edges_from((parent, child) for child, quantity in quantities.items()
+                           if (quantity.solve is not None) == solves for parent in pred.get(child, ()))
+    return dag
+
+
+def _cycles(dag) -> list[list[str]]:
+    import networkx as nx
     cycles = []
     for component in nx.strongly_connected_components(dag):
         if len(component) > 1 or any(dag.has_edge(n, n) for n in component):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from ..core.arraynumeric import failed_count
@@ -91,7 +90,7 @@ def unused_settings(graph: Graph, entries, outputs) -> list[str]:
     for entry in entries:
         if entry.name not in graph or entry.name in wanted:
             continue
-        reach = nx.descendants(graph.dag, entry.name)
+        reach = graph.downstream(entry.name)
         if not reach & wanted:
             kind = "pin" if not graph[entry.name].is_input else "setting"
             warnings.append(f"{entry.where}: this {kind} of {entry.name} changes no requested output "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 import sympy
 
@@ -39,7 +38,7 @@ def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest")
     Raises TooLarge past the symbolic budget. Remembered per process by the constraints, the formulas
     below the unknown and the direction: ``verify`` solves the same problem in scenario after scenario.
     """
-    downstream = frozenset(nx.descendants(graph.dag, spec.for_name))
+    downstream = graph.downstream(spec.for_name)
     formulas = {symbol(n): graph[n].formula.expr for n in sorted(downstream)
                 if graph[n].formula is not None and graph[n].solve is None}
     meaning = tuple((c.comparison.lhs.expr, c.comparison.op, c.comparison.rhs.expr, c.constants)

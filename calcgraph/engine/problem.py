@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import networkx as nx
 import numpy as np
 
 from ..core.arraynumeric import feasible, slacks
@@ -37,7 +36,7 @@ class Problem:
         self.node_solve = node_solve
         self.target = self.graph[spec.for_name]
         needed = self.graph.needed(n for c in spec.constraints for n in c.names)
-        downstream = nx.descendants(self.graph.dag, spec.for_name)
+        downstream = self.graph.downstream(spec.for_name)
         self.plan = [n for n in self.graph.order if n in needed and n in downstream
                      and n not in scenario.bound]
         if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
@@ -103,6 +102,7 @@ def _depends(spec: SolveSpec, downstream) -> bool:
 def _through_pins(graph, spec: SolveSpec) -> set:
     """What depends on the unknown counting the formulas pins cut: a pin may hold the constraints still
     (the solve then has no answer, as its constraints cannot move), which is no error in the model."""
+    import networkx as nx  # only when the constraints do not move: a rare question
     full = nx.DiGraph(graph.dag)
     full.add_edges_from(graph.cut)
     return nx.descendants(full, spec.for_name)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import warnings
 
-import networkx as nx
 import numpy as np
 
 from ..core.arraynumeric import block_overrides, build
@@ -92,7 +91,7 @@ def _code(scenario: Scenario, varied: list) -> dict | None:
         results = [_probe(scenario, code, functions, axes) for axes in probes if axes]
         if None in results and False not in results:  # a solve refused: the code may answer sweeps without it
             solves = [n for n in code.computed if scenario.graph[n].solve is not None]
-            off = frozenset(solves).union(*(nx.descendants(scenario.graph.dag, n) for n in solves))
+            off = frozenset(solves).union(*(scenario.graph.downstream(n) for n in solves))
             results += [_probe(scenario, code, functions, axes, off) for axes in probes if axes]
     if False in results or True not in results:
         return None

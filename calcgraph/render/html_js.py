@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-import networkx as nx
-
 from ..core.codegen import expand_round
 from ..core.constraints import describe_constant
 
@@ -83,8 +81,8 @@ def _solve_plan(graph, spec, bound) -> list[str]:
     needed: set[str] = set()
     for c in spec.constraints:
         for name in c.names:
-            needed |= {name, *nx.ancestors(graph.dag, name)}
-    downstream = nx.descendants(graph.dag, spec.for_name)
+            needed |= graph.needed((name,))
+    downstream = graph.downstream(spec.for_name)
     return [n for n in graph.order if n in needed and n in downstream and n not in bound]
 
 
