@@ -6,7 +6,6 @@ is collected and raised once, each naming the file:line and the fix.
 
 from __future__ import annotations
 
-import graphlib
 import heapq
 from dataclasses import dataclass, field, replace
 
@@ -187,23 +186,25 @@ def _add(pred: dict, edges) -> None:
 
 
 def _order(pred: dict) -> tuple | None:
-    """The topological order that always takes the earliest-declared quantity ready; None on a cycle."""
-    sorter = graphlib.TopologicalSorter(pred)
-    try:
-        sorter.prepare()
-    except graphlib.CycleError:
-        return None
+    """The topological order that always takes the earliest-declared quantity ready; None on a cycle.
+
+    networkx's ``lexicographical_topological_sort`` with the declaration index as key (a test holds
+    the two equal), as Kahn's algorithm over a heap: no networkx import and no per-graph DiGraph.
+    """
     index = {name: i for i, name in enumerate(pred)}
-    ready = [(index[n], n) for n in sorter.get_ready()]
+    waiting = {name: len(parents) for name, parents in pred.items()}
+    succ = _successors(pred)
+    ready = [(index[n], n) for n, count in waiting.items() if count == 0]
     heapq.heapify(ready)
     order = []
     while ready:
         name = heapq.heappop(ready)[1]
         order.append(name)
-        sorter.done(name)
-        for other in sorter.get_ready():
-            heapq.heappush(ready, (index[other], other))
-    return tuple(order)
+        for child in succ[name]:
+            waiting[child] -= 1
+            if not waiting[child]:
+                heapq.heappush(ready, (index[child], child))
+    return tuple(order) if len(order) == len(pred) else None
 
 
 def _successors(pred: dict) -> dict:

@@ -27,6 +27,8 @@ from .units import Unit, convert_value, format_dim, parse_unit, shown_parts
 TABLE_SIZE = 1 << 16  # entries per table; a full table is cleared (never a search through it)
 _made: dict = {}
 _checked: dict = {}
+_made_by_id: dict = {}  # id(spec) -> (spec, override, quantity): looked up without hashing the spec
+_checked_by_id: dict = {}  # id(quantity) -> (quantity, units of its names, checked quantity)
 
 
 @dataclass(frozen=True)
@@ -200,9 +202,14 @@ def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list)
     >>> make_quantity(spec, None, []).unit.text
     'B/token'
     """
+    hit = _made_by_id.get(id(spec))  # the same spec object again (each clean file is read once per process)
+    if hit is not None and hit[0] is spec and hit[1] == override:
+        return hit[2]
     try:
         key = (spec, spec.where, tuple(sorted(spec.lines.items())), override)
-        return _made[key]
+        quantity = _made[key]
+        _remember(_made_by_id, id(spec), (spec, override, quantity))
+        return quantity
     except TypeError:  # an unhashable field (a solve: mapping): built every time
         return _quantity(spec, override, problems)
     except KeyError:
@@ -211,6 +218,7 @@ def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list)
     quantity = _quantity(spec, override, problems)
     if len(problems) == before:
         _remember(_made, key, quantity)
+        _remember(_made_by_id, id(spec), (spec, override, quantity))
     return quantity
 
 
@@ -218,18 +226,22 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     """``quantity`` with its formula checked against the units of the names it uses (problems added to
     ``problems``) and rounded in units (``round_in_units``) when every name is known."""
     names = quantity.formula.names
-    if all(n in quantities for n in names):
-        key = (quantity.formula, quantity.unit, tuple(quantities[n].unit for n in names))
-        formula = _checked.get(key)
-        if formula is None:
-            before = len(problems)
-            _check_names_and_units(quantity, quantities, problems)
-            formula = round_in_units(quantity.formula, {n: quantities[n].unit for n in names}, quantity.unit)
-            if len(problems) == before:
-                _remember(_checked, key, formula)
-    else:
+    if not all(n in quantities for n in names):
         _check_names_and_units(quantity, quantities, problems)
         return quantity
-    if formula is not quantity.formula:
-        quantity = replace(quantity, formula=formula)
-    return quantity
+    units = tuple(quantities[n].unit for n in names)
+    hit = _checked_by_id.get(id(quantity))  # the same quantity object again, among the same units
+    if hit is not None and hit[0] is quantity and hit[1] == units:
+        return hit[2]
+    key = (quantity.formula, quantity.unit, units)
+    formula = _checked.get(key)
+    before = len(problems)
+    if formula is None:
+        _check_names_and_units(quantity, quantities, problems)
+        formula = round_in_units(quantity.formula, dict(zip(names, units, strict=True)), quantity.unit)
+        if len(problems) == before:
+            _remember(_checked, key, formula)
+    checked = quantity if formula is quantity.formula else replace(quantity, formula=formula)
+    if len(problems) == before:
+        _remember(_checked_by_id, id(quantity), (quantity, units, checked))
+    return checked
