@@ -167,12 +167,8 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     overrides = {n: e for n, e in final.items() if e.formula is not None}
     pins = frozenset(n for n, e in final.items() if e.formula is None)  # a value over a formula: no edges in
     graph = _graph(spec, overrides, pins, problems)
-    bound: dict[str, Bound] = {}
-    for name, quantity in graph.quantities.items():
-        if quantity.default is not None:
-            bound[name] = Bound(name=name, value=quantity.default, text=quantity.default_text,
-                                where=quantity.default_where, origin="default",
-                                source=quantity.source)
+    defaults, in_domain = _defaults(graph)
+    bound: dict[str, Bound] = dict(defaults)
     for name, entry in final.items():
         if entry.formula is not None:
             continue
@@ -191,6 +187,8 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
                             origin=entry.origin, pinned=not quantity.is_input,
                             source=entry.source, note=entry.note)
     for name, value in bound.items():
+        if name in in_domain and value is defaults[name]:
+            continue
         wrong = graph[name].out_of_domain(value.value) if graph[name].is_input else None
         if wrong:
             problems.append(SetValueError(f"{name} = {value.text} is out of its domain: {wrong}",
@@ -212,6 +210,26 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     elif problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
+
+
+_DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
+
+
+def _defaults(graph: Graph) -> tuple[dict, frozenset]:
+    """Each default value of ``graph`` bound (read-only, shared by every binding of the graph), and which
+    of them lie within their domain (the others are checked, and reported, at each binding)."""
+    hit = _DEFAULTS.get(id(graph))
+    if hit is not None and hit[0] is graph:
+        return hit[1], hit[2]
+    defaults = {name: Bound(name=name, value=q.default, text=q.default_text, where=q.default_where,
+                            origin="default", source=q.source)
+                for name, q in graph.quantities.items() if q.default is not None}
+    in_domain = frozenset(n for n, b in defaults.items()
+                          if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
+    if len(_DEFAULTS) >= _GRAPHS_SIZE:
+        _DEFAULTS.clear()
+    _DEFAULTS[id(graph)] = (graph, defaults, in_domain)
+    return defaults, in_domain
 
 
 _GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it

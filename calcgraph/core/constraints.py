@@ -259,7 +259,7 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
         raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
                          where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
-    constraints = tuple(parse_constraint(t, quantities, raw.where("where")) for t in texts)
+    constraints = tuple(checked_constraint(t, quantities, raw.where("where")) for t in texts)
     integer = raw.get("integer", False)
     if not isinstance(integer, bool):
         raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))

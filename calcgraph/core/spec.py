@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
@@ -37,11 +38,16 @@ DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
 def display_path(path: Path) -> str:
     """A short path for messages: relative to the working directory when inside it."""
+    return _display_path(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd)
     except ValueError:
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
+        return path
+    return rel if not rel.startswith("..") else path
 
 
 def default_scenario() -> Path:

@@ -49,6 +49,9 @@ class Unit:
     def __str__(self) -> str:
         return self.shown
 
+    def __hash__(self) -> int:  # equal units have equal text and factor: no pint hashing per lookup
+        return hash((self.text, self.factor))
+
     @cached_property
     def shown(self) -> str:
         """The unit as every output writes it (``format_unit``), worked out once."""
@@ -157,6 +160,17 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     >>> parse_quantity("8.2e11 B/s/chip")[0]
     820000000000.0
     """
+    if type(text) is str and len(text) <= MAX_VALUE_TEXT:
+        return _parse_text(text)
+    return _parse_quantity(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> tuple[float, Unit | None]:
+    return _parse_quantity(text)  # the same text, the same answer: scenarios share most of theirs
+
+
+def _parse_quantity(text) -> tuple[float, Unit | None]:
     if isinstance(text, bool) or not isinstance(text, (int, float, str)):
         kind = {"LineDict": "a mapping", "list": "a list", "NoneType": "nothing"}.get(
             type(text).__name__, type(text).__name__)
