@@ -28,6 +28,8 @@ MARKS = {"pinned": " *", "solved": " =", "no answer": " ="}
 
 def _width(text: str) -> int:
     """Columns ``text`` takes on a terminal (combining accents take none)."""
+    if text.isascii():
+        return len(text)
     return sum(not unicodedata.combining(c) for c in text)
 
 
