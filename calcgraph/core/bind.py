@@ -179,7 +179,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
             continue
         quantity = graph[name]
         try:
-            value, text = convert_value(entry.value, quantity.unit, f"{name!r}", example_unit=quantity.display)
+            value, text = _converted(entry.value, quantity, name)
         except CalcgraphError as exc:
             problems.append(_value_problem(exc, entry, quantity))
             continue
@@ -212,6 +212,26 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
 
 
+_CONVERTED: dict = {}  # (type, value, unit, display unit) -> (base value, text): variants repeat most settings
+
+
+def _converted(raw, quantity, name: str) -> tuple[float, str]:
+    """``convert_value`` of a setting, remembered when it succeeds (its arguments fix its answer)."""
+    try:
+        key = (type(raw), raw, quantity.unit, quantity.display)
+        return _CONVERTED[key]
+    except (KeyError, TypeError):
+        pass
+    result = convert_value(raw, quantity.unit, f"{name!r}", example_unit=quantity.display)
+    try:
+        if len(_CONVERTED) >= 4096:
+            _CONVERTED.clear()
+        _CONVERTED[key] = result
+    except TypeError:  # an unhashable setting (a mapping): its error was raised above
+        pass
+    return result
+
+
 _DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
 
 
@@ -238,15 +258,17 @@ _GRAPHS_SIZE = 256  # a full table is cleared
 
 def _graph(spec: ScenarioSpec, overrides: dict, pins: frozenset, problems: list) -> Graph:
     """The checked graph of ``spec`` under ``overrides`` and ``pins``, built once per process when it has
-    no problem (a Graph is read-only; its compiled formulas then serve every binding that shares it)."""
+    no problem (a Graph is read-only; its compiled formulas then serve every binding that shares it,
+    in any scenario made of the same quantity and check specs)."""
     try:
         computed = pins & {q.name for q in spec.quantities if q.formula is not None or q.solve is not None}
-        key = (id(spec.quantities), id(spec.checks), tuple(sorted(overrides.items())), computed)
+        key = (tuple(map(id, spec.quantities)), tuple(map(id, spec.checks)), tuple(sorted(overrides.items())),
+               computed)  # scenarios reading the same files share their (per-process) spec objects
         hash(key)  # only pins of computed quantities change the graph; a value for an input does not
     except TypeError:
         key = None
     hit = _GRAPHS.get(key) if key is not None else None
-    if hit is not None and hit[0] is spec.quantities and hit[1] is spec.checks:
+    if hit is not None:  # the specs of the key are kept alive with it: their ids are still theirs
         return hit[2]
     before = len(problems)
     graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems, pins=pins)

@@ -101,13 +101,13 @@ class _Collector:
             info = os.stat(path)
             identity = (info.st_dev, info.st_ino)  # the same file by any path, without resolving links
         except (OSError, ValueError):
-            identity = path.absolute()
+            info, identity = None, path.absolute()
         if identity in self.seen:
             return None
         self.seen.add(identity)
         shown = display_path(path)
         try:
-            data = load_file(path)
+            data = load_file(path, info)
         except InputFileError as exc:
             missing = exc.message.startswith("no such file")
             self.problems.append(exc if used_from is None else InputFileError(

@@ -228,14 +228,15 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
                              hint="calcgraph reads UTF-8 YAML files") from None
 
 
-def load_file(path: str | Path):
+def load_file(path: str | Path, info: os.stat_result | None = None):
     """Read (bounded, regular files only) and strictly parse one YAML file, once per process.
 
     The result is kept per device, inode, modification time and size: a
     changed file is read again. Callers may set ``file`` on the mappings, nothing else.
+    ``info``: the ``os.stat`` of ``path`` the caller just took (not taken twice).
     """
     try:
-        info = os.stat(path)
+        info = info if info is not None else os.stat(path)
         key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) \
             if stat.S_ISREG(info.st_mode) else None
     except (OSError, ValueError):
