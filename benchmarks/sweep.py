@@ -13,6 +13,7 @@ the default scenario in its declared unit, ``%.10g``):
 
 - the same sweeps answered from the compiled graph cache (a temporary
   ``CALCGRAPH_CACHE`` filled by one normal run; the other runs pass ``--no-cache``);
+- which CSV writer ran (polars when installed: ``calcgraph[fastcsv]``; else numpy's ``%.10g``);
 - the same sweep to Parquet (``--out FILE.parquet``, needs pyarrow), and the same
   command on a one-point grid, so that the cost per point excludes start-up and
   loading (``marginal``: (10^6-point run - 1-point run) / 10^6; targets: CSV
@@ -318,7 +319,10 @@ def main(rounds: int = 3) -> None:
           "over the grid)")
     print(f"peak memory       calcgraph {peak / 2**20:.0f} MiB (target < 1024 MiB), "
           f"numpy {max(r['peak'] for r in hand) / 2**20:.0f} MiB")
-    print(f"CSV               {verdict}")
+    from calcgraph.render.sweepfiles import csv_writer
+    writer = csv_writer(points)
+    style = "shortest round-trip text, constant columns %.10g" if writer == "polars" else "%.10g"
+    print(f"CSV               written by {writer} ({style}): {verdict} against the hand-written %.10g")
     start = statistics.median(r["seconds"] for r in one)
     print(f"one-point sweep   {start:.2f} s (start-up, loading, checking: subtracted below)")
     print(f"CSV marginal      {(o - start) / points * 1e6:.2f} us/point (target <= 1 us; the cell-by-cell "

@@ -25,6 +25,7 @@ from calcgraph.core.bind import bind
 from calcgraph.core.spec import load_spec
 from calcgraph.engine.axes import parse_axes
 from calcgraph.errors import CalcgraphError
+from calcgraph.render import sweepfiles
 
 try:
     import pyarrow  # noqa: F401 - Parquet is compared where it is installed
@@ -108,6 +109,19 @@ def test_csv_files_stdout_and_parquet_from_the_cache_equal_the_normal_path(args,
     expected, got = parquet_values(tables[0]), parquet_values(tables[1])
     assert list(got) == list(expected)
     assert all(np.array_equal(got[n], expected[n], equal_nan=True) for n in got)
+
+
+@pytest.mark.parametrize("polars_from", [0, 10 ** 9])  # polars (where installed) and numpy's %.10g
+def test_csv_files_from_the_cache_are_the_normal_path_bytes_with_either_writer(polars_from, run, cache,
+                                                                               monkeypatch, tmp_path):
+    monkeypatch.setattr(sweepfiles, "POLARS_FROM", polars_from)
+    args = ["--vary", "batch=1:300:7", "--vary", "seq_len=1024,8192",
+            "--vary", "hbm_bandwidth=800 GB/s/chip,1 TB/s/chip"]
+    files = [tmp_path / "cold.csv", tmp_path / "hit.csv"]
+    assert run("sweep", *args, "--csv", files[0], "--no-cache")[0] == 0
+    run("sweep", *args)
+    assert answered_from_cache(run, monkeypatch, *args, "--csv", files[1])[0] == 0
+    assert files[0].read_bytes() == files[1].read_bytes()
 
 
 def test_the_nan_warning_and_several_blocks_from_the_cache(run, cache, monkeypatch):
