@@ -155,12 +155,20 @@ class _Grid:
                 arguments[self.position[name]] = view
             with np.errstate(all="ignore"):  # as evaluate()
                 values = self.grid(*arguments, *self.flags)
-            block = {n: np.broadcast_to(np.asarray(values[self.index[n]], float), shape).reshape(-1) for n in names}
+            block = {n: _flat(values[self.index[n]], shape) for n in names}
             if self.checked:  # the normal path computes the sides without errstate: a warning there is a Miss here
                 with np.errstate(divide="raise", over="raise", invalid="raise"):
                     sides = self.checks(*[block[n] for n in self.code["check_names"]])
                 block[_FAILS] = failed_count(self.code["check_ops"], sides)
             yield block
+
+
+def _flat(value, shape: tuple) -> np.ndarray:
+    """A block's values as a flat array; one value as a read-only view that repeats it (nothing copied)."""
+    array = np.asarray(value, float)
+    if array.size == 1:
+        return np.broadcast_to(array.reshape(1), (math.prod(shape),))
+    return np.broadcast_to(array, shape).reshape(-1)
 
 
 def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, int, list[str]]:
