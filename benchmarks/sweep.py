@@ -1,29 +1,21 @@
-"""A 10^6-point sweep of the default graph to CSV: calcgraph against hand-written numpy.
+"""A 10^6-point sweep of the default graph to CSV and Parquet: calcgraph against hand-written numpy.
 
-The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points. Both
-sides write the same CSV (the varied inputs, then every computed quantity of
-the default scenario in its declared unit, ``%.10g``):
-
-- calcgraph: ``calcgraph sweep --vary batch=1:1000 --vary seq_len=128:128000:128
-  --only ... --csv FILE``, run through ``calcgraph.cli.main`` (YAML loading and
-  checking included);
-- numpy: the same formulas written out by hand below, on broadcast arrays in
-  blocks of rows, the CSV formatted the fastest way numpy-only code can (one
-  ``%`` per block, constant columns written into the row format).
-
-- the same sweeps answered from the compiled graph cache (a temporary
-  ``CALCGRAPH_CACHE`` filled by one normal run; the other runs pass ``--no-cache``);
-- which CSV writer ran (polars when installed: ``calcgraph[fastcsv]``; else numpy's ``%.10g``);
-- the same sweep to Parquet (``--out FILE.parquet``, needs pyarrow), and the same
-  command on a one-point grid, so that the cost per point excludes start-up and
-  loading (``marginal``: (10^6-point run - 1-point run) / 10^6; targets: CSV
-  <= 1 us, Parquet <= 0.3 us per point).
+The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points, the
+varied inputs then every computed quantity of the default scenario in its
+declared unit. calcgraph: ``calcgraph sweep --vary ... --only ... --csv FILE``
+through ``calcgraph.cli.main`` (YAML loading and checking included), with the
+CSV writer installed (polars: ``calcgraph[fastcsv]``) and with numpy's ``%.10g``
+(the fallback); the same from the compiled graph cache (a temporary
+``CALCGRAPH_CACHE``; the other runs pass ``--no-cache``); to Parquet (``--out``,
+needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
+of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
+1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
 Each run is a fresh subprocess, alternated for ``rounds`` rounds (the machine is
-shared and noisy; medians). Printed: the times, their ratio (target <= 1.5),
-microseconds per point, the peak resident memory of each run (target < 1 GiB)
-and whether the two CSVs agree (identical bytes, else every number within a
-relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
+shared and noisy; medians). Printed: times, their ratio (target <= 1.5), us per
+point, peak resident memory (target < 1 GiB) and whether the CSVs agree
+(identical bytes, else every number within a relative 1e-9).
+Usage: ``python benchmarks/sweep.py [ROUNDS]``.
 """
 
 from __future__ import annotations
@@ -173,7 +165,9 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
         hand_sweep(json.loads(Path(inputs_path).read_text()), path)
     else:
         from calcgraph.cli import main
-        vary = VARY if kind in ("calcgraph", "parquet", "cached", "parquet-cached") else ["batch=1", "seq_len=128"]
+        from calcgraph.render import sweepfiles
+        sweepfiles.POLARS_FROM = math.inf if kind == "numpy-writer" else sweepfiles.POLARS_FROM  # no polars
+        vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
         cache = [] if "cached" in kind else ["--no-cache"]  # the normal path, unless measuring a hit
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
@@ -284,6 +278,7 @@ def main(rounds: int = 3) -> None:
         ours, hand, parquet, one, one_parquet = [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
         with_parquet = importlib.util.find_spec("pyarrow") is not None
+        with_polars, fallback = importlib.util.find_spec("polars") is not None, []
         cache = os.path.join(folder, "cache")  # the compiled graph cache, filled by one normal run each
         cached, cached_one, cached_parquet = [], [], []
         for kind in ("cached-one", "cached") + (("parquet-cached",) if with_parquet else ()):
@@ -292,6 +287,8 @@ def main(rounds: int = 3) -> None:
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
+            if with_polars:
+                fallback.append(run_child("numpy-writer", ours_csv + ".numpy", inputs_path))
             one.append(run_child("one", one_path, inputs_path))
             if with_parquet:
                 parquet.append(run_child("parquet", parquet_path, inputs_path))
@@ -327,6 +324,9 @@ def main(rounds: int = 3) -> None:
     print(f"one-point sweep   {start:.2f} s (start-up, loading, checking: subtracted below)")
     print(f"CSV marginal      {(o - start) / points * 1e6:.2f} us/point (target <= 1 us; the cell-by-cell "
           f"writer it replaces: 6.3-8.2 us), hand-written numpy {h / points * 1e6:.2f} us/point")
+    if fallback:
+        f = statistics.median(r["seconds"] for r in fallback)
+        print(f"CSV without polars marginal {(f - start) / points * 1e6:.2f} us/point (numpy's %.10g, the fallback)")
     if parquet:
         p = statistics.median(r["seconds"] for r in parquet)
         p1 = statistics.median(r["seconds"] for r in one_parquet)
