@@ -21,12 +21,14 @@ import calcgraph
 from calcgraph.engine.axes import parse_axes
 from calcgraph.render import sweepfiles
 from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, csv_header, output_columns
+from calcgraph.render.polarscsv import number_series
 from calcgraph.render.sweepfiles import csv_writer, pipelined
 
 pl = pytest.importorskip("polars")
 
 GRIDS = [  # (scenario or fixture, varied axes, --only)
     (None, ["batch=1:300:7", "seq_len=128:64000:1280"], None),                  # every column, two axes
+    (None, ["seq_len=128:64000:1280", "batch=1:300"], None),                   # several blocks of 4,096 points
     (None, ["chips=2:16:2", "batch=1,8,64,512", "seq_len=1024,8192,32768"], None),  # three axes, NaN max_batch
     (None, ["batch=1:2000:3"], ["t_step", "max_batch", "cost_per_million_tokens", "layers"]),  # --only
     (str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml"), ["batch=1:64", "seq_len=512,2048"], None),
@@ -98,7 +100,7 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
 @given(st.lists(FLOATS, min_size=1, max_size=100), st.booleans())
 def test_any_column_is_written_as_text_that_parses_back_to_the_same_float(values, whole):
     array = np.trunc(np.array(values)) if whole else np.array(values)  # whole: try the integer form too
-    text = pl.DataFrame({"x": sweepfiles.number_series(pl, array)}).write_csv(
+    text = pl.DataFrame({"x": number_series(pl, array)}).write_csv(
         include_header=False, null_value="nan", quote_style="never")
     lines = text.splitlines()
     assert len(lines) == len(array)

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..core.arraynumeric import CHUNK
 from ..errors import Argument, SetValueError
-from .gridrun import CHECKS_COLUMN, GridRun
+from .gridrun import GridRun
+from .polarscsv import CSV_OPTIONS, polars_frame
 
 POLARS_FROM = 2 ** 16  # grid points from which polars writes the CSV (its import costs ~0.13 s)
 _END = object()
@@ -98,10 +99,11 @@ def write_csv(out, run: GridRun, header: str, writer: str | None = None) -> None
         out.flush()
 
     def write(frame) -> None:  # polars writes a path at its own speed (a file object costs a third more)
-        frame.write_csv(scratch, include_header=False, quote_style="never", null_value="nan", line_terminator="\n")
+        frame.write_csv(scratch, **CSV_OPTIONS)
         _append(out, scratch)
     try:
-        pipelined((polars_frame(pl, run, block, fails, texts) for _, _, block, fails in run.walk()), write)
+        pipelined((polars_frame(pl, run, shape, block, fails, texts) for _, shape, block, fails in run.walk()),
+                  write)
     finally:
         os.unlink(scratch)
 
@@ -119,75 +121,6 @@ def _append(out, path: str) -> None:
             source.seek(done)
         while chunk := source.read(1 << 22):
             out.write(chunk)
-
-
-def polars_frame(pl, run: GridRun, block: dict, fails, texts: dict | None = None):
-    """The polars DataFrame of one block's rows: a text column per run of constant columns, numbers for the rest.
-
-    ``texts``: the text columns of earlier blocks, reused (they are the same in every block of a grid).
-
-    >>> import polars, calcgraph
-    >>> from calcgraph.engine.axes import parse_axes
-    >>> from calcgraph.render.csv import SweepRun
-    >>> model = calcgraph.load()
-    >>> run = SweepRun(model.scenario, parse_axes(["batch=1,2"], model.graph), ["batch", "layers", "t_step"])
-    >>> _, _, block, fails = next(run.walk())
-    >>> polars_frame(polars, run, block, fails).write_csv(include_header=False)
-    '1,80,0.011009595259259259,0\\n2,80,0.011216721382716049,0\\n'
-    """
-    columns, literal, texts = {}, [], {} if texts is None else texts
-    size = len(block[run.columns[0]])
-
-    def flush() -> None:
-        if literal:
-            key = (b",".join(literal).decode(), size)
-            if key not in texts:
-                texts[key] = pl.repeat(key[0], size, eager=True)
-            columns[f"c{len(columns)}"] = texts[key]
-            literal.clear()
-    for name in run.columns:
-        if name in run.varying:
-            flush()
-            columns[f"c{len(columns)}"] = number_series(pl, run.declared(block, name))
-        else:
-            literal.append(run.literal(block, name))
-    flush()
-    if fails is not None:
-        columns[CHECKS_COLUMN] = pl.Series(np.asarray(fails, np.int64))
-    return pl.DataFrame(columns)
-
-
-def number_series(pl, values: np.ndarray):
-    """A polars Series of ``values``: Int64 if every one is a whole number (exactly an int64, not -0), else
-    Float64; NaN as null (written ``nan``).
-
-    >>> import polars
-    >>> number_series(polars, np.array([1.0, np.nan, 3.0])).to_list()
-    [1, None, 3]
-    >>> number_series(polars, np.array([0.5, np.inf])).dtype
-    Float64
-    """
-    with np.errstate(invalid="ignore"):
-        nan = np.isnan(values)
-        empty = bool(nan.any())
-        if _whole(values[:64]):  # a fractional column is told apart by its first values
-            ints = values.astype(np.int64)
-            whole = ints == values
-            whole |= nan
-            if whole.all() and not _negative_zero(values, ints):
-                return pl.Series(values, nan_to_null=True).cast(pl.Int64) if empty else pl.Series(ints)
-    return pl.Series(values, nan_to_null=True) if empty else pl.Series(values)
-
-
-def _whole(values: np.ndarray) -> bool:
-    """Whether every value is NaN or a whole number an int64 holds exactly, not -0."""
-    ints = values.astype(np.int64)
-    return bool(((ints == values) | np.isnan(values)).all()) and not _negative_zero(values, ints)
-
-
-def _negative_zero(values: np.ndarray, ints: np.ndarray) -> bool:
-    zero = ints == 0
-    return bool(zero.any() and np.signbit(values[zero]).any())
 
 
 def _pyarrow():
