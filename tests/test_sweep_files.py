@@ -21,7 +21,7 @@ import calcgraph
 from calcgraph.engine.axes import parse_axes
 from calcgraph.render import sweepfiles
 from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, csv_header, output_columns
-from calcgraph.render.polarscsv import number_series
+from calcgraph.render.polarscsv import CSV_OPTIONS, number_series, number_texts
 from calcgraph.render.sweepfiles import csv_writer, pipelined
 
 pl = pytest.importorskip("polars")
@@ -160,3 +160,11 @@ def test_stdout_and_file_hold_the_same_polars_text(run, tmp_path, monkeypatch):
     assert status == 0 and run(*args, "--csv", tmp_path / "g.csv")[0] == 0
     assert (tmp_path / "g.csv").read_text() == out
     assert out.splitlines()[1] == "1,1024,0.010828359901234567,80,0"  # t_step at batch 1, 1024 tokens: exact
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(FLOATS, min_size=1, max_size=60), st.booleans())
+def test_texts_formatted_once_per_distinct_value_are_what_polars_writes_in_the_column(values, whole):
+    array = np.trunc(np.array(values)) if whole else np.array(values)
+    column = pl.DataFrame({"x": number_series(pl, array)}).write_csv(**CSV_OPTIONS).splitlines()
+    assert number_texts(pl, array) == column

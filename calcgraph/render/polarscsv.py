@@ -86,13 +86,14 @@ def _text_column(pl, run: GridRun, block: dict, names: list, pattern, shape: tup
 
 
 def number_texts(pl, values: np.ndarray) -> list[str]:
-    """What polars writes for each of ``values`` (as ``number_series``).
+    """What polars writes for each of ``values`` (as ``number_series``; its cast to text formats as its CSV
+    writer does, without waiting for the thread pool that writes the previous block).
 
     >>> import polars
     >>> number_texts(polars, np.array([2.0, np.nan, 8.0])), number_texts(polars, np.array([0.1, -np.inf]))
     (['2', 'nan', '8'], ['0.1', '-inf'])
     """
-    return pl.DataFrame({"x": number_series(pl, values)}).write_csv(**CSV_OPTIONS).split("\n")[:-1]
+    return number_series(pl, values).cast(pl.String).fill_null("nan").to_list()
 
 
 def number_series(pl, values: np.ndarray):
