@@ -14,8 +14,7 @@ of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
 Each run is a fresh subprocess, alternated for ``rounds`` rounds (the machine is
 shared and noisy; medians). Printed: times, their ratio (target <= 1.5), us per
 point, peak resident memory (target < 1 GiB) and whether the CSVs agree
-(identical bytes, else every number within a relative 1e-9).
-Usage: ``python benchmarks/sweep.py [ROUNDS]``.
+(identical bytes, else every number within a relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
 """
 
 from __future__ import annotations
