@@ -168,3 +168,10 @@ def test_texts_formatted_once_per_distinct_value_are_what_polars_writes_in_the_c
     array = np.trunc(np.array(values)) if whole else np.array(values)
     column = pl.DataFrame({"x": number_series(pl, array)}).write_csv(**CSV_OPTIONS).splitlines()
     assert number_texts(pl, array) == column
+
+
+def test_without_a_writable_temporary_folder_the_10_digit_writer_writes(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(sweepfiles, "POLARS_FROM", 0)
+    monkeypatch.setattr(sweepfiles.tempfile, "tempdir", str(tmp_path / "missing"))  # no scratch file for polars
+    assert run("sweep", "--vary", "batch=1:3", "--only", "t_step", "--csv", tmp_path / "g.csv")[0] == 0
+    assert (tmp_path / "g.csv").read_text().splitlines()[1] == "1,0.0110095953,0"  # %.10g

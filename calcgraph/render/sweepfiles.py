@@ -82,7 +82,8 @@ def csv_writer(points: int) -> str:
 def write_csv(out, run: GridRun, header: str, writer: str | None = None) -> None:
     """Write ``header`` and the rows of ``run`` to the binary file ``out`` as its blocks are evaluated."""
     out.write(header.encode())
-    if (writer or csv_writer(run.total)) == "numpy":
+    scratch = _scratch() if (writer or csv_writer(run.total)) == "polars" else None
+    if scratch is None:
         table = []
 
         def text(item) -> None:
@@ -93,8 +94,6 @@ def write_csv(out, run: GridRun, header: str, writer: str | None = None) -> None
         pipelined(run.walk(), text)
         return
     pl, texts = _polars(), {}
-    handle, scratch = tempfile.mkstemp(prefix="calcgraph-sweep-", suffix=".csv")
-    os.close(handle)
     if hasattr(out, "flush"):  # the header, before the kernel appends to the file
         out.flush()
 
@@ -106,6 +105,16 @@ def write_csv(out, run: GridRun, header: str, writer: str | None = None) -> None
                   write)
     finally:
         os.unlink(scratch)
+
+
+def _scratch() -> str | None:
+    """A new private file for polars to write a block into (None: the temporary folder refuses one)."""
+    try:
+        handle, path = tempfile.mkstemp(prefix="calcgraph-sweep-", suffix=".csv")
+    except OSError:
+        return None
+    os.close(handle)
+    return path
 
 
 def _append(out, path: str) -> None:
