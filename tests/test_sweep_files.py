@@ -174,4 +174,4 @@ def test_without_a_writable_temporary_folder_the_10_digit_writer_writes(run, tmp
     monkeypatch.setattr(sweepfiles, "POLARS_FROM", 0)
     monkeypatch.setattr(sweepfiles.tempfile, "tempdir", str(tmp_path / "missing"))  # no scratch file for polars
     assert run("sweep", "--vary", "batch=1:3", "--only", "t_step", "--csv", tmp_path / "g.csv")[0] == 0
-    assert (tmp_path / "g.csv").read_text().splitlines()[1] == "1,0.0110095953,0"  # %.10g
+    assert (tmp_path / "g.csv").read_text().splitlines()[1] == "1,0.01100959526,0"  # %.10g
