@@ -29,6 +29,7 @@ pl = pytest.importorskip("polars")
 GRIDS = [  # (scenario or fixture, varied axes, --only)
     (None, ["batch=1:300:7", "seq_len=128:64000:1280"], None),                  # every column, two axes
     (None, ["seq_len=128:64000:1280", "batch=1:300"], None),                   # several blocks of 4,096 points
+    (None, ["chips=4,8", "batch=1:2000", "seq_len=1024,8192,32768"], None),    # blocks inside one chips value
     (None, ["chips=2:16:2", "batch=1,8,64,512", "seq_len=1024,8192,32768"], None),  # three axes, NaN max_batch
     (None, ["batch=1:2000:3"], ["t_step", "max_batch", "cost_per_million_tokens", "layers"]),  # --only
     (str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml"), ["batch=1:64", "seq_len=512,2048"], None),
