@@ -1,28 +1,20 @@
-"""A 10^6-point sweep of the default graph to CSV: calcgraph against hand-written numpy.
+"""A 10^6-point sweep of the default graph to CSV and Parquet: calcgraph against hand-written numpy.
 
-The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points. Both
-sides write the same CSV (the varied inputs, then every computed quantity of
-the default scenario in its declared unit, ``%.10g``):
-
-- calcgraph: ``calcgraph sweep --vary batch=1:1000 --vary seq_len=128:128000:128
-  --only ... --csv FILE``, run through ``calcgraph.cli.main`` (YAML loading and
-  checking included);
-- numpy: the same formulas written out by hand below, on broadcast arrays in
-  blocks of rows, the CSV formatted the fastest way numpy-only code can (one
-  ``%`` per block, constant columns written into the row format).
-
-- the same sweeps answered from the compiled graph cache (a temporary
-  ``CALCGRAPH_CACHE`` filled by one normal run; the other runs pass ``--no-cache``);
-- the same sweep to Parquet (``--out FILE.parquet``, needs pyarrow), and the same
-  command on a one-point grid, so that the cost per point excludes start-up and
-  loading (``marginal``: (10^6-point run - 1-point run) / 10^6; targets: CSV
-  <= 1 us, Parquet <= 0.3 us per point).
+The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points, the
+varied inputs then every computed quantity of the default scenario in its
+declared unit. calcgraph: ``calcgraph sweep --vary ... --only ... --csv FILE``
+through ``calcgraph.cli.main`` (YAML loading and checking included), with the
+CSV writer installed (polars: ``calcgraph[fastcsv]``) and with numpy's ``%.10g``
+(the fallback); the same from the compiled graph cache (a temporary
+``CALCGRAPH_CACHE``; the other runs pass ``--no-cache``); to Parquet (``--out``,
+needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
+of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
+1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
 Each run is a fresh subprocess, alternated for ``rounds`` rounds (the machine is
-shared and noisy; medians). Printed: the times, their ratio (target <= 1.5),
-microseconds per point, the peak resident memory of each run (target < 1 GiB)
-and whether the two CSVs agree (identical bytes, else every number within a
-relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
+shared and noisy; medians). Printed: times, their ratio (target <= 1.5), us per
+point, peak resident memory (target < 1 GiB) and whether the CSVs agree
+(identical bytes, else every number within a relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
 """
 
 from __future__ import annotations
@@ -172,7 +164,9 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
         hand_sweep(json.loads(Path(inputs_path).read_text()), path)
     else:
         from calcgraph.cli import main
-        vary = VARY if kind in ("calcgraph", "parquet", "cached", "parquet-cached") else ["batch=1", "seq_len=128"]
+        from calcgraph.render import sweepfiles
+        sweepfiles.POLARS_FROM = math.inf if kind == "numpy-writer" else sweepfiles.POLARS_FROM  # no polars
+        vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
         cache = [] if "cached" in kind else ["--no-cache"]  # the normal path, unless measuring a hit
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
@@ -227,7 +221,7 @@ def compare(a: str, b: str, rtol: float = 1e-9) -> str:
         if head_a != head_b and not extra:
             return f"headers differ:\n  {head_a.strip()}\n  {head_b.strip()}"
         names = head_b.strip().split(",")
-        failing = 0
+        failing = differ = 0
         for number, (line_a, line_b) in enumerate(zip(fa, fb, strict=True), start=2):
             if extra:
                 line_a, _, checks = line_a.rpartition(",")
@@ -235,15 +229,15 @@ def compare(a: str, b: str, rtol: float = 1e-9) -> str:
                 failing += checks.strip() != "0"
             if line_a == line_b:
                 continue
+            differ += 1
             x = np.array(line_a.split(","), dtype=float)
             y = np.array(line_b.split(","), dtype=float)
             bad = ~(np.isclose(x, y, rtol=rtol, atol=0) | (np.isnan(x) & np.isnan(y)))
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
                 return f"line {number}, {names[first]}: {x[first]!r} != {y[first]!r}"
-    if extra:
-        return f"the numpy columns identical; plus checks_failed (non-zero on {failing:,} rows)"
-    return f"equal within {rtol:g} (not byte-identical)"
+    same = f"equal within {rtol:g} ({differ:,} rows not byte-identical)" if differ else "identical"
+    return f"the numpy columns {same}; plus checks_failed (non-zero on {failing:,} rows)" if extra else same
 
 
 def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
@@ -280,23 +274,27 @@ def main(rounds: int = 3) -> None:
         inputs_path = os.path.join(folder, "inputs.json")
         Path(inputs_path).write_text(json.dumps(inputs))
         ours_csv, hand_csv = os.path.join(folder, "calcgraph.csv"), os.path.join(folder, "numpy.csv")
-        ours, hand, parquet, one, one_parquet = [], [], [], [], []
+        ours, hand, parquet, one, one_parquet, fallback = [], [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
-        with_parquet = importlib.util.find_spec("pyarrow") is not None
+        with_parquet, with_polars = (importlib.util.find_spec(m) is not None for m in ("pyarrow", "polars"))
         cache = os.path.join(folder, "cache")  # the compiled graph cache, filled by one normal run each
-        cached, cached_one, cached_parquet = [], [], []
-        for kind in ("cached-one", "cached") + (("parquet-cached",) if with_parquet else ()):
+        cached, cached_one, cached_parquet, cached_parquet_one = [], [], [], []
+        for kind in ("cached-one", "cached") + (("parquet-cached-one", "parquet-cached") if with_parquet else ()):
             run_child(kind, os.path.join(folder, f"warm-{kind}.{'parquet' if 'parquet' in kind else 'csv'}"),
                       inputs_path, cache)
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
+            if with_polars:
+                fallback.append(run_child("numpy-writer", ours_csv + ".numpy", inputs_path))
             one.append(run_child("one", one_path, inputs_path))
             if with_parquet:
                 parquet.append(run_child("parquet", parquet_path, inputs_path))
                 one_parquet.append(run_child("parquet-one", one_path + ".parquet", inputs_path))
                 cached_parquet.append(run_child("parquet-cached", os.path.join(folder, "hit.parquet"), inputs_path,
                                                 cache))
+                cached_parquet_one.append(run_child("parquet-cached-one", os.path.join(folder, "one.parquet"),
+                                                    inputs_path, cache))
             cached.append(run_child("cached", ours_csv + ".hit", inputs_path, cache))
             cached_one.append(run_child("cached-one", one_path + ".hit", inputs_path, cache))
         same = Path(ours_csv + ".hit").read_bytes() == Path(ours_csv).read_bytes()
@@ -318,11 +316,17 @@ def main(rounds: int = 3) -> None:
           "over the grid)")
     print(f"peak memory       calcgraph {peak / 2**20:.0f} MiB (target < 1024 MiB), "
           f"numpy {max(r['peak'] for r in hand) / 2**20:.0f} MiB")
-    print(f"CSV               {verdict}")
+    from calcgraph.render.sweepfiles import csv_writer
+    writer = csv_writer(points)
+    style = "shortest round-trip text, constant columns %.10g" if writer == "polars" else "%.10g"
+    print(f"CSV               written by {writer} ({style}): {verdict} against the hand-written %.10g")
     start = statistics.median(r["seconds"] for r in one)
     print(f"one-point sweep   {start:.2f} s (start-up, loading, checking: subtracted below)")
     print(f"CSV marginal      {(o - start) / points * 1e6:.2f} us/point (target <= 1 us; the cell-by-cell "
           f"writer it replaces: 6.3-8.2 us), hand-written numpy {h / points * 1e6:.2f} us/point")
+    if fallback:
+        f = statistics.median(r["seconds"] for r in fallback)
+        print(f"CSV without polars marginal {(f - start) / points * 1e6:.2f} us/point (numpy's %.10g, the fallback)")
     if parquet:
         p = statistics.median(r["seconds"] for r in parquet)
         p1 = statistics.median(r["seconds"] for r in one_parquet)
@@ -335,8 +339,8 @@ def main(rounds: int = 3) -> None:
           f"{max(r['peak'] for r in cached) / 2**20:.0f} MiB; bytes {'identical' if same else 'DIFFER'} "
           "(the compiled graph cache: generated numpy code, no sympy, pint or networkx)")
     if cached_parquet:
-        cp = statistics.median(r["seconds"] for r in cached_parquet)
-        print(f"from the cache    Parquet median {cp:6.2f} s, marginal {(cp - c1) / points * 1e6:.2f} us/point")
+        cp, cp1 = (statistics.median(r["seconds"] for r in runs) for runs in (cached_parquet, cached_parquet_one))
+        print(f"from the cache    Parquet median {cp:6.2f} s, marginal {(cp - cp1) / points * 1e6:.2f} us/point")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import os
 
 import numpy as np
 import pytest
-from conftest import ROOT, fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cache import HEAVY, entries, probe
@@ -22,9 +21,12 @@ from test_cache import HEAVY, entries, probe
 from calcgraph.cli import cached, sweep, sweepcached
 from calcgraph.core import cachestore
 from calcgraph.core.bind import bind
+from calcgraph.core.numeric import Refused
 from calcgraph.core.spec import load_spec
 from calcgraph.engine.axes import parse_axes
 from calcgraph.errors import CalcgraphError
+from calcgraph.render import sweepfiles
+from conftest import ROOT, fixture
 
 try:
     import pyarrow  # noqa: F401 - Parquet is compared where it is installed
@@ -108,6 +110,43 @@ def test_csv_files_stdout_and_parquet_from_the_cache_equal_the_normal_path(args,
     expected, got = parquet_values(tables[0]), parquet_values(tables[1])
     assert list(got) == list(expected)
     assert all(np.array_equal(got[n], expected[n], equal_nan=True) for n in got)
+
+
+@pytest.mark.parametrize("polars_from", [0, 10 ** 9])  # polars (where installed) and numpy's %.10g
+def test_csv_files_from_the_cache_are_the_normal_path_bytes_with_either_writer(polars_from, run, cache,
+                                                                               monkeypatch, tmp_path):
+    monkeypatch.setattr(sweepfiles, "POLARS_FROM", polars_from)
+    args = ["--vary", "batch=1:300:7", "--vary", "seq_len=1024,8192",
+            "--vary", "hbm_bandwidth=800 GB/s/chip,1 TB/s/chip"]
+    files = [tmp_path / "cold.csv", tmp_path / "hit.csv"]
+    assert run("sweep", *args, "--csv", files[0], "--no-cache")[0] == 0
+    run("sweep", *args)
+    assert answered_from_cache(run, monkeypatch, *args, "--csv", files[1])[0] == 0
+    assert files[0].read_bytes() == files[1].read_bytes()
+
+
+def test_a_block_the_cache_cannot_answer_while_a_file_is_written_leaves_the_normal_paths_file(run, cache,
+                                                                                            monkeypatch, tmp_path):
+    args = ["--vary", "batch=1:300", "--vary", "seq_len=128:64000:128", "--set", "batch=5", "--only", "t_step"]
+    files = [tmp_path / "cold.csv", tmp_path / "hit.csv"]
+    cold = run("sweep", *args, "--csv", files[0], "--no-cache")
+    run("sweep", *args)
+    original, tried = sweepcached._Grid.blocks, []
+    monkeypatch.setattr(sweepcached, "_STORED", 0)  # a grid too large to keep: no first pass over it
+
+    def second_block_refused(self, names, first=False):
+        for number, block in enumerate(original(self, names, first)):
+            tried.append((number, first))
+            if number == 1:  # after the first block is written: a guess that does not verify
+                raise Refused("no verified solution")
+            yield block
+    monkeypatch.setattr(sweepcached._Grid, "blocks", second_block_refused)
+    hit = run("sweep", *args, "--csv", files[1])
+    assert tried == [(0, False), (1, False)]  # no first pass: the file's writing met the refusal
+    assert hit[0] == cold[0] and hit[2].replace("hit.csv", "F") == cold[2].replace("cold.csv", "F")
+    assert hit[2].count("--vary batch replaces this value") == 1
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cold.csv", "hit.csv"]
 
 
 def test_the_nan_warning_and_several_blocks_from_the_cache(run, cache, monkeypatch):

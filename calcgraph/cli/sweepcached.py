@@ -10,12 +10,16 @@ exit status; ``--set`` of an input is read as ``eval``'s hits read it
 (``cli.cached``). Anything it cannot settle exactly (a computed axis, a unit
 text not in the table, a pin, ``--plot``, an unknown ``--only`` name, a solve
 whose guess does not verify at some point, a value the normal path would
-refuse or warn about) returns None before anything is written: the command
-then runs the normal way, which words any error.
+refuse or warn about) returns None before anything is written (for a large grid
+written to a file, perhaps while writing it: the file is written atomically,
+so nothing is left, and its stderr lines are held back until it is written):
+the command then runs the normal way, which words any error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 import sys
@@ -36,6 +40,8 @@ MAX_VALUE_TEXT = 200       # = core.units.MAX_VALUE_TEXT
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")  # = core.units._NUMBER
 _FAILS = " checks failed"  # a block's check count (no quantity has a space in its name)
 _STORED = 2 ** 22          # values kept from the first pass (else the second pass evaluates again)
+_MISSES = (Miss, Refused, ArithmeticError, KeyError, TypeError, ValueError, IndexError, SyntaxError, RecursionError,
+           MemoryError)  # what the cache cannot answer exactly
 
 
 def sweep_key(args) -> str | None:
@@ -124,9 +130,10 @@ def _needed(entry: dict, names) -> set:
 
 
 class _Grid:
-    """The blocks of one grid from the generated code: checked in a first pass, then written."""
+    """The blocks of one grid from the generated code: checked in a first pass, then written (``deferred``:
+    a large grid only as it is written)."""
 
-    def __init__(self, entry: dict, axes: list, names: list[str], settings=()) -> None:
+    def __init__(self, entry: dict, axes: list, names: list[str], settings=(), deferred: bool = False) -> None:
         code = entry["code"]
         tree = generated(code["source"], grid=True)
         self.grid, self.checks = build(tree, ("_grid", "_checks"), {k: tuple(v) for k, v in code["ops"].items()})
@@ -140,6 +147,8 @@ class _Grid:
             self.defaults[self.position[name]] = value
         total = math.prod(len(v) for _, v in axes)
         self.stored = [] if total * len(names) <= _STORED else None
+        if deferred and self.stored is None:  # a file written atomically: a Miss while writing leaves nothing
+            return
         for block in self.blocks(names, first=True):  # every Miss happens here, before anything is written
             if self.stored is not None:
                 self.stored.append(block)
@@ -155,7 +164,7 @@ class _Grid:
                 arguments[self.position[name]] = view
             with np.errstate(all="ignore"):  # as evaluate()
                 values = self.grid(*arguments, *self.flags)
-            block = {n: np.broadcast_to(np.asarray(values[self.index[n]], float), shape).reshape(-1) for n in names}
+            block = {n: _flat(values[self.index[n]], shape) for n in names}
             if self.checked:  # the normal path computes the sides without errstate: a warning there is a Miss here
                 with np.errstate(divide="raise", over="raise", invalid="raise"):
                     sides = self.checks(*[block[n] for n in self.code["check_names"]])
@@ -163,9 +172,17 @@ class _Grid:
             yield block
 
 
-def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, int, list[str]]:
+def _flat(value, shape: tuple) -> np.ndarray:
+    """A block's values as a flat array; one value as a read-only view that repeats it (nothing copied)."""
+    array = np.asarray(value, float)
+    if array.size == 1:
+        return np.broadcast_to(array.reshape(1), (math.prod(shape),))
+    return np.broadcast_to(array, shape).reshape(-1)
+
+
+def _run(args, entry: dict, axes: list, progress=None, deferred: bool = False) -> tuple[GridRun, str, int, list[str]]:
     """The GridRun of this sweep, its header, column count and warnings; Miss when the cache cannot answer
-    exactly."""
+    exactly (``deferred``: for a large grid, perhaps only while it is written)."""
     settings = [_setting(text, entry) for text in args.sets]
     names = entry["names"]
     if args.only and any(n not in entry["factors_by_name"] for n in args.only):
@@ -175,7 +192,7 @@ def _run(args, entry: dict, axes: list, progress=None) -> tuple[GridRun, str, in
     columns = axis_names + [n for n in dict.fromkeys(chosen) if n not in axis_names]
     header = ",".join(f"{n} [{entry['header_by_name'][n]}]" for n in columns)
     header += f",{CHECKS_COLUMN} [1]" if entry["checked"] else ""
-    grid = _Grid(entry, axes, list(dict.fromkeys(columns + entry["check_names"])), settings)
+    grid = _Grid(entry, axes, list(dict.fromkeys(columns + entry["check_names"])), settings, deferred)
     run = GridRun(grid.blocks, [len(v) for _, v in axes], axis_names, columns,
                   {c: entry["factors_by_name"][c] for c in columns}, lambda c: _needed(entry, [c]) - {c},
                   (lambda block: block[_FAILS]) if entry["checked"] else None, entry["check_names"],
@@ -197,11 +214,24 @@ def sweep_hit(args) -> int | None:
         entry["header_by_name"] = dict(zip(entry["names"], entry["header"], strict=True))
         axes = read_axes(list(args.vary), entry)
         progress = None if args.out else Progress(math.prod(len(v) for _, v in axes))
-        run, header, width, warnings = _run(args, entry, axes, progress)
-    except (Miss, Refused, ArithmeticError, KeyError, TypeError, ValueError, IndexError, SyntaxError,
-            RecursionError, MemoryError):
+        to_file = args.out is not None or bool(args.csv) and args.csv != "-"
+        run, header, width, warnings = _run(args, entry, axes, progress, deferred=to_file)
+    except _MISSES:
         return None  # the normal path answers (and words any error)
+    held = io.StringIO()  # a file's stderr lines, printed once it is written
+    try:
+        with contextlib.redirect_stderr(held) if to_file else contextlib.nullcontext():
+            if not to_file:
+                _print(warnings)
+            infeasible = write_rows(args, run, header, width)
+    except _MISSES:  # while writing a file, which is removed: the normal path answers from the start
+        return None
+    if to_file:
+        _print(warnings)
+        sys.stderr.write(held.getvalue())
+    return 3 if args.strict and infeasible else 0  # = commands.STRICT_EXIT, which loads the API
+
+
+def _print(warnings: list[str]) -> None:
     for warning in warnings:
         print(f"calcgraph sweep: warning: {warning}", file=sys.stderr)
-    infeasible = write_rows(args, run, header, width)
-    return 3 if args.strict and infeasible else 0  # = commands.STRICT_EXIT, which loads the API

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from ..core.files import write_atomic_with, write_stream_atomic
-from ..render.gridrun import write_parquet
+from ..core.files import write_atomic_with
+from ..render.sweepfiles import write_csv, write_parquet
 
 
 def write_rows(args, run, header: str, width: int, plot: bool = False) -> int:
@@ -25,12 +25,12 @@ def write_rows(args, run, header: str, width: int, plot: bool = False) -> int:
         return 0
     try:
         if args.csv and args.csv != "-":
-            write_stream_atomic(args.csv, _chain(header, run))
+            write_atomic_with(args.csv, lambda out: write_csv(out, run, header))
             print(f"wrote {args.csv} ({run.total:,} rows, {width} columns)", file=sys.stderr)
         elif args.csv or not plot:  # stdout, by the usual convention
-            sys.stdout.write(header)
-            for piece in run:
-                sys.stdout.write(piece)
+            sys.stdout.flush()
+            write_csv(getattr(sys.stdout, "buffer", None) or _Text(sys.stdout), run, header)
+            sys.stdout.flush()
         else:
             run.run()
     finally:
@@ -44,6 +44,12 @@ def write_rows(args, run, header: str, width: int, plot: bool = False) -> int:
     return run.infeasible
 
 
-def _chain(first: str, rest):
-    yield first
-    yield from rest
+class _Text:
+    """A text stream (without a binary buffer) written with bytes."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, data) -> int:
+        """Write ASCII ``data`` as text."""
+        return self.stream.write(str(data, "ascii"))

@@ -15,7 +15,8 @@ from ..engine.axes import Axis
 from ..engine.checks import failed_mask
 from ..engine.grid import CHUNK, iter_blocks
 from ..errors import Argument, UnknownNameError
-from .gridrun import CHECKS_COLUMN, CSV_FORMAT, GridRun, TextTable, _cells, nan_warning, parquet_bytes, write_parquet
+from .gridrun import CHECKS_COLUMN, CSV_FORMAT, GridRun, TextTable, _cells, nan_warning
+from .sweepfiles import parquet_bytes, write_parquet
 
 __all__ = ["CHECKS_COLUMN", "CSV_FORMAT", "SweepRun", "TextTable", "_cells", "csv_header", "nan_warning",
            "output_columns", "parquet_bytes", "write_parquet"]

@@ -1,4 +1,4 @@
-"""Grid blocks -> CSV text or Parquet: the writer both sweep paths share (numpy only, no heavy import).
+"""Grid blocks -> ``%.10g`` CSV text: the walk both sweep paths share (numpy only, no heavy import).
 
 A GridRun walks the blocks of a grid once (``{name: flat array in base units}``,
 from ``engine.grid`` on the normal path, from generated code on a cache hit),
@@ -14,7 +14,6 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.arraynumeric import CHUNK, layout
-from ..errors import Argument, SetValueError
 from .csvformat import Scratch, U, format_words
 
 CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
@@ -60,13 +59,17 @@ class TextTable:
 
     def text(self, rows: int, columns: dict) -> str:
         """The CSV text of ``rows`` rows; ``columns[j]``: the values of value cell ``j`` (or its ``words``)."""
+        return str(self.data(rows, columns), "ascii")
+
+    def data(self, rows: int, columns: dict) -> memoryview:
+        """``text`` as bytes in the table's buffer: valid until the next call."""
         start = 0
         for first in range(0, rows, self.rows):
             last = min(rows, first + self.rows)
             part = {j: tuple(a[first:last] for a in v) if isinstance(v, tuple) else np.asarray(v)[first:last]
                     for j, v in columns.items()}
             start = self._part(last - first, part, start)
-        return str(memoryview(self.buffer)[:start], "ascii")
+        return memoryview(self.buffer)[:start]
 
     def _planes(self, rows: int) -> None:
         """Word planes for ``rows`` rows, the literal cells written in once."""
@@ -144,7 +147,8 @@ class GridRun:
     ``columns`` are written (declared units: ``factors``); ``keep`` names are collected whole (base units)
     for plotting; ``ancestors(name)`` is what a quantity depends on; ``fails(block)`` counts the declared
     checks failing at each point (``check_names``: what they read; none: no checks). NaN points of the
-    non-varied columns are counted.
+    non-varied columns are counted. ``varying``: the columns that change over the grid (the others are
+    written as one text).
     """
 
     def __init__(self, blocks: Callable, sizes: list[int], axis_names: list[str], columns: list[str],
@@ -160,63 +164,87 @@ class GridRun:
         self.kept: dict = {}
         self.warning: str | None = None
         self.infeasible = 0  # points where a declared check fails
+        axes = set(self.axis_names)
+        self.checked = fails is not None  # a last column: how many declared checks fail at each point
+        self.varying = {c for c in self.columns if c in axes or axes & set(ancestors(c))}
+        split, _ = layout(tuple(self.sizes), chunk)
+        self.inner_sizes = self.sizes[split + 1:]
+        self.depends = {c: [a == c or a in ancestors(c) for a in self.axis_names[split:]] for c in self.varying}
 
-    def __iter__(self):
+    def walk(self):
+        """Evaluate block after block, counting and keeping as it goes: yield (size, shape, block, fails)."""
         axis_names = set(self.axis_names)
         outputs = [c for c in self.columns if c not in axis_names]
-        checked = self.fails is not None  # a last column: how many declared checks fail at each point
         names = list(dict.fromkeys(self.columns + self.keep + self.check_names))
-        varying = [c for c in self.columns if c in axis_names or axis_names & set(self.ancestors(c))]
-        table = None
-        sizes = self.sizes
-        split, _ = layout(tuple(sizes), self.chunk)
-        inner = math.prod(sizes[split + 1:])
-        depends = {c: [a == c or a in self.ancestors(c) for a in self.axis_names[split:]] for c in varying}
+        inner = math.prod(self.inner_sizes)
         kept: dict[str, list] = {n: [] for n in self.keep}
         counts = dict.fromkeys(outputs, 0)
         empty = done = 0
-        factors = self.factors
         for block in self.blocks(names):
             size = len(block[names[0]])
-            shape = (size // inner, *sizes[split + 1:])
             if outputs:
                 missing = np.zeros(size, dtype=bool)
                 for name in outputs:
+                    if name not in self.varying:  # one value in every block
+                        empty_here = bool(np.isnan(block[name][0]))
+                        counts[name] += size * empty_here
+                        missing |= empty_here
+                        continue
                     isnan = np.isnan(block[name])
                     counts[name] += int(np.count_nonzero(isnan))
                     missing |= isnan
                 empty += int(np.count_nonzero(missing))
-            fails = self.fails(block) if checked else None
-            self.infeasible += int(np.count_nonzero(fails)) if checked else 0
+            fails = self.fails(block) if self.checked else None
+            self.infeasible += int(np.count_nonzero(fails)) if self.checked else 0
             for name in self.keep:
                 kept[name].append(block[name])
-            if checked and self.keep:
+            if self.checked and self.keep:
                 kept.setdefault(CHECKS_COLUMN, []).append(fails)
             done += size
             if self.progress is not None:
                 self.progress(done)
+            yield size, (size // inner, *self.inner_sizes), block, fails
+        self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
+        self.warning = nan_warning(outputs, counts, empty, self.total)
+
+    def declared(self, block: dict, name: str) -> np.ndarray:
+        """The values of column ``name`` of ``block`` in its declared unit."""
+        factor = self.factors[name]
+        return block[name] if factor == 1.0 else block[name] / factor
+
+    def literal(self, block: dict, name: str) -> bytes:
+        """The text of a column that does not vary (``%.10g`` of its value)."""
+        return (CSV_FORMAT % float(self.declared(block, name)[0])).encode()
+
+    def text_table(self, block: dict) -> TextTable:
+        """The TextTable of this grid's rows (its constant cells taken from ``block``)."""
+        return TextTable([None if c in self.varying else self.literal(block, c) for c in self.columns]
+                         + ([None] if self.checked else []))
+
+    def text_of(self, table: TextTable, size: int, shape: tuple, block: dict, fails) -> memoryview:
+        """A block's CSV rows (``%.10g``), in the table's buffer (valid until its next use)."""
+        values = {j: _cells(table, j, self.declared(block, c), shape, self.depends[c])
+                  for j, c in enumerate(self.columns) if c in self.varying}
+        if self.checked:
+            values[len(self.columns)] = np.asarray(fails, dtype=float)
+        return table.data(size, values)
+
+    def __iter__(self):
+        table = None
+        for size, shape, block, fails in self.walk():
             if self.arrays:
-                arrays = {c: block[c] if factors[c] == 1.0 else block[c] / factors[c] for c in self.columns}
-                if checked:
+                arrays = {c: self.declared(block, c) for c in self.columns}
+                if self.checked:
                     arrays[CHECKS_COLUMN] = np.asarray(fails, float)
                 yield arrays
             elif self.csv:
                 if table is None:
-                    table = TextTable([None if c in varying else
-                                       (CSV_FORMAT % float(block[c][0] / factors[c])).encode()
-                                       for c in self.columns] + ([None] if checked else []))
-                values = {j: _cells(table, j, block[c] if factors[c] == 1.0 else block[c] / factors[c],
-                                    shape, depends[c])
-                          for j, c in enumerate(self.columns) if c in varying}
-                if checked:
-                    values[len(self.columns)] = np.asarray(fails, dtype=float)
-                yield table.text(size, values)
-        self.kept = {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
-        self.warning = nan_warning(outputs, counts, empty, self.total)
+                    table = self.text_table(block)
+                yield str(self.text_of(table, size, shape, block, fails), "ascii")
 
     def run(self) -> GridRun:
         """Evaluate without keeping any CSV text."""
-        for _ in self:
+        for _ in self.walk():
             pass
         return self
 
@@ -227,46 +255,3 @@ def _cells(table: TextTable, j: int, values: np.ndarray, shape: tuple, depends: 
         return values
     part = values.reshape(shape)[tuple(slice(None) if d else slice(0, 1) for d in depends)]
     return tuple(np.broadcast_to(a.reshape(part.shape), shape).reshape(-1) for a in table.words(j, part))
-
-
-def parquet_bytes(sweep: GridRun, header: list[str]) -> bytes:
-    """The sweep as Parquet (``write_parquet``), in memory."""
-    sink = _pyarrow()[0].BufferOutputStream()
-    write_parquet(sink, sweep, header)
-    return sink.getvalue().to_pybytes()
-
-
-def _pyarrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise SetValueError("Parquet output needs pyarrow, which is not installed",
-                            where=Argument("parquet", "FILE.parquet"),
-                            hint="pip install 'calcgraph[parquet]' (or pyarrow); --csv works without it") from None
-    return pa, pq
-
-
-def write_parquet(out, sweep: GridRun, header: list[str]) -> None:
-    """Write the sweep as Parquet to ``out`` (a binary file or pyarrow sink) as its blocks are evaluated:
-    one row group per block, columns named like the CSV header.
-
-    Needs pyarrow (``pip install 'calcgraph[parquet]'``); SetValueError says so when it is missing.
-    """
-    pa, pq = _pyarrow()
-    sweep.arrays = True
-    schema = pa.schema([(name, pa.float64()) for name in header])
-    writer = None
-    try:
-        for block in sweep:
-            columns = [block[c] for c in [*sweep.columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]]
-            if writer is None:  # dictionary encoding for constant columns only (slow on the others); snappy: fastest
-                constant = [name for name, values in zip(header, columns, strict=True)
-                            if len(values) and (values == values[0]).all()]
-                writer = pq.ParquetWriter(out, schema, use_dictionary=constant, compression="snappy")
-            writer.write_table(pa.table([pa.array(c, pa.float64()) for c in columns], schema=schema))
-        if writer is None:
-            writer = pq.ParquetWriter(out, schema)
-    finally:
-        if writer is not None:
-            writer.close()
