@@ -9,6 +9,8 @@ that axis, and peak memory stays small. Solve nodes are solved per point.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.arraynumeric import CHUNK, block_overrides, layout
@@ -33,8 +35,15 @@ def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: i
     for block, views in block_overrides([a.values for a in axes], chunk):
         overrides = {axis.name: view for axis, view in zip(axes, views, strict=True)}
         env = evaluate(scenario, overrides=overrides, names=names, solver=solver)
-        yield {name: np.broadcast_to(np.asarray(env[name], dtype=float), block).reshape(-1)
-               for name in names}
+        size = math.prod(block)
+        yield {name: _flat(env[name], block, size) for name in names}
+
+
+def _flat(value, block: tuple, size: int) -> np.ndarray:
+    """One name's values over a block, flat; a constant as a read-only view (nothing copied per block)."""
+    if np.ndim(value) == 0:
+        return np.broadcast_to(np.float64(value), (size,))
+    return np.broadcast_to(np.asarray(value, dtype=float), block).reshape(-1)
 
 
 def evaluate_grid(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,
