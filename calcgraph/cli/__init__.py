@@ -21,6 +21,8 @@ def run() -> int:
     process. Only for the program: ``main`` itself, called from Python, leaves
     the collector alone.
     """
+    from ..core.bulk import freeze_after_bulk
+    freeze_after_bulk()
     status = main()
     gc.freeze()
     return status
