@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import ROOT, fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cache import HEAVY, entries, probe
@@ -26,7 +27,6 @@ from calcgraph.core.spec import load_spec
 from calcgraph.engine.axes import parse_axes
 from calcgraph.errors import CalcgraphError
 from calcgraph.render import sweepfiles
-from conftest import ROOT, fixture
 
 try:
     import pyarrow  # noqa: F401 - Parquet is compared where it is installed

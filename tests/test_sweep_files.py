@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT, fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,6 @@ from calcgraph.render import sweepfiles
 from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, csv_header, output_columns
 from calcgraph.render.polarscsv import CSV_OPTIONS, number_series, number_texts
 from calcgraph.render.sweepfiles import csv_writer, pipelined
-from conftest import ROOT, fixture
 
 try:
     import polars as pl
