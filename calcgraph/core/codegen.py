@@ -19,7 +19,7 @@ import math
 
 from .numeric import HELPERS, NAN, _floor, build
 
-__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "expand_round", "literal", "source"]
+__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "expand_round", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
@@ -47,6 +47,17 @@ def expand_round(node: tuple) -> tuple:
     return ("/", top, ("num", q, None)) if q != 1 else top
 
 
+def power_kind(exponent: tuple) -> int | str:
+    """How ``x ** exponent`` is computed, the same by every evaluator: a whole exponent k (|k| <= 64)
+    as an integer power (``1 / x**-k`` when negative), ``"sqrt"`` for 0.5, else ``"pow"``."""
+    if exponent[0] == "num":
+        if float(exponent[1]).is_integer() and abs(exponent[1]) <= 64:
+            return int(exponent[1])
+        if exponent[1] == 0.5:
+            return "sqrt"
+    return "pow"
+
+
 _OPERATORS = {"+", "-", "*", "/"}
 _SIMPLE = {"max": "_max", "min": "_min", "ceil": "_ceil", "floor": "_floor", "exp": "_exp", "abs": "abs",
            "sqrt": "_sqrt", "log": "_log"}
@@ -69,14 +80,12 @@ def source(node: tuple, local: dict) -> str:
     if kind in _OPERATORS:
         return f"({source(node[1], local)} {kind} {source(node[2], local)})"
     if kind == "**":
-        base = source(node[1], local)
-        exponent = node[2]
-        if exponent[0] == "num" and float(exponent[1]).is_integer() and abs(exponent[1]) <= 64:
-            k = int(exponent[1])
-            return f"(1.0 / _ipow({base}, {-k}))" if k < 0 else f"_ipow({base}, {k})"
-        if exponent[0] == "num" and exponent[1] == 0.5:
+        base, kind = source(node[1], local), power_kind(node[2])
+        if kind == "sqrt":
             return f"_sqrt({base})"
-        return f"_pow({base}, {source(exponent, local)})"
+        if kind == "pow":
+            return f"_pow({base}, {source(node[2], local)})"
+        return f"(1.0 / _ipow({base}, {-kind}))" if kind < 0 else f"_ipow({base}, {kind})"
     name, args = node[1], node[2]
     if name == "ceil_to":
         allowed = tuple(sorted(float(a[1]) for a in args[1:]))

@@ -21,13 +21,9 @@ import numpy as np
 from ..errors import EvaluationError
 from .arraynumeric import SNAP, ceil_to, snap
 from .bulk import paused_gc
-from .codegen import expand_round
+from .codegen import expand_round, power_kind
 
 __all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
-
-
-def _integer(node: tuple) -> int | None:
-    return int(node[1]) if node[0] == "num" and float(node[1]).is_integer() and abs(node[1]) <= 64 else None
 
 
 _CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
@@ -61,14 +57,14 @@ def compile_node(node: tuple):
         return lambda env: left(env) * right(env)
     if kind == "/":
         return lambda env: np.divide(left(env), right(env))
-    k = _integer(node[2])
-    if k is not None:
-        if k < 0:
-            return lambda env: np.divide(1.0, np.power(left(env), -k))
-        return lambda env: np.power(left(env), k)
-    if node[2][0] == "num" and node[2][1] == 0.5:
+    k = power_kind(node[2])
+    if k == "sqrt":
         return lambda env: np.sqrt(left(env))
-    return lambda env: np.power(left(env), right(env))
+    if k == "pow":
+        return lambda env: np.power(left(env), right(env))
+    if k < 0:
+        return lambda env: np.divide(1.0, np.power(left(env), -k))
+    return lambda env: np.power(left(env), k)
 
 
 def _compile_call(name: str, args: list, nodes):

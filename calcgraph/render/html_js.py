@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.codegen import expand_round
+from ..core.codegen import expand_round, power_kind
 from ..core.constraints import describe_constant
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -50,13 +50,12 @@ def js_expr(node: tuple) -> str:
     if kind in ("+", "-", "*", "/"):
         return f"({js_expr(node[1])}{kind}{js_expr(node[2])})"
     if kind == "**":
-        base, exponent = js_expr(node[1]), node[2]
-        if exponent[0] == "num" and float(exponent[1]).is_integer() and abs(exponent[1]) <= 64:
-            k = int(exponent[1])
-            return f"(1.0/Math.pow({base}, {-k}))" if k < 0 else f"Math.pow({base}, {k})"
-        if exponent[0] == "num" and exponent[1] == 0.5:
+        base, kind = js_expr(node[1]), power_kind(node[2])
+        if kind == "sqrt":
             return f"Math.sqrt({base})"
-        return f"Math.pow({base}, {js_expr(exponent)})"
+        if kind == "pow":
+            return f"Math.pow({base}, {js_expr(node[2])})"
+        return f"(1.0/Math.pow({base}, {-kind}))" if kind < 0 else f"Math.pow({base}, {kind})"
     if kind != "call":
         raise ValueError(f"no JavaScript for {kind!r}")
     name, args = node[1], node[2]
