@@ -50,7 +50,7 @@ class Graph:
             succ = self._memo.get("succ")
             if succ is None:
                 succ = self._memo["succ"] = _successors(self.pred)
-            found = self._memo[key] = _reach(succ, name)
+            found = self._memo[key] = _reach(succ, (name,)) - {name}
         return found
 
     def __getitem__(self, name: str) -> Quantity:
@@ -77,13 +77,7 @@ class Graph:
         key = ("needed", frozenset(names))
         found = self._memo.get(key)
         if found is None:
-            seen, stack, pred = set(key[1]), list(key[1]), self.pred
-            while stack:
-                for parent in pred[stack.pop()]:
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
-            found = self._memo[key] = frozenset(seen)
+            found = self._memo[key] = _reach(self.pred, key[1])
         return found
 
     def plan(self, names=None) -> tuple:
@@ -215,14 +209,14 @@ def _successors(pred: dict) -> dict:
     return succ
 
 
-def _reach(succ: dict, name: str) -> frozenset:
-    seen, stack = set(), [name]
+def _reach(edges: dict, start) -> frozenset:
+    """``start`` and every name reached from it along ``edges`` (parents, or children)."""
+    seen, stack = set(start), list(start)
     while stack:
-        for child in succ.get(stack.pop(), ()):
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    seen.discard(name)
+        for other in edges.get(stack.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
     return frozenset(seen)
 
 
