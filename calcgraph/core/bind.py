@@ -179,7 +179,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
             continue
         quantity = graph[name]
         try:
-            value, text = _converted(entry.value, quantity, name)
+            value, text = convert_value(entry.value, quantity.unit, f"{name!r}", example_unit=quantity.display)
         except CalcgraphError as exc:
             problems.append(_value_problem(exc, entry, quantity))
             continue
@@ -210,26 +210,6 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     elif problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
-
-
-_CONVERTED: dict = {}  # (type, value, unit, display unit) -> (base value, text): variants repeat most settings
-
-
-def _converted(raw, quantity, name: str) -> tuple[float, str]:
-    """``convert_value`` of a setting, remembered when it succeeds (its arguments fix its answer)."""
-    try:
-        key = (type(raw), raw, quantity.unit, quantity.display)
-        return _CONVERTED[key]
-    except (KeyError, TypeError):
-        pass
-    result = convert_value(raw, quantity.unit, f"{name!r}", example_unit=quantity.display)
-    try:
-        if len(_CONVERTED) >= 4096:
-            _CONVERTED.clear()
-        _CONVERTED[key] = result
-    except TypeError:  # an unhashable setting (a mapping): its error was raised above
-        pass
-    return result
 
 
 _DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
