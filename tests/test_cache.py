@@ -42,6 +42,22 @@ def entries(folder: Path, kind: str = "eval") -> list[Path]:
     return sorted((folder / "graphs").glob(f"{kind}-*.json"))
 
 
+def damage(entry: Path, cache: Path, how: str) -> None:
+    """Damage a cache entry: flip a bit, truncate, empty, replace by garbage, or change the key."""
+    data = bytearray(entry.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0x01
+    elif how == "truncate":
+        data = data[:len(data) // 3]
+    elif how == "empty":
+        data = bytearray()
+    elif how == "garbage":
+        data = bytearray(b"calcgraph-cache 1 " + b"0" * 64 + b"\n" + b'{"files": [], "payload": {}}')
+    else:
+        (cache / "graphs" / "key").write_bytes(os.urandom(32))  # another key: the HMAC cannot verify
+    entry.write_bytes(bytes(data))
+
+
 def three_ways(run, *args):
     """(normal path without the cache, normal path writing the cache, answered from the cache)."""
     cold = run("eval", *args, "--no-cache")
@@ -135,22 +151,11 @@ def test_the_cache_folder_is_private_and_moved_by_calcgraph_cache(run, cache):
     assert not list((cache / "graphs").glob(".tmp-*"))
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage", "key"])
-def test_a_tampered_or_truncated_entry_is_ignored_and_rebuilt(damage, run, cache, monkeypatch):
+@pytest.mark.parametrize("how", ["flip", "truncate", "empty", "garbage", "key"])
+def test_a_tampered_or_truncated_entry_is_ignored_and_rebuilt(how, run, cache, monkeypatch):
     expected = run("eval")
     (entry,) = entries(cache)
-    data = bytearray(entry.read_bytes())
-    if damage == "flip":
-        data[len(data) // 2] ^= 0x01
-    elif damage == "truncate":
-        data = data[:len(data) // 3]
-    elif damage == "empty":
-        data = bytearray()
-    elif damage == "garbage":
-        data = bytearray(b"calcgraph-cache 1 " + b"0" * 64 + b"\n" + b'{"files": [], "payload": {}}')
-    else:
-        (cache / "graphs" / "key").write_bytes(os.urandom(32))  # another key: the HMAC cannot verify
-    entry.write_bytes(bytes(data))
+    damage(entry, cache, how)
     assert cachestore.load(entry.name) is None
     calls = []
     real = commands.cmd_eval

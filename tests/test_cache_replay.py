@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from test_cache import damage
 
 from calcgraph.cli import commands, main, replay
 from calcgraph.core import cachestore
@@ -134,18 +135,11 @@ def test_another_working_directory_runs_the_normal_way(tmp_path, run, cache, nor
     assert status == expected[0] and len(normal_runs) == 2 and len(entries(cache)) == 2
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "key"])
-def test_a_tampered_entry_runs_the_normal_way_and_is_rewritten(damage, run, cache, normal_runs):
+@pytest.mark.parametrize("how", ["flip", "truncate", "key"])
+def test_a_tampered_entry_runs_the_normal_way_and_is_rewritten(how, run, cache, normal_runs):
     expected = run(*SOLVE)
     (entry,) = entries(cache)
-    data = bytearray(entry.read_bytes())
-    if damage == "flip":
-        data[len(data) // 2] ^= 0x01
-    elif damage == "truncate":
-        data = data[:len(data) // 3]
-    else:
-        (cache / "graphs" / "key").write_bytes(os.urandom(32))
-    entry.write_bytes(bytes(data))
+    damage(entry, cache, how)
     assert run(*SOLVE) == expected and len(normal_runs) == 2
     assert cachestore.load(entry.name) is not None
     assert run(*SOLVE) == expected and len(normal_runs) == 2
