@@ -3,7 +3,7 @@
 Each block of a GridRun is evaluated in the calling thread while a second
 thread writes the one before (numpy, polars and pyarrow release the GIL). CSV
 of a grid of ``POLARS_FROM`` points or more is written by polars when it is
-installed (``pip install 'calcgraph[fast]'``): whole numbers as integers, other
+installed (``pip install 'calcgraph[fastcsv]'``): whole numbers as integers, other
 values as their shortest round-trip text (the exact float, e.g. ``0.1``,
 ``3.2363456790123455e-6``); else, and for smaller grids (where importing polars
 would cost more than it saves), every value is ``%.10g`` (render.csvformat).
