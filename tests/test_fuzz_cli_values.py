@@ -1,4 +1,4 @@
-"""Fuzzed --set, --where and --vary text: each works or is refused with a CalcgraphError, within a second."""
+"""Fuzzed --set, --where and --vary text: each works or is refused with a CalcgraphError, without hanging."""
 
 from __future__ import annotations
 

@@ -45,6 +45,17 @@ def exact(value: float) -> sympy.Rational:
     return sympy.Rational(repr(float(value)))
 
 
+def _huge_power(base, exponent) -> bool:
+    """A rational to an integer power whose exact value would run to more than 4096 bits.
+
+    Folding it exactly takes sympy seconds; left unevaluated it still computes as a float.
+    """
+    if not (base.is_Rational and exponent.is_Integer) or base in (0, 1, -1):
+        return False
+    bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
+    return bits * abs(int(exponent)) > 4096
+
+
 class _SympyBuilder(Builder):
     def __init__(self, text: str, scales: dict):
         super().__init__(text)
@@ -68,7 +79,7 @@ class _SympyBuilder(Builder):
             return left * right
         if op == "/":
             return left / right
-        return sympy.Pow(left, right)
+        return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
 
     def make_call(self, name: str, args: list, node: ast.Call):
         if id(node) in self.approx and name in ("ceil", "floor", "ceil_to", "max", "min") \
