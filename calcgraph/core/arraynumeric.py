@@ -32,7 +32,16 @@ CHUNK = 2 ** 17  # points in one grid block
 def snap(x):
     """Values within a relative 2**-45 of a nonzero integer (binary noise of decimal inputs), made that integer."""
     nearest = np.round(x)
-    return np.where(np.abs(x - nearest) <= SNAP * np.abs(x), nearest, x)
+    if np.ndim(nearest) == 0:
+        return np.where(np.abs(x - nearest) <= SNAP * np.abs(x), nearest, x)
+    # The same rule with fewer temporaries: keep x where it is farther (NaN and infinities compare false,
+    # and their rounding is themselves).
+    distance = np.subtract(x, nearest)
+    np.abs(distance, out=distance)
+    reach = np.abs(x)
+    reach *= SNAP
+    np.copyto(nearest, x, where=distance > reach)
+    return nearest
 
 
 def ceil_to(x, *allowed):
@@ -54,12 +63,22 @@ def slack(op: str, lhs, rhs):
 
 
 def relative_slack(op: str, lhs, rhs):
-    """The slack of ``lhs OP rhs`` over the larger side, NaN where a side is not finite."""
+    """The slack of ``lhs OP rhs`` over the larger side, NaN where a side is not finite.
+
+    No mask is needed for that: a side that is NaN or infinite makes the slack or the scale NaN or
+    infinite, and the quotient NaN; with both sides finite the quotient is never NaN.
+    """
     lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
     with np.errstate(all="ignore"):
-        scale = np.maximum(np.maximum(np.abs(lhs), np.abs(rhs)), 1e-300)
-        relative = slack(op, lhs, rhs) / scale
-    return np.where(np.isfinite(lhs) & np.isfinite(rhs), relative, np.nan)
+        scale = np.maximum(np.abs(lhs), np.abs(rhs))
+        if scale.ndim == 0:
+            return np.asarray(slack(op, lhs, rhs) / max(scale, 1e-300))
+        np.maximum(scale, 1e-300, out=scale)  # the same operations, without the temporaries
+        relative = slack(op, lhs, rhs)
+        if np.shape(relative) != scale.shape:
+            return relative / scale
+        np.divide(relative, scale, out=relative)
+        return relative
 
 
 def holds(op: str, lhs, rhs):
@@ -84,20 +103,26 @@ def slacks(ops, sides) -> list:
 
 
 def feasible(ops, slack_values) -> np.ndarray:
-    """Every constraint holds (strict ones with a positive slack): the rule of ``Problem.feasible``."""
+    """Every constraint holds (strict ones with a positive slack, every slack finite): the rule of
+    ``Problem.feasible``. A NaN or -inf slack fails its comparison; ``< inf`` rules out the last case."""
     ok = True
     for op, s in zip(ops, slack_values, strict=True):
-        ok = ok & ((s > 0) if op in ("<", ">") else (s >= 0))
-    return np.asarray(ok & np.all([np.isfinite(s) for s in slack_values], axis=0))
+        ok = ok & ((s > 0) if op in ("<", ">") else (s >= 0)) & (s < math.inf)
+    return np.asarray(ok)
 
 
 def failed_count(ops, sides):
-    """How many checks fail at each point (a check with a side not finite does not count)."""
+    """How many checks fail at each point (a check with a side not finite does not count).
+
+    A side not finite is exactly a NaN relative slack (see ``relative_slack``), which fails no
+    comparison; a finite check fails when its slack is below the rule of ``holds``, or overflowed to +inf.
+    """
     count = None
     for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
-        known = np.isfinite(lhs) & np.isfinite(rhs)
-        failed = (~np.asarray(holds(op, lhs, rhs), bool)) & known
+        relative = relative_slack(op, lhs, rhs)
+        with np.errstate(invalid="ignore"):
+            failed = (relative <= 0) if op in ("<", ">") else (relative + HOLD < 0)
+            failed |= relative == math.inf
         count = failed.astype(int) if count is None else count + failed
     return count
 
@@ -201,15 +226,9 @@ def _shape(*values) -> tuple:
     return np.broadcast_shapes(*(np.shape(v) for v in values if np.ndim(v) > 0))
 
 
-def _flat(value, shape: tuple):
-    """An array broadcast to the block and flattened (as ``solve_grid`` flattens its environment)."""
-    return np.broadcast_to(value, shape).reshape(-1) if np.ndim(value) > 0 else value
-
-
 def _solve_integer(ops: tuple, sides, guess, low: float, high: float, factor: float, shape: tuple):
     """An integer solve node over a block: its closed-form guess verified at every point, else Refused."""
-    size = int(np.prod(shape))
-    guess = np.array(np.broadcast_to(np.asarray(guess, float) / factor, (size,)))
+    guess = np.array(np.broadcast_to(np.asarray(guess, float) / factor, shape))
     guess = np.floor(snap(guess))
     inside = np.isfinite(guess) & (guess >= low) & (guess < high)
     candidate = np.where(inside, guess, low)
@@ -217,9 +236,8 @@ def _solve_integer(ops: tuple, sides, guess, low: float, high: float, factor: fl
     fails_next = ~feasible(ops, slacks(ops, _sides(sides, (candidate + 1.0) * factor)))
     if not (inside & ok & fails_next).all():
         raise Refused  # the normal path bisects these points
-    result = np.full(size, math.nan)
-    result[:] = candidate
-    return (result * factor).reshape(shape)
+    candidate *= factor
+    return candidate
 
 
 def _refused():
@@ -233,7 +251,7 @@ def _sides(sides, x) -> list:
 
 HELPERS = {"_nan": NAN, "_max": _max, "_min": _min, "_ceil": _ceil, "_floor": _floor, "_ceil_to": _ceil_to,
            "_pow": np.power, "_ipow": np.power, "_sqrt": np.sqrt, "_log": np.log, "_exp": np.exp,
-           "_node": _node, "_shape": _shape, "_flat": _flat, "_solve_integer": _solve_integer,
+           "_node": _node, "_shape": _shape, "_solve_integer": _solve_integer,
            "_refused": _refused}
 
 

@@ -10,7 +10,7 @@ are ``evaluate.compile_node``'s numpy semantics:
   ``w<i>``: computed only when a requested column needs it, as ``evaluate``
   computes only the plan of the names it is given. It returns every value in
   declaration order, each kept as ``evaluate`` keeps it. An integer solve node
-  flattens what it reads to the block (as ``solve_grid`` does) and takes its
+  reads its inputs in their broadcasting shapes (as ``solve_grid`` does) and takes its
   closed-form guess, verified at every point; where one does not verify (or
   the node has no such guess: ``_refused()``) the code refuses and the sweep
   runs the normal way.
@@ -72,20 +72,17 @@ def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict
     for c in spec.constraints:
         used |= set(c.comparison.lhs.names) | set(c.comparison.rhs.names)
     lines = [f"    def _solve_{var}():"]
-    flat: dict = {}
-    for other in graph.quantities:  # what the solve reads, flattened to the block
-        if other in used and other in local and other != name:
-            flat[other] = f"{var}_{len(flat)}"
-            lines.append(f"        {flat[other]} = _flat({local[other]}, _s)")
-    guess = sym_source(root, flat)
-    inner = dict(flat)
+    reads = {other: local[other] for other in graph.quantities  # in their broadcasting shapes, as solve_grid
+             if other in used and other in local and other != name}
+    guess = sym_source(root, reads)
+    inner = dict(reads)
     inner[spec.for_name] = "x"
     for c in spec.constraints:
         for constant, value in constant_values(c).items():
             inner[constant] = literal(value)
     body = []
     for node in problem.plan:
-        target = inner[node] = f"{var}_{len(flat) + len(body)}"
+        target = inner[node] = f"{var}_{len(body)}"
         body.append(f"            {target} = {source(graph[node].formula.node, inner)}")
     sides = "".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)}), "
                     for c in spec.constraints)

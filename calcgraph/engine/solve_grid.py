@@ -20,29 +20,33 @@ from .solve import solve_problem
 BISECTION_LIMIT = 200
 
 
-def _flatten(env: dict) -> tuple[dict, tuple]:
-    arrays = {k: v for k, v in env.items() if np.ndim(v) > 0}
-    shape = np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+def _shape(env: dict) -> tuple:
+    return np.broadcast_shapes(*(np.shape(v) for v in env.values() if np.ndim(v) > 0))
+
+
+def _flatten(env: dict, shape: tuple) -> dict:
     flat = dict(env)
-    for key, value in arrays.items():
-        flat[key] = np.broadcast_to(value, shape).reshape(-1)
-    return flat, shape
+    for key, value in env.items():
+        if np.ndim(value) > 0:
+            flat[key] = np.broadcast_to(value, shape).reshape(-1)
+    return flat
 
 
-def _subset(env: dict, mask: np.ndarray) -> dict:
-    return {k: (v[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
+def _subset(env: dict, shape: tuple, mask: np.ndarray) -> dict:
+    """The points of ``mask`` (grid-shaped) of every array in ``env``, as flat arrays."""
+    return {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
 
 
 def _feasible(problem: Problem, env: dict, x) -> np.ndarray:
     return problem.holds_at(env, x)
 
 
-def _guess(problem: Problem, env: dict, size: int):
+def _guess(problem: Problem, env: dict, shape: tuple):
     function = problem.guess
     if function is None:
         return None
     with np.errstate(all="ignore"):
-        guess = np.broadcast_to(np.asarray(function(env), float) / problem.target.unit.factor, (size,))
+        guess = np.broadcast_to(np.asarray(function(env), float) / problem.target.unit.factor, shape)
     return np.array(guess)
 
 
@@ -83,31 +87,36 @@ def _pointwise(problem, env: dict, size: int) -> np.ndarray:
 
 
 def solve_grid(problem: Problem, env: dict) -> np.ndarray:
-    """One answer per grid point (base units of the unknown), NaN where none exists."""
-    flat, shape = _flatten(env)
-    size = int(np.prod(shape))
+    """One answer per grid point (base units of the unknown), NaN where none exists.
+
+    The inputs keep their broadcasting shapes (a block's axes are (rows, 1) and (1, columns)): only the
+    points the first guess leaves open are gathered flat, for the bisection.
+    """
+    shape = _shape(env)
+    size = math.prod(shape)
     if any(c.op == "==" for c in problem.spec.constraints):
-        return _pointwise(problem, flat, size).reshape(shape)
-    low, high = bounds(problem, flat)
+        return _pointwise(problem, _flatten(env, shape), size).reshape(shape)
+    low, high = bounds(problem, env)
     factor = problem.target.unit.factor
     integer = problem.spec.integer
-    result = np.full(size, math.nan)
-    todo = np.ones(size, bool)
-    guess = _guess(problem, flat, size)
+    result = np.full(shape, math.nan)
+    todo = np.ones(shape, bool)
+    guess = _guess(problem, env, shape)
     if guess is not None:
         guess = snap(guess)
         guess = np.floor(guess) if integer else guess
         inside = np.isfinite(guess) & (guess >= low) & (guess < high)
         step = 1.0 if integer else 0.0
         candidate = np.where(inside, guess, low)
-        holds = _feasible(problem, flat, candidate * factor)
+        holds = _feasible(problem, env, candidate * factor)
         if integer:
-            fails_next = ~_feasible(problem, flat, (candidate + step) * factor)
+            fails_next = ~_feasible(problem, env, (candidate + step) * factor)
             verified = inside & holds & fails_next
         else:
             verified = inside & holds
-        result[verified] = candidate[verified]
+        np.copyto(result, candidate, where=verified)
         todo = ~verified
     if todo.any():
-        result[todo] = _bisect(problem, _subset(flat, todo), low, high, integer)
-    return (result * factor).reshape(shape)
+        result[todo] = _bisect(problem, _subset(env, shape, todo), low, high, integer)
+    result *= factor
+    return result

@@ -190,7 +190,10 @@ class GridRun:
                         counts[name] += size * empty_here
                         missing |= empty_here
                         continue
-                    isnan = np.isnan(block[name])
+                    values = block[name]
+                    if not np.isnan(np.add.reduce(values)):  # no NaN (one pass, no temporary); else count
+                        continue
+                    isnan = np.isnan(values)
                     counts[name] += int(np.count_nonzero(isnan))
                     missing |= isnan
                 empty += int(np.count_nonzero(missing))

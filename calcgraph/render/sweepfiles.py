@@ -156,9 +156,19 @@ def write_parquet(out, run: GridRun, header: list[str]) -> None:
     writer = pq.ParquetWriter(out, schema, use_dictionary=False, compression="snappy", write_batch_size=CHUNK,
                               data_page_size=8 * CHUNK)
 
+    constants: dict = {}  # (value, length) -> one Arrow array: a column that does not vary is converted once
+
+    def column(values: np.ndarray):
+        if values.strides != (0,) or not len(values):
+            return pa.array(values, pa.float64())  # a contiguous float64 column is not copied
+        key = (values[0].tobytes(), len(values))
+        if key not in constants:
+            constants[key] = pa.array(values, pa.float64())
+        return constants[key]
+
     def batches():
         for _, _, block, fails in run.walk():
-            arrays = [pa.array(run.declared(block, c), pa.float64()) for c in run.columns]
+            arrays = [column(run.declared(block, c)) for c in run.columns]
             if fails is not None:
                 arrays.append(pa.array(np.asarray(fails, float), pa.float64()))
             yield pa.record_batch(arrays, schema=schema)
