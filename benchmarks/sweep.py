@@ -38,7 +38,7 @@ BATCH = (1, 1000, 1)
 SEQ_LEN = (128, 128000, 128)
 VARY = [f"batch={BATCH[0]}:{BATCH[1]}:{BATCH[2]}", f"seq_len={SEQ_LEN[0]}:{SEQ_LEN[1]}:{SEQ_LEN[2]}"]
 SLICES = (1, 4, 8, 16, 32, 64, 128, 256)
-ROWS = 131  # batch values per block: 131 x 1000 points, as calcgraph's 2^17-point blocks
+ROWS = 65  # batch values per block: 65 x 1000 points, as calcgraph's 2^16-point blocks
 
 # Every computed quantity of the default scenario, in the order of formulas/serving.yaml.
 COLUMNS = [

@@ -237,7 +237,7 @@ def test_a_million_points_stay_in_small_blocks(model):
     for block in __import__("calcgraph.engine.grid", fromlist=["iter_blocks"]).iter_blocks(
             model.scenario, axes, ["t_step"]):
         sizes.append(len(block["t_step"]))
-    assert sum(sizes) == 10 ** 6 and max(sizes) <= 2 ** 17
+    assert sum(sizes) == 10 ** 6 and max(sizes) <= 2 ** 16
 
 
 # ------------------------------------------------------------------ progress bar
