@@ -12,7 +12,7 @@ of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
 1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
 Each run is a fresh subprocess, alternated for ``rounds`` rounds (the machine is
-shared and noisy; medians). Printed: times, their ratio (target <= 1.5), us per
+shared and noisy; medians), writing a file that does not exist yet. Printed: times, their ratio (target <= 1.5), us per
 point, peak resident memory (target < 1 GiB) and whether the CSVs agree
 (identical bytes, else every number within a relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
 """
@@ -179,6 +179,8 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
 
 
 def run_child(kind: str, path: str, inputs_path: str, cache: str | None = None) -> dict:
+    if os.path.exists(path):  # each run writes a new file: deleting the last run's 0.5 GB is not writing
+        os.unlink(path)
     start = time.perf_counter()
     env = {**os.environ, "CALCGRAPH_CACHE": cache} if cache else None
     done = subprocess.run([sys.executable, __file__, "--child", kind, path, inputs_path], cwd=ROOT,

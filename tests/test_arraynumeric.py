@@ -11,7 +11,15 @@ from hypothesis import given
 from test_fuzz_expr import FORMULAS
 
 from calcgraph.cli.cached import generated
-from calcgraph.core.arraynumeric import _node, _solve_integer, build, failed_count, holds
+from calcgraph.core.arraynumeric import (
+    _node,
+    _solve_integer,
+    build,
+    failed_count,
+    holds,
+    integer_guess,
+    settle_integer,
+)
 from calcgraph.core.codegen import Unsupported, source
 from calcgraph.core.evaluate import compile_node
 from calcgraph.core.expr import parse_formula
@@ -51,15 +59,30 @@ def test_a_value_is_kept_as_evaluate_keeps_it():
         _node(math.inf, 1.0)
 
 
-def test_an_integer_solve_takes_its_guess_only_where_it_verifies_everywhere():
+def test_an_integer_solve_is_guessed_from_two_whole_values_and_verified_everywhere():
     def sides(x):  # x <= 10.5 * k: the largest whole x is floor(10.5 * k)
         return ((x, 10.5 * np.array([1.0, 2.0, 3.0])),)
-    guess = 10.5 * np.array([1.0, 2.0, 3.0])
-    assert _solve_integer(("<=",), sides, guess, 1.0, 1e12, 1.0, (3,)).tolist() == [10.0, 21.0, 31.0]
-    with pytest.raises(Refused):  # one guess one too high: the normal path bisects that point
-        _solve_integer(("<=",), sides, guess + np.array([0.0, 0.0, 1.0]), 1.0, 1e12, 1.0, (3,))
-    with pytest.raises(Refused):  # outside the bounds
-        _solve_integer(("<=",), sides, guess, 1.0, 20.0, 1.0, (3,))
+    assert integer_guess(("<=",), sides, 1.0, 1.0).tolist() == [10.5, 21.0, 31.5]
+    assert _solve_integer(("<=",), sides, 1.0, 1e12, 1.0, (3,)).tolist() == [10.0, 21.0, 31.0]
+    assert _solve_integer(("<=",), sides, 1.0, 1e12, 2.0, (2, 3)).tolist() == [[10.0, 20.0, 30.0]] * 2
+    with pytest.raises(Refused):  # an answer outside the bounds: the normal path says there is none
+        _solve_integer(("<=",), sides, 1.0, 20.0, 1.0, (3,))
+
+
+def test_a_guess_a_rounding_off_settles_on_its_neighbour():
+    def sides(x):
+        return ((x, np.array([10.0, 20.0, 30.0])),)
+    guess = np.array([9.999999, 21.2, 30.0])  # one whole value low, one high, one right
+    assert settle_integer(("<=",), sides, guess, 1.0, 1e12, 1.0).tolist() == [10.0, 20.0, 30.0]
+    far = np.array([3.0, 40.0, 30.0])  # more than one off: left to the bisection
+    assert np.isnan(settle_integer(("<=",), sides, far, 1.0, 1e12, 1.0)[:2]).all()
+
+
+def test_a_constraint_that_does_not_fall_as_x_grows_bounds_nothing():
+    def sides(x):  # x >= 3 only: no largest x below the bound from this constraint
+        return ((x, 3.0), (2.0 * x, np.array([41.0, 61.0])))
+    assert integer_guess((">=", "<="), sides, 1.0, 1.0).tolist() == [20.5, 30.5]
+    assert _solve_integer((">=", "<="), sides, 1.0, 1e12, 1.0, (2,)).tolist() == [20.0, 30.0]
 
 
 def test_failed_checks_are_counted_per_point_and_unknown_sides_do_not_count():

@@ -249,6 +249,15 @@ def test_a_hit_loads_neither_sympy_pint_nor_networkx(args, cache):
     assert hit_out == cold_out
 
 
+@pytest.mark.parametrize("args", [["eval"], ["eval", "scenarios/compare-models.yaml", "--variant", "mixtral-8x7b"]])
+def test_a_miss_writes_its_entry_without_sympy_or_networkx(args, cache):
+    """The entry's integer solve (max_batch) is compiled from a numeric guess, not a closed form."""
+    cold_out, cold = probe(cache, *args)
+    hit_out, hit = probe(cache, *args)
+    assert cold == {"status": 0, "heavy": ["pint"]} and hit == {"status": 0, "heavy": []}
+    assert hit_out == cold_out
+
+
 def test_check_answers_from_the_cache_only_for_files_that_passed(run, cache, monkeypatch):
     files = ["scenarios/llama3-70b-tpu-v5e.yaml", "formulas/memory.yaml"]
     cold = run("check", *files, "--no-cache")

@@ -5,10 +5,11 @@ code calls only these helpers, by name. They are the numpy semantics of
 ``evaluate.compile_node`` (which uses ``snap`` and ``ceil_to`` from here):
 ``ceil``/``floor`` snapping, NaN through ``max``/``min``; ``node`` is what
 ``evaluate`` does with each value (a scalar that is not finite refuses unless
-an input is unknown, an array's infinities become NaN); ``solve_integer`` is
-the first step of ``solve_grid`` on an integer solve node (the closed-form
-guess, verified at every point: it holds, the next whole value fails) and
-refuses where any point's guess does not verify. The feasibility rules
+an input is unknown, an array's infinities become NaN); ``integer_guess`` and
+``settle_integer`` are the first step of ``solve_grid`` on an integer solve
+node (a guess from the constraints' slack at two whole values, verified at
+every point: it holds, the next whole value fails); ``_solve_integer``, the
+generated code's, refuses where any point does not verify. The feasibility rules
 (``relative_slack``, ``holds``, ``slacks``, ``feasible``) are the ones
 ``constraints`` and ``Problem`` use, defined once here.
 """
@@ -226,18 +227,59 @@ def _shape(*values) -> tuple:
     return np.broadcast_shapes(*(np.shape(v) for v in values if np.ndim(v) > 0))
 
 
-def _solve_integer(ops: tuple, sides, guess, low: float, high: float, factor: float, shape: tuple):
-    """An integer solve node over a block: its closed-form guess verified at every point, else Refused."""
-    guess = np.array(np.broadcast_to(np.asarray(guess, float) / factor, shape))
-    guess = np.floor(snap(guess))
-    inside = np.isfinite(guess) & (guess >= low) & (guess < high)
-    candidate = np.where(inside, guess, low)
-    ok = feasible(ops, slacks(ops, _sides(sides, candidate * factor)))
-    fails_next = ~feasible(ops, slacks(ops, _sides(sides, (candidate + 1.0) * factor)))
-    if not (inside & ok & fails_next).all():
-        raise Refused  # the normal path bisects these points
-    candidate *= factor
-    return candidate
+def integer_guess(ops: tuple, sides, low: float, factor: float):
+    """``numeric.integer_guess`` on arrays: ``sides(x)`` gives (lhs, rhs) pairs that broadcast.
+
+    The sides are evaluated at two scalars, so they keep the shape of what they read besides the unknown.
+
+    >>> integer_guess(("<=",), lambda x: ((x, np.array([10.5, 21.0])),), 1.0, 1.0).tolist()
+    [10.5, 21.0]
+    """
+    at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
+    guess = np.inf
+    with np.errstate(all="ignore"):
+        for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+            g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
+            guess = np.minimum(guess, np.where(g1 < g0, low + g0 / (g0 - g1), np.inf))
+    return np.asarray(guess, float)
+
+
+def settle_integer(ops: tuple, sides, guess, low: float, high: float, factor: float) -> np.ndarray:
+    """Each point's largest whole x in [low, high) (declared units) that holds while x + 1 fails, taken from
+    ``guess`` or a neighbour of it; NaN where none of them is. The shape is what the sides give (broadcast).
+
+    >>> def sides(x):
+    ...     return ((x, np.array([10.5, 21.0, 0.5])),)
+    >>> settle_integer(("<=",), sides, np.array([10.5, 22.2, 0.5]), 1.0, 1e12, 1.0).tolist()
+    [10.0, 21.0, nan]
+    """
+    with np.errstate(all="ignore"):
+        candidate = np.floor(snap(np.asarray(guess, float)))
+
+        def holds_at(x):
+            return feasible(ops, slacks(ops, _sides(sides, x * factor)))
+
+        def within(x):
+            return (x >= low) & (x < high)
+        here, above = holds_at(candidate), holds_at(candidate + 1.0)
+        answer = np.where(here & ~above & within(candidate), candidate, np.nan)
+        answer = np.array(np.broadcast_to(answer, np.broadcast_shapes(answer.shape, here.shape, above.shape)))
+        up = above & within(candidate + 1.0)  # the guess a rounding too low
+        if up.any():
+            answer = np.where(up & ~holds_at(candidate + 2.0), candidate + 1.0, answer)
+        down = ~here & within(candidate - 1.0)  # a rounding too high
+        if down.any():
+            answer = np.where(down & holds_at(candidate - 1.0), candidate - 1.0, answer)
+    return answer
+
+
+def _solve_integer(ops: tuple, sides, low: float, high: float, factor: float, shape: tuple):
+    """An integer solve node over a block (base units): ``settle_integer`` from ``integer_guess``, verified
+    at every point, else Refused (the normal path bisects the points it leaves)."""
+    answer = settle_integer(ops, sides, integer_guess(ops, sides, low, factor), low, high, factor)
+    if np.isnan(answer).any():
+        raise Refused
+    return np.broadcast_to(answer, shape) * factor
 
 
 def _refused():

@@ -150,7 +150,7 @@ def typed_over(axes: list[Axis], graph) -> list[str]:
     warnings = []
     for axis in axes:
         quantity = graph[axis.name]
-        used = [n for n in graph.quantities if graph.dag.has_edge(n, axis.name)]
+        used = [n for n in graph.quantities if n in graph.pred[axis.name]]
         if not used:  # an input, or a pin: its formula is cut
             continue
         formula = quantity.formula.text if quantity.formula is not None else "a solve"

@@ -3,12 +3,12 @@
 ``Evaluator`` compiles the part of the graph the outputs need into one
 generated Python function over floats (``calcgraph.core.codegen``): the
 scenario's other values are written in as constants, inputs come in their
-declared units and outputs go out in theirs. Integer solve nodes take the
-closed-form guess verified exactly as sweeps do (it holds, the next whole value
-fails), without building any text. Whatever the generated code cannot settle
-(a division by zero, an unknown input, a guess that does not verify, a solve
-without a closed form) is evaluated the exact way, by ``evaluate`` with the
-engine's solver, so answers never depend on the path. Arrays go through
+declared units and outputs go out in theirs. Integer solve nodes take a guess
+from their constraints' slack at two whole values, verified exactly as sweeps
+verify theirs (it holds, the next whole value fails): no closed form, so no
+sympy. Whatever the generated code cannot settle (a division by zero, an
+unknown input, a guess that does not verify) is evaluated the exact way, by
+``evaluate`` with the engine's solver, so answers never depend on the path. Arrays go through
 ``evaluate`` directly (numpy, broadcasting).
 """
 
@@ -98,11 +98,11 @@ class Evaluator:
         return function
 
     def _solve_lines(self, name: str, var: str, local: dict, namespace: dict) -> list[str]:
-        """Lines solving the integer solve node ``name`` into ``var`` by its verified closed form."""
+        """Lines solving the integer solve node ``name`` into ``var`` by a verified guess (numeric.solve_integer)."""
         problem = self._solver.problem(name)
         spec = problem.spec
-        if not spec.integer or any(c.op == "==" for c in spec.constraints) or problem.guess is None:
-            raise Unsupported(f"{name}: only integer inequality solves with a closed form are compiled")
+        if not spec.integer or any(c.op == "==" for c in spec.constraints):
+            raise Unsupported(f"{name}: only integer inequality solves are compiled")
         low, high = INTEGER_BOUNDS
         if spec.bounds is not None:
             factor = problem.target.unit.factor
@@ -120,12 +120,11 @@ class Evaluator:
             body.append(f"        {target} = {source(self.scenario.graph[node].formula.node, inner)}")
         sides = ", ".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)})"
                           for c in spec.constraints)
-        guess = _closed_form_source(self._solver, name, local)
         ops = tuple(c.op for c in spec.constraints)
         namespace[f"_ops_{var}"] = ops
         factor = literal(problem.target.unit.factor)
         return [f"    def _sides_{var}({unknown}):", *body, f"        return ({sides},)",
-                f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {guess}, {low!r}, {high!r}, {factor})"]
+                f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {low!r}, {high!r}, {factor})"]
 
     def __call__(self, *values):
         """The outputs (declared units) at these input values (declared units; scalars or numpy arrays)."""
@@ -148,14 +147,3 @@ class Evaluator:
         env = evaluate(self.scenario, overrides=overrides, names=self.outputs, solver=self._solver)
         results = [env[n] / f for n, f in zip(self.outputs, self._out, strict=True)]
         return [float(r) if np.ndim(r) == 0 else r for r in results]
-
-
-def _closed_form_source(solver: NodeSolver, name: str, local: dict) -> str:
-    """The solve node's closed-form answer as generated source (it uses only quantities already computed)."""
-    from .closed_form import solve_closed_form
-    problem = solver.problem(name)
-    root = solve_closed_form(solver.scenario.graph, problem.spec, "largest")
-    if root is None:
-        raise Unsupported(f"{name}: no closed form")
-    from ..core.symnumeric import sym_source
-    return sym_source(root, local)

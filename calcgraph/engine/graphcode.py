@@ -83,6 +83,6 @@ def graph_code(scenario: Scenario) -> GraphCode:
     ops = {key: list(value) for key, value in namespace.items() if key.startswith("_ops_")}
     if set(namespace) - set(ops):
         raise Unsupported(f"unexpected names in the generated namespace: {sorted(set(namespace) - set(ops))}")
-    depends = {n: sorted(graph.dag.pred[n]) for n in names if n not in scenario.bound}
+    depends = {n: sorted(graph.pred[n]) for n in names if n not in scenario.bound}
     return GraphCode(source=text, arguments=arguments, names=names, ops=ops, depends=depends,
                      pinnable=tuple(pinnable), guard=tuple(sorted(guard)))

@@ -10,10 +10,11 @@ are ``evaluate.compile_node``'s numpy semantics:
   ``w<i>``: computed only when a requested column needs it, as ``evaluate``
   computes only the plan of the names it is given. It returns every value in
   declaration order, each kept as ``evaluate`` keeps it. An integer solve node
-  reads its inputs in their broadcasting shapes (as ``solve_grid`` does) and takes its
-  closed-form guess, verified at every point; where one does not verify (or
-  the node has no such guess: ``_refused()``) the code refuses and the sweep
-  runs the normal way.
+  reads its inputs in their broadcasting shapes (as ``solve_grid`` does) and
+  takes a guess from its constraints' slack at two whole values, verified at
+  every point; where one does not verify (or the node is not an integer
+  inequality solve: ``_refused()``) the code refuses and the sweep runs the
+  normal way. Nothing here needs sympy.
 - ``_checks(v...)`` takes the flat block values of what the declared checks
   use and returns both sides of every check (``engine.checks.failed_mask``).
 
@@ -28,8 +29,6 @@ from dataclasses import dataclass
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported, literal, source
 from ..core.constraints import constant_values
-from ..core.symnumeric import sym_source
-from .closed_form import solve_closed_form
 from .problem import INTEGER_BOUNDS
 from .solve_nodes import NodeSolver
 
@@ -49,33 +48,17 @@ class GridCode:
     check_ops: tuple[str, ...]    # each declared check's operator
 
 
-def _names(expr) -> set:
-    return {s.name for s in expr.free_symbols}
-
-
 def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict) -> list[str]:
-    """A nested function solving the integer solve node ``name`` over the block by its verified guess."""
+    """A nested function solving the integer solve node ``name`` over the block by a verified guess."""
     graph = solver.scenario.graph
     problem = solver.problem(name)
     spec = problem.spec
-    if not spec.integer or any(c.op == "==" for c in spec.constraints) or problem.guess is None:
-        raise Unsupported(f"{name}: only integer inequality solves with a closed form are compiled")
-    root = solve_closed_form(graph, spec, "largest")
-    if root is None:
-        raise Unsupported(f"{name}: no closed form")
+    if not spec.integer or any(c.op == "==" for c in spec.constraints):
+        raise Unsupported(f"{name}: only integer inequality solves are compiled")
     for node in problem.plan:
         if graph[node].solve is not None:
             raise Unsupported(f"{name}: a solve node inside a solve")
-    used = _names(root)
-    for node in problem.plan:
-        used |= set(graph[node].formula.names)
-    for c in spec.constraints:
-        used |= set(c.comparison.lhs.names) | set(c.comparison.rhs.names)
-    lines = [f"    def _solve_{var}():"]
-    reads = {other: local[other] for other in graph.quantities  # in their broadcasting shapes, as solve_grid
-             if other in used and other in local and other != name}
-    guess = sym_source(root, reads)
-    inner = dict(reads)
+    inner = dict(local)  # what the solve reads, in its broadcasting shape (as solve_grid)
     inner[spec.for_name] = "x"
     for c in spec.constraints:
         for constant, value in constant_values(c).items():
@@ -91,8 +74,8 @@ def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict
     if spec.bounds is not None:
         low, high = spec.bounds[0] / factor, spec.bounds[1] / factor
     ops[f"_ops_{var}"] = [c.op for c in spec.constraints]
-    return [*lines, f"        def _sides_{var}(x):", *body, f"            return ({sides})",
-            f"        return _solve_integer(_ops_{var}, _sides_{var}, {guess}, {literal(low)}, {literal(high)}, "
+    return [f"    def _solve_{var}():", f"        def _sides_{var}(x):", *body, f"            return ({sides})",
+            f"        return _solve_integer(_ops_{var}, _sides_{var}, {literal(low)}, {literal(high)}, "
             f"{literal(factor)}, _s)"]
 
 

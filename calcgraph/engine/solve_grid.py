@@ -1,8 +1,10 @@
 """Solve nodes over numpy grids: one answer per point, verified point by point.
 
-The closed form (when the constraints are linear in the unknown) gives a first
-guess for every point at once; each guess is checked (it holds, the next value
-outward fails) and the points where it does not are found by a vectorised
+A first guess for every point at once: for an integer unknown, from the
+constraints' slack at two whole values (exact where they are linear in it; no
+sympy), checked at every point (it holds, the next whole value fails, or so
+for a neighbour); otherwise the closed form, when the constraints are linear
+in the unknown, checked to hold. The points left are found by a vectorised
 bisection over the bracket. Points without an answer are NaN.
 """
 
@@ -12,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..core.arraynumeric import integer_guess, settle_integer
 from ..core.evaluate import snap
 from ..errors import NoSolutionError
 from .problem import TINY, Problem, bounds, midpoint
@@ -48,6 +51,14 @@ def _guess(problem: Problem, env: dict, shape: tuple):
     with np.errstate(all="ignore"):
         guess = np.broadcast_to(np.asarray(function(env), float) / problem.target.unit.factor, shape)
     return np.array(guess)
+
+
+def _integer_first(problem: Problem, env: dict, low: float, high: float, factor: float) -> np.ndarray:
+    """An integer solve's answers from a guess off its constraints' slack at two whole values, verified
+    (``arraynumeric.settle_integer``), in the shape the constraints take; NaN where none verifies."""
+    def sides(x):
+        return problem.sides_at(env, x)
+    return settle_integer(problem.ops, sides, integer_guess(problem.ops, sides, low, factor), low, high, factor)
 
 
 def _bisect(problem, env, low: float, high: float, integer: bool) -> np.ndarray:
@@ -101,19 +112,15 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     integer = problem.spec.integer
     result = np.full(shape, math.nan)
     todo = np.ones(shape, bool)
-    guess = _guess(problem, env, shape)
-    if guess is not None:
+    if integer:
+        settled = _integer_first(problem, env, low, high, factor)
+        np.copyto(result, settled)
+        todo = np.isnan(result)
+    elif (guess := _guess(problem, env, shape)) is not None:
         guess = snap(guess)
-        guess = np.floor(guess) if integer else guess
         inside = np.isfinite(guess) & (guess >= low) & (guess < high)
-        step = 1.0 if integer else 0.0
         candidate = np.where(inside, guess, low)
-        holds = _feasible(problem, env, candidate * factor)
-        if integer:
-            fails_next = ~_feasible(problem, env, (candidate + step) * factor)
-            verified = inside & holds & fails_next
-        else:
-            verified = inside & holds
+        verified = inside & _feasible(problem, env, candidate * factor)
         np.copyto(result, candidate, where=verified)
         todo = ~verified
     if todo.any():

@@ -104,7 +104,7 @@ def eval_entry(ev: Evaluated, unit_texts=()) -> dict:
         "declared": [[graph[n].unit.factor, str(graph[n].unit) or "dimensionless"] for n in names],
         "bound": {n: [b.origin, place(b.where), b.pinned] for n, b in scenario.bound.items()},
         "solves": [n for n in names if graph[n].solve is not None],
-        "depends": {n: sorted(graph.dag.pred[n]) for n in names if not graph[n].is_input},
+        "depends": {n: sorted(graph.pred[n]) for n in names if not graph[n].is_input},
         "order": [n for n in graph.order if n not in scenario.bound],
         "values": values, "checks": checks, "inputs": inputs, "pins": pins, "units": units,
         "code": _code(ev, values), "complete": not scenario.missing and all(math.isfinite(v) or v != v for v in values),

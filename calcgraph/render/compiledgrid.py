@@ -116,7 +116,7 @@ def sweep_entry(scenario: Scenario, varied=(), unit_texts=()) -> dict:
     for text in unit_texts:
         units[text] = _unit_entry(text)
     axes = {n: {"factor": graph[n].unit.factor, "dim": _dim(graph[n].unit)}
-            for n in names if n in scenario.bound and not graph.dag.pred[n]}
+            for n in names if n in scenario.bound and not graph.pred[n]}
     inputs = {n: {**axes[n], "needs_unit": needs_unit(graph[n].unit), "min": graph[n].minimum,
                   "max": graph[n].maximum, "min_strict": graph[n].min_strict, "max_strict": graph[n].max_strict}
               for n in axes if graph[n].is_input}  # what --set may give (read by cli.cached, as for eval)
@@ -125,7 +125,7 @@ def sweep_entry(scenario: Scenario, varied=(), unit_texts=()) -> dict:
         "format": FORMAT, "names": names, "report": list(scenario.spec.report),
         "header": [format_unit(graph[n].unit.pint_unit) or "1" for n in names],
         "factors": [graph[n].unit.factor for n in names],
-        "depends": {n: sorted(graph.dag.pred[n]) for n in names if graph.dag.pred[n]},
+        "depends": {n: sorted(graph.pred[n]) for n in names if graph.pred[n]},
         "axes": axes, "inputs": inputs, "pins": {}, "units": {t: u for t, u in units.items() if u is not None},
         "check_names": [n for c, _ in graph.checks for n in c.names], "checked": bool(graph.checks),
         "complete": not scenario.missing, "code": _code(scenario, varied),
