@@ -12,9 +12,10 @@ of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
 1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
 Each run is a fresh subprocess, alternated for ``rounds`` rounds (the machine is
-shared and noisy; medians), writing a file that does not exist yet. Printed: times, their ratio (target <= 1.5), us per
-point, peak resident memory (target < 1 GiB) and whether the CSVs agree
-(identical bytes, else every number within a relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
+shared and noisy; medians), writing a file that does not exist yet. Printed:
+times, their ratio (target <= 1.5), us per point, peak resident memory (target
+< 1 GiB) and whether the CSVs agree (identical bytes, else every number within
+a relative 1e-9). Usage: ``python benchmarks/sweep.py [ROUNDS]``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import math
 
 import mpmath
 import numpy as np
+import pytest
 from fuzz_settings import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,21 +81,29 @@ def _exact(text: str):
         return value
 
 
-@FUZZ
-@given(FORMULAS)
-def test_generated_formulas_are_accepted_or_refused_and_agree_with_exact_evaluation(text):
+def _parsed(text: str):
+    """The formula and its light tree's value at NAMES, or None if the text is refused."""
     try:
         formula = parse_formula(text)
     except CalcgraphError:
-        return
+        return None
     with np.errstate(all="ignore"):  # inf and NaN are what evaluate() gives, under the same errstate
-        value = float(compile_node(formula.node)(dict(NAMES)))
+        return formula, float(compile_node(formula.node)(dict(NAMES)))
+
+
+@FUZZ
+@given(FORMULAS)
+def test_generated_formulas_are_accepted_or_refused_and_agree_with_exact_evaluation(text):
+    parsed = _parsed(text)
+    if parsed is None:
+        return
+    _, value = parsed
     exact = _exact(text)
     if exact is None or not math.isfinite(value):
         return
     if any(f in text for f in ("ceil", "floor", "ceil_to")):
         return  # a rounding near an integer may differ by one ulp of its argument; checked in test_hardening
-    assert value == __import__("pytest").approx(float(exact), rel=1e-6, abs=1e-9), text
+    assert value == pytest.approx(float(exact), rel=1e-6, abs=1e-9), text
 
 
 @FUZZ
@@ -112,7 +121,6 @@ def test_found_example_constant_power_with_tiny_exponent():
 
 
 def test_found_example_names_that_cancel_into_a_bad_constant_are_refused():
-    import pytest
     with pytest.raises(CalcgraphError, match="not a finite real number"):
         parse_formula("max(ceil_to((a ** 0), 0))")
 
@@ -126,19 +134,18 @@ def test_found_example_exp_of_1_is_e():
 @given(FORMULAS)
 def test_the_light_tree_computes_what_the_sympy_form_computes(text):
     """Values come from the light tree; the sympy form (display, closed forms) must mean the same."""
-    try:
-        formula = parse_formula(text)
-    except CalcgraphError:
+    parsed = _parsed(text)
+    if parsed is None:
         return
+    formula, light = parsed
     with np.errstate(all="ignore"):
-        light = float(compile_node(formula.node)(dict(NAMES)))
         try:
             exact = float(compile_expr(formula.expr)(dict(NAMES)))
         except EvaluationError:
             return  # sympy folded a part to an undefined constant (zoo, nan): nothing to compare
     if not (math.isfinite(light) and math.isfinite(exact)) or any(f in text for f in ("ceil", "floor")):
         return  # a rounding near an integer may differ by one ulp of its argument
-    assert light == __import__("pytest").approx(exact, rel=1e-9, abs=1e-12), text
+    assert light == pytest.approx(exact, rel=1e-9, abs=1e-12), text
 
 
 def test_found_example_a_huge_constant_power_stays_unevaluated_in_the_sympy_form():
@@ -153,6 +160,5 @@ def test_found_example_sympy_folds_a_division_by_zero_times_a_name_to_zoo():
     formula = parse_formula("-(-max(1) / (0 * a))")
     with np.errstate(all="ignore"):
         assert compile_node(formula.node)(dict(NAMES)) == math.inf
-    import pytest
     with pytest.raises(EvaluationError, match="zoo"):
         compile_expr(formula.expr)(dict(NAMES))

@@ -75,9 +75,7 @@ def relative_slack(op: str, lhs, rhs):
         if scale.ndim == 0:
             return np.asarray(slack(op, lhs, rhs) / max(scale, 1e-300))
         np.maximum(scale, 1e-300, out=scale)  # the same operations, without the temporaries
-        relative = slack(op, lhs, rhs)
-        if np.shape(relative) != scale.shape:
-            return relative / scale
+        relative = slack(op, lhs, rhs)  # the broadcast shape of the sides, as the scale's
         np.divide(relative, scale, out=relative)
         return relative
 
@@ -263,7 +261,6 @@ def settle_integer(ops: tuple, sides, guess, low: float, high: float, factor: fl
             return (x >= low) & (x < high)
         here, above = holds_at(candidate), holds_at(candidate + 1.0)
         answer = np.where(here & ~above & within(candidate), candidate, np.nan)
-        answer = np.array(np.broadcast_to(answer, np.broadcast_shapes(answer.shape, here.shape, above.shape)))
         up = above & within(candidate + 1.0)  # the guess a rounding too low
         if up.any():
             answer = np.where(up & ~holds_at(candidate + 2.0), candidate + 1.0, answer)

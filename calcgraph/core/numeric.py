@@ -68,6 +68,15 @@ def _pow(base: float, exponent: float) -> float:
     return math.pow(base, exponent)  # ValueError where numpy gives NaN; never a complex number
 
 
+def _slack(op: str, lhs: float, rhs: float) -> float:
+    """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (``arraynumeric.slack`` on floats)."""
+    if op in ("<=", "<"):
+        return rhs - lhs
+    if op in (">=", ">"):
+        return lhs - rhs
+    return -abs(lhs - rhs)
+
+
 def holds(op: str, lhs: float, rhs: float) -> bool:
     """``lhs OP rhs`` holds on floats: the rule of ``constraints.holds`` (a side not finite fails).
 
@@ -76,23 +85,13 @@ def holds(op: str, lhs: float, rhs: float) -> bool:
     """
     if not (math.isfinite(lhs) and math.isfinite(rhs)):
         return False
-    scale = max(abs(lhs), abs(rhs), 1e-300)
-    if op in ("<=", "<"):
-        relative = (rhs - lhs) / scale
-    elif op in (">=", ">"):
-        relative = (lhs - rhs) / scale
-    else:
-        relative = -abs(lhs - rhs) / scale
+    relative = _slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300)
     return relative > 0 if op in ("<", ">") else relative + HOLD >= 0
 
 
 def feasible(ops: tuple, sides: tuple) -> bool:
     """Every constraint holds (the rule of ``Problem.feasible`` on scalars)."""
     return all(holds(op, lhs, rhs) for op, (lhs, rhs) in zip(ops, sides, strict=True))
-
-
-def _slack(op: str, lhs: float, rhs: float) -> float:
-    return rhs - lhs if op in ("<=", "<") else lhs - rhs
 
 
 def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:

@@ -8,8 +8,8 @@ from their constraints' slack at two whole values, verified exactly as sweeps
 verify theirs (it holds, the next whole value fails): no closed form, so no
 sympy. Whatever the generated code cannot settle (a division by zero, an
 unknown input, a guess that does not verify) is evaluated the exact way, by
-``evaluate`` with the engine's solver, so answers never depend on the path. Arrays go through
-``evaluate`` directly (numpy, broadcasting).
+``evaluate`` with the engine's solver, so answers never depend on the path.
+Arrays go through ``evaluate`` directly (numpy, broadcasting).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..core.names import suggest
 from ..core.numeric import Refused as _Refused
 from ..core.units import ureg
 from ..errors import SetValueError, UnknownNameError
-from .problem import INTEGER_BOUNDS
+from .problem import bounds
 from .solve_nodes import NodeSolver
 
 
@@ -103,10 +103,7 @@ class Evaluator:
         spec = problem.spec
         if not spec.integer or any(c.op == "==" for c in spec.constraints):
             raise Unsupported(f"{name}: only integer inequality solves are compiled")
-        low, high = INTEGER_BOUNDS
-        if spec.bounds is not None:
-            factor = problem.target.unit.factor
-            low, high = spec.bounds[0] / factor, spec.bounds[1] / factor
+        low, high = bounds(problem, {})  # an integer unknown's bracket reads no values
         inner = dict(local)
         unknown = inner[spec.for_name] = "x"
         for c in spec.constraints:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ..core.bind import Scenario
 from ..core.codegen import Unsupported, literal, source
 from ..core.constraints import constant_values
-from .problem import INTEGER_BOUNDS
+from .problem import bounds
 from .solve_nodes import NodeSolver
 
 FUNCTIONS = ("_grid", "_checks")
@@ -69,10 +69,8 @@ def _solve_lines(solver: NodeSolver, name: str, var: str, local: dict, ops: dict
         body.append(f"            {target} = {source(graph[node].formula.node, inner)}")
     sides = "".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)}), "
                     for c in spec.constraints)
-    low, high = INTEGER_BOUNDS
+    low, high = bounds(problem, {})  # an integer unknown's bracket reads no values
     factor = problem.target.unit.factor
-    if spec.bounds is not None:
-        low, high = spec.bounds[0] / factor, spec.bounds[1] / factor
     ops[f"_ops_{var}"] = [c.op for c in spec.constraints]
     return [f"    def _solve_{var}():", f"        def _sides_{var}(x):", *body, f"            return ({sides})",
             f"        return _solve_integer(_ops_{var}, _sides_{var}, {literal(low)}, {literal(high)}, "
