@@ -81,6 +81,9 @@ def _command(name: str):
     if name == "sweep":
         from .sweep import cmd_sweep
         return cmd_sweep
+    if name in ("validate", "calibrate"):
+        from . import measured
+        return getattr(measured, f"cmd_{name}")
     from . import commands
     return getattr(commands, f"cmd_{name.replace('-', '_')}")
 

@@ -20,6 +20,8 @@ EXAMPLES = """examples:
   calcgraph verify
   calcgraph check formulas/*.yaml scenarios/*.yaml
   calcgraph graph --format mermaid
+  calcgraph validate --format md --plot validation.png
+  calcgraph calibrate -o presets/assumptions/calibrated.yaml
 """
 
 
@@ -141,6 +143,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     _cache_arg(p)
     p.set_defaults(command_name="check")
+
+    p = sub.add_parser("validate", help="predictions held against published measurements (validation/*.yaml)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: validation/*.yaml)")
+    p.add_argument("--assumptions", default="calibrated", metavar="NAME",
+                   help="assumption set of presets/assumptions/ (default: calibrated; engine, chapter)")
+    p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
+    p.add_argument("--plot", default=None, metavar="F.png", help="measured against predicted, log-log (matplotlib)")
+    p.add_argument("-o", "--output", default=None, metavar="FILE", help="write the table to a file")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 3 when a file's summary is beyond the thresholds it declares")
+    p.set_defaults(command_name="validate")
+
+    p = sub.add_parser("calibrate", help="fit efficiencies to the validation set (least squares; needs scipy)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: validation/*.yaml)")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml",
+                   help="write the assumption set (e.g. presets/assumptions/calibrated.yaml); default: print it")
+    p.add_argument("--no-loo", action="store_true", help="skip the leave-one-out error (one fit instead of N+1)")
+    p.add_argument("--update-chips", action="store_true",
+                   help="also write each fitted chip's hbm_efficiency_chip into presets/chips/CHIP.yaml")
+    p.set_defaults(command_name="calibrate")
 
     p = sub.add_parser("graph", help="the dependency graph as mermaid or dot")
     _scenario_args(p)

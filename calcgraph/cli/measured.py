@@ -1,0 +1,90 @@
+"""``calcgraph validate`` and ``calcgraph calibrate``: predictions held against published measurements."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import Argument, InputFileError, SetValueError
+
+STRICT_EXIT = 3
+
+
+def validation_files(given: list[str]) -> list[Path]:
+    """The files named, or every validation/*.yaml beside the working directory (else beside the package)."""
+    if given:
+        paths = [Path(p) for p in given]
+        for path in paths:
+            if not path.is_file():
+                raise InputFileError(f"no such validation file: {path}", where=str(path),
+                                     hint="give files like validation/trtllm-perf-overview-1.0.yaml")
+        return paths
+    base = Path.cwd() / "validation"
+    if not base.is_dir():
+        base = Path(__file__).resolve().parents[2] / "validation"
+    paths = sorted(base.glob("*.yaml"))
+    if not paths:
+        raise InputFileError("no validation files found", where=str(base),
+                             hint="give validation files, or run from the repository's top folder")
+    return paths
+
+
+def _predictions(args):
+    from ..core.cases import read_validation
+    from ..engine.measured import predict_all, summarize
+    files = read_validation(validation_files(args.files))
+    predictions = predict_all(files, args.assumptions)
+    return files, predictions, summarize(predictions)
+
+
+def cmd_validate(args) -> int:
+    """Each case: measured, predicted, ratio and roofline; a summary; exit 3 under --strict beyond thresholds."""
+    from ..core.files import write_atomic
+    from ..engine.measured import beyond_thresholds
+    from ..render import measured as out
+    if args.plot and not args.plot.endswith(".png"):
+        raise SetValueError(f"the plot is written as PNG: {args.plot}", where=Argument("plot", args.plot),
+                            hint="give a file name ending in .png")
+    files, predictions, summary = _predictions(args)
+    if args.format == "json":
+        text = out.validation_json(predictions, summary, args.assumptions)
+    elif args.format == "csv":
+        text = out.validation_csv(predictions)
+    elif args.format == "md":
+        text = out.validation_markdown(predictions, summary, args.assumptions)
+    else:
+        text = out.validation_text(predictions, summary, args.assumptions)
+    if args.plot:
+        out.validation_plot(predictions, args.plot, args.assumptions)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    failed = beyond_thresholds(files, predictions)
+    for line in failed:
+        print(f"calcgraph validate: beyond thresholds: {line}", file=sys.stderr)
+    return STRICT_EXIT if failed and args.strict else 0
+
+
+def cmd_calibrate(args) -> int:
+    """Fit the efficiencies to the cases; print or write presets/assumptions/calibrated.yaml."""
+    from ..core.cases import read_validation
+    from ..core.files import write_atomic
+    from ..engine.calibrate import calibrate
+    from ..engine.measured import repo_root
+    from ..render.calibrated import calibrated_yaml, chip_line, fit_report, with_chip_line
+    paths = validation_files(args.files)
+    files = read_validation(paths)
+    fit = calibrate(files, loo=not args.no_loo)
+    text = calibrated_yaml(fit)
+    print(fit_report(fit), file=sys.stderr)
+    if args.update_chips:
+        root = repo_root(files[0].path)
+        for chip in fit.chip_factors:
+            path = root / "presets" / "chips" / f"{chip}.yaml"
+            write_atomic(path, with_chip_line(path.read_text(), chip_line(fit, chip)))
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,242 @@
+"""Validation files -> measured cases: plain frozen dataclasses, each with its file:line.
+
+A validation file (``validation/*.yaml``, one per published source) lists
+measured serving results: model, chip, dtypes, chips and TP of one replica,
+lengths, batch (or none for a max-throughput run) and the measured output
+throughput. The format is in validation/README.md. Problems are collected and
+raised together, each pointing at its line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CalcgraphError, Location, ValidationError, YamlError
+from .units import convert_value, parse_unit
+from .yamlload import LineDict, load_file
+
+FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
+SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
+CASE_KEYS = {"id", "model", "chip", "dtypes", "chips", "tp_degree", "pp_degree", "engine", "prefill_len", "gen_len",
+             "batch", "measured", "source", "benchmark", "notes"}
+MEASURED_KEYS = {"output_throughput", "system_chips", "ttft", "tpot"}
+THRESHOLD_KEYS = {"median_abs_error", "within_25"}
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
+_PRESET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One published measurement and the scenario that predicts it."""
+
+    id: str
+    where: Location
+    model: str
+    chip: str
+    dtypes: tuple[str, ...]
+    chips: int
+    tp_degree: int
+    pp_degree: int
+    engine: str
+    prefill_len: float
+    gen_len: float
+    batch: int | None
+    output_throughput: float  # token/s over system_chips
+    system_chips: int
+    source: str
+    benchmark: str
+    notes: str = ""
+    ttft: float | None = None  # s
+    tpot: float | None = None  # s
+
+    @property
+    def measured_per_chip(self) -> float:
+        """Output tokens/s per chip, as measured."""
+        return self.output_throughput / self.system_chips
+
+
+@dataclass(frozen=True)
+class ValidationFile:
+    """One source's measured cases, with the thresholds ``validate --strict`` holds it to."""
+
+    path: str
+    title: str
+    source: dict
+    thresholds: dict
+    cases: tuple[Case, ...]
+
+
+def _problem(problems: list, message: str, where: Location, hint: str | None = None) -> None:
+    problems.append(YamlError(message, where=where, hint=hint))
+
+
+def _whole(value, name: str, where: Location, problems: list, minimum: int = 1) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < minimum:
+        _problem(problems, f"{name} must be a whole number >= {minimum}, got {value!r}", where)
+        return None
+    return int(value)
+
+
+def _positive(value, name: str, where: Location, problems: list) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        _problem(problems, f"{name} must be a positive number, got {value!r}", where)
+        return None
+    return float(value)
+
+
+def _with_unit(value, unit: str, name: str, where: Location, problems: list) -> float | None:
+    try:
+        number, _ = convert_value(value, parse_unit(unit), name)
+    except CalcgraphError as exc:
+        problems.append(YamlError(f"{name}: {exc.message}", where=where, hint=exc.hint))
+        return None
+    if not math.isfinite(number) or number <= 0:
+        _problem(problems, f"{name} must be positive, got {value!r}", where)
+        return None
+    return number
+
+
+def _unknown_keys(block: LineDict, allowed: set, what: str, problems: list) -> None:
+    for key in block:
+        if key not in allowed:
+            _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
+                     f"allowed keys: {', '.join(sorted(allowed))}")
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
+    if not isinstance(block, LineDict):
+        _problem(problems, "each case must be a mapping (id:, model:, chip:, ...)", data.where("cases"))
+        return None
+    start = len(problems)
+    where = block.where()
+    _unknown_keys(block, CASE_KEYS, "a case", problems)
+    missing = len(problems)
+    for key in ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured",
+                "source", "benchmark"):
+        if key not in block:
+            _problem(problems, f"the case has no {key}:", where, "see validation/README.md for the format")
+    if len(problems) > missing:
+        return None
+    case_id = block["id"]
+    if not isinstance(case_id, str) or not _ID.fullmatch(case_id):
+        _problem(problems, f"id must be lowercase letters, digits, '.', '-' or '_', got {case_id!r}",
+                 block.where("id"))
+    for key in ("model", "chip"):
+        if not isinstance(block[key], str) or not _PRESET.fullmatch(block[key]):
+            _problem(problems, f"{key} must name a preset file (without .yaml), got {block[key]!r}", block.where(key))
+    dtypes = block["dtypes"]
+    if not isinstance(dtypes, list) or not dtypes or not all(isinstance(d, str) and _PRESET.fullmatch(d)
+                                                             for d in dtypes):
+        _problem(problems, "dtypes must be a list of dtype preset names, e.g. [fp8]", block.where("dtypes"))
+    chips = _whole(block["chips"], "chips", block.where("chips"), problems)
+    tp = _whole(block["tp_degree"], "tp_degree", block.where("tp_degree"), problems)
+    pp = _whole(block.get("pp_degree", 1), "pp_degree", block.where("pp_degree"), problems)
+    if chips and tp and pp and chips != tp * pp:
+        _problem(problems, f"chips ({chips}) must be tp_degree x pp_degree ({tp} x {pp}): the chips of one replica",
+                 block.where("chips"))
+    prefill = _positive(block["prefill_len"], "prefill_len", block.where("prefill_len"), problems)
+    gen = _positive(block["gen_len"], "gen_len", block.where("gen_len"), problems)
+    batch = block.get("batch")
+    if batch is not None:
+        batch = _whole(batch, "batch", block.where("batch"), problems)
+    measured = block["measured"]
+    throughput = system = ttft = tpot = None
+    if not isinstance(measured, LineDict):
+        _problem(problems, "measured must be a mapping with output_throughput and system_chips",
+                 block.where("measured"))
+    else:
+        _unknown_keys(measured, MEASURED_KEYS, "measured", problems)
+        for key in ("output_throughput", "system_chips"):
+            if key not in measured:
+                _problem(problems, f"measured has no {key}:", measured.where())
+        if "output_throughput" in measured:
+            throughput = _with_unit(measured["output_throughput"], "token/s", "output_throughput",
+                                    measured.where("output_throughput"), problems)
+        if "system_chips" in measured:
+            system = _whole(measured["system_chips"], "system_chips", measured.where("system_chips"), problems)
+        if "ttft" in measured:
+            ttft = _with_unit(measured["ttft"], "s", "ttft", measured.where("ttft"), problems)
+        if "tpot" in measured:
+            tpot = _with_unit(measured["tpot"], "s", "tpot", measured.where("tpot"), problems)
+    for key in ("source", "benchmark"):
+        if not isinstance(block[key], str) or not block[key].strip():
+            _problem(problems, f"{key} must be text", block.where(key))
+    if len(problems) > start:
+        return None
+    return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
+                chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
+                prefill_len=prefill, gen_len=gen, batch=batch, output_throughput=throughput, system_chips=system,
+                source=block["source"], benchmark=block["benchmark"], notes=_text(block.get("notes")),
+                ttft=ttft, tpot=tpot)
+
+
+def _thresholds(block, data: LineDict, problems: list) -> dict:
+    if block is None:
+        return {}
+    if not isinstance(block, LineDict):
+        _problem(problems, "thresholds must be a mapping: median_abs_error, within_25", data.where("thresholds"))
+        return {}
+    _unknown_keys(block, THRESHOLD_KEYS, "thresholds", problems)
+    out = {}
+    for key in THRESHOLD_KEYS & set(block):
+        value = block[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            _problem(problems, f"{key} must be a fraction between 0 and 1, got {value!r}", block.where(key))
+        else:
+            out[key] = float(value)
+    return out
+
+
+def read_validation_file(path: str | Path, problems: list) -> ValidationFile | None:
+    """One validation file's cases; problems are appended to ``problems``."""
+    try:
+        data = load_file(path)
+    except CalcgraphError as exc:
+        problems.append(exc)
+        return None
+    shown = str(path)
+    if not isinstance(data, LineDict) or "cases" not in data:
+        _problem(problems, "a validation file is a mapping with title:, source: and cases:", Location(shown, 1),
+                 "see validation/README.md for the format")
+        return None
+    data.file = shown
+    _unknown_keys(data, FILE_KEYS, "a validation file", problems)
+    source = data.get("source")
+    if not isinstance(source, LineDict) or not isinstance(source.get("document"), str):
+        _problem(problems, "source: must be a mapping with at least document: (and url, version, date)",
+                 data.where("source") if "source" in data else data.where())
+        source = {}
+    else:
+        _unknown_keys(source, SOURCE_KEYS, "source", problems)
+    cases_block = data["cases"]
+    if not isinstance(cases_block, list) or not cases_block:
+        _problem(problems, "cases: must be a non-empty list", data.where("cases"))
+        cases_block = []
+    engine = _text(data.get("engine"))
+    cases = [case for block in cases_block if (case := _case(block, data, engine, problems)) is not None]
+    return ValidationFile(path=shown, title=_text(data.get("title")) or Path(shown).stem,
+                          source={k: str(v) for k, v in dict(source).items()},
+                          thresholds=_thresholds(data.get("thresholds"), data, problems), cases=tuple(cases))
+
+
+def read_validation(paths: list[str | Path]) -> list[ValidationFile]:
+    """Every file's cases; all problems raised together (ids must be unique over the files)."""
+    problems: list = []
+    files = [f for p in paths if (f := read_validation_file(p, problems)) is not None]
+    seen: dict[str, Location] = {}
+    for vfile in files:
+        for case in vfile.cases:
+            if case.id in seen:
+                _problem(problems, f"case id {case.id!r} is used twice (first at {seen[case.id]})", case.where,
+                         "give each case its own id")
+            seen.setdefault(case.id, case.where)
+    if problems:
+        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    return files

@@ -1,0 +1,219 @@
+"""Predictions held against measured serving: one scenario per published case, its prediction and roofline.
+
+Each case is built as a scenario of ``formulas/serving.yaml``, the case's
+model, chip and dtype presets and an assumption set, with ``chips``,
+``tp_degree``, ``batch``, ``prefill_len``, ``gen_len`` and ``seq_len`` set
+(``validation/README.md``). A case without a published batch (a
+max-throughput run) is predicted at the largest batch that fits under
+``calibrated.yaml``, capped at 2,048. The pure roofline is the same case under
+``chapter.yaml`` with ``mfu`` 1: an upper bound a measurement should not beat.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.bind import Scenario, bind, parse_set_arg
+from ..core.cases import Case, ValidationFile
+from ..core.spec import compose_spec
+from ..errors import CalcgraphError, InputFileError, Location
+from .evaluated import evaluate_scenario
+
+BATCH_CAP = 2048
+PREDICTED = "benchmark_throughput_per_chip"
+TERMS = {  # a term of the benchmark cycle -> the assumption that sets it
+    "bench_t_weights": "hbm_efficiency (weight reads)",
+    "bench_t_kv": "hbm_efficiency (KV reads at long context)",
+    "bench_t_decode_flops": "mfu_decode (decode compute)",
+    "bench_t_prefill_flops": "mfu (prefill compute)",
+    "bench_t_comm": "communication (tensor-parallel all-reduces)",
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One case: measured and predicted output tokens/s per chip, the roofline, and what dominates the cycle."""
+
+    case: Case
+    file: str
+    batch: int
+    batch_solved: bool
+    predicted: float
+    roofline: float
+    shares: dict  # cycle term -> its share of the cycle
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        """Predicted over measured."""
+        return self.predicted / self.case.measured_per_chip
+
+    @property
+    def error(self) -> float:
+        """|predicted / measured - 1|."""
+        return abs(self.ratio - 1)
+
+    @property
+    def likely_cause(self) -> str:
+        """The assumption behind the cycle's largest term, and which way the prediction leans."""
+        if not self.shares:
+            return ""
+        term = max(self.shares, key=self.shares.get)
+        lean = "over" if self.ratio > 1 else "under"
+        return f"{lean}-predicts; {self.shares[term]:.0%} of the cycle is {TERMS[term]}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How close a set of predictions comes to the measurements."""
+
+    count: int
+    median_abs_error: float
+    within_15: float
+    within_25: float
+    roofline_violations: tuple[str, ...]
+    orderings: tuple[tuple[str, str, str, bool], ...]  # (benchmark, faster chip measured, faster predicted, agree)
+    worst: tuple[Prediction, ...]
+
+    @property
+    def orderings_right(self) -> int:
+        return sum(1 for *_, ok in self.orderings if ok)
+
+
+def repo_root(validation_file: str | Path) -> Path:
+    """The folder holding formulas/ and presets/: beside the validation folder, else beside the package."""
+    here = Path(validation_file).resolve().parent.parent
+    if (here / "formulas" / "serving.yaml").is_file():
+        return here
+    return Path(__file__).resolve().parents[2]
+
+
+def assumption_path(root: Path, name: str) -> Path:
+    """presets/assumptions/NAME.yaml (or NAME as a path); a missing one is an input error."""
+    path = Path(name) if name.endswith(".yaml") else root / "presets" / "assumptions" / f"{name}.yaml"
+    if not path.is_file():
+        raise InputFileError(f"no such assumption set: {name}", where="--assumptions",
+                             hint="give one of presets/assumptions/*.yaml by name (engine, calibrated, chapter)")
+    return path
+
+
+def case_scenario(case: Case, root: Path, assumptions: Path, batch: int | None, extra: dict | None = None) -> Scenario:
+    """The case as a bound scenario (nothing written): presets in the contract's order, the case's settings."""
+    paths = [root / "formulas" / "serving.yaml", root / "presets" / "models" / f"{case.model}.yaml",
+             root / "presets" / "chips" / f"{case.chip}.yaml",
+             *(root / "presets" / "dtypes" / f"{d}.yaml" for d in case.dtypes), assumptions]
+    for path in paths:
+        if not path.is_file():
+            raise InputFileError(f"case {case.id}: no preset {path.relative_to(root)}", where=case.where,
+                                 hint="name a preset under presets/ (or make one with calcgraph import-model)")
+    spec = compose_spec(paths, case.id, case.where)
+    origin = str(case.where)
+    values = {"chips": case.chips, "pp_degree": case.pp_degree, "tp_degree": case.tp_degree,
+              "prefill_len": case.prefill_len, "gen_len": case.gen_len,
+              "seq_len": case.prefill_len + case.gen_len, **(extra or {})}
+    if batch is not None:
+        values["batch"] = batch
+    entries = [parse_set_arg(f"{name}={value!r}", origin=origin) for name, value in values.items()]
+    return bind(spec, None, entries)
+
+
+def case_batch(case: Case, root: Path) -> tuple[int, bool]:
+    """The case's batch, or the largest that fits under calibrated.yaml (capped at 2,048) when none is published."""
+    if case.batch is not None:
+        return case.batch, False
+    calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
+    if not calibrated.is_file():
+        calibrated = root / "presets" / "assumptions" / "engine.yaml"
+    evaluated = evaluate_scenario(case_scenario(case, root, calibrated, None))
+    largest = evaluated.values.get("max_batch", math.nan)
+    if not math.isfinite(largest) or largest < 1:
+        raise CalcgraphError(f"case {case.id}: the model does not fit on {case.chips} {case.chip} "
+                             "under calibrated.yaml, so no batch can be predicted", where=case.where,
+                             hint="check the case's chips and dtypes")
+    return int(min(largest, BATCH_CAP)), True
+
+
+def _value(evaluated, name: str) -> float:
+    return float(evaluated.value(name))
+
+
+def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
+    """The case's prediction under ``assumptions`` and its pure roofline (chapter.yaml, mfu 1)."""
+    batch, solved = case_batch(case, root)
+    scenario = case_scenario(case, root, assumptions, batch)
+    scenario.require([PREDICTED])
+    evaluated = evaluate_scenario(scenario)
+    cycle = _value(evaluated, "bench_t_cycle")
+    shares = {term: _value(evaluated, term) / cycle for term in TERMS} if cycle > 0 else {}
+    roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
+                                           {"mfu": 1}))
+    warnings = tuple(check.message for check in evaluated.failed_checks)
+    return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
+                      predicted=_value(evaluated, PREDICTED), roofline=_value(roof, PREDICTED),
+                      shares=shares, warnings=warnings)
+
+
+def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
+    """Every case of every file, in file order."""
+    out = []
+    for vfile in files:
+        root = repo_root(vfile.path)
+        path = assumption_path(root, assumptions)
+        out += [predict(case, vfile.path, root, path) for case in vfile.cases]
+    return out
+
+
+def orderings(predictions: list[Prediction]) -> list[tuple[str, str, str, bool]]:
+    """Within each benchmark label, for each pair of chips: is the faster one per chip predicted faster?"""
+    groups: dict[str, dict[str, list[Prediction]]] = {}
+    for p in predictions:
+        groups.setdefault(p.case.benchmark, {}).setdefault(p.case.chip, []).append(p)
+    out = []
+    for label, chips in groups.items():
+        best = {chip: max(ps, key=lambda p: p.case.measured_per_chip) for chip, ps in chips.items()}
+        names = sorted(best)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                pa, pb = best[a], best[b]
+                measured = a if pa.case.measured_per_chip >= pb.case.measured_per_chip else b
+                predicted = a if pa.predicted >= pb.predicted else b
+                out.append((label, measured, predicted, measured == predicted))
+    return out
+
+
+def summarize(predictions: list[Prediction], worst: int = 3) -> Summary:
+    """Median absolute error, shares within 15 % and 25 %, roofline violations, chip orderings, the worst cases."""
+    if not predictions:
+        return Summary(0, math.nan, math.nan, math.nan, (), (), ())
+    errors = [p.error for p in predictions]
+    ranked = sorted(predictions, key=lambda p: p.error, reverse=True)
+    return Summary(count=len(predictions), median_abs_error=statistics.median(errors),
+                   within_15=sum(e <= 0.15 for e in errors) / len(errors),
+                   within_25=sum(e <= 0.25 for e in errors) / len(errors),
+                   roofline_violations=tuple(p.case.id for p in predictions
+                                             if p.roofline < p.case.measured_per_chip),
+                   orderings=tuple(orderings(predictions)), worst=tuple(ranked[:worst]))
+
+
+def beyond_thresholds(files: list[ValidationFile], predictions: list[Prediction]) -> list[str]:
+    """Each file whose cases' summary is beyond the thresholds it declares, said in a line."""
+    out = []
+    for vfile in files:
+        mine = [p for p in predictions if p.file == vfile.path]
+        if not mine or not vfile.thresholds:
+            continue
+        summary = summarize(mine)
+        limit = vfile.thresholds.get("median_abs_error")
+        if limit is not None and summary.median_abs_error > limit:
+            out.append(f"{vfile.path}: median absolute error {summary.median_abs_error:.1%} > {limit:.0%}")
+        share = vfile.thresholds.get("within_25")
+        if share is not None and summary.within_25 < share:
+            out.append(f"{vfile.path}: {summary.within_25:.0%} of cases within 25 % < {share:.0%}")
+    return out
+
+
+__all__ = ["Location", "Prediction", "Summary", "predict", "predict_all", "summarize", "beyond_thresholds",
+           "case_scenario", "case_batch", "repo_root", "assumption_path", "BATCH_CAP"]

@@ -1,0 +1,131 @@
+"""Predictions against measurements as text, Markdown, CSV, JSON and a log-log plot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from ..engine.measured import Prediction, Summary
+
+COLUMNS = ("id", "chip", "model", "dtypes", "tp", "isl", "osl", "batch", "measured", "predicted", "ratio",
+           "roofline", "likely cause")
+
+
+def _row(p: Prediction) -> list[str]:
+    c = p.case
+    batch = f"{p.batch}*" if p.batch_solved else str(p.batch)
+    return [c.id, c.chip, c.model, "+".join(c.dtypes), str(c.tp_degree), f"{c.prefill_len:g}", f"{c.gen_len:g}",
+            batch, f"{c.measured_per_chip:,.0f}", f"{p.predicted:,.0f}", f"{p.ratio:.2f}", f"{p.roofline:,.0f}",
+            p.likely_cause]
+
+
+def summary_lines(summary: Summary, assumptions: str) -> list[str]:
+    """The summary in a few sentences."""
+    if not summary.count:
+        return ["no cases"]
+    lines = [f"{summary.count} cases under {assumptions}.yaml: median absolute error {summary.median_abs_error:.1%}, "
+             f"{summary.within_15:.0%} within 15 %, {summary.within_25:.0%} within 25 %",
+             f"pure roofline (chapter.yaml, mfu 1) at or above the measurement in "
+             f"{summary.count - len(summary.roofline_violations)} of {summary.count} cases"
+             + (f" (below it: {', '.join(summary.roofline_violations)})" if summary.roofline_violations else "")]
+    if summary.orderings:
+        lines.append(f"same-benchmark chip orderings right: {summary.orderings_right} of {len(summary.orderings)}"
+                     + "".join(f"; {label}: measured {m} ahead, predicted {p} ahead"
+                               for label, m, p, ok in summary.orderings if not ok))
+    lines.append("worst: " + "; ".join(f"{p.case.id} (ratio {p.ratio:.2f}: {p.likely_cause})" for p in summary.worst))
+    return lines
+
+
+def validation_text(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
+    """An aligned table (tokens/s per chip) and the summary."""
+    rows = [list(COLUMNS)] + [_row(p) for p in predictions]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
+    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=False)))
+             + "  " + r[-1] for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 12)
+    notes = ["", "measured, predicted and roofline in output tokens/s per chip; ratio = predicted / measured; "
+             "* batch not published: the largest that fits (max_batch under calibrated.yaml), capped at 2,048", ""]
+    return "\n".join(lines + notes + summary_lines(summary, assumptions)) + "\n"
+
+
+def validation_markdown(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
+    """A GitHub Markdown table and the summary as a list."""
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "|".join("---" if i < 4 else "--:" for i in range(len(COLUMNS) - 1))
+    lines = [head + "|---|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p)) + " |" for p in predictions]
+    lines += ["", "Tokens/s per chip; ratio = predicted / measured; * batch not published: the largest that fits "
+              "(max_batch under calibrated.yaml), capped at 2,048.", ""]
+    lines += [f"- {line}" for line in summary_lines(summary, assumptions)]
+    return "\n".join(lines) + "\n"
+
+
+def _record(p: Prediction) -> dict:
+    c = p.case
+    return {"id": c.id, "file": p.file, "line": c.where.line, "model": c.model, "chip": c.chip,
+            "dtypes": list(c.dtypes), "chips": c.chips, "tp_degree": c.tp_degree, "engine": c.engine,
+            "prefill_len": c.prefill_len, "gen_len": c.gen_len, "batch": p.batch, "batch_solved": p.batch_solved,
+            "benchmark": c.benchmark, "measured": c.measured_per_chip, "predicted": p.predicted,
+            "ratio": p.ratio, "roofline": p.roofline, "unit": "token/s/chip", "likely_cause": p.likely_cause,
+            "shares": p.shares, "source": c.source}
+
+
+def validation_json(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
+    """Every case and the summary as one JSON object."""
+    def finite(x: float):
+        return x if math.isfinite(x) else None
+    return json.dumps({
+        "assumptions": assumptions, "cases": [_record(p) for p in predictions],
+        "summary": {"count": summary.count, "median_abs_error": finite(summary.median_abs_error),
+                    "within_15": finite(summary.within_15), "within_25": finite(summary.within_25),
+                    "roofline_violations": list(summary.roofline_violations),
+                    "orderings": [{"benchmark": b, "measured_ahead": m, "predicted_ahead": p, "right": ok}
+                                  for b, m, p, ok in summary.orderings],
+                    "worst": [p.case.id for p in summary.worst]}}, indent=2) + "\n"
+
+
+def validation_csv(predictions: list[Prediction]) -> str:
+    """One row per case, full precision."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = ["id", "file", "line", "model", "chip", "dtypes", "chips", "tp_degree", "engine", "prefill_len",
+              "gen_len", "batch", "batch_solved", "benchmark", "measured", "predicted", "ratio", "roofline", "unit",
+              "likely_cause"]
+    writer.writerow(fields)
+    for p in predictions:
+        record = _record(p)
+        record["dtypes"] = "+".join(record["dtypes"])
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in (record[f] for f in fields)])
+    return out.getvalue()
+
+
+def validation_plot(predictions: list[Prediction], path: str, assumptions: str) -> None:
+    """Measured against predicted, log-log, one colour and marker per chip, the diagonal and a 25 % band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..core.files import write_atomic
+    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
+    chips = sorted({p.case.chip for p in predictions})
+    markers = "osD^v<>Xp*h"
+    for i, chip in enumerate(chips):
+        mine = [p for p in predictions if p.case.chip == chip]
+        ax.scatter([p.case.measured_per_chip for p in mine], [p.predicted for p in mine], label=chip,
+                   marker=markers[i % len(markers)], s=36, alpha=0.85)
+    values = [v for p in predictions for v in (p.case.measured_per_chip, p.predicted) if v > 0]
+    low, high = min(values) / 1.5, max(values) * 1.5
+    ax.plot([low, high], [low, high], color="black", linewidth=1, label="predicted = measured")
+    ax.fill_between([low, high], [low * 0.75, high * 0.75], [low * 1.25, high * 1.25], color="grey", alpha=0.15,
+                    label="within 25 %")
+    ax.set(xscale="log", yscale="log", xlim=(low, high), ylim=(low, high),
+           xlabel="measured output tokens/s per chip", ylabel=f"predicted ({assumptions}.yaml), tokens/s per chip",
+           title=f"calcgraph against {len(predictions)} published measurements")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    write_atomic(path, buffer.getvalue())
