@@ -42,8 +42,8 @@ def validation_text(predictions: list[Prediction], summary: Summary, assumptions
     """An aligned table (tokens/s per chip) and the summary."""
     rows = [list(COLUMNS)] + [_row(p) for p in predictions]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=False)))
-             + "  " + r[-1] for r in rows]
+    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(r, widths, strict=False))) + "  " + r[-1] for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 12)
     notes = ["", "measured, predicted and roofline in output tokens/s per chip; ratio = predicted / measured; "
              "* batch not published: the largest that fits (max_batch under calibrated.yaml), capped at 2,048", ""]
