@@ -148,7 +148,9 @@ def test_calibrate_recovers_the_efficiencies_that_made_synthetic_measurements(tm
     pytest.importorskip("scipy")
     from calcgraph.engine.calibrate import FITTED, calibrate
     files = read_validation([FIXTURES / "tiny.yaml"])
-    truth = {"hbm_efficiency": 0.75, "mfu": 0.45, "mfu_decode": 0.6, "prefill_overlap": 0.5, "comm_overlap": 0.2}
+    truth = {"hbm_efficiency": 0.75, "mfu": 0.45, "mfu_decode": 0.6, "prefill_overlap": 0.5, "comm_overlap": 0.2,
+             "kv_read_efficiency": 0.9, "max_num_seqs": 2048.0, "layer_step_overhead": 2e-5}
+    assert set(truth) == set(FITTED)
     from calcgraph.engine.calibrate import _CaseModel
     from calcgraph.engine.measured import repo_root
     root = repo_root(files[0].path)
@@ -171,7 +173,27 @@ def test_calibrate_prints_an_assumption_preset_that_loads(tmp_path, capsys):
     text = out.read_text()
     assert "use: [engine.yaml]" in text and "hbm_efficiency_chip" in text and "source:" in text
     from calcgraph.core.yamlload import loads
-    assert set(loads(text)["set"]) >= {"hbm_efficiency", "mfu", "mfu_decode", "prefill_overlap", "comm_overlap"}
+    assert set(loads(text)["set"]) >= {"hbm_efficiency", "mfu", "mfu_decode", "prefill_overlap", "comm_overlap",
+                                       "kv_read_efficiency", "max_num_seqs", "layer_step_overhead"}
+    assert main(["check", str(ROOT / "presets/assumptions/calibrated.yaml")]) == 0
+
+
+def test_calibrate_update_chips_writes_the_chip_presets_and_the_assumption_file(tmp_path):
+    pytest.importorskip("scipy")
+    import shutil
+    for folder in ("formulas", "presets"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "validation").mkdir()
+    shutil.copy(FIXTURES / "tiny.yaml", tmp_path / "validation" / "tiny.yaml")
+    out = tmp_path / "presets/assumptions/calibrated.yaml"
+    assert main(["calibrate", str(tmp_path / "validation/tiny.yaml"), "--no-loo", "--update-chips",
+                 "-o", str(out)]) == 0
+    assert out.read_text().startswith('title: "Assumption set: the engine, calibrated')
+    h100 = (tmp_path / "presets/chips/h100.yaml").read_text()
+    assert h100.count("hbm_efficiency_chip:") == 1 and h100.count("compute_efficiency_chip:") == 1
+    assert "tiny-8b-h100-128-2048" in h100
+    assert "hbm_efficiency_chip" not in (tmp_path / "presets/chips/mi300x.yaml").read_text()
+    assert main(["check", str(tmp_path / "presets/chips/h100.yaml"), str(out)]) == 0
 
 
 def test_chip_line_replaces_or_appends_the_fitted_factor():

@@ -72,7 +72,7 @@ def cmd_calibrate(args) -> int:
     from ..core.files import write_atomic
     from ..engine.calibrate import calibrate
     from ..engine.measured import repo_root
-    from ..render.calibrated import calibrated_yaml, chip_line, fit_report, with_chip_line
+    from ..render.calibrated import calibrated_yaml, chip_lines, fit_report, with_chip_line
     paths = validation_files(args.files)
     files = read_validation(paths)
     fit = calibrate(files, loo=not args.no_loo)
@@ -82,7 +82,10 @@ def cmd_calibrate(args) -> int:
         root = repo_root(files[0].path)
         for chip in fit.chip_factors:
             path = root / "presets" / "chips" / f"{chip}.yaml"
-            write_atomic(path, with_chip_line(path.read_text(), chip_line(fit, chip)))
+            preset = path.read_text()
+            for line in chip_lines(fit, chip):
+                preset = with_chip_line(preset, line)
+            write_atomic(path, preset)
     if args.output:
         write_atomic(args.output, text)
     else:

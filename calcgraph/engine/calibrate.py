@@ -1,12 +1,14 @@
 """Fit the engine's efficiencies to published measurements: least squares on log ratios, per-chip factors shrunk.
 
-A few shared efficiencies (``FITTED``: HBM bandwidth, prefill and decode FLOPs,
-how far prefill overlaps decode, how much communication hides) and one factor
-per chip on the HBM efficiency (its memory system and software stack) are fitted
-by ``scipy.optimize.least_squares`` to ``log(predicted / measured)`` over every
-case. Each chip's log factor is pulled toward 0 (the shared value) by a penalty
-worth ``SHRINK`` cases, so a chip with few cases stays near the shared figure.
-Leave-one-out refits without each case in turn and predicts it.
+Physics first: a few shared efficiencies (``FITTED``: HBM bandwidth, prefill
+and decode FLOPs, how far prefill overlaps decode, how much communication
+hides). Then factors: per chip, one on its HBM efficiency and one on its FLOP
+efficiencies (its memory system, kernels and software stack); per precision,
+one on the FLOP efficiencies of fp4 compute. Each log factor is pulled toward 0
+(the shared value) by a penalty worth ``SHRINK`` cases, so a chip with few
+cases stays near the shared figures. ``scipy.optimize.least_squares`` fits
+``log(predicted / measured)`` with a soft-L1 loss, so one odd source cannot drag
+the fit. Leave-one-out refits without each case in turn and predicts it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import statistics
 from dataclasses import dataclass
 
 from ..core.cases import Case, ValidationFile
+from .evaluated import evaluate_scenario
 from .measured import PREDICTED, case_batch, case_scenario, repo_root
 
 # name -> (start, low, high): the shared efficiencies, each an input of the serving formulas
@@ -25,11 +28,17 @@ FITTED = {
     "mfu_decode": (0.7, 0.1, 1.0),
     "prefill_overlap": (0.5, 0.0, 1.0),
     "comm_overlap": (0.3, 0.0, 1.0),
+    "kv_read_efficiency": (0.8, 0.2, 1.0),
+    "max_num_seqs": (1024.0, 32.0, 4096.0),
+    "layer_step_overhead": (1e-5, 0.0, 2e-4),
 }
-CHIP_FACTOR = "hbm_efficiency_chip"
-SHRINK = 2.0  # a chip's log factor costs as much as this many cases' log ratio of the same size
+SCALE = {"layer_step_overhead": 1e-5}  # the solver's step size for a parameter far from 1
+LOG_SCALE = {"max_num_seqs"}  # moved by the solver as a logarithm: it spans orders of magnitude
+CHIP_FACTORS = ("hbm_efficiency_chip", "compute_efficiency_chip")  # names the chip presets carry
+PRECISION_FACTORS = ("fp4",)  # compute factor for cases whose matmuls run at the fp4 rate
+SHRINK = 2.0  # a log factor costs as much as this many cases' log ratio of the same size
 LOG_FACTOR_BOUNDS = (-2.5, 0.7)
-ROBUST_SCALE = 0.3  # log ratios beyond about 30 % weigh linearly (soft L1): one odd source cannot drag the fit
+ROBUST_SCALE = 0.3  # log ratios beyond about 30 % weigh linearly (soft L1)
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,8 @@ class Fit:
     """The fitted figures, the cases they came from and how well they predict."""
 
     shared: dict  # name -> value
-    chip_factors: dict  # chip -> factor on hbm_efficiency
+    chip_factors: dict  # chip -> {hbm_efficiency_chip: f, compute_efficiency_chip: f}
+    precision_factors: dict  # precision -> compute factor
     chip_cases: dict  # chip -> case ids
     case_ids: tuple[str, ...]
     files: tuple[str, ...]
@@ -47,41 +57,74 @@ class Fit:
     loo_errors: dict  # case id -> |held-out prediction / measured - 1|
 
 
+def _scaled(name: str, value: float) -> float:
+    return math.log(value) if name in LOG_SCALE else value
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each parameter sits in the vector the solver moves."""
+
+    chips: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(FITTED) + len(CHIP_FACTORS) * len(self.chips) + len(PRECISION_FACTORS)
+
+    def start(self) -> list[float]:
+        return [_scaled(n, b[0]) for n, b in FITTED.items()] + [0.0] * (self.size - len(FITTED))
+
+    def bounds(self) -> tuple[list, list]:
+        logs = self.size - len(FITTED)
+        return ([_scaled(n, b[1]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[0]] * logs,
+                [_scaled(n, b[2]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[1]] * logs)
+
+    def unpack(self, x) -> tuple[dict, dict, dict]:
+        n = len(FITTED)
+        shared = {name: math.exp(v) if name in LOG_SCALE else float(v) for name, v in zip(FITTED, x[:n], strict=True)}
+        chip = {c: {f: math.exp(x[n + j * len(self.chips) + i]) for j, f in enumerate(CHIP_FACTORS)}
+                for i, c in enumerate(self.chips)}
+        tail = n + len(CHIP_FACTORS) * len(self.chips)
+        precision = {p: math.exp(x[tail + k]) for k, p in enumerate(PRECISION_FACTORS)}
+        return shared, chip, precision
+
+
 class _CaseModel:
-    """One case's prediction as a function of the fitted efficiencies (compiled once)."""
+    """One case's prediction as a function of the efficiencies (compiled once)."""
 
     def __init__(self, case: Case, root, calibrated) -> None:
         self.case = case
         batch, _ = case_batch(case, root)
         scenario = case_scenario(case, root, calibrated, batch)
         scenario.require([PREDICTED])
+        self.fp4 = evaluate_scenario(scenario).value("fp4_compute_used") > 0.5
         from .fast import Evaluator
         self.evaluator = Evaluator(scenario, [PREDICTED], list(FITTED))
 
-    def log_ratio(self, shared: dict, factor: float) -> float:
-        values = [min(1.0, shared["hbm_efficiency"] * factor) if n == "hbm_efficiency" else shared[n] for n in FITTED]
-        (predicted,) = self.evaluator(*values)
+    def inputs(self, shared: dict, chip: dict, precision: dict) -> list[float]:
+        """The efficiencies this case runs at, as calibrated.yaml's formulas compute them."""
+        factors = chip[self.case.chip]
+        compute = factors["compute_efficiency_chip"] * (precision["fp4"] if self.fp4 else 1.0)
+        scaled = {"hbm_efficiency": min(1.0, shared["hbm_efficiency"] * factors["hbm_efficiency_chip"]),
+                  "mfu": min(1.0, shared["mfu"] * compute), "mfu_decode": min(1.0, shared["mfu_decode"] * compute)}
+        return [scaled.get(name, shared[name]) for name in FITTED]
+
+    def log_ratio(self, shared: dict, chip: dict, precision: dict) -> float:
+        (predicted,) = self.evaluator(*self.inputs(shared, chip, precision))
         return math.log(predicted / self.case.measured_per_chip)
 
 
-def _unpack(x, chips: list[str]) -> tuple[dict, dict]:
-    shared = dict(zip(FITTED, x[:len(FITTED)], strict=True))
-    factors = {chip: math.exp(u) for chip, u in zip(chips, x[len(FITTED):], strict=True)}
-    return shared, factors
-
-
-def _solve(models: list[_CaseModel], chips: list[str], start):
+def _solve(models: list[_CaseModel], layout: _Layout, start):
     import numpy as np
     from scipy.optimize import least_squares
 
     def residuals(x):
-        shared, factors = _unpack(x, chips)
-        fit = [m.log_ratio(shared, factors[m.case.chip]) for m in models]
+        parts = layout.unpack(x)
+        fit = [m.log_ratio(*parts) for m in models]
         return np.array(fit + [math.sqrt(SHRINK) * u for u in x[len(FITTED):]])
 
-    low = [b[1] for b in FITTED.values()] + [LOG_FACTOR_BOUNDS[0]] * len(chips)
-    high = [b[2] for b in FITTED.values()] + [LOG_FACTOR_BOUNDS[1]] * len(chips)
-    result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=1.0,
+    low, high = layout.bounds()
+    result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=[SCALE.get(n, 1.0) for n in FITTED] + [1.0] * (len(low) - len(FITTED)),
                            loss="soft_l1", f_scale=ROBUST_SCALE)
     return result.x
 
@@ -93,20 +136,18 @@ def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
         root = repo_root(vfile.path)
         calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
         models += [_CaseModel(case, root, calibrated) for case in vfile.cases]
-    chips = sorted({m.case.chip for m in models})
-    start = [b[0] for b in FITTED.values()] + [0.0] * len(chips)
-    x = _solve(models, chips, start)
-    shared, factors = _unpack(x, chips)
-    errors = [abs(math.exp(m.log_ratio(shared, factors[m.case.chip])) - 1) for m in models]
+    layout = _Layout(tuple(sorted({m.case.chip for m in models})))
+    x = _solve(models, layout, layout.start())
+    parts = layout.unpack(x)
+    errors = [abs(math.exp(m.log_ratio(*parts)) - 1) for m in models]
     loo_errors = {}
     if loo and len(models) > 2:
         for i, held in enumerate(models):
-            rest = models[:i] + models[i + 1:]
-            xi = _solve(rest, chips, x)
-            s_i, f_i = _unpack(xi, chips)
-            loo_errors[held.case.id] = abs(math.exp(held.log_ratio(s_i, f_i[held.case.chip])) - 1)
-    return Fit(shared=shared, chip_factors=factors,
-               chip_cases={c: tuple(m.case.id for m in models if m.case.chip == c) for c in chips},
+            xi = _solve(models[:i] + models[i + 1:], layout, x)
+            loo_errors[held.case.id] = abs(math.exp(held.log_ratio(*layout.unpack(xi))) - 1)
+    shared, chip, precision = parts
+    return Fit(shared=shared, chip_factors=chip, precision_factors=precision,
+               chip_cases={c: tuple(m.case.id for m in models if m.case.chip == c) for c in layout.chips},
                case_ids=tuple(m.case.id for m in models), files=tuple(f.path for f in files),
                median_abs_error=statistics.median(errors), within_25=sum(e <= 0.25 for e in errors) / len(errors),
                loo_median_abs_error=statistics.median(loo_errors.values()) if loo_errors else math.nan,

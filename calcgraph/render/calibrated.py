@@ -7,12 +7,16 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ..engine.calibrate import CHIP_FACTOR, FITTED, Fit
+from ..engine.calibrate import FITTED, Fit
 
 NOTES = {
+    "hbm_efficiency": "achieved fraction of peak HBM bandwidth in decode",
     "mfu": "fraction of peak FLOPs reached in prefill",
     "mfu_decode": "fraction of peak FLOPs reached in decode matmuls",
     "prefill_overlap": "how far prefill FLOPs fill the decode steps' idle compute (1: fully, chunked prefill)",
+    "kv_read_efficiency": "achieved fraction of the weight-streaming bandwidth when attention reads the paged KV cache",
+    "layer_step_overhead": "fixed time per layer and decode step beyond reads, FLOPs and communication",
+    "max_num_seqs": "most sequences the engine runs at once",
     "comm_overlap": "fraction of the tensor-parallel all-reduce time hidden (fused or overlapped all-reduces)",
 }
 
@@ -34,38 +38,47 @@ def calibrated_yaml(fit: Fit) -> str:
         "  engine.yaml with its efficiencies fitted to the validation set (docs/validation.md):",
         f"  median absolute error {fit.median_abs_error:.1%} over {len(fit.case_ids)} cases, "
         f"{fit.within_25:.0%} within 25 %, leave-one-out median {loo}.",
-        "  HBM efficiency is the shared figure times the chip's own factor, hbm_efficiency_chip,",
-        "  which each chip preset with measured cases carries (1 elsewhere: the shared figure).",
+        "  HBM and FLOP efficiencies are shared figures times the chip's own factors,",
+        "  hbm_efficiency_chip and compute_efficiency_chip, which each chip preset with",
+        "  measured cases carries (1 elsewhere: the shared figures); fp4 compute has its own factor.",
         f"source: \"{source}\"",
         "use: [engine.yaml]",
         "set:",
     ]
-    shared = fit.shared
-    lines.append(f'  hbm_efficiency: {{formula: "min(1, {shared["hbm_efficiency"]:.4g} * {CHIP_FACTOR})", '
-                 f'source: "{source}", note: "the shared achieved fraction of peak HBM bandwidth '
-                 f'{shared["hbm_efficiency"]:.4g}, times the chip preset\'s fitted {CHIP_FACTOR}"}}')
+    shared, fp4 = fit.shared, fit.precision_factors["fp4"]
+    compute = f"compute_efficiency_chip * (1 + fp4_compute_used * ({fp4:.4g} - 1))"
+    formulas = {"hbm_efficiency": f"min(1, {shared['hbm_efficiency']:.4g} * hbm_efficiency_chip)",
+                "mfu": f"min(1, {shared['mfu']:.4g} * {compute})",
+                "mfu_decode": f"min(1, {shared['mfu_decode']:.4g} * {compute})"}
     for name in FITTED:
-        if name == "hbm_efficiency":
-            continue
-        lines.append(f'  {name}: {{value: {shared[name]:.4g}, source: "{source}", note: "{NOTES[name]}"}}')
-    lines.append("# fitted chip factors (hbm_efficiency_chip in presets/chips/CHIP.yaml; calibrate --update-chips "
-                 "writes them):")
-    lines += [f"#   {chip}: {factor:.4g} from {len(fit.chip_cases[chip])} cases"
-              for chip, factor in fit.chip_factors.items()]
+        if name in formulas:
+            lines.append(f'  {name}: {{formula: "{formulas[name]}", source: "{source}", note: "{NOTES[name]}: '
+                         f'the shared {shared[name]:.4g}, times the chip preset\'s fitted factor'
+                         + (f', times {fp4:.4g} for fp4 compute' if name != "hbm_efficiency" else "") + '"}')
+        else:
+            shown = {"max_num_seqs": f'"{shared[name]:.0f} sequence"',
+                     "layer_step_overhead": f'"{shared[name] * 1e6:.4g} us"'}.get(name, f"{shared[name]:.4g}")
+            lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
+    lines.append("# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;")
+    lines.append("# calibrate --update-chips writes them):")
+    lines += [f"#   {chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in factors.items())
+              + f" from {len(fit.chip_cases[chip])} cases" for chip, factors in fit.chip_factors.items()]
     return "\n".join(lines) + "\n"
 
 
-def chip_line(fit: Fit, chip: str) -> str:
-    """The chip preset's ``hbm_efficiency_chip`` entry, with the cases it came from."""
-    return (f'  {CHIP_FACTOR}: {{value: {fit.chip_factors[chip]:.4g}, source: "calcgraph calibrate, '
-            f'{date.today().isoformat()}, {len(fit.chip_cases[chip])} cases: {_cases(fit.chip_cases[chip])}", '
-            f'note: "factor on the shared HBM efficiency of presets/assumptions/calibrated.yaml, '
-            f'shrunk toward 1 where cases are few"}}')
+def chip_lines(fit: Fit, chip: str) -> list[str]:
+    """The chip preset's fitted factors, each with the cases it came from."""
+    cases = fit.chip_cases[chip]
+    return [f'  {name}: {{value: {value:.4g}, source: "calcgraph calibrate, {date.today().isoformat()}, '
+            f'{len(cases)} cases: {_cases(cases)}", note: "factor on the shared figure of '
+            f'presets/assumptions/calibrated.yaml, shrunk toward 1 where cases are few"}}'
+            for name, value in fit.chip_factors[chip].items()]
 
 
 def with_chip_line(text: str, line: str) -> str:
-    """A chip preset's text with its ``hbm_efficiency_chip`` entry replaced, or added at the end of ``set:``."""
-    pattern = re.compile(rf"^  {CHIP_FACTOR}:.*$", re.MULTILINE)
+    """A chip preset's text with the entry ``line`` sets replaced, or added at the end of ``set:``."""
+    name = line.strip().split(":", 1)[0]
+    pattern = re.compile(rf"^  {re.escape(name)}:.*$", re.MULTILINE)
     if pattern.search(text):
         return pattern.sub(lambda _: line, text, count=1)
     lines = text.splitlines()
@@ -83,6 +96,7 @@ def fit_report(fit: Fit) -> str:
     lines = [f"calcgraph calibrate: {len(fit.case_ids)} cases; median absolute error {fit.median_abs_error:.1%}, "
              f"{fit.within_25:.0%} within 25 %; leave-one-out median {loo}"]
     lines += [f"  {name} = {value:.4g}" for name, value in fit.shared.items()]
-    lines += [f"  {CHIP_FACTOR}[{chip}] = {factor:.4g} ({len(fit.chip_cases[chip])} cases)"
-              for chip, factor in fit.chip_factors.items()]
+    lines += [f"  {chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in factors.items())
+              + f" ({len(fit.chip_cases[chip])} cases)" for chip, factors in fit.chip_factors.items()]
+    lines += [f"  {p} compute factor {value:.4g}" for p, value in fit.precision_factors.items()]
     return "\n".join(lines)
