@@ -124,7 +124,8 @@ def _solve(models: list[_CaseModel], layout: _Layout, start):
         return np.array(fit + [math.sqrt(SHRINK) * u for u in x[len(FITTED):]])
 
     low, high = layout.bounds()
-    result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=[SCALE.get(n, 1.0) for n in FITTED] + [1.0] * (len(low) - len(FITTED)),
+    steps = [SCALE.get(n, 1.0) for n in FITTED] + [1.0] * (len(low) - len(FITTED))
+    result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=steps,
                            loss="soft_l1", f_scale=ROBUST_SCALE)
     return result.x
 
