@@ -120,6 +120,7 @@ def test_validate_prints_every_format(fmt, capsys):
     if fmt == "json":
         data = json.loads(out)
         assert data["summary"]["count"] == 3 and data["cases"][2]["measured"] == pytest.approx(381)
+        assert data["cases"][0]["tpot_measured"] is None and data["cases"][0]["tpot_predicted"] is None
 
 
 def test_validate_strict_exits_3_beyond_the_files_thresholds(capsys):

@@ -45,6 +45,7 @@ class Prediction:
     roofline: float
     shares: dict  # cycle term -> its share of the cycle
     warnings: tuple[str, ...] = ()
+    tpot: float = math.nan  # predicted mean time per output token (s), to hold against a published TPOT
 
     @property
     def ratio(self) -> float:
@@ -153,7 +154,7 @@ def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     warnings = tuple(check.message for check in evaluated.failed_checks)
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
                       predicted=_value(evaluated, PREDICTED), roofline=_value(roof, PREDICTED),
-                      shares=shares, warnings=warnings)
+                      shares=shares, warnings=warnings, tpot=_value(evaluated, "benchmark_tpot"))
 
 
 def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:

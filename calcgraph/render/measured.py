@@ -68,7 +68,8 @@ def _record(p: Prediction) -> dict:
             "prefill_len": c.prefill_len, "gen_len": c.gen_len, "batch": p.batch, "batch_solved": p.batch_solved,
             "benchmark": c.benchmark, "measured": c.measured_per_chip, "predicted": p.predicted,
             "ratio": p.ratio, "roofline": p.roofline, "unit": "token/s/chip", "likely_cause": p.likely_cause,
-            "shares": p.shares, "source": c.source}
+            "shares": p.shares, "source": c.source,
+            "tpot_measured": c.tpot, "tpot_predicted": p.tpot if c.tpot is not None else None}
 
 
 def validation_json(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
@@ -91,7 +92,7 @@ def validation_csv(predictions: list[Prediction]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     fields = ["id", "file", "line", "model", "chip", "dtypes", "chips", "tp_degree", "engine", "prefill_len",
               "gen_len", "batch", "batch_solved", "benchmark", "measured", "predicted", "ratio", "roofline", "unit",
-              "likely_cause"]
+              "tpot_measured", "tpot_predicted", "likely_cause"]
     writer.writerow(fields)
     for p in predictions:
         record = _record(p)
