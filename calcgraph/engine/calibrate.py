@@ -3,7 +3,8 @@
 Physics first: a few shared efficiencies (``FITTED``: HBM bandwidth, prefill
 and decode FLOPs, how far prefill overlaps decode, how much communication
 hides). Then factors: per chip, one on its HBM efficiency and one on its FLOP
-efficiencies (its memory system, kernels and software stack); per precision,
+efficiencies (its memory system, kernels and software stack; chips with the same
+tensor rates, such as H100 and H200, share one FLOP factor); per precision,
 one on the FLOP efficiencies of fp4 compute. Each log factor is pulled toward 0
 (the shared value) by a penalty worth ``SHRINK`` cases, so a chip with few
 cases stays near the shared figures. ``scipy.optimize.least_squares`` fits
@@ -31,10 +32,12 @@ FITTED = {
     "kv_read_efficiency": (0.8, 0.2, 1.0),
     "max_num_seqs": (1024.0, 32.0, 4096.0),
     "layer_step_overhead": (1e-5, 0.0, 2e-4),
+    "moe_compute_efficiency": (0.8, 0.1, 1.0),
 }
 SCALE = {"layer_step_overhead": 1e-5}  # the solver's step size for a parameter far from 1
 LOG_SCALE = {"max_num_seqs"}  # moved by the solver as a logarithm: it spans orders of magnitude
 CHIP_FACTORS = ("hbm_efficiency_chip", "compute_efficiency_chip")  # names the chip presets carry
+RATES = ("flops_per_chip_bf16", "flops_per_chip_fp8", "flops_per_chip_fp4")  # chips alike in these share a compute die
 PRECISION_FACTORS = ("fp4",)  # compute factor for cases whose matmuls run at the fp4 rate
 SHRINK = 2.0  # a log factor costs as much as this many cases' log ratio of the same size
 LOG_FACTOR_BOUNDS = (-2.5, 0.7)
@@ -66,10 +69,15 @@ class _Layout:
     """Where each parameter sits in the vector the solver moves."""
 
     chips: tuple[str, ...]
+    dies: tuple[str, ...]  # per chip, its compute die: chips with the same tensor rates share a compute factor
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.dies))
 
     @property
     def size(self) -> int:
-        return len(FITTED) + len(CHIP_FACTORS) * len(self.chips) + len(PRECISION_FACTORS)
+        return len(FITTED) + len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
 
     def start(self) -> list[float]:
         return [_scaled(n, b[0]) for n, b in FITTED.items()] + [0.0] * (self.size - len(FITTED))
@@ -82,9 +90,11 @@ class _Layout:
     def unpack(self, x) -> tuple[dict, dict, dict]:
         n = len(FITTED)
         shared = {name: math.exp(v) if name in LOG_SCALE else float(v) for name, v in zip(FITTED, x[:n], strict=True)}
-        chip = {c: {f: math.exp(x[n + j * len(self.chips) + i]) for j, f in enumerate(CHIP_FACTORS)}
-                for i, c in enumerate(self.chips)}
-        tail = n + len(CHIP_FACTORS) * len(self.chips)
+        groups = self.groups
+        chip = {c: {"hbm_efficiency_chip": math.exp(x[n + i]),
+                    "compute_efficiency_chip": math.exp(x[n + len(self.chips) + groups.index(die)])}
+                for i, (c, die) in enumerate(zip(self.chips, self.dies, strict=True))}
+        tail = n + len(self.chips) + len(groups)
         precision = {p: math.exp(x[tail + k]) for k, p in enumerate(PRECISION_FACTORS)}
         return shared, chip, precision
 
@@ -97,7 +107,9 @@ class _CaseModel:
         batch, _ = case_batch(case, root)
         scenario = case_scenario(case, root, calibrated, batch)
         scenario.require([PREDICTED])
-        self.fp4 = evaluate_scenario(scenario).value("fp4_compute_used") > 0.5
+        evaluated = evaluate_scenario(scenario)
+        self.fp4 = evaluated.value("fp4_compute_used") > 0.5
+        self.die = " / ".join(f"{evaluated.value(rate):.6g}" for rate in RATES)
         from .fast import Evaluator
         self.evaluator = Evaluator(scenario, [PREDICTED], list(FITTED))
 
@@ -137,7 +149,9 @@ def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
         root = repo_root(vfile.path)
         calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
         models += [_CaseModel(case, root, calibrated) for case in vfile.cases]
-    layout = _Layout(tuple(sorted({m.case.chip for m in models})))
+    dies = {m.case.chip: m.die for m in models}
+    chips = tuple(sorted(dies))
+    layout = _Layout(chips, tuple(dies[c] for c in chips))
     x = _solve(models, layout, layout.start())
     parts = layout.unpack(x)
     errors = [abs(math.exp(m.log_ratio(*parts)) - 1) for m in models]

@@ -16,6 +16,7 @@ NOTES = {
     "prefill_overlap": "how far prefill FLOPs fill the decode steps' idle compute (1: fully, chunked prefill)",
     "kv_read_efficiency": "achieved fraction of the weight-streaming bandwidth when attention reads the paged KV cache",
     "layer_step_overhead": "fixed time per layer and decode step beyond reads, FLOPs and communication",
+    "moe_compute_efficiency": "FLOP efficiency of a mixture of experts relative to a dense model's",
     "max_num_seqs": "most sequences the engine runs at once",
     "comm_overlap": "fraction of the tensor-parallel all-reduce time hidden (fused or overlapped all-reduces)",
 }
