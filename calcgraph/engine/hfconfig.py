@@ -19,138 +19,22 @@ the formulas compute.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
-from ..errors import CalcgraphError
 from .hffamilies import FAMILIES, LAYER_TYPES, UNEXPRESSED, Family
+from .hfread import MAX_CONFIG_BYTES, ConfigError, Field, Preset, Reader, parse_config
 
-MAX_CONFIG_BYTES = 1 << 20       # a config.json is a few kB; 1 MiB is generous
-MAX_COUNT = 10**9                # no shape of a real model is near this
+__all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
 
 DENSE = {name for name, family in FAMILIES.items() if not family.moe}
 MOE = {name for name, family in FAMILIES.items() if family.moe}
 SUPPORTED = DENSE | MOE
-_MISSING = object()
 
 
-class ConfigError(CalcgraphError, ValueError):
-    """A config.json that cannot become a model preset (missing key, wrong type, unknown architecture)."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """One preset field: its value, the config.json key it came from and a note."""
-
-    value: int | str
-    source: str
-    note: str = ""
-
-
-@dataclass
-class Preset:
-    """A model preset: title, source line and fields, in the order the presets write them."""
-
-    title: str
-    architecture: str
-    fields: dict[str, Field] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
-class _Reader:
-    """Typed, bounded reads of one config dict, absent keys from the family's defaults; errors name the key."""
-
-    def __init__(self, config: dict, where: str, prefix: str = "", family: Family | None = None) -> None:
-        self.config, self.where, self.prefix = config, where, prefix
-        self.family = family
-        self.defaulted: dict[str, object] = {}
-
-    def _fail(self, key: str, message: str, hint: str) -> ConfigError:
-        return ConfigError(f"config.json key {self.prefix}{key!r}: {message}", where=self.where, hint=hint,
-                           name=key)
-
-    def raw(self, key: str):
-        """The config's value, else the family default (remembered), else _MISSING."""
-        if key in self.config:
-            return self.config[key]
-        if self.family is not None and key in self.family.defaults:
-            self.defaulted[key] = self.family.defaults[key]
-            return self.family.defaults[key]
-        return _MISSING
-
-    def has(self, key: str) -> bool:
-        value = self.raw(key)
-        return value is not _MISSING and value is not None
-
-    def note(self, key: str, note: str = "") -> str:
-        """``note``, plus where the value came from when the config lacks the key."""
-        if key in self.config or key not in self.defaulted:
-            return note
-        why = f"absent from config.json: transformers {self.family.config_class} default"
-        return f"{why}; {note}" if note else why
-
-    def count(self, key: str, minimum: int = 1) -> int:
-        """A whole number >= ``minimum`` (``true``/``false`` are not numbers here)."""
-        value = self.raw(key)
-        if value is _MISSING:
-            raise self._fail(key, "missing", "a Hugging Face config.json of this architecture has it; "
-                             "add it, or write the preset by hand (calcgraph new model NAME)")
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._fail(key, f"expected a whole number, got {json.dumps(value)[:40]}",
-                             "fix the value in config.json")
-        if not minimum <= value <= MAX_COUNT:
-            raise self._fail(key, f"{value} is outside [{minimum}, {MAX_COUNT}]", "fix the value in config.json")
-        return value
-
-    def optional_count(self, key: str, minimum: int = 0) -> int | None:
-        return self.count(key, minimum) if self.has(key) else None
-
-    def flag(self, key: str) -> bool:
-        value = self.raw(key)
-        if value is _MISSING:
-            raise self._fail(key, "missing", "say whether input and output embeddings share one matrix "
-                             '("tie_word_embeddings": true or false); the model card or checkpoint tells')
-        if not isinstance(value, bool):
-            raise self._fail(key, f"expected true or false, got {json.dumps(value)[:40]}", "fix the value")
-        return value
-
-    def text(self, key: str) -> str:
-        value = self.config.get(key)
-        if not isinstance(value, str) or len(value) > 100:
-            raise self._fail(key, "missing or not a short string", "config.json names its model_type")
-        return value
-
-
-def parse_config(text: str, where: str = "config.json") -> dict:
-    """The JSON object of a config.json text (bounded, plain ``json``, a mapping at the top).
-
-    >>> parse_config('{"model_type": "llama"}')
-    {'model_type': 'llama'}
-    """
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"config.json is larger than {MAX_CONFIG_BYTES} bytes", where=where,
-                          hint="give the model's config.json, not its weights or tokenizer")
-    try:
-        data = json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"not valid JSON: {str(exc)[:120]}", where=where,
-                          hint="give the config.json of a Hugging Face model") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"expected a JSON object at the top, got {type(data).__name__}", where=where,
-                          hint="give the config.json of a Hugging Face model")
-    return data
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a number calcgraph accepts")
-
-
-def _family_of(config: dict, top: _Reader, where: str) -> tuple[str, _Reader]:
+def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
     """The model_type the formulas read and the reader of its (text) config; unknown families refused."""
     model_type = top.text("model_type")
     nested = config.get("text_config") if isinstance(config.get("text_config"), dict) else None
-    inner = _Reader(nested, where, "text_config.") if nested is not None else None
+    inner = Reader(nested, where, "text_config.") if nested is not None else None
     inner_type = inner.text("model_type") if inner is not None and nested.get("model_type") is not None \
         else None
     for name in (model_type, inner_type):
@@ -177,7 +61,7 @@ def _family_of(config: dict, top: _Reader, where: str) -> tuple[str, _Reader]:
 
 def model_preset(config: dict, where: str = "config.json", title: str | None = None) -> Preset:
     """The model preset of a Hugging Face config dict (see the module doc for an example)."""
-    top = _Reader(config, where)
+    top = Reader(config, where)
     model_type, reader = _family_of(config, top, where)
     family = reader.family
     for key in ("layers_block_type", "hybrid_override_pattern", "attn_layer_period"):
@@ -223,7 +107,7 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     return preset
 
 
-def _check_heads(reader: _Reader, heads: int, kv_heads: int) -> None:
+def _check_heads(reader: Reader, heads: int, kv_heads: int) -> None:
     if kv_heads > heads:
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads exceed the {heads} query heads "
                            "(num_attention_heads)", "a KV head serves one or more query heads: fix config.json")
@@ -233,7 +117,7 @@ def _check_heads(reader: _Reader, heads: int, kv_heads: int) -> None:
                            "groups of query heads: fix config.json")
 
 
-def _head_dim(reader: _Reader, f: dict, d_model: int, heads: int) -> None:
+def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
     if reader.family is not None and reader.family.mla:
         nope, v = reader.count("qk_nope_head_dim"), reader.count("v_head_dim")
         if nope != v:
@@ -250,7 +134,7 @@ def _head_dim(reader: _Reader, f: dict, d_model: int, heads: int) -> None:
                            f"num_attention_heads {heads}", "add head_dim to config.json")
 
 
-def _moe(reader: _Reader, f: dict, layers: int, family: Family, model_type: str) -> None:
+def _moe(reader: Reader, f: dict, layers: int, family: Family, model_type: str) -> None:
     expert_key = next((k for k in ("num_local_experts", "n_routed_experts", "num_experts")
                        if reader.has(k)), None)
     if not family.moe:
@@ -289,7 +173,7 @@ def _moe(reader: _Reader, f: dict, layers: int, family: Family, model_type: str)
     f["n_shared_experts"] = _shared(reader, width)
 
 
-def _shared(reader: _Reader, width: int) -> Field:
+def _shared(reader: Reader, width: int) -> Field:
     """Shared experts in units of the routed experts' width (Qwen2-MoE's one wide shared expert as k of them)."""
     shared = reader.optional_count("n_shared_experts")
     if shared is not None:
@@ -306,7 +190,7 @@ def _shared(reader: _Reader, width: int) -> Field:
                  "its scalar gate, D per layer, left out)")
 
 
-def _mla(reader: _Reader, f: dict, family: Family) -> None:
+def _mla(reader: Reader, f: dict, family: Family) -> None:
     if not family.mla:
         f["mla"] = Field(0, "(no kv_lora_rank)", "grouped-query attention")
         for name in ("kv_lora_rank", "q_lora_rank", "qk_rope_head_dim"):
@@ -321,7 +205,7 @@ def _mla(reader: _Reader, f: dict, family: Family) -> None:
                                   reader.note("qk_rope_head_dim"))
 
 
-def _window(reader: _Reader, f: dict, layers: int, family: Family) -> None:
+def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
     use = reader.raw("use_sliding_window")
     window = reader.optional_count("sliding_window") if use is not False else None
     types = reader.config.get("layer_types")
@@ -354,20 +238,20 @@ def _window(reader: _Reader, f: dict, layers: int, family: Family) -> None:
     f["window"] = Field(f"{window} token/sequence", "sliding_window", reader.note("sliding_window"))
 
 
-def _context(reader: _Reader, f: dict) -> None:
+def _context(reader: Reader, f: dict) -> None:
     key = "max_position_embeddings"
     if reader.has(key):
         f["max_context"] = Field(f"{reader.count(key)} token/sequence", key,
                                  reader.note(key, "positions the model was trained for (rope scaling as configured)"))
 
 
-def _vision(config: dict, reader: _Reader, f: dict, preset: Preset, d_model: int) -> None:
+def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int) -> None:
     vision = config.get("vision_config")
     if not isinstance(vision, dict):
         f["extra_params"] = Field(0, "(no vision_config)", "text only")
         return
     if vision.get("model_type") == "siglip_vision_model" and preset.architecture == "gemma3":
-        tower, note = _siglip_params(_Reader(vision, reader.where, "vision_config."), d_model)
+        tower, note = _siglip_params(Reader(vision, reader.where, "vision_config."), d_model)
         f["extra_params"] = Field(tower, "vision_config", note)
         return
     f["extra_params"] = Field(0, "vision_config", "TO FILL: the vision tower's parameters (held in HBM, "
@@ -376,7 +260,7 @@ def _vision(config: dict, reader: _Reader, f: dict, preset: Preset, d_model: int
                            "give the vision tower's parameter count if it is loaded")
 
 
-def _siglip_params(vision: _Reader, d_text: int) -> tuple[int, str]:
+def _siglip_params(vision: Reader, d_text: int) -> tuple[int, str]:
     """Parameters of a SigLIP vision tower and Gemma 3's projector, and the note that shows the sum."""
     vision.family = Family("SiglipVisionConfig", defaults={"num_channels": 3})
     h, i, n = vision.count("hidden_size"), vision.count("intermediate_size"), vision.count("num_hidden_layers")
