@@ -28,3 +28,18 @@ def test_within_the_context_the_check_holds():
 
 def test_the_model_presets_give_max_context_from_their_config():
     assert calcgraph.load().value("max_context", "token/sequence") == 8192
+
+
+def test_a_4bit_llama31_8b_on_a_24_gib_card_is_held_to_its_131072_tokens(run, tmp_path):
+    from conftest import FIXTURES, ROOT
+    assert run("import-model", FIXTURES / "hf" / "llama3.1-8b.json", "-o", tmp_path / "llama31.yaml")[0] == 0
+    scenario = tmp_path / "card.yaml"
+    scenario.write_text(f"""title: Llama 3.1 8B, int4 weights, bf16 KV, one 24 GiB card
+use: [{ROOT / 'formulas' / 'architectures.yaml'}, llama31.yaml, {ROOT / 'presets' / 'chips' / 'h100.yaml'}]
+set: {{chips: 1, tp_axes: 1, hbm_per_chip: "24 GiB/chip", weight_bytes: "0.5 B", kv_bytes: "2 B", batch: 1}}
+""")
+    model = calcgraph.load(scenario)
+    memory_alone = (model.value("hbm_capacity", "B") - model.value("param_bytes", "B")) / 131072   # B per token
+    assert memory_alone > 140_000
+    status, out, _ = run("solve", scenario, "--for", "seq_len", "--where", "total_memory <= hbm_capacity")
+    assert status == 0 and ": 131072 tok/seq" in out and "binding: seq_len <= max_context" in out
