@@ -119,7 +119,7 @@ def test_a_config_larger_than_a_mebibyte_is_refused_before_parsing(run, tmp_path
     assert status == 2 and "larger than" in err
 
 
-def test_gemma3_nested_text_config_pattern_of_local_layers_and_a_vision_tower_warning():
+def test_gemma3_nested_text_config_pattern_of_local_layers_and_its_siglip_tower_from_defaults():
     preset = model_preset({"model_type": "gemma3", "architectures": ["Gemma3ForConditionalGeneration"],
                            "vision_config": {"hidden_size": 1152},
                            "text_config": {"num_hidden_layers": 62, "hidden_size": 5376, "intermediate_size": 21504,
@@ -130,7 +130,11 @@ def test_gemma3_nested_text_config_pattern_of_local_layers_and_a_vision_tower_wa
     fields = preset.fields
     assert fields["local_layers"].value == 52 and fields["window"].value == "1024 token/sequence"
     assert fields["tied_embeddings"].value == 1 and fields["d_head"].source == "head_dim"
-    assert preset.warnings and "extra_params" in preset.warnings[0]
+    # vision_config gives only hidden_size: SiglipVisionConfig's defaults (12 layers of MLP 3072, 224 / 16) do the rest
+    layer = 4 * (1152**2 + 1152) + 4 * 1152 + 2 * 1152 * 3072 + 3072 + 1152
+    embed = 3 * 16 * 16 * 1152 + 1152 + 14**2 * 1152
+    assert fields["extra_params"].value == 12 * layer + embed + 2 * 1152 + 1152 * 5376 + 1152
+    assert "SiglipVisionConfig defaults for image_size, intermediate_size" in fields["extra_params"].note
 
 
 def test_gpt_oss_layer_types_count_the_sliding_layers():
@@ -244,6 +248,8 @@ def family_config(name: str, **changes) -> dict:
     (family_config("deepseek-v2-lite", v_head_dim=96), "'v_head_dim': 96 differs from qk_nope_head_dim 128"),
     ({"model_type": "jamba", "num_hidden_layers": 32}, "'jamba' cannot be expressed yet: it has Mamba"),
     ({"model_type": "nemotron_h"}, "'nemotron_h' cannot be expressed yet: it has Mamba-2"),
+    ({"model_type": "mistral3", "vision_config": {"model_type": "pixtral"},
+      "text_config": family_config("mistral-7b")}, "a vision tower (pixtral) the importer cannot count"),
     (family_config("llama3-8b", layers_block_type=["mamba"] * 32), "'layers_block_type': layers other than"),
     (family_config("gpt-oss-20b", layer_types=["linear_attention"] * 24),
      "'linear_attention' layers cannot be expressed yet"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from .hffamilies import FAMILIES, LAYER_TYPES, UNEXPRESSED, Family
+from .hffamilies import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
 from .hfread import MAX_CONFIG_BYTES, ConfigError, Field, Preset, Reader, parse_config
 
 __all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
@@ -247,30 +247,32 @@ def _context(reader: Reader, f: dict) -> None:
 
 def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int) -> None:
     vision = config.get("vision_config")
-    if not isinstance(vision, dict):
+    if vision is None:
         f["extra_params"] = Field(0, "(no vision_config)", "text only")
         return
-    if vision.get("model_type") == "siglip_vision_model" and preset.architecture == "gemma3":
-        tower, note = _siglip_params(Reader(vision, reader.where, "vision_config."), d_model)
-        f["extra_params"] = Field(tower, "vision_config", note)
-        return
-    f["extra_params"] = Field(0, "vision_config", "TO FILL: the vision tower's parameters (held in HBM, "
-                              "not run per decoded token); 0 counts the text model only")
-    preset.warnings.append("vision_config present: extra_params is 0 (text only); "
-                           "give the vision tower's parameter count if it is loaded")
+    kind = vision.get("model_type", "siglip_vision_model") if isinstance(vision, dict) else None
+    if preset.architecture != "gemma3" or kind != "siglip_vision_model":
+        raise ConfigError(f"a vision tower ({kind or 'vision_config'}) the importer cannot count: extra_params "
+                          "(its parameters, held in HBM) is missing", where=reader.where, name="vision_config",
+                          hint="write the preset by hand with extra_params from the model card, or drop "
+                          "vision_config from a copy of config.json to import the text model alone")
+    tower, note = _siglip_params(Reader(vision, reader.where, "vision_config."), d_model)
+    f["extra_params"] = Field(tower, "vision_config", note)
 
 
 def _siglip_params(vision: Reader, d_text: int) -> tuple[int, str]:
     """Parameters of a SigLIP vision tower and Gemma 3's projector, and the note that shows the sum."""
-    vision.family = Family("SiglipVisionConfig", defaults={"num_channels": 3})
+    vision.family = Family("SiglipVisionConfig", defaults=SIGLIP_DEFAULTS)
     h, i, n = vision.count("hidden_size"), vision.count("intermediate_size"), vision.count("num_hidden_layers")
     c, p, size = vision.count("num_channels"), vision.count("patch_size"), vision.count("image_size")
     layer = 4 * (h * h + h) + 2 * 2 * h + (h * i + i) + (i * h + h)   # q k v o, two norms, fc1, fc2 (with biases)
     embed = c * p * p * h + h + (size // p) ** 2 * h                  # patch conv and position embeddings
     projector = h * d_text + h                                         # mm_input_projection and its norm
     total = n * layer + embed + 2 * h + projector
+    defaulted = f"; absent from vision_config: transformers SiglipVisionConfig defaults for " \
+        f"{', '.join(sorted(vision.defaulted))}" if vision.defaulted else ""
     return total, (f"SigLIP vision tower (width {h}, MLP {i}, {n} layers, {size // p}^2 patches of {p}) and "
-                   f"Gemma 3's projector to {d_text}: {n} x {layer} + {embed} + {2 * h} + {projector}")
+                   f"Gemma 3's projector to {d_text}: {n} x {layer} + {embed} + {2 * h} + {projector}{defaulted}")
 
 
 def _quoted(text: str) -> str:

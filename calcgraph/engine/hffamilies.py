@@ -90,5 +90,9 @@ UNEXPRESSED: dict[str, str] = {
               "(presets/models/llama4-*.yaml are written by hand)",
 }
 
+# Gemma 3's vision tower: transformers SiglipVisionConfig defaults (Gemma3Config builds it from vision_config)
+SIGLIP_DEFAULTS = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_channels": 3,
+                   "image_size": 224, "patch_size": 16}
+
 # layer_types entries the window formulas express
 LAYER_TYPES = {"full_attention", "sliding_attention"}
