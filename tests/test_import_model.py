@@ -7,10 +7,16 @@ import json
 
 import pytest
 from conftest import FIXTURES, ROOT
+from fuzz_settings import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
 
 import calcgraph
 from calcgraph.core.yamlload import load_file
-from calcgraph.engine.hfconfig import ConfigError, model_preset
+from calcgraph.engine.hfconfig import ConfigError, model_preset, preset_yaml
+from calcgraph.engine.hffamilies import FAMILIES, UNEXPRESSED
+
+FAMILIES_KNOWN = set(FAMILIES) | set(UNEXPRESSED) | {"bert"}
 
 HF = FIXTURES / "hf"
 SHAPES = ["layers", "d_model", "d_ff", "n_heads", "n_kv_heads", "d_head", "vocab", "tied_embeddings",
@@ -261,3 +267,46 @@ def test_each_inconsistent_or_unexpressible_config_is_refused_naming_what(run, t
     status, _, err = run("import-model", path, "-o", out)
     assert status == 2 and words in err and "Traceback" not in err, err
     assert not out.exists()
+
+
+_KEYS = ["model_type", "num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",
+         "num_key_value_heads", "head_dim", "vocab_size", "tie_word_embeddings", "num_local_experts", "num_experts",
+         "n_routed_experts", "num_experts_per_tok", "n_shared_experts", "moe_intermediate_size",
+         "shared_expert_intermediate_size", "first_k_dense_replace", "kv_lora_rank", "q_lora_rank",
+         "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim", "sliding_window", "sliding_window_pattern",
+         "use_sliding_window", "layer_types", "max_position_embeddings", "text_config", "vision_config"]
+_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-5, 2**40) | st.floats(allow_nan=False)
+                       | st.sampled_from(sorted(FAMILIES_KNOWN)) | st.text(max_size=8),
+                       lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=6), max_leaves=12)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=len(_KEYS)),
+       st.sampled_from([None, *sorted(FAMILIES_KNOWN)]))
+def test_any_config_dict_becomes_a_preset_or_one_config_error(config, model_type):
+    if model_type is not None:
+        config = {**config, "model_type": model_type}
+    try:
+        preset = model_preset(config)
+    except ConfigError as exc:
+        assert exc.message
+    else:
+        assert {"layers", "d_model", "n_heads", "n_kv_heads", "vocab"} <= set(preset.fields)
+        assert preset.fields["n_heads"].value % preset.fields["n_kv_heads"].value == 0
+
+
+@FUZZ
+@given(st.sampled_from(sorted(p.stem for p in HF.glob("*.json"))),
+       st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=3))
+def test_a_published_config_with_keys_changed_imports_or_is_one_config_error(name, changes):
+    config = {**json.loads((HF / f"{name}.json").read_text()), **changes}
+    try:
+        preset = model_preset(config)
+    except ConfigError as exc:
+        assert exc.message
+    else:
+        fields = preset.fields
+        assert fields["n_kv_heads"].value <= fields["n_heads"].value
+        assert fields["experts_per_token"].value <= fields["n_experts"].value
+        assert preset_yaml(preset, "../formulas/architectures.yaml", "config.json").count("\n") > 20
