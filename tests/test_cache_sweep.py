@@ -49,7 +49,8 @@ def representative(path: str, variant) -> list[str]:
     graph = scenario.graph
     free = [n for n in graph.quantities if n in scenario.bound and not graph.dag.pred[n]]
     axes = [a for n, a in (("batch", "batch=1:300:7"), ("seq_len", "seq_len=1024,8192")) if n in free]
-    united = [n for n in free if n not in ("batch", "seq_len") and str(graph[n].unit) not in ("", "dimensionless")]
+    united = [n for n in free if n not in ("batch", "seq_len") and str(graph[n].unit) not in ("", "dimensionless")
+              and math.isfinite(scenario.bound[n].value)]   # not an unknown input (max_context of a bare model)
     if united:  # two values around the scenario's, written in the quantity's display unit
         name = united[0]
         unit = (graph[name].display or graph[name].unit).text

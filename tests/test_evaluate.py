@@ -40,5 +40,5 @@ def test_eval_symbolic_prints_closed_forms_in_the_inputs(run):
     code, out, _ = run("eval", "--symbolic", "--only", "param_bytes", "--only", "max_batch", "--only", "layers")
     assert code == 0
     assert out.splitlines() == ["param_bytes = n_params*weight_bytes",
-                                "max_batch = floor((-param_bytes + usable_hbm)/"
-                                "(kv_per_token_stored*kv_tokens_allocated))"]
+                                "max_batch = floor((-draft_param_bytes - param_bytes + usable_hbm)/"
+                                "(draft_kv_elements*kv_bytes*seq_len + kv_per_token_stored*kv_tokens_allocated))"]

@@ -28,6 +28,8 @@ def test_explain_shows_the_formula_a_pin_types_over():
 
 def test_explain_shows_how_a_solve_node_was_solved():
     text = calcgraph.load().explain("max_batch")
-    assert "max_batch = the largest batch with param_bytes + kv_cache_allocated <= usable_hbm" in text
-    assert "floor((-param_bytes + usable_hbm)/(kv_per_token_stored*kv_tokens_allocated))" in text
-    assert "= 43 seq" in text and "binding: param_bytes + kv_cache_allocated <= usable_hbm" in text
+    constraint = "param_bytes + draft_bytes + kv_cache_allocated <= usable_hbm"   # draft_bytes: 0 without a draft
+    assert f"max_batch = the largest batch with {constraint}" in text
+    assert ("floor((-draft_param_bytes - param_bytes + usable_hbm)/"
+            "(draft_kv_elements*kv_bytes*seq_len + kv_per_token_stored*kv_tokens_allocated))") in text
+    assert "= 43 seq" in text and f"binding: {constraint}" in text

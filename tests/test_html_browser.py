@@ -149,7 +149,7 @@ def test_a_failed_memory_check_is_a_warning_that_goes_when_the_batch_fits_again(
     assert _warnings(browser) == []
     _set(browser, "batch", "44")
     (warning,) = _warnings(browser)
-    assert "param_bytes + kv_cache_allocated <= usable_hbm fails" in warning and "128 GB" in warning
+    assert "param_bytes + draft_bytes + kv_cache_allocated <= usable_hbm fails" in warning and "128 GB" in warning
     reset = browser.find_element("css selector", 'button[data-reset="batch"]')
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", reset)
     reset.click()  # a real click: nothing may cover the inputs column

@@ -150,7 +150,8 @@ def test_calibrate_recovers_the_efficiencies_that_made_synthetic_measurements(tm
     from calcgraph.engine.calibrate import FITTED, calibrate
     files = read_validation([FIXTURES / "tiny.yaml"])
     truth = {"hbm_efficiency": 0.75, "mfu": 0.45, "mfu_decode": 0.6, "prefill_overlap": 0.5, "comm_overlap": 0.2,
-             "kv_read_efficiency": 0.9, "max_num_seqs": 2048.0, "layer_step_overhead": 2e-5}
+             "kv_read_efficiency": 0.9, "max_num_seqs": 2048.0, "layer_step_overhead": 2e-5,
+             "moe_compute_efficiency": 0.5}
     assert set(truth) == set(FITTED)
     from calcgraph.engine.calibrate import _CaseModel
     from calcgraph.engine.measured import repo_root

@@ -15,7 +15,7 @@ from calcgraph.render.template import kind_fields
 MODEL_FIELDS = {"layers", "d_model", "d_ff", "n_heads", "n_kv_heads", "d_head", "vocab", "tied_embeddings",
                 "n_params", "extra_params", "mla", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim",
                 "moe_layers", "n_experts", "experts_per_token", "n_shared_experts", "d_ff_expert",
-                "local_layers", "window"}
+                "local_layers", "window", "max_context"}
 
 
 def written(run, kind, path):
@@ -55,7 +55,7 @@ def test_a_filled_model_template_gives_the_hand_written_presets_numbers(run, tmp
     path = tmp_path / "presets" / "models" / "llama3-8b.yaml"
     text = written(run, "model", path)
     shapes = {"layers": 32, "d_model": 4096, "d_ff": 14336, "n_heads": 32, "n_kv_heads": 8, "d_head": 128,
-              "vocab": 128256, "tied_embeddings": 0}
+              "vocab": 128256, "tied_embeddings": 0, "max_context": '"8192 token/sequence"'}
     status, out, _ = run("check", path)
     assert status == 2 and out.count("got 'FILL ") == len(shapes)
     for name, value in shapes.items():

@@ -95,7 +95,8 @@ def test_model_presets_set_every_shape(path):
                                            # issue 11: every preset states its architecture
                                            "moe_layers", "n_experts", "experts_per_token", "n_shared_experts",
                                            "d_ff_expert", "mla", "kv_lora_rank", "q_lora_rank",
-                                           "qk_rope_head_dim", "local_layers", "window", "extra_params"}
+                                           "qk_rope_head_dim", "local_layers", "window", "extra_params",
+                                           "max_context"}   # issue 25: config.json max_position_embeddings
 
 
 @pytest.mark.parametrize("name, published", [

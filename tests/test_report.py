@@ -143,10 +143,11 @@ def test_max_batch_is_solved_and_its_section_says_how(at_root):
     section = _section(_default_report(), "max_batch")
     assert "**43 sequences**" in section
     assert "Solved for [`batch`](#inputs) (written $B$ below): the largest integer value" in section
-    assert r"M_w + M_{\mathrm{kv},\mathrm{alloc}} \le M_{\mathrm{use}}" in section
+    assert r"M_w + M_{d} + M_{\mathrm{kv},\mathrm{alloc}} \le M_{\mathrm{use}}" in section   # M_d: a draft's
     assert "| binding |" in section
     # the closed form with the values in place, and the value its floor rounds
-    assert (r"\frac{- 70\,\mathrm{GB} + 128\,\mathrm{GB}}{163.84\,\mathrm{kB/tok} \cdot 8192\,\mathrm{tok/seq}}"
+    assert (r"\frac{- 0\,\mathrm{GB} - 70\,\mathrm{GB} + 128\,\mathrm{GB}}{0\,\mathrm{tok}^{-1} \cdot 1\,\mathrm{B} "
+            r"\cdot 8192\,\mathrm{tok/seq} + 163.84\,\mathrm{kB/tok} \cdot 8192\,\mathrm{tok/seq}}"
             in section)
     assert r"&= \left\lfloor 43.21\,\mathrm{sequences} \right\rfloor" in section
 
@@ -249,12 +250,12 @@ def test_assumptions_follow_the_summary_with_what_they_affect(at_root):
 def test_405b_exercise_flags_tensor_parallelism_beyond_the_ici_limit(at_root):
     text = _report_of(ROOT / "scenarios" / "exercise-405b.yaml")
     summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
-    assert "**1 of 5 fail**: `tp_degree <= tp_limit_ici` (`tp_degree` = 64 > `tp_limit_ici` = 48.653" in summary
+    assert "**1 of 6 fail**: `tp_degree <= tp_limit_ici` (`tp_degree` = 64 > `tp_limit_ici` = 48.653" in summary
     row = next(line for line in summary.splitlines() if line.startswith("| [`tp_limit_ici`]"))
     assert "**Check fails**" in row
     assert "| `tp_degree <= tp_limit_ici` | **FAIL** |" in text.split("## Checks", 1)[1]
     assert "**Check fails**" in _section(text, "tp_limit_ici")
-    assert "all 5 pass" in _default_report()  # the declared checks at the chapter's case
+    assert "all 6 pass" in _default_report()  # the declared checks at the chapter's case
 
 
 def test_arithmetic_is_shown_rounding_and_conversion_factors_included(at_root):

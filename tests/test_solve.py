@@ -52,10 +52,15 @@ def test_several_constraints_name_the_binding_one(model):
 
 
 def test_continuous_solve_agrees_with_its_closed_form(model):
-    result = solve_for(model.evaluated, "seq_len", [MEMORY])
+    result = solve_for(model.set(max_context="1e6 token/sequence").evaluated, "seq_len", [MEMORY])
     exact = (128e9 - 70e9) / (163840 * 32)
     assert result.shown == pytest.approx(exact, rel=1e-9)
     assert result.closed_form is not None and "brentq" in result.method
+
+
+def test_a_seq_len_solve_under_the_memory_limit_stops_at_the_models_context(model):
+    result = solve_for(model.evaluated, "seq_len", [MEMORY])       # memory alone allows 11,062 tokens
+    assert result.shown == pytest.approx(8192) and result.binding_text == "seq_len <= max_context"
 
 
 def test_no_value_satisfies_says_what_the_best_reaches(model):

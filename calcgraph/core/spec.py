@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+from ..errors import CalcgraphError, InputFileError, Location, UnitError, ValidationError, YamlError
 from .names import MAX_SUGGEST_NAME, suggest
 from .specparts import (
     _kind,
@@ -29,7 +29,7 @@ from .specs import QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
-             "checks"}
+             "checks", "units"}
 SCENARIO_ONLY = {"report", "variants", "expect"}
 SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
@@ -150,6 +150,7 @@ class _Collector:
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
+        self._units(data)
         uses = data.get("use") or []
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
             self.problem("use: must be a list of file paths", data.where("use"))
@@ -174,6 +175,21 @@ class _Collector:
                 tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
                 tuple(self.sets[counts[2]:]))
         return data
+
+    def _units(self, data: LineDict) -> None:
+        """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
+        block = data.get("units")
+        if block is None:
+            return
+        if not isinstance(block, list):
+            self.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
+            return
+        from .unitdefs import define_unit  # pint only for a file that defines units
+        for line in block:
+            try:
+                define_unit(line)
+            except UnitError as exc:
+                self.problem(exc.message, data.where("units"), exc.hint, kind=UnitError)
 
     def _apply(self, part: _Part, path: Path) -> LineDict:
         """What a clean file read before adds, its uses read again (they may have changed)."""

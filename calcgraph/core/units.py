@@ -337,3 +337,4 @@ def shown_parts(base_value: float, unit: Unit, display: Unit | None = None, digi
     """
     target = display.pint_unit if display is not None else display_unit(unit, float(base_value))
     return format_number(float(to_unit(base_value, target)), digits), format_unit(target)
+

@@ -113,7 +113,8 @@ class Evaluator:
         for node in problem.plan:
             if self.scenario.graph[node].solve is not None:
                 raise Unsupported(f"{name}: a solve node inside a solve")
-            target = inner[node] = f"{var}_{len(inner)}"
+            target = inner[node] = f"{var}_{len(body)}"  # one name per plan node (len(inner) repeats when
+            # a plan node is also computed outside the solve)
             body.append(f"        {target} = {source(self.scenario.graph[node].formula.node, inner)}")
         sides = ", ".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)})"
                           for c in spec.constraints)
