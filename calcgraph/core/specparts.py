@@ -15,7 +15,7 @@ from .specs import CheckSpec, ExpectSpec, QuantitySpec
 from .yamlload import LineDict
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
-CHECK_KEYS = {"where", "message"}
+CHECK_KEYS = {"where", "message", "holds"}
 MAX_INT_DIGITS = 300
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
@@ -80,7 +80,12 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
                               "and message: (one line saying what fails), both text", where)
             continue
-        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where))
+        holds = item.get("holds", "")
+        if not isinstance(holds, str):
+            collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
+                              item.where("holds"))
+            holds = ""
+        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where, holds=holds))
     return found
 
 

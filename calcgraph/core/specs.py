@@ -61,6 +61,7 @@ class CheckSpec:
     constraint: str
     message: str
     where: Location
+    holds: str = ""  # what is true when the check passes (the report's pass row); message: when it fails
 
 
 

@@ -15,6 +15,7 @@ Output is deterministic, so reports can be diffed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from ..core.numbers import format_number
 from ..engine.evaluated import Evaluated
 from ..engine.expect import compare
 from ..errors import Argument, UnknownNameError
+from .answer import answer_lines
+from .arithmetic import is_switch
 from .assumptions import assumption_lines
 from .diagram import topic_diagrams
 from .latex import number_unit_text, value_text
@@ -34,6 +37,7 @@ from .sensitivity import sensitivity_table, top_drivers
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
 _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
+ANSWERED = ("max_batch", "b_crit", "t_step", "ttft", "tpot", "throughput", "cost_per_million_tokens")
 
 
 # ---------------------------------------------------------------- small pieces
@@ -153,8 +157,8 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
         out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
     failed = [r for r in rows if not r.holds]
     if rows:
-        verdict = (f"**{len(failed)} of {len(rows)} fail**: " + "; ".join(f"`{r.text}` ({r.message})" for r in failed)
-                   if failed else f"all {len(rows)} pass")
+        said = "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
+        verdict = f"**{len(failed)} of {len(rows)} fail**: {said}" if failed else f"all {len(rows)} pass"
         out.append(f"- **[Checks](#checks)**: {verdict}")
     out += ["", "| headline | value | meaning |", "|---|---:|---|"]
     for name in headline:
@@ -230,10 +234,63 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     return out
 
 
+def _is_factor(name: str, text: str) -> bool:
+    """True when ``name`` multiplies the whole formula ``text`` (a product at its top level)."""
+    flat, depth = "", 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        flat += char if depth == 0 and char not in "()" else ""
+    factors = [f.strip() for f in flat.split("*")]
+    return not re.search(r"[-+/]", flat) and name in factors
+
+
+def _switched_off(ev, sections, roots) -> tuple[dict, set]:
+    """Sections a 0 switch multiplies away, each with what it alone needs; and all of those (pruned).
+
+    A quantity is off when its value is 0 and one of its direct inputs is a switch at 0
+    (``t_comm = comm_enabled * (...)``): its section stays, the machinery only it uses is left out.
+    """
+    off = {}
+    for name in sections:
+        formula = ev.graph[name].formula
+        text = " ".join(formula.text.split()) if formula is not None else ""
+        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0
+                and _is_factor(d, text)]
+        if zero and ev.values.get(name) == 0 and name not in roots:
+            off[name] = f"`{zero[0]}`"
+    live: set[str] = set()
+    stack = [n for n in roots if n in ev.graph]
+    while stack:
+        name = stack.pop()
+        if name in live:
+            continue
+        live.add(name)
+        if name not in off:
+            stack += deps(ev, name)
+    pruned = {n for n in sections if n not in live}
+    terms = {name: (switch, [n for n in sections if n in pruned and n in _section_names(ev, deps(ev, name))])
+             for name, switch in off.items()}
+    return {n: v for n, v in terms.items() if v[1]}, pruned
+
+
+def _assumptions(ev, inputs, needed, rows, sections) -> list[str]:
+    """The Assumptions lines: those of the derived figures, else those of the checks' quantities, else a line."""
+    target = lambda n: link(n) if n in sections else link(n, "inputs")  # noqa: E731
+    lines = assumption_lines(ev, inputs, needed, target)
+    if lines:
+        return lines
+    checked = _section_names(ev, [n for r in rows for n in r.concerns if n in ev.graph])
+    lines = assumption_lines(ev, _input_names(ev, checked), checked, lambda n: f"`{n}`")
+    if lines:
+        return ["These figures take no switch or efficiency themselves; the checks below rest on:", ""] + lines
+    return ["- None beyond the formulas themselves: no switch, efficiency or simplification enters these "
+            "figures."]
+
+
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
-    ``brief``: summary, assumptions, checks and the headline derivations only; ``full``: the whole
+    ``brief``: answer, summary, assumptions and checks only (one or two screens); ``full``: the whole
     elasticity matrix instead of each figure's top drivers.
 
     >>> import calcgraph
@@ -244,12 +301,17 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     headline = _headline(ev, only)
     expected = [e.name for e in ev.spec.expects
                 if e.variant == ev.scenario.variant and e.name in ev.graph]
+    answered = [n for n in ANSWERED if n in ev.graph and not only]
     shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
     needed = _section_names(ev, shown_names)
     sections = [n for n in needed if n in headline or not is_trivial(ev, n)]
     renamed = [n for n in needed if n not in sections]
+    off, pruned = _switched_off(ev, sections, shown_names)
+    sections = [n for n in sections if n not in pruned]
+    first = [n for n in dict.fromkeys(headline + answered) if n in sections]
+    sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
     if brief:
-        sections = [n for n in sections if n in headline]
+        sections = []
     inputs = _input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
     rows = check_rows(ev, set(needed) | set(headline))
@@ -257,20 +319,25 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
+    answer = answer_lines(ev, lambda n: link(n) if n in sections else f"`{n}`")
+    if answer:
+        out += ["## Answer", ""] + answer + [""]
     out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
-    assumed = assumption_lines(ev, inputs, needed, lambda n: link(n) if n in sections else link(n, "inputs"))
-    if assumed:
-        out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
-                "each with the quantities it affects.", ""] + assumed + [""]
+    out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
+            "each with the quantities it affects.", ""] + _assumptions(ev, inputs, needed, rows, sections) + [""]
     if rows:
-        out += ["## Checks", "", "Limits the scenario must respect, at its values.", ""] + checks_table(rows)
-    out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
-            + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
-            ""] + _inputs_table(ev, inputs, renamed)
+        out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
+                "passes, what to change when it fails.", ""] + checks_table(rows)
+    if brief:
+        out += ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
+                "without it.*", ""]
+    else:
+        out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
+                + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
+                ""] + _inputs_table(ev, inputs, renamed)
     if sections:
-        intro = "In evaluation order: each formula in symbols, the same with the values in place, the result."
-        if brief:
-            intro = "The headline figures only (`calcgraph report` without `--brief` derives every step)."
+        intro = ("The reported figures first, then what they are computed from in evaluation order: each "
+                 "formula in symbols, the same with the values in place, the result.")
         if common:
             intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
         out += ["## Derivation", "", intro, ""]
@@ -279,6 +346,10 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
             part = _once(name, section(ev, name, sections, headline, common), sources)
             flag = failed_note(rows, name)
             out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+            if off.get(name):
+                switch, terms = off[name]
+                out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
+                        f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
     if sections and not brief:
         diagrams = _diagrams(ev, needed, headline)
         if diagrams:
