@@ -29,8 +29,8 @@ from .specs import QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
-             "checks"}
-SCENARIO_ONLY = {"report", "variants", "expect"}
+             "checks", "extends"}
+SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
 SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
@@ -92,6 +92,7 @@ class _Collector:
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
         self.checks: list = []
+        self.parents: list = []  # (path, data, first and last index of its settings) of each extended scenario
 
     def problem(self, message: str, where, hint: str | None = None, kind=YamlError) -> None:
         self.problems.append(kind(message, where=where, hint=hint))
@@ -150,11 +151,13 @@ class _Collector:
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
+        if top and "extends" in data:
+            self._extends(path, data)
         uses = data.get("use") or []
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
             self.problem("use: must be a list of file paths", data.where("use"))
             uses = []
-        own = len(self.problems) - start
+        own = len(self.problems) - start + ("extends" in data)  # a scenario that extends is never reused
         for used in uses:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
@@ -174,6 +177,25 @@ class _Collector:
                 tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
                 tuple(self.sets[counts[2]:]))
         return data
+
+    def _extends(self, path: Path, data: LineDict) -> None:
+        """Read the scenario ``data`` extends first: its uses, settings, report, variants and expects."""
+        target = data.get("extends")
+        if not isinstance(target, str) or not target.strip():
+            self.problem("extends: must be the path of one scenario file", data.where("extends"),
+                         "e.g. extends: llama3-70b-tpu-v5e.yaml (relative to this file)")
+            return
+        parent = path.parent / target
+        reading = [path, *(p for p, *_ in self.parents), *self.files[:1]]
+        if any(os.path.abspath(parent) == os.path.abspath(p) for p in reading):
+            self.problem(f"extends: {target} leads back to a scenario already being read (a cycle)",
+                         data.where("extends"), "a scenario may extend another, never itself")
+            return
+        first = len(self.sets)
+        entry = [parent, None, first, first]
+        self.parents.append(entry)
+        found = self.read(parent, top=True, used_from=data.where("extends"))
+        entry[1], entry[3] = found, len(self.sets)
 
     def _apply(self, part: _Part, path: Path) -> LineDict:
         """What a clean file read before adds, its uses read again (they may have changed)."""
@@ -274,23 +296,60 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     if data is None:
         raise ValidationError(collector.problems) if len(collector.problems) > 1 \
             else collector.problems[0]
-    report = data.get("report") or []
+    parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
+    report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
         collector.problem("report: must be a list of names", data.where("report"))
         report = []
-    variants, replaces = read_variants(collector, data, path)
-    expects = read_expects(collector, data.get("expect"), data)
+    variants, replaces, expects = {}, {}, []
+    for parent, pdata in reversed(parents):
+        more, kinds = read_variants(collector, pdata, parent)
+        variants.update(more)
+        replaces.update(kinds)
+        expects = _merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+    more, kinds = read_variants(collector, data, path)
+    variants.update(more)
+    replaces.update(kinds)
+    expects = _merged_expects(expects, read_expects(collector, data.get("expect"), data))
+    sets, dropped = _replace_extended_presets(collector.sets, collector.parents)
+    kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
+    gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
+    titles = [(f, title) for f, title in collector.titles if f not in gone]
     if collector.problems and problems is None:
         raise collector.problems[0] if len(collector.problems) == 1 \
             else ValidationError(collector.problems)
     if problems is not None:
         problems.extend(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
-                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(collector.titles),
+                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
                         quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
-                        sets=tuple(collector.sets), report=tuple(report), variants=variants,
+                        sets=tuple(sets), report=tuple(report), variants=variants,
                         expects=tuple(expects), where=Location(display_path(path), 1),
-                        checks=tuple(collector.checks), replaces=replaces)
+                        checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
+                        extends=tuple(display_path(p) for p, *_ in collector.parents))
+
+
+def _merged_expects(older: list, newer: list) -> list:
+    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
+    mine = {(e.name, e.variant) for e in newer}
+    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
+
+
+def _replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
+    """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
+
+    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; what comes after
+    belongs to the scenarios that extend it (nearest last).
+    """
+    keep = list(range(len(sets)))
+    dropped = []
+    for _, _, first, last in parents:
+        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
+        for i in [i for i in keep if first <= i < last]:
+            if sets[i].origin == "preset" and sets[i].kind in later:
+                keep.remove(i)
+                dropped.append(sets[i])
+    return [sets[i] for i in keep], dropped
 
 
 def default_paths() -> list[Path]:

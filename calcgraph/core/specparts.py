@@ -6,6 +6,7 @@ Split from spec.py to keep modules small; each takes the loader's collector
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -137,7 +138,12 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
                           f"not {path.name}", where, "e.g. use: [../presets/chips/h100.yaml]")
         return []
     fresh = type(collector)()
-    fresh.seen = set(collector.seen) - {path.resolve()}
+    try:  # the collector knows a file by (device, inode): forget this one so that it is read again
+        info = os.stat(path)
+        identity = (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        identity = path.absolute()
+    fresh.seen = set(collector.seen) - {identity}
     fresh.read(path, top=False, used_from=where)
     collector.problems.extend(fresh.problems)
     for name in fresh.quantities:

@@ -98,4 +98,6 @@ class ScenarioSpec:
     assumes: tuple = ()  # (path, text) of every file that says what it assumes
     checks: tuple[CheckSpec, ...] = ()
     replaces: dict = field(default_factory=dict)  # variant -> preset kinds its use: replaces
+    dropped: tuple = ()  # settings of an extended scenario's presets that this scenario's use: replaced
+    extends: tuple = ()  # the scenarios this one extends, nearest first (display paths)
 
