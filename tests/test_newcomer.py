@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import ROOT, fixture
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import calcgraph
 from calcgraph.core.check import check_file
@@ -133,3 +135,18 @@ def test_new_chip_template_says_ici_bandwidth_is_one_axis(run):
     lines = out.splitlines()
     at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ici_bandwidth:"))
     assert status == 0 and "one mesh axis" in lines[at - 1] and "one direction" in lines[at - 1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.integers(), st.text(max_size=30), st.lists(st.text(max_size=5), max_size=3), st.none()))
+def test_any_extends_value_loads_or_gives_one_clear_error(tmp_path, value):
+    import json
+
+    from calcgraph.errors import CalcgraphError
+    path = tmp_path / "s.yaml"
+    path.write_text(f"title: t\nextends: {json.dumps(value)}\nquantities:\n  a: {{unit: B, doc: a, value: \"1 B\"}}\n",
+                    encoding="utf-8")
+    try:
+        load_spec(path)
+    except CalcgraphError as exc:
+        assert str(exc).strip()

@@ -103,7 +103,8 @@ def check_file(path: str) -> FileCheck:
         for problem in _flat(collected):
             if isinstance(problem, MissingInputsError) and part:
                 fields = {q.name: q.preset for q in spec.quantities}
-                own = [n for n in problem.missing if kind and fields.get(n) == kind]
+                given = {e.name for e in spec.sets}  # a field set to a bad value has its own problem
+                own = [n for n in problem.missing if kind and fields.get(n) == kind and n not in given]
                 left = tuple(n for n in problem.missing if n not in own)
                 if not own:
                     continue

@@ -232,6 +232,9 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
         raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except (UnicodeError, ValueError):  # a lone surrogate ("\ud800" in YAML) cannot name a file
+        raise InputFileError(f"cannot read {shown!r}: the path is not valid text", where=repr(shown),
+                             hint="write the path in plain characters") from None
     except OSError as exc:
         reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
         kind = "no such file" if exc.errno == errno.ENOENT else f"cannot read {shown}: {reason}"
