@@ -13,6 +13,7 @@ import contextlib
 import glob
 import io
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -128,3 +129,40 @@ def test_a_long_mark_moves_a_block_to_the_benchmark(tmp_path):
         encoding="utf-8")
     first, second = doc_steps(tmp_path)
     assert first.long and not second.long and second.expected == ["some output"]
+
+
+# ---------------------------------------------------------------- figures quoted in prose
+
+def _claim(pattern: str, files=("README.md",)) -> list[tuple[str, re.Match]]:
+    found = []
+    for name in files:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        joined = re.sub(r"\s+", " ", text)
+        found += [(f"{name}: {m.group(0)!r}", m) for m in re.finditer(pattern, joined)]
+    assert found, f"no claim matching {pattern!r} in {files}"
+    return found
+
+
+def test_the_verify_counts_quoted_are_those_verify_prints(run):
+    status, out, _ = run("verify")
+    printed = re.search(r"(\d+) figures: (\d+) differs \(explained\), (\d+) matches, (\d+) rounded", out)
+    assert status == 0 and printed
+    total, differ, match, rounded = map(int, printed.groups())
+    for where, m in _claim(r"\((\d+) figures in \d+ scenarios\): (\d+) match, (\d+) agree within the printed "
+                           r"precision, and (\d+) differ"):
+        assert tuple(map(int, m.groups())) == (total, match, rounded, differ), where
+
+
+def test_the_page_size_quoted_is_the_page_size():
+    import calcgraph
+    from calcgraph.render.html import render_page
+    size = len(render_page(calcgraph.load(ROOT / "scenarios" / "llama3-70b-tpu-v5e.yaml").evaluated)
+               .encode("utf-8")) / 1024
+    for where, m in _claim(r"page is about (\d+) KiB"):
+        assert abs(int(m.group(1)) - size) <= 0.03 * size, f"{where}: the page is {size:.0f} KiB"
+
+
+def test_the_grid_block_size_quoted_is_the_one_used():
+    from calcgraph.core.arraynumeric import CHUNK
+    for where, m in _claim(r"blocks? of 2\^(\d+) points", ("README.md", "docs/cache.md")):
+        assert 2 ** int(m.group(1)) == CHUNK, where
