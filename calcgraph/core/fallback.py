@@ -1,4 +1,4 @@
-"""Values that fall back when a preset is replaced: the warning a silent default would otherwise hide.
+"""Presets replaced by a variant or an extending scenario, and the values that then fall back.
 
 A variant's ``use:`` (or an extending scenario's) replaces the presets of the
 same kind; a name the replaced preset set and nothing else sets goes back to
@@ -52,3 +52,26 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     kept = {e.name for e in spec.sets if not (e.origin == "preset" and e.kind in kinds)} | {e.name for e in own}
     replacing = {e.kind: _file(e) for e in own if e.kind}
     return out + _lines(dropped, kept, replacing, f"variant {variant}")
+
+
+def merged_expects(older: list, newer: list) -> list:
+    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
+    mine = {(e.name, e.variant) for e in newer}
+    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
+
+
+def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
+    """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
+
+    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; what comes after
+    belongs to the scenarios that extend it (nearest last).
+    """
+    keep = list(range(len(sets)))
+    dropped = []
+    for _, _, first, last in parents:
+        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
+        for i in [i for i in keep if first <= i < last]:
+            if sets[i].origin == "preset" and sets[i].kind in later:
+                keep.remove(i)
+                dropped.append(sets[i])
+    return [sets[i] for i in keep], dropped

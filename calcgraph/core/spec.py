@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+from .fallback import merged_expects, replace_extended_presets
 from .names import MAX_SUGGEST_NAME, suggest
 from .specparts import (
     _kind,
@@ -306,12 +307,12 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
         more, kinds = read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
-        expects = _merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+        expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
     more, kinds = read_variants(collector, data, path)
     variants.update(more)
     replaces.update(kinds)
-    expects = _merged_expects(expects, read_expects(collector, data.get("expect"), data))
-    sets, dropped = _replace_extended_presets(collector.sets, collector.parents)
+    expects = merged_expects(expects, read_expects(collector, data.get("expect"), data))
+    sets, dropped = replace_extended_presets(collector.sets, collector.parents)
     kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
     gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
     titles = [(f, title) for f, title in collector.titles if f not in gone]
@@ -327,29 +328,6 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
                         expects=tuple(expects), where=Location(display_path(path), 1),
                         checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
                         extends=tuple(display_path(p) for p, *_ in collector.parents))
-
-
-def _merged_expects(older: list, newer: list) -> list:
-    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
-    mine = {(e.name, e.variant) for e in newer}
-    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
-
-
-def _replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
-    """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
-
-    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; what comes after
-    belongs to the scenarios that extend it (nearest last).
-    """
-    keep = list(range(len(sets)))
-    dropped = []
-    for _, _, first, last in parents:
-        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
-        for i in [i for i in keep if first <= i < last]:
-            if sets[i].origin == "preset" and sets[i].kind in later:
-                keep.remove(i)
-                dropped.append(sets[i])
-    return [sets[i] for i in keep], dropped
 
 
 def default_paths() -> list[Path]:

@@ -15,7 +15,6 @@ Output is deterministic, so reports can be diffed.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +25,13 @@ from ..engine.evaluated import Evaluated
 from ..engine.expect import compare
 from ..errors import Argument, UnknownNameError
 from .answer import answer_lines
-from .arithmetic import is_switch
-from .assumptions import assumption_lines
+from .assumptions import assumptions_section
 from .diagram import topic_diagrams
 from .latex import number_unit_text, value_text
 from .limits import check_rows, checks_table, failed_note
 from .mdtext import md_text
-from .sections import cell, deps, is_pinned, is_trivial, link, section, sentence, symbol_cell
+from .offterms import switched_off
+from .sections import cell, deps, input_names, is_trivial, link, section, section_names, sentence, symbol_cell
 from .sensitivity import sensitivity_table, top_drivers
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
@@ -53,31 +52,6 @@ def _origin(bound) -> str:
 
 
 # ---------------------------------------------------------------- what to show
-
-
-def _section_names(ev, names) -> list[str]:
-    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    wanted: set[str] = set()
-    stack = [n for n in names if not ev.graph[n].is_input]
-    while stack:
-        name = stack.pop()
-        if name in wanted:
-            continue
-        wanted.add(name)
-        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
-    return [n for n in ev.graph.order if n in wanted]
-
-
-def _input_names(ev, sections) -> list[str]:
-    used: set[str] = set()
-    for name in sections:
-        if is_pinned(ev, name):
-            used.add(name)
-        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
-        solve = ev.graph[name].solve
-        if solve is not None:
-            used.add(solve.for_name)
-    return [n for n in ev.graph.quantities if n in used]
 
 
 def _headline(ev, only) -> list[str]:
@@ -234,59 +208,6 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     return out
 
 
-def _is_factor(name: str, text: str) -> bool:
-    """True when ``name`` multiplies the whole formula ``text`` (a product at its top level)."""
-    flat, depth = "", 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        flat += char if depth == 0 and char not in "()" else ""
-    factors = [f.strip() for f in flat.split("*")]
-    return not re.search(r"[-+/]", flat) and name in factors
-
-
-def _switched_off(ev, sections, roots) -> tuple[dict, set]:
-    """Sections a 0 switch multiplies away, each with what it alone needs; and all of those (pruned).
-
-    A quantity is off when its value is 0 and one of its direct inputs is a switch at 0
-    (``t_comm = comm_enabled * (...)``): its section stays, the machinery only it uses is left out.
-    """
-    off = {}
-    for name in sections:
-        formula = ev.graph[name].formula
-        text = " ".join(formula.text.split()) if formula is not None else ""
-        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0
-                and _is_factor(d, text)]
-        if zero and ev.values.get(name) == 0 and name not in roots:
-            off[name] = f"`{zero[0]}`"
-    live: set[str] = set()
-    stack = [n for n in roots if n in ev.graph]
-    while stack:
-        name = stack.pop()
-        if name in live:
-            continue
-        live.add(name)
-        if name not in off:
-            stack += deps(ev, name)
-    pruned = {n for n in sections if n not in live}
-    terms = {name: (switch, [n for n in sections if n in pruned and n in _section_names(ev, deps(ev, name))])
-             for name, switch in off.items()}
-    return {n: v for n, v in terms.items() if v[1]}, pruned
-
-
-def _assumptions(ev, inputs, needed, rows, sections) -> list[str]:
-    """The Assumptions lines: those of the derived figures, else those of the checks' quantities, else a line."""
-    target = lambda n: link(n) if n in sections else link(n, "inputs")  # noqa: E731
-    lines = assumption_lines(ev, inputs, needed, target)
-    if lines:
-        return lines
-    checked = _section_names(ev, [n for r in rows for n in r.concerns if n in ev.graph])
-    lines = assumption_lines(ev, _input_names(ev, checked), checked, lambda n: f"`{n}`")
-    if lines:
-        return ["These figures take no switch or efficiency themselves; the checks below rest on:", ""] + lines
-    return ["- None beyond the formulas themselves: no switch, efficiency or simplification enters these "
-            "figures."]
-
-
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
@@ -303,16 +224,16 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
                 if e.variant == ev.scenario.variant and e.name in ev.graph]
     answered = [n for n in ANSWERED if n in ev.graph and not only]
     shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
-    needed = _section_names(ev, shown_names)
+    needed = section_names(ev, shown_names)
     sections = [n for n in needed if n in headline or not is_trivial(ev, n)]
     renamed = [n for n in needed if n not in sections]
-    off, pruned = _switched_off(ev, sections, shown_names)
+    off, pruned = switched_off(ev, sections, shown_names)
     sections = [n for n in sections if n not in pruned]
     first = [n for n in dict.fromkeys(headline + answered) if n in sections]
     sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
     if brief:
         sections = []
-    inputs = _input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
+    inputs = input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
     rows = check_rows(ev, set(needed) | set(headline))
     common = _common_source(ev, sections)
@@ -324,7 +245,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
         out += ["## Answer", ""] + answer + [""]
     out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
     out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
-            "each with the quantities it affects.", ""] + _assumptions(ev, inputs, needed, rows, sections) + [""]
+            "each with the quantities it affects.", ""] + assumptions_section(ev, inputs, needed, rows, sections) + [""]
     if rows:
         out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
                 "passes, what to change when it fails.", ""] + checks_table(rows)
@@ -373,8 +294,8 @@ def quantity_markdown(ev, name: str) -> str:
     '## param_bytes = 70 GB'
     """
     headline = _headline(ev, [name])
-    sections = _section_names(ev, headline)
-    inputs = _input_names(ev, sections) if sections else [name]
+    sections = section_names(ev, headline)
+    inputs = input_names(ev, sections) if sections else [name]
     common = _common_source(ev, sections)
     out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
     out += _inputs_table(ev, inputs)

@@ -252,3 +252,28 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
     out += [_trailer(ev, name, sections, common), ""]
     return out
 
+
+def section_names(ev, names) -> list[str]:
+    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
+    wanted: set[str] = set()
+    stack = [n for n in names if not ev.graph[n].is_input]
+    while stack:
+        name = stack.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
+    return [n for n in ev.graph.order if n in wanted]
+
+
+def input_names(ev, sections) -> list[str]:
+    """The inputs the ``sections`` use (pinned ones and solve unknowns included), in declaration order."""
+    used: set[str] = set()
+    for name in sections:
+        if is_pinned(ev, name):
+            used.add(name)
+        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
+        solve = ev.graph[name].solve
+        if solve is not None:
+            used.add(solve.for_name)
+    return [n for n in ev.graph.quantities if n in used]
