@@ -74,11 +74,15 @@ def _bound(ev, target) -> str | None:
             "chips (or faster ones) for both.")
 
 
+_GLOSS = {"t_step": "one decode step", "ttft": "to the first token, prefill included",
+          "tpot": "per output token, the prefills that share the chips included"}
+
+
 def _timing(ev, target) -> str | None:
-    parts = [_q(ev, n, target) for n in ("t_step", "ttft", "tpot") if _known(ev, n)]
+    parts = [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in ("t_step", "ttft", "tpot") if _known(ev, n)]
     if not parts:
         return None
-    return "- **Latency**: " + ", ".join(parts) + "."
+    return "- **Latency**: " + "; ".join(parts) + "."
 
 
 def _rate(ev, target) -> str | None:
