@@ -150,3 +150,9 @@ def test_any_extends_value_loads_or_gives_one_clear_error(tmp_path, value):
         load_spec(path)
     except CalcgraphError as exc:
         assert str(exc).strip()
+
+
+def test_table_warns_for_each_variant_whose_values_fall_back(run):
+    status, out, err = run("table", fixture("newcomer/base.yaml"))
+    assert status == 0 and "narrow-kept" in out
+    assert "warning: variant narrow:" in err and "variant narrow-kept" not in err

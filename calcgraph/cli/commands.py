@@ -192,6 +192,10 @@ def cmd_table(args) -> int:
     from ..render.table import render_table
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
+    for variant in model.spec.variants:  # each column's presets: values that fall back are said
+        for warning in fallen_back(model.spec, variant):
+            if not warning.startswith("scenario "):  # the base's were said above
+                print(f"calcgraph table: warning: {warning}", file=sys.stderr)
     print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
     return status
 
