@@ -156,3 +156,9 @@ def test_table_warns_for_each_variant_whose_values_fall_back(run):
     status, out, err = run("table", fixture("newcomer/base.yaml"))
     assert status == 0 and "narrow-kept" in out
     assert "warning: variant narrow:" in err and "variant narrow-kept" not in err
+
+
+def test_check_warns_once_for_each_value_that_falls_back():
+    result = check_file(fixture("newcomer/child.yaml"))
+    assert result.ok and len(result.fallbacks) == 1 and "kv_bytes falls back" in result.fallbacks[0]
+    assert "warning: scenario" in str(result)

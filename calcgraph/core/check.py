@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import CalcgraphError, ValidationError
 from .bind import MissingInputsError, bind
+from .fallback import fallen_back
 from .spec import load_spec
 from .specparts import preset_kind
 
@@ -32,6 +33,7 @@ class FileCheck:
     left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
     files: tuple[str, ...] = ()  # every file read (a passed check is valid while they are unchanged)
     kind: str | None = None  # the preset kind of a preset file (its folder, or the fields it sets)
+    fallbacks: tuple[str, ...] = ()  # values a replaced preset set that fall back to module defaults
 
     @property
     def ok(self) -> bool:
@@ -49,6 +51,7 @@ class FileCheck:
             what = f"a {self.kind} preset, complete," if self.kind else "a module or preset"
             note = (f"\n     note: {what} on its own: {len(self.left)} required inputs "
                     f"left to other presets ({shown})")
+        note += "".join(f"\n     warning: {w}" for w in self.fallbacks)
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
                 f"{self.solves} solved, {self.pinned} pinned{variants}{note}")
 
@@ -122,7 +125,8 @@ def check_file(path: str) -> FileCheck:
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
                      pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files,
-                     kind=kind)
+                     kind=kind, fallbacks=() if part else tuple(dict.fromkeys(
+                         w for v in (None, *spec.variants) for w in fallen_back(spec, v))))
 
 
 def check_files(paths) -> tuple[FileCheck, ...]:
