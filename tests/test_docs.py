@@ -136,6 +136,8 @@ def test_a_long_mark_moves_a_block_to_the_benchmark(tmp_path):
 def _claim(pattern: str, files=("README.md",)) -> list[tuple[str, re.Match]]:
     found = []
     for name in files:
+        if not (ROOT / name).exists():
+            continue  # a page removed since: its claims went with it
         text = (ROOT / name).read_text(encoding="utf-8")
         joined = re.sub(r"\s+", " ", text)
         found += [(f"{name}: {m.group(0)!r}", m) for m in re.finditer(pattern, joined)]
