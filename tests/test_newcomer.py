@@ -14,7 +14,7 @@ from calcgraph.core.spec import load_spec
 
 
 def test_a_variant_dropping_a_preset_warns_which_values_fell_back(run):
-    status, out, err = run("eval", fixture("newcomer/base.yaml"), "--variant", "narrow", "--no-cache")
+    status, out, err = run("eval", fixture("newcomer/base.yaml"), "--variant", "narrow")
     assert status == 0
     assert "warning: variant narrow:" in err and "kv_bytes falls back to its module default" in err
     assert "wide.yaml:3" in err and "set kv_bytes in variant narrow to keep it" in err
@@ -41,12 +41,12 @@ def test_a_scenario_extends_another_and_replaces_its_preset_of_the_same_kind():
 
 
 def test_extending_warns_when_a_value_falls_back(run):
-    status, _, err = run("eval", fixture("newcomer/child.yaml"), "--no-cache")
+    status, _, err = run("eval", fixture("newcomer/child.yaml"))
     assert status == 0 and "scenario " in err and "kv_bytes falls back to its module default" in err
 
 
 def test_a_scenario_that_extends_itself_is_one_clear_error(run):
-    status, out, err = run("eval", fixture("newcomer/loop.yaml"), "--no-cache")
+    status, out, err = run("eval", fixture("newcomer/loop.yaml"))
     assert status == 2 and out == "" and "a cycle" in err and "loop2.yaml:2" in err
 
 
@@ -92,7 +92,7 @@ def test_one_typo_gives_one_error_not_a_cascade(tmp_path):
 
 
 def test_a_misspelt_name_is_still_reported(run):
-    status, _, err = run("eval", fixture("unknown_name.yaml"), "--no-cache")
+    status, _, err = run("eval", fixture("unknown_name.yaml"))
     assert status == 2 and "uses unknown name 'hbm_per_chp'" in err
 
 
@@ -108,23 +108,23 @@ def test_a_misspelt_name_is_still_reported(run):
 def test_yaml_errors_in_plain_words_with_the_line(run, tmp_path, text, words):
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    status, out, err = run("eval", str(path), "--no-cache")
+    status, out, err = run("eval", str(path))
     assert status == 2 and out == "" and words in err
     assert "<block" not in err and "Traceback" not in err
 
 
 def test_eval_all_honours_columns(run, monkeypatch):
     monkeypatch.setenv("COLUMNS", "180")
-    wide = run("eval", "--all", "--no-cache")[1]
+    wide = run("eval", "--all")[1]
     monkeypatch.setenv("COLUMNS", "80")
-    narrow = run("eval", "--all", "--no-cache")[1]
+    narrow = run("eval", "--all")[1]
     assert max(map(len, wide.splitlines())) > 100 >= max(map(len, narrow.splitlines())) - 20
     assert max(len(line) for line in narrow.splitlines()) <= 80
 
 
 def test_from_column_uses_one_path_style(run, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
-    out = run("eval", "--all", "--no-cache")[1]
+    out = run("eval", "--all")[1]
     rows = [line for line in out.splitlines() if "preset: " in line or "default: " in line]
     shortened = ["/" not in line.split("default: ")[-1].split("preset: ")[-1] for line in rows]
     assert rows and (all(shortened) or not any(shortened))
