@@ -82,6 +82,15 @@ async function calcgraphRender() {
   for (const math of document.querySelectorAll('.math-inline, .math-display')) {
     if (!math.querySelector('mjx-container')) defects.push('math not typeset: ' + math.textContent.slice(0, 200));
   }
+  const column = document.querySelector('.markdown-body');
+  const room = column.clientWidth - parseFloat(getComputedStyle(column).paddingLeft)
+    - parseFloat(getComputedStyle(column).paddingRight);
+  for (const math of document.querySelectorAll('.math-display')) {
+    const svg = math.querySelector('mjx-container svg');
+    const wide = svg ? svg.getBoundingClientRect().width : 0;
+    if (wide > room + 1) defects.push('display math wider than the column (' + Math.round(wide) + ' > '
+      + Math.round(room) + ' px): ' + (math.dataset.tex || '').slice(0, 120));
+  }
   window.calcgraphDone = true;
 }
 </script>

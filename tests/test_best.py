@@ -52,7 +52,7 @@ def test_report_has_table_and_derivation(exercise):
     result = find_best(exercise.evaluated, "throughput_per_chip", "max", ["t_step <= 15 ms", FITS],
                        [SLICES, "batch=100:150"])
     text = render_best(exercise.evaluated, result)
-    assert "**throughput_per_chip = 149.29 tok/s/chip** at chips = 64 chip, batch = 121 seq" in text
+    assert "**throughput_per_chip = 149.29 tok/s/chip** at chips = 64 chips, batch = 121 seq" in text
     assert "| chips | batch | throughput_per_chip |" in text
     assert "## Derivation of throughput_per_chip at the winner" in text
     assert "t_step = max(t_flops, t_param_load) + t_kv_load" in text

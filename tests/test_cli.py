@@ -8,7 +8,7 @@ from conftest import ROOT, fixture
 
 
 @pytest.mark.parametrize("name, words", [
-    ("broken_yaml.yaml", "broken_yaml.yaml:3: YAML syntax error"),
+    ("broken_yaml.yaml", "broken_yaml.yaml:3: YAML: an inline {...} (opened at line 2) is not closed"),
     ("unknown_name.yaml", "unknown_name.yaml:4: formula of 'hbm_capacity' uses unknown name 'hbm_per_chp'"),
     ("cycle.yaml", "a -> b -> a"),
     ("unit_mismatch.yaml", "[information] / [sequence] but its unit 'B' is [information]"),

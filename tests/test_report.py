@@ -272,11 +272,12 @@ def test_renames_are_input_lines_not_sections(at_root):
     assert "[`flops_per_chip`](#inputs)" in _section(text, "t_flops")
 
 
-def test_brief_report_has_summary_assumptions_checks_and_headline_derivations(run):
+def test_brief_report_has_answer_summary_assumptions_checks_and_no_derivation(run):
     status, out, _ = run("report", "--brief")
     assert status == 0
-    assert "## Assumptions" in out and "## Checks" in out and "### t_step" in out
-    assert "### t_flops" not in out and "## Sensitivity" not in out and "## Dependencies" not in out
+    assert "## Answer" in out and "## Assumptions" in out and "## Checks" in out and "t_step" in out
+    assert "### t_step" not in out and "### t_flops" not in out
+    assert "## Sensitivity" not in out and "## Dependencies" not in out
     assert len(out.splitlines()) < len(_default_report_cli(run).splitlines()) / 2
 
 
@@ -312,3 +313,70 @@ def test_a_symbol_outside_the_safe_subset_is_replaced_by_the_name(tmp_path):
     text = render_report(calcgraph.load(path).evaluated)
     assert "href" not in text and r"\mathrm{x}" in text
     assert "- X is one (in" not in text  # x is an input: its assumes: text is about a formula's simplification
+
+
+# ---------------------------------------------------------------- issue 27: a report for a decision
+
+def test_report_opens_with_an_answer_before_the_summary(at_root):
+    text = _default_report()
+    answer = text.split("## Answer\n", 1)[1].split("\n## ", 1)[0]
+    assert text.index("## Answer") < text.index("## Summary")
+    assert "**Fits**" in answer and "43 sequences" in answer  # max_batch
+    assert "**Memory-bandwidth bound**" in answer and "121.6 sequences" in answer  # b_crit against batch 32
+    assert "17.431 ms" in answer and "[`ttft`]" not in answer and "`ttft` = **" in answer
+    assert "1.4525 USD/Mtok" in answer and "**Upper bound**" in answer
+
+
+def test_answer_says_does_not_fit_and_compute_bound_when_so(at_root):
+    model = calcgraph.load(DEFAULT.relative_to(ROOT), set={"batch": "200"})
+    answer = render_report(model.evaluated).split("## Answer\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Does not fit**" in answer and "**Compute bound**" in answer
+
+
+def test_passing_check_says_what_holds_not_the_failure_text(at_root):
+    rows = [line for line in _default_report().split("## Checks", 1)[1].split("\n## ", 1)[0].splitlines()
+            if line.startswith("| `param_bytes + kv_cache_allocated")]
+    assert rows and "| pass |" in rows[0]
+    assert "fit in the usable HBM" in rows[0] and "do not fit" not in rows[0] and "add chips" not in rows[0]
+
+
+def test_failing_check_says_what_to_do(at_root):
+    model = calcgraph.load(DEFAULT.relative_to(ROOT), set={"batch": "200"})
+    checks = render_report(model.evaluated).split("## Checks", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in checks.splitlines() if line.startswith("| `param_bytes + kv_cache_allocated"))
+    assert "**FAIL**" in row and "lower the batch" in row
+
+
+def test_check_sides_pluralise_counts(at_root):
+    checks = _default_report().split("## Checks", 1)[1]
+    assert "= 8 chips ≤" in checks and "256 chips" in checks and "8 chip " not in checks
+
+
+def test_solve_slack_brackets_a_sum_it_subtracts(at_root):
+    assert "`usable_hbm - (param_bytes + kv_cache_allocated) = 286.38 MB`" in _default_report()
+
+
+def test_switched_off_communication_is_one_section_marked_off(at_root):
+    text = _default_report()
+    assert "### t_comm\n" in text and "### t_allreduce\n" not in text and "### t_comm_tp\n" not in text
+    assert "Off: `comm_enabled` = 0" in text
+
+
+def test_derivation_starts_with_the_reported_figures(at_root):
+    text = _default_report()
+    order = re.findall(r"^### (\w+)$", text, flags=re.M)
+    assert order[:3] == ["kv_per_token", "kv_cache_bytes", "total_memory"]
+    assert order.index("max_batch") < order.index("tp_degree")
+
+
+@pytest.mark.parametrize("scenario", ["flops-per-dollar", "kv-eviction", "tensor-parallel-limits"])
+def test_every_report_has_an_assumptions_section(at_root, scenario):
+    text = render_report(calcgraph.load(f"scenarios/{scenario}.yaml").evaluated)
+    block = text.split("## Assumptions\n", 1)[1].split("\n## ", 1)[0]
+    assert any(line.startswith("- ") for line in block.splitlines())
+
+
+def test_brief_report_fits_two_screens(at_root):
+    text = render_report(calcgraph.load(DEFAULT.relative_to(ROOT)).evaluated, brief=True)
+    assert len(text.splitlines()) <= 100
+    assert "## Answer" in text and "## Inputs" not in text

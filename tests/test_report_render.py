@@ -19,7 +19,7 @@ from conftest import ROOT
 import calcgraph
 from calcgraph.render.report import render_report
 
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "models").glob("*.yaml"))
 INSTALL = ("`pip install -e '.[test]'` (markdown-it-py, mdit-py-plugins, selenium), Debian's chromium and "
            "chromium-driver, and npm (for mathjax@3.2.2 and mermaid@11.4.1)")
 
@@ -72,3 +72,20 @@ def test_the_renderer_reports_a_broken_formula_and_a_broken_diagram(renderer, dr
     assert any(d.startswith("mermaid") for d in defects), defects
     assert any(d.startswith("raw $") and "($B$)" in d for d in defects), defects  # GitHub's rule, not markdown-it's
     assert not any("$x$" in d for d in defects), defects
+
+
+def test_the_renderer_reports_display_math_wider_than_the_column(renderer, driver, tmp_path):
+    wide = "# t\n\n```math\n" + " + ".join([r"x_{\mathrm{abcdef}}"] * 60) + "\n```\n"
+    page = tmp_path / "wide.html"
+    page.write_text(renderer.page(wide), encoding="utf-8")
+    assert any(d.startswith("display math wider than the column") for d in renderer.rendered(driver, page))
+
+
+def test_a_long_formula_is_broken_into_lines_that_fit(renderer, driver, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    model = calcgraph.load("scenarios/models/deepseek-v3-h200x8.yaml")
+    text = render_report(model.evaluated, only=["attn_params_layer"])
+    assert r"&\quad +" in text and r"0_{\text{off}}" in text  # broken, and the GQA term shown once as off
+    page = tmp_path / "deepseek.html"
+    page.write_text(renderer.page(text, "deepseek"), encoding="utf-8")
+    assert renderer.rendered(driver, page) == []

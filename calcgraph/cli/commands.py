@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..api import Model, load
 from ..core.bind import parse_set_arg
+from ..core.fallback import fallen_back
 from ..core.files import write_atomic
 from ..core.names import suggest
 from ..engine.axes import parse_axes, typed_over
@@ -53,6 +54,8 @@ def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
     Returns the exit status: 0, or 3 with ``--strict`` when a check fails.
     """
     outputs = _outputs(model, names)
+    for warning in fallen_back(model.spec, model.scenario.variant):
+        print(f"calcgraph {args.command}: warning: {warning}", file=sys.stderr)
     model.scenario.require(outputs)
     for warning in unused_settings(model.graph, model.scenario.entries, outputs):
         print(f"calcgraph {args.command}: warning: {warning}", file=sys.stderr)
@@ -189,6 +192,10 @@ def cmd_table(args) -> int:
     from ..render.table import render_table
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
+    for variant in model.spec.variants:  # each column's presets: values that fall back are said
+        for warning in fallen_back(model.spec, variant):
+            if not warning.startswith("scenario "):  # the base's were said above
+                print(f"calcgraph table: warning: {warning}", file=sys.stderr)
     print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
     return status
 

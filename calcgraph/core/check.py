@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import CalcgraphError, ValidationError
 from .bind import MissingInputsError, bind
+from .fallback import fallen_back
 from .spec import load_spec
 from .specparts import preset_kind
 
@@ -31,6 +32,8 @@ class FileCheck:
     variants: tuple[str, ...] = ()
     left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
     files: tuple[str, ...] = ()  # every file read (a passed check is valid while they are unchanged)
+    kind: str | None = None  # the preset kind of a preset file (its folder, or the fields it sets)
+    fallbacks: tuple[str, ...] = ()  # values a replaced preset set that fall back to module defaults
 
     @property
     def ok(self) -> bool:
@@ -45,8 +48,10 @@ class FileCheck:
         note = ""
         if self.left:
             shown = ", ".join(self.left[:8]) + (f" and {len(self.left) - 8} more" if len(self.left) > 8 else "")
-            note = (f"\n     note: a module or preset on its own: {len(self.left)} required inputs "
-                    f"left to presets ({shown})")
+            what = f"a {self.kind} preset, complete," if self.kind else "a module or preset"
+            note = (f"\n     note: {what} on its own: {len(self.left)} required inputs "
+                    f"left to other presets ({shown})")
+        note += "".join(f"\n     warning: {w}" for w in self.fallbacks)
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
                 f"{self.solves} solved, {self.pinned} pinned{variants}{note}")
 
@@ -58,11 +63,26 @@ def _flat(problems) -> list[CalcgraphError]:
     return out
 
 
+def _kind_of(spec) -> str | None:
+    """The preset kind of ``spec``: its folder under presets/, else the kind of the preset fields it sets.
+
+    A file anywhere (``my/chip.yaml``) with no report:, variants: or expect: whose settings are
+    mostly the fields one kind of preset must give (``preset: chips`` in the modules) is a preset.
+    """
+    kind = preset_kind(Path(spec.path))
+    if kind is not None or spec.report or spec.variants or spec.expects:
+        return kind
+    fields = {q.name: q.preset for q in spec.quantities}
+    own = [fields.get(e.name) for e in spec.sets if str(getattr(e.where, "file", "")) == spec.path]
+    kinds = {k for k in own if k}
+    return kinds.pop() if len(kinds) == 1 and 2 * sum(map(bool, own)) >= len(own) else None
+
+
 def _is_part(spec) -> bool:
-    """A formula module or a preset: declares quantities itself, sits in presets/KIND/, or only
+    """A formula module or a preset: declares quantities itself, is a preset (``_kind_of``), or only
     bundles modules (no set:, report:, variants: or expect: of its own, as formulas/serving.yaml)."""
     own_sets = any(str(getattr(e.where, "file", "")) == spec.path for e in spec.sets)
-    return (preset_kind(Path(spec.path)) is not None or any(q.where.file == spec.path for q in spec.quantities)
+    return (_kind_of(spec) is not None or any(q.where.file == spec.path for q in spec.quantities)
             or not (own_sets or spec.report or spec.variants or spec.expects))
 
 
@@ -74,7 +94,7 @@ def check_file(path: str) -> FileCheck:
     except CalcgraphError as exc:
         return FileCheck(path=str(path), problems=tuple(str(p) for p in _flat([exc])))
     problems = [str(p) for p in _flat(found)]
-    part, scenario, left = _is_part(spec), None, ()
+    part, kind, scenario, left = _is_part(spec), _kind_of(spec), None, ()
     for variant in (None, *spec.variants):
         collected: list = []
         try:
@@ -85,8 +105,15 @@ def check_file(path: str) -> FileCheck:
         label = f"variant {variant}: " if variant else ""
         for problem in _flat(collected):
             if isinstance(problem, MissingInputsError) and part:
-                left = problem.missing
-                continue
+                fields = {q.name: q.preset for q in spec.quantities}
+                given = {e.name for e in spec.sets}  # a field set to a bad value has its own problem
+                own = [n for n in problem.missing if kind and fields.get(n) == kind and n not in given]
+                left = tuple(n for n in problem.missing if n not in own)
+                if not own:
+                    continue
+                problem = MissingInputsError(f"this {kind} preset lacks {len(own)} of the fields a {kind} "
+                                             f"preset must give: {', '.join(own)}",
+                                             hint="add them to its set: (docs/presets.md lists the fields)")
             text = label + str(problem)
             if str(problem) not in problems and text not in problems:
                 problems.append(text)
@@ -97,7 +124,9 @@ def check_file(path: str) -> FileCheck:
                      inputs=sum(q.is_input for q in graph.quantities.values()),
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
-                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files)
+                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files,
+                     kind=kind, fallbacks=() if part else tuple(dict.fromkeys(
+                         w for v in (None, *spec.variants) for w in fallen_back(spec, v))))
 
 
 def check_files(paths) -> tuple[FileCheck, ...]:

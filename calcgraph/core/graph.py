@@ -164,6 +164,7 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
             parsed.append((checked_constraint(check.constraint, quantities, check.where), check.message))
         except CalcgraphError as exc:
             problems.append(exc.rewrap(f"check: {exc.message}", where=check.where))
+    problems = first_causes(problems, {s.name for s in specs} - set(quantities))
     if problems and collect is None:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
     if collect is not None:
@@ -171,6 +172,14 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
     if order is None:
         order = tuple(quantities)  # a cycle, already reported
     return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))
+
+
+def first_causes(problems: list, broken: set) -> list:
+    """``problems`` without those that only follow from an earlier one: a name defined in the files
+    but ``broken`` (its formula did not parse) is not also an unknown name wherever it is used."""
+    endings = tuple(f"unknown name {name!r}" for name in broken)  # (NameError resets an exception's .name)
+    return [p for p in problems if not (isinstance(p, UnknownNameError) and endings
+                                        and str(getattr(p, "message", "")).endswith(endings))]
 
 
 def _add(pred: dict, edges) -> None:

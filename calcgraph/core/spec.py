@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import CalcgraphError, InputFileError, Location, UnitError, ValidationError, YamlError
+from .fallback import merged_expects, replace_extended_presets
 from .names import MAX_SUGGEST_NAME, suggest
 from .specparts import (
     _kind,
@@ -29,8 +30,8 @@ from .specs import QuantitySpec, ScenarioSpec, SetEntry
 from .yamlload import LineDict, load_file
 
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
-             "checks", "units"}
-SCENARIO_ONLY = {"report", "variants", "expect"}
+             "checks", "units", "extends"}
+SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
 SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 
@@ -92,6 +93,7 @@ class _Collector:
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
         self.checks: list = []
+        self.parents: list = []  # (path, data, first and last index of its settings) of each extended scenario
 
     def problem(self, message: str, where, hint: str | None = None, kind=YamlError) -> None:
         self.problems.append(kind(message, where=where, hint=hint))
@@ -151,11 +153,13 @@ class _Collector:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
         self._units(data)
+        if top and "extends" in data:
+            self._extends(path, data)
         uses = data.get("use") or []
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
             self.problem("use: must be a list of file paths", data.where("use"))
             uses = []
-        own = len(self.problems) - start
+        own = len(self.problems) - start + ("extends" in data)  # a scenario that extends is never reused
         for used in uses:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
@@ -190,6 +194,25 @@ class _Collector:
                 define_unit(line)
             except UnitError as exc:
                 self.problem(exc.message, data.where("units"), exc.hint, kind=UnitError)
+
+    def _extends(self, path: Path, data: LineDict) -> None:
+        """Read the scenario ``data`` extends first: its uses, settings, report, variants and expects."""
+        target = data.get("extends")
+        if not isinstance(target, str) or not target.strip():
+            self.problem("extends: must be the path of one scenario file", data.where("extends"),
+                         "e.g. extends: llama3-70b-tpu-v5e.yaml (relative to this file)")
+            return
+        parent = path.parent / target
+        reading = [path, *(p for p, *_ in self.parents), *self.files[:1]]
+        if any(os.path.abspath(parent) == os.path.abspath(p) for p in reading):
+            self.problem(f"extends: {target} leads back to a scenario already being read (a cycle)",
+                         data.where("extends"), "a scenario may extend another, never itself")
+            return
+        first = len(self.sets)
+        entry = [parent, None, first, first]
+        self.parents.append(entry)
+        found = self.read(parent, top=True, used_from=data.where("extends"))
+        entry[1], entry[3] = found, len(self.sets)
 
     def _apply(self, part: _Part, path: Path) -> LineDict:
         """What a clean file read before adds, its uses read again (they may have changed)."""
@@ -290,23 +313,37 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     if data is None:
         raise ValidationError(collector.problems) if len(collector.problems) > 1 \
             else collector.problems[0]
-    report = data.get("report") or []
+    parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
+    report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
         collector.problem("report: must be a list of names", data.where("report"))
         report = []
-    variants, replaces = read_variants(collector, data, path)
-    expects = read_expects(collector, data.get("expect"), data)
+    variants, replaces, expects = {}, {}, []
+    for parent, pdata in reversed(parents):
+        more, kinds = read_variants(collector, pdata, parent)
+        variants.update(more)
+        replaces.update(kinds)
+        expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+    more, kinds = read_variants(collector, data, path)
+    variants.update(more)
+    replaces.update(kinds)
+    expects = merged_expects(expects, read_expects(collector, data.get("expect"), data))
+    sets, dropped = replace_extended_presets(collector.sets, collector.parents)
+    kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
+    gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
+    titles = [(f, title) for f, title in collector.titles if f not in gone]
     if collector.problems and problems is None:
         raise collector.problems[0] if len(collector.problems) == 1 \
             else ValidationError(collector.problems)
     if problems is not None:
         problems.extend(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
-                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(collector.titles),
+                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
                         quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
-                        sets=tuple(collector.sets), report=tuple(report), variants=variants,
+                        sets=tuple(sets), report=tuple(report), variants=variants,
                         expects=tuple(expects), where=Location(display_path(path), 1),
-                        checks=tuple(collector.checks), replaces=replaces)
+                        checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
+                        extends=tuple(display_path(p) for p, *_ in collector.parents))
 
 
 def default_paths() -> list[Path]:

@@ -6,6 +6,7 @@ Split from spec.py to keep modules small; each takes the loader's collector
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from .specs import CheckSpec, ExpectSpec, QuantitySpec
 from .yamlload import LineDict
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
-CHECK_KEYS = {"where", "message"}
+CHECK_KEYS = {"where", "message", "holds"}
 MAX_INT_DIGITS = 300
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
@@ -80,7 +81,12 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
                               "and message: (one line saying what fails), both text", where)
             continue
-        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where))
+        holds = item.get("holds", "")
+        if not isinstance(holds, str):
+            collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
+                              item.where("holds"))
+            holds = ""
+        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where, holds=holds))
     return found
 
 
@@ -132,7 +138,12 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
                           f"not {path.name}", where, "e.g. use: [../presets/chips/h100.yaml]")
         return []
     fresh = type(collector)()
-    fresh.seen = set(collector.seen) - {path.resolve()}
+    try:  # the collector knows a file by (device, inode): forget this one so that it is read again
+        info = os.stat(path)
+        identity = (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        identity = path.absolute()
+    fresh.seen = set(collector.seen) - {identity}
     fresh.read(path, top=False, used_from=where)
     collector.problems.extend(fresh.problems)
     for name in fresh.quantities:

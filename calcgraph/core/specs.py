@@ -61,6 +61,7 @@ class CheckSpec:
     constraint: str
     message: str
     where: Location
+    holds: str = ""  # what is true when the check passes (the report's pass row); message: when it fails
 
 
 
@@ -97,4 +98,6 @@ class ScenarioSpec:
     assumes: tuple = ()  # (path, text) of every file that says what it assumes
     checks: tuple[CheckSpec, ...] = ()
     replaces: dict = field(default_factory=dict)  # variant -> preset kinds its use: replaces
+    dropped: tuple = ()  # settings of an extended scenario's presets that this scenario's use: replaced
+    extends: tuple = ()  # the scenarios this one extends, nearest first (display paths)
 

@@ -158,9 +158,8 @@ def loads(text: str, file: str = "<text>"):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlError(f"YAML syntax error: {exc.problem or exc.context}",
-                        where=Location(file, line),
-                        hint="fix the YAML syntax (indentation, colons, quotes)") from None
+        message, hint = plain_yaml_problem(exc, text)
+        raise YamlError(message, where=Location(file, line), hint=hint) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", where=Location(file)) from None
     except RecursionError:
@@ -169,6 +168,48 @@ def loads(text: str, file: str = "<text>"):
     if node is None:
         return LineDict()
     return _convert(node, file)
+
+
+def _line_text(text, mark) -> str:
+    if mark is None or not isinstance(text, str):
+        return ""
+    lines = text.splitlines()
+    shown = lines[mark.line].strip() if 0 <= mark.line < len(lines) else ""
+    return f" (line {mark.line + 1}: {shown[:60]!r})" if shown else ""
+
+
+def plain_yaml_problem(exc, text) -> tuple[str, str]:
+    r"""(message, hint) in plain words for a PyYAML syntax error, naming the line it stopped at.
+
+    >>> try:
+    ...     yaml.safe_load("a: 1\n   b: 2\n")
+    ... except yaml.MarkedYAMLError as exc:
+    ...     plain_yaml_problem(exc, "a: 1\n   b: 2\n")[0].startswith("YAML: a colon where a value")
+    True
+    """
+    problem = str(exc.problem or exc.context or "")
+    context = exc.context_mark
+    opened = f" (opened at line {context.line + 1})" if context is not None else ""
+    at = _line_text(text, exc.problem_mark)
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        return (f"YAML indentation: this line is indented differently from the keys above it{at}, so it "
+                "neither continues the mapping above nor starts a new key",
+                "indent it with spaces exactly as the keys it belongs with (two more than its parent's key)")
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        closer = "}" if "}" in problem else "]"
+        return (f"YAML: an inline {'{' if closer == '}' else '['}...{closer}{opened} is not closed before "
+                f"this line{at}", f"close it with {closer} on the line it opens, and separate its entries with commas")
+    if "mapping values are not allowed" in problem:
+        return (f"YAML: a colon where a value was expected{at}: a key indented under a value, or text "
+                "with ': ' in it that needs quotes", 'quote text that contains ": " (doc: "a: b"), or indent '
+                "the key as its siblings")
+    if "could not find expected ':'" in problem:
+        return (f"YAML: a key without its colon{at}", "write each key as `name: value` (a space after the colon)")
+    if "end of stream" in problem or "quoted scalar" in str(exc.context or ""):
+        return (f"YAML: a quote{opened} is never closed{at}", "close the quoted text on the same line")
+    if "\\t" in problem or "\t" in problem:  # PyYAML writes the tab as a backslash and a t
+        return (f"YAML: a tab character{at}; YAML indents with spaces only", "replace the tab with spaces")
+    return (f"YAML syntax error: {problem}{at}", "fix the YAML syntax (indentation, colons, quotes)")
 
 
 _OPEN_ERRORS = {
@@ -191,6 +232,9 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
         raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except (UnicodeError, ValueError):  # a lone surrogate ("\ud800" in YAML) cannot name a file
+        raise InputFileError(f"cannot read {shown!r}: the path is not valid text", where=repr(shown),
+                             hint="write the path in plain characters") from None
     except OSError as exc:
         reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
         kind = "no such file" if exc.errno == errno.ENOENT else f"cannot read {shown}: {reason}"

@@ -11,6 +11,7 @@ exists and agrees with the numeric answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,7 +45,10 @@ class Slack:
     def expression(self) -> str:
         """The difference as the user would write it: ``hbm_capacity - total_memory``."""
         c = self.constraint
-        return f"{c.right} - {c.left}" if c.op in ("<=", "<") else f"{c.left} - {c.right}"
+        big, small = (c.right, c.left) if c.op in ("<=", "<") else (c.left, c.right)
+        if re.search(r"[-+]", small):  # "a - (b + c)", never "a - b + c"
+            small = f"({small})"
+        return f"{big} - {small}"
 
 
 @dataclass(frozen=True)

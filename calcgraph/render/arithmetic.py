@@ -8,6 +8,8 @@ be checked with a pocket calculator.
 
 from __future__ import annotations
 
+import ast
+import copy
 import math
 import re
 
@@ -130,3 +132,76 @@ def conversion_note(ev, name: str) -> str | None:
                 return (f"The numbers give {table_number(format_number(naive))}, {how} the conversion factor "
                         f"{text}{prefix}: {table_number(format_number(numbers[name]))} {shown(ev, name)[1]}.")
     return None
+
+
+OFF = "__off__"  # the placeholder of a switched-off term in a pruned formula tree
+_FUNCS = {"max": max, "min": min, "abs": abs, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
+          "log2": math.log2, "ceil": math.ceil, "floor": math.floor}
+
+
+def _value(node: ast.AST, values) -> float | None:
+    """A formula subtree's value at ``values`` (base units), or None when it cannot say."""
+    try:
+        if isinstance(node, ast.Name):
+            return float(values[node.id])
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp):
+            inner = _value(node.operand, values)
+            return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+        if isinstance(node, ast.BinOp):
+            left, right = _value(node.left, values), _value(node.right, values)
+            if left is None or right is None:
+                return None
+            ops = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right, ast.Mult: lambda: left * right,
+                   ast.Div: lambda: left / right, ast.Pow: lambda: left ** right}
+            return float(ops[type(node.op)]())
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
+            args = [_value(a, values) for a in node.args]
+            return None if None in args else float(_FUNCS[node.func.id](*args))
+    except (ArithmeticError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _switched_off(node: ast.AST, values) -> bool:
+    """A product with an exact zero factor (``(1 - mla) * ...`` with mla = 1): a term a switch turns off."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return False
+    factors, stack = [], [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Mult):
+            stack += [part.left, part.right]
+        else:
+            factors.append(part)
+    return any(_value(f, values) == 0 for f in factors)
+
+
+def pruned_tree(tree: ast.AST, values) -> tuple[ast.AST, int]:
+    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``; how many.
+
+    The values-in-place line of a derivation prints the placeholder as an "off" zero, once,
+    instead of the arithmetic of a term a 0/1 switch multiplies away.
+
+    >>> from calcgraph.core.expr import parse_formula
+    >>> tree, count = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0,
+    ...                                                                          "c": 4.0})
+    >>> count, ast.unparse(tree)
+    (1, '__off__ + m * c')
+    """
+    tree = copy.deepcopy(tree)
+    count = 0
+
+    class _Prune(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's visitor naming
+            nonlocal count
+            self.generic_visit(node)
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                for side in ("left", "right"):
+                    if _switched_off(getattr(node, side), values):
+                        setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
+                        count += 1
+            return node
+
+    return _Prune().visit(tree), count

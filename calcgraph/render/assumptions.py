@@ -12,6 +12,7 @@ from __future__ import annotations
 from .arithmetic import is_switch
 from .latex import value_text
 from .mdtext import md_text
+from .sections import input_names, link, section_names
 
 
 def _in_force(ev, name: str) -> bool:
@@ -56,3 +57,16 @@ def assumption_lines(ev, inputs, sections, target) -> list[str]:
     for path, text in ev.spec.assumes:
         out.append(f"- {md_text(text)} (`{path}`)")
     return out
+
+
+def assumptions_section(ev, inputs, needed, rows, sections) -> list[str]:
+    """The Assumptions lines: those of the derived figures, else those of the checks' quantities, else a line."""
+    lines = assumption_lines(ev, inputs, needed, lambda n: link(n) if n in sections else link(n, "inputs"))
+    if lines:
+        return lines
+    checked = section_names(ev, [n for r in rows for n in r.concerns if n in ev.graph])
+    lines = assumption_lines(ev, input_names(ev, checked), checked, lambda n: f"`{n}`")
+    if lines:
+        return ["These figures take no switch or efficiency themselves; the checks below rest on:", ""] + lines
+    return ["- None beyond the formulas themselves: no switch, efficiency or simplification enters these "
+            "figures."]

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import shutil
 import textwrap
 import unicodedata
 
@@ -38,12 +39,25 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def _fit(origin: str, room: int) -> str:
-    """``origin`` within ``room`` columns: folders dropped from its paths first, then cut with an ellipsis."""
-    if _width(origin) > room:
-        origin = re.sub(r"(?:[^\s:(]*/)+([^/\s]+:\d+)", r"\1", origin).replace(": give it a value", "")
+def width() -> int:
+    """Columns of the eval table: the terminal's (``COLUMNS`` when set), else 100; at least 60."""
+    return max(60, shutil.get_terminal_size((WIDTH, 24)).columns)
+
+
+def _short(origin: str) -> str:
+    """``origin`` with the folders of its paths dropped: ``preset: llama3-70b.yaml:5``."""
+    return re.sub(r"(?:[^\s:(]*/)+([^/\s]+:\d+)", r"\1", origin).replace(": give it a value", "")
+
+
+def _fit(origin: str, room: int, short: bool = False) -> str:
+    """``origin`` within ``room`` columns: folders dropped from its paths (all rows alike: ``short``),
+    then cut with an ellipsis."""
+    if short:
+        origin = _short(origin)
     if _width(origin) <= room:
         return origin
+    if re.fullmatch(r"\w+: \S+:\d+", origin) and room < 24:  # a narrow terminal: the file:line matters more
+        origin = origin.split(": ", 1)[1]
     cut = re.fullmatch(r"(.*?)([^\s/]+)(:\d+)", origin)    # keep the kind and the line, shorten the file
     if cut and len(cut.group(1)) + len(cut.group(3)) + 4 <= room:
         keep = room - len(cut.group(1)) - len(cut.group(3)) - 1
@@ -126,11 +140,13 @@ def table_text(title: str, path: str, rows, total: int) -> str:
             number = "unknown" if state == "unknown" else "none"
         cells.append((name, symbol, number + MARKS.get(state, ""), unit, origin))
     widths = [max(_width(r[i]) for r in cells) for i in range(4)]
-    room = max(20, WIDTH - sum(widths) - 2 * 4)
+    columns = width()
+    room = max(10, columns - sum(widths) - 2 * 4)
+    short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
     lines = []
     for index, row in enumerate(cells):
         parts = [_pad(row[0], widths[0]), _pad(row[1], widths[1]), _pad(row[2], widths[2], right=True),
-                 _pad(row[3], widths[3]), _fit(row[4], room)]
+                 _pad(row[3], widths[3]), _fit(row[4], room, short and index > 0)]
         lines.append("  ".join(parts).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths) + "  ----")
@@ -139,7 +155,7 @@ def table_text(title: str, path: str, rows, total: int) -> str:
                                                   ("=", "solved", "solved")) if state in states]
     more = "" if len(rows) == total else f"{len(rows)} of {total} quantities; --all for every one"
     footer = "; ".join(filter(None, [", ".join(marks), more]))
-    head = "\n".join(textwrap.wrap(title, WIDTH)) or path
+    head = "\n".join(textwrap.wrap(title, columns)) or path
     return (f"{head}\n{place(Location(path))}\n\n" + "\n".join(lines) + "\n"
             + (f"\n{footer}\n" if footer else ""))
 

@@ -21,6 +21,7 @@ from importlib import resources
 from ..core.constraints import describe_constant
 from ..core.units import display_unit, format_unit, ureg
 from .html_js import formulas_script, solve_data
+from .pagegroups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
 from .values import plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
@@ -162,23 +163,28 @@ def page_data(model) -> dict:
             "formula": q.formula.text if q.formula is not None else None,
             "names": list(q.formula.names) if q.formula is not None else [],
             "deps": [n for n in graph.order if graph.dag.has_edge(n, name)]}
-    for name in graph.order:
-        bound = scenario.bound.get(name)
-        if bound is None:
-            continue
+    checks = _checks(model)
+    report = [n for n in model.spec.report if n in graph]
+    report += [n for n in ("t_step",) if n in graph and n not in report]  # the step time always in view
+    roots = (report or list(graph.order)) + [n for n in RESULTS if n in graph] + [
+        n for c, _ in checks for n in c.names]
+    idle = idle_inputs(model, roots)
+    for name in ordered_inputs(model, [n for n in graph.order if n in scenario.bound]):
+        bound = scenario.bound[name]
         q, value = graph[name], float(bound.value)
         integer = is_integer_input(q, value)
         unit = display_unit(q.unit, value) if q.display is None else q.display.pint_unit
         inputs.append({"name": name, "value": _finite(value), "unit": _unit_entry(unit), "integer": integer,
                        "pinned": bool(bound.pinned), "where": str(bound.where), "origin": bound.origin,
-                       "text": bound.text, **{k: _finite(v) if isinstance(v, float) else v
+                       "text": bound.text, "group": input_group(model, name), "idle": name in idle,
+                       "domain": domain(q), **{k: _finite(v) if isinstance(v, float) else v
                                               for k, v in slider_range(q, value, integer).items()}})
     solves = {name: solve_data(graph, graph[name].solve, scenario.bound)[0] for name in graph.order
               if graph[name].solve is not None and name not in scenario.bound}
     return {"title": model.spec.title, "scenario": model.spec.path, "variant": scenario.variant,
             "order": list(graph.order), "quantities": quantities, "inputs": inputs,
-            "report": [n for n in model.spec.report if n in graph], "solves": solves,
-            "checks": [_check_data(graph, c, m) for c, m in _checks(model)], "figures": _figures(model)}
+            "report": report, "solves": solves, "groups": [list(g) for g in GROUPS],
+            "checks": [_check_data(graph, c, m) for c, m in checks], "figures": _figures(model)}
 
 
 def _json_for_script(data: dict) -> str:

@@ -184,3 +184,72 @@ def number_unit_text(number: str, unit: str) -> str:
 def value_text(ev, name: str) -> str:
     """The value of ``name`` in its display unit as report text: ``17.431 ms``, ``8 chips``."""
     return number_unit_text(*shown(ev, name))
+
+
+WRAP = 84  # visible characters of one display line before it is broken (GitHub's column holds about 90)
+
+
+def visible_width(text: str) -> int:
+    """About how many characters ``text`` takes once typeset: commands, braces and thin spaces dropped.
+
+    >>> visible_width(r"\\left(1 - a_{\\mathrm{mla}}\\right) \\cdot 2")
+    15
+    """
+    text = re.sub(r"\\(?:left|right|bigl|bigr|mathrm|text|operatorname|,|;|quad)", "", text)
+    text = re.sub(r"\\(?:cdot|times|le|ge|min|max|ln|lceil|rceil|lfloor|rfloor)", "#", text)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}]", "", text))
+
+
+def _breaks(text: str) -> list[tuple[int, int, int]]:
+    """Where ``text`` may break: (position, parenthesis depth, 0 before a + or -, 1 before a cdot),
+    outside braces and outside the \\left ... \\right pairs that must stay on one line."""
+    depth, paired, parens, found = 0, 0, 0, []
+    for i, char in enumerate(text):
+        depth += (char == "{") - (char == "}")
+        paired += text.startswith("\\left", i) - text.startswith("\\right", i)
+        parens += text.startswith("\\bigl(", i) - text.startswith("\\bigr)", i)
+        if depth == 0 and paired == 0 and i > 0 and text[i - 1] == " ":
+            if text.startswith(("+ ", "- "), i):
+                found.append((i, parens, 0))
+            elif text.startswith("\\cdot ", i):
+                found.append((i, parens, 1))
+    return found
+
+
+def _pack(body: str, points: list[int], width: int) -> list[str]:
+    out, start, last = [], 0, 0
+    for point in points + [len(body)]:
+        if visible_width(body[start:point]) > width and last > start:
+            out.append(body[start:last].rstrip())
+            start = last
+        last = point
+    return out + [body[start:].rstrip()]
+
+
+def wrap_line(line: str, width: int = WRAP) -> list[str]:
+    r"""One aligned line (``lhs &= body``) as several when it is wider than ``width``.
+
+    Paired ``\left( \right)`` become ``\bigl( \bigr)``, which may open on one line and
+    close on another; breaks fall before a ``+``/``-`` (else a ``\cdot``) at the shallowest
+    parenthesis depth that makes every line fit, continued lines indented by a ``\quad``.
+
+    >>> len(wrap_line("&= " + " + ".join(["12345"] * 30), 40)) > 1
+    True
+    """
+    head, mark, body = line.partition("&=")
+    if not mark or visible_width(head + body) <= width:
+        return [line]
+    body = body.replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
+    room = width - visible_width(head)
+    candidates = _breaks(body)
+    best = None
+    for kinds in ((0,), (0, 1)):
+        for depth in sorted({d for _, d, _ in candidates}):
+            parts = _pack(body, [p for p, d, k in candidates if d <= depth and k in kinds], room)
+            if best is None or max(map(visible_width, parts)) < max(map(visible_width, best)):
+                best = parts
+            if all(visible_width(part) <= room for part in parts):
+                return [f"{head}&={parts[0]}"] + [rf"&\quad {part.strip()}" for part in parts[1:]]
+    best = best or [body]
+    return [f"{head}&={best[0]}"] + [rf"&\quad {part.strip()}" for part in best[1:]]

@@ -24,16 +24,19 @@ from ..core.numbers import format_number
 from ..engine.evaluated import Evaluated
 from ..engine.expect import compare
 from ..errors import Argument, UnknownNameError
-from .assumptions import assumption_lines
+from .answer import answer_lines
+from .assumptions import assumptions_section
 from .diagram import topic_diagrams
 from .latex import number_unit_text, value_text
 from .limits import check_rows, checks_table, failed_note
 from .mdtext import md_text
-from .sections import cell, deps, is_pinned, is_trivial, link, section, sentence, symbol_cell
+from .offterms import switched_off
+from .sections import cell, deps, input_names, is_trivial, link, section, section_names, sentence, symbol_cell
 from .sensitivity import sensitivity_table, top_drivers
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
 _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
+ANSWERED = ("max_batch", "b_crit", "t_step", "ttft", "tpot", "throughput", "cost_per_million_tokens")
 
 
 # ---------------------------------------------------------------- small pieces
@@ -49,31 +52,6 @@ def _origin(bound) -> str:
 
 
 # ---------------------------------------------------------------- what to show
-
-
-def _section_names(ev, names) -> list[str]:
-    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    wanted: set[str] = set()
-    stack = [n for n in names if not ev.graph[n].is_input]
-    while stack:
-        name = stack.pop()
-        if name in wanted:
-            continue
-        wanted.add(name)
-        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
-    return [n for n in ev.graph.order if n in wanted]
-
-
-def _input_names(ev, sections) -> list[str]:
-    used: set[str] = set()
-    for name in sections:
-        if is_pinned(ev, name):
-            used.add(name)
-        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
-        solve = ev.graph[name].solve
-        if solve is not None:
-            used.add(solve.for_name)
-    return [n for n in ev.graph.quantities if n in used]
 
 
 def _headline(ev, only) -> list[str]:
@@ -153,8 +131,8 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
         out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
     failed = [r for r in rows if not r.holds]
     if rows:
-        verdict = (f"**{len(failed)} of {len(rows)} fail**: " + "; ".join(f"`{r.text}` ({r.message})" for r in failed)
-                   if failed else f"all {len(rows)} pass")
+        said = "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
+        verdict = f"**{len(failed)} of {len(rows)} fail**: {said}" if failed else f"all {len(rows)} pass"
         out.append(f"- **[Checks](#checks)**: {verdict}")
     out += ["", "| headline | value | meaning |", "|---|---:|---|"]
     for name in headline:
@@ -233,7 +211,7 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
-    ``brief``: summary, assumptions, checks and the headline derivations only; ``full``: the whole
+    ``brief``: answer, summary, assumptions and checks only (one or two screens); ``full``: the whole
     elasticity matrix instead of each figure's top drivers.
 
     >>> import calcgraph
@@ -244,33 +222,43 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     headline = _headline(ev, only)
     expected = [e.name for e in ev.spec.expects
                 if e.variant == ev.scenario.variant and e.name in ev.graph]
+    answered = [n for n in ANSWERED if n in ev.graph and not only]
     shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
-    needed = _section_names(ev, shown_names)
+    needed = section_names(ev, shown_names)
     sections = [n for n in needed if n in headline or not is_trivial(ev, n)]
     renamed = [n for n in needed if n not in sections]
+    off, pruned = switched_off(ev, sections, shown_names)
+    sections = [n for n in sections if n not in pruned]
+    first = [n for n in dict.fromkeys(headline + answered) if n in sections]
+    sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
     if brief:
-        sections = [n for n in sections if n in headline]
-    inputs = _input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
+        sections = []
+    inputs = input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
     rows = check_rows(ev, set(needed) | set(headline))
     common = _common_source(ev, sections)
     title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
+    answer = answer_lines(ev, lambda n: link(n) if n in sections else f"`{n}`")
+    if answer:
+        out += ["## Answer", ""] + answer + [""]
     out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
-    assumed = assumption_lines(ev, inputs, needed, lambda n: link(n) if n in sections else link(n, "inputs"))
-    if assumed:
-        out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
-                "each with the quantities it affects.", ""] + assumed + [""]
+    out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
+            "each with the quantities it affects.", ""] + assumptions_section(ev, inputs, needed, rows, sections) + [""]
     if rows:
-        out += ["## Checks", "", "Limits the scenario must respect, at its values.", ""] + checks_table(rows)
-    out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
-            + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
-            ""] + _inputs_table(ev, inputs, renamed)
+        out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
+                "passes, what to change when it fails.", ""] + checks_table(rows)
+    if brief:
+        out += ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
+                "without it.*", ""]
+    else:
+        out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
+                + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
+                ""] + _inputs_table(ev, inputs, renamed)
     if sections:
-        intro = "In evaluation order: each formula in symbols, the same with the values in place, the result."
-        if brief:
-            intro = "The headline figures only (`calcgraph report` without `--brief` derives every step)."
+        intro = ("The reported figures first, then what they are computed from in evaluation order: each "
+                 "formula in symbols, the same with the values in place, the result.")
         if common:
             intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
         out += ["## Derivation", "", intro, ""]
@@ -279,6 +267,10 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
             part = _once(name, section(ev, name, sections, headline, common), sources)
             flag = failed_note(rows, name)
             out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+            if off.get(name):
+                switch, terms = off[name]
+                out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
+                        f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
     if sections and not brief:
         diagrams = _diagrams(ev, needed, headline)
         if diagrams:
@@ -302,8 +294,8 @@ def quantity_markdown(ev, name: str) -> str:
     '## param_bytes = 70 GB'
     """
     headline = _headline(ev, [name])
-    sections = _section_names(ev, headline)
-    inputs = _input_names(ev, sections) if sections else [name]
+    sections = section_names(ev, headline)
+    inputs = input_names(ev, sections) if sections else [name]
     common = _common_source(ev, sections)
     out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
     out += _inputs_table(ev, inputs)

@@ -14,8 +14,8 @@ from ..engine import budget
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import closed_form, is_leaf, leaves
 from ..errors import CalcgraphError
-from .arithmetic import conversion_note, rounding_lines, solve_substituted, switches
-from .latex import formula_latex, number_unit_text, value_latex, value_text
+from .arithmetic import OFF, conversion_note, pruned_tree, rounding_lines, solve_substituted, switches
+from .latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
 from .mdtext import md_text, safe_symbol, table_number
 from .mdtext import sentence as _sentence
 from .values import closed_form_latex as solve_closed_form_latex
@@ -84,6 +84,7 @@ def math_block(text: str) -> str:
 
 
 def _aligned(lines: list[str]) -> str:
+    lines = [part for line in lines for part in wrap_line(line)]  # long lines broken for the column
     body = " \\\\\n".join(lines)
     return math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
 
@@ -123,7 +124,8 @@ def _formula_lines(ev, name: str) -> list[str]:
     quantity = ev.graph[name]
     tree = quantity.formula.tree
     symbolic = formula_latex(tree, lambda n: symbol_of(ev, n))
-    values = formula_latex(tree, lambda n: value_latex(ev, n))
+    shown_tree, _ = pruned_tree(tree, ev.values)
+    values = formula_latex(shown_tree, lambda n: r"0_{\text{off}}" if n == OFF else value_latex(ev, n))
     result = value_latex(ev, name)
     lines = [f"{symbol_of(ev, name)} &= {symbolic}"]
     if values != result:
@@ -250,3 +252,28 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
     out += [_trailer(ev, name, sections, common), ""]
     return out
 
+
+def section_names(ev, names) -> list[str]:
+    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
+    wanted: set[str] = set()
+    stack = [n for n in names if not ev.graph[n].is_input]
+    while stack:
+        name = stack.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
+    return [n for n in ev.graph.order if n in wanted]
+
+
+def input_names(ev, sections) -> list[str]:
+    """The inputs the ``sections`` use (pinned ones and solve unknowns included), in declaration order."""
+    used: set[str] = set()
+    for name in sections:
+        if is_pinned(ev, name):
+            used.add(name)
+        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
+        solve = ev.graph[name].solve
+        if solve is not None:
+            used.add(solve.for_name)
+    return [n for n in ev.graph.quantities if n in used]

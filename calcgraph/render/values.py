@@ -54,9 +54,10 @@ def shown(ev: Evaluated, name: str, digits: int = 5) -> tuple[str, str]:
 
 
 def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
-    """A base-unit ``value`` of the quantity ``name`` as ``number unit`` text: ``64 chip``."""
+    """A base-unit ``value`` of the quantity ``name`` as ``number unit`` text, counts plural: ``64 chips``."""
     quantity = ev.graph[name]
     number, unit = shown_parts(value, quantity.unit, quantity.display, digits)
+    unit = "chips" if unit == "chip" and number not in ("1", "-1") else unit  # "64 chips", "1 chip"
     return f"{number} {unit}".rstrip()
 
 

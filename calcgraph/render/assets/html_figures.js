@@ -4,6 +4,10 @@ var cgFigures = (function () {
   "use strict";
   var D = CG_DATA, Q = D.quantities, SVG = "http://www.w3.org/2000/svg", values = null, env = null;
   var COLORS = ["#1f5fbf", "#d9480f", "#2b8a3e", "#9c36b5", "#c2255c", "#0b7285", "#5c940d"];
+  // Series differ by marker shape as well as colour (the legend shows the same glyph).
+  var MARKERS = [["circle", "\u25CF"], ["square", "\u25A0"], ["triangle", "\u25B2"], ["diamond", "\u25C6"],
+                 ["cross", "\u2715"], ["plus", "+"], ["down", "\u25BC"]];
+  var PATTERNS = [["solid", "\u25A0"], ["hatch", "\u25A8"], ["dots", "\u25A6"]];
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -74,6 +78,34 @@ var cgFigures = (function () {
     return [fx, fy];
   }
 
+  function marker(svg, kind, x, y, color) {
+    var r = 3.2, d;
+    if (kind === "circle") { svg.appendChild(svgEl("circle", {cx: x, cy: y, r: r, fill: color, "data-marker": kind})); return; }
+    if (kind === "square") { d = "M" + (x - r) + " " + (y - r) + "h" + 2 * r + "v" + 2 * r + "h" + -2 * r + "z"; }
+    if (kind === "triangle") { d = "M" + x + " " + (y - r - 0.6) + "L" + (x + r + 0.6) + " " + (y + r) + "L" + (x - r - 0.6) + " " + (y + r) + "z"; }
+    if (kind === "down") { d = "M" + x + " " + (y + r + 0.6) + "L" + (x + r + 0.6) + " " + (y - r) + "L" + (x - r - 0.6) + " " + (y - r) + "z"; }
+    if (kind === "diamond") { d = "M" + x + " " + (y - r - 0.8) + "L" + (x + r + 0.8) + " " + y + "L" + x + " " + (y + r + 0.8) + "L" + (x - r - 0.8) + " " + y + "z"; }
+    if (kind === "cross" || kind === "plus") {
+      d = kind === "cross" ? "M" + (x - r) + " " + (y - r) + "L" + (x + r) + " " + (y + r) + "M" + (x + r) + " " + (y - r) + "L" + (x - r) + " " + (y + r)
+        : "M" + (x - r - 0.6) + " " + y + "H" + (x + r + 0.6) + "M" + x + " " + (y - r - 0.6) + "V" + (y + r + 0.6);
+      svg.appendChild(svgEl("path", {d: d, stroke: color, "stroke-width": "1.6", fill: "none", "data-marker": kind}));
+      return;
+    }
+    svg.appendChild(svgEl("path", {d: d, fill: color, "data-marker": kind}));
+  }
+
+  function patterns(svg, colors) {  // fills that differ by texture, not only colour
+    var defs = svgEl("defs", {});
+    colors.forEach(function (color, k) {
+      var p = svgEl("pattern", {id: "fill-" + svg.id + "-" + k, width: 6, height: 6, patternUnits: "userSpaceOnUse"});
+      p.appendChild(svgEl("rect", {width: 6, height: 6, fill: color, opacity: k ? "0.35" : "1"}));
+      if (k === 1) { p.appendChild(svgEl("path", {d: "M-1 7L7 -1M-1 1L1 -1M5 7L7 5", stroke: color, "stroke-width": "1.6"})); }
+      if (k === 2) { p.appendChild(svgEl("circle", {cx: 3, cy: 3, r: 1.6, fill: color})); }
+      defs.appendChild(p);
+    });
+    svg.appendChild(defs);
+  }
+
   function range(list, log) {
     var good = list.filter(function (v) { return isFinite(v) && (!log || v > 0); });
     if (!good.length) { return null; }
@@ -96,7 +128,7 @@ var cgFigures = (function () {
     });
     var xr = range(xs, true), yr = range(ys, true);
     if (!xr || !yr) { note.textContent = fig.y + " is unknown at these inputs (an input it needs is unknown)"; return; }
-    note.textContent = "solid: fits in HBM; dashed: does not; dot: the current inputs";
+    note.textContent = "one marker shape per line; solid: fits in HBM; dashed: does not; ringed dot: the current inputs";
     var f = frame(svg, xr, yr, fig.x, fig.y, true, true);
     series.forEach(function (s, i) {
       var color = COLORS[i % COLORS.length], fitted = "", over = "";
@@ -108,10 +140,15 @@ var cgFigures = (function () {
       });
       if (over) { svg.appendChild(svgEl("polyline", {points: over, fill: "none", stroke: color, "stroke-dasharray": "4 3", opacity: "0.6"})); }
       if (fitted) { svg.appendChild(svgEl("polyline", {points: fitted, fill: "none", stroke: color, "stroke-width": "1.6"})); }
-      legend.appendChild(el("span", {style: "color:" + color}, "\u2014 " + s.label));
+      var shape = MARKERS[i % MARKERS.length];
+      s.points.forEach(function (p) {
+        if (isFinite(p[0]) && isFinite(p[1])) { marker(svg, shape[0], f[0](p[0]), f[1](p[1]), color); }
+      });
+      legend.appendChild(el("span", {style: "color:" + color, "data-series": shape[0]}, shape[1] + " " + s.label));
     });
     if (isFinite(env[fig.x]) && isFinite(env[fig.y])) {
-      svg.appendChild(svgEl("circle", {cx: f[0](env[fig.x]), cy: f[1](env[fig.y]), r: 4, fill: "#111"}));
+      svg.appendChild(svgEl("circle", {cx: f[0](env[fig.x]), cy: f[1](env[fig.y]), r: 6, fill: "none", stroke: "#111", "stroke-width": "1.5"}));
+      svg.appendChild(svgEl("circle", {cx: f[0](env[fig.x]), cy: f[1](env[fig.y]), r: 2, fill: "#111"}));
     }
   }
 
@@ -131,17 +168,22 @@ var cgFigures = (function () {
     var f = frame(svg, [0, rows.length], [0, top * 1.05], fig.vary, fig.total, false, false);
     svg.querySelectorAll("text").forEach(function (t) { if (t.getAttribute("y") === String(260 - 36 + 12)) { t.remove(); } });
     var labels = [fig.parts[0], fig.parts[1] + " beyond " + fig.parts[0], fig.parts[2]], colors = ["#1f5fbf", "#f08c00", "#2b8a3e"];
+    patterns(svg, colors);
     rows.forEach(function (r, i) {
       var base = 0, x0 = f[0](i + 0.15), x1 = f[0](i + 0.85);
       r.parts.forEach(function (v, k) {
         if (!isFinite(v)) { return; }
-        svg.appendChild(svgEl("rect", {x: x0, width: x1 - x0, y: f[1](base + v), height: f[1](base) - f[1](base + v), fill: colors[k]}));
+        svg.appendChild(svgEl("rect", {x: x0, width: x1 - x0, y: f[1](base + v), height: f[1](base) - f[1](base + v),
+                                       fill: "url(#fill-" + svg.id + "-" + k + ")", stroke: colors[k], "stroke-width": "0.8",
+                                       "data-pattern": PATTERNS[k][0]}));
         base += v;
       });
       if (r.b === current) { svg.appendChild(svgEl("rect", {x: x0 - 1, width: x1 - x0 + 2, y: f[1](base) - 1, height: f[1](0) - f[1](base) + 1, fill: "none", stroke: "#111"})); }
       svg.appendChild(svgEl("text", {x: (x0 + x1) / 2, y: 260 - 36 + 12, "text-anchor": "middle"}, cg.formatNumber(r.b, 4)));
     });
-    labels.forEach(function (l, k) { legend.appendChild(el("span", {style: "color:" + colors[k]}, "\u25A0 " + l)); });
+    labels.forEach(function (l, k) {
+      legend.appendChild(el("span", {style: "color:" + colors[k], "data-series": PATTERNS[k][0]}, PATTERNS[k][1] + " " + l + " (" + PATTERNS[k][0] + ")"));
+    });
   }
 
   function draw(currentValues, currentEnv) {

@@ -4,7 +4,7 @@
   "use strict";
   var D = CG_DATA, Q = D.quantities, STEPS = 1000;
   var values = Object.create(null), defaults = Object.create(null), controls = Object.create(null);
-  var shownEls = Object.create(null), env = null, selected = null;
+  var shownEls = Object.create(null), env = null, selected = null, invalid = Object.create(null);
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -41,6 +41,7 @@
 
   function setInput(name, base, from) {
     var c = controls[name];
+    if (from !== "box") { markInput(name, null); }
     values[name] = base;
     if (from !== "box") { c.box.value = plain(base / c.input.unit[1]); }
     if (c.slider && from !== "slider") { c.slider.value = String(toSlider(c.input, base)); }
@@ -50,9 +51,7 @@
 
   function inputRow(input) {
     var name = input.name, q = Q[name], row = el("tr", {"class": input.pinned ? "pinned" : ""});
-    var nameCell = el("td", {"class": "name", title: q.doc}, name);
-    nameCell.addEventListener("click", function () { select(name); });
-    row.appendChild(nameCell);
+    row.appendChild(nameCell(name));
     row.appendChild(el("td", {"class": "symbol"}, q.symbol));
     var sliderCell = el("td"), slider = null;
     if (input.min !== null && input.max !== null) {
@@ -63,21 +62,23 @@
     }
     row.appendChild(sliderCell);
     var box = el("input", {type: "number", step: input.integer ? "1" : "any", "data-input": name,
-                           "data-unit": input.unit[0] || "1", "aria-label": name + " in " + (input.unit[0] || "1")});
+                           "data-unit": input.unit[0] || "1", "aria-label": name + " in " + (input.unit[0] || "1"),
+                           "aria-describedby": "error-" + name, "aria-invalid": "false"});
     if (input.value === null) { box.setAttribute("placeholder", "unknown"); }
     var onBox = function () {
-      var text = box.value.trim(), x = parseFloat(text);
-      if (text === "" || !isFinite(x)) { return; }
-      setInput(name, x * input.unit[1], "box");
+      var checked = validate(input, box);
+      markInput(name, checked.error);
+      if (!checked.error) { setInput(name, checked.base, "box"); }
     };
     box.addEventListener("input", onBox);
     box.addEventListener("change", onBox);
-    var boxCell = el("td");
+    var boxCell = el("td", {"class": "box"});
     boxCell.appendChild(box);
+    boxCell.appendChild(el("span", {"class": "error", id: "error-" + name, "data-error": name}));
     row.appendChild(boxCell);
     row.appendChild(el("td", {"class": "unit"}, input.unit[0]));
     var reset = el("button", {type: "button", "class": "reset", title: "reset to " + input.text + " (" + input.where + ")",
-                              "data-reset": name}, "\u21BA");
+                              "aria-label": "reset " + name + " to " + input.text, "data-reset": name}, "\u21BA");
     reset.addEventListener("click", function () { setInput(name, defaults[name], "reset"); });
     var resetCell = el("td");
     resetCell.appendChild(reset);
@@ -86,17 +87,66 @@
     return row;
   }
 
+  function nameCell(name) {  // the name opens the derivation: a button, so Tab and Enter reach it
+    var cell = el("td", {"class": "name", title: Q[name].doc});
+    var button = el("button", {type: "button", "class": "derive", "data-derive": name,
+                               "aria-label": name + ": show its derivation"}, name);
+    button.addEventListener("click", function () { select(name); });
+    cell.appendChild(button);
+    return cell;
+  }
+
   function quantityRow(name) {
     var q = Q[name], row = el("tr", {"data-row": name});
-    var nameCell = el("td", {"class": "name", title: q.doc}, name);
-    var value = el("td", {"class": "value", "data-quantity": name, "data-value": "", title: "click: derivation"});
-    row.appendChild(nameCell);
+    var value = el("td", {"class": "value", "data-quantity": name, "data-value": "", title: "click: derivation",
+                          tabindex: "0", role: "button", "aria-label": name + " value: show its derivation"});
+    row.appendChild(nameCell(name));
     row.appendChild(el("td", {"class": "symbol"}, q.symbol));
     row.appendChild(value);
     row.appendChild(el("td", {"class": "unit"}));
-    [nameCell, value].forEach(function (c) { c.addEventListener("click", function () { select(name); }); });
+    value.addEventListener("click", function () { select(name); });
+    value.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(name); }
+    });
     shownEls[name] = row;
     return row;
+  }
+
+  // ---- validation: the command line's domains and messages ----
+  function validate(input, box) {
+    var name = input.name, text = box.value.trim(), unit = input.unit[0] || "", d = input.domain;
+    if (box.validity && box.validity.badInput) {
+      return {error: name + ": expected a number" + (unit ? " in " + unit : "") + ", not text"};
+    }
+    if (text === "") { return {error: name + ": give a value" + (unit ? " in " + unit : "")}; }
+    var x = Number(text);
+    if (!isFinite(x)) { return {error: name + ": expected a number, got '" + text + "'"}; }
+    var base = x * input.unit[1];
+    if (d && ((d.min !== null && (d.min_strict ? base <= d.min : base < d.min))
+              || (d.max !== null && (d.max_strict ? base >= d.max : base > d.max)))) {
+      return {error: name + " = " + text + (unit ? " " + unit : "") + " is out of its domain: " + d.text};
+    }
+    var trial = Object.create(null), k;
+    for (k in values) { trial[k] = values[k]; }
+    trial[name] = base;
+    var problems = cg.evaluate(trial).problems;
+    if (problems.length) {
+      return {error: name + " = " + text + (unit ? " " + unit : "") + " makes " + problems[0].name
+              + " not finite (division by zero or overflow, " + problems[0].where + ")"};
+    }
+    return {base: base};
+  }
+
+  function markInput(name, error) {
+    var c = controls[name], message = document.getElementById("error-" + name);
+    if (error) { invalid[name] = error; } else { delete invalid[name]; }
+    c.box.setAttribute("aria-invalid", error ? "true" : "false");
+    message.textContent = error || "";
+    var bad = Object.keys(invalid), panel = document.getElementById("outputs-section");
+    panel.classList.toggle("stale", bad.length > 0);
+    panel.setAttribute("data-stale", bad.length ? "1" : "");
+    document.getElementById("stale").textContent = bad.length
+      ? "Results held at the last valid inputs: fix " + bad.join(", ") + "." : "";
   }
 
   // ---- derivations ----
@@ -203,12 +253,33 @@
     document.getElementById("title").textContent = D.title;
     document.getElementById("subtitle").textContent = D.scenario + (D.variant ? " [variant " + D.variant + "]" : "")
       + " \u2014 every value computed in this page from the scenario's formulas";
-    var inputs = document.querySelector("#inputs tbody");
+    var container = document.getElementById("inputs"), bodies = Object.create(null);
+    var idle = D.inputs.filter(function (i) { return i.idle; }).length, fold = null;
+    if (idle) {
+      fold = el("details", {id: "idle-inputs"});
+      fold.appendChild(el("summary", {}, idle + " inputs that change no result at these values "
+        + "(switched-off terms, knobs of architectures this model does not use)"));
+    }
+    function body(input) {
+      var key = (input.idle ? "idle:" : "") + input.group;
+      if (!bodies[key]) {
+        var title = D.groups.filter(function (g) { return g[0] === input.group; })[0][1];
+        var group = el("div", {"class": "group", "data-group": key});
+        group.appendChild(el(input.idle ? "h4" : "h3", {}, title));
+        var table = el("table", {"class": "inputs"}), tbody = el("tbody");
+        table.appendChild(tbody);
+        group.appendChild(table);
+        (input.idle ? fold : container).appendChild(group);
+        bodies[key] = tbody;
+      }
+      return bodies[key];
+    }
     D.inputs.forEach(function (input) {
       defaults[input.name] = input.value === null ? NaN : input.value;
       values[input.name] = defaults[input.name];
-      inputs.appendChild(inputRow(input));
+      body(input).appendChild(inputRow(input));
     });
+    if (fold) { container.appendChild(fold); }
     var headline = document.querySelector("#headline tbody"), all = document.querySelector("#all tbody");
     D.report.forEach(function (name) { headline.appendChild(quantityRow(name)); });
     D.order.forEach(function (name) { if (D.report.indexOf(name) < 0) { all.appendChild(quantityRow(name)); } });

@@ -1,0 +1,77 @@
+"""Presets replaced by a variant or an extending scenario, and the values that then fall back.
+
+A variant's ``use:`` (or an extending scenario's) replaces the presets of the
+same kind; a name the replaced preset set and nothing else sets goes back to
+its module default (or formula). That is rarely meant (an int4-g128 preset
+sets only weight widths, so ``kv_bytes`` leaves bf16's 2 B for the module's
+1 B), so every evaluating command says which values fell back.
+"""
+
+from __future__ import annotations
+
+from .specs import ScenarioSpec, SetEntry
+
+
+def _file(entry: SetEntry) -> str:
+    return str(entry.where).rsplit(":", 1)[0]
+
+
+def _said(entry: SetEntry) -> str:
+    return str(entry.value) if entry.formula is None else f"formula {entry.formula}"
+
+
+def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
+    out = []
+    for entry in dropped:
+        if entry.name in kept_names:
+            continue
+        kept_names.add(entry.name)
+        new = replacing.get(entry.kind)
+        by = f"{new} (its {entry.kind} preset) replaces {_file(entry)}" if new else f"{_file(entry)} is replaced"
+        out.append(f"{who}: {by}, which set {entry.name} = {_said(entry)} at {entry.where}; the new preset does "
+                   f"not, so {entry.name} falls back to its module default: set {entry.name} in {who} to keep it")
+    return out
+
+
+def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
+    """One warning per value a replaced preset set and nothing in force sets any more.
+
+    >>> from calcgraph.core.spec import load_spec
+    >>> fallen_back(load_spec())
+    []
+    """
+    out = []
+    names = {e.name for e in spec.sets}
+    replacing = {e.kind: _file(e) for e in spec.sets if e.origin == "preset" and e.kind}
+    out += _lines(spec.dropped, set(names), replacing, f"scenario {spec.path}")
+    if variant is None or variant not in spec.variants:
+        return out
+    kinds = set(spec.replaces.get(variant, ()))
+    own = spec.variants[variant]
+    dropped = [e for e in spec.sets if e.origin == "preset" and e.kind in kinds]
+    kept = {e.name for e in spec.sets if not (e.origin == "preset" and e.kind in kinds)} | {e.name for e in own}
+    replacing = {e.kind: _file(e) for e in own if e.kind}
+    return out + _lines(dropped, kept, replacing, f"variant {variant}")
+
+
+def merged_expects(older: list, newer: list) -> list:
+    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
+    mine = {(e.name, e.variant) for e in newer}
+    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
+
+
+def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
+    """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
+
+    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; what comes after
+    belongs to the scenarios that extend it (nearest last).
+    """
+    keep = list(range(len(sets)))
+    dropped = []
+    for _, _, first, last in parents:
+        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
+        for i in [i for i in keep if first <= i < last]:
+            if sets[i].origin == "preset" and sets[i].kind in later:
+                keep.remove(i)
+                dropped.append(sets[i])
+    return [sets[i] for i in keep], dropped
