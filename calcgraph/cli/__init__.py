@@ -36,18 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     words = [a for a in argv if a != "--debug"]
     args = parser.parse_args(words)
     args.debug = debug
-    if args.command_name in ("solve", "best") and not args.no_cache:
-        from .replay import recorded  # the same command again prints what it printed, without sympy
-        return recorded(args, words, lambda: _run(args))
     return _run(args)
 
 
 def _run(args) -> int:
-    """Run the parsed command (from the cache where it answers); errors worded, with their exit status."""
+    """Run the parsed command; errors worded, with their exit status."""
     try:
-        status = _from_cache(args)  # the compiled graph cache: no sympy, pint or networkx
-        if status is None:
-            status = _command(args.command_name)(args)
+        status = _command(args.command_name)(args)
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
@@ -83,23 +78,6 @@ def _command(name: str):
         return cmd_sweep
     from . import commands
     return getattr(commands, f"cmd_{name.replace('-', '_')}")
-
-
-def _from_cache(args) -> int | None:
-    """The exit status of a command the compiled graph cache answered, else None."""
-    if args.command_name == "eval":
-        from .cached import eval_hit
-        return eval_hit(args)
-    if args.command_name == "sweep":
-        from .sweepcached import sweep_hit
-        return sweep_hit(args)
-    if getattr(args, "replayed", None) is not None:  # solve or best, exactly as it ran before
-        from .replay import replay
-        return replay(args.replayed)
-    if args.command_name in ("check", "verify"):
-        from . import cached
-        return getattr(cached, f"{args.command_name}_hit")(args)
-    return None
 
 
 def _silence_stdout() -> None:

@@ -18,7 +18,6 @@ from ..engine.axes import parse_axes, typed_over
 from ..engine.checks import unused_settings
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
 from ..render.text import eval_json, eval_table, symbolic_table
-from .store import remember_checks, remember_eval, remember_verify
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -84,8 +83,6 @@ def cmd_eval(args) -> int:
         print(eval_json(ev, names))
     else:
         print(eval_table(ev, names, everything=args.all), end="")
-    if not args.no_cache and not args.symbolic:
-        remember_eval(args, model)
     return status
 
 
@@ -95,8 +92,6 @@ def cmd_check(args) -> int:
     results = check_files(args.files)
     for result in results:
         print(result)
-    if not args.no_cache:
-        remember_checks(args, results)
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0
@@ -155,7 +150,6 @@ def cmd_solve(args) -> int:
     from ..engine.inverse import solve_for
     from ..render.solve import solve_json, solve_text
     model = _model(args)
-    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
     result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
@@ -167,7 +161,6 @@ def cmd_best(args) -> int:
     from ..engine.best import find_best
     from ..render.best import render_best
     model = _model(args)
-    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
     _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
     goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
@@ -271,8 +264,6 @@ def cmd_verify(args) -> int:
         verdicts = [("differs (explained)" if row.verdict == "differs" and row.ok else row.verdict, row.ok)
                     for row in rows]
         text = f"## {rows[0].scenario}\n\n{render_rows(rows)}\n" if rows else ""
-        if not args.no_cache and not sets:
-            remember_verify(path, spec, text, verdicts)
         print(text, end="")
         for key, ok in verdicts:
             total += 1

@@ -39,8 +39,9 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
                         help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
-def _cache_arg(parser: argparse.ArgumentParser, what: str = "the compiled graph cache (see CALCGRAPH_CACHE)") -> None:
-    parser.add_argument("--no-cache", action="store_true", help=f"neither read nor write {what}")
+def _cache_arg(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: accepted and ignored, for scripts written when calcgraph kept a cache (it keeps none)."""
+    parser.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
-    _cache_arg(p, "the stored output of the same solve run before (see CALCGRAPH_CACHE)")
+    _cache_arg(p)
     p.set_defaults(command_name="solve")
 
     p = sub.add_parser("best", help="the best configuration over candidates, under constraints")
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
     p.add_argument("--feasible", action="store_true",
                    help="skip candidates where a declared feasibility check fails")
-    _cache_arg(p, "the stored output of the same best run before (see CALCGRAPH_CACHE)")
+    _cache_arg(p)
     p.set_defaults(command_name="best")
 
     p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")

@@ -1,7 +1,7 @@
 """Grids as CSV or Parquet: ``name [unit]`` headers, values in declared units, whole columns formatted at once.
 
 A SweepRun walks the grid once (engine.grid) with the writer of
-``render.gridrun``, which the compiled graph cache's sweeps share.
+``render.gridrun``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The eval table and JSON from floats and precomputed display data: one formatter, two paths.
+"""The eval table and JSON from floats and precomputed display data (``render.text`` feeds it).
 
-``render.text`` (a scenario evaluated now) and the compiled graph cache (a
-scenario evaluated from its cached code) both end here, so their output is the
-same byte for byte. Standard library only: no pint round-trip per row, no sympy.
+Standard library only: no pint round-trip per row, no sympy.
 
 Display data of a quantity: ``scales``, the units it may be shown in, each
 ``[factor to base units, text]``; one entry is a fixed unit, more are a family

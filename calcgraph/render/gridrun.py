@@ -1,7 +1,7 @@
-"""Grid blocks -> ``%.10g`` CSV text: the walk both sweep paths share (numpy only, no heavy import).
+"""Grid blocks -> ``%.10g`` CSV text: the walk of a sweep (numpy only, no heavy import).
 
 A GridRun walks the blocks of a grid once (``{name: flat array in base units}``,
-from ``engine.grid`` on the normal path, from generated code on a cache hit),
+from ``engine.grid``),
 yielding CSV text per block, counting the points without a value and those
 where a declared check fails, and keeping the columns a plot needs.
 """
