@@ -135,7 +135,8 @@ def scan_points(low: float, high: float, integer: bool) -> np.ndarray:
     else:
         points = np.concatenate([[low], low + np.geomspace((high - low) * 1e-9, high - low, SCAN_POINTS - 1)])
     if integer:
-        points = np.unique(np.clip(np.round(points), math.ceil(low), math.floor(high)))
+        points = np.clip(np.round(points), math.ceil(low), math.floor(high))  # ascending, so repeats are adjacent
+        points = points[np.concatenate(([True], points[1:] != points[:-1]))]  # np.unique would import numpy.ma
     return points
 
 
