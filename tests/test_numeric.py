@@ -40,9 +40,16 @@ def test_the_answer_is_in_base_units_and_the_bounds_in_declared_ones():
         solve_integer(("<=",), sides, 1.0, 50.0, 2.0)  # 50 is outside [1, 50)
 
 
-def test_nothing_fits_or_nothing_bounds_is_refused_for_the_engine_to_word():
-    with pytest.raises(Refused):  # not even one sequence fits
-        solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0)
+def test_nothing_fits_is_nan_at_once_and_the_engine_agrees():
+    assert math.isnan(solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0))
+    model = calcgraph.load(set={"hbm_per_chip": "1 GB/chip"})  # not even the weights fit: no batch at all
+    evaluator = model.evaluator(["max_batch", "served_batch"], ["seq_len"])
+    (max_batch, held), check = evaluator._fast(8192.0)  # the generated path answers, no fallback
+    assert math.isnan(max_batch) and math.isnan(held) and math.isfinite(check)
+    assert all(math.isnan(v) for v in evaluator.exact(8192))
+
+
+def test_a_constraint_failing_at_one_end_only_is_left_to_the_engine():
     with pytest.raises(Refused):  # no constraint falls as x grows: no guess
         solve_integer((">=",), lambda x: ((x, 3.0),), 1.0, 1e12, 1.0)
 

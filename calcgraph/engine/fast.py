@@ -84,8 +84,8 @@ class Evaluator:
                 lines.append(f"    {var} = {source(quantity.formula.node, local)}")
             else:
                 lines.extend(self._solve_lines(name, var, local, namespace))
-            if unknown & graph.needed((name,)):
-                unknown.add(name)
+            if quantity.solve is not None or unknown & graph.needed((name,)):
+                unknown.add(name)  # a solve node without an answer is NaN by right, and so is what reads it
                 var = f"_known({var})"  # NaN by right: only an infinity fails the check
             computed.append(var)
         arguments = ", ".join(f"v{i}" for i in range(len(self.inputs)))
