@@ -126,9 +126,10 @@ class SolveError(CalcgraphError, ValueError):
 
 
 class NoSolutionError(CalcgraphError, ArithmeticError):
-    """A well-posed solve that has no answer (exit 1)."""
+    """A well-posed solve that has no answer (exit 1); ``reason`` says why in a few words."""
 
     exit_status = 1
+    reason = "no value satisfies the constraints"
 
 
 class ValidationError(CalcgraphError, ValueError):

@@ -237,3 +237,20 @@ def test_the_same_closed_form_in_another_scenario_is_found_once(monkeypatch):
     graphs = [calcgraph.load().graph, calcgraph.load().set(batch=64).graph]
     roots = [closed_form.solve_closed_form(g, g["max_batch"].solve, "largest") for g in graphs]
     assert roots[0] == roots[1] is not None and len(calls) == 1  # the same problem: remembered
+
+
+def test_a_solve_node_that_is_not_monotone_says_so_in_eval_and_report(run):
+    status, out, err = run("eval", fixture("solve_not_monotone.yaml"), "--all")
+    assert status == 0 and "solved: no answer, bump <= 4 is not monotone in x" in out
+    assert "unknown: needs top" in out  # what reads it names the solve node without an answer
+    status, out, err = run("report", fixture("solve_not_monotone.yaml"))
+    assert status == 0 and "largest x with a small bump: **no answer**" in out
+    assert "**no answer** (bump &lt;= 4 is not monotone in x)" in out
+
+
+def test_solve_without_an_answer_exits_1_and_says_no_answer_not_error(run):
+    status, out, err = run("solve", fixture("solve_not_monotone.yaml"), "--for", "x", "--where", "bump <= 4",
+                           "--integer")
+    assert status == 1 and out == ""
+    assert err.startswith("calcgraph solve: no answer: ") and "not monotone in x" in err
+    assert "error" not in err.lower() and "Traceback" not in err

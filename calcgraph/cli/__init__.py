@@ -7,8 +7,9 @@ import os
 import sys
 import traceback
 
-from ..errors import CalcgraphError
+from ..errors import CalcgraphError, NoSolutionError
 from .parser import build_parser
+from .terminal import Escaping
 
 OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> the extra that installs it
 
@@ -32,11 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    parser = build_parser()
-    words = [a for a in argv if a != "--debug"]
-    args = parser.parse_args(words)
-    args.debug = debug
-    return _run(args)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (Escaping(s) for s in streams)  # no escape sequence from YAML reaches a terminal
+    try:
+        parser = build_parser()
+        words = [a for a in argv if a != "--debug"]
+        args = parser.parse_args(words)
+        args.debug = debug
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _run(args) -> int:
@@ -49,7 +55,8 @@ def _run(args) -> int:
         from . import commands
         if args.debug:
             traceback.print_exc()
-        print(f"calcgraph {args.command}: error: {commands.flagged(exc)}", file=sys.stderr)
+        label = "no answer" if isinstance(exc, NoSolutionError) else "error"  # exit 1: a question, no mistake
+        print(f"calcgraph {args.command}: {label}: {commands.flagged(exc)}", file=sys.stderr)
         return exc.exit_status
     except ModuleNotFoundError as exc:
         extra = OPTIONAL.get((exc.name or "").split(".")[0])

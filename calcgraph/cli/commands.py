@@ -231,6 +231,9 @@ def cmd_import_model(args) -> int:
 def cmd_new(args) -> int:
     """``calcgraph new scenario|model|chip NAME``: a commented template with every field."""
     from ..render.template import template
+    if args.output and not args.force and os.path.lexists(args.output):  # checked before anything is built
+        raise SetValueError(f"{args.output} exists: calcgraph new does not write over a file",
+                            where=f"-o {args.output}", hint="choose another name, or add --force to replace it")
     folder = _formulas_dir(args.output)
     graph = load(Path(folder if not args.output else Path(args.output).resolve().parent / folder)
                  / "architectures.yaml").graph

@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="a commented template of a scenario, model or chip, every field listed")
     p.add_argument("kind", choices=["scenario", "model", "chip"])
     p.add_argument("name", help="the title of the new file")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file (not an existing one)")
+    p.add_argument("--force", action="store_true", help="with -o: replace the file if it exists")
     p.set_defaults(command_name="new")
 
     p = sub.add_parser("verify", help="compare each expected figure with the computed one")

@@ -147,10 +147,12 @@ def check_monotone(problem: Problem, slacks, points, name: str) -> None:
         steps = np.diff(finite)
         tolerance = 1e-9 * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
         if np.any(steps > tolerance) and np.any(steps < -tolerance):
-            raise NoSolutionError(
+            error = NoSolutionError(
                 f"the constraint {c.text!r} is not monotone in {name} over "
                 f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more than once",
                 where=problem.spec.where, hint="narrow the bounds to one side of the turn, or solve another input")
+            error.reason = f"{c.text} is not monotone in {name}"
+            raise error
 
 
 def side_text(constraint, value: float) -> str:

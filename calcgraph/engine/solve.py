@@ -129,14 +129,18 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
                               + describe_failure(problem, env, best * factor, name),
                               where=spec.where, hint="relax the constraint or change other inputs")
     if ok.all():
-        raise NoSolutionError(f"{text} never binds for {name} in {bracket}: it holds everywhere",
-                              where=spec.where, hint="the answer is not limited by this constraint; "
-                                                     "widen the bounds or add the constraint that limits it")
+        error = NoSolutionError(f"{text} never binds for {name} in {bracket}: it holds everywhere",
+                                where=spec.where, hint="the answer is not limited by this constraint; "
+                                                       "widen the bounds or add the constraint that limits it")
+        error.reason = f"the constraints hold for every {name} in the bounds"
+        raise error
     check_monotone(problem, slacks, points, name)
     index = np.flatnonzero(ok)
     if np.any(np.diff(index) != 1):
-        raise NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
-                              where=spec.where, hint="narrow the bounds")
+        error = NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
+                                where=spec.where, hint="narrow the bounds")
+        error.reason = f"the constraints hold on separate stretches of {name}"
+        raise error
     first, last = int(index[0]), int(index[-1])
     notes = []
     if first > 0 and last < len(points) - 1:

@@ -30,6 +30,7 @@ class NodeSolver:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._problems: dict[str, Problem] = {}
+        self.reasons: dict[str, str] = {}  # solve node -> why its last scalar solve had no answer
 
     def problem(self, name: str) -> Problem:
         """The compiled problem of the solve node ``name`` (counters reset)."""
@@ -46,7 +47,8 @@ class NodeSolver:
         if not any(np.ndim(v) > 0 for v in env.values()):
             try:
                 return solve_problem(problem, env, describe=False).value
-            except NoSolutionError:
+            except NoSolutionError as exc:
+                self.reasons[name] = exc.reason
                 return math.nan
         return solve_grid(problem, env)
 

@@ -64,7 +64,10 @@ def place(where) -> str:
     return f"{shown}:{where.line}" if where.line else shown
 
 
-def origin_text(state: str, origin: str | None, placed: str | None, missing=()) -> str:
+NO_VALUE = "no value satisfies the constraints"  # = errors.NoSolutionError.reason
+
+
+def origin_text(state: str, origin: str | None, placed: str | None, missing=(), reason: str | None = None) -> str:
     """How a value came to be, from its state (a NodeState value) and its binding (origin, placed where).
 
     >>> origin_text("input", "default", "formulas/model.yaml:5"), origin_text("unknown", None, None, ["price"])
@@ -77,7 +80,8 @@ def origin_text(state: str, origin: str | None, placed: str | None, missing=()) 
     if state == "solved":
         return "solved"
     if state == "no answer":
-        return "solved: no value satisfies the constraints"
+        return "solved: no value satisfies the constraints" if reason in (None, NO_VALUE) \
+            else f"solved: no answer, {reason}"
     if state == "pinned":
         return f"pinned: {placed}"
     if state == "formula":
