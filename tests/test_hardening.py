@@ -422,3 +422,22 @@ def test_best_over_five_million_candidates_stays_under_2_gb():
                             preexec_fn=limit)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Candidates: 10,000,000, of which 181 satisfy the constraints" in result.stdout
+
+
+def test_check_of_20000_unknown_names_names_each_and_stops_suggesting(run, tmp_path, monkeypatch):
+    lines = ["title: typos", "doc: many unknown names", "quantities:"]
+    lines += [f"  quantity_{i}: {{unit: '1', doc: d, formula: 'zq_{i} + zr_{i} + zs_{i} + zt_{i}'}}"
+              for i in range(5000)]
+    path = tmp_path / "typos.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    from calcgraph.core import names
+    calls = []
+    original = names.difflib.get_close_matches
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(names.difflib, "get_close_matches", counted)
+    status, out, _ = run("check", path)
+    assert status == 2 and "20000 problem(s)" in out and "unknown name 'zt_4999'" in out
+    assert sum(calls) <= names.MAX_SUGGEST_WORK  # was 20,000 comparisons against 5,000 names each: 4 minutes

@@ -74,6 +74,7 @@ def check_file(path: str) -> FileCheck:
     except CalcgraphError as exc:
         return FileCheck(path=str(path), problems=tuple(str(p) for p in _flat([exc])))
     problems = [str(p) for p in _flat(found)]
+    seen = set(problems)  # each problem once, however many variants find it
     part, scenario, left = _is_part(spec), None, ()
     for variant in (None, *spec.variants):
         collected: list = []
@@ -88,8 +89,9 @@ def check_file(path: str) -> FileCheck:
                 left = problem.missing
                 continue
             text = label + str(problem)
-            if str(problem) not in problems and text not in problems:
+            if str(problem) not in seen and text not in seen:
                 problems.append(text)
+                seen.add(text)
     if scenario is None or problems:
         return FileCheck(path=spec.path, problems=tuple(problems))
     graph = scenario.graph

@@ -1,4 +1,4 @@
-"""Grid blocks -> ``%.10g`` CSV text: the walk of a sweep (numpy only, no heavy import).
+"""Grid blocks -> CSV text that reads back exactly: the walk of a sweep (numpy only, no heavy import).
 
 A GridRun walks the blocks of a grid once (``{name: flat array in base units}``,
 from ``engine.grid``),
@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.arraynumeric import CHUNK, layout
-from .csvformat import Scratch, U, format_words
+from .csvformat import Scratch, U, format_words, shortest_text
 
-CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
+CSV_FORMAT = "%.10g"  # csvformat writes this where it reads back as the value, else the shortest text that does
 CHECKS_COLUMN = "checks_failed"
 
 
@@ -216,8 +216,8 @@ class GridRun:
         return block[name] if factor == 1.0 else block[name] / factor
 
     def literal(self, block: dict, name: str) -> bytes:
-        """The text of a column that does not vary (``%.10g`` of its value)."""
-        return (CSV_FORMAT % float(self.declared(block, name)[0])).encode()
+        """The text of a column that does not vary (``shortest_text`` of its value)."""
+        return shortest_text(float(self.declared(block, name)[0])).encode()
 
     def text_table(self, block: dict) -> TextTable:
         """The TextTable of this grid's rows (its constant cells taken from ``block``)."""
@@ -225,7 +225,7 @@ class GridRun:
                          + ([None] if self.checked else []))
 
     def text_of(self, table: TextTable, size: int, shape: tuple, block: dict, fails) -> memoryview:
-        """A block's CSV rows (``%.10g``), in the table's buffer (valid until its next use)."""
+        """A block's CSV rows (``shortest_text``), in the table's buffer (valid until its next use)."""
         values = {j: _cells(table, j, self.declared(block, c), shape, self.depends[c])
                   for j, c in enumerate(self.columns) if c in self.varying}
         if self.checked:
