@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import calcgraph
+from calcgraph.core.numbers import shortest_text
 from calcgraph.engine.axes import parse_axes
 from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
-from calcgraph.render.csvformat import format_words, shortest_text
+from calcgraph.render.csvformat import format_words
 
 
 def reference_csv(scenario, axes, columns) -> str:

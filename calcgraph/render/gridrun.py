@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.arraynumeric import CHUNK, layout
-from .csvformat import Scratch, U, format_words, shortest_text
+from ..core.numbers import shortest_text
+from .csvformat import Scratch, U, format_words
 
 CSV_FORMAT = "%.10g"  # csvformat writes this where it reads back as the value, else the shortest text that does
 CHECKS_COLUMN = "checks_failed"

@@ -13,10 +13,9 @@ import io
 import json
 import math
 
-from ..core.numbers import format_number
+from ..core.numbers import format_number, shortest_text
 from ..core.units import format_unit, to_unit
 from ..engine.evaluated import Evaluated, NodeState, rebind
-from .csvformat import shortest_text
 
 FORMATS = ("text", "md", "csv", "json")
 BASE = "base"
