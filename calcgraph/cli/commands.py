@@ -127,13 +127,12 @@ def cmd_html(args) -> int:
 
 def cmd_explain(args) -> int:
     """``calcgraph explain NAME``."""
-    from ..render.explain import explain_text
     model = _model(args)
     if args.name not in model.graph:
         raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
                                hint=suggest(args.name, model.graph.quantities), name=args.name)
     status = _warn(args, model, [args.name])
-    print(explain_text(model.evaluated, args.name), end="")
+    print(model.explain(args.name), end="")
     return status
 
 
@@ -147,11 +146,10 @@ def cmd_graph(args) -> int:
 
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
-    from ..engine.inverse import solve_for
     from ..render.solve import solve_json, solve_text
     model = _model(args)
     status = _warn(args, model)
-    result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
+    result = model.solve(args.for_name, *args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
     return status
 
