@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-SNAP = 2.0 ** -45
-HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
+from .numeric import HOLD, SNAP  # the shared rules: a relative 2**-45 snap, a 32-ulp hold
+
 NAN = math.nan
 CHUNK = 2 ** 16  # points in one grid block (2^17 left a sweep's writer thread idle longer at start and end)
 

@@ -12,17 +12,29 @@ from __future__ import annotations
 import math
 
 NAN = math.nan
-SNAP = 2.0 ** -45        # = core.evaluate.SNAP: a value this close (relatively) to a whole number is it
-HOLD = 32 * 2.0 ** -52   # = core.constraints.HOLD: the rounding a non-strict constraint forgives
+# The rules every backend shares (floats here, numpy in arraynumeric, constant folding in builder, the
+# page's JavaScript through its data): defined once, here.
+SNAP = 2.0 ** -45        # a value within this relative distance of a whole number is it, for ceil/floor
+HOLD = 32 * 2.0 ** -52   # the relative rounding (32 ulps) a non-strict constraint forgives
 
 
 class Refused(Exception):
     """The generated code could not settle this configuration: evaluate it the exact way."""
 
 
-def _snap(x: float) -> float:
+def snap_float(x: float) -> float:
+    """``x`` made the whole number within a relative SNAP of it (binary noise of decimal inputs), else kept.
+
+    >>> snap_float(0.7 * 90), snap_float(3.0000000001), snap_float(1e-10), snap_float(1000000000.4)
+    (63.0, 3.0000000001, 1e-10, 1000000000.4)
+    """
+    if not math.isfinite(x):
+        return x
     nearest = round(x)
     return float(nearest) if abs(x - nearest) <= SNAP * abs(x) else x
+
+
+_snap = snap_float
 
 
 def _ceil(x: float) -> float:

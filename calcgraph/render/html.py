@@ -19,7 +19,9 @@ from functools import lru_cache
 from importlib import resources
 
 from ..core.constraints import describe_constant
+from ..core.numeric import HOLD, SNAP
 from ..core.units import display_unit, format_unit, ureg
+from ..engine.problem import INTEGER_BOUNDS, SCAN_POINTS
 from .html_js import formulas_script, solve_data
 from .values import plain_symbol
 
@@ -28,6 +30,10 @@ BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512
 COUNTING = {"[chip]", "[sequence]", "[token]"}
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
+
+# The rules the page's engine shares with every other backend (snap and hold: core/numeric.py; the scan
+# and integer bracket of a solve: engine/problem.py), written into its data rather than copied into its code.
+RULES = {"snap": SNAP, "hold": HOLD, "scan_points": SCAN_POINTS, "integer_bounds": list(INTEGER_BOUNDS)}
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render").joinpath("assets", name).read_text(encoding="utf-8")
@@ -178,7 +184,8 @@ def page_data(model) -> dict:
     return {"title": model.spec.title, "scenario": model.spec.path, "variant": scenario.variant,
             "order": list(graph.order), "quantities": quantities, "inputs": inputs,
             "report": [n for n in model.spec.report if n in graph], "solves": solves,
-            "checks": [_check_data(graph, c, m) for c, m in _checks(model)], "figures": _figures(model)}
+            "checks": [_check_data(graph, c, m) for c, m in _checks(model)], "figures": _figures(model),
+            "rules": RULES}
 
 
 def _json_for_script(data: dict) -> str:

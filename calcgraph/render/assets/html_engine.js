@@ -2,12 +2,14 @@
 // calcgraph/evaluate.py, solve.py (scalar path). Needs CG_DATA, CG_FORMULAS, CG_SIDES, CG_CHECKS.
 var cg = (function () {
   "use strict";
-  var SNAP = 1e-9, HOLD = 1e-12, SCAN_POINTS = 33, INTEGER_BOUNDS = [1.0, 1e12];
   var D = CG_DATA, NO_VALUE = "no value satisfies the constraints";
+  // the rules of every backend, from calcgraph/core/numeric.py and engine/problem.py (page data "rules")
+  var SNAP = D.rules.snap, HOLD = D.rules.hold, SCAN_POINTS = D.rules.scan_points,
+    INTEGER_BOUNDS = D.rules.integer_bounds;
 
-  function snap(x) {
+  function snap(x) {  // calcgraph/core/numeric.py snap_float: relative, so 1e-10 stays 1e-10
     var nearest = Math.round(x);
-    return Math.abs(x - nearest) <= SNAP * Math.max(1.0, Math.abs(x)) ? nearest : x;
+    return Math.abs(x - nearest) <= SNAP * Math.abs(x) ? nearest : x;
   }
 
   function ceilTo(x, allowed) {
