@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import traceback
 
 from ..errors import CalcgraphError, NoSolutionError
 from .parser import build_parser
@@ -54,6 +53,7 @@ def _run(args) -> int:
     except CalcgraphError as exc:
         from . import commands
         if args.debug:
+            import traceback  # only for --debug: --help and every normal run do without it
             traceback.print_exc()
         label = "no answer" if isinstance(exc, NoSolutionError) else "error"  # exit 1: a question, no mistake
         print(f"calcgraph {args.command}: {label}: {commands.flagged(exc)}", file=sys.stderr)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 EXAMPLES = """examples:
   calcgraph eval                                   # the default scenario (LLaMA 3-70B, TPU v5e 4x2)
@@ -23,6 +25,28 @@ EXAMPLES = """examples:
 """
 
 
+
+
+def _terminal_width() -> int:
+    """The terminal's columns as ``shutil.get_terminal_size`` finds them, without importing shutil."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help is formatted to the terminal's width found without shutil.
+
+    (argparse imports shutil, and with it bz2 and lzma, to ask the width: a third of ``--help``.)
+    """
+
+    def _get_formatter(self):
+        return self.formatter_class(prog=self.prog, width=_terminal_width() - 2)
 
 
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
@@ -46,7 +70,7 @@ def _cache_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="calcgraph", description="Size LLM serving with a checked calculation graph.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
