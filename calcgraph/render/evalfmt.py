@@ -151,12 +151,3 @@ def json_text(path: str, variant: str | None, values, pinned) -> str:
     shown = {name: {"value": value if value == value else None, "unit": unit}  # NaN (no solution) -> null
              for name, value, unit in values}
     return json.dumps({"scenario": path, "variant": variant, "values": shown, "pinned": list(pinned)}, indent=2)
-
-
-def sides_text(lhs: float, rhs: float, scales, relation: str) -> str:
-    """Both sides of a check as people read them: ``150 GB > 128 GB`` (``scales`` None: plain numbers)."""
-    if scales is None:
-        left, right = f"{lhs:.4g}", f"{rhs:.4g}"
-    else:
-        left, right = (" ".join(shown_text(v, scales)).strip() for v in (lhs, rhs))
-    return f"{left} {relation} {right}"
