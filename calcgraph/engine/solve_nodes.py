@@ -20,7 +20,7 @@ from .solve_grid import solve_grid
 
 
 def _guess_function(graph, spec):
-    from .closed_form import guess_function  # sympy: only sweeps and generated code ask for a guess
+    from .closed_form import guess_function  # sympy: only grids of continuous solves ask for a guess
     return guess_function(graph, spec)
 
 
