@@ -254,3 +254,17 @@ def test_solve_without_an_answer_exits_1_and_says_no_answer_not_error(run):
     assert status == 1 and out == ""
     assert err.startswith("calcgraph solve: no answer: ") and "not monotone in x" in err
     assert "error" not in err.lower() and "Traceback" not in err
+
+
+def test_a_grid_of_solves_follows_the_scalar_rules_point_by_point():
+    """Not monotone: no answer on the grid as in a scalar solve (the grid's bisection gave 3, 4, 5);
+    holding only in the middle of the bracket: the scalar solve's largest value (it gave the smallest)."""
+    model = calcgraph.load(fixture("solve_grid_rules.yaml"))
+    shifts = np.array([0.0, 1.0, 2.5, 120.0])
+    turning, middle = model.evaluator(["turning", "middle"], ["c"])(shifts)
+    for i, shift in enumerate(shifts):
+        scalar = model.set(c=float(shift))
+        assert math.isnan(turning[i]) and math.isnan(scalar.value("turning"))
+        assert middle[i] == pytest.approx(scalar.value("middle"), rel=1e-12) or \
+            (math.isnan(middle[i]) and math.isnan(scalar.value("middle"))), shift
+    assert middle[:3] == pytest.approx([10.0, 11.0, 12.5], rel=1e-12) and math.isnan(middle[3])
