@@ -24,7 +24,6 @@ from ..errors import NoSolutionError, SolveError
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
 
-_UNSET = object()
 NodeSolve = Callable[[str, dict], object]  # (solve node name, environment) -> its value
 
 
@@ -49,19 +48,6 @@ class Problem:
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
         self.evaluations = 0
         self.points = 0
-        self.guesser = None  # set by the closed-form layer: () -> the guess function, called on first use
-        self._guess = _UNSET
-
-    @property
-    def guess(self):
-        """``env -> first guess`` (base units) from the closed form, or None; built on first use (needs sympy)."""
-        if self._guess is _UNSET:
-            self._guess = self.guesser() if self.guesser is not None else None
-        return self._guess
-
-    @guess.setter
-    def guess(self, function) -> None:
-        self._guess = function
 
     def sides_at(self, env: dict, x) -> list[tuple]:
         """(lhs, rhs) of each constraint with the unknown at ``x`` (base units; arrays welcome)."""

@@ -5,11 +5,10 @@ same bracket, all points at once): no answer (NaN) where no scanned value
 holds, where every one holds, where they hold on separate stretches or a
 constraint is not monotone; elsewhere the bracket between the last value that
 holds and the next (or the first and the one before, when only large values
-hold), as the scalar solve takes it. Within it, a first guess: for an integer
-unknown, from the constraints' slack at two whole values (no sympy), verified
-(it holds, the next whole value fails); otherwise the closed form, when the
-constraints are linear in the unknown, checked to hold. The points left are
-found by a vectorised bisection of their brackets.
+hold), as the scalar solve takes it. Within it, for an integer unknown, a first
+guess from the constraints' slack at two whole values (no sympy), verified (it
+holds, the next whole value fails); the points left, and continuous unknowns,
+by a vectorised bisection of their brackets (no closed form, so no sympy).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import math
 import numpy as np
 
 from ..core.arraynumeric import integer_guess, settle_integer
-from ..core.evaluate import snap
 from ..errors import NoSolutionError
 from .problem import TINY, Problem, bounds, midpoint, scan_points
 from .solve import solve_problem
@@ -46,15 +44,6 @@ def _subset(env: dict, shape: tuple, mask: np.ndarray) -> dict:
 
 def _feasible(problem: Problem, env: dict, x) -> np.ndarray:
     return problem.holds_at(env, x)
-
-
-def _guess(problem: Problem, env: dict, shape: tuple):
-    function = problem.guess
-    if function is None:
-        return None
-    with np.errstate(all="ignore"):
-        guess = np.broadcast_to(np.asarray(function(env), float) / problem.target.unit.factor, shape)
-    return np.array(guess)
 
 
 def _integer_first(problem: Problem, env: dict, low: float, high: float, factor: float) -> np.ndarray:
@@ -157,12 +146,6 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
         settled = np.broadcast_to(_integer_first(problem, env, low, high, factor), shape)
         inside = valid & (good <= bad) & (settled >= lower) & (settled < upper)  # the largest, in its bracket
         np.copyto(result, settled, where=inside)
-    elif (guess := _guess(problem, env, shape)) is not None:
-        guess = snap(guess)
-        inside = valid & np.isfinite(guess) & (guess >= lower) & (guess <= upper)
-        candidate = np.where(inside, guess, low)
-        verified = inside & _feasible(problem, env, candidate * factor)
-        np.copyto(result, candidate, where=verified)
     todo = valid & np.isnan(result)
     if todo.any():
         result[todo] = _bisect(problem, _subset(env, shape, todo), good[todo], bad[todo], integer)

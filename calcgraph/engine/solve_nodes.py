@@ -19,11 +19,6 @@ from .solve import SolveResult, solve_problem
 from .solve_grid import solve_grid
 
 
-def _guess_function(graph, spec):
-    from .closed_form import guess_function  # sympy: only grids of continuous solves ask for a guess
-    return guess_function(graph, spec)
-
-
 class NodeSolver:
     """Solves the solve nodes of one scenario: ``solver(name, env) -> value`` (base units, NaN: no answer)."""
 
@@ -37,7 +32,6 @@ class NodeSolver:
         problem = self._problems.get(name)
         if problem is None:
             problem = Problem(self.scenario, self.scenario.graph[name].solve, self)
-            problem.guesser = lambda: _guess_function(self.scenario.graph, problem.spec)
             self._problems[name] = problem
         problem.evaluations = problem.points = 0
         return problem
