@@ -156,7 +156,6 @@ def cmd_solve(args) -> int:
 
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
-    from ..engine.best import find_best
     from ..render.best import render_best
     model = _model(args)
     status = _warn(args, model)
@@ -166,7 +165,7 @@ def cmd_best(args) -> int:
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
     try:
-        result = find_best(model.evaluated, goal, sense, where, list(args.vary))
+        result = model.best(args.maximize, args.minimize, where, list(args.vary))
     except CalcgraphError as exc:
         if isinstance(exc.where, Argument) and exc.where.kind == "goal":
             exc.where = f"--{sense}imize {exc.where.text}"
