@@ -69,7 +69,7 @@ def test_the_fast_max_batch_is_the_engines_on_every_scenario_and_variant(path, v
     def counted(*args):
         settled.append(solve_integer(*args))  # Refused passes through: the evaluator then asks the engine
         return settled[-1]
-    monkeypatch.setitem(numeric.HELPERS, "_solve_integer", counted)
+    monkeypatch.setattr(numeric, "solve_integer", counted)  # what the generated code's memo calls
     model = calcgraph.load(path, variant=variant)
     inputs = [n for n in ("seq_len", "chips") if n in model.scenario.bound]
     evaluator = model.evaluator(["max_batch"], inputs)
@@ -77,6 +77,26 @@ def test_the_fast_max_batch_is_the_engines_on_every_scenario_and_variant(path, v
         point = {"seq_len": seq_len, "chips": chips}
         values = [point[n] for n in inputs]
         settled.clear()
+        for memo in (v for k, v in evaluator._fast.__globals__.items() if k.startswith("_memo_")):
+            memo.clear()  # solve each point afresh
         fast, exact = evaluator(*values)[0], evaluator.exact(*values)[0]
         assert fast == exact or (math.isnan(fast) and math.isnan(exact)), (variant, point)
         assert math.isnan(exact) or settled == [exact * model.graph["max_batch"].unit.factor], (variant, point)
+
+
+def test_the_fast_evaluator_scans_as_the_engine_does_so_a_turning_constraint_has_no_answer():
+    model = calcgraph.load(ROOT / "tests" / "fixtures" / "solve_grid_rules.yaml")
+    evaluator = model.evaluator(["turning"], ["c"])
+    for shift in (0.0, 1.0, 2.5):
+        (turning,), check = evaluator._fast(shift)  # the generated path answers: it took 3, 4, 5
+        assert math.isnan(turning) and math.isfinite(check)
+        assert math.isnan(model.set(c=shift).value("turning"))
+
+
+def test_a_scan_gives_the_engines_bracket_or_none():
+    points = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+    assert numeric.scan(("<=",), lambda x: ((3.0 * x, 99.0),), points, 1.0) == (32.0, 64.0)
+    assert numeric.scan((">=", "<="), lambda x: ((x, 3.0), (x, 10.0)), points, 1.0) == (8.0, 16.0)
+    assert numeric.scan((">=",), lambda x: ((x, 3.0),), points, 1.0) == (4.0, 2.0)  # the smallest
+    assert numeric.scan(("<=",), lambda x: ((x, 100.0),), points, 1.0) is None  # holds everywhere
+    assert numeric.scan(("<=",), lambda x: ((x, 0.5),), points, 1.0) is None  # holds nowhere

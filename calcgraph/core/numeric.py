@@ -151,7 +151,43 @@ def _never_holds(ops: tuple, sides, low: float, high: float, factor: float) -> b
     return False
 
 
-def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> float:
+def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float] | None:
+    """The scan of ``engine.solve`` on floats: None where it finds no answer (nothing or everything holds,
+    separate stretches, a constraint not monotone), else the bracket (good, bad) it refines.
+
+    >>> scan(("<=",), lambda x: ((3.0 * x, 99.0),), (1.0, 4.0, 16.0, 64.0), 1.0)
+    (16.0, 64.0)
+    >>> scan(("<=",), lambda x: (((x - 5.0) ** 2, 4.0),), (1.0, 4.0, 16.0, 64.0), 1.0) is None
+    True
+    """
+    rows = [[] for _ in ops]
+    ok = []
+    for x in points:
+        holds_all = True
+        for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
+            if math.isfinite(lhs) and math.isfinite(rhs):
+                s = _slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300)
+                s = s + HOLD if op in ("<=", ">=") else s
+                holds_all = holds_all and (s > 0 if op in ("<", ">") else s >= 0) and s < math.inf
+                row.append(s)
+            else:
+                holds_all = False
+        ok.append(holds_all)
+    runs = ok[0] + sum(1 for a, b in zip(ok, ok[1:], strict=False) if b and not a)
+    if runs != 1 or all(ok):
+        return None
+    for row in rows:
+        tolerance = 1e-9 * max(1.0, max(map(abs, row))) if row else 0.0
+        steps = [b - a for a, b in zip(row, row[1:], strict=False)]
+        if any(d > tolerance for d in steps) and any(d < -tolerance for d in steps):
+            return None
+    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+    if first == 0 or last < len(ok) - 1:
+        return points[last], points[last + 1]
+    return points[first], points[first - 1]
+
+
+def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:
     """The largest whole x in [low, high) (declared units) where every constraint holds and x + 1 fails, in
     base units, found from ``integer_guess`` and its neighbours; NaN where a constraint fails at both ends
     of [low, high] (``_never_holds``); else Refused.
@@ -162,7 +198,14 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
     >>> solve_integer(("<=",), lambda x: ((3.0 * x, 99.0),), 1.0, 1e12, 1.0)
     33.0
     """
-    if _never_holds(ops, sides, low, high, factor):
+    if points:  # the engine's scan: where it finds no answer, neither does this; else its bracket
+        bracket = scan(ops, sides, points, factor)
+        if bracket is None:
+            return NAN
+        if bracket[1] < bracket[0]:
+            raise Refused  # the smallest value: left to the engine
+        low, high = bracket[0], bracket[1] + 1.0
+    elif _never_holds(ops, sides, low, high, factor):
         return NAN
     guess = integer_guess(ops, sides, low, factor)
     if not math.isfinite(guess):
@@ -181,9 +224,20 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
     raise Refused
 
 
+def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
+    """``solve_integer(*problem)``, remembered in ``memo`` by the values its sides read (``key``): the scan
+    costs some thirty evaluations of the sides, and a solve whose inputs did not change needs none."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= 4096:
+            memo.clear()
+        found = memo[key] = solve_integer(*problem)  # Refused is not remembered: the engine answers it
+    return found
+
+
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
            "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer}
+           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo}
 
 
 def build(text: str, name: str, namespace: dict):

@@ -3,10 +3,12 @@
 ``Evaluator`` compiles the part of the graph the outputs need into one
 generated Python function over floats (``calcgraph.core.codegen``): the
 scenario's other values are written in as constants, inputs come in their
-declared units and outputs go out in theirs. Integer solve nodes take a guess
-from their constraints' slack at two whole values, verified exactly as sweeps
-verify theirs (it holds, the next whole value fails): no closed form, so no
-sympy. Whatever the generated code cannot settle (a division by zero, an
+declared units and outputs go out in theirs. Integer solve nodes first make
+the scan of ``engine.solve`` (no answer where it finds none, else its bracket),
+then take a guess from their constraints' slack at two whole values, verified
+exactly as sweeps verify theirs (it holds, the next whole value fails): no
+closed form, so no sympy; each answer is remembered by the values its
+constraints read, so a solve whose inputs did not change costs nothing. Whatever the generated code cannot settle (a division by zero, an
 unknown input, a guess that does not verify) is evaluated the exact way, by
 ``evaluate`` with the engine's solver, so answers never depend on the path.
 Arrays go through ``evaluate`` directly (numpy, broadcasting).
@@ -15,6 +17,7 @@ Arrays go through ``evaluate`` directly (numpy, broadcasting).
 from __future__ import annotations
 
 import math
+import re
 from operator import truediv
 
 import numpy as np
@@ -27,7 +30,7 @@ from ..core.names import suggest
 from ..core.numeric import Refused as _Refused
 from ..core.units import ureg
 from ..errors import SetValueError, UnknownNameError
-from .problem import bounds
+from .problem import bounds, scan_points
 from .solve_nodes import NodeSolver
 
 
@@ -120,8 +123,13 @@ class Evaluator:
         ops = tuple(c.op for c in spec.constraints)
         namespace[f"_ops_{var}"] = ops
         factor = literal(problem.target.unit.factor)
+        namespace[f"_scan_{var}"] = tuple(float(p) for p in scan_points(low, high, True))
+        namespace[f"_memo_{var}"] = {}
+        reads = sorted(set(re.findall(r"\bv\d+\b", "\n".join(body) + sides)))  # the values the sides read
+        key = "(" + "".join(f"{v}, " for v in reads) + ")"
         return [f"    def _sides_{var}({unknown}):", *body, f"        return ({sides},)",
-                f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {low!r}, {high!r}, {factor})"]
+                f"    {var} = _solve_integer_memo(_memo_{var}, {key}, _ops_{var}, _sides_{var}, {low!r}, {high!r}, "
+                f"{factor}, _scan_{var})"]
 
     def __call__(self, *values):
         """The outputs (declared units) at these input values (declared units; scalars or numpy arrays)."""
