@@ -11,6 +11,7 @@ from conftest import ROOT
 import calcgraph
 from calcgraph.core import numeric
 from calcgraph.core.numeric import Refused, integer_guess, solve_integer
+from calcgraph.engine.problem import scan_points
 
 
 def memory_fits(x: float) -> tuple:
@@ -41,7 +42,8 @@ def test_the_answer_is_in_base_units_and_the_bounds_in_declared_ones():
 
 
 def test_nothing_fits_is_nan_at_once_and_the_engine_agrees():
-    assert math.isnan(solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0))
+    points = tuple(float(p) for p in scan_points(1.0, 1e12, True))
+    assert math.isnan(solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0, points))
     model = calcgraph.load(set={"hbm_per_chip": "1 GB/chip"})  # not even the weights fit: no batch at all
     evaluator = model.evaluator(["max_batch", "served_batch"], ["seq_len"])
     (max_batch, held), check = evaluator._fast(8192.0)  # the generated path answers, no fallback

@@ -123,34 +123,6 @@ def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:
     return guess
 
 
-def _never_holds(ops: tuple, sides, low: float, high: float, factor: float) -> bool:
-    """True when one constraint fails clearly at both ends of the bracket [low, high]: no answer.
-
-    The engine's solver scans the same bracket, ends included: if that constraint holds nowhere in the
-    scan there is no feasible point; if it holds somewhere between, its slack rose and fell again by
-    more than the engine's monotonicity tolerance (relative 1e-9), which the engine refuses as not
-    monotone. Either way the solve node is NaN, found here from two evaluations of the sides instead
-    of the engine's scan and the message it builds.
-
-    >>> _never_holds(("<=",), lambda x: ((3.0 * x + 10.0, 5.0),), 1.0, 1e6, 1.0)
-    True
-    >>> _never_holds(("<=",), lambda x: ((3.0 * x, 5.0),), 1.0, 1e6, 1.0)
-    False
-    """
-    ends = (sides(low * factor), sides(math.floor(high) * factor))
-    for i, op in enumerate(ops):
-        failing = 0
-        for at in ends:
-            lhs, rhs = at[i]
-            if not (math.isfinite(lhs) and math.isfinite(rhs)):
-                break
-            relative = _slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300)
-            failing += (relative if op in ("<", ">") else relative + HOLD) < -4e-9
-        if failing == 2:
-            return True
-    return False
-
-
 def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float] | None:
     """The scan of ``engine.solve`` on floats: None where it finds no answer (nothing or everything holds,
     separate stretches, a constraint not monotone), else the bracket (good, bad) it refines.
@@ -189,8 +161,8 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
 
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:
     """The largest whole x in [low, high) (declared units) where every constraint holds and x + 1 fails, in
-    base units, found from ``integer_guess`` and its neighbours; NaN where a constraint fails at both ends
-    of [low, high] (``_never_holds``); else Refused.
+    base units, found from ``integer_guess`` and its neighbours within the bracket the engine's scan at
+    ``points`` gives; NaN where that scan finds no answer; else Refused.
 
     Where the constraints hold on an interval (the solves of a serving model) that answer is unique, so it
     is the one the engine's numeric solver finds; the guess only saves the search.
@@ -205,8 +177,6 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
         if bracket[1] < bracket[0]:
             raise Refused  # the smallest value: left to the engine
         low, high = bracket[0], bracket[1] + 1.0
-    elif _never_holds(ops, sides, low, high, factor):
-        return NAN
     guess = integer_guess(ops, sides, low, factor)
     if not math.isfinite(guess):
         raise Refused

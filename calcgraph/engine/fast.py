@@ -8,8 +8,9 @@ the scan of ``engine.solve`` (no answer where it finds none, else its bracket),
 then take a guess from their constraints' slack at two whole values, verified
 exactly as sweeps verify theirs (it holds, the next whole value fails): no
 closed form, so no sympy; each answer is remembered by the values its
-constraints read, so a solve whose inputs did not change costs nothing. Whatever the generated code cannot settle (a division by zero, an
-unknown input, a guess that does not verify) is evaluated the exact way, by
+constraints read, so a solve whose inputs did not change costs nothing.
+Whatever the generated code cannot settle (a division by zero, an unknown
+input, a guess that does not verify) is evaluated the exact way, by
 ``evaluate`` with the engine's solver, so answers never depend on the path.
 Arrays go through ``evaluate`` directly (numpy, broadcasting).
 """
