@@ -30,6 +30,7 @@ def model():
 def test_the_rule_is_one_constant_shared_by_every_backend():
     assert numeric.SNAP == arraynumeric.SNAP == RULES["snap"] == 2.0 ** -45
     assert numeric.HOLD == arraynumeric.HOLD == RULES["hold"]
+    assert (RULES["monotone"], RULES["equal"]) == (numeric.MONOTONE, numeric.EQUAL)
 
 
 def test_floats_and_numpy_snap_relatively():

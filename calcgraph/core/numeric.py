@@ -16,6 +16,8 @@ NAN = math.nan
 # page's JavaScript through its data): defined once, here.
 SNAP = 2.0 ** -45        # a value within this relative distance of a whole number is it, for ceil/floor
 HOLD = 32 * 2.0 ** -52   # the relative rounding (32 ulps) a non-strict constraint forgives
+MONOTONE = 1e-9          # a solve's slack turns when it steps both ways by more than this (relative)
+EQUAL = 1e-9             # the relative difference an equation (==) forgives
 
 
 class Refused(Exception):
@@ -149,7 +151,7 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
     if runs != 1 or all(ok):
         return None
     for row in rows:
-        tolerance = 1e-9 * max(1.0, max(map(abs, row))) if row else 0.0
+        tolerance = MONOTONE * max(1.0, max(map(abs, row))) if row else 0.0
         steps = [b - a for a, b in zip(row, row[1:], strict=False)]
         if any(d > tolerance for d in steps) and any(d < -tolerance for d in steps):
             return None

@@ -18,6 +18,7 @@ from ..core.bind import Scenario
 from ..core.constraints import HOLD, SolveSpec, constant_values
 from ..core.evaluate import compile_node
 from ..core.numbers import format_number
+from ..core.numeric import MONOTONE
 from ..core.units import shown_parts
 from ..errors import NoSolutionError, SolveError
 
@@ -131,7 +132,7 @@ def check_monotone(problem: Problem, slacks, points, name: str) -> None:
     for c, s in zip(problem.spec.constraints, slacks, strict=True):
         finite = s[np.isfinite(s)]
         steps = np.diff(finite)
-        tolerance = 1e-9 * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
+        tolerance = MONOTONE * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
         if np.any(steps > tolerance) and np.any(steps < -tolerance):
             error = NoSolutionError(
                 f"the constraint {c.text!r} is not monotone in {name} over "

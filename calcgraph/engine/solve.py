@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.constraints import Constraint
 from ..core.numbers import format_number
+from ..core.numeric import EQUAL
 from ..core.units import Unit, to_unit
 from ..errors import NoSolutionError, SolveError
 from .problem import (
@@ -96,7 +97,7 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
         candidates.append(result.value + step)
     for x in candidates:
         ((lhs, rhs),) = problem.sides_at(env, x)
-        if abs(float(lhs) - float(rhs)) <= 1e-9 * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
+        if abs(float(lhs) - float(rhs)) <= EQUAL * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
             return replace(result, value=x, direction="value of", constraints=(equation,), binding=(equation,),
                            evaluations=result.evaluations + problem.evaluations, closed_form=None,
                            slacks=tuple(Slack(equation, 0.0) for _ in result.slacks))

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..core.arraynumeric import integer_guess, settle_integer
+from ..core.numeric import MONOTONE
 from ..errors import NoSolutionError
 from .problem import TINY, Problem, bounds, midpoint, scan_points
 from .solve import solve_problem
@@ -91,7 +92,7 @@ def _turns(row: np.ndarray) -> np.ndarray:
     filled = np.take_along_axis(row, index, axis=0)
     with np.errstate(invalid="ignore"):
         top = np.max(np.where(finite, np.abs(row), 0.0), axis=0, initial=0.0)
-        tolerance = np.where(finite.any(axis=0), 1e-9 * np.maximum(1.0, top), 0.0)
+        tolerance = np.where(finite.any(axis=0), MONOTONE * np.maximum(1.0, top), 0.0)
         steps = np.diff(filled, axis=0)
         return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..core.constraints import describe_constant
-from ..core.numeric import HOLD, SNAP
+from ..core.numeric import EQUAL, HOLD, MONOTONE, SNAP
 from ..core.units import display_unit, format_unit, ureg
 from ..engine.problem import INTEGER_BOUNDS, SCAN_POINTS
 from .html_js import formulas_script, solve_data
@@ -33,7 +33,8 @@ _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
 # The rules the page's engine shares with every other backend (snap and hold: core/numeric.py; the scan
 # and integer bracket of a solve: engine/problem.py), written into its data rather than copied into its code.
-RULES = {"snap": SNAP, "hold": HOLD, "scan_points": SCAN_POINTS, "integer_bounds": list(INTEGER_BOUNDS)}
+RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan_points": SCAN_POINTS,
+         "integer_bounds": list(INTEGER_BOUNDS)}
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render").joinpath("assets", name).read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ var cg = (function () {
   "use strict";
   var D = CG_DATA, NO_VALUE = "no value satisfies the constraints";
   // the rules of every backend, from calcgraph/core/numeric.py and engine/problem.py (page data "rules")
-  var SNAP = D.rules.snap, HOLD = D.rules.hold, SCAN_POINTS = D.rules.scan_points,
-    INTEGER_BOUNDS = D.rules.integer_bounds;
+  var SNAP = D.rules.snap, HOLD = D.rules.hold, MONOTONE = D.rules.monotone, EQUAL = D.rules.equal,
+    SCAN_POINTS = D.rules.scan_points, INTEGER_BOUNDS = D.rules.integer_bounds;
 
   function snap(x) {  // calcgraph/core/numeric.py snap_float: relative, so 1e-10 stays 1e-10
     var nearest = Math.round(x);
@@ -117,7 +117,7 @@ var cg = (function () {
       var finite = allSlacks.map(function (s) { return s[c]; }).filter(isFinite), up = false, down = false;
       var top = 1.0;
       finite.forEach(function (v) { top = Math.max(top, Math.abs(v)); });
-      var tolerance = finite.length ? 1e-9 * top : 0;
+      var tolerance = finite.length ? MONOTONE * top : 0;
       for (var i = 1; i < finite.length; i++) {
         var step = finite[i] - finite[i - 1];
         if (step > tolerance) { up = true; }
@@ -234,7 +234,7 @@ var cg = (function () {
     if (spec.integer) { candidates.push(result[0] + (result[1] === "largest" ? spec.factor : -spec.factor)); }
     for (var i = 0; i < candidates.length; i++) {
       var s = this.sidesAt(env, candidates[i])[0];
-      if (Math.abs(s[0] - s[1]) <= 1e-9 * Math.max(Math.abs(s[0]), Math.abs(s[1]), 1e-300)) { return candidates[i]; }
+      if (Math.abs(s[0] - s[1]) <= EQUAL * Math.max(Math.abs(s[0]), Math.abs(s[1]), 1e-300)) { return candidates[i]; }
     }
     return NaN;
   };
