@@ -159,6 +159,7 @@ def page_data(model) -> dict:
     """Everything the page shows and computes, as JSON-ready data (base units)."""
     graph, scenario = model.graph, model.scenario
     quantities, inputs = {}, []
+    position = {name: i for i, name in enumerate(graph.order)}
     for name in graph.order:
         q = graph[name]
         kind = "input" if q.is_input else ("solve" if q.solve is not None else "formula")
@@ -168,7 +169,7 @@ def page_data(model) -> dict:
             "factor": q.unit.factor, "declared": _unit_entry(q.unit.pint_unit), "ladder": _ladder(q),
             "formula": q.formula.text if q.formula is not None else None,
             "names": list(q.formula.names) if q.formula is not None else [],
-            "deps": [n for n in graph.order if graph.dag.has_edge(n, name)]}
+            "deps": sorted(graph.pred[name], key=position.__getitem__)}  # one look per edge, no networkx
     for name in graph.order:
         bound = scenario.bound.get(name)
         if bound is None:
