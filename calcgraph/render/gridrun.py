@@ -146,18 +146,18 @@ class GridRun:
 
     ``blocks(names)`` yields the blocks; ``sizes`` are the axes' lengths and ``axis_names`` their names;
     ``columns`` are written (declared units: ``factors``); ``keep`` names are collected whole (base units)
-    for plotting; ``ancestors(name)`` is what a quantity depends on; ``fails(block)`` counts the declared
+    for plotting; ``downstream(axis)`` is what depends on an axis; ``fails(block)`` counts the declared
     checks failing at each point (``check_names``: what they read; none: no checks). NaN points of the
     non-varied columns are counted. ``varying``: the columns that change over the grid (the others are
     written as one text).
     """
 
     def __init__(self, blocks: Callable, sizes: list[int], axis_names: list[str], columns: list[str],
-                 factors: dict, ancestors: Callable, fails: Callable | None, check_names=(), keep=(),
+                 factors: dict, downstream: Callable, fails: Callable | None, check_names=(), keep=(),
                  csv: bool = True, chunk: int = CHUNK, progress: Callable[[int], None] | None = None,
                  arrays: bool = False) -> None:
         self.blocks, self.sizes, self.axis_names = blocks, list(sizes), list(axis_names)
-        self.columns, self.factors, self.ancestors, self.arrays = list(columns), factors, ancestors, arrays
+        self.columns, self.factors, self.arrays = list(columns), factors, arrays
         self.fails, self.check_names = fails, list(check_names)
         self.keep, self.csv, self.chunk = list(keep), csv, chunk
         self.progress = progress
@@ -167,10 +167,11 @@ class GridRun:
         self.infeasible = 0  # points where a declared check fails
         axes = set(self.axis_names)
         self.checked = fails is not None  # a last column: how many declared checks fail at each point
-        self.varying = {c for c in self.columns if c in axes or axes & set(ancestors(c))}
+        moved = {a: downstream(a) for a in self.axis_names}  # one walk per axis: what each one moves
+        self.varying = {c for c in self.columns if c in axes or any(c in m for m in moved.values())}
         split, _ = layout(tuple(self.sizes), chunk)
         self.inner_sizes = self.sizes[split + 1:]
-        self.depends = {c: [a == c or a in ancestors(c) for a in self.axis_names[split:]] for c in self.varying}
+        self.depends = {c: [a == c or c in moved[a] for a in self.axis_names[split:]] for c in self.varying}
 
     def walk(self):
         """Evaluate block after block, counting and keeping as it goes: yield (size, shape, block, fails)."""
