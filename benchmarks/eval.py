@@ -1,9 +1,9 @@
-"""Wall time of `calcgraph eval` on the default scenario against bare library imports.
+"""Wall time of `calcgraph eval` on the default scenario against ``python -c "import pint"`` (issue 24).
 
-Target: at most 1.25x the time of
-``python -c "import sympy, pint, networkx, yaml, numpy; pint.UnitRegistry()"``,
-both measured alternately in the same run (the machine is shared and noisy;
-medians of several rounds). Prints the figures; asserts nothing.
+pint's import is the floor (units stay pint's job); target: eval at most 1.5x
+of it, both measured alternately in the same run (the machine is shared and
+noisy; medians of several rounds). calcgraph keeps no cache: each run parses,
+checks and evaluates. Prints the figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = [sys.executable, "-c", "import sympy, pint, networkx, yaml, numpy; pint.UnitRegistry()"]
+BASELINE = [sys.executable, "-c", "import pint"]
 EVAL = [sys.executable, "-m", "calcgraph", "eval"]
 
 
@@ -32,9 +32,9 @@ def main(rounds: int = 7) -> None:
         base.append(timed(BASELINE))
         ours.append(timed(EVAL))
     b, o = statistics.median(base), statistics.median(ours)
-    print(f"bare imports     median {b * 1000:7.1f} ms  ({rounds} rounds)")
+    print(f"import pint      median {b * 1000:7.1f} ms  ({rounds} rounds)")
     print(f"calcgraph eval   median {o * 1000:7.1f} ms")
-    print(f"ratio            {o / b:.2f}x  (target <= 1.25x)")
+    print(f"ratio            {o / b:.2f}x  (target <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Both run in this process, interleaved, on the same points (batch 1..64 at the
 default seq_len); best of several rounds (the machine is shared and noisy).
 Measured: the evaluator returning every quantity of the default graph (target
-<= 30 us per configuration), the evaluator returning t_step alone, and the
+<= 30 us per configuration; ``max_batch`` does not read ``batch``, so its solve is
+remembered), the same with ``seq_len`` new at every call (the solve scanned each
+time), the evaluator returning t_step alone, and the
 current loop ``model.set(batch=b).value(name)`` for every name. Prints the
 figures, the ratio, and a profile of where the evaluator's time goes.
 Usage: ``python benchmarks/fast_api.py [ROUNDS]``.
@@ -62,6 +64,17 @@ def main(rounds: int = 5) -> None:
           f"{slow / fast:,.0f}x faster)")
     print(f"evaluator, t_step alone               {single * 1e6:10.1f} us  ({slow_one / single:,.0f}x faster)")
     print(f"agreement with Model.set(...).value   {'identical' if agree else 'DIFFERENT'} (t_step at 1, 43, 64)")
+    by_seq = model.evaluator(names, ["seq_len"])
+    fresh = [1000.0 + i for i in range(len(points))]  # every call a new seq_len: max_batch's scan each time
+    memos = [v for k, v in by_seq._fast.__globals__.items() if k.startswith("_memo_")]
+
+    def forgetting(s):
+        for memo in memos:
+            memo.clear()
+        return by_seq(s)
+    changing = per_call(forgetting, fresh, rounds)
+    print(f"evaluator, the solve's inputs new each call {changing * 1e6:6.1f} us  (max_batch scanned, as "
+          "engine.solve scans, at every call)")
     profile = cProfile.Profile()
     profile.enable()
     for point in points:

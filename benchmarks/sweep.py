@@ -5,9 +5,7 @@ varied inputs then every computed quantity of the default scenario in its
 declared unit. calcgraph: ``calcgraph sweep --vary ... --only ... --csv FILE``
 through ``calcgraph.cli.main`` (YAML loading and checking included), with the
 CSV writer installed (polars: ``calcgraph[fastcsv]``) and with numpy's ``%.10g``
-(the fallback); the same from the compiled graph cache (a temporary
-``CALCGRAPH_CACHE``; the other runs pass ``--no-cache``); to Parquet (``--out``,
-needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
+(the fallback); to Parquet (``--out``, needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
 of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
 1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
@@ -169,9 +167,8 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
         sweepfiles.POLARS_FROM = math.inf if kind == "numpy-writer" else sweepfiles.POLARS_FROM  # no polars
         vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
-        cache = [] if "cached" in kind else ["--no-cache"]  # the normal path, unless measuring a hit
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
-                *target, *cache]
+                *target]
         if main(args) != 0:
             raise SystemExit("calcgraph sweep failed")
     seconds = time.perf_counter() - start
@@ -179,13 +176,12 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
     print(json.dumps({"seconds": seconds, "peak": peak}))
 
 
-def run_child(kind: str, path: str, inputs_path: str, cache: str | None = None) -> dict:
+def run_child(kind: str, path: str, inputs_path: str) -> dict:
     if os.path.exists(path):  # each run writes a new file: deleting the last run's 0.5 GB is not writing
         os.unlink(path)
     start = time.perf_counter()
-    env = {**os.environ, "CALCGRAPH_CACHE": cache} if cache else None
     done = subprocess.run([sys.executable, __file__, "--child", kind, path, inputs_path], cwd=ROOT,
-                          check=True, capture_output=True, text=True, env=env)
+                          check=True, capture_output=True, text=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - start
     return result
@@ -280,11 +276,6 @@ def main(rounds: int = 3) -> None:
         ours, hand, parquet, one, one_parquet, fallback = [], [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
         with_parquet, with_polars = (importlib.util.find_spec(m) is not None for m in ("pyarrow", "polars"))
-        cache = os.path.join(folder, "cache")  # the compiled graph cache, filled by one normal run each
-        cached, cached_one, cached_parquet, cached_parquet_one = [], [], [], []
-        for kind in ("cached-one", "cached") + (("parquet-cached-one", "parquet-cached") if with_parquet else ()):
-            run_child(kind, os.path.join(folder, f"warm-{kind}.{'parquet' if 'parquet' in kind else 'csv'}"),
-                      inputs_path, cache)
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
@@ -294,13 +285,6 @@ def main(rounds: int = 3) -> None:
             if with_parquet:
                 parquet.append(run_child("parquet", parquet_path, inputs_path))
                 one_parquet.append(run_child("parquet-one", one_path + ".parquet", inputs_path))
-                cached_parquet.append(run_child("parquet-cached", os.path.join(folder, "hit.parquet"), inputs_path,
-                                                cache))
-                cached_parquet_one.append(run_child("parquet-cached-one", os.path.join(folder, "one.parquet"),
-                                                    inputs_path, cache))
-            cached.append(run_child("cached", ours_csv + ".hit", inputs_path, cache))
-            cached_one.append(run_child("cached-one", one_path + ".hit", inputs_path, cache))
-        same = Path(ours_csv + ".hit").read_bytes() == Path(ours_csv).read_bytes()
         verdict = compare(ours_csv, hand_csv)
         size = os.path.getsize(ours_csv)
     eval_ours, eval_hand, eval_solve = evaluation_alone(inputs, rounds)
@@ -337,13 +321,6 @@ def main(rounds: int = 3) -> None:
               "(target <= 0.3 us)")
     else:
         print("Parquet           not measured: pyarrow is not installed")
-    c, c1 = (statistics.median(r["seconds"] for r in runs) for runs in (cached, cached_one))
-    print(f"from the cache    CSV median {c:6.2f} s, marginal {(c - c1) / points * 1e6:.2f} us/point, peak "
-          f"{max(r['peak'] for r in cached) / 2**20:.0f} MiB; bytes {'identical' if same else 'DIFFER'} "
-          "(the compiled graph cache: generated numpy code, no sympy, pint or networkx)")
-    if cached_parquet:
-        cp, cp1 = (statistics.median(r["seconds"] for r in runs) for runs in (cached_parquet, cached_parquet_one))
-        print(f"from the cache    Parquet median {cp:6.2f} s, marginal {(cp - cp1) / points * 1e6:.2f} us/point")
 
 
 if __name__ == "__main__":

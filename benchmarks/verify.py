@@ -1,10 +1,8 @@
 """`calcgraph verify` (every scenario's expectations) against `calcgraph eval`, CPU time in-process.
 
 Both run in fresh subprocesses, alternated, medians of ROUNDS; imports are
-included in both. Measured twice: as a user runs them again on unchanged files
-(both answered from the compiled graph cache, warmed first) and with
-``--no-cache`` (both parse, check and evaluate). Target from issue 16:
-verify / eval <= 1.3x.
+included in both, and both parse, check and evaluate (calcgraph keeps no cache).
+Target from issues 16 and 24: verify / eval <= 1.3x.
 Usage: ``python benchmarks/verify.py [ROUNDS]``.
 """
 
@@ -28,7 +26,7 @@ def timed(args: list[str]) -> float:
 
 
 def compare(rounds: int, extra: list[str], label: str) -> None:
-    timed(["eval", *extra]), timed(["verify", *extra])  # warm: the cache, the file system
+    timed(["eval", *extra]), timed(["verify", *extra])  # warm the file system
     ev, ve = [], []
     for _ in range(rounds):
         ev.append(timed(["eval", *extra]))
@@ -43,8 +41,7 @@ def compare(rounds: int, extra: list[str], label: str) -> None:
 def main(rounds: int = 5) -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    compare(rounds, [], "from the compiled graph cache (files unchanged since the last run)")
-    compare(rounds, ["--no-cache"], "with --no-cache")
+    compare(rounds, [], "eval and verify, each parsing, checking and evaluating")
 
 
 if __name__ == "__main__":

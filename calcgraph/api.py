@@ -27,6 +27,7 @@ from .engine.evaluated import Evaluated, NodeState, evaluate_scenario
 from .errors import SetValueError
 
 if TYPE_CHECKING:  # each loads with the method that needs it: a command pays only for what it uses
+    import networkx
     import sympy
 
     from .engine.best import BestResult
@@ -100,6 +101,65 @@ class Model:
         """The value of ``name`` as a pint Quantity in a human display unit."""
         unit = self.display_unit(name)
         return ureg.Quantity(float(to_unit(self.evaluated.values[name], unit)), unit)
+
+    def unit(self, name: str) -> pint.Unit:
+        """The declared unit of ``name``, as a pint Unit of calcgraph's registry.
+
+        >>> import calcgraph
+        >>> unit = calcgraph.load().unit("hbm_bandwidth")
+        >>> unit, type(unit).__name__
+        (<Unit('byte / second / chip')>, 'Unit')
+        """
+        return self.evaluated.quantity(name).unit.pint_unit
+
+    def expr(self, name: str) -> sympy.Expr | None:
+        """``name`` as a sympy expression of its direct inputs: the formula of a computed quantity (exact
+        numbers, magnitudes in base units), the quantity's own symbol for an input or a pinned value, the
+        closed form of a solve node where one agrees with the search (in the quantities its constraints
+        read, expanded), else None. For the expression in the scenario's inputs, see ``closed_form``.
+
+        >>> import calcgraph
+        >>> model = calcgraph.load()
+        >>> model.expr("t_step"), model.expr("batch")
+        (t_comm_exposed + t_kv_load + Max(t_flops, t_param_load), batch)
+        >>> model.expr("max_batch")
+        floor((-param_bytes + usable_hbm)/(kv_per_token_stored*kv_tokens_allocated))
+        """
+        quantity = self.evaluated.quantity(name)
+        state = self.evaluated.states[name]
+        if quantity.formula is not None and state is not NodeState.PINNED:
+            return quantity.formula.expr
+        if quantity.solve is not None and state is NodeState.SOLVED:
+            return self.evaluated.solve_details(name).closed_form
+        if quantity.solve is not None and state is NodeState.NO_ANSWER:
+            return None
+        from .core.symexpr import symbol
+        return symbol(name)
+
+    def to_networkx(self) -> networkx.DiGraph:
+        """The design card as a networkx DiGraph: an edge from each input of a quantity to it, each node
+        carrying ``expr`` (as ``expr``), ``unit`` (pint Unit), ``value`` (float in that unit, NaN when
+        unknown), ``state`` (NodeState), ``doc``, ``source`` (where the formula comes from, or None) and
+        ``where`` (file:line of its definition). A copy: changing it changes nothing here.
+
+        >>> import calcgraph
+        >>> card = calcgraph.load().to_networkx()
+        >>> sorted(card.predecessors("t_step"))
+        ['t_comm_exposed', 't_flops', 't_kv_load', 't_param_load']
+        >>> node = card.nodes["kv_per_token"]
+        >>> node["expr"], node["value"], node["unit"], node["state"].value
+        (d_head*kv_bytes*kv_vectors*layers*n_kv_heads, 163840.0, <Unit('byte / token')>, 'formula')
+        """
+        import networkx as nx
+        ev, card = self.evaluated, nx.DiGraph()
+        for name, quantity in self.graph.quantities.items():
+            value = ev.values[name]
+            card.add_node(name, expr=self.expr(name), unit=quantity.unit.pint_unit,
+                          value=float(to_unit(value, quantity.unit)) if value == value else float("nan"),
+                          state=ev.states[name], doc=quantity.doc, source=quantity.source,
+                          where=str(quantity.where))
+        card.add_edges_from(self.graph.dag.edges)
+        return card
 
     def display_unit(self, name: str) -> pint.Unit:
         """The unit ``name`` is shown in: its ``display`` unit, else a human scale of its unit."""

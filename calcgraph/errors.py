@@ -6,30 +6,34 @@ argument) and *what to do*; the CLI prints ``str(error)`` and exits 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+
+# Immutable records as named tuples, not dataclasses: ``calcgraph --help`` imports this module, and the
+# dataclasses module (with inspect and ast) would be most of its start-up.
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a piece of text came from: a file and line, or a command-line argument."""
+class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
+    """Where a piece of text came from: a file and line (``file: str``, ``line: int | None``).
 
-    file: str
-    line: int | None = None
+    >>> str(Location("formulas/model.yaml", 5)), str(Location("--set batch=64"))
+    ('formulas/model.yaml:5', '--set batch=64')
+    """
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
-class Argument:
+class Argument(namedtuple("Argument", ["kind", "text"])):
     """Text handed to a function or a command: a constraint, a setting, an axis, a name.
 
-    The engine says *what kind* of argument was wrong; the command line words it
-    as its flag (``--where``, ``--set``, ``--vary``), the API as it is.
+    The engine says *what kind* of argument was wrong (``kind``: constraint, setting, axis, unknown,
+    goal, output, plot, color, file); the command line words it as its flag (``--where``, ``--set``,
+    ``--vary``), the API as it is.
     """
 
-    kind: str  # constraint, setting, axis, unknown, goal, output, plot, color, file
-    text: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.kind} {self.text!r}"
@@ -126,9 +130,10 @@ class SolveError(CalcgraphError, ValueError):
 
 
 class NoSolutionError(CalcgraphError, ArithmeticError):
-    """A well-posed solve that has no answer (exit 1)."""
+    """A well-posed solve that has no answer (exit 1); ``reason`` says why in a few words."""
 
     exit_status = 1
+    reason = "no value satisfies the constraints"
 
 
 class ValidationError(CalcgraphError, ValueError):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from calcgraph.cli import main
-
-# the compiled graph cache of the whole run (subprocesses too) lives in a temporary folder, never the user's
-os.environ["CALCGRAPH_CACHE"] = tempfile.mkdtemp(prefix="calcgraph-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -28,14 +23,6 @@ def run(capsys, monkeypatch):
         out, err = capsys.readouterr()
         return status, out, err
     return runner
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    """A fresh compiled graph cache folder for one test."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CALCGRAPH_CACHE", str(folder))
-    return folder
 
 
 def fixture(name: str) -> str:

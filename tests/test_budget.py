@@ -16,10 +16,8 @@ def _chain(levels: int) -> sympy.Expr:
 
 
 def test_a_41_level_rational_chain_is_measured_at_once_without_walking_its_tree():
-    start = time.monotonic()
-    assert budget.tree_size(_chain(40)) == budget.MAX_NODES + 1
+    assert budget.tree_size(_chain(40)) == budget.MAX_NODES + 1  # its time: benchmarks/bounded_time.py
     assert budget.tree_size(_chain(2), limit=10 ** 9) < 100
-    assert time.monotonic() - start < 5
 
 
 def test_a_6000_deep_expression_is_measured_without_recursion():
@@ -31,12 +29,13 @@ def test_a_6000_deep_expression_is_measured_without_recursion():
 
 
 def test_a_step_past_its_time_gives_none_and_the_timer_is_cleared():
+    import signal
+
     def forever():
         while True:
             pass
-    start = time.monotonic()
-    assert budget.attempt(forever, seconds=0.2) is None
-    assert time.monotonic() - start < 2
+    assert budget.attempt(forever, seconds=0.2) is None  # it returns at all: the timer fired
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert budget.attempt(lambda: 41) == 41
 
 
@@ -58,9 +57,7 @@ def test_an_alarm_lost_in_a_gc_callback_is_followed_by_another_and_the_handler_i
         while True:
             pass
     handler = signal.getsignal(signal.SIGALRM)
-    start = time.monotonic()
     assert budget.attempt(swallows_the_first_alarm, seconds=0.2) is None
-    assert time.monotonic() - start < 2
     assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert budget.attempt(lambda: 41) == 41
 
@@ -86,9 +83,8 @@ def test_an_alarm_due_inside_a_gc_callback_waits_for_the_next_repeat_instead_of_
 
     gc.callbacks.append(callback)
     try:
-        start = time.monotonic()
         assert budget.attempt(collects_forever, seconds=0.1) is None
-        assert time.monotonic() - start < 3 and seen
+        assert seen
     finally:
         gc.callbacks.remove(callback)
 

@@ -1,4 +1,3 @@
-import time
 
 import pytest
 import sympy
@@ -35,11 +34,9 @@ def test_outside_the_whitelist_is_refused(text):
 
 @pytest.mark.parametrize("text", ["9**9**9", "10**400", "1" * 100, "(" * 500 + "1" + ")" * 500,
                                   "-" * 100_000 + "1", "a" * 5000, "2**2**2**2**2**2**2**2**2**2"])
-def test_ruinous_text_is_refused_in_well_under_a_second(text):
-    start = time.perf_counter()
+def test_ruinous_text_is_refused(text):  # in well under a second: benchmarks/bounded_time.py
     with pytest.raises(ExpressionError):
         parse_formula(text)
-    assert time.perf_counter() - start < 0.5
 
 
 def test_comparison_needs_exactly_one_operator():

@@ -100,3 +100,12 @@ def test_an_unknown_name_is_named_with_suggestions(model):
 def test_the_number_of_values_is_checked(model):
     with pytest.raises(SetValueError, match="give 2 values"):
         model.evaluator(["t_step"], ["batch", "seq_len"])(64)
+
+
+def test_a_solve_is_remembered_by_the_values_its_sides_read(model):
+    evaluator = model.evaluator(["max_batch"], ["seq_len", "batch"])
+    assert evaluator(8192, 1) == [43.0] and evaluator(8192, 64) == [43.0]  # batch: not read by the sides
+    memo = next(v for k, v in evaluator._fast.__globals__.items() if k.startswith("_memo_"))
+    assert len(memo) == 1
+    assert evaluator(4096, 1) == [model.set(seq_len=4096).value("max_batch")] and len(memo) == 2
+    assert evaluator(8192, 1) == [43.0]

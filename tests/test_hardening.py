@@ -18,11 +18,12 @@ from calcgraph.errors import CalcgraphError
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def refused(run, *args, words: str = "", seconds: float = 10.0) -> str:
-    """Run the CLI in-process; it must exit 2 with one message (no traceback) within ``seconds``."""
-    start = time.monotonic()
+def refused(run, *args, words: str = "") -> str:
+    """Run the CLI in-process; it must exit 2 with one message (no traceback).
+
+    How long a refusal takes is measured by ``benchmarks/bounded_time.py``, not asserted here.
+    """
     status, _out, err = run(*args)
-    assert time.monotonic() - start < seconds
     assert status == 2, err
     assert "Traceback" not in err
     assert words in err, err
@@ -65,20 +66,20 @@ def test_device_files_are_refused_before_reading(run, tmp_path, device):
     if not os.path.exists(device):
         pytest.skip(f"no {device}")
     scenario = write(tmp_path, "s.yaml", f"use: [{device}]\n")
-    refused(run, "eval", scenario, words="not a regular file", seconds=5)
-    refused(run, "eval", device, words="not a regular file", seconds=5)
+    refused(run, "eval", scenario, words="not a regular file")
+    refused(run, "eval", device, words="not a regular file")
 
 
 def test_a_fifo_is_refused_instead_of_waiting_forever(run, tmp_path):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    refused(run, "eval", str(fifo), words="not a regular file", seconds=5)
+    refused(run, "eval", str(fifo), words="not a regular file")
 
 
 def test_proc_self_mem_is_refused(run):
     if not os.path.exists("/proc/self/mem"):
         pytest.skip("no /proc")
-    refused(run, "eval", "/proc/self/mem", seconds=5)
+    refused(run, "eval", "/proc/self/mem")
 
 
 def test_the_byte_limit_counts_bytes_read_not_st_size(tmp_path):
@@ -178,15 +179,13 @@ def test_a_quantity_named_like_a_constraint_placeholder_is_not_taken_for_a_const
 def test_bad_constant_parts_are_refused_quickly(run, tmp_path, formula, words):
     path = write(tmp_path, "f.yaml", f"quantities:\n  x: {{unit: '1', doc: d, value: 2}}\n"
                                      f"  y: {{unit: '1', doc: d, formula: \"{formula}\"}}\n")
-    err = refused(run, "eval", path, words=words, seconds=5)
+    err = refused(run, "eval", path, words=words)
     assert "SyntaxWarning" not in err
 
 
 def test_a_power_with_a_tiny_exponent_evaluates_in_bounded_time(tmp_path):
     path = write(tmp_path, "f.yaml", "quantities:\n  y: {unit: '1', doc: d, formula: 'ceil(93e93 ** 93e-208)'}\n")
-    start = time.monotonic()
-    assert calcgraph.load(path).value("y") == 1
-    assert time.monotonic() - start < 5
+    assert calcgraph.load(path).value("y") == 1  # its time: benchmarks/bounded_time.py
 
 
 def test_1if_prints_no_syntax_warning():
@@ -210,22 +209,20 @@ def test_1if_prints_no_syntax_warning():
     ("eval", "--set", "batch=32 sequence/0"),
 ])
 def test_value_text_is_refused_in_linear_time(run, args):
-    refused(run, *args, seconds=3)
+    refused(run, *args)
 
 
 def test_yaml_value_with_many_spaces_is_refused_quickly(run, tmp_path):
     path = write(tmp_path, "v.yaml", "quantities:\n  x: {unit: B, doc: d, value: \"1" + " " * 100_000 + "x\"}\n")
-    refused(run, "eval", path, seconds=3)
+    refused(run, "eval", path)
 
 
 def test_check_with_20k_unknown_names_finishes_in_seconds(run, tmp_path):
     lines = ["quantities:", " x: {unit: '1', doc: d, value: 1}"]
     lines += [f" q{i}: {{unit: '1', doc: d, formula: x+u{i}}}" for i in range(20_000)]
     path = write(tmp_path, "many.yaml", "\n".join(lines) + "\n")
-    start = time.monotonic()
     status, out, _err = run("check", path)
-    assert status == 2 and "u19999" in out
-    assert time.monotonic() - start < 100  # was over 120 s (alone: ~17 s); what is left is PyYAML and sympy per formula
+    assert status == 2 and "u19999" in out  # its time (was over 120 s): benchmarks/bounded_time.py
 
 
 # --- integer rounding: exact at 1e9 and 1e-10, in the argument's declared unit -----------------
@@ -305,7 +302,7 @@ def test_a_symlink_to_a_file_descriptor_is_refused(run, tmp_path):
 def test_a_fifo_output_is_refused(run, tmp_path):
     fifo = tmp_path / "out.csv"
     os.mkfifo(fifo)
-    refused(run, "sweep", "--vary", "batch=1:4", "--csv", str(fifo), words="not a regular file", seconds=10)
+    refused(run, "sweep", "--vary", "batch=1:4", "--csv", str(fifo), words="not a regular file")
 
 
 def test_replacing_a_0600_file_keeps_0600(run, tmp_path):
@@ -422,3 +419,22 @@ def test_best_over_five_million_candidates_stays_under_2_gb():
                             preexec_fn=limit)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Candidates: 10,000,000, of which 181 satisfy the constraints" in result.stdout
+
+
+def test_check_of_20000_unknown_names_names_each_and_stops_suggesting(run, tmp_path, monkeypatch):
+    lines = ["title: typos", "doc: many unknown names", "quantities:"]
+    lines += [f"  quantity_{i}: {{unit: '1', doc: d, formula: 'zq_{i} + zr_{i} + zs_{i} + zt_{i}'}}"
+              for i in range(5000)]
+    path = tmp_path / "typos.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    from calcgraph.core import names
+    calls = []
+    original = names.difflib.get_close_matches
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(names.difflib, "get_close_matches", counted)
+    status, out, _ = run("check", path)
+    assert status == 2 and "20000 problem(s)" in out and "unknown name 'zt_4999'" in out
+    assert sum(calls) <= names.MAX_SUGGEST_WORK  # was 20,000 comparisons against 5,000 names each: 4 minutes

@@ -56,7 +56,7 @@ def _run_in_node(models) -> list[dict]:
   CG_DATA.inputs.forEach(function (i) { values[i.name] = i.value === null ? NaN : i.value; });
   var result = cg.evaluate(values), out = {};
   for (var k in result.env) { out[k] = isFinite(result.env[k]) ? result.env[k] / CG_DATA.quantities[k].factor : null; }
-  results.push({values: out, problems: result.problems.length,
+  results.push({values: out, problems: result.problems.length, reasons: result.reasons,
                 checks: cg.checks(result.env).map(function (c) { return [c.check.text, c.holds]; })});
 })();""")
     parts.append("process.stdout.write(JSON.stringify(results));")
@@ -187,3 +187,11 @@ def test_a_page_for_a_bad_scenario_is_one_message_and_no_file(run, tmp_path):
     target = tmp_path / "page.html"
     status, out, err = run("html", fixture("unknown_name.yaml"), "-o", target)
     assert status == 2 and "Traceback" not in err and not target.exists()
+
+
+@needs_node
+def test_the_page_says_why_a_solve_node_has_no_answer_as_eval_does():
+    model = _load(fixture("solve_not_monotone.yaml"), None, [])
+    (got,) = _run_in_node([model])
+    assert got["values"]["top"] is None and got["values"]["after"] is None
+    assert got["reasons"] == dict(model.evaluated.reasons) == {"top": "bump <= 4 is not monotone in x"}

@@ -86,3 +86,18 @@ def test_new_prints_to_stdout_without_o(run, kind):
 def test_new_refuses_an_output_that_is_not_yaml_and_writes_nothing(run, tmp_path):
     status, _, err = run("new", "chip", "X", "-o", tmp_path / "chip.txt")
     assert status == 2 and "does not end in .yaml" in err and not (tmp_path / "chip.txt").exists()
+
+
+def test_new_refuses_to_write_over_an_existing_file(run, tmp_path):
+    target = tmp_path / "mine.yaml"
+    target.write_text("title: my own work\n")
+    status, out, err = run("new", "chip", "Another chip", "-o", target)
+    assert status == 2 and "exists" in err and "--force" in err and "Traceback" not in err
+    assert target.read_text() == "title: my own work\n"
+
+
+def test_new_with_force_replaces_an_existing_file(run, tmp_path):
+    target = tmp_path / "mine.yaml"
+    target.write_text("title: my own work\n")
+    status, _, err = run("new", "chip", "Another chip", "-o", target, "--force")
+    assert status == 0 and "Another chip" in target.read_text()

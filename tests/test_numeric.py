@@ -11,6 +11,7 @@ from conftest import ROOT
 import calcgraph
 from calcgraph.core import numeric
 from calcgraph.core.numeric import Refused, integer_guess, solve_integer
+from calcgraph.engine.problem import scan_points
 
 
 def memory_fits(x: float) -> tuple:
@@ -40,9 +41,17 @@ def test_the_answer_is_in_base_units_and_the_bounds_in_declared_ones():
         solve_integer(("<=",), sides, 1.0, 50.0, 2.0)  # 50 is outside [1, 50)
 
 
-def test_nothing_fits_or_nothing_bounds_is_refused_for_the_engine_to_word():
-    with pytest.raises(Refused):  # not even one sequence fits
-        solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0)
+def test_nothing_fits_is_nan_at_once_and_the_engine_agrees():
+    points = tuple(float(p) for p in scan_points(1.0, 1e12, True))
+    assert math.isnan(solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0, points))
+    model = calcgraph.load(set={"hbm_per_chip": "1 GB/chip"})  # not even the weights fit: no batch at all
+    evaluator = model.evaluator(["max_batch", "served_batch"], ["seq_len"])
+    (max_batch, held), check = evaluator._fast(8192.0)  # the generated path answers, no fallback
+    assert math.isnan(max_batch) and math.isnan(held) and math.isfinite(check)
+    assert all(math.isnan(v) for v in evaluator.exact(8192))
+
+
+def test_a_constraint_failing_at_one_end_only_is_left_to_the_engine():
     with pytest.raises(Refused):  # no constraint falls as x grows: no guess
         solve_integer((">=",), lambda x: ((x, 3.0),), 1.0, 1e12, 1.0)
 
@@ -62,7 +71,7 @@ def test_the_fast_max_batch_is_the_engines_on_every_scenario_and_variant(path, v
     def counted(*args):
         settled.append(solve_integer(*args))  # Refused passes through: the evaluator then asks the engine
         return settled[-1]
-    monkeypatch.setitem(numeric.HELPERS, "_solve_integer", counted)
+    monkeypatch.setattr(numeric, "solve_integer", counted)  # what the generated code's memo calls
     model = calcgraph.load(path, variant=variant)
     inputs = [n for n in ("seq_len", "chips") if n in model.scenario.bound]
     evaluator = model.evaluator(["max_batch"], inputs)
@@ -70,6 +79,26 @@ def test_the_fast_max_batch_is_the_engines_on_every_scenario_and_variant(path, v
         point = {"seq_len": seq_len, "chips": chips}
         values = [point[n] for n in inputs]
         settled.clear()
+        for memo in (v for k, v in evaluator._fast.__globals__.items() if k.startswith("_memo_")):
+            memo.clear()  # solve each point afresh
         fast, exact = evaluator(*values)[0], evaluator.exact(*values)[0]
         assert fast == exact or (math.isnan(fast) and math.isnan(exact)), (variant, point)
         assert math.isnan(exact) or settled == [exact * model.graph["max_batch"].unit.factor], (variant, point)
+
+
+def test_the_fast_evaluator_scans_as_the_engine_does_so_a_turning_constraint_has_no_answer():
+    model = calcgraph.load(ROOT / "tests" / "fixtures" / "solve_grid_rules.yaml")
+    evaluator = model.evaluator(["turning"], ["c"])
+    for shift in (0.0, 1.0, 2.5):
+        (turning,), check = evaluator._fast(shift)  # the generated path answers: it took 3, 4, 5
+        assert math.isnan(turning) and math.isfinite(check)
+        assert math.isnan(model.set(c=shift).value("turning"))
+
+
+def test_a_scan_gives_the_engines_bracket_or_none():
+    points = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+    assert numeric.scan(("<=",), lambda x: ((3.0 * x, 99.0),), points, 1.0) == (32.0, 64.0)
+    assert numeric.scan((">=", "<="), lambda x: ((x, 3.0), (x, 10.0)), points, 1.0) == (8.0, 16.0)
+    assert numeric.scan((">=",), lambda x: ((x, 3.0),), points, 1.0) == (4.0, 2.0)  # the smallest
+    assert numeric.scan(("<=",), lambda x: ((x, 100.0),), points, 1.0) is None  # holds everywhere
+    assert numeric.scan(("<=",), lambda x: ((x, 0.5),), points, 1.0) is None  # holds nowhere

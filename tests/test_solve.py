@@ -242,3 +242,34 @@ def test_the_same_closed_form_in_another_scenario_is_found_once(monkeypatch):
     graphs = [calcgraph.load().graph, calcgraph.load().set(batch=64).graph]
     roots = [closed_form.solve_closed_form(g, g["max_batch"].solve, "largest") for g in graphs]
     assert roots[0] == roots[1] is not None and len(calls) == 1  # the same problem: remembered
+
+
+def test_a_solve_node_that_is_not_monotone_says_so_in_eval_and_report(run):
+    status, out, err = run("eval", fixture("solve_not_monotone.yaml"), "--all")
+    assert status == 0 and "solved: no answer, bump <= 4 is not monotone in x" in out
+    assert "unknown: needs top" in out  # what reads it names the solve node without an answer
+    status, out, err = run("report", fixture("solve_not_monotone.yaml"))
+    assert status == 0 and "largest x with a small bump: **no answer**" in out
+    assert "**no answer** (bump &lt;= 4 is not monotone in x)" in out
+
+
+def test_solve_without_an_answer_exits_1_and_says_no_answer_not_error(run):
+    status, out, err = run("solve", fixture("solve_not_monotone.yaml"), "--for", "x", "--where", "bump <= 4",
+                           "--integer")
+    assert status == 1 and out == ""
+    assert err.startswith("calcgraph solve: no answer: ") and "not monotone in x" in err
+    assert "error" not in err.lower() and "Traceback" not in err
+
+
+def test_a_grid_of_solves_follows_the_scalar_rules_point_by_point():
+    """Not monotone: no answer on the grid as in a scalar solve (the grid's bisection gave 3, 4, 5);
+    holding only in the middle of the bracket: the scalar solve's largest value (it gave the smallest)."""
+    model = calcgraph.load(fixture("solve_grid_rules.yaml"))
+    shifts = np.array([0.0, 1.0, 2.5, 120.0])
+    turning, middle = model.evaluator(["turning", "middle"], ["c"])(shifts)
+    for i, shift in enumerate(shifts):
+        scalar = model.set(c=float(shift))
+        assert math.isnan(turning[i]) and math.isnan(scalar.value("turning"))
+        assert middle[i] == pytest.approx(scalar.value("middle"), rel=1e-12) or \
+            (math.isnan(middle[i]) and math.isnan(scalar.value("middle"))), shift
+    assert middle[:3] == pytest.approx([10.0, 11.0, 12.5], rel=1e-12) and math.isnan(middle[3])

@@ -57,3 +57,16 @@ def test_an_unknown_attribute_is_an_attribute_error():
     import calcgraph
     with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
         calcgraph.nosuch  # noqa: B018 - the lookup is the test
+
+
+def test_subpackages_export_what_they_offer_lazily():
+    code = ("import sys, calcgraph.core as c, calcgraph.engine as e, calcgraph.render as r; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules]); "
+            "print(all(callable(getattr(p, n)) or n == 'ureg' for p in (c, e, r) for n in p.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "True"]
+    import calcgraph.core
+    import calcgraph.engine
+    assert calcgraph.core.load_spec is __import__("calcgraph.core.spec", fromlist=["load_spec"]).load_spec
+    assert {"load_spec", "build_graph", "parse_formula", "parse_unit"} <= set(calcgraph.core.__all__)
+    assert {"evaluate_scenario", "solve_for", "find_best", "Evaluator"} <= set(calcgraph.engine.__all__)

@@ -1,4 +1,5 @@
-"""Sweep files written at numpy speed hold exactly what the cell-by-cell ``%.10g`` writer wrote."""
+"""Sweep files written at numpy speed hold exactly what the cell-by-cell writer writes: each value's
+``shortest_text`` (``%.10g`` where that reads back as the value, else the shortest text that does)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import calcgraph
+from calcgraph.core.numbers import shortest_text
 from calcgraph.engine.axes import parse_axes
 from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
 from calcgraph.render.csvformat import format_words
 
 
 def reference_csv(scenario, axes, columns) -> str:
-    """Today's writer, kept as the reference: every cell through Python's ``"%.10g" %``, row after row."""
+    """The reference writer: every cell through ``shortest_text``, row after row."""
     rows = []
     for block in SweepRun(scenario, axes, columns, arrays=True):
         names = [*columns, *([CHECKS_COLUMN] if CHECKS_COLUMN in block else [])]
         for row in zip(*(block[n].tolist() for n in names), strict=True):
-            rows.append(",".join("%.10g" % value for value in row) + "\n")  # noqa: UP031 - the reference
+            rows.append(",".join(shortest_text(value) for value in row) + "\n")
     return "".join(rows)
 
 
@@ -89,7 +91,7 @@ def test_tables_of_a_few_rows_and_long_constant_runs():
     table = TextTable([None, *constants, None], rows=3)
     values = np.array([1.5, -2.0, 3e-5, 7.0, 0.0])
     text = table.text(5, {0: values, 16: values[::-1]})
-    expected = "".join("%.10g,%s,%.10g\n" % (a, b",".join(constants).decode(), b)  # noqa: UP031
+    expected = "".join(f"{shortest_text(a)},{b','.join(constants).decode()},{shortest_text(b)}\n"
                        for a, b in zip(values, values[::-1], strict=True))
     assert text == expected
 
@@ -101,23 +103,32 @@ EDGES = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, 2.2250738585072014e-3
 
 def test_edge_values_are_what_python_writes():
     values = np.array(EDGES + [-v for v in EDGES])
-    assert text_of(format_words(values)) == [b"%.10g," % v for v in values]  # noqa: UP031
+    assert text_of(format_words(values)) == [shortest_text(v).encode() + b"," for v in values]
+
+
+def test_values_10_digits_cannot_tell_apart_stay_distinct():
+    values = np.array([0.1 + 0.2, 0.3, 1.0000000001, 1.00000000012, 123456789012.0, -1.2345678901234567e-100])
+    texts = text_of(format_words(values, b"\n"))
+    assert texts == [b"0.30000000000000004\n", b"0.3\n", b"1.0000000001\n", b"1.00000000012\n",
+                     b"123456789012.0\n", b"-12345678901234567e-116\n"]
+    assert [float(t) for t in texts] == values.tolist()
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=200))
-def test_any_float_is_written_as_python_writes_it_and_parses_back(values):
+def test_any_float_is_written_as_its_shortest_text_and_parses_back_exactly(values):
     written = text_of(format_words(np.array(values, dtype=float), b"\n"))
-    assert written == [b"%.10g\n" % v for v in values]  # noqa: UP031
+    assert written == [shortest_text(v).encode() + b"\n" for v in values]
     for value, text in zip(values, written, strict=True):
         parsed = float(text)
-        assert parsed == float("%.10g" % value) or (math.isnan(parsed) and math.isnan(value))  # noqa: UP031
-        if math.isfinite(parsed) and value:  # (10 digits of the largest floats round past the largest)
-            assert abs(parsed - value) <= 5e-10 * abs(value)
+        assert parsed == value or (math.isnan(parsed) and math.isnan(value))
+        assert len(text) <= 24
+        short = b"%.10g\n" % value  # noqa: UP031 - the 10 digits, kept wherever they read back exactly
+        assert text == short if float(short) == value else len(text) >= len(short)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(-30, 30), st.lists(st.floats(1.0, 10.0), min_size=1, max_size=50))
 def test_numbers_of_every_magnitude_round_like_python(exponent, mantissas):
     values = np.array(mantissas) * 10.0 ** exponent
-    assert text_of(format_words(values)) == [b"%.10g," % v for v in values]  # noqa: UP031
+    assert text_of(format_words(values)) == [shortest_text(v).encode() + b"," for v in values]

@@ -66,3 +66,11 @@ def test_a_file_is_parsed_once_until_it_changes(tmp_path):
     path.write_text("a: 22\n")
     os.utime(path, ns=(1, 1))
     assert load_file(path) == {"a": 22}
+
+
+def test_an_integer_of_5000_digits_is_a_clean_error_naming_its_line(run, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("title: t\ndoc: d\nquantities:\n  x: {unit: '1', doc: d, value: " + "9" * 5000 + "}\n")
+    status, out, err = run("eval", path)
+    assert status == 2 and "Traceback" not in err
+    assert f"{path}:4: number out of range: an integer of 5,000 digits" in err and len(err) < 400

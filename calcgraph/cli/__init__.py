@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import traceback
 
-from ..errors import CalcgraphError
+from ..errors import CalcgraphError, NoSolutionError
 from .parser import build_parser
+from .terminal import Escaping
 
 OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> the extra that installs it
 
@@ -32,29 +32,31 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    parser = build_parser()
-    words = [a for a in argv if a != "--debug"]
-    args = parser.parse_args(words)
-    args.debug = debug
-    if args.command_name in ("solve", "best") and not args.no_cache:
-        from .replay import recorded  # the same command again prints what it printed, without sympy
-        return recorded(args, words, lambda: _run(args))
-    return _run(args)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (Escaping(s) for s in streams)  # no escape sequence from YAML reaches a terminal
+    try:
+        parser = build_parser()
+        words = [a for a in argv if a != "--debug"]
+        args = parser.parse_args(words)
+        args.debug = debug
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _run(args) -> int:
-    """Run the parsed command (from the cache where it answers); errors worded, with their exit status."""
+    """Run the parsed command; errors worded, with their exit status."""
     try:
-        status = _from_cache(args)  # the compiled graph cache: no sympy, pint or networkx
-        if status is None:
-            status = _command(args.command_name)(args)
+        status = _command(args.command_name)(args)
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
         from . import commands
         if args.debug:
+            import traceback  # only for --debug: --help and every normal run do without it
             traceback.print_exc()
-        print(f"calcgraph {args.command}: error: {commands.flagged(exc)}", file=sys.stderr)
+        label = "no answer" if isinstance(exc, NoSolutionError) else "error"  # exit 1: a question, no mistake
+        print(f"calcgraph {args.command}: {label}: {commands.flagged(exc)}", file=sys.stderr)
         return exc.exit_status
     except ModuleNotFoundError as exc:
         extra = OPTIONAL.get((exc.name or "").split(".")[0])
@@ -86,23 +88,6 @@ def _command(name: str):
         return getattr(measured, f"cmd_{name}")
     from . import commands
     return getattr(commands, f"cmd_{name.replace('-', '_')}")
-
-
-def _from_cache(args) -> int | None:
-    """The exit status of a command the compiled graph cache answered, else None."""
-    if args.command_name == "eval":
-        from .cached import eval_hit
-        return eval_hit(args)
-    if args.command_name == "sweep":
-        from .sweepcached import sweep_hit
-        return sweep_hit(args)
-    if getattr(args, "replayed", None) is not None:  # solve or best, exactly as it ran before
-        from .replay import replay
-        return replay(args.replayed)
-    if args.command_name in ("check", "verify"):
-        from . import cached
-        return getattr(cached, f"{args.command_name}_hit")(args)
-    return None
 
 
 def _silence_stdout() -> None:

@@ -19,7 +19,6 @@ from ..engine.axes import parse_axes, typed_over
 from ..engine.checks import unused_settings
 from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
 from ..render.text import eval_json, eval_table, symbolic_table
-from .store import remember_checks, remember_eval, remember_verify
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -87,8 +86,6 @@ def cmd_eval(args) -> int:
         print(eval_json(ev, names))
     else:
         print(eval_table(ev, names, everything=args.all), end="")
-    if not args.no_cache and not args.symbolic:
-        remember_eval(args, model)
     return status
 
 
@@ -98,8 +95,6 @@ def cmd_check(args) -> int:
     results = check_files(args.files)
     for result in results:
         print(result)
-    if not args.no_cache:
-        remember_checks(args, results)
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0
@@ -135,13 +130,12 @@ def cmd_html(args) -> int:
 
 def cmd_explain(args) -> int:
     """``calcgraph explain NAME``."""
-    from ..render.explain import explain_text
     model = _model(args)
     if args.name not in model.graph:
         raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
                                hint=suggest(args.name, model.graph.quantities), name=args.name)
     status = _warn(args, model, [args.name])
-    print(explain_text(model.evaluated, args.name), end="")
+    print(model.explain(args.name), end="")
     return status
 
 
@@ -155,22 +149,18 @@ def cmd_graph(args) -> int:
 
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
-    from ..engine.inverse import solve_for
     from ..render.solve import solve_json, solve_text
     model = _model(args)
-    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
-    result = solve_for(model.evaluated, args.for_name, args.where, integer=args.integer)
+    result = model.solve(args.for_name, *args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
     return status
 
 
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
-    from ..engine.best import find_best
     from ..render.best import render_best
     model = _model(args)
-    args.files_read = model.spec.files  # what a replay of this command depends on (cli/replay.py)
     status = _warn(args, model)
     _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
     goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
@@ -178,7 +168,7 @@ def cmd_best(args) -> int:
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
     try:
-        result = find_best(model.evaluated, goal, sense, where, list(args.vary))
+        result = model.best(args.maximize, args.minimize, where, list(args.vary))
     except CalcgraphError as exc:
         if isinstance(exc.where, Argument) and exc.where.kind == "goal":
             exc.where = f"--{sense}imize {exc.where.text}"
@@ -245,6 +235,9 @@ def cmd_import_model(args) -> int:
 def cmd_new(args) -> int:
     """``calcgraph new scenario|model|chip NAME``: a commented template with every field."""
     from ..render.template import template
+    if args.output and not args.force and os.path.lexists(args.output):  # checked before anything is built
+        raise SetValueError(f"{args.output} exists: calcgraph new does not write over a file",
+                            where=f"-o {args.output}", hint="choose another name, or add --force to replace it")
     folder = _formulas_dir(args.output)
     graph = load(Path(folder if not args.output else Path(args.output).resolve().parent / folder)
                  / "architectures.yaml").graph
@@ -278,8 +271,6 @@ def cmd_verify(args) -> int:
         verdicts = [("differs (explained)" if row.verdict == "differs" and row.ok else row.verdict, row.ok)
                     for row in rows]
         text = f"## {rows[0].scenario}\n\n{render_rows(rows)}\n" if rows else ""
-        if not args.no_cache and not sets:
-            remember_verify(path, spec, text, verdicts)
         print(text, end="")
         for key, ok in verdicts:
             total += 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 EXAMPLES = """examples:
   calcgraph eval                                   # the default scenario (LLaMA 3-70B, TPU v5e 4x2)
@@ -27,6 +29,28 @@ EXAMPLES = """examples:
 
 
 
+def _terminal_width() -> int:
+    """The terminal's columns as ``shutil.get_terminal_size`` finds them, without importing shutil."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help is formatted to the terminal's width found without shutil.
+
+    (argparse imports shutil, and with it bz2 and lzma, to ask the width: a third of ``--help``.)
+    """
+
+    def _get_formatter(self):
+        return self.formatter_class(prog=self.prog, width=_terminal_width() - 2)
+
+
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
     parser.add_argument("scenario", nargs="?", default=None,
                         help="scenario YAML (default: scenarios/llama3-70b-tpu-v5e.yaml)")
@@ -41,13 +65,14 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
                         help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
-def _cache_arg(parser: argparse.ArgumentParser, what: str = "the compiled graph cache (see CALCGRAPH_CACHE)") -> None:
-    parser.add_argument("--no-cache", action="store_true", help=f"neither read nor write {what}")
+def _cache_arg(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: accepted and ignored, for scripts written when calcgraph kept a cache (it keeps none)."""
+    parser.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="calcgraph", description="Size LLM serving with a checked calculation graph.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
@@ -87,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
-    _cache_arg(p, "the stored output of the same solve run before (see CALCGRAPH_CACHE)")
+    _cache_arg(p)
     p.set_defaults(command_name="solve")
 
     p = sub.add_parser("best", help="the best configuration over candidates, under constraints")
@@ -99,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
     p.add_argument("--feasible", action="store_true",
                    help="skip candidates where a declared feasibility check fails")
-    _cache_arg(p, "the stored output of the same best run before (see CALCGRAPH_CACHE)")
+    _cache_arg(p)
     p.set_defaults(command_name="best")
 
     p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")
@@ -130,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="a commented template of a scenario, model or chip, every field listed")
     p.add_argument("kind", choices=["scenario", "model", "chip"])
     p.add_argument("name", help="the title of the new file")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
+    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file (not an existing one)")
+    p.add_argument("--force", action="store_true", help="with -o: replace the file if it exists")
     p.set_defaults(command_name="new")
 
     p = sub.add_parser("verify", help="compare each expected figure with the computed one")

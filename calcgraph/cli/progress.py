@@ -11,7 +11,8 @@ class Progress:
 
     def __init__(self, total: int, stream=None, delay: float = 1.0, width: int = 30) -> None:
         self.total, self.delay, self.width = total, delay, width
-        self.stream = stream if stream is not None else sys.stderr
+        stream = stream if stream is not None else sys.stderr
+        self.stream = getattr(stream, "terminal_stream", stream)  # its own \r, past cli.terminal's escaping
         self.start = time.perf_counter()
         self.last = 0.0
         self.shown = False

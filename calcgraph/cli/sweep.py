@@ -50,7 +50,6 @@ def cmd_sweep(args) -> int:
                                 where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
         sweep = SweepRun(scenario, axes, columns, csv=False)
         write_rows(args, sweep, header, len(columns))
-        _remember(args, model, axes)
         return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
@@ -58,13 +57,5 @@ def cmd_sweep(args) -> int:
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
-    if plot_spec is None:
-        _remember(args, model, axes)
     return STRICT_EXIT if args.strict and infeasible else 0
 
-
-def _remember(args, model, axes) -> None:
-    """Write the compiled graph cache entry of this scenario's sweeps (unless ``--no-cache``)."""
-    if not args.no_cache:
-        from .store import remember_sweep
-        remember_sweep(args, model, axes)

@@ -1,7 +1,6 @@
 """A sweep's rows written where the command line says (a CSV file, stdout, Parquet), with its stderr lines.
 
-Both ways of answering ``calcgraph sweep`` (the normal path and the compiled graph cache) write through
-``write_rows``, so their files and messages are the same by construction. Standard library only.
+Standard library only.
 """
 
 from __future__ import annotations

@@ -129,10 +129,9 @@ class MissingInputsError(SetValueError):
 def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | None:
     """One error naming every missing input that ``names`` (default: all) need, what needs it
     and where to give it; None when nothing asked for needs one."""
-    wanted = set(graph.quantities) if names is None else {n for n in names if n in graph}
-    if names is not None:
-        for name in list(wanted):
-            wanted |= graph.needed((name,)) - {name}
+    if not missing:
+        return None
+    wanted = graph.quantities if names is None else graph.needed([n for n in names if n in graph])  # one walk
     missing = [n for n in missing if n in wanted]
     if not missing:
         return None

@@ -15,6 +15,7 @@ import operator
 import re
 
 from ..errors import ExpressionError
+from .numeric import snap_float
 
 MAX_NODES = 400
 MAX_LITERAL_DIGITS = 40
@@ -54,11 +55,13 @@ def _float_call(name: str, values: list[float]) -> float:
         return max(values)
     if name == "min":
         return min(values)
-    if name == "ceil_to":
-        fitting = [v for v in values[1:] if v >= values[0]]
+    if name == "ceil_to":  # the rounding rule of values (numeric.snap_float): floor(0.7 * 90) is 63
+        x = snap_float(values[0])
+        fitting = [v for v in values[1:] if v >= x]
         return min(fitting) if fitting else math.nan
     x = values[0]
     if name in ("ceil", "floor"):
+        x = snap_float(x)
         return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
     if name == "log2":
         return math.log(x) / math.log(2)

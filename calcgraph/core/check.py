@@ -94,6 +94,7 @@ def check_file(path: str) -> FileCheck:
     except CalcgraphError as exc:
         return FileCheck(path=str(path), problems=tuple(str(p) for p in _flat([exc])))
     problems = [str(p) for p in _flat(found)]
+    seen = set(problems)  # each problem once, however many variants find it
     part, kind, scenario, left = _is_part(spec), _kind_of(spec), None, ()
     for variant in (None, *spec.variants):
         collected: list = []
@@ -115,8 +116,9 @@ def check_file(path: str) -> FileCheck:
                                              f"preset must give: {', '.join(own)}",
                                              hint="add them to its set: (docs/presets.md lists the fields)")
             text = label + str(problem)
-            if str(problem) not in problems and text not in problems:
+            if str(problem) not in seen and text not in seen:
                 problems.append(text)
+                seen.add(text)
     if scenario is None or problems:
         return FileCheck(path=spec.path, problems=tuple(problems))
     graph = scenario.graph

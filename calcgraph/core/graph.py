@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 from .bulk import paused_gc
 from .constraints import SolveSpec, checked_constraint, parse_solve_spec
-from .names import suggest
+from .names import new_suggestion_budget, suggest
 from .quantity import Quantity, checked_formula, default_symbol, make_quantity
 
 __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
@@ -111,6 +111,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
 
 
 def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
+    new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
     overrides = overrides or {}
     collect = problems
     problems = []

@@ -27,3 +27,22 @@ def format_number(value: float, digits: int = 5) -> str:
         mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{exponent}"
 
+
+def shortest_text(x: float) -> str:
+    """``%.10g`` of ``x`` where it reads back as ``x``, else the shortest text that does (at most 23 bytes).
+
+    >>> shortest_text(0.5), shortest_text(80.0), shortest_text(0.011009595259259259), shortest_text(1e-7)
+    ('0.5', '80', '0.011009595259259259', '1e-07')
+    >>> shortest_text(-1.2345678901234567e-100)
+    '-12345678901234567e-116'
+    """
+    x = float(x)  # numpy's scalars print as np.float64(...)
+    text = f"{x:.10g}"
+    if x != x or float(text) == x:
+        return text
+    text = repr(x)
+    if len(text) > 23:  # -d.dddddddddddddddde-XXX: the digits as one integer keep a cell within 24 bytes
+        digits, _, exponent = text.partition("e")
+        whole, _, fraction = digits.partition(".")
+        text = f"{whole}{fraction}e{int(exponent) - len(fraction)}"
+    return text

@@ -1,23 +1,23 @@
-"""Numeric code from sympy expressions: closed forms and symbolic results only.
+"""sympy forms lowered to the light tree, so that one evaluator (``evaluate.compile_node``) computes them.
 
-Formulas are evaluated from their light trees (``evaluate.compile_node``,
-``codegen.source``); what exists only as sympy (a solve's closed form) is
-compiled here, with the same arithmetic: closures over numpy for ``compile_expr``,
-generated float source for ``sym_source``.
+Formulas are evaluated from their light trees; what exists only as sympy (a
+solve's closed form, a derivative, a rounding's argument in a derivation) is
+first lowered here to the same kind of tree (``("name", n)``, ``("num", x,
+None)``, ``("+", a, b)``, ``("call", "ceil", (a,), None)``, ...), then compiled
+by ``evaluate.compile_node``: the same numpy operations, snapping and power
+rules as every formula, in the operand order sympy gives.
 """
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
-import numpy as np
 import sympy
 
 from ..errors import EvaluationError
-from .arraynumeric import ceil_to, snap
-from .codegen import Unsupported, literal
+from .evaluate import compile_node
 from .rounding import CeilTo
+
+_CALLS = {sympy.Max: "max", sympy.Min: "min", sympy.ceiling: "ceil", sympy.floor: "floor", sympy.exp: "exp",
+          sympy.Abs: "abs", CeilTo: "ceil_to"}
 
 
 def split_mul(expr: sympy.Mul):
@@ -35,112 +35,46 @@ def split_mul(expr: sympy.Mul):
     return num, den
 
 
-def _product(functions):
-    if len(functions) == 1:
-        return functions[0]
-    return lambda env: reduce(operator.mul, (f(env) for f in functions))
+def _chain(op: str, nodes: list) -> tuple:
+    """``a op b op c`` computed left to right, as a tree."""
+    node = nodes[0]
+    for other in nodes[1:]:
+        node = (op, node, other)
+    return node
 
 
-def compile_expr(expr: sympy.Expr):
-    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays).
+def lower(expr: sympy.Expr) -> tuple:
+    """The light tree computing ``expr`` (names, float numbers, operators, calls).
 
-    Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
+    >>> a, b = sympy.Symbol("a", real=True), sympy.Symbol("b", real=True)
+    >>> lower(sympy.ceiling(a / 3) + b)
+    ('+', ('name', 'b'), ('call', 'ceil', (('/', ('name', 'a'), ('num', 3.0, None)),), None))
     """
     if expr.is_Symbol:
-        name = expr.name
-        return lambda env: env[name]
+        return ("name", expr.name)
     if expr.is_Number or expr.is_NumberSymbol:  # exp(1) is sympy's E
-        value = float(expr)
-        return lambda env: value
-    args = [compile_expr(a) for a in expr.args] if not expr.is_Mul else None
+        return ("num", float(expr), None)
     if expr.is_Add:
-        return lambda env: reduce(operator.add, (f(env) for f in args))
+        return _chain("+", [lower(a) for a in expr.args])
     if expr.is_Mul:
         num, den = split_mul(expr)
-        top = _product([compile_expr(a) for a in num]) if num else (lambda env: 1.0)
-        if not den:
-            return top
-        bottom = _product([compile_expr(a) for a in den])
-        return lambda env: np.divide(top(env), bottom(env))
+        top = _chain("*", [lower(a) for a in num]) if num else ("num", 1.0, None)
+        return ("/", top, _chain("*", [lower(a) for a in den])) if den else top
     if expr.is_Pow:
-        base, exponent = args
-        e = expr.exp
-        if e == sympy.Rational(1, 2):
-            return lambda env: np.sqrt(base(env))
-        if e.is_Integer and e < 0:
-            k = int(-e)
-            return lambda env: np.divide(1.0, np.power(base(env), k))
-        if e.is_Integer:
-            k = int(e)
-            return lambda env: np.power(base(env), k)
-        return lambda env: np.power(base(env), exponent(env))
-    if isinstance(expr, sympy.Max):
-        return lambda env: reduce(np.maximum, (f(env) for f in args))
-    if isinstance(expr, sympy.Min):
-        return lambda env: reduce(np.minimum, (f(env) for f in args))
-    if isinstance(expr, sympy.ceiling):
-        (inner,) = args
-        return lambda env: np.ceil(snap(inner(env)))
-    if isinstance(expr, sympy.floor):
-        (inner,) = args
-        return lambda env: np.floor(snap(inner(env)))
-    if isinstance(expr, CeilTo):
-        first = args[0]
-        allowed = tuple(float(v) for v in expr.args[1:])
-        return lambda env: ceil_to(first(env), *allowed)
+        return ("**", lower(expr.base), lower(expr.exp))  # evaluate.power_kind: sqrt, whole or general
     if isinstance(expr, sympy.log):
-        if len(args) == 2:
-            inner, base = args
-            return lambda env: np.log(inner(env)) / np.log(base(env))
-        (inner,) = args
-        return lambda env: np.log(inner(env))
-    if isinstance(expr, sympy.exp):
-        (inner,) = args
-        return lambda env: np.exp(inner(env))
-    if isinstance(expr, sympy.Abs):
-        (inner,) = args
-        return lambda env: np.abs(inner(env))
+        inner = ("call", "log", (lower(expr.args[0]),), None)
+        return ("/", inner, ("call", "log", (lower(expr.args[1]),), None)) if len(expr.args) == 2 else inner
+    for kind, name in _CALLS.items():
+        if isinstance(expr, kind):
+            return ("call", name, tuple(lower(a) for a in expr.args), None)
     raise EvaluationError(f"cannot evaluate {expr}")
 
 
-def sym_source(expr: sympy.Expr, local: dict) -> str:
-    """Python source computing ``expr``; ``local`` maps each quantity name to its source (a local or literal)."""
-    if expr.is_Symbol:
-        try:
-            return local[expr.name]
-        except KeyError:
-            raise Unsupported(f"no value for {expr.name}") from None
-    if expr.is_Number or expr.is_NumberSymbol:
-        return literal(float(expr))
-    if expr.is_Add:
-        return "(" + " + ".join(sym_source(a, local) for a in expr.args) + ")"
-    if expr.is_Mul:
-        num, den = split_mul(expr)
-        top = "(" + " * ".join(sym_source(a, local) for a in num) + ")" if num else "1.0"
-        if not den:
-            return top
-        return f"({top} / (" + " * ".join(sym_source(a, local) for a in den) + "))"
-    args = [sym_source(a, local) for a in expr.args]
-    if expr.is_Pow:
-        base, exponent = args
-        e = expr.exp
-        if e == sympy.Rational(1, 2):
-            return f"_sqrt({base})"
-        if e.is_Integer and e < 0:
-            return f"(1.0 / _ipow({base}, {int(-e)}))"
-        if e.is_Integer:
-            return f"_ipow({base}, {int(e)})"
-        return f"_pow({base}, {exponent})"
-    simple = {sympy.Max: "_max", sympy.Min: "_min", sympy.ceiling: "_ceil", sympy.floor: "_floor",
-              sympy.exp: "_exp", sympy.Abs: "abs"}
-    for kind, helper in simple.items():
-        if isinstance(expr, kind):
-            return f"{helper}({', '.join(args)})"
-    if isinstance(expr, CeilTo):
-        allowed = tuple(sorted(float(v) for v in expr.args[1:]))
-        return f"_ceil_to({args[0]}, ({', '.join(literal(v) for v in allowed)},))"
-    if isinstance(expr, sympy.log):
-        if len(args) == 2:
-            return f"(_log({args[0]}) / _log({args[1]}))"
-        return f"_log({args[0]})"
-    raise Unsupported(f"cannot translate {type(expr).__name__}")
+def compile_expr(expr: sympy.Expr):
+    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays): ``lower``, then
+    ``evaluate.compile_node``.
+
+    Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
+    """
+    return compile_node(lower(expr))

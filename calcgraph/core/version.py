@@ -1,3 +1,3 @@
-"""The calcgraph version (one place: the package, the cache keys and pyproject.toml agree)."""
+"""The calcgraph version (one place: the package and pyproject.toml agree)."""
 
 VERSION = "0.1.0"

@@ -64,6 +64,9 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+MAX_DIGITS = 300  # as core.units: no figure of a serving model needs more
+
+
 def _scalar(node: yaml.ScalarNode, file: str):
     text = node.value
     if node.style and node.style in "'\"|>":  # plain: None (Python) or '' (libyaml)
@@ -75,7 +78,12 @@ def _scalar(node: yaml.ScalarNode, file: str):
     if text in ("false", "False", "FALSE"):
         return False
     if _INT.match(text):
-        return int(text.replace("_", ""))
+        digits = text.replace("_", "")
+        if len(digits.lstrip("+-")) > MAX_DIGITS:  # int() itself refuses beyond 4,300 digits, with a traceback
+            raise YamlError(f"number out of range: an integer of {len(digits.lstrip('+-')):,} digits "
+                            f"(more than {MAX_DIGITS} digits)", where=Location(file, node.start_mark.line + 1),
+                            hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
+        return int(digits)
     if _FLOAT.match(text):
         return float(text.replace("_", ""))
     if text in (".inf", "-.inf", ".nan", ".NaN", ".Inf"):

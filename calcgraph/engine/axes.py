@@ -35,7 +35,6 @@ def _where(text: str) -> Argument:
 
 
 
-_exact_range = exact_range  # shared with the compiled grid cache's reader of --vary
 
 
 
@@ -108,7 +107,7 @@ def parse_vary(text: str, graph) -> Axis:
             raise SetValueError(f"the range of {name} has more than {MAX_POINTS:.0e} points",
                                 where=_where(text), hint="use a larger STEP or a smaller range")
         count = int(math.floor(span + 1e-9 * max(1.0, span))) + 1
-        values = _exact_range(start, stop, step, count)
+        values = exact_range(start, stop, step, count)
     else:
         parts = rest.split(",")
         if len(parts) > MAX_POINTS:

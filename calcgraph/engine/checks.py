@@ -86,13 +86,11 @@ def failed_mask(graph: Graph, values) -> tuple[np.ndarray, list[str]]:
 def unused_settings(graph: Graph, entries, outputs) -> list[str]:
     """Warnings for settings (``entries``) that no requested output (``outputs``) depends on."""
     warnings = []
-    wanted = set(outputs)
+    needed = graph.needed([n for n in outputs if n in graph]) if entries else frozenset()  # one walk up
     for entry in entries:
-        if entry.name not in graph or entry.name in wanted:
+        if entry.name not in graph or entry.name in needed:
             continue
-        reach = graph.downstream(entry.name)
-        if not reach & wanted:
-            kind = "pin" if not graph[entry.name].is_input else "setting"
-            warnings.append(f"{entry.where}: this {kind} of {entry.name} changes no requested output "
-                            f"(nothing shown depends on {entry.name})")
+        kind = "pin" if not graph[entry.name].is_input else "setting"
+        warnings.append(f"{entry.where}: this {kind} of {entry.name} changes no requested output "
+                        f"(nothing shown depends on {entry.name})")
     return warnings

@@ -1,6 +1,6 @@
 """Closed forms of solve answers: the unknown as a sympy expression, when the constraints are linear in it.
 
-A closed form is only ever a first guess (grids) or a display (one solve): it
+A closed form is only ever a display (one solve, `expr` of a solve node): it
 is shown only when it agrees with the verified numeric answer. Every step runs
 within the symbolic budget (engine/budget.py): past it there is no closed form,
 the numeric answer stands, and ``TOO_LARGE_NOTE`` says why.
@@ -87,15 +87,6 @@ def _solve_closed_form(spec: SolveSpec, direction: str, downstream, formulas: di
     if spec.integer:
         root = sympy.floor(root) if direction == "largest" else sympy.ceiling(root)
     return root
-
-
-def guess_function(graph: Graph, spec: SolveSpec):
-    """The largest answer's closed form compiled to ``env -> value`` (base units), or None."""
-    try:
-        root = solve_closed_form(graph, spec, "largest")
-    except (TypeError, ValueError, ZeroDivisionError, TooLarge):
-        return None
-    return None if root is None else compile_expr(root)
 
 
 def agreeing_closed_form(graph: Graph, spec: SolveSpec, env: dict, answer: float, direction: str,

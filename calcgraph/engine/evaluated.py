@@ -28,7 +28,7 @@ from ..core.graph import Graph, Quantity
 from ..core.names import suggest
 from ..core.spec import ScenarioSpec, SetEntry
 from ..core.units import display_unit, parse_unit, to_unit
-from ..errors import UnitMismatchError, UnknownNameError
+from ..errors import NoSolutionError, UnitMismatchError, UnknownNameError
 from .checks import CheckResult, evaluate_checks
 from .solve import SolveResult
 from .solve_nodes import NodeSolver
@@ -54,6 +54,7 @@ class Evaluated:
     states: Mapping[str, NodeState]
     solver: NodeSolver = field(repr=False, compare=False)
     checks: tuple[CheckResult, ...] = ()  # every declared feasibility check at these values
+    reasons: Mapping[str, str] = field(default_factory=dict)  # solve node without answer -> why, in a few words
 
     @property
     def failed_checks(self) -> list[CheckResult]:
@@ -153,9 +154,11 @@ def evaluate_scenario(scenario: Scenario) -> Evaluated:
     """
     solver = NodeSolver(scenario)
     values = evaluate(scenario, solver=solver)
-    return Evaluated(scenario=scenario, values=MappingProxyType(values),
-                     states=MappingProxyType(node_states(scenario, values)), solver=solver,
-                     checks=evaluate_checks(scenario.graph, values))
+    states = node_states(scenario, values)
+    reasons = {n: solver.reasons.get(n, NoSolutionError.reason) for n, s in states.items() if s is NodeState.NO_ANSWER}
+    return Evaluated(scenario=scenario, values=MappingProxyType(values), states=MappingProxyType(states),
+                     solver=solver, checks=evaluate_checks(scenario.graph, values),
+                     reasons=MappingProxyType(reasons))
 
 
 def rebind(ev: Evaluated, variant: str | None = None, entries: tuple[SetEntry, ...] | None = None) -> Evaluated:

@@ -3,11 +3,14 @@
 ``Evaluator`` compiles the part of the graph the outputs need into one
 generated Python function over floats (``calcgraph.core.codegen``): the
 scenario's other values are written in as constants, inputs come in their
-declared units and outputs go out in theirs. Integer solve nodes take a guess
-from their constraints' slack at two whole values, verified exactly as sweeps
-verify theirs (it holds, the next whole value fails): no closed form, so no
-sympy. Whatever the generated code cannot settle (a division by zero, an
-unknown input, a guess that does not verify) is evaluated the exact way, by
+declared units and outputs go out in theirs. Integer solve nodes first make
+the scan of ``engine.solve`` (no answer where it finds none, else its bracket),
+then take a guess from their constraints' slack at two whole values, verified
+exactly as sweeps verify theirs (it holds, the next whole value fails): no
+closed form, so no sympy; each answer is remembered by the values its
+constraints read, so a solve whose inputs did not change costs nothing.
+Whatever the generated code cannot settle (a division by zero, an unknown
+input, a guess that does not verify) is evaluated the exact way, by
 ``evaluate`` with the engine's solver, so answers never depend on the path.
 Arrays go through ``evaluate`` directly (numpy, broadcasting).
 """
@@ -15,6 +18,7 @@ Arrays go through ``evaluate`` directly (numpy, broadcasting).
 from __future__ import annotations
 
 import math
+import re
 from operator import truediv
 
 import numpy as np
@@ -27,7 +31,7 @@ from ..core.names import suggest
 from ..core.numeric import Refused as _Refused
 from ..core.units import ureg
 from ..errors import SetValueError, UnknownNameError
-from .problem import bounds
+from .problem import bounds, scan_points
 from .solve_nodes import NodeSolver
 
 
@@ -84,8 +88,8 @@ class Evaluator:
                 lines.append(f"    {var} = {source(quantity.formula.node, local)}")
             else:
                 lines.extend(self._solve_lines(name, var, local, namespace))
-            if unknown & graph.needed((name,)):
-                unknown.add(name)
+            if quantity.solve is not None or unknown & graph.needed((name,)):
+                unknown.add(name)  # a solve node without an answer is NaN by right, and so is what reads it
                 var = f"_known({var})"  # NaN by right: only an infinity fails the check
             computed.append(var)
         arguments = ", ".join(f"v{i}" for i in range(len(self.inputs)))
@@ -121,8 +125,13 @@ class Evaluator:
         ops = tuple(c.op for c in spec.constraints)
         namespace[f"_ops_{var}"] = ops
         factor = literal(problem.target.unit.factor)
+        namespace[f"_scan_{var}"] = tuple(float(p) for p in scan_points(low, high, True))
+        namespace[f"_memo_{var}"] = {}
+        reads = sorted(set(re.findall(r"\bv\d+\b", "\n".join(body) + sides)))  # the values the sides read
+        key = "(" + "".join(f"{v}, " for v in reads) + ")"
         return [f"    def _sides_{var}({unknown}):", *body, f"        return ({sides},)",
-                f"    {var} = _solve_integer(_ops_{var}, _sides_{var}, {low!r}, {high!r}, {factor})"]
+                f"    {var} = _solve_integer_memo(_memo_{var}, {key}, _ops_{var}, _sides_{var}, {low!r}, {high!r}, "
+                f"{factor}, _scan_{var})"]
 
     def __call__(self, *values):
         """The outputs (declared units) at these input values (declared units; scalars or numpy arrays)."""

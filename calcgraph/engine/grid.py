@@ -13,14 +13,13 @@ import math
 
 import numpy as np
 
-from ..core.arraynumeric import CHUNK, block_overrides, layout
+from ..core.arraynumeric import CHUNK, block_overrides
 from ..core.bind import Scenario
 from ..core.evaluate import evaluate
 from .axes import Axis
 from .solve_nodes import NodeSolver
 
 __all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
-_layout = layout  # the block layout, shared with the compiled grid cache
 
 
 def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,

@@ -18,13 +18,13 @@ from ..core.bind import Scenario
 from ..core.constraints import HOLD, SolveSpec, constant_values
 from ..core.evaluate import compile_node
 from ..core.numbers import format_number
+from ..core.numeric import MONOTONE
 from ..core.units import shown_parts
 from ..errors import NoSolutionError, SolveError
 
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
 
-_UNSET = object()
 NodeSolve = Callable[[str, dict], object]  # (solve node name, environment) -> its value
 
 
@@ -49,19 +49,6 @@ class Problem:
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
         self.evaluations = 0
         self.points = 0
-        self.guesser = None  # set by the closed-form layer: () -> the guess function, called on first use
-        self._guess = _UNSET
-
-    @property
-    def guess(self):
-        """``env -> first guess`` (base units) from the closed form, or None; built on first use (needs sympy)."""
-        if self._guess is _UNSET:
-            self._guess = self.guesser() if self.guesser is not None else None
-        return self._guess
-
-    @guess.setter
-    def guess(self, function) -> None:
-        self._guess = function
 
     def sides_at(self, env: dict, x) -> list[tuple]:
         """(lhs, rhs) of each constraint with the unknown at ``x`` (base units; arrays welcome)."""
@@ -135,7 +122,8 @@ def scan_points(low: float, high: float, integer: bool) -> np.ndarray:
     else:
         points = np.concatenate([[low], low + np.geomspace((high - low) * 1e-9, high - low, SCAN_POINTS - 1)])
     if integer:
-        points = np.unique(np.clip(np.round(points), math.ceil(low), math.floor(high)))
+        points = np.clip(np.round(points), math.ceil(low), math.floor(high))  # ascending, so repeats are adjacent
+        points = points[np.concatenate(([True], points[1:] != points[:-1]))]  # np.unique would import numpy.ma
     return points
 
 
@@ -144,12 +132,14 @@ def check_monotone(problem: Problem, slacks, points, name: str) -> None:
     for c, s in zip(problem.spec.constraints, slacks, strict=True):
         finite = s[np.isfinite(s)]
         steps = np.diff(finite)
-        tolerance = 1e-9 * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
+        tolerance = MONOTONE * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
         if np.any(steps > tolerance) and np.any(steps < -tolerance):
-            raise NoSolutionError(
+            error = NoSolutionError(
                 f"the constraint {c.text!r} is not monotone in {name} over "
                 f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more than once",
                 where=problem.spec.where, hint="narrow the bounds to one side of the turn, or solve another input")
+            error.reason = f"{c.text} is not monotone in {name}"
+            raise error
 
 
 def side_text(constraint, value: float) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.constraints import Constraint
 from ..core.numbers import format_number
+from ..core.numeric import EQUAL
 from ..core.units import Unit, to_unit
 from ..errors import NoSolutionError, SolveError
 from .problem import (
@@ -100,7 +101,7 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
         candidates.append(result.value + step)
     for x in candidates:
         ((lhs, rhs),) = problem.sides_at(env, x)
-        if abs(float(lhs) - float(rhs)) <= 1e-9 * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
+        if abs(float(lhs) - float(rhs)) <= EQUAL * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
             return replace(result, value=x, direction="value of", constraints=(equation,), binding=(equation,),
                            evaluations=result.evaluations + problem.evaluations, closed_form=None,
                            slacks=tuple(Slack(equation, 0.0) for _ in result.slacks))
@@ -133,14 +134,18 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
                               + describe_failure(problem, env, best * factor, name),
                               where=spec.where, hint="relax the constraint or change other inputs")
     if ok.all():
-        raise NoSolutionError(f"{text} never binds for {name} in {bracket}: it holds everywhere",
-                              where=spec.where, hint="the answer is not limited by this constraint; "
-                                                     "widen the bounds or add the constraint that limits it")
+        error = NoSolutionError(f"{text} never binds for {name} in {bracket}: it holds everywhere",
+                                where=spec.where, hint="the answer is not limited by this constraint; "
+                                                       "widen the bounds or add the constraint that limits it")
+        error.reason = f"the constraints hold for every {name} in the bounds"
+        raise error
     check_monotone(problem, slacks, points, name)
     index = np.flatnonzero(ok)
     if np.any(np.diff(index) != 1):
-        raise NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
-                              where=spec.where, hint="narrow the bounds")
+        error = NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
+                                where=spec.where, hint="narrow the bounds")
+        error.reason = f"the constraints hold on separate stretches of {name}"
+        raise error
     first, last = int(index[0]), int(index[-1])
     notes = []
     if first > 0 and last < len(points) - 1:

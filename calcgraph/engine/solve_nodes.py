@@ -19,24 +19,19 @@ from .solve import SolveResult, solve_problem
 from .solve_grid import solve_grid
 
 
-def _guess_function(graph, spec):
-    from .closed_form import guess_function  # sympy: only sweeps and generated code ask for a guess
-    return guess_function(graph, spec)
-
-
 class NodeSolver:
     """Solves the solve nodes of one scenario: ``solver(name, env) -> value`` (base units, NaN: no answer)."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._problems: dict[str, Problem] = {}
+        self.reasons: dict[str, str] = {}  # solve node -> why its last scalar solve had no answer
 
     def problem(self, name: str) -> Problem:
         """The compiled problem of the solve node ``name`` (counters reset)."""
         problem = self._problems.get(name)
         if problem is None:
             problem = Problem(self.scenario, self.scenario.graph[name].solve, self)
-            problem.guesser = lambda: _guess_function(self.scenario.graph, problem.spec)
             self._problems[name] = problem
         problem.evaluations = problem.points = 0
         return problem
@@ -46,7 +41,8 @@ class NodeSolver:
         if not any(np.ndim(v) > 0 for v in env.values()):
             try:
                 return solve_problem(problem, env, describe=False).value
-            except NoSolutionError:
+            except NoSolutionError as exc:
+                self.reasons[name] = exc.reason
                 return math.nan
         return solve_grid(problem, env)
 

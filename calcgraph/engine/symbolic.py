@@ -239,8 +239,8 @@ def elasticities(ev, name: str, _seen: frozenset = frozenset()) -> Elasticities:
     >>> round(e.get("n_params"), 9), round(e.get("chips"), 9)
     (1.0, -1.0)
     """
-    if _solved(ev, name) and name in _seen:
-        return Elasticities(name, (), ())
+    if _solved(ev, name) and (name in _seen or ev.states[name] is NodeState.NO_ANSWER):
+        return Elasticities(name, (), ())  # a solve node without an answer moves with nothing
     found = budget.attempt(lambda: _symbolic_elasticities(ev, name, _seen))
     return found if found is not None else numeric_elasticities(ev, name)
 

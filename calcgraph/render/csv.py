@@ -1,7 +1,7 @@
 """Grids as CSV or Parquet: ``name [unit]`` headers, values in declared units, whole columns formatted at once.
 
 A SweepRun walks the grid once (engine.grid) with the writer of
-``render.gridrun``, which the compiled graph cache's sweeps share.
+``render.gridrun``.
 """
 
 from __future__ import annotations
@@ -66,6 +66,6 @@ class SweepRun(GridRun):
         self.scenario, self.axes = scenario, axes
         super().__init__(lambda names: iter_blocks(scenario, axes, names, chunk), [len(a.values) for a in axes],
                          [a.name for a in axes], columns, {c: graph[c].unit.factor for c in columns},
-                         graph.ancestors, (lambda block: failed_mask(graph, block)[0]) if graph.checks else None,
+                         graph.downstream, (lambda block: failed_mask(graph, block)[0]) if graph.checks else None,
                          [n for c, _ in graph.checks for n in c.names], keep=keep, csv=csv, chunk=chunk,
                          progress=progress, arrays=arrays)

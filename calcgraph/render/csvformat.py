@@ -1,16 +1,25 @@
-"""``%.10g`` text for whole numpy columns at C speed, byte for byte what Python's ``"%.10g" % x`` writes.
+"""CSV text of whole numpy columns that reads back as the same floats (``shortest_text`` of each value).
+
+Where a value's ``%.10g`` text reads back as the value itself (whole numbers,
+short decimals), that text is built at C speed, byte for byte what Python's
+``"%.10g" % x`` writes; the other cells (about 17 significant digits) are
+written by Python as the shortest text that reads back exactly, so distinct
+values stay distinct.
 
 A cell's text is built in three little-endian 64-bit words (at most 18 bytes:
 ``-1.234567891e-100`` and its separator) from integer arithmetic on the
 correctly rounded 10-digit mantissa; the few cells whose rounding the float
 arithmetic cannot decide (a last digit within 1e-5 of a tie, or a magnitude
-outside 1e-13..1e31) are formatted by Python itself. render.csv's TextTable
+outside 1e-13..1e31), and those whose 10 digits do not read back as the value,
+are formatted by Python itself (at most 24 bytes with the separator). render.csv's TextTable
 lays the cells out row after row.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..core.numbers import shortest_text
 
 U = np.uint64
 ONES = U(0xFFFFFFFFFFFFFFFF)
@@ -113,7 +122,7 @@ def _mantissa(a: np.ndarray, s: Scratch):
 
 
 def format_words(x: np.ndarray, sep: bytes = b",", scratch: Scratch | None = None, out=None):
-    """(w0, w1, w2, length): each value's ``%.10g`` text and ``sep`` as three little-endian words.
+    """(w0, w1, w2, length): each value's ``shortest_text`` and ``sep`` as three little-endian words.
 
     ``out``: four arrays to write into (else new ones). ``scratch``: work arrays to reuse.
 
@@ -152,6 +161,15 @@ def _format_words(x: np.ndarray, sep: bytes, s: Scratch, w0, w1, w2, length) -> 
         np.logical_not(plain, out=other)
         np.copyto(a, 1.0, where=other)
     d, e, bad = _mantissa(a, s)
+    exact, scale, index = s("scaled", np.float64), s("k", np.float64), s("index", np.intp)
+    np.add(e, 21.0, out=scale)  # the index of 10^(e - 9) in the tables: d * 10^(e - 9), one rounding
+    np.clip(scale, 0, 60, out=scale)
+    np.copyto(index, scale, casting="unsafe")
+    np.take(POWERS, index, out=exact, mode="clip")
+    np.multiply(d, exact, out=exact)
+    np.take(DIVISORS, index, out=scale, mode="clip")
+    np.divide(exact, scale, out=exact)  # the float the 10 digits read back as (exact where not already bad)
+    np.logical_or(bad, np.not_equal(exact, a), out=bad)  # 10 digits do not keep this value: Python writes it
     np.logical_and(bad, plain, out=bad)
     di, top, last, s0, s1, ns = s("di"), s("top"), s("last"), s("s0"), s("s1"), s("ns")
     t1, t2, t3, t4 = s("t1"), s("t2"), s("t3"), s("t4")
@@ -303,7 +321,7 @@ def _format_words(x: np.ndarray, sep: bytes, s: Scratch, w0, w1, w2, length) -> 
         np.copyto(length, size, where=other)
     if bad.any():
         for i in np.flatnonzero(bad):
-            text = f"{float(x[i]):.10g}".encode() + sep
+            text = shortest_text(float(x[i])).encode() + sep
             w0[i], w1[i], w2[i] = (int.from_bytes(text[j:j + 8], "little") for j in (0, 8, 16))
             length[i] = len(text)
 

@@ -1,8 +1,6 @@
-"""The eval table and JSON from floats and precomputed display data: one formatter, two paths.
+"""The eval table and JSON from floats and precomputed display data (``render.text`` feeds it).
 
-``render.text`` (a scenario evaluated now) and the compiled graph cache (a
-scenario evaluated from its cached code) both end here, so their output is the
-same byte for byte. Standard library only: no pint round-trip per row, no sympy.
+Standard library only: no pint round-trip per row, no sympy.
 
 Display data of a quantity: ``scales``, the units it may be shown in, each
 ``[factor to base units, text]``; one entry is a fixed unit, more are a family
@@ -80,7 +78,10 @@ def place(where) -> str:
     return f"{shown}:{where.line}" if where.line else shown
 
 
-def origin_text(state: str, origin: str | None, placed: str | None, missing=()) -> str:
+NO_VALUE = "no value satisfies the constraints"  # = errors.NoSolutionError.reason
+
+
+def origin_text(state: str, origin: str | None, placed: str | None, missing=(), reason: str | None = None) -> str:
     """How a value came to be, from its state (a NodeState value) and its binding (origin, placed where).
 
     >>> origin_text("input", "default", "formulas/model.yaml:5"), origin_text("unknown", None, None, ["price"])
@@ -93,7 +94,8 @@ def origin_text(state: str, origin: str | None, placed: str | None, missing=()) 
     if state == "solved":
         return "solved"
     if state == "no answer":
-        return "solved: no value satisfies the constraints"
+        return "solved: no value satisfies the constraints" if reason in (None, NO_VALUE) \
+            else f"solved: no answer, {reason}"
     if state == "pinned":
         return f"pinned: {placed}"
     if state == "formula":
@@ -165,12 +167,3 @@ def json_text(path: str, variant: str | None, values, pinned) -> str:
     shown = {name: {"value": value if value == value else None, "unit": unit}  # NaN (no solution) -> null
              for name, value, unit in values}
     return json.dumps({"scenario": path, "variant": variant, "values": shown, "pinned": list(pinned)}, indent=2)
-
-
-def sides_text(lhs: float, rhs: float, scales, relation: str) -> str:
-    """Both sides of a check as people read them: ``150 GB > 128 GB`` (``scales`` None: plain numbers)."""
-    if scales is None:
-        left, right = f"{lhs:.4g}", f"{rhs:.4g}"
-    else:
-        left, right = (" ".join(shown_text(v, scales)).strip() for v in (lhs, rhs))
-    return f"{left} {relation} {right}"

@@ -1,7 +1,7 @@
-"""Grid blocks -> ``%.10g`` CSV text: the walk both sweep paths share (numpy only, no heavy import).
+"""Grid blocks -> CSV text that reads back exactly: the walk of a sweep (numpy only, no heavy import).
 
 A GridRun walks the blocks of a grid once (``{name: flat array in base units}``,
-from ``engine.grid`` on the normal path, from generated code on a cache hit),
+from ``engine.grid``),
 yielding CSV text per block, counting the points without a value and those
 where a declared check fails, and keeping the columns a plot needs.
 """
@@ -14,9 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.arraynumeric import CHUNK, layout
+from ..core.numbers import shortest_text
 from .csvformat import Scratch, U, format_words
 
-CSV_FORMAT = "%.10g"  # csvformat writes exactly this, for whole columns at once
+CSV_FORMAT = "%.10g"  # csvformat writes this where it reads back as the value, else the shortest text that does
 CHECKS_COLUMN = "checks_failed"
 
 
@@ -145,18 +146,18 @@ class GridRun:
 
     ``blocks(names)`` yields the blocks; ``sizes`` are the axes' lengths and ``axis_names`` their names;
     ``columns`` are written (declared units: ``factors``); ``keep`` names are collected whole (base units)
-    for plotting; ``ancestors(name)`` is what a quantity depends on; ``fails(block)`` counts the declared
+    for plotting; ``downstream(axis)`` is what depends on an axis; ``fails(block)`` counts the declared
     checks failing at each point (``check_names``: what they read; none: no checks). NaN points of the
     non-varied columns are counted. ``varying``: the columns that change over the grid (the others are
     written as one text).
     """
 
     def __init__(self, blocks: Callable, sizes: list[int], axis_names: list[str], columns: list[str],
-                 factors: dict, ancestors: Callable, fails: Callable | None, check_names=(), keep=(),
+                 factors: dict, downstream: Callable, fails: Callable | None, check_names=(), keep=(),
                  csv: bool = True, chunk: int = CHUNK, progress: Callable[[int], None] | None = None,
                  arrays: bool = False) -> None:
         self.blocks, self.sizes, self.axis_names = blocks, list(sizes), list(axis_names)
-        self.columns, self.factors, self.ancestors, self.arrays = list(columns), factors, ancestors, arrays
+        self.columns, self.factors, self.arrays = list(columns), factors, arrays
         self.fails, self.check_names = fails, list(check_names)
         self.keep, self.csv, self.chunk = list(keep), csv, chunk
         self.progress = progress
@@ -166,10 +167,11 @@ class GridRun:
         self.infeasible = 0  # points where a declared check fails
         axes = set(self.axis_names)
         self.checked = fails is not None  # a last column: how many declared checks fail at each point
-        self.varying = {c for c in self.columns if c in axes or axes & set(ancestors(c))}
+        moved = {a: downstream(a) for a in self.axis_names}  # one walk per axis: what each one moves
+        self.varying = {c for c in self.columns if c in axes or any(c in m for m in moved.values())}
         split, _ = layout(tuple(self.sizes), chunk)
         self.inner_sizes = self.sizes[split + 1:]
-        self.depends = {c: [a == c or a in ancestors(c) for a in self.axis_names[split:]] for c in self.varying}
+        self.depends = {c: [a == c or c in moved[a] for a in self.axis_names[split:]] for c in self.varying}
 
     def walk(self):
         """Evaluate block after block, counting and keeping as it goes: yield (size, shape, block, fails)."""
@@ -216,8 +218,8 @@ class GridRun:
         return block[name] if factor == 1.0 else block[name] / factor
 
     def literal(self, block: dict, name: str) -> bytes:
-        """The text of a column that does not vary (``%.10g`` of its value)."""
-        return (CSV_FORMAT % float(self.declared(block, name)[0])).encode()
+        """The text of a column that does not vary (``shortest_text`` of its value)."""
+        return shortest_text(float(self.declared(block, name)[0])).encode()
 
     def text_table(self, block: dict) -> TextTable:
         """The TextTable of this grid's rows (its constant cells taken from ``block``)."""
@@ -225,7 +227,7 @@ class GridRun:
                          + ([None] if self.checked else []))
 
     def text_of(self, table: TextTable, size: int, shape: tuple, block: dict, fails) -> memoryview:
-        """A block's CSV rows (``%.10g``), in the table's buffer (valid until its next use)."""
+        """A block's CSV rows (``shortest_text``), in the table's buffer (valid until its next use)."""
         values = {j: _cells(table, j, self.declared(block, c), shape, self.depends[c])
                   for j, c in enumerate(self.columns) if c in self.varying}
         if self.checked:

@@ -19,7 +19,9 @@ from functools import lru_cache
 from importlib import resources
 
 from ..core.constraints import describe_constant
+from ..core.numeric import EQUAL, HOLD, MONOTONE, SNAP
 from ..core.units import display_unit, format_unit, ureg
+from ..engine.problem import INTEGER_BOUNDS, SCAN_POINTS
 from .html_js import formulas_script, solve_data
 from .pagegroups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
 from .values import plain_symbol
@@ -29,6 +31,11 @@ BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512
 COUNTING = {"[chip]", "[sequence]", "[token]"}
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
+
+# The rules the page's engine shares with every other backend (snap and hold: core/numeric.py; the scan
+# and integer bracket of a solve: engine/problem.py), written into its data rather than copied into its code.
+RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan_points": SCAN_POINTS,
+         "integer_bounds": list(INTEGER_BOUNDS)}
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render").joinpath("assets", name).read_text(encoding="utf-8")
@@ -153,6 +160,7 @@ def page_data(model) -> dict:
     """Everything the page shows and computes, as JSON-ready data (base units)."""
     graph, scenario = model.graph, model.scenario
     quantities, inputs = {}, []
+    position = {name: i for i, name in enumerate(graph.order)}
     for name in graph.order:
         q = graph[name]
         kind = "input" if q.is_input else ("solve" if q.solve is not None else "formula")
@@ -162,7 +170,7 @@ def page_data(model) -> dict:
             "factor": q.unit.factor, "declared": _unit_entry(q.unit.pint_unit), "ladder": _ladder(q),
             "formula": q.formula.text if q.formula is not None else None,
             "names": list(q.formula.names) if q.formula is not None else [],
-            "deps": [n for n in graph.order if graph.dag.has_edge(n, name)]}
+            "deps": sorted(graph.pred[name], key=position.__getitem__)}  # one look per edge, no networkx
     checks = _checks(model)
     report = [n for n in model.spec.report if n in graph]
     report += [n for n in ("t_step",) if n in graph and n not in report]  # the step time always in view
@@ -184,7 +192,8 @@ def page_data(model) -> dict:
     return {"title": model.spec.title, "scenario": model.spec.path, "variant": scenario.variant,
             "order": list(graph.order), "quantities": quantities, "inputs": inputs,
             "report": report, "solves": solves, "groups": [list(g) for g in GROUPS],
-            "checks": [_check_data(graph, c, m) for c, m in checks], "figures": _figures(model)}
+            "checks": [_check_data(graph, c, m) for c, m in checks], "figures": _figures(model),
+            "rules": RULES}
 
 
 def _json_for_script(data: dict) -> str:

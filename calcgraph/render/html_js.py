@@ -3,7 +3,8 @@
 The page computes exactly what ``calcgraph eval`` computes: numbers are the
 same doubles (``repr(float(x))``), operations come in the order
 calcgraph/core/evaluate.py computes them (the tree as written), ``ceil``/``floor``
-snap values within 2**-45 of an integer first (``cg.snap``), and
+snap values within a relative 2**-45 of an integer first (``cg.snap``, the rule of
+``core.numeric.snap_float``, its constant taken from the page data), and
 ``max``/``min``/``ceil_to`` have their numpy meaning (NaN in, NaN out). Names
 are quantity names checked by the graph (identifiers), read from the
 environment object ``v``.

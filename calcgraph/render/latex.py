@@ -182,7 +182,9 @@ def number_unit_text(number: str, unit: str) -> str:
 
 
 def value_text(ev, name: str) -> str:
-    """The value of ``name`` in its display unit as report text: ``17.431 ms``, ``8 chips``."""
+    """The value of ``name`` in its display unit as report text: ``17.431 ms``, ``8 chips``; ``no answer``."""
+    if ev.states[name] == "no answer":  # a solve node whose constraints have no answer (NodeState.NO_ANSWER)
+        return "no answer"
     return number_unit_text(*shown(ev, name))
 
 

@@ -2,7 +2,7 @@
 
 Numbers are written by polars: whole numbers as integers, other values as
 their shortest round-trip text, no value as ``nan``. Columns that do not vary
-are the ``%.10g`` text of their value. A column that varies along some axes of
+are the ``shortest_text`` of their value. A column that varies along some axes of
 the block only is formatted once per distinct value, and joined with its
 neighbours that vary the same way (or not at all) into one text column: its
 rows are gathered from a few hundred texts instead of formatted one by one.

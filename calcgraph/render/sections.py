@@ -13,7 +13,7 @@ from ..core.units import format_unit, to_unit
 from ..engine import budget
 from ..engine.evaluated import Evaluated, NodeState
 from ..engine.symbolic import closed_form, is_leaf, leaves
-from ..errors import CalcgraphError
+from ..errors import CalcgraphError, NoSolutionError
 from .arithmetic import OFF, conversion_note, pruned_tree, rounding_lines, solve_substituted, switches
 from .latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
 from .mdtext import md_text, safe_symbol, table_number
@@ -198,7 +198,12 @@ def _comparison_latex(ev, comparison) -> str:
 
 
 def _solve_section(ev: Evaluated, name: str) -> list[str]:
-    details = ev.solve_details(name)
+    try:
+        details = ev.solve_details(name)
+    except NoSolutionError as exc:  # no answer: say why where the value would be
+        spec = ev.graph[name].solve
+        return [f"Solved for {link(spec.for_name, 'inputs')}: **no answer** "
+                f"({md_text(ev.reasons.get(name, exc.reason))}). {_sentence(exc.message)}.", ""]
     target = details.for_name
     kind = "integer " if details.integer else ""
     out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "

@@ -13,7 +13,7 @@ import io
 import json
 import math
 
-from ..core.numbers import format_number
+from ..core.numbers import format_number, shortest_text
 from ..core.units import format_unit, to_unit
 from ..engine.evaluated import Evaluated, NodeState, rebind
 
@@ -35,7 +35,7 @@ def _cell(ev: Evaluated, name: str, unit, exact: bool = False) -> str:
         return "no answer"
     value = float(to_unit(ev.values[name], unit))
     if exact:
-        return format(value, ".12g") if math.isfinite(value) else ""
+        return shortest_text(value) if math.isfinite(value) else ""  # reads back as the value: CSV loses nothing
     text = format_number(value) if math.isfinite(value) else "n/a"
     return text + ("*" if state is NodeState.PINNED else "")
 

@@ -67,9 +67,31 @@ def origin_mark(ev: Evaluated, name: str) -> str:
     bound = ev.scenario.bound.get(name)
     missing = []
     if state is NodeState.UNKNOWN and bound is None:
-        missing = [n for n in ev.graph.inputs_of(name) if ev.states[n] is NodeState.UNKNOWN]
+        missing = unknown_causes(ev).get(name, ())
     return origin_text(state.value, None if bound is None else bound.origin,
-                       None if bound is None else place(bound.where), missing)
+                       None if bound is None else place(bound.where), missing, ev.reasons.get(name))
+
+
+_CAUSES: list = [None, {}]  # the last Evaluated asked about, and its causes
+
+
+def unknown_causes(ev: Evaluated) -> dict[str, tuple[str, ...]]:
+    """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it.
+
+    One pass in evaluation order (each node takes the causes of its predecessors), remembered for the
+    last scenario asked about: the eval table asks once per row.
+    """
+    if _CAUSES[0] is ev:
+        return _CAUSES[1]
+    graph, causes = ev.graph, {}
+    for name in graph.order:
+        state = ev.states[name]
+        if state is NodeState.NO_ANSWER or (state is NodeState.UNKNOWN and name in ev.scenario.bound):
+            causes[name] = (name,)
+        elif state is NodeState.UNKNOWN:
+            causes[name] = tuple(dict.fromkeys(c for p in graph.pred.get(name, ()) for c in causes.get(p, ())))
+    _CAUSES[:] = [ev, causes]
+    return causes
 
 
 def slack_text(slack: Slack) -> str:

@@ -2,12 +2,14 @@
 // calcgraph/evaluate.py, solve.py (scalar path). Needs CG_DATA, CG_FORMULAS, CG_SIDES, CG_CHECKS.
 var cg = (function () {
   "use strict";
-  var SNAP = 1e-9, HOLD = 1e-12, SCAN_POINTS = 33, INTEGER_BOUNDS = [1.0, 1e12];
-  var D = CG_DATA;
+  var D = CG_DATA, NO_VALUE = "no value satisfies the constraints";
+  // the rules of every backend, from calcgraph/core/numeric.py and engine/problem.py (page data "rules")
+  var SNAP = D.rules.snap, HOLD = D.rules.hold, MONOTONE = D.rules.monotone, EQUAL = D.rules.equal,
+    SCAN_POINTS = D.rules.scan_points, INTEGER_BOUNDS = D.rules.integer_bounds;
 
-  function snap(x) {
+  function snap(x) {  // calcgraph/core/numeric.py snap_float: relative, so 1e-10 stays 1e-10
     var nearest = Math.round(x);
-    return Math.abs(x - nearest) <= SNAP * Math.max(1.0, Math.abs(x)) ? nearest : x;
+    return Math.abs(x - nearest) <= SNAP * Math.abs(x) ? nearest : x;
   }
 
   function ceilTo(x, allowed) {
@@ -115,13 +117,13 @@ var cg = (function () {
       var finite = allSlacks.map(function (s) { return s[c]; }).filter(isFinite), up = false, down = false;
       var top = 1.0;
       finite.forEach(function (v) { top = Math.max(top, Math.abs(v)); });
-      var tolerance = finite.length ? 1e-9 * top : 0;
+      var tolerance = finite.length ? MONOTONE * top : 0;
       for (var i = 1; i < finite.length; i++) {
         var step = finite[i] - finite[i - 1];
         if (step > tolerance) { up = true; }
         if (step < -tolerance) { down = true; }
       }
-      if (up && down) { return false; }
+      if (up && down) { this.reason = this.spec.constraints[c].text + " is not monotone in " + this.spec["for"]; return false; }
     }
     return true;
   };
@@ -197,10 +199,15 @@ var cg = (function () {
     var ok = slacks.map(function (s) { return self.feasible(s); });
     var combined = slacks.map(nanmin);
     var none = [NaN, null];
-    if (!ok.some(Boolean) || ok.every(Boolean) || !this.monotone(slacks)) { return none; }
+    this.reason = NO_VALUE;  // why there is no answer, as calcgraph/engine/solve.py words it
+    if (!ok.some(Boolean)) { return none; }
+    if (ok.every(Boolean)) { this.reason = "the constraints hold for every " + spec["for"] + " in the bounds"; return none; }
+    if (!this.monotone(slacks)) { return none; }
+    this.reason = "the constraints hold on separate stretches of " + spec["for"];
     var index = [];
     for (i = 0; i < ok.length; i++) { if (ok[i]) { index.push(i); } }
     for (i = 1; i < index.length; i++) { if (index[i] - index[i - 1] !== 1) { return none; } }
+    this.reason = NO_VALUE;
     var first = index[0], last = index[index.length - 1], good, bad, gi, bi, direction = "largest";
     if (first === 0 || last < points.length - 1) { good = points[last]; bad = points[last + 1]; gi = last; bi = last + 1; }
     else { good = points[first]; bad = points[first - 1]; gi = first; bi = first - 1; direction = "smallest"; }
@@ -227,16 +234,20 @@ var cg = (function () {
     if (spec.integer) { candidates.push(result[0] + (result[1] === "largest" ? spec.factor : -spec.factor)); }
     for (var i = 0; i < candidates.length; i++) {
       var s = this.sidesAt(env, candidates[i])[0];
-      if (Math.abs(s[0] - s[1]) <= 1e-9 * Math.max(Math.abs(s[0]), Math.abs(s[1]), 1e-300)) { return candidates[i]; }
+      if (Math.abs(s[0] - s[1]) <= EQUAL * Math.max(Math.abs(s[0]), Math.abs(s[1]), 1e-300)) { return candidates[i]; }
     }
     return NaN;
   };
 
-  function solveNode(name, env) { return new Problem(name).solve(env); }
+  function solveNode(name, env, reasons) {  // reasons (optional): name -> why there is no answer
+    var problem = new Problem(name), value = problem.solve(env);
+    if (reasons && isNaN(value)) { reasons[name] = problem.reason || NO_VALUE; }
+    return value;
+  }
 
   // ---- the graph, in order: calcgraph/evaluate.py evaluate ----
   function evaluate(values, names) {
-    var env = Object.create(null), problems = [], order = D.order, wanted = null, i, k;
+    var env = Object.create(null), problems = [], reasons = Object.create(null), order = D.order, wanted = null, i, k;
     for (k in values) { env[k] = values[k] === null ? NaN : values[k]; }
     if (names) {
       wanted = Object.create(null);
@@ -250,7 +261,7 @@ var cg = (function () {
     for (i = 0; i < order.length; i++) {
       var name = order[i], q = D.quantities[name];
       if (name in values || (wanted && !wanted[name])) { continue; }
-      var value = q.kind === "solve" ? solveNode(name, env) : CG_FORMULAS[name](env);
+      var value = q.kind === "solve" ? solveNode(name, env, reasons) : CG_FORMULAS[name](env);
       if (!isFinite(value)) {
         if (q.kind !== "solve" && !q.names.some(function (n) { return isNaN(env[n]); })) {
           problems.push({name: name, where: q.where, operands: q.names.map(function (n) { return [n, env[n]]; })});
@@ -259,7 +270,7 @@ var cg = (function () {
       }
       env[name] = value;
     }
-    return {env: env, problems: problems};
+    return {env: env, problems: problems, reasons: reasons};
   }
 
   function checks(env) {  // [{check, lhs, rhs, holds}] for every check, NaN sides: not known

@@ -4,7 +4,7 @@
   "use strict";
   var D = CG_DATA, Q = D.quantities, STEPS = 1000;
   var values = Object.create(null), defaults = Object.create(null), controls = Object.create(null);
-  var shownEls = Object.create(null), env = null, selected = null, invalid = Object.create(null);
+  var shownEls = Object.create(null), env = null, reasons = Object.create(null), selected = null, invalid = Object.create(null);
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -195,7 +195,7 @@
   function solveLines(name, answer) {
     var s = D.solves[name], text = s.constraints.map(function (c) { return c.text; }).join(" and ");
     var lines = [name + " = the extreme " + s["for"] + " with " + text + "    [" + s.where + "]", answer];
-    if (isNaN(env[name])) { return lines.concat(["    no value satisfies the constraints at these inputs"]); }
+    if (isNaN(env[name])) { return lines.concat(["    no answer at these inputs: " + (reasons[name] || "no value satisfies the constraints")]); }
     var xs = s.integer ? [env[name], env[name] + s.factor, env[name] - s.factor] : [env[name]];
     xs.forEach(function (x) {
       var sides = cg.sidesAt(name, env, x);
@@ -229,7 +229,7 @@
       texts.push(p.name + " is not finite: division by zero or overflow (" + p.where + ")");
     });
     Object.keys(D.solves).forEach(function (n) {
-      if (isNaN(result.env[n])) { texts.push(n + ": no " + D.solves[n]["for"] + " satisfies " + D.solves[n].constraints.map(function (c) { return c.text; }).join(" and ")); }
+      if (isNaN(result.env[n])) { texts.push(n + ": no answer, " + (result.reasons[n] || "no " + D.solves[n]["for"] + " satisfies " + D.solves[n].constraints.map(function (c) { return c.text; }).join(" and "))); }
     });
     texts.forEach(function (t) { box.appendChild(el("p", {"data-warning": ""}, "\u26A0 " + t)); });
   }
@@ -238,6 +238,7 @@
   function update() {
     var result = cg.evaluate(values);
     env = result.env;
+    reasons = result.reasons;
     Object.keys(shownEls).forEach(function (name) {
       var cell = shownEls[name].querySelector("[data-quantity]"), s = shown(name, env[name]);
       cell.setAttribute("data-value", isFinite(env[name]) ? String(env[name] / Q[name].factor) : "");

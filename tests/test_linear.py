@@ -1,0 +1,68 @@
+"""Missing inputs, binding, checks and evaluation walk a graph once: a long chain costs what its length says."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import calcgraph
+from calcgraph.core import graph as graph_module
+
+LENGTH = 5000
+
+
+def chain(tmp_path, length: int = LENGTH, missing: bool = False) -> str:
+    """A module of ``length`` quantities, each the previous one plus the first (q_0 = 1 B)."""
+    first = "{unit: B, doc: bytes}" if missing else "{unit: B, doc: bytes, value: '1 B'}"
+    lines = ["title: chain", "doc: a chain of sums", "quantities:", f"  q_0: {first}"]
+    lines += [f"  q_{i}: {{unit: B, doc: bytes, formula: 'q_{i - 1} + q_0'}}" for i in range(1, length)]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def walks(monkeypatch):
+    """How many graph walks (``graph._reach``) run, and how many names they visit in all."""
+    counted = {"walks": 0, "visited": 0}
+    reach = graph_module._reach
+
+    def counting(edges, start):
+        found = reach(edges, start)
+        counted["walks"] += 1
+        counted["visited"] += len(found)
+        return found
+    monkeypatch.setattr(graph_module, "_reach", counting)
+    return counted
+
+
+def test_a_5000_quantity_chain_evaluates_to_5000_bytes_at_its_end(tmp_path):
+    model = calcgraph.load(chain(tmp_path))
+    assert model.value(f"q_{LENGTH - 1}", "B") == LENGTH
+
+
+def test_requiring_every_output_of_a_chain_is_one_walk(tmp_path, walks):
+    model = calcgraph.load(chain(tmp_path))
+    walks["walks"] = walks["visited"] = 0
+    model.scenario.require(list(model.graph.quantities))
+    assert walks["walks"] <= 1 and walks["visited"] <= LENGTH  # was one walk per quantity: 12.5 million visits
+
+
+def test_eval_of_a_chain_visits_each_quantity_a_few_times(tmp_path, walks, run):
+    status, out, err = run("eval", chain(tmp_path), "--all", "--set", "q_0=2 B")
+    assert status == 0 and f"q_{LENGTH - 1}" in out
+    assert walks["visited"] <= 4 * LENGTH, walks
+
+
+def test_a_missing_input_of_a_chain_is_named_once_with_its_users(tmp_path, walks, run):
+    status, _, err = run("eval", chain(tmp_path, missing=True))
+    assert status == 2 and "1 required input missing" in err
+    assert f"needed by q_1, q_2, q_3, q_4, q_5, q_6 and {LENGTH - 7} more" in err
+    assert walks["visited"] <= 4 * LENGTH, walks
+
+
+def test_the_fast_evaluator_reaches_the_end_of_a_chain(tmp_path):
+    model = calcgraph.load(chain(tmp_path, 500))
+    end = model.evaluator(["q_499"], ["q_0"])
+    assert end(3.0) == [1500.0] and math.isfinite(end._fast(3.0)[1])
