@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import CalcgraphError, InputFileError, Location, UnitError, ValidationError, YamlError
+from ..errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
 from .fallback import merged_expects, replace_extended_presets
 from .names import MAX_SUGGEST_NAME, suggest
 from .specparts import (
@@ -23,6 +23,7 @@ from .specparts import (
     read_checks,
     read_expects,
     read_quantities,
+    read_units,
     read_variants,
     short_key,
 )
@@ -152,7 +153,7 @@ class _Collector:
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
-        self._units(data)
+        read_units(self, data)
         if top and "extends" in data:
             self._extends(path, data)
         uses = data.get("use") or []
@@ -179,21 +180,6 @@ class _Collector:
                 tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
                 tuple(self.sets[counts[2]:]))
         return data
-
-    def _units(self, data: LineDict) -> None:
-        """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
-        block = data.get("units")
-        if block is None:
-            return
-        if not isinstance(block, list):
-            self.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
-            return
-        from .unitdefs import define_unit  # pint only for a file that defines units
-        for line in block:
-            try:
-                define_unit(line)
-            except UnitError as exc:
-                self.problem(exc.message, data.where("units"), exc.hint, kind=UnitError)
 
     def _extends(self, path: Path, data: LineDict) -> None:
         """Read the scenario ``data`` extends first: its uses, settings, report, variants and expects."""
@@ -352,26 +338,3 @@ def default_paths() -> list[Path]:
     if not base.is_dir():
         base = Path(__file__).resolve().parents[2] / "scenarios"
     return sorted(base.glob("*.yaml"))
-
-
-
-def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec:
-    """A scenario made of ``paths`` in order, as if a file listed them under ``use:`` (nothing is written).
-
-    ``calcgraph validate`` builds one per measured case. Problems are raised together, each at its file:line.
-
-    >>> base = Path(__file__).resolve().parents[2]
-    >>> spec = compose_spec([base / "formulas" / "serving.yaml", base / "presets" / "models" / "llama3-70b.yaml"],
-    ...                     "a case", Location("validation/x.yaml", 3))
-    >>> spec.title, "n_params" in {e.name for e in spec.sets}
-    ('a case', True)
-    """
-    collector = _Collector()
-    for path in paths:
-        collector.read(Path(path), top=False, used_from=where)
-    if collector.problems:
-        raise collector.problems[0] if len(collector.problems) == 1 else ValidationError(collector.problems)
-    return ScenarioSpec(path=str(where), title=title, doc="", files=tuple(collector.files),
-                        titles=tuple(collector.titles), quantities=tuple(collector.quantities.values()),
-                        assumes=tuple(collector.assumes), sets=tuple(collector.sets), report=(), variants={},
-                        expects=(), where=where, checks=tuple(collector.checks))

@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from ..errors import UnitError
 from .expr import FUNCTIONS, NAME_RE
 from .specs import CheckSpec, ExpectSpec, QuantitySpec
 from .yamlload import LineDict
@@ -265,3 +266,19 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             formula=None if formula is None else str(formula), solve=solve,
             lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
             preset=body.get("preset"))
+
+
+def read_units(collector, data: LineDict) -> None:
+    """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
+    block = data.get("units")
+    if block is None:
+        return
+    if not isinstance(block, list):
+        collector.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
+        return
+    from .unitdefs import define_unit  # pint only for a file that defines units
+    for line in block:
+        try:
+            define_unit(line)
+        except UnitError as exc:
+            collector.problem(exc.message, data.where("units"), exc.hint, kind=UnitError)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core.bind import Scenario, bind, parse_set_arg
 from ..core.cases import Case, ValidationFile
-from ..core.spec import compose_spec
+from ..core.compose import compose_spec
 from ..errors import CalcgraphError, InputFileError, Location
 from .evaluated import evaluate_scenario
 

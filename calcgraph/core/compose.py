@@ -1,0 +1,31 @@
+"""A scenario composed in memory from files in order, as if a scenario file listed them under ``use:``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Location, ValidationError
+from .spec import _Collector
+from .specs import ScenarioSpec
+
+
+def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec:
+    """A scenario made of ``paths`` in order, as if a file listed them under ``use:`` (nothing is written).
+
+    ``calcgraph validate`` builds one per measured case. Problems are raised together, each at its file:line.
+
+    >>> base = Path(__file__).resolve().parents[2]
+    >>> spec = compose_spec([base / "formulas" / "serving.yaml", base / "presets" / "models" / "llama3-70b.yaml"],
+    ...                     "a case", Location("validation/x.yaml", 3))
+    >>> spec.title, "n_params" in {e.name for e in spec.sets}
+    ('a case', True)
+    """
+    collector = _Collector()
+    for path in paths:
+        collector.read(Path(path), top=False, used_from=where)
+    if collector.problems:
+        raise collector.problems[0] if len(collector.problems) == 1 else ValidationError(collector.problems)
+    return ScenarioSpec(path=str(where), title=title, doc="", files=tuple(collector.files),
+                        titles=tuple(collector.titles), quantities=tuple(collector.quantities.values()),
+                        assumes=tuple(collector.assumes), sets=tuple(collector.sets), report=(), variants={},
+                        expects=(), where=where, checks=tuple(collector.checks))
