@@ -35,7 +35,8 @@ def test_expr_of_an_input_is_its_symbol_and_of_a_pinned_value_too(model):
 
 
 def test_expr_of_a_solve_node_is_its_closed_form_or_none_without_answer(model):
-    closed = "floor((-param_bytes + usable_hbm)/(kv_per_token_stored*kv_tokens_allocated))"
+    closed = ("floor((-draft_param_bytes - param_bytes + usable_hbm)/"
+              "(draft_kv_elements*kv_bytes*seq_len + kv_per_token_stored*kv_tokens_allocated))")
     assert str(model.expr("max_batch")) == closed
     assert calcgraph.load(fixture("solve_not_monotone.yaml")).expr("top") is None
 

@@ -110,7 +110,7 @@ def test_max_batch_moves_and_the_memory_check_fails_in_the_page():
     assert default["values"]["max_batch"] == 43 and more_chips["values"]["max_batch"] == 138
     assert default["checks"][0] == ["param_bytes + draft_bytes + kv_cache_allocated <= usable_hbm", True]
     assert big_batch["checks"][0] == ["param_bytes + draft_bytes + kv_cache_allocated <= usable_hbm", False]
-    assert ["tp_degree <= tp_limit_ici", True] in default["checks"]  # the modules' declared checks too
+    assert ["tp_degree <= max(1, tp_limit_ici)", True] in default["checks"]  # the modules' declared checks too
 
 
 @needs_node
@@ -138,7 +138,7 @@ def test_the_same_scenario_gives_the_same_page_bytes(run, tmp_path):
     assert run("html", "-o", first)[0] == 0
     assert run("html", "-o", second)[0] == 0
     assert first.read_bytes() == second.read_bytes()
-    assert 40_000 < first.stat().st_size < 200_000
+    assert 40_000 < first.stat().st_size < 300_000
 
 
 def test_the_page_needs_no_network():

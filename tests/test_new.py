@@ -35,7 +35,8 @@ def test_chip_template_gives_every_figure_a_chip_preset_sets():
     graph = calcgraph.load(ROOT / "formulas" / "architectures.yaml").graph
     fields = set(kind_fields(graph, "chip"))
     for preset in ("h100", "b200", "mi300x"):
-        assert set(load_file(ROOT / "presets" / "chips" / f"{preset}.yaml")["set"]) <= fields, preset
+        fitted = {"hbm_efficiency_chip", "compute_efficiency_chip"}  # written by calcgraph calibrate, not by hand
+        assert set(load_file(ROOT / "presets" / "chips" / f"{preset}.yaml")["set"]) - fitted <= fields, preset
 
 
 def test_check_of_a_new_chip_names_every_figure_left_to_fill(run, tmp_path):

@@ -50,7 +50,8 @@ def test_per_chip_throughput_does_not_depend_on_the_chip_count_when_bandwidth_bo
 def test_min_chips_is_differentiated_as_its_unrounded_argument(model):
     e = elasticities(model.evaluated, "min_chips")
     assert e.get("hbm_per_chip") == pytest.approx(-1)
-    assert (ROUNDING, "min_chips: ceil(total_memory/hbm_per_chip) treated as its argument") in e.notes
+    assert (ROUNDING, "min_chips: ceil((activation_bytes + total_memory)/(hbm_per_chip*hbm_usable_fraction"
+                      " - runtime_reserve_per_chip)) treated as its argument") in e.notes
 
 
 def test_max_batch_elasticity_comes_from_the_binding_memory_constraint(model):

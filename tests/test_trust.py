@@ -163,5 +163,5 @@ def test_pinning_kv_per_token_moves_the_kv_cache_and_the_step():
 
 
 def test_a_setting_no_requested_output_uses_gives_a_warning(run):
-    status, _, err = run("eval", "--set", "vocab=5", "--only", "t_step")
-    assert status == 0 and "changes no requested output" in err and "vocab" in err
+    status, _, err = run("eval", "--set", "price_per_chip_hour=2 USD/chip/hour", "--only", "t_step")
+    assert status == 0 and "changes no requested output" in err and "price_per_chip_hour" in err

@@ -143,7 +143,7 @@ def table_text(title: str, path: str, rows, total: int) -> str:
         cells.append((name, symbol, number + MARKS.get(state, ""), unit, origin))
     widths = [max(_width(r[i]) for r in cells) for i in range(4)]
     columns = width()
-    room = max(10, columns - sum(widths) - 2 * 4)
+    room = max(6, columns - sum(widths) - 2 * 4)
     short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
     lines = []
     for index, row in enumerate(cells):

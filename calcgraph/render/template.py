@@ -14,8 +14,9 @@ import json
 from ..core.graph import Graph
 
 KINDS = ("scenario", "model", "chip")
-NOT_MODEL = {"flops_per_param"}                       # a convention, not a fact about a model
-NOT_CHIP = {"one_chip", "pp_degree", "ep_degree", "chips"}   # chosen by the scenario
+NOT_MODEL = {"flops_per_param", "embedding_flops"}    # conventions, not facts about a model
+NOT_CHIP = {"one_chip", "pp_degree", "ep_degree", "chips",   # chosen by the scenario
+            "compute_fp8", "compute_fp4"}                    # chosen by the dtype presets
 CHIP_EXTRA = ("tp_axes", "collective_base_latency", "allreduce_hop_factor", "power_per_chip")
 COMPUTED_IN_PRESET = {"n_params": "n_params_estimate"}
 DENSE_DEFAULTS = {"extra_params", "mla", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim", "moe_layers",
