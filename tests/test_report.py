@@ -342,7 +342,8 @@ def test_passing_check_says_what_holds_not_the_failure_text(at_root):
 def test_failing_check_says_what_to_do(at_root):
     model = calcgraph.load(DEFAULT.relative_to(ROOT), set={"batch": "200"})
     checks = render_report(model.evaluated).split("## Checks", 1)[1].split("\n## ", 1)[0]
-    row = next(line for line in checks.splitlines() if line.startswith("| `param_bytes + draft_bytes + kv_cache_allocated"))
+    row = next(line for line in checks.splitlines()
+               if line.startswith("| `param_bytes + draft_bytes + kv_cache_allocated"))
     assert "**FAIL**" in row and "lower the batch" in row
 
 
