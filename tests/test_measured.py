@@ -194,7 +194,8 @@ def test_calibrate_update_chips_writes_the_chip_presets_and_the_assumption_file(
     h100 = (tmp_path / "presets/chips/h100.yaml").read_text()
     assert h100.count("hbm_efficiency_chip:") == 1 and h100.count("compute_efficiency_chip:") == 1
     assert "tiny-8b-h100-128-2048" in h100
-    assert "hbm_efficiency_chip" not in (tmp_path / "presets/chips/mi300x.yaml").read_text()
+    mi300x = "presets/chips/mi300x.yaml"  # no tiny case runs on it: its preset is left as it was
+    assert (tmp_path / mi300x).read_text() == (ROOT / mi300x).read_text()
     assert main(["check", str(tmp_path / "presets/chips/h100.yaml"), str(out)]) == 0
 
 
