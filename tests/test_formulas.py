@@ -138,6 +138,7 @@ def test_verify_exits_0_over_every_scenario(capsys, monkeypatch):
 
 def test_every_formula_module_checks_on_its_own(capsys):
     modules = sorted(str(p) for p in (ROOT / "formulas").glob("*.yaml"))
-    # the chapter's 9; collectives, layout, load, reserve (issue 12); attention, moe, quant, architectures (issue 11)
-    assert len(modules) == 17
+    # the chapter's 9; collectives, layout, load, reserve (issue 12); attention, moe, quant, architectures (issue 11);
+    # traffic (issue 26)
+    assert len(modules) == 18
     assert main(["check", *modules]) == 0, capsys.readouterr().out

@@ -29,9 +29,9 @@ DEFAULT_SCENARIO = "scenarios/llama3-70b-tpu-v5e.yaml"  # = core.spec.DEFAULT_SC
 _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _LOCAL = re.compile(r"[vq]\d+(_\d+)?|x|_sides_v\d+|_ops_v\d+|_graph|_nan|_known|_ceil|_floor|_max|_min|_ceil_to|_pow"
-                    r"|_sqrt|_log|_exp|_ipow|_solve_integer|abs")
+                    r"|_sqrt|_log|_exp|_ipow|_solve_integer|_erlang_c|abs")
 _GRID_LOCAL = re.compile(r"[vw]\d+(_\d+)?|x|_s|_sides_v\d+|_solve_v\d+|_ops_v\d+|_grid|_checks|_nan|_max|_min|_ceil"
-                         r"|_floor|_ceil_to|_pow|_ipow|_sqrt|_log|_exp|_node|_shape|_solve_integer|_refused|abs")
+                         r"|_floor|_ceil_to|_pow|_ipow|_sqrt|_log|_exp|_node|_shape|_solve_integer|_refused|_erlang_c|abs")
 _NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.Return, ast.Tuple, ast.Name,
           ast.Load, ast.Store, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
           ast.Call, ast.Constant, ast.IfExp, ast.Compare, ast.Eq)

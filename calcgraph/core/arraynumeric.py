@@ -23,6 +23,7 @@ from functools import reduce
 import numpy as np
 
 from .numeric import Refused
+from .queueing import erlang_c
 
 SNAP = 2.0 ** -45
 HOLD = 32 * 2.0 ** -52  # relative slack (32 ulps, 7.1e-15) a non-strict constraint forgives: rounding of computed sides
@@ -291,7 +292,7 @@ def _sides(sides, x) -> list:
 HELPERS = {"_nan": NAN, "_max": _max, "_min": _min, "_ceil": _ceil, "_floor": _floor, "_ceil_to": _ceil_to,
            "_pow": np.power, "_ipow": np.power, "_sqrt": np.sqrt, "_log": np.log, "_exp": np.exp,
            "_node": _node, "_shape": _shape, "_solve_integer": _solve_integer,
-           "_refused": _refused}
+           "_refused": _refused, "_erlang_c": erlang_c}
 
 
 def build(text: str, names: tuple, namespace: dict) -> tuple:

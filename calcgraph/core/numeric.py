@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from .queueing import erlang_c_float
+
 NAN = math.nan
 SNAP = 2.0 ** -45        # = core.evaluate.SNAP: a value this close (relatively) to a whole number is it
 HOLD = 32 * 2.0 ** -52   # = core.constraints.HOLD: the rounding a non-strict constraint forgives
@@ -140,7 +142,7 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
            "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer}
+           "_ipow": pow, "_solve_integer": solve_integer, "_erlang_c": erlang_c_float}
 
 
 def build(text: str, name: str, namespace: dict):

@@ -17,7 +17,8 @@ import sympy
 from ..errors import EvaluationError
 from .arraynumeric import ceil_to, snap
 from .codegen import Unsupported, literal
-from .rounding import CeilTo
+from .queueing import erlang_c
+from .rounding import CeilTo, ErlangC
 
 
 def split_mul(expr: sympy.Mul):
@@ -84,6 +85,9 @@ def compile_expr(expr: sympy.Expr):
     if isinstance(expr, sympy.floor):
         (inner,) = args
         return lambda env: np.floor(snap(inner(env)))
+    if isinstance(expr, ErlangC):
+        servers, load = args
+        return lambda env: erlang_c(servers(env), load(env))
     if isinstance(expr, CeilTo):
         first = args[0]
         allowed = tuple(float(v) for v in expr.args[1:])
@@ -132,7 +136,7 @@ def sym_source(expr: sympy.Expr, local: dict) -> str:
             return f"_ipow({base}, {int(e)})"
         return f"_pow({base}, {exponent})"
     simple = {sympy.Max: "_max", sympy.Min: "_min", sympy.ceiling: "_ceil", sympy.floor: "_floor",
-              sympy.exp: "_exp", sympy.Abs: "abs"}
+              sympy.exp: "_exp", sympy.Abs: "abs", ErlangC: "_erlang_c"}
     for kind, helper in simple.items():
         if isinstance(expr, kind):
             return f"{helper}({', '.join(args)})"
