@@ -38,6 +38,8 @@ CASES = [
     (fixture("ceil_exact.yaml"), None, ["s=33"]),
     (fixture("pinned.yaml"), None, []),
     (fixture("html_unknown_price.yaml"), None, []),  # unknown stays unknown (null)
+    (fixture("traffic_contract.yaml"), None, []),  # erlang_c, percentiles and the prefill_pool_needed solve
+    (fixture("traffic_contract.yaml"), None, ["request_rate=30 sequence/s"]),  # an unstable pool: its check fails
 ]
 
 
