@@ -115,7 +115,8 @@ def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:
 
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> float:
     """The largest whole x in [low, high) (declared units) where every constraint holds and x + 1 fails, in
-    base units, found from ``integer_guess`` and its neighbours; else Refused.
+    base units, found from ``integer_guess`` and its neighbours; where no constraint falls as x grows, the
+    smallest whole x that holds while x - 1 fails (``rising_guess``); else Refused.
 
     Where the constraints hold on an interval (the solves of a serving model) that answer is unique, so it
     is the one the engine's numeric solver finds; the guess only saves the search.
@@ -124,12 +125,12 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
     33.0
     """
     guess = integer_guess(ops, sides, low, factor)
-    if not math.isfinite(guess):
-        raise Refused
-    candidate = _floor(guess)  # snapped, then whole: a root a rounding below a whole number is that number
 
     def holds_at(x: float) -> bool:
         return feasible(ops, sides(x * factor))
+    if not math.isfinite(guess):
+        return _smallest_integer(ops, sides, low, high, factor, holds_at)
+    candidate = _floor(guess)  # snapped, then whole: a root a rounding below a whole number is that number
     here, above = holds_at(candidate), holds_at(candidate + 1.0)
     if here and not above and low <= candidate < high:
         return candidate * factor
@@ -137,6 +138,38 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
         return (candidate + 1.0) * factor
     if not here and low <= candidate - 1.0 < high and holds_at(candidate - 1.0):
         return (candidate - 1.0) * factor
+    raise Refused
+
+
+def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
+    """A first guess (declared units) at the smallest x where every constraint holds, when none falls as x
+    grows: the greatest root of the slacks that rise (linear through ``low`` and ``low + 1``); NaN if one
+    falls or is not a number, -inf if none rises.
+
+    >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
+    2.5
+    """
+    at_low, at_next = sides(low * factor), sides((low + 1.0) * factor)
+    guess = -math.inf
+    for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+        g0, g1 = _slack(op, l0, r0), _slack(op, l1, r1)
+        if not g1 >= g0:  # falls, or NaN
+            return NAN
+        if g1 > g0:
+            guess = max(guess, low - g0 / (g1 - g0))
+    return guess
+
+
+def _smallest_integer(ops: tuple, sides, low: float, high: float, factor: float, holds_at) -> float:
+    """The smallest whole x in (low, high) where every constraint holds and x - 1 fails (the engine's
+    "smallest" answer, when feasibility grows with x), from ``rising_guess`` and the value above it."""
+    guess = rising_guess(ops, sides, low, factor)
+    if not math.isfinite(guess):
+        raise Refused
+    candidate = max(_ceil(guess), low + 1.0)  # snapped: a root a rounding above a whole number is that number
+    for x in (candidate, candidate + 1.0):
+        if x < high and holds_at(x) and not holds_at(x - 1.0):
+            return x * factor
     raise Refused
 
 
