@@ -109,8 +109,8 @@ def test_max_batch_moves_and_the_memory_check_fails_in_the_page():
     default, big_batch, more_chips = _run_in_node([_load(None, None, []), _load(None, None, ["batch=64"]),
                                                   _load(None, None, ["chips=16"])])
     assert default["values"]["max_batch"] == 43 and more_chips["values"]["max_batch"] == 138
-    assert default["checks"][0] == ["param_bytes + kv_cache_allocated <= usable_hbm", True]
-    assert big_batch["checks"][0] == ["param_bytes + kv_cache_allocated <= usable_hbm", False]
+    assert ["param_bytes + kv_cache_allocated <= usable_hbm", True] in default["checks"]
+    assert ["param_bytes + kv_cache_allocated <= usable_hbm", False] in big_batch["checks"]
     assert ["tp_degree <= tp_limit_ici", True] in default["checks"]  # the modules' declared checks too
 
 

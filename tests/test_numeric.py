@@ -43,8 +43,16 @@ def test_the_answer_is_in_base_units_and_the_bounds_in_declared_ones():
 def test_nothing_fits_or_nothing_bounds_is_refused_for_the_engine_to_word():
     with pytest.raises(Refused):  # not even one sequence fits
         solve_integer(("<=",), lambda x: ((300e9 + x, 256e9),), 1.0, 1e12, 1.0)
-    with pytest.raises(Refused):  # no constraint falls as x grows: no guess
-        solve_integer((">=",), lambda x: ((x, 3.0),), 1.0, 1e12, 1.0)
+    with pytest.raises(Refused):  # nothing moves with x, and it holds: it never binds
+        solve_integer((">=",), lambda x: ((5.0, 3.0),), 1.0, 1e12, 1.0)
+
+
+def test_where_feasibility_grows_with_x_the_answer_is_the_smallest_whole_x_as_the_engine_finds():
+    assert solve_integer((">=",), lambda x: ((x, 3.0),), 1.0, 1e12, 1.0) == 3.0
+    assert solve_integer(("<",), lambda x: ((2.5, x),), 0.0, 1e5, 1.0) == 3.0  # strict: 2.5 < 3
+    assert solve_integer(("<",), lambda x: ((0.0, x),), 0.0, 1e5, 1.0) == 1.0  # a pool of 0 is never stable
+    with pytest.raises(Refused):  # it already holds at the lower bound: the engine says it never binds
+        solve_integer((">=",), lambda x: ((x, 0.5),), 1.0, 1e12, 1.0)
 
 
 def variants() -> list[tuple[str, str | None]]:

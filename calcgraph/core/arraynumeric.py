@@ -271,11 +271,59 @@ def settle_integer(ops: tuple, sides, guess, low: float, high: float, factor: fl
     return answer
 
 
+def rising_guess(ops: tuple, sides, low: float, factor: float):
+    """``numeric.rising_guess`` on arrays: where no slack falls as x grows, the greatest root of those that
+    rise (-inf if none does); NaN where one falls or is not a number."""
+    at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
+    guess, bad = -np.inf, False
+    with np.errstate(all="ignore"):
+        for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+            g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
+            bad = bad | ~(g1 >= g0)
+            guess = np.maximum(guess, np.where(g1 > g0, low - g0 / (g1 - g0), -np.inf))
+    return np.where(bad, np.nan, np.asarray(guess, float))
+
+
+def settle_rising(ops: tuple, sides, guess, low: float, high: float, factor: float) -> np.ndarray:
+    """Each point's smallest whole x in (low, high) that holds while x - 1 fails, taken from ``guess`` or the
+    value above it (``numeric._smallest_integer`` on arrays); NaN where neither is."""
+    with np.errstate(all="ignore"):
+        candidate = np.maximum(np.ceil(snap(np.asarray(guess, float))), low + 1.0)
+
+        def holds_at(x):
+            return feasible(ops, slacks(ops, _sides(sides, x * factor)))
+        answer = np.full(np.shape(candidate), np.nan)
+        for x in (candidate, candidate + 1.0):
+            found = np.isnan(answer) & np.isfinite(x) & (x < high) & holds_at(x) & ~holds_at(x - 1.0)
+            answer = np.where(found, x, answer)
+    return answer
+
+
+def _no_answer(ops: tuple, sides, low: float, factor: float) -> np.ndarray:
+    """Points without an answer, as the normal path finds none: every constraint holds at ``low`` and no
+    slack moves with x (it never binds), or a constraint is unknown (NaN) at ``low`` and ``low + 1`` (an
+    unknown input upstream). A constraint that fails is left to the normal path, which words it."""
+    at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
+    still, unknown = True, False
+    with np.errstate(all="ignore"):
+        for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+            g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
+            holds = feasible((op,), slacks((op,), [(l0, r0)]))
+            still = still & holds & (g1 == g0) & np.isfinite(g0)
+            unknown = unknown | (np.isnan(g0) & np.isnan(g1))
+    return np.asarray(still | unknown)
+
+
 def _solve_integer(ops: tuple, sides, low: float, high: float, factor: float, shape: tuple):
     """An integer solve node over a block (base units): ``settle_integer`` from ``integer_guess``, verified
-    at every point, else Refused (the normal path bisects the points it leaves)."""
+    at every point, or where no constraint falls as x grows ``settle_rising`` from ``rising_guess``; NaN
+    where there is none (``_no_answer``); else Refused (the normal path bisects
+    the points it leaves)."""
     answer = settle_integer(ops, sides, integer_guess(ops, sides, low, factor), low, high, factor)
     if np.isnan(answer).any():
+        rising = settle_rising(ops, sides, rising_guess(ops, sides, low, factor), low, high, factor)
+        answer = np.where(np.isnan(answer), rising, answer)
+    if (np.isnan(answer) & ~_no_answer(ops, sides, low, factor)).any():
         raise Refused
     return np.broadcast_to(answer, shape) * factor
 

@@ -110,10 +110,10 @@ class Evaluator:
             for constant, value in constant_values(c).items():
                 inner[constant] = literal(value)
         body = []
-        for node in problem.plan:
+        for step, node in enumerate(problem.plan):
             if self.scenario.graph[node].solve is not None:
                 raise Unsupported(f"{name}: a solve node inside a solve")
-            target = inner[node] = f"{var}_{len(inner)}"
+            target = inner[node] = f"{var}_{step}"  # one local per node (len(inner) stays put over names in local)
             body.append(f"        {target} = {source(self.scenario.graph[node].formula.node, inner)}")
         sides = ", ".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)})"
                           for c in spec.constraints)
