@@ -63,14 +63,17 @@ def colocated(contract):
     return contract.set(disaggregated=0, request_rate="2 sequence/s")
 
 
+# One replica's prefill stream (batch 1024: one replica holds what is in flight), an M/G/1 queue whose service
+# is the prompt's prefill plus the decode iteration its chunk shares: within 25 % for prompt CV 0-1 (reached:
+# 20 %, p90 at CV 1 and utilisation 0.9). At CV 2 p90 and p99 come out up to 45 % low (docs/traffic.md).
 @pytest.mark.parametrize("cv", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("utilisation", [0.3, 0.6, 0.9])
 def test_colocated_prefill_stream_is_an_m_g_1_queue_within_25_percent(colocated, utilisation, cv):
-    model = colocated.set(prefill_len_cv=cv)
+    model = colocated.set(prefill_len_cv=cv, batch=1024)
     assert model.value("queue_servers") == 1
-    dp = model.value("dp_replicas")
-    per_replica = _rate(model, utilisation)
-    errors = _errors(compare(model, per_replica * dp, cv=cv, n=100_000))
+    result = compare(model, _rate(model, utilisation), cv=cv, n=100_000)
+    assert result["utilisation"] == pytest.approx(utilisation, rel=1e-9)
+    errors = _errors(result)
     assert max(abs(e) for e in errors.values()) <= 0.25, errors
 
 
