@@ -249,12 +249,12 @@ def test_assumptions_follow_the_summary_with_what_they_affect(at_root):
 def test_405b_exercise_flags_tensor_parallelism_beyond_the_ici_limit(at_root):
     text = _report_of(ROOT / "scenarios" / "exercise-405b.yaml")
     summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
-    assert "**1 of 5 fail**: `tp_degree <= tp_limit_ici` (`tp_degree` = 64 > `tp_limit_ici` = 48.653" in summary
+    assert "**1 of 6 fail**: `tp_degree <= tp_limit_ici` (`tp_degree` = 64 > `tp_limit_ici` = 48.653" in summary
     row = next(line for line in summary.splitlines() if line.startswith("| [`tp_limit_ici`]"))
     assert "**Check fails**" in row
     assert "| `tp_degree <= tp_limit_ici` | **FAIL** |" in text.split("## Checks", 1)[1]
     assert "**Check fails**" in _section(text, "tp_limit_ici")
-    assert "all 5 pass" in _default_report()  # the declared checks at the chapter's case
+    assert "all 6 pass" in _default_report()  # the declared checks at the chapter's case (6th: traffic.yaml)
 
 
 def test_arithmetic_is_shown_rounding_and_conversion_factors_included(at_root):

@@ -21,7 +21,7 @@ import re
 import sys
 
 from ..core import cachestore
-from ..core.numeric import Refused, build, holds
+from ..core.numeric import Refused, build, holds, numpy_helpers
 from ..core.version import VERSION
 from ..render.evalfmt import json_text, origin_text, shown_text, sides_text, table_text, title_text
 
@@ -128,7 +128,7 @@ def _values(entry: dict, base: dict) -> tuple[list, list, bool]:
             raise Miss("no compiled code")
         return entry["values"], [(c["lhs"], c["rhs"]) for c in entry["checks"]], False
     tree = generated(code["source"])
-    function = build(tree, "_graph", {k: tuple(v) for k, v in code["ops"].items()})  # compiles the checked tree
+    function = build(tree, "_graph", {**numpy_helpers(), **{k: tuple(v) for k, v in code["ops"].items()}})
     arguments = [base.get(n, d) for n, d in zip(code["arguments"], code["defaults"], strict=True)]
     arguments += [base.get(n, math.nan) for n in code["pinnable"]]
     try:

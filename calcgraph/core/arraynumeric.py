@@ -272,12 +272,11 @@ def settle_integer(ops: tuple, sides, guess, low: float, high: float, factor: fl
 
 
 def rising_guess(ops: tuple, sides, low: float, factor: float):
-    """``numeric.rising_guess`` on arrays: where no slack falls as x grows, the greatest root of those that
-    rise (-inf if none does); NaN where one falls or is not a number."""
-    at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
+    """``numeric.rising_guess`` on arrays (NaN where a slack falls or is not a number)."""
     guess, bad = -np.inf, False
     with np.errstate(all="ignore"):
-        for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+        for op, (l0, r0), (l1, r1) in zip(ops, _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor),
+                                          strict=True):
             g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
             bad = bad | ~(g1 >= g0)
             guess = np.maximum(guess, np.where(g1 > g0, low - g0 / (g1 - g0), -np.inf))
@@ -285,14 +284,12 @@ def rising_guess(ops: tuple, sides, low: float, factor: float):
 
 
 def settle_rising(ops: tuple, sides, guess, low: float, high: float, factor: float) -> np.ndarray:
-    """Each point's smallest whole x in (low, high) that holds while x - 1 fails, taken from ``guess`` or the
-    value above it (``numeric._smallest_integer`` on arrays); NaN where neither is."""
+    """``numeric._smallest_integer`` on arrays: x from ``guess`` or the value above; NaN where neither."""
     with np.errstate(all="ignore"):
         candidate = np.maximum(np.ceil(snap(np.asarray(guess, float))), low + 1.0)
 
-        def holds_at(x):
-            return feasible(ops, slacks(ops, _sides(sides, x * factor)))
         answer = np.full(np.shape(candidate), np.nan)
+        holds_at = lambda x: feasible(ops, slacks(ops, _sides(sides, x * factor)))  # noqa: E731
         for x in (candidate, candidate + 1.0):
             found = np.isnan(answer) & np.isfinite(x) & (x < high) & holds_at(x) & ~holds_at(x - 1.0)
             answer = np.where(found, x, answer)
@@ -300,9 +297,7 @@ def settle_rising(ops: tuple, sides, guess, low: float, high: float, factor: flo
 
 
 def _no_answer(ops: tuple, sides, low: float, factor: float) -> np.ndarray:
-    """Points without an answer, as the normal path finds none: every constraint holds at ``low`` and no
-    slack moves with x (it never binds), or a constraint is unknown (NaN) at ``low`` and ``low + 1`` (an
-    unknown input upstream). A constraint that fails is left to the normal path, which words it."""
+    """No answer, as the normal path finds: it never binds (holds, no slack moves), or a side is unknown."""
     at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
     still, unknown = True, False
     with np.errstate(all="ignore"):
@@ -315,10 +310,8 @@ def _no_answer(ops: tuple, sides, low: float, factor: float) -> np.ndarray:
 
 
 def _solve_integer(ops: tuple, sides, low: float, high: float, factor: float, shape: tuple):
-    """An integer solve node over a block (base units): ``settle_integer`` from ``integer_guess``, verified
-    at every point, or where no constraint falls as x grows ``settle_rising`` from ``rising_guess``; NaN
-    where there is none (``_no_answer``); else Refused (the normal path bisects
-    the points it leaves)."""
+    """An integer solve node over a block (base units): ``settle_integer``, else ``settle_rising``, verified
+    at every point; NaN where ``_no_answer``; else Refused (the normal path bisects what is left)."""
     answer = settle_integer(ops, sides, integer_guess(ops, sides, low, factor), low, high, factor)
     if np.isnan(answer).any():
         rising = settle_rising(ops, sides, rising_guess(ops, sides, low, factor), low, high, factor)

@@ -27,17 +27,7 @@ from .queueing import erlang_c
 __all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
 
 
-def _log(x):
-    """ln x: on a float, ``math.log`` as generated scalar code computes it (numpy's can differ in the last bit)."""
-    return math.log(x) if isinstance(x, float) and x > 0.0 else np.log(x)
-
-
-def _exp(x):
-    """e^x: on a float, ``math.exp`` as generated scalar code computes it."""
-    return math.exp(x) if isinstance(x, float) and x < 709.0 else np.exp(x)
-
-
-_CALLS = {"sqrt": np.sqrt, "log": _log, "exp": _exp, "abs": np.abs}
+_CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
 
 
 def compile_node(node: tuple):
@@ -95,7 +85,7 @@ def _compile_call(name: str, args: list, nodes):
         allowed = tuple(float(n[1]) for n in nodes[1:])
         return lambda env: ceil_to(inner(env), *allowed)
     if name == "log2":
-        return lambda env: _log(inner(env)) / _log(2.0)
+        return lambda env: np.log(inner(env)) / np.log(2.0)
     function = _CALLS[name]
     return lambda env: function(inner(env))
 

@@ -178,6 +178,34 @@ HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_ma
            "_ipow": pow, "_solve_integer": solve_integer, "_erlang_c": erlang_c_float}
 
 
+def numpy_helpers() -> dict:
+    """``_log``, ``_exp`` and ``_pow`` by numpy's float64 functions, which the normal path (``evaluate``) uses.
+
+    numpy's and the C library's logarithms, exponentials and powers differ in the last bit for a few inputs
+    in a hundred; code whose values must equal the normal path's to the bit (the compiled graph cache) builds
+    with these (numpy imported here, on first use), code that must be fast keeps ``math``'s.
+    """
+    import numpy as np
+
+    def _log(x: float) -> float:
+        if not x > 0.0:
+            raise ValueError("math domain error")  # as math.log: the normal path words it
+        return float(np.log(x))
+
+    def _exp(x: float) -> float:
+        value = float(np.exp(x))
+        if value == math.inf and x == x:
+            raise OverflowError("math range error")
+        return value
+
+    def _pow(base: float, exponent: float) -> float:
+        value = float(np.power(base, exponent))
+        if value != value and base == base and exponent == exponent:
+            raise ValueError("math domain error")
+        return value
+    return {"_log": _log, "_exp": _exp, "_pow": _pow}
+
+
 def build(text: str, name: str, namespace: dict):
     """Compile generated ``text`` (source of ``def name(...)``) and return the function.
 

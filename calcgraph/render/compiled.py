@@ -17,7 +17,7 @@ import math
 import os
 
 from ..core.codegen import Unsupported
-from ..core.numeric import build
+from ..core.numeric import build, numpy_helpers
 from ..core.units import needs_unit, parse_unit
 from ..engine.evaluated import Evaluated
 from ..engine.graphcode import FUNCTION, graph_code
@@ -53,7 +53,7 @@ def _code(ev: Evaluated, values: list) -> dict | None:
         code = graph_code(scenario)
     except Unsupported:
         return None
-    function = build(code.source, FUNCTION, {k: tuple(v) for k, v in code.ops.items()})
+    function = build(code.source, FUNCTION, {**numpy_helpers(), **{k: tuple(v) for k, v in code.ops.items()}})
     defaults = [float(scenario.bound[n].value) for n in code.arguments]
     try:
         got, sides = function(*defaults, *[math.nan] * len(code.pinnable))
