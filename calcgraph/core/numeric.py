@@ -124,6 +124,14 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float) -> 
     >>> solve_integer(("<=",), lambda x: ((3.0 * x, 99.0),), 1.0, 1e12, 1.0)
     33.0
     """
+    seen: dict = {}
+    compute = sides
+
+    def sides(x: float):  # each trial value evaluated once (the guesses and the checks share points)
+        found = seen.get(x)
+        if found is None:
+            found = seen[x] = compute(x)
+        return found
     guess = integer_guess(ops, sides, low, factor)
 
     def holds_at(x: float) -> bool:
