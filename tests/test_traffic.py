@@ -30,9 +30,14 @@ def _errors(result) -> dict:
     return {k: result["analytic"][k] / result["simulated"][k] - 1 for k in PERCENTILES}
 
 
-# The contract: within 20 % at utilisation 0.5 and 0.8, 25 % at 0.9 (prompts lognormal, mean 2048, CV 1).
+# The contract: within 20 % at utilisation 0.5 and 0.8, 25 % at 0.9 (prompts lognormal, mean 2048, CV 1);
+# also with the prefill twice as fast (fp8 at the fp8 FLOP rate): the simulation is driven by the graph's
+# own per-length times, whatever they are.
+@pytest.mark.parametrize("speed", [1.0, 2.0])
 @pytest.mark.parametrize("utilisation, tolerance", [(0.5, 0.20), (0.8, 0.20), (0.9, 0.25)])
-def test_contract_ttft_percentiles_match_the_simulated_pool(contract, utilisation, tolerance):
+def test_contract_ttft_percentiles_match_the_simulated_pool(contract, utilisation, tolerance, speed):
+    flops = contract.value("flops_per_chip", "FLOP/s/chip") * speed
+    contract = contract.set(flops_per_chip=f"{flops} FLOP/s/chip")
     result = compare(contract, _rate(contract, utilisation), cv=1.0, n=200_000)
     assert result["utilisation"] == pytest.approx(utilisation, rel=1e-9)
     for name, error in _errors(result).items():
@@ -50,12 +55,12 @@ def test_ttft_percentiles_track_the_simulation_over_load_and_spread(contract, ut
     assert abs(errors["ttft_p50"]) <= 0.30, errors
 
 
-def test_contract_p99_is_about_1_s_at_half_load_and_2_6_s_at_0_9(contract):
-    # the simulation: 1.06 s and 2.5 s; calcgraph printed 0.20 s for both before
-    assert contract.set(request_rate=f"{_rate(contract, 0.5)} sequence/s").value("ttft_p99", "s") \
-        == pytest.approx(1.04, abs=0.02)
-    assert contract.set(request_rate=f"{_rate(contract, 0.9)} sequence/s").value("ttft_p99", "s") \
-        == pytest.approx(2.63, abs=0.05)
+def test_contract_p99_is_about_5_and_13_queueing_free_ttfts_at_half_load_and_0_9(contract):
+    # the simulation: 1.06 s and 2.5 s with a 0.20 s prefill (fp8 weights at the bf16 FLOP rate);
+    # calcgraph printed 0.20 s for both before. As ratios, so that a faster prefill keeps the test.
+    for utilisation, ratio in ((0.5, 5.12), (0.9, 13.0)):
+        model = contract.set(request_rate=f"{_rate(contract, utilisation)} sequence/s")
+        assert model.value("ttft_p99") / model.value("ttft") == pytest.approx(ratio, rel=0.03)
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +135,9 @@ def test_prefill_pool_needed_is_the_fewest_replicas_meeting_the_p99_target(contr
     needed = model.value("prefill_pool_needed")
     at = model.set(prefill_replicas=needed)
     assert at.value("ttft_p99") <= at.value("ttft_p99_target") and at.value("prefill_utilisation") < 1
-    fewer = model.set(prefill_replicas=needed - 1)
-    assert fewer.value("ttft_p99") > fewer.value("ttft_p99_target") or fewer.value("prefill_utilisation") >= 1
+    if needed > 1:
+        fewer = model.set(prefill_replicas=needed - 1)
+        assert fewer.value("ttft_p99") > fewer.value("ttft_p99_target") or fewer.value("prefill_utilisation") >= 1
 
 
 def test_best_sizes_the_prefill_pool_by_percentile_targets(run):
@@ -139,8 +145,10 @@ def test_best_sizes_the_prefill_pool_by_percentile_targets(run):
                            "--where", "tpot_p99 <= 50 ms", "--set", "request_rate=10 sequence/s",
                            "--vary", "prefill_replicas=1:12")
     assert status == 0, err
-    assert "**total_chips = 24 chip** at prefill_replicas = 5" in out  # 4 replicas give 1.04 s
-    assert "20 chip at prefill_replicas = 4, fails ttft_p99 <= 1 s" in out
+    model = calcgraph.load(CONTRACT, set={"request_rate": "10 sequence/s", "ttft_p99_target": "1 s"})
+    needed = int(model.value("prefill_pool_needed"))  # 5 with the bf16 FLOP rate: 4 replicas give 1.04 s
+    chips = int(model.value("chips") * (model.value("dp_replicas") + needed))
+    assert f"**total_chips = {chips} chip** at prefill_replicas = {needed}" in out
 
 
 def test_seq_len_p99_is_the_full_length_without_spread_and_grows_with_it(contract):
