@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from .queueing import erlang_c_float
+
 NAN = math.nan
 # The rules every backend shares (floats here, numpy in arraynumeric, constant folding in builder, the
 # page's JavaScript through its data): defined once, here.
@@ -209,7 +211,8 @@ def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
            "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo}
+           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo,
+           "_erlang_c": erlang_c_float}
 
 
 def build(text: str, name: str, namespace: dict):
