@@ -139,5 +139,5 @@ def test_verify_exits_0_over_every_scenario(capsys, monkeypatch):
 def test_every_formula_module_checks_on_its_own(capsys):
     modules = sorted(str(p) for p in (ROOT / "formulas").glob("*.yaml"))
     names = {p.rsplit("/", 1)[-1] for p in modules}
-    assert {"serving.yaml", "architectures.yaml", "benchmark.yaml", "energy.yaml"} <= names
+    assert {"serving.yaml", "architectures.yaml", "benchmark.yaml", "energy.yaml", "traffic.yaml"} <= names
     assert main(["check", *modules]) == 0, capsys.readouterr().out

@@ -51,6 +51,20 @@ def test_nothing_fits_is_nan_at_once_and_the_engine_agrees():
     assert all(math.isnan(v) for v in evaluator.exact(8192))
 
 
+def test_where_only_large_values_hold_the_scan_bracket_gives_the_smallest_whole_x():
+    points = tuple(float(p) for p in scan_points(0.0, 1e5, True))
+    assert solve_integer((">=",), lambda x: ((x, 3.0),), 0.0, 1e5, 1.0, points) == 3.0
+    assert solve_integer(("<",), lambda x: ((2.5, x),), 0.0, 1e5, 1.0, points) == 3.0  # strict: 2.5 < 3
+    assert solve_integer(("<",), lambda x: ((0.0, x),), 0.0, 1e5, 1.0, points) == 1.0  # a pool of 0 is never stable
+
+
+def test_prefill_pool_needed_of_a_colocated_model_is_1_on_the_generated_path_as_the_engine_says():
+    model = calcgraph.load()  # colocated: no pool, the smallest stable count is 1
+    evaluator = model.evaluator(["prefill_pool_needed"], ["request_rate"])
+    (needed,), _ = evaluator._fast(20.0)  # the generated path answers, no fallback
+    assert needed == 1.0 == model.set(request_rate="20 sequence/s").value("prefill_pool_needed")
+
+
 def test_a_constraint_failing_at_one_end_only_is_left_to_the_engine():
     with pytest.raises(Refused):  # no constraint falls as x grows: no guess
         solve_integer((">=",), lambda x: ((x, 3.0),), 1.0, 1e12, 1.0)

@@ -16,6 +16,7 @@ import re
 
 from ..errors import ExpressionError
 from .numeric import snap_float
+from .queueing import erlang_c_float
 
 MAX_NODES = 400
 MAX_LITERAL_DIGITS = 40
@@ -25,7 +26,7 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 
 _ARITY = {"max": (1, 64), "min": (1, 64), "ceil": (1, 1), "floor": (1, 1),
           "sqrt": (1, 1), "log": (1, 1), "log2": (1, 1), "exp": (1, 1), "abs": (1, 1),
-          "ceil_to": (2, 64)}
+          "ceil_to": (2, 64), "erlang_c": (2, 2)}
 FUNCTIONS = tuple(_ARITY)  # the functions a formula may call
 ROUNDING = ("ceil", "floor", "ceil_to")
 COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
@@ -65,6 +66,8 @@ def _float_call(name: str, values: list[float]) -> float:
         return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
     if name == "log2":
         return math.log(x) / math.log(2)
+    if name == "erlang_c":
+        return erlang_c_float(*values)
     return {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs}[name](x)
 
 

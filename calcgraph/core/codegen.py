@@ -60,7 +60,7 @@ def power_kind(exponent: tuple) -> int | str:
 
 _OPERATORS = {"+", "-", "*", "/"}
 _SIMPLE = {"max": "_max", "min": "_min", "ceil": "_ceil", "floor": "_floor", "exp": "_exp", "abs": "abs",
-           "sqrt": "_sqrt", "log": "_log"}
+           "sqrt": "_sqrt", "log": "_log", "erlang_c": "_erlang_c"}
 
 
 def source(node: tuple, local: dict) -> str:

@@ -91,7 +91,7 @@ def _walk(node: tuple, names: dict) -> Dim:
         return _walk(args[0], names)
     if name == "sqrt":
         return _power(_walk(args[0], names), 0.5)
-    for arg in args:  # log, log2, exp
+    for arg in args:  # log, log2, exp, erlang_c
         dim = _walk(arg, names)
         if dim != DIMENSIONLESS:
             raise _Mismatch(f"{name}() needs a plain number, but {node_text(arg)} has dimension {format_dim(dim)}")

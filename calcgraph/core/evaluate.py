@@ -22,6 +22,7 @@ from ..errors import EvaluationError
 from .arraynumeric import SNAP, ceil_to, snap
 from .bulk import paused_gc
 from .codegen import expand_round, power_kind
+from .queueing import erlang_c
 
 __all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
 
@@ -70,6 +71,9 @@ def compile_node(node: tuple):
 def _compile_call(name: str, args: list, nodes):
     if name == "max":
         return lambda env: reduce(np.maximum, (f(env) for f in args))
+    if name == "erlang_c":
+        servers, load = args
+        return lambda env: erlang_c(servers(env), load(env))
     if name == "min":
         return lambda env: reduce(np.minimum, (f(env) for f in args))
     inner = args[0]

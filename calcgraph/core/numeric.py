@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from .queueing import erlang_c_float
+
 NAN = math.nan
 # The rules every backend shares (floats here, numpy in arraynumeric, constant folding in builder, the
 # page's JavaScript through its data): defined once, here.
@@ -164,7 +166,8 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:
     """The largest whole x in [low, high) (declared units) where every constraint holds and x + 1 fails, in
     base units, found from ``integer_guess`` and its neighbours within the bracket the engine's scan at
-    ``points`` gives; NaN where that scan finds no answer; else Refused.
+    ``points`` gives; where only large values hold, the smallest whole x that holds (``_smallest_integer``,
+    as the engine answers then); NaN where that scan finds no answer; else Refused.
 
     Where the constraints hold on an interval (the solves of a serving model) that answer is unique, so it
     is the one the engine's numeric solver finds; the guess only saves the search.
@@ -176,8 +179,8 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
         bracket = scan(ops, sides, points, factor)
         if bracket is None:
             return NAN
-        if bracket[1] < bracket[0]:
-            raise Refused  # the smallest value: left to the engine
+        if bracket[1] < bracket[0]:  # only large values hold: the smallest that does
+            return _smallest_integer(ops, sides, bracket[1], bracket[0], factor)
         low, high = bracket[0], bracket[1] + 1.0
     guess = integer_guess(ops, sides, low, factor)
     if not math.isfinite(guess):
@@ -196,6 +199,43 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
     raise Refused
 
 
+def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
+    """A first guess (declared units) at the smallest x where every constraint holds, when none falls as x
+    grows: the greatest root of the slacks that rise (linear through ``low`` and ``low + 1``); NaN if one
+    falls or is not a number, -inf if none rises.
+
+    >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
+    2.5
+    """
+    at_low, at_next = sides(low * factor), sides((low + 1.0) * factor)
+    guess = -math.inf
+    for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
+        g0, g1 = _slack(op, l0, r0), _slack(op, l1, r1)
+        if not g1 >= g0:  # falls, or NaN
+            return NAN
+        if g1 > g0:
+            guess = max(guess, low - g0 / (g1 - g0))
+    return guess
+
+
+def _smallest_integer(ops: tuple, sides, bad: float, good: float, factor: float) -> float:
+    """The smallest whole x in (bad, good] (the scan's bracket: ``bad`` fails, ``good`` holds) where every
+    constraint holds and x - 1 fails, in base units: the engine's "smallest" answer, found from
+    ``rising_guess`` and the value above it; else Refused (the engine bisects the bracket).
+
+    >>> _smallest_integer((">=",), lambda x: ((x, 3.0),), 1.0, 4.0, 1.0)
+    3.0
+    """
+    guess = rising_guess(ops, sides, bad, factor)
+    if not math.isfinite(guess):
+        raise Refused
+    candidate = min(max(_ceil(guess), bad + 1.0), good)  # snapped: a root a rounding above a whole is that whole
+    for x in (candidate, candidate + 1.0):
+        if bad < x <= good and feasible(ops, sides(x * factor)) and not feasible(ops, sides((x - 1.0) * factor)):
+            return x * factor
+    raise Refused
+
+
 def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
     """``solve_integer(*problem)``, remembered in ``memo`` by the values its sides read (``key``): the scan
     costs some thirty evaluations of the sides, and a solve whose inputs did not change needs none."""
@@ -209,7 +249,36 @@ def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
            "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo}
+           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo,
+           "_erlang_c": erlang_c_float}
+
+
+def numpy_helpers() -> dict:
+    """``_log``, ``_exp`` and ``_pow`` by numpy's float64 functions, which the normal path (``evaluate``) uses.
+
+    numpy's and the C library's logarithms, exponentials and powers differ in the last bit for a few inputs
+    in a hundred; code whose values must equal the normal path's to the bit (``Model.evaluator``) builds
+    with these (numpy imported here, on first use), at about 0.3 us a call.
+    """
+    import numpy as np
+
+    def _log(x: float) -> float:
+        if not x > 0.0:
+            raise ValueError("math domain error")  # as math.log: the normal path words it
+        return float(np.log(x))
+
+    def _exp(x: float) -> float:
+        value = float(np.exp(x))
+        if value == math.inf and x == x:
+            raise OverflowError("math range error")
+        return value
+
+    def _pow(base: float, exponent: float) -> float:
+        value = float(np.power(base, exponent))
+        if value != value and base == base and exponent == exponent:
+            raise ValueError("math domain error")
+        return value
+    return {"_log": _log, "_exp": _exp, "_pow": _pow}
 
 
 def build(text: str, name: str, namespace: dict):

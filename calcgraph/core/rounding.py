@@ -65,3 +65,32 @@ def extremum(name: str, args: list) -> sympy.Expr:
             if (a - b).is_Number:
                 return cls(*args)
     return cls(*unique, evaluate=False)
+
+
+class ErlangC(sympy.Function):
+    """``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (``core.queueing``).
+
+    Numbers in, a Float out; otherwise it stays a function of its arguments. Its
+    derivative in ``load`` is a central difference (no closed form over a variable
+    number of servers); in ``servers``, a whole count, it is 0 (a step, as ``ceil``).
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, servers, load):  # safe: sympy's Function hook on built objects, not text
+        if servers.is_Number and load.is_Number:
+            from .queueing import erlang_c_float
+            return sympy.Float(erlang_c_float(float(servers), float(load)))
+        return None
+
+    def fdiff(self, argindex=1):
+        servers, load = self.args
+        if argindex == 1:
+            return sympy.Integer(0)
+        step = load / 10 ** 6
+        return (ErlangC(servers, load + step) - ErlangC(servers, load - step)) / (2 * step)
+
+    def _latex(self, printer):
+        args = ", ".join(printer._print(a) for a in self.args)
+        return rf"C_{{\mathrm{{Erlang}}}}\left({args}\right)"

@@ -15,9 +15,9 @@ import ast
 import sympy
 
 from .builder import Builder
-from .rounding import CeilTo, extremum, undecidable
+from .rounding import CeilTo, ErlangC, extremum, undecidable
 
-__all__ = ["FUNCTIONS", "CeilTo", "formula_expr", "symbol"]
+__all__ = ["FUNCTIONS", "CeilTo", "ErlangC", "formula_expr", "symbol"]
 
 
 def _log2(x):
@@ -27,7 +27,7 @@ def _log2(x):
 FUNCTIONS = {
     "max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor,
     "sqrt": sympy.sqrt, "log": sympy.log, "log2": _log2, "exp": sympy.exp,
-    "abs": sympy.Abs, "ceil_to": CeilTo,
+    "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
 }
 _SYMBOLS: dict[str, sympy.Symbol] = {}
 

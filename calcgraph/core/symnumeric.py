@@ -14,10 +14,10 @@ import sympy
 
 from ..errors import EvaluationError
 from .evaluate import compile_node
-from .rounding import CeilTo
+from .rounding import CeilTo, ErlangC
 
 _CALLS = {sympy.Max: "max", sympy.Min: "min", sympy.ceiling: "ceil", sympy.floor: "floor", sympy.exp: "exp",
-          sympy.Abs: "abs", CeilTo: "ceil_to"}
+          sympy.Abs: "abs", CeilTo: "ceil_to", ErlangC: "erlang_c"}
 
 
 def split_mul(expr: sympy.Mul):

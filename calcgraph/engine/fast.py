@@ -29,6 +29,7 @@ from ..core.constraints import constant_values
 from ..core.evaluate import evaluate
 from ..core.names import suggest
 from ..core.numeric import Refused as _Refused
+from ..core.numeric import numpy_helpers
 from ..core.units import ureg
 from ..errors import SetValueError, UnknownNameError
 from .problem import bounds, scan_points
@@ -97,7 +98,7 @@ class Evaluator:
         check = f"sum(({''.join(v + ', ' for v in computed)}))" if computed else "0.0"
         text = "\n".join([f"def _plan({arguments}):", *lines, f"    return ({results}), {check}", ""])
         namespace["sum"] = sum
-        function = build(text, "_plan", namespace)
+        function = build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
         self.source = text
         return function
 

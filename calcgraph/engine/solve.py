@@ -124,7 +124,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     points = scan_points(low, high, spec.integer)
     slacks = problem.slacks(problem.sides_at(env, points * factor))
     ok = problem.feasible(slacks)
-    combined = np.nanmin(np.vstack(slacks), axis=0) if len(slacks) > 1 else slacks[0]
+    combined = np.fmin.reduce(np.vstack(slacks), axis=0) if len(slacks) > 1 else slacks[0]  # nanmin, silent on all-NaN
     text = " and ".join(c.text for c in spec.constraints)
     bracket = f"[{format_number(low)}, {format_number(high)}]"
     if not ok.any():

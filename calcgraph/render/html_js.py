@@ -66,6 +66,8 @@ def js_expr(node: tuple) -> str:
         return f"cg.ceilTo({js_expr(args[0])}, [{', '.join(_number(a[1]) for a in args[1:])}])"
     if name == "log2":
         return f"(Math.log({js_expr(args[0])})/Math.log(2.0))"
+    if name == "erlang_c":
+        return f"cg.erlangC({js_expr(args[0])}, {js_expr(args[1])})"
     if name not in _MATH:
         raise ValueError(f"no JavaScript for {name}()")
     return f"{_MATH[name]}({', '.join(js_expr(a) for a in args)})"

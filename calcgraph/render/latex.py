@@ -58,7 +58,8 @@ def _paren(text: str) -> str:
     return rf"\left({text}\right)"
 
 
-_CALLS = {"max": r"\max", "min": r"\min", "log": r"\ln", "log2": r"\log_2", "exp": r"\exp"}
+_CALLS = {"max": r"\max", "min": r"\min", "log": r"\ln", "log2": r"\log_2", "exp": r"\exp",
+          "erlang_c": r"C_{\mathrm{Erlang}}"}
 
 
 class _Printer:

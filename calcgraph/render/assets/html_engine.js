@@ -19,6 +19,15 @@ var cg = (function () {
     return result;
   }
 
+  function erlangC(servers, load) {  // calcgraph/core/queueing.py: the same recurrence over Erlang B
+    if (isNaN(servers) || isNaN(load) || load < 0 || servers > 100000.5) { return NaN; }
+    var c = Math.round(servers), b = 1.0;
+    if (c < 1 || load >= c) { return 1.0; }
+    if (c > load + 12.0 * Math.sqrt(load) + 40.0) { return 0.0; }
+    for (var k = 1; k <= c; k++) { b = load * b / (k + load * b); }
+    return c * b / (c - load * (1.0 - b));
+  }
+
   function copy(env) {
     var out = Object.create(null);
     for (var k in env) { out[k] = env[k]; }
@@ -317,7 +326,7 @@ var cg = (function () {
 
   function sidesAt(name, env, x) { return new Problem(name).sidesAt(env, x); }
 
-  return {snap: snap, ceilTo: ceilTo, evaluate: evaluate, solveNode: solveNode, checks: checks, sidesAt: sidesAt,
+  return {snap: snap, ceilTo: ceilTo, erlangC: erlangC, evaluate: evaluate, solveNode: solveNode, checks: checks, sidesAt: sidesAt,
           holds: function (op, lhs, rhs) { return holds(op, slack(op, lhs, rhs)); },
           displayUnit: displayUnit, formatNumber: formatNumber};
 })();
