@@ -289,6 +289,6 @@ def build(text: str, name: str, namespace: dict):
     scope = dict(HELPERS)
     scope.update(namespace)
     scope["__builtins__"] = {"abs": abs}
-    code = compile(text, f"<calcgraph generated {name}>", "exec")  # safe: in-memory text from codegen, never read from disk
+    code = compile(text, f"<calcgraph generated {name}>", "exec")  # safe: in-memory codegen text, not from disk
     exec(code, scope)  # safe: text built by codegen.source() from checked sympy trees only
     return scope[name]
