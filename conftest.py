@@ -3,4 +3,4 @@ where that library is not installed (its tests in tests/ say so themselves)."""
 
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("polars") else ["calcgraph/render/polarscsv.py"]
+collect_ignore = [] if importlib.util.find_spec("polars") else ["calcgraph/render/sweep/polars_csv.py"]

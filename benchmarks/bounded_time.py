@@ -29,7 +29,7 @@ import sympy  # noqa: E402
 
 import calcgraph  # noqa: E402
 from calcgraph.cli import main  # noqa: E402
-from calcgraph.core.expr import parse_formula  # noqa: E402
+from calcgraph.core.formula.parse import parse_formula  # noqa: E402
 from calcgraph.engine import budget  # noqa: E402
 from calcgraph.errors import CalcgraphError  # noqa: E402
 

@@ -74,7 +74,7 @@ def main(rounds: int = 5) -> None:
         return by_seq(s)
     changing = per_call(forgetting, fresh, rounds)
     print(f"evaluator, the solve's inputs new each call {changing * 1e6:6.1f} us  (max_batch scanned, as "
-          "engine.solve scans, at every call)")
+          "engine.solve.scalar scans, at every call)")
     profile = cProfile.Profile()
     profile.enable()
     for point in points:

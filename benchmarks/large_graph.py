@@ -126,7 +126,7 @@ def child(path: str) -> None:
     sys.path.insert(0, str(ROOT))  # the worktree's package, installed or not
     start, cpu = time.perf_counter(), time.process_time()
     from calcgraph.core.bind import bind
-    from calcgraph.core.spec import load_spec
+    from calcgraph.core.spec.load import load_spec
     from calcgraph.engine.evaluated import evaluate_scenario
     from calcgraph.render.text import eval_table
     if os.environ.get("CALCGRAPH_BENCH_LIBRARY") != "1":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import calcgraph
 from calcgraph.core.evaluate import evaluate
-from calcgraph.engine.inverse import solve_for
+from calcgraph.engine.solve.inverse import solve_for
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [

@@ -163,7 +163,7 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
         hand_sweep(json.loads(Path(inputs_path).read_text()), path)
     else:
         from calcgraph.cli import main
-        from calcgraph.render import sweepfiles
+        from calcgraph.render.sweep import files as sweepfiles
         sweepfiles.POLARS_FROM = math.inf if kind == "numpy-writer" else sweepfiles.POLARS_FROM  # no polars
         vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
@@ -243,7 +243,7 @@ def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
     """In-process seconds to evaluate every column without writing: calcgraph, numpy, max_batch alone."""
     import calcgraph
     from calcgraph.engine.axes import parse_axes
-    from calcgraph.render.csv import SweepRun
+    from calcgraph.render.sweep.columns import SweepRun
     model = calcgraph.load()
     axes = parse_axes(VARY, model.graph)
     batch = np.arange(BATCH[0], BATCH[1] + 1, BATCH[2], dtype=float)
@@ -303,7 +303,7 @@ def main(rounds: int = 3) -> None:
           "over the grid)")
     print(f"peak memory       calcgraph {peak / 2**20:.0f} MiB (target < 1024 MiB), "
           f"numpy {max(r['peak'] for r in hand) / 2**20:.0f} MiB")
-    from calcgraph.render.sweepfiles import csv_writer
+    from calcgraph.render.sweep.files import csv_writer
     writer = csv_writer(points)
     style = "shortest round-trip text, constant columns %.10g" if writer == "polars" else "%.10g"
     print(f"CSV               written by {writer} ({style}): {verdict} against the hand-written %.10g")

@@ -102,7 +102,7 @@ def page_costs(model) -> None:
     if node is None:
         print("page: node not found, not measured")
         return
-    from calcgraph.render.html import engine_script
+    from calcgraph.render.page.html import engine_script
     script = "(function () {\n" + engine_script(model) + """
   var values = Object.create(null);
   CG_DATA.inputs.forEach(function (i) { values[i.name] = i.value === null ? NaN : i.value; });

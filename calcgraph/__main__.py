@@ -1,5 +1,5 @@
 """``python -m calcgraph`` runs the command line."""
 
-from .cli import run
+from calcgraph.cli import run
 
 raise SystemExit(run())

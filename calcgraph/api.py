@@ -19,21 +19,21 @@ from typing import TYPE_CHECKING
 
 import pint
 
-from .core.bind import Scenario, bind, parse_set_arg
-from .core.graph import Graph, Quantity
-from .core.spec import ScenarioSpec, SetEntry, load_spec
-from .core.units import to_unit, ureg
-from .engine.evaluated import Evaluated, NodeState, evaluate_scenario
-from .errors import SetValueError
+from calcgraph.core.bind import Scenario, bind, parse_set_arg
+from calcgraph.core.graph import Graph, Quantity
+from calcgraph.core.spec.load import ScenarioSpec, SetEntry, load_spec
+from calcgraph.core.units import to_unit, ureg
+from calcgraph.engine.evaluated import Evaluated, NodeState, evaluate_scenario
+from calcgraph.errors import SetValueError
 
 if TYPE_CHECKING:  # each loads with the method that needs it: a command pays only for what it uses
     import networkx
     import sympy
 
-    from .engine.best import BestResult
-    from .engine.fast import Evaluator
-    from .engine.solve import SolveResult
-    from .render.report import QuantityView
+    from calcgraph.engine.best import BestResult
+    from calcgraph.engine.fast import Evaluator
+    from calcgraph.engine.solve.scalar import SolveResult
+    from calcgraph.render.report.document import QuantityView
 
 API_ORIGIN = "set()"
 
@@ -133,7 +133,7 @@ class Model:
             return self.evaluated.solve_details(name).closed_form
         if quantity.solve is not None and state is NodeState.NO_ANSWER:
             return None
-        from .core.symexpr import symbol
+        from calcgraph.core.formula.to_sympy import symbol
         return symbol(name)
 
     def to_networkx(self) -> networkx.DiGraph:
@@ -190,7 +190,7 @@ class Model:
         >>> round(t_step * 1000, 2), round(qps, 3)
         (24.06, 0.649)
         """
-        from .engine.fast import Evaluator
+        from calcgraph.engine.fast import Evaluator
         return Evaluator(self.scenario, list(outputs), list(inputs))
 
     def with_variant(self, variant: str | None) -> Model:
@@ -200,7 +200,7 @@ class Model:
     def explain(self, name: str) -> str:
         """The derivation chain of ``name`` as plain text."""
         self.evaluated.quantity(name)
-        from .render.explain import explain_text
+        from calcgraph.render.explain import explain_text
         return explain_text(self.evaluated, name)
 
     def closed_form(self, name: str) -> sympy.Expr:
@@ -211,7 +211,7 @@ class Model:
         n_params*weight_bytes/(chips*hbm_bandwidth*hbm_efficiency)
         """
         self.evaluated.quantity(name)
-        from .engine.symbolic import closed_form
+        from calcgraph.engine.symbolic import closed_form
         return closed_form(self.evaluated, name)
 
     def solve(self, for_name: str, *where: str, integer: bool = False) -> SolveResult:
@@ -224,7 +224,7 @@ class Model:
         >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
         43.0
         """
-        from .engine.inverse import solve_for
+        from calcgraph.engine.solve.inverse import solve_for
         return solve_for(self.evaluated, for_name, list(where), integer=integer)
 
     def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()) -> BestResult:
@@ -235,17 +235,17 @@ class Model:
         if (maximize is None) == (minimize is None):
             raise SetValueError("give one goal: maximize=NAME or minimize=NAME", where="best()")
         goal, sense = (maximize, "max") if maximize else (minimize, "min")
-        from .engine.best import find_best
+        from calcgraph.engine.best import find_best
         return find_best(self.evaluated, goal, sense, list(where), list(vary))
 
     def show(self, name: str) -> QuantityView:
         """One quantity's derivation, displayed as Markdown in a notebook."""
         self.evaluated.quantity(name)
-        from .render.report import QuantityView
+        from calcgraph.render.report.document import QuantityView
         return QuantityView(self.evaluated, name)
 
     def _repr_markdown_(self) -> str:
-        from .render.report import render_report
+        from calcgraph.render.report.document import render_report
         return render_report(self.evaluated)
 
     def __repr__(self) -> str:

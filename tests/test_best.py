@@ -74,7 +74,7 @@ def test_no_constraint_on_nothing_feasible_is_impossible(exercise):
         find_best(exercise.evaluated, "t_step", "min", ["t_step <= 1 us"], [])
 
 
-# --- streaming: only the winner, the best few and the counts are kept (issue 17) ----------------
+# --- streaming: only the winner, the best few and the counts are kept ----------------
 
 FEWEST = "tests/fixtures/best_integer.yaml"
 FEWEST_ARGS = (["memory >= 40 GB", "rate >= 20"], ["chips=1,2,4,8", "replicas=1:4"])

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calcgraph.core.cases import read_validation
-from calcgraph.core.yamlload import loads  # noqa: F401 - the strict loader the reader uses
+from calcgraph.core.spec.yamlload import loads  # noqa: F401 - the strict loader the reader uses
 from calcgraph.errors import CalcgraphError, ValidationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
@@ -43,7 +43,7 @@ def test_a_case_id_used_twice_is_refused(tmp_path):
         read_validation([tmp_path / "a.yaml", tmp_path / "b.yaml"])
 
 
-def test_the_committed_validation_set_reads_and_covers_what_the_issue_asks():
+def test_the_committed_validation_set_reads_and_covers_four_chips_dense_and_moe():
     files = read_validation(sorted((ROOT / "validation").glob("*.yaml")))
     cases = [c for f in files for c in f.cases]
     assert len(cases) >= 24 and len(files) >= 3

@@ -158,7 +158,7 @@ def test_the_verify_counts_quoted_are_those_verify_prints(run):
 
 def test_the_page_size_quoted_is_the_page_size():
     import calcgraph
-    from calcgraph.render.html import render_page
+    from calcgraph.render.page.html import render_page
     size = len(render_page(calcgraph.load(ROOT / "scenarios" / "llama3-70b-tpu-v5e.yaml").evaluated)
                .encode("utf-8")) / 1024
     for where, m in _claim(r"page is about (\d+) KiB"):
@@ -166,6 +166,6 @@ def test_the_page_size_quoted_is_the_page_size():
 
 
 def test_the_grid_block_size_quoted_is_the_one_used():
-    from calcgraph.core.arraynumeric import CHUNK
+    from calcgraph.core.formula.arrays import CHUNK
     for where, m in _claim(r"blocks? of 2\^(\d+) points", ("README.md", "docs/cache.md")):
         assert 2 ** int(m.group(1)) == CHUNK, where

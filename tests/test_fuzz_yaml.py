@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import calcgraph
-from calcgraph.core.yamlload import loads
+from calcgraph.core.spec.yamlload import loads
 from calcgraph.errors import CalcgraphError
 
 KEYS = st.sampled_from(["title", "doc", "use", "quantities", "set", "report", "variants", "expect", "unit",

@@ -6,7 +6,7 @@ from conftest import fixture
 import calcgraph
 from calcgraph.core.bind import bind
 from calcgraph.core.graph import build_graph
-from calcgraph.core.spec import load_spec
+from calcgraph.core.spec.load import load_spec
 from calcgraph.errors import CycleError, UnitMismatchError, UnknownNameError, ValidationError
 
 
@@ -86,7 +86,7 @@ def test_evaluation_order_takes_the_earliest_declared_ready_quantity_as_networkx
     import networkx as nx
 
     from calcgraph.core.bind import bind
-    from calcgraph.core.spec import default_paths, load_spec
+    from calcgraph.core.spec.load import default_paths, load_spec
     for path in default_paths():
         graph = bind(load_spec(path)).graph
         index = {name: i for i, name in enumerate(graph.quantities)}

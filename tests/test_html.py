@@ -12,9 +12,9 @@ import pytest
 from conftest import ROOT, fixture
 
 import calcgraph
-from calcgraph.core.expr import parse_formula
-from calcgraph.render.html import engine_script, is_integer_input, page_data, render_page
-from calcgraph.render.html_js import js_expr
+from calcgraph.core.formula.parse import parse_formula
+from calcgraph.render.page.html import engine_script, is_integer_input, page_data, render_page
+from calcgraph.render.page.javascript import js_expr
 from calcgraph.render.text import eval_json
 
 NODE = shutil.which("node")

@@ -206,7 +206,7 @@ def test_text_from_yaml_is_shown_as_text_never_run(browser, tmp_path):
     assert chips.get_attribute("title") == "chips </script><b>bold</b>"
 
 
-# ---------------------------------------------------------------- issue 27: bad input, small screens, keyboard
+# ---------------------------------------------------------------- bad input, small screens, keyboard
 
 def _type(browser, name: str, text: str) -> None:
     box = browser.find_element("css selector", f'input[data-input="{name}"]')

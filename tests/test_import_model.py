@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import calcgraph
-from calcgraph.core.yamlload import load_file
-from calcgraph.engine.hfconfig import ConfigError, model_preset, preset_yaml
-from calcgraph.engine.hffamilies import FAMILIES, UNEXPRESSED
+from calcgraph.core.spec.yamlload import load_file
+from calcgraph.engine.hf.families import FAMILIES, UNEXPRESSED
+from calcgraph.engine.hf.preset import ConfigError, model_preset, preset_yaml
 
 FAMILIES_KNOWN = set(FAMILIES) | set(UNEXPRESSED) | {"bert"}
 

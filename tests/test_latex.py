@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calcgraph.core.expr import parse_formula
+from calcgraph.core.formula.parse import parse_formula
 from calcgraph.render.latex import formula_latex, latex_number
 
 

@@ -174,7 +174,7 @@ def test_calibrate_prints_an_assumption_preset_that_loads(tmp_path, capsys):
     assert main(["calibrate", str(FIXTURES / "tiny.yaml"), "--no-loo", "-o", str(out)]) == 0
     text = out.read_text()
     assert "use: [engine.yaml]" in text and "hbm_efficiency_chip" in text and "source:" in text
-    from calcgraph.core.yamlload import loads
+    from calcgraph.core.spec.yamlload import loads
     assert set(loads(text)["set"]) >= {"hbm_efficiency", "mfu", "mfu_decode", "prefill_overlap", "comm_overlap",
                                        "kv_read_efficiency", "max_num_seqs", "layer_step_overhead"}
     assert main(["check", str(ROOT / "presets/assumptions/calibrated.yaml")]) == 0

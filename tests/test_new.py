@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 import calcgraph
-from calcgraph.core.yamlload import load_file
+from calcgraph.core.spec.yamlload import load_file
 from calcgraph.render.template import kind_fields
 
 MODEL_FIELDS = {"layers", "d_model", "d_ff", "n_heads", "n_kv_heads", "d_head", "vocab", "tied_embeddings",

@@ -12,7 +12,7 @@ from conftest import ROOT
 import calcgraph
 from calcgraph.cli import main
 from calcgraph.core.check import check_files
-from calcgraph.core.yamlload import load_file
+from calcgraph.core.spec.yamlload import load_file
 
 SERVING = ROOT / "formulas" / "serving.yaml"
 PRESETS = ROOT / "presets"
@@ -92,11 +92,11 @@ def test_chip_presets_set_every_hardware_figure_and_say_when_there_is_no_price(p
 def test_model_presets_set_every_shape(path):
     assert set(load_file(path)["set"]) == {"layers", "d_model", "d_ff", "n_heads", "n_kv_heads",
                                            "d_head", "vocab", "tied_embeddings", "n_params",
-                                           # issue 11: every preset states its architecture
+                                           # every preset states its architecture
                                            "moe_layers", "n_experts", "experts_per_token", "n_shared_experts",
                                            "d_ff_expert", "mla", "kv_lora_rank", "q_lora_rank",
                                            "qk_rope_head_dim", "local_layers", "window", "extra_params",
-                                           "max_context"}   # issue 25: config.json max_position_embeddings
+                                           "max_context"}   # config.json max_position_embeddings
 
 
 @pytest.mark.parametrize("name, published", [

@@ -16,19 +16,19 @@ from fuzz_settings import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calcgraph.core import numeric
-from calcgraph.core.codegen import source
-from calcgraph.core.dimensions import infer_dim
-from calcgraph.core.expr import parse_formula
-from calcgraph.core.queueing import erlang_c, erlang_c_float
-from calcgraph.core.symnumeric import compile_expr, lower
+from calcgraph.core.formula import floats as numeric
+from calcgraph.core.formula.dimensions import infer_dim
+from calcgraph.core.formula.from_sympy import compile_expr, lower
+from calcgraph.core.formula.parse import parse_formula
+from calcgraph.core.formula.pysource import source
+from calcgraph.core.formula.queueing import erlang_c, erlang_c_float
 from calcgraph.core.units import parse_unit
 from calcgraph.errors import CalcgraphError, ExpressionError
-from calcgraph.render.html_js import js_expr
 from calcgraph.render.latex import formula_latex
+from calcgraph.render.page.javascript import js_expr
 
 NODE = shutil.which("node")
-ENGINE = Path(__file__).resolve().parents[1] / "calcgraph/render/assets/html_engine.js"
+ENGINE = Path(__file__).resolve().parents[1] / "calcgraph/render/page/assets/html_engine.js"
 
 servers = st.integers(min_value=0, max_value=300)
 loads = st.floats(min_value=0, max_value=320, allow_nan=False)

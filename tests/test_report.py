@@ -20,7 +20,7 @@ from conftest import DEFAULT, ROOT
 
 import calcgraph
 from calcgraph.errors import CalcgraphError
-from calcgraph.render.report import QuantityView, quantity_markdown, render_report
+from calcgraph.render.report.document import QuantityView, quantity_markdown, render_report
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "default_report.md"
 
@@ -122,7 +122,7 @@ def test_failing_evaluation_leaves_no_file(run, tmp_path):
 
 
 def test_failing_render_leaves_no_partial_file(run, tmp_path, monkeypatch):
-    import calcgraph.render.report as report
+    import calcgraph.render.report.document as report
 
     def broken(*args, **kwargs):
         raise CalcgraphError("sensitivity failed on purpose")
@@ -314,7 +314,7 @@ def test_a_symbol_outside_the_safe_subset_is_replaced_by_the_name(tmp_path):
     assert "- X is one (in" not in text  # x is an input: its assumes: text is about a formula's simplification
 
 
-# ---------------------------------------------------------------- issue 27: a report for a decision
+# ---------------------------------------------------------------- a report for a decision
 
 def test_report_opens_with_an_answer_before_the_summary(at_root):
     text = _default_report()

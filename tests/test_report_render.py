@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 
 import calcgraph
-from calcgraph.render.report import render_report
+from calcgraph.render.report.document import render_report
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "models").glob("*.yaml"))
 INSTALL = ("`pip install -e '.[test]'` (markdown-it-py, mdit-py-plugins, selenium), Debian's chromium and "

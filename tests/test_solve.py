@@ -10,7 +10,7 @@ from conftest import fixture
 
 import calcgraph
 from calcgraph.core.evaluate import evaluate
-from calcgraph.engine.inverse import solve_for
+from calcgraph.engine.solve.inverse import solve_for
 from calcgraph.errors import ExpressionError, NoSolutionError, SolveError
 
 MEMORY = "total_memory <= hbm_capacity"
@@ -182,7 +182,7 @@ def test_equation_node_over_a_grid_solves_each_point():
     assert np.isnan(env["batch_at_15ms"][2])
 
 
-# --- wide brackets, exact integer answers, the symbolic budget (issue 17) ------------------------
+# --- wide brackets, exact integer answers, the symbolic budget ------------------------
 
 WIDE = ("quantities:\n  b: {unit: '1', doc: d, value: 1}\n  m: {unit: B, doc: d, formula: 2 * b * k}\n"
         "  k: {unit: B, doc: d, value: 1 B}\n  cap: {unit: B, doc: d, value: 86.4268 B}\n"
@@ -232,7 +232,7 @@ def test_a_pin_that_holds_the_kv_cache_leaves_max_batch_without_an_answer_not_an
 
 
 def test_the_same_closed_form_in_another_scenario_is_found_once(monkeypatch):
-    from calcgraph.engine import closed_form
+    from calcgraph.engine.solve import closed_form
     closed_form._ROOTS.clear()
     calls = []
     original = closed_form._solve_closed_form

@@ -67,6 +67,6 @@ def test_subpackages_export_what_they_offer_lazily():
     assert out == ["[]", "True"]
     import calcgraph.core
     import calcgraph.engine
-    assert calcgraph.core.load_spec is __import__("calcgraph.core.spec", fromlist=["load_spec"]).load_spec
+    assert calcgraph.core.load_spec is __import__("calcgraph.core.spec.load", fromlist=["load_spec"]).load_spec
     assert {"load_spec", "build_graph", "parse_formula", "parse_unit"} <= set(calcgraph.core.__all__)
     assert {"evaluate_scenario", "solve_for", "find_best", "Evaluator"} <= set(calcgraph.engine.__all__)

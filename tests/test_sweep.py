@@ -13,7 +13,7 @@ from calcgraph.cli.progress import Progress
 from calcgraph.engine.axes import MAX_POINTS, parse_axes, parse_vary, typed_over
 from calcgraph.engine.grid import evaluate_grid
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
-from calcgraph.render.csv import SweepRun, TextTable, csv_header, output_columns
+from calcgraph.render.sweep.columns import SweepRun, TextTable, csv_header, output_columns
 
 SWEEP_SCENARIO = str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml")
 

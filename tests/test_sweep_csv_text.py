@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import calcgraph
 from calcgraph.core.numbers import shortest_text
 from calcgraph.engine.axes import parse_axes
-from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
-from calcgraph.render.csvformat import format_words
+from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
+from calcgraph.render.sweep.csvtext import format_words
 
 
 def reference_csv(scenario, axes, columns) -> str:
@@ -73,7 +73,7 @@ def test_parquet_holds_the_exact_values_of_every_column(path, vary):
     pq = pytest.importorskip("pyarrow.parquet")
     import pyarrow as pa
 
-    from calcgraph.render.csv import parquet_bytes
+    from calcgraph.render.sweep.columns import parquet_bytes
     model = calcgraph.load(path) if path else calcgraph.load()
     axes = parse_axes(vary, model.graph)
     columns = output_columns(model.scenario, axes, None)

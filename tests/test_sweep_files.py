@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 import calcgraph
 from calcgraph.engine.axes import parse_axes
-from calcgraph.render import sweepfiles
-from calcgraph.render.csv import CHECKS_COLUMN, SweepRun, csv_header, output_columns
-from calcgraph.render.polarscsv import CSV_OPTIONS, number_series, number_texts
-from calcgraph.render.sweepfiles import csv_writer, pipelined
+from calcgraph.render.sweep import files as sweepfiles
+from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, csv_header, output_columns
+from calcgraph.render.sweep.files import csv_writer, pipelined
+from calcgraph.render.sweep.polars_csv import CSV_OPTIONS, number_series, number_texts
 
 try:
     import polars as pl

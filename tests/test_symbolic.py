@@ -76,7 +76,7 @@ def test_pinned_quantities_stay_symbols_in_closed_forms():
     assert elasticities(pinned.evaluated, "throughput").get("t_step") == pytest.approx(-1)
 
 
-# --- the symbolic budget and deep chains (issue 17) -------------------------------------------
+# --- the symbolic budget and deep chains -------------------------------------------
 
 def _chain(tmp_path, count: int, formula: str):
     lines = ["quantities:", "  q0: {unit: '1', doc: d, value: 2}"]

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 import calcgraph
-from calcgraph.core.yamlload import load_file
+from calcgraph.core.spec.yamlload import load_file
 
 
 def test_dtype_table_is_one_command_with_max_batch_43_in_every_column(run):

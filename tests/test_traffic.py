@@ -131,7 +131,7 @@ def test_queue_wait_mean_matches_m_m_c_exactly_at_cv_1():
     n, rate, servers = 400_000, 3.2, 4
     arrivals = np.cumsum(rng.exponential(1 / rate, n))
     waits = fcfs_waits(arrivals, rng.exponential(1.0, n), servers)[n // 10:]
-    from calcgraph.core.queueing import erlang_c_float
+    from calcgraph.core.formula.queueing import erlang_c_float
     assert waits.mean() == pytest.approx(erlang_c_float(4, 3.2) / (4 - 3.2), rel=0.05)
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from calcgraph.core.yamlload import loads
+from calcgraph.core.spec.yamlload import loads
 from calcgraph.errors import YamlError
 
 
@@ -45,7 +45,7 @@ def test_deep_nesting_is_refused():
 def test_the_c_composer_reads_every_shipped_file_as_the_pure_python_one(monkeypatch):
     from pathlib import Path
 
-    from calcgraph.core import yamlload
+    from calcgraph.core.spec import yamlload
     root = Path(__file__).resolve().parent.parent
     files = sorted(root.glob("formulas/*.yaml")) + sorted(root.glob("scenarios/*.yaml"))
     fast = [yamlload.loads(f.read_text(), str(f)) for f in files]
@@ -58,7 +58,7 @@ def test_the_c_composer_reads_every_shipped_file_as_the_pure_python_one(monkeypa
 def test_a_file_is_parsed_once_until_it_changes(tmp_path):
     import os
 
-    from calcgraph.core.yamlload import load_file
+    from calcgraph.core.spec.yamlload import load_file
     path = tmp_path / "m.yaml"
     path.write_text("a: 1\n")
     first = load_file(path)

@@ -6,9 +6,9 @@ import gc
 import os
 import sys
 
-from ..errors import CalcgraphError, NoSolutionError
-from .parser import build_parser
-from .terminal import Escaping
+from calcgraph.cli.parser import build_parser
+from calcgraph.cli.terminal import Escaping
+from calcgraph.errors import CalcgraphError, NoSolutionError
 
 OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> the extra that installs it
 
@@ -21,7 +21,7 @@ def run() -> int:
     process. Only for the program: ``main`` itself, called from Python, leaves
     the collector alone.
     """
-    from ..core.bulk import freeze_after_bulk
+    from calcgraph.core.bulk import freeze_after_bulk
     freeze_after_bulk()
     status = main()
     gc.freeze()
@@ -51,7 +51,7 @@ def _run(args) -> int:
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
-        from . import commands
+        from calcgraph.cli import commands
         if args.debug:
             import traceback  # only for --debug: --help and every normal run do without it
             traceback.print_exc()
@@ -81,12 +81,12 @@ def _run(args) -> int:
 def _command(name: str):
     """The function that runs ``name``; the API and its libraries load only once a command runs."""
     if name == "sweep":
-        from .sweep import cmd_sweep
+        from calcgraph.cli.sweep import cmd_sweep
         return cmd_sweep
     if name in ("validate", "calibrate"):
-        from . import measured
+        from calcgraph.cli import measured
         return getattr(measured, f"cmd_{name}")
-    from . import commands
+    from calcgraph.cli import commands
     return getattr(commands, f"cmd_{name.replace('-', '_')}")
 
 

@@ -10,15 +10,15 @@ import os
 import sys
 from pathlib import Path
 
-from ..api import Model, load
-from ..core.bind import parse_set_arg
-from ..core.fallback import fallen_back
-from ..core.files import write_atomic
-from ..core.names import suggest
-from ..engine.axes import parse_axes, typed_over
-from ..engine.checks import unused_settings
-from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
-from ..render.text import eval_json, eval_table, symbolic_table
+from calcgraph.api import Model, load
+from calcgraph.core.bind import parse_set_arg
+from calcgraph.core.fallback import fallen_back
+from calcgraph.core.files import write_atomic
+from calcgraph.core.names import suggest
+from calcgraph.engine.axes import parse_axes, typed_over
+from calcgraph.engine.checks import unused_settings
+from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
+from calcgraph.render.text import eval_json, eval_table, symbolic_table
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
          "output": "--only", "goal": "--maximize/--minimize", "plot": "--plot", "color": "--color",
@@ -91,7 +91,7 @@ def cmd_eval(args) -> int:
 
 def cmd_check(args) -> int:
     """``calcgraph check``: every problem of every file; 2 when any file has one."""
-    from ..core.check import check_files
+    from calcgraph.core.check import check_files
     results = check_files(args.files)
     for result in results:
         print(result)
@@ -102,7 +102,7 @@ def cmd_check(args) -> int:
 
 def cmd_report(args) -> int:
     """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
-    from ..render.report import render_report
+    from calcgraph.render.report.document import render_report
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
     text = render_report(model.evaluated, only=_names(model, args.only), brief=args.brief, full=args.full)
@@ -116,7 +116,7 @@ def cmd_report(args) -> int:
 
 def cmd_html(args) -> int:
     """``calcgraph html``: the interactive page to stdout or, whole or nothing, to ``-o``."""
-    from ..render.html import render_page
+    from calcgraph.render.page.html import render_page
     model = _model(args)
     status = _warn(args, model)
     text = render_page(model.evaluated)
@@ -141,7 +141,7 @@ def cmd_explain(args) -> int:
 
 def cmd_graph(args) -> int:
     """``calcgraph graph``: mermaid or dot."""
-    from ..render.diagram import graph_text
+    from calcgraph.render.diagram import graph_text
     model = _model(args)
     print(graph_text(model.evaluated, args.format, only=_names(model, args.only)), end="")
     return 0
@@ -149,7 +149,7 @@ def cmd_graph(args) -> int:
 
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
-    from ..render.solve import solve_json, solve_text
+    from calcgraph.render.solve import solve_json, solve_text
     model = _model(args)
     status = _warn(args, model)
     result = model.solve(args.for_name, *args.where, integer=args.integer)
@@ -159,7 +159,7 @@ def cmd_solve(args) -> int:
 
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
-    from ..render.best import render_best
+    from calcgraph.render.best import render_best
     model = _model(args)
     status = _warn(args, model)
     _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
@@ -179,7 +179,7 @@ def cmd_best(args) -> int:
 
 def cmd_table(args) -> int:
     """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
-    from ..render.table import render_table
+    from calcgraph.render.table import render_table
     model = _model(args)
     status = _warn(args, model, _names(model, args.only))
     for variant in model.spec.variants:  # each column's presets: values that fall back are said
@@ -218,9 +218,9 @@ def check_yaml_target(output: str) -> None:
 
 def cmd_import_model(args) -> int:
     """``calcgraph import-model CONFIG.json``: a model preset from a local Hugging Face config."""
-    from ..core.spec import display_path
-    from ..core.yamlload import read_text_bounded
-    from ..engine.hfconfig import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
+    from calcgraph.core.spec.load import display_path
+    from calcgraph.core.spec.yamlload import read_text_bounded
+    from calcgraph.engine.hf.preset import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
     where = display_path(Path(args.config))
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)
@@ -234,7 +234,7 @@ def cmd_import_model(args) -> int:
 
 def cmd_new(args) -> int:
     """``calcgraph new scenario|model|chip NAME``: a commented template with every field."""
-    from ..render.template import template
+    from calcgraph.render.template import template
     if args.output and not args.force and os.path.lexists(args.output):  # checked before anything is built
         raise SetValueError(f"{args.output} exists: calcgraph new does not write over a file",
                             where=f"-o {args.output}", hint="choose another name, or add --force to replace it")
@@ -253,9 +253,9 @@ def _warn_typed_over(command: str, axes, graph) -> None:
 
 def cmd_verify(args) -> int:
     """``calcgraph verify``: the comparison for each scenario; 1 if any figure differs unexplained."""
-    from ..core.spec import default_paths, load_spec
-    from ..engine.expect import verify_scenario
-    from ..render.verify import render_rows
+    from calcgraph.core.spec.load import default_paths, load_spec
+    from calcgraph.engine.expect import verify_scenario
+    from calcgraph.render.report.verify import render_rows
     paths = list(args.scenarios) or default_paths()
     sets = tuple(parse_set_arg(text, origin="--set") for text in args.sets)
     total = failed = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import Argument, InputFileError, SetValueError
+from calcgraph.errors import Argument, InputFileError, SetValueError
 
 STRICT_EXIT = 3
 
@@ -30,8 +30,8 @@ def validation_files(given: list[str]) -> list[Path]:
 
 
 def _predictions(args):
-    from ..core.cases import read_validation
-    from ..engine.measured import predict_all, summarize
+    from calcgraph.core.cases import read_validation
+    from calcgraph.engine.measured import predict_all, summarize
     files = read_validation(validation_files(args.files))
     predictions = predict_all(files, args.assumptions)
     return files, predictions, summarize(predictions)
@@ -39,9 +39,9 @@ def _predictions(args):
 
 def cmd_validate(args) -> int:
     """Each case: measured, predicted, ratio and roofline; a summary; exit 3 under --strict beyond thresholds."""
-    from ..core.files import write_atomic
-    from ..engine.measured import beyond_thresholds
-    from ..render import measured as out
+    from calcgraph.core.files import write_atomic
+    from calcgraph.engine.measured import beyond_thresholds
+    from calcgraph.render import measured as out
     if args.plot and not args.plot.endswith(".png"):
         raise SetValueError(f"the plot is written as PNG: {args.plot}", where=Argument("plot", args.plot),
                             hint="give a file name ending in .png")
@@ -68,11 +68,11 @@ def cmd_validate(args) -> int:
 
 def cmd_calibrate(args) -> int:
     """Fit the efficiencies to the cases; print or write presets/assumptions/calibrated.yaml."""
-    from ..core.cases import read_validation
-    from ..core.files import write_atomic
-    from ..engine.calibrate import calibrate
-    from ..engine.measured import repo_root
-    from ..render.calibrated import calibrated_yaml, chip_lines, fit_report, with_chip_line
+    from calcgraph.core.cases import read_validation
+    from calcgraph.core.files import write_atomic
+    from calcgraph.engine.calibrate import calibrate
+    from calcgraph.engine.measured import repo_root
+    from calcgraph.render.calibrated import calibrated_yaml, chip_lines, fit_report, with_chip_line
     paths = validation_files(args.files)
     files = read_validation(paths)
     fit = calibrate(files, loo=not args.no_loo)

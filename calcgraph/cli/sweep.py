@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import sys
 
-from ..engine.axes import parse_axes
-from ..errors import SetValueError
-from ..render.csv import SweepRun, csv_header, output_columns
-from ..render.gridrun import replaced_by_axes
-from ..render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
-from .commands import STRICT_EXIT, _model, _warn, _warn_typed_over
-from .progress import Progress
-from .sweepout import write_rows
+from calcgraph.cli.commands import STRICT_EXIT, _model, _warn, _warn_typed_over
+from calcgraph.cli.progress import Progress
+from calcgraph.cli.sweepout import write_rows
+from calcgraph.engine.axes import parse_axes
+from calcgraph.errors import SetValueError
+from calcgraph.render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
+from calcgraph.render.sweep.blocks import replaced_by_axes
+from calcgraph.render.sweep.columns import SweepRun, csv_header, output_columns
 
 
 def cmd_sweep(args) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from ..core.files import write_atomic_with
-from ..render.sweepfiles import write_csv, write_parquet
+from calcgraph.core.files import write_atomic_with
+from calcgraph.render.sweep.files import write_csv, write_parquet
 
 
 def write_rows(args, run, header: str, width: int, plot: bool = False) -> int:

@@ -13,11 +13,11 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
-from .graph import Graph, build_graph
-from .names import suggest
-from .spec import ScenarioSpec, SetEntry
-from .units import convert_value, format_dim, parse_quantity
+from calcgraph.core.graph import Graph, build_graph
+from calcgraph.core.names import suggest
+from calcgraph.core.spec.load import ScenarioSpec, SetEntry
+from calcgraph.core.units import convert_value, format_dim, parse_quantity
+from calcgraph.errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
 
 _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_SET_TEXT = 300

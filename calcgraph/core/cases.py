@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CalcgraphError, Location, ValidationError, YamlError
-from .units import convert_value, parse_unit
-from .yamlload import LineDict, load_file
+from calcgraph.core.spec.yamlload import LineDict, load_file
+from calcgraph.core.units import convert_value, parse_unit
+from calcgraph.errors import CalcgraphError, Location, ValidationError, YamlError
 
 FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
 SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}

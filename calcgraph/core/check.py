@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CalcgraphError, ValidationError
-from .bind import MissingInputsError, bind
-from .fallback import fallen_back
-from .spec import load_spec
-from .specparts import preset_kind
+from calcgraph.core.bind import MissingInputsError, bind
+from calcgraph.core.fallback import fallen_back
+from calcgraph.core.spec.load import load_spec
+from calcgraph.core.spec.parts import preset_kind
+from calcgraph.errors import CalcgraphError, ValidationError
 
 
 @dataclass(frozen=True)

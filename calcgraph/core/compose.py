@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import Location, ValidationError
-from .spec import _Collector
-from .specs import ScenarioSpec
+from calcgraph.core.spec.load import _Collector
+from calcgraph.core.spec.types import ScenarioSpec
+from calcgraph.errors import Location, ValidationError
 
 
 def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec:

@@ -12,13 +12,13 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from ..errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
-from .arraynumeric import HOLD, holds, relative_slack, slack  # noqa: F401 - HOLD: constraints.HOLD, as before
-from .dimensions import infer_dim, round_in_units
-from .expr import Comparison, parse_comparison
-from .names import suggest
-from .numbers import format_number
-from .units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
+from calcgraph.core.formula.arrays import HOLD, holds, relative_slack, slack  # noqa: F401 - HOLD: constraints.HOLD, as before
+from calcgraph.core.formula.dimensions import infer_dim, round_in_units
+from calcgraph.core.formula.parse import Comparison, parse_comparison
+from calcgraph.core.names import suggest
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
+from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")

@@ -18,11 +18,11 @@ from functools import reduce
 
 import numpy as np
 
-from ..errors import EvaluationError
-from .arraynumeric import SNAP, ceil_to, snap
-from .bulk import paused_gc
-from .codegen import expand_round, power_kind
-from .queueing import erlang_c
+from calcgraph.core.bulk import paused_gc
+from calcgraph.core.formula.arrays import SNAP, ceil_to, snap
+from calcgraph.core.formula.pysource import expand_round, power_kind
+from calcgraph.core.formula.queueing import erlang_c
+from calcgraph.errors import EvaluationError
 
 __all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
 

@@ -9,7 +9,7 @@ sets only weight widths, so ``kv_bytes`` leaves bf16's 2 B for the module's
 
 from __future__ import annotations
 
-from .specs import ScenarioSpec, SetEntry
+from calcgraph.core.spec.types import ScenarioSpec, SetEntry
 
 
 def _file(entry: SetEntry) -> str:
@@ -36,7 +36,7 @@ def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
 def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     """One warning per value a replaced preset set and nothing in force sets any more.
 
-    >>> from calcgraph.core.spec import load_spec
+    >>> from calcgraph.core.spec.load import load_spec
     >>> fallen_back(load_spec())
     []
     """

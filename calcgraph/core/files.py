@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import InputFileError
+from calcgraph.errors import InputFileError
 
 
 def _umask() -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field, replace
 
-from ..errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
-from .bulk import paused_gc
-from .constraints import SolveSpec, checked_constraint, parse_solve_spec
-from .names import new_suggestion_budget, suggest
-from .quantity import Quantity, checked_formula, default_symbol, make_quantity
+from calcgraph.core.bulk import paused_gc
+from calcgraph.core.constraints import SolveSpec, checked_constraint, parse_solve_spec
+from calcgraph.core.names import new_suggestion_budget, suggest
+from calcgraph.core.quantity import Quantity, checked_formula, default_symbol, make_quantity
+from calcgraph.errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
 
 __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
 

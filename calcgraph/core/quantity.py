@@ -10,19 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..errors import (
-    CalcgraphError,
-    ExpressionError,
-    Location,
-    UnitError,
-    UnitMismatchError,
-    UnknownNameError,
-)
-from .dimensions import infer_dim, round_in_units
-from .expr import Formula, parse_formula
-from .names import suggest
-from .spec import QuantitySpec, SetEntry
-from .units import Unit, convert_value, format_dim, parse_unit, shown_parts
+from calcgraph.core.formula.dimensions import infer_dim, round_in_units
+from calcgraph.core.formula.parse import Formula, parse_formula
+from calcgraph.core.names import suggest
+from calcgraph.core.spec.load import QuantitySpec, SetEntry
+from calcgraph.core.units import Unit, convert_value, format_dim, parse_unit, shown_parts
+from calcgraph.errors import CalcgraphError, ExpressionError, Location, UnitError, UnitMismatchError, UnknownNameError
 
 TABLE_SIZE = 1 << 16  # entries per table; a full table is cleared (never a search through it)
 _made: dict = {}
@@ -197,7 +190,7 @@ def _remember(table: dict, key, value) -> None:
 def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
     """The Quantity of ``spec`` (its formula replaced by ``override``); problems are added to ``problems``.
 
-    >>> from calcgraph.core.spec import load_spec
+    >>> from calcgraph.core.spec.load import load_spec
     >>> spec = next(q for q in load_spec().quantities if q.name == "kv_per_token")
     >>> make_quantity(spec, None, []).unit.text
     'B/token'

@@ -12,8 +12,8 @@ import re
 
 import pint
 
-from ..errors import UnitError
-from .units import _NUMBER, _check_unit_text, _short, parse_unit, ureg
+from calcgraph.core.units import _NUMBER, _check_unit_text, _short, parse_unit, ureg
+from calcgraph.errors import UnitError
 
 _UNIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _DIMENSION = re.compile(r"\[([A-Za-z][A-Za-z0-9_]{0,31})\]")

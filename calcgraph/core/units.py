@@ -18,8 +18,8 @@ from pathlib import Path
 import pint
 from pint.util import UnitsContainer
 
-from ..errors import UnitError, UnitMismatchError
-from .numbers import format_number
+from calcgraph.core.numbers import format_number
+from calcgraph.errors import UnitError, UnitMismatchError
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
 ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,

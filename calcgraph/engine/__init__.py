@@ -1,43 +1,19 @@
-"""What is computed from a bound scenario: evaluated states, solves, grids, best candidates, closed forms.
-
-What it offers, loaded on first use (PEP 562: importing the package costs nothing; a function named
-as its module, such as ``bind``, is imported from that module):
-``evaluate_scenario`` (evaluated), ``Evaluated`` (evaluated), ``NodeState`` (evaluated),
-``NodeSolver`` (solve_nodes), ``solve_for`` (inverse), ``SolveResult`` (solve), ``find_best``
-(best), ``BestResult`` (best), ``Evaluator`` (fast), ``evaluate_grid`` (grid), ``parse_axes``
-(axes), ``verify_scenario`` (expect)
+"""What is computed from a bound scenario: evaluated states, the one solver, grids, best candidates.
 """
 
-from __future__ import annotations
+from calcgraph.lazy import lazy_exports
 
-import importlib
-
-_PUBLIC = {
-    "evaluate_scenario": ".evaluated",
-    "Evaluated": ".evaluated",
-    "NodeState": ".evaluated",
-    "NodeSolver": ".solve_nodes",
-    "solve_for": ".inverse",
-    "SolveResult": ".solve",
-    "find_best": ".best",
-    "BestResult": ".best",
-    "Evaluator": ".fast",
-    "evaluate_grid": ".grid",
-    "parse_axes": ".axes",
-    "verify_scenario": ".expect",
-}
-
-__all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str):
-    """Import ``name`` from its module on first use."""
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "evaluate_scenario": "calcgraph.engine.evaluated",
+    "Evaluated": "calcgraph.engine.evaluated",
+    "NodeState": "calcgraph.engine.evaluated",
+    "NodeSolver": "calcgraph.engine.solve.nodes",
+    "solve_for": "calcgraph.engine.solve.inverse",
+    "SolveResult": "calcgraph.engine.solve.scalar",
+    "find_best": "calcgraph.engine.best",
+    "BestResult": "calcgraph.engine.best",
+    "Evaluator": "calcgraph.engine.fast",
+    "evaluate_grid": "calcgraph.engine.grid",
+    "parse_axes": "calcgraph.engine.axes",
+    "verify_scenario": "calcgraph.engine.expect",
+})

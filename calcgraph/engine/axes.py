@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.arraynumeric import exact_range
-from ..core.names import suggest
-from ..core.units import Unit, format_dim, parse_quantity
-from ..errors import Argument, CalcgraphError, SetValueError, UnknownNameError
+from calcgraph.core.formula.arrays import exact_range
+from calcgraph.core.names import suggest
+from calcgraph.core.units import Unit, format_dim, parse_quantity
+from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNameError
 
 MAX_POINTS = 10 ** 7
 

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core.constraints import constant_values, parse_constraint
-from ..core.evaluate import compile_node
-from ..core.names import suggest
-from ..core.spec import SetEntry
-from ..core.units import to_unit
-from ..errors import Argument, NoSolutionError, UnknownNameError
-from .axes import parse_axes
-from .evaluated import Evaluated, rebind
-from .grid import iter_blocks
+from calcgraph.core.constraints import constant_values, parse_constraint
+from calcgraph.core.evaluate import compile_node
+from calcgraph.core.names import suggest
+from calcgraph.core.spec.load import SetEntry
+from calcgraph.core.units import to_unit
+from calcgraph.engine.axes import parse_axes
+from calcgraph.engine.evaluated import Evaluated, rebind
+from calcgraph.engine.grid import iter_blocks
+from calcgraph.errors import Argument, NoSolutionError, UnknownNameError
 
 TOP = 12  # the best candidates kept for display (besides the best of each variant)
 TIE = 1e-9  # relative difference of goals that counts as a tie

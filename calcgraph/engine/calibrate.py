@@ -18,9 +18,9 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from ..core.cases import Case, ValidationFile
-from .evaluated import evaluate_scenario
-from .measured import PREDICTED, case_batch, case_scenario, repo_root
+from calcgraph.core.cases import Case, ValidationFile
+from calcgraph.engine.evaluated import evaluate_scenario
+from calcgraph.engine.measured import PREDICTED, case_batch, case_scenario, repo_root
 
 # name -> (start, low, high): the shared efficiencies, each an input of the serving formulas
 FITTED = {
@@ -110,7 +110,7 @@ class _CaseModel:
         evaluated = evaluate_scenario(scenario)
         self.fp4 = evaluated.value("fp4_compute_used") > 0.5
         self.die = " / ".join(f"{evaluated.value(rate):.6g}" for rate in RATES)
-        from .fast import Evaluator
+        from calcgraph.engine.fast import Evaluator
         self.evaluator = Evaluator(scenario, [PREDICTED], list(FITTED))
 
     def inputs(self, shared: dict, chip: dict, precision: dict) -> list[float]:

@@ -5,7 +5,7 @@ tensor-parallel degree that divides the heads); a failed check is a warning,
 not an error: the values are still computed and shown.
 
 >>> from calcgraph.core.bind import bind
->>> from calcgraph.core.spec import load_spec
+>>> from calcgraph.core.spec.load import load_spec
 >>> from calcgraph.engine.evaluated import evaluate_scenario
 >>> ev = evaluate_scenario(bind(load_spec()))
 >>> all(c.holds for c in ev.checks)
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.arraynumeric import failed_count
-from ..core.constraints import Constraint, constant_values
-from ..core.evaluate import compile_node
-from ..core.graph import Graph
-from ..core.units import shown_parts
+from calcgraph.core.constraints import Constraint, constant_values
+from calcgraph.core.evaluate import compile_node
+from calcgraph.core.formula.arrays import failed_count
+from calcgraph.core.graph import Graph
+from calcgraph.core.units import shown_parts
 
 _NEGATION = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "!="}
 

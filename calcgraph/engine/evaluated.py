@@ -6,7 +6,7 @@ by the engine's solver, injected into the core evaluator), and the state of
 each node, decided once here instead of re-derived by each reader.
 
 >>> from calcgraph.core.bind import bind
->>> from calcgraph.core.spec import load_spec
+>>> from calcgraph.core.spec.load import load_spec
 >>> ev = evaluate_scenario(bind(load_spec()))
 >>> ev.state("batch"), ev.state("t_step"), ev.state("max_batch")
 (<NodeState.INPUT: 'input'>, <NodeState.FORMULA: 'formula'>, <NodeState.SOLVED: 'solved'>)
@@ -22,16 +22,16 @@ from types import MappingProxyType
 
 import pint
 
-from ..core.bind import Scenario, bind
-from ..core.evaluate import evaluate
-from ..core.graph import Graph, Quantity
-from ..core.names import suggest
-from ..core.spec import ScenarioSpec, SetEntry
-from ..core.units import display_unit, parse_unit, to_unit
-from ..errors import NoSolutionError, UnitMismatchError, UnknownNameError
-from .checks import CheckResult, evaluate_checks
-from .solve import SolveResult
-from .solve_nodes import NodeSolver
+from calcgraph.core.bind import Scenario, bind
+from calcgraph.core.evaluate import evaluate
+from calcgraph.core.graph import Graph, Quantity
+from calcgraph.core.names import suggest
+from calcgraph.core.spec.load import ScenarioSpec, SetEntry
+from calcgraph.core.units import display_unit, parse_unit, to_unit
+from calcgraph.engine.checks import CheckResult, evaluate_checks
+from calcgraph.engine.solve.nodes import NodeSolver
+from calcgraph.engine.solve.scalar import SolveResult
+from calcgraph.errors import NoSolutionError, UnitMismatchError, UnknownNameError
 
 
 class NodeState(StrEnum):

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core.bind import Scenario, bind
-from ..core.evaluate import evaluate
-from ..core.spec import ScenarioSpec, SetEntry
-from ..core.units import format_unit, parse_quantity, to_unit
-from ..errors import CalcgraphError
-from .evaluated import Evaluated
-from .solve_nodes import NodeSolver
+from calcgraph.core.bind import Scenario, bind
+from calcgraph.core.evaluate import evaluate
+from calcgraph.core.spec.load import ScenarioSpec, SetEntry
+from calcgraph.core.units import format_unit, parse_quantity, to_unit
+from calcgraph.engine.evaluated import Evaluated
+from calcgraph.engine.solve.nodes import NodeSolver
+from calcgraph.errors import CalcgraphError
 
 MATCH = 1e-6
 

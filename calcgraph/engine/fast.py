@@ -1,10 +1,10 @@
 """The fast evaluation API: chosen outputs as a function of chosen inputs, compiled once.
 
 ``Evaluator`` compiles the part of the graph the outputs need into one
-generated Python function over floats (``calcgraph.core.codegen``): the
+generated Python function over floats (``calcgraph.core.formula.pysource``): the
 scenario's other values are written in as constants, inputs come in their
 declared units and outputs go out in theirs. Integer solve nodes first make
-the scan of ``engine.solve`` (no answer where it finds none, else its bracket),
+the scan of ``engine.solve.scalar`` (no answer where it finds none, else its bracket),
 then take a guess from their constraints' slack at two whole values, verified
 exactly as sweeps verify theirs (it holds, the next whole value fails): no
 closed form, so no sympy; each answer is remembered by the values its
@@ -23,17 +23,17 @@ from operator import truediv
 
 import numpy as np
 
-from ..core.bind import Scenario
-from ..core.codegen import Unsupported, build, literal, source
-from ..core.constraints import constant_values
-from ..core.evaluate import evaluate
-from ..core.names import suggest
-from ..core.numeric import Refused as _Refused
-from ..core.numeric import numpy_helpers
-from ..core.units import ureg
-from ..errors import SetValueError, UnknownNameError
-from .problem import bounds, scan_points
-from .solve_nodes import NodeSolver
+from calcgraph.core.bind import Scenario
+from calcgraph.core.constraints import constant_values
+from calcgraph.core.evaluate import evaluate
+from calcgraph.core.formula.floats import Refused as _Refused
+from calcgraph.core.formula.floats import numpy_helpers
+from calcgraph.core.formula.pysource import Unsupported, build, literal, source
+from calcgraph.core.names import suggest
+from calcgraph.core.units import ureg
+from calcgraph.engine.solve.nodes import NodeSolver
+from calcgraph.engine.solve.problem import bounds, scan_points
+from calcgraph.errors import SetValueError, UnknownNameError
 
 
 def _factor(unit) -> float:

@@ -13,11 +13,11 @@ import math
 
 import numpy as np
 
-from ..core.arraynumeric import CHUNK, block_overrides
-from ..core.bind import Scenario
-from ..core.evaluate import evaluate
-from .axes import Axis
-from .solve_nodes import NodeSolver
+from calcgraph.core.bind import Scenario
+from calcgraph.core.evaluate import evaluate
+from calcgraph.core.formula.arrays import CHUNK, block_overrides
+from calcgraph.engine.axes import Axis
+from calcgraph.engine.solve.nodes import NodeSolver
 
 __all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
 

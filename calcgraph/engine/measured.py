@@ -16,11 +16,11 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.bind import Scenario, bind, parse_set_arg
-from ..core.cases import Case, ValidationFile
-from ..core.compose import compose_spec
-from ..errors import CalcgraphError, InputFileError, Location
-from .evaluated import evaluate_scenario
+from calcgraph.core.bind import Scenario, bind, parse_set_arg
+from calcgraph.core.cases import Case, ValidationFile
+from calcgraph.core.compose import compose_spec
+from calcgraph.engine.evaluated import evaluate_scenario
+from calcgraph.errors import CalcgraphError, InputFileError, Location
 
 BATCH_CAP = 2048
 PREDICTED = "benchmark_throughput_per_chip"

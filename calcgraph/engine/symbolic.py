@@ -21,13 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from ..core.constraints import constant_values
-from ..core.evaluate import evaluate
-from ..core.symexpr import CeilTo, symbol
-from ..core.symnumeric import compile_expr
-from ..errors import EvaluationError
-from . import budget
-from .evaluated import Evaluated, NodeState
+from calcgraph.core.constraints import constant_values
+from calcgraph.core.evaluate import evaluate
+from calcgraph.core.formula.from_sympy import compile_expr
+from calcgraph.core.formula.to_sympy import CeilTo, symbol
+from calcgraph.engine import budget
+from calcgraph.engine.evaluated import Evaluated, NodeState
+from calcgraph.errors import EvaluationError
 
 KINK = "kink"
 ROUNDING = "rounding"
@@ -157,7 +157,7 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
     ``value(e)`` gives a subexpression's number at the point; each replacement adds a note.
 
-    >>> from calcgraph.core.expr import parse_formula
+    >>> from calcgraph.core.formula.parse import parse_formula
     >>> notes = []
     >>> smooth(parse_formula("max(a, b) + ceil(c)").expr, lambda e: {"a": 1, "b": 2}.get(str(e), 0), notes)
     b + c

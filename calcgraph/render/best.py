@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..engine.best import BestResult, Candidate, winner_evaluated
-from ..engine.evaluated import Evaluated
-from .explain import explain_text
-from .values import shown_value
+from calcgraph.engine.best import BestResult, Candidate, winner_evaluated
+from calcgraph.engine.evaluated import Evaluated
+from calcgraph.render.explain import explain_text
+from calcgraph.render.values import shown_value
 
 
 def _setting_text(ev: Evaluated, candidate: Candidate) -> str:

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ..engine.calibrate import FITTED, Fit
+from calcgraph.engine.calibrate import FITTED, Fit
 
 NOTES = {
     "hbm_efficiency": "achieved fraction of peak HBM bandwidth in decode",

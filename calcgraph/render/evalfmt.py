@@ -18,8 +18,8 @@ import shutil
 import textwrap
 import unicodedata
 
-from ..core.numbers import format_number
-from ..errors import Location
+from calcgraph.core.numbers import format_number
+from calcgraph.errors import Location
 
 WIDTH = 100   # the eval table fits a terminal of this many columns
 MARKS = {"pinned": " *", "solved": " =", "no answer": " ="}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..engine.evaluated import Evaluated, NodeState
-from ..errors import NoSolutionError
-from .values import origin_mark, shown, slack_text, solve_question
+from calcgraph.engine.evaluated import Evaluated, NodeState
+from calcgraph.errors import NoSolutionError
+from calcgraph.render.values import origin_mark, shown, slack_text, solve_question
 
 
 def _in_place(ev: Evaluated, formula) -> str:

@@ -11,9 +11,9 @@ import ast
 import re
 from collections.abc import Callable
 
-from ..errors import CalcgraphError
-from .mdtext import group_digits, number_parts, table_number, unit_words
-from .values import shown
+from calcgraph.errors import CalcgraphError
+from calcgraph.render.mdtext import group_digits, number_parts, table_number, unit_words
+from calcgraph.render.values import shown
 
 _SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
 _PREC = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 4, ast.Pow: 3}
@@ -128,7 +128,7 @@ class _Printer:
 def formula_latex(tree: ast.AST, leaf: Callable[[str], str]) -> str:
     r"""LaTeX of a formula's ast in its written term order; ``leaf(name)`` prints each name.
 
-    >>> from calcgraph.core.expr import parse_formula
+    >>> from calcgraph.core.formula.parse import parse_formula
     >>> formula_latex(parse_formula("max(a, b) + c / (d * e)").tree, str)
     '\\max\\left(a, b\\right) + \\frac{c}{d \\cdot e}'
     """

@@ -7,7 +7,7 @@ import io
 import json
 import math
 
-from ..engine.measured import Prediction, Summary
+from calcgraph.engine.measured import Prediction, Summary
 
 COLUMNS = ("id", "chip", "model", "dtypes", "tp", "isl", "osl", "batch", "measured", "predicted", "ratio",
            "roofline", "likely cause")
@@ -107,7 +107,7 @@ def validation_plot(predictions: list[Prediction], path: str, assumptions: str) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..core.files import write_atomic
+    from calcgraph.core.files import write_atomic
     fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
     chips = sorted({p.case.chip for p in predictions})
     markers = "osD^v<>Xp*h"

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.bind import Scenario
-from ..core.constraints import holds
-from ..core.names import suggest
-from ..core.numbers import format_number
-from ..core.units import display_unit, format_unit, to_unit
-from ..errors import Argument, SetValueError, UnitMismatchError, UnknownNameError
+from calcgraph.core.bind import Scenario
+from calcgraph.core.constraints import holds
+from calcgraph.core.names import suggest
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import display_unit, format_unit, to_unit
+from calcgraph.errors import Argument, SetValueError, UnitMismatchError, UnknownNameError
 
 FORMATS = (".png", ".svg", ".pdf")
 MEMORY = ("total_memory", "hbm_capacity")
@@ -239,7 +239,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from ..core.files import write_stream_atomic
+    from calcgraph.core.files import write_stream_atomic
 
     axis_names = [a.name for a in axes]
     along = line_axis(spec, axis_names)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..core.numbers import format_number
-from ..core.units import format_unit
-from ..engine.solve import SolveResult
-from .values import method_text, slack_text
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import format_unit
+from calcgraph.engine.solve.scalar import SolveResult
+from calcgraph.render.values import method_text, slack_text
 
 
 def solve_text(result: SolveResult) -> str:

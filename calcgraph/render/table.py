@@ -13,9 +13,9 @@ import io
 import json
 import math
 
-from ..core.numbers import format_number, shortest_text
-from ..core.units import format_unit, to_unit
-from ..engine.evaluated import Evaluated, NodeState, rebind
+from calcgraph.core.numbers import format_number, shortest_text
+from calcgraph.core.units import format_unit, to_unit
+from calcgraph.engine.evaluated import Evaluated, NodeState, rebind
 
 FORMATS = ("text", "md", "csv", "json")
 BASE = "base"

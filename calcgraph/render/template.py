@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ..core.graph import Graph
+from calcgraph.core.graph import Graph
 
 KINDS = ("scenario", "model", "chip")
 NOT_MODEL = {"flops_per_param", "embedding_flops"}    # conventions, not facts about a model

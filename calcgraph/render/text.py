@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..core.bulk import paused_gc
-from ..core.units import Unit, family_units, format_unit, ureg
-from ..engine.evaluated import Evaluated, NodeState
-from ..errors import NoSolutionError
-from .evalfmt import json_text, shown_text, table_text, title_text
-from .values import origin_mark, plain_symbol, solve_question
+from calcgraph.core.bulk import paused_gc
+from calcgraph.core.units import Unit, family_units, format_unit, ureg
+from calcgraph.engine.evaluated import Evaluated, NodeState
+from calcgraph.errors import NoSolutionError
+from calcgraph.render.evalfmt import json_text, shown_text, table_text, title_text
+from calcgraph.render.values import origin_mark, plain_symbol, solve_question
 
 
 @lru_cache(maxsize=4096)
@@ -92,7 +92,7 @@ def symbolic_table(ev, names=None) -> str:
 
     A closed form past the symbolic budget (engine/budget.py) is a short note instead; the value stands.
     """
-    from ..engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
+    from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
     names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
     lines = []
     memo: dict = {}  # closed forms built once for the whole table

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from ..core.numbers import format_number
-from ..core.units import format_unit, shown_parts
-from ..engine.evaluated import Evaluated, NodeState
-from ..engine.problem import side_text
-from ..engine.solve import Slack, SolveResult
-from .evalfmt import origin_text, place
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import format_unit, shown_parts
+from calcgraph.engine.evaluated import Evaluated, NodeState
+from calcgraph.engine.solve.problem import side_text
+from calcgraph.engine.solve.scalar import Slack, SolveResult
+from calcgraph.render.evalfmt import origin_text, place
 
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
             "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape

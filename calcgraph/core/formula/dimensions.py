@@ -1,0 +1,183 @@
+"""Infer a formula's physical dimension by walking its light tree once; round in declared units.
+
+pint cannot carry units through formulas, so dimensions are checked here, at
+load time, from the declared units of the names a formula uses.
+"""
+
+from __future__ import annotations
+
+import ast
+from fractions import Fraction
+
+from calcgraph.core.formula.parse import ROUNDING, Formula
+from calcgraph.core.units import DIMENSIONLESS, Dim, format_dim
+from calcgraph.errors import UnitMismatchError
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+
+
+def node_text(node: tuple) -> str:
+    """A light tree as formula text, for messages.
+
+    >>> from calcgraph.core.formula.parse import parse_formula
+    >>> node_text(parse_formula("a*(b+c)/d").node)
+    'a * (b + c) / d'
+    """
+    kind = node[0]
+    if kind in ("num", "call"):
+        return ast.unparse(node[-1])
+    if kind == "name":
+        return node[1]
+    if kind == "round":
+        return node_text(node[3])
+    if kind == "neg":
+        return "-" + _operand(node[1], 3)
+    level = _PRECEDENCE[kind]
+    return f"{_operand(node[1], level)} {kind} {_operand(node[2], level + (kind != '**'))}"
+
+
+def _operand(node: tuple, level: int) -> str:
+    text = node_text(node)
+    return f"({text})" if _PRECEDENCE.get(node[0], 9) < level else text
+
+
+class _Mismatch(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _same(nodes, names: dict, what: str) -> Dim:
+    first = _walk(nodes[0], names)
+    for node in nodes[1:]:
+        dim = _walk(node, names)
+        if dim != first:
+            raise _Mismatch(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
+                            f"with {node_text(node)} ({format_dim(dim)})")
+    return first
+
+
+def _walk(node: tuple, names: dict) -> Dim:
+    kind = node[0]
+    if kind == "num":
+        return DIMENSIONLESS
+    if kind == "name":
+        return names[node[1]]
+    if kind in ("+", "-"):
+        return _same(node[1:], names, "a sum")
+    if kind == "*":
+        return _walk(node[1], names) * _walk(node[2], names)
+    if kind == "/":
+        return _walk(node[1], names) / _walk(node[2], names)
+    if kind == "neg":
+        return _walk(node[1], names)
+    if kind == "**":
+        base, exponent = node[1], node[2]
+        base_dim = _walk(base, names)
+        exp_dim = _walk(exponent, names)
+        if exp_dim != DIMENSIONLESS:
+            raise _Mismatch(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
+        if base_dim == DIMENSIONLESS:
+            return DIMENSIONLESS
+        if exponent[0] != "num":
+            raise _Mismatch(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
+        return _power(base_dim, exponent[1])
+    if kind == "round":
+        return _walk(node[3], names)
+    name, args = node[1], node[2]
+    if name in ("max", "min"):
+        return _same(args, names, f"{name}()")
+    if name in ("ceil", "floor", "abs", "ceil_to"):
+        return _walk(args[0], names)
+    if name == "sqrt":
+        return _power(_walk(args[0], names), 0.5)
+    for arg in args:  # log, log2, exp, erlang_c
+        dim = _walk(arg, names)
+        if dim != DIMENSIONLESS:
+            raise _Mismatch(f"{name}() needs a plain number, but {node_text(arg)} has dimension {format_dim(dim)}")
+    return DIMENSIONLESS
+
+
+def _power(dim: Dim, power: float) -> Dim:
+    return dim ** (int(power) if float(power).is_integer() else power)
+
+
+def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
+    """The dimension of a light tree given each name's dimension; raises UnitMismatchError.
+
+    >>> from calcgraph.core.formula.parse import parse_formula
+    >>> from calcgraph.core.units import parse_unit
+    >>> str(infer_dim(parse_formula("a * b").node, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
+    '[information]'
+    """
+    try:
+        return _walk(node, names)
+    except _Mismatch as exc:
+        raise UnitMismatchError(exc.message) from None
+
+
+def scale_parts(factor: float) -> tuple[int, int]:
+    """A unit factor as the simplest fraction p/q that is that float: 0.001 is (1, 1000).
+
+    >>> scale_parts(0.001), scale_parts(1 / 3600), scale_parts(2.0 ** 30)
+    ((1, 1000), (1, 3600), (1073741824, 1))
+    """
+    exact = Fraction(factor)
+    for digits in range(1, 19):
+        fraction = exact.limit_denominator(10 ** digits)
+        if float(fraction) == factor:
+            return fraction.numerator, fraction.denominator
+    return exact.numerator, exact.denominator
+
+
+def _has_rounding(node: tuple) -> bool:
+    kind = node[0]
+    if kind == "call":
+        return node[1] in ROUNDING or any(_has_rounding(a) for a in node[2])
+    return kind not in ("num", "name") and any(_has_rounding(a) for a in node[1:] if isinstance(a, tuple))
+
+
+def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
+    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in their argument's declared unit.
+
+    Values flow in base units (seconds, bytes), but ``ceil(t)`` with ``t`` declared in ms means
+    whole milliseconds. The rounding unit is the declared unit of the argument when it is one
+    name, else ``own`` (the unit of the quantity the formula defines) when the argument has its
+    dimension, else the base unit. A factor other than 1 is written into the formula:
+    ``ceil(t)`` with t in ms computes ``ceil(1000*t)/1000`` (docs/conventions.md).
+    """
+    if not _has_rounding(formula.node):
+        return formula
+    dims = {name: unit.dim for name, unit in units.items()}
+    scales: list = []
+
+    def factor_of(arg: tuple) -> float:
+        if arg[0] == "name" and arg[1] in units:
+            return units[arg[1]].factor
+        if own is not None:
+            try:
+                if _walk(arg, dims) == own.dim:
+                    return own.factor
+            except (_Mismatch, KeyError):
+                return 1.0
+        return 1.0
+
+    def rewrite(node: tuple) -> tuple:
+        kind = node[0]
+        if kind in ("num", "name"):
+            return node
+        if kind != "call":
+            return (kind, *(rewrite(a) for a in node[1:]))
+        call = ("call", node[1], tuple(rewrite(a) for a in node[2]), node[3])
+        if node[1] in ROUNDING:
+            factor = factor_of(node[2][0])
+            if factor != 1.0:
+                p, q = scale_parts(factor)
+                scales.append((node[3], p, q))
+                return ("round", float(p), float(q), call)
+        return call
+
+    node = rewrite(formula.node)
+    if not scales:
+        return formula
+    return Formula(text=formula.text, tree=formula.tree, names=formula.names, node=node, scales=tuple(scales))

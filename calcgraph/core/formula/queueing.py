@@ -1,0 +1,70 @@
+"""``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (Erlang C).
+
+One definition, three numeric forms: ``erlang_c_float`` (constant folding and
+generated scalar code), ``erlang_c`` (numpy, scalars or arrays), and the
+JavaScript of the page (``render/page/assets/html_engine.js``, ``cg.erlangC``), all
+by the same recurrence over Erlang B (Jagerman 1974), which never forms a
+factorial or a power that overflows:
+
+    B(0) = 1,  B(k) = a B(k-1) / (k + a B(k-1)),  C = c B(c) / (c - a (1 - B(c)))
+
+The recurrence stops at ``k = a + 12 sqrt(a) + 40`` servers: beyond that B falls
+below 1e-30 (the Poisson tail of a load a that far out), so C is 0 to within
+that, and a pool of many servers costs no more than one sized for its load.
+
+``servers`` is rounded to the nearest whole number; with fewer than one server,
+or a load at or above the servers (an unstable queue), every arrival waits (1).
+A negative load, or more than ``MAX_SERVERS`` servers, is no answer (NaN).
+"""
+
+from __future__ import annotations
+
+import math
+
+MAX_SERVERS = 100_000
+
+
+def erlang_c_float(servers: float, load: float) -> float:
+    """Erlang C on floats.
+
+    >>> round(erlang_c_float(2, 1), 6)  # M/M/2 at utilisation 0.5: 1/3
+    0.333333
+    """
+    if servers != servers or load != load or load < 0 or servers > MAX_SERVERS + 0.5:
+        return math.nan
+    c = int(round(servers))
+    if c < 1 or load >= c:
+        return 1.0
+    if c > enough_servers(load):
+        return 0.0
+    b = 1.0
+    for k in range(1, c + 1):
+        b = load * b / (k + load * b)
+    return c * b / (c - load * (1.0 - b))
+
+
+def enough_servers(load: float) -> float:
+    """Servers beyond which Erlang B of ``load`` is below 1e-30 (the recurrence's stop)."""
+    return load + 12.0 * math.sqrt(load) + 40.0
+
+
+def erlang_c(servers, load):
+    """Erlang C with numpy: scalars or arrays that broadcast (NaN where either is NaN or out of range)."""
+    import numpy as np  # here, not above: generated scalar code imports this module without numpy
+    c = np.rint(np.asarray(servers, dtype=float))
+    a = np.asarray(load, dtype=float)
+    if c.ndim == 0 and a.ndim == 0:
+        return erlang_c_float(float(servers), float(load))
+    c, a = np.broadcast_arrays(c, a)
+    bad = np.isnan(c) | np.isnan(a) | (a < 0) | (c > MAX_SERVERS)
+    waits = ~bad & ((c < 1) | (a >= c))
+    with np.errstate(invalid="ignore"):
+        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
+    live = ~bad & ~waits & ~idle
+    top = int(c[live].max()) if live.any() else 0
+    b = np.ones(c.shape)
+    with np.errstate(all="ignore"):
+        for k in range(1, top + 1):
+            b = np.where(k <= c, a * b / (k + a * b), b)  # points beyond their stop are 0 anyway
+        value = c * b / (c - a * (1.0 - b))
+    return np.where(bad, np.nan, np.where(waits, 1.0, np.where(idle, 0.0, value)))

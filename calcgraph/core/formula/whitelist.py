@@ -1,0 +1,229 @@
+"""The formula whitelist: an ast checked node by node and built, as tuples here (subclasses build more).
+
+``Builder`` refuses everything outside the whitelist (names, numbers,
+``+ - * / **``, the functions in ``FUNCTIONS``), bounds sizes, and folds
+constant parts to floats as it goes, refusing those that are not finite.
+``calcgraph.core.formula.parse`` builds light trees with it; ``calcgraph.core.formula.to_sympy``
+builds the sympy form of the same tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+
+from calcgraph.core.formula.floats import snap_float
+from calcgraph.core.formula.queueing import erlang_c_float
+from calcgraph.errors import ExpressionError
+
+MAX_NODES = 400
+MAX_LITERAL_DIGITS = 40
+MAX_POWER_DIGITS = 300
+MAX_CONSTANT = 1e300
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+
+_ARITY = {"max": (1, 64), "min": (1, 64), "ceil": (1, 1), "floor": (1, 1),
+          "sqrt": (1, 1), "log": (1, 1), "log2": (1, 1), "exp": (1, 1), "abs": (1, 1),
+          "ceil_to": (2, 64), "erlang_c": (2, 2)}
+FUNCTIONS = tuple(_ARITY)  # the functions a formula may call
+ROUNDING = ("ceil", "floor", "ceil_to")
+COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
+BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
+
+def _check_literal(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
+                              hint="formulas take numbers, names, + - * / ** and whitelisted functions")
+    if isinstance(value, int):
+        if len(str(abs(value))) > MAX_LITERAL_DIGITS:
+            raise ExpressionError("number literal too large",
+                                  hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
+    elif not math.isfinite(value) or abs(value) > 1e300:
+        raise ExpressionError(f"number literal out of range: {value!r}")
+
+
+def number_text(value: float) -> str:
+    """A float as a formula would write it: ``65``, ``0.5``."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(float(value))
+
+
+def _float_call(name: str, values: list[float]) -> float:
+    if name == "max":
+        return max(values)
+    if name == "min":
+        return min(values)
+    if name == "ceil_to":  # the rounding rule of values (numeric.snap_float): floor(0.7 * 90) is 63
+        x = snap_float(values[0])
+        fitting = [v for v in values[1:] if v >= x]
+        return min(fitting) if fitting else math.nan
+    x = values[0]
+    if name in ("ceil", "floor"):
+        x = snap_float(x)
+        return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
+    if name == "log2":
+        return math.log(x) / math.log(2)
+    if name == "erlang_c":
+        return erlang_c_float(*values)
+    return {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs}[name](x)
+
+
+_BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
+
+
+class Builder:
+    """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
+
+    ``approx`` holds the float value of every constant part (by ``id`` of its ast node).
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.names: list[str] = []
+        self.count = 0
+        self.approx: dict[int, float] = {}
+
+    def constant(self, node: ast.AST, value: float) -> None:
+        """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
+        if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+            part = ast.unparse(node)
+            part = part if len(part) <= 60 else part[:60] + "..."
+            what = "is not a finite real number" if math.isnan(value) else "is too large (beyond 1e300)"
+            raise ExpressionError(f"the constant part {part} {what}",
+                                  hint="constants must be finite real numbers up to 1e300 "
+                                       "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
+        self.approx[id(node)] = value
+
+    def value_of(self, node: ast.AST) -> float | None:
+        """The float value of a constant part already built, or None if it uses names."""
+        return self.approx.get(id(node))
+
+    def shadow(self, node: ast.AST, compute) -> None:
+        """Evaluate a constant node in floats (before anything exact is attempted)."""
+        try:
+            value = float(compute())
+        except OverflowError:
+            value = math.inf
+        except (ValueError, TypeError, ZeroDivisionError):
+            value = math.nan
+        self.constant(node, value)
+
+    def build(self, node: ast.AST):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise ExpressionError(f"formula has more than {MAX_NODES} parts",
+                                  hint="split it into intermediate quantities")
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise ExpressionError(f"not allowed in formulas: {_describe(node)}",
+                                  hint="formulas take numbers, names, + - * / **, parentheses "
+                                       f"and the functions {', '.join(FUNCTIONS)}")
+        return method(node)
+
+    # -- what is built: light tuples, constant parts folded to floats
+    def make_number(self, value, node: ast.AST):
+        return ("num", float(value), node)
+
+    def make_name(self, name: str):
+        return ("name", name)
+
+    def make_neg(self, operand, node: ast.AST):
+        value = self.value_of(node)
+        return ("neg", operand) if value is None else ("num", value, node)
+
+    def make_binop(self, op: str, left, right, node: ast.AST):
+        value = self.value_of(node)
+        return (op, left, right) if value is None else ("num", value, node)
+
+    def make_call(self, name: str, args: list, node: ast.Call):
+        value = self.value_of(node)
+        return ("call", name, tuple(args), node) if value is None else ("num", value, node)
+
+    # -- the whitelist
+    def _Constant(self, node: ast.Constant):
+        _check_literal(node.value)
+        self.constant(node, float(node.value))
+        return self.make_number(node.value, node)
+
+    def _Name(self, node: ast.Name):
+        name = node.id
+        if not NAME_RE.match(name):
+            raise ExpressionError(f"name {name!r} is not allowed",
+                                  hint="names start with a letter and use letters, digits and _")
+        if name in _ARITY:
+            raise ExpressionError(f"{name!r} is a function; call it as {name}(...)")
+        if name not in self.names:
+            self.names.append(name)
+        return self.make_name(name)
+
+    def _UnaryOp(self, node: ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
+        operand = self.build(node.operand)
+        inner = self.value_of(node.operand)
+        if inner is not None:
+            self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return self.make_neg(operand, node)
+
+    def _BinOp(self, node: ast.BinOp):
+        op = BINARY.get(type(node.op))
+        if op is None:
+            raise ExpressionError(f"operator {_OPNAMES.get(type(node.op), type(node.op).__name__)} "
+                                  "is not allowed", hint="use + - * / ** only")
+        left, right = self.build(node.left), self.build(node.right)
+        a, b = self.value_of(node.left), self.value_of(node.right)
+        if a is not None and b is not None:
+            self.shadow(node, lambda: _BINOPS[op](a, b))
+        elif op == "**" and b == 0:
+            self.approx[id(node)] = 1.0  # x ** 0 is 1 whatever x is (as sympy has it)
+        if op == "/" and b == 0:
+            raise ExpressionError("division by the literal 0")
+        if op == "**" and b is not None:
+            if abs(b) > 64:
+                raise ExpressionError(f"exponent {number_text(b)} is too large (at most 64)")
+            if a is not None and abs(b * math.log10(max(abs(a), 1e-300) or 1)) > MAX_POWER_DIGITS:
+                raise ExpressionError("power too large to compute", hint="numbers beyond 1e300 are not supported")
+        return self.make_binop(op, left, right, node)
+
+    def _Call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _ARITY:
+            called = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+            raise ExpressionError(f"function {called!r} is not allowed",
+                                  hint=f"allowed functions: {', '.join(FUNCTIONS)}")
+        name = node.func.id
+        if node.keywords:
+            raise ExpressionError(f"keyword arguments are not allowed in {name}(...)")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExpressionError(f"starred arguments are not allowed in {name}(...)")
+        low, high = _ARITY[name]
+        if not low <= len(node.args) <= high:
+            raise ExpressionError(f"{name}() takes {low}" + (f" to {high}" if high != low else "")
+                                  + f" arguments, got {len(node.args)}")
+        args = [self.build(a) for a in node.args]
+        values = [self.value_of(a) for a in node.args]
+        if name == "ceil_to" and any(v is None for v in values[1:]):
+            raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
+        if all(v is not None for v in values):
+            self.shadow(node, lambda: _float_call(name, values))
+        return self.make_call(name, args, node)
+
+
+_OPNAMES = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
+            ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {ast.Attribute: "attribute access", ast.Subscript: "subscripts",
+             ast.Lambda: "lambdas", ast.List: "lists", ast.Tuple: "tuples",
+             ast.Dict: "dicts", ast.Compare: "comparisons", ast.BoolOp: "and/or",
+             ast.IfExp: "if/else", ast.JoinedStr: "f-strings", ast.NamedExpr: ":=",
+             ast.Starred: "starred arguments", ast.ListComp: "comprehensions",
+             ast.GeneratorExp: "generators", ast.Await: "await", ast.Set: "sets"}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "strings"
+    return kinds.get(type(node), type(node).__name__)

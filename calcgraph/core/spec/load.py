@@ -1,0 +1,340 @@
+"""YAML files -> specs: plain frozen dataclasses, every field with its file:line.
+
+One format for every file (formula module, preset, scenario): see
+docs/conventions.md. ``use:`` paths are relative to the including file; a file
+used twice is read once. Problems are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from calcgraph.core.fallback import merged_expects, replace_extended_presets
+from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
+from calcgraph.core.spec.parts import (
+    _kind,
+    _scalar_value,
+    preset_kind,
+    read_checks,
+    read_expects,
+    read_quantities,
+    read_units,
+    read_variants,
+    short_key,
+)
+from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
+from calcgraph.core.spec.yamlload import LineDict, load_file
+from calcgraph.errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+
+FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
+             "checks", "units", "extends"}
+SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
+SET_KEYS = {"value", "formula", "source", "note", "doc"}
+DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
+
+
+
+def display_path(path: Path) -> str:
+    """A short path for messages: relative to the working directory when inside it."""
+    return _display_path(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def default_scenario() -> Path:
+    """The default scenario: in the working directory, else beside the package."""
+    here = Path.cwd() / DEFAULT_SCENARIO
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
+
+
+
+
+MAX_PARTS = 4096  # files remembered per process; a full table is cleared
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one clean file adds to a scenario: kept per parsed file (a changed file parses anew)."""
+
+    data: LineDict
+    shown: str
+    uses: tuple
+    use_where: object
+    title: str | None
+    assumes: str | None
+    quantities: tuple
+    checks: tuple
+    sets: tuple
+
+
+_PARTS: dict = {}
+
+
+class _Collector:
+    """Walks the `use` tree once, collecting specs and problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[CalcgraphError] = []
+        self.seen: set[Path] = set()
+        self.files: list[str] = []
+        self.titles, self.assumes = [], []  # (path, title) and (path, assumes: text) of each file read
+        self.quantities: dict[str, QuantitySpec] = {}
+        self.sets: list[SetEntry] = []
+        self.checks: list = []
+        self.parents: list = []  # (path, data, first and last index of its settings) of each extended scenario
+
+    def problem(self, message: str, where, hint: str | None = None, kind=YamlError) -> None:
+        self.problems.append(kind(message, where=where, hint=hint))
+
+    def read(self, path: Path, top: bool, used_from: Location | None = None):
+        try:
+            info = os.stat(path)
+            identity = (info.st_dev, info.st_ino)  # the same file by any path, without resolving links
+        except (OSError, ValueError):
+            info, identity = None, path.absolute()
+        if identity in self.seen:
+            return None
+        self.seen.add(identity)
+        shown = display_path(path)
+        try:
+            data = load_file(path, info)
+        except InputFileError as exc:
+            missing = exc.message.startswith("no such file")
+            self.problems.append(exc if used_from is None else InputFileError(
+                f"used file not found: {shown}" if missing else f"used file {exc.message}", where=used_from,
+                hint="use: paths are relative to the file that uses them" if missing else exc.hint))
+            return None
+        except CalcgraphError as exc:
+            self.problems.append(exc)
+            return None
+        part = _PARTS.get((id(data), shown, top))
+        if part is not None and part.data is data and getattr(data, "file", None) == shown:
+            return self._apply(part, path)
+        if not isinstance(data, LineDict):
+            kind = "nothing" if data is None else f"a {type(data).__name__}"
+            self.problem(f"a calcgraph file must be a mapping (keys like quantities:, set:, use:), "
+                         f"but its top level is {kind}", Location(shown, 1),
+                         "start the file with keys such as title:, use:, quantities: or set:")
+            return None
+        data.file = shown
+        if not data:
+            self.problem("the file is empty: a calcgraph file needs keys such as use:, quantities: or set:",
+                         used_from or Location(shown, 1), "see docs/conventions.md for the format")
+            return None
+        if not any(key in FILE_KEYS for key in data):
+            self.problem("not a calcgraph file: none of its keys is one of "
+                         f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
+                         f"{shown} is not shown; `use:` only calcgraph YAML files")
+            return None
+        self._fix_files(data, shown)
+        start = len(self.problems)
+        self.files.append(shown)
+        self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
+        self.assumes += [(shown, data["assumes"])] if isinstance(data.get("assumes"), str) else []
+        for key in data:
+            if key not in FILE_KEYS:
+                self.problem(f"unknown key {short_key(key)}", data.where(key),
+                             suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
+                             and difflib.get_close_matches(key, FILE_KEYS)
+                             else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
+            elif key in SCENARIO_ONLY and not top:
+                self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
+                             "move it to the scenario file")
+        read_units(self, data)
+        if top and "extends" in data:
+            self._extends(path, data)
+        uses = data.get("use") or []
+        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+            self.problem("use: must be a list of file paths", data.where("use"))
+            uses = []
+        own = len(self.problems) - start + ("extends" in data)  # a scenario that extends is never reused
+        for used in uses:
+            self.read(path.parent / used, top=False, used_from=data.where("use"))
+        mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
+        file_source = data.get("source") if isinstance(data.get("source"), str) else None
+        read_quantities(self, data.get("quantities"), data, file_source)
+        self.checks.extend(read_checks(self, data.get("checks"), data))
+        kind = preset_kind(path)
+        self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
+            data.get("set"), data, "set", "scenario" if top else "preset", file_source))
+        if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
+            if len(_PARTS) >= MAX_PARTS:
+                _PARTS.clear()
+            _PARTS[(id(data), shown, top)] = _Part(
+                data, shown, tuple(uses), data.where("use"),
+                data.get("title") if isinstance(data.get("title"), str) else None,
+                data["assumes"] if isinstance(data.get("assumes"), str) else None,
+                tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
+                tuple(self.sets[counts[2]:]))
+        return data
+
+    def _extends(self, path: Path, data: LineDict) -> None:
+        """Read the scenario ``data`` extends first: its uses, settings, report, variants and expects."""
+        target = data.get("extends")
+        if not isinstance(target, str) or not target.strip():
+            self.problem("extends: must be the path of one scenario file", data.where("extends"),
+                         "e.g. extends: llama3-70b-tpu-v5e.yaml (relative to this file)")
+            return
+        parent = path.parent / target
+        reading = [path, *(p for p, *_ in self.parents), *self.files[:1]]
+        if any(os.path.abspath(parent) == os.path.abspath(p) for p in reading):
+            self.problem(f"extends: {target} leads back to a scenario already being read (a cycle)",
+                         data.where("extends"), "a scenario may extend another, never itself")
+            return
+        first = len(self.sets)
+        entry = [parent, None, first, first]
+        self.parents.append(entry)
+        found = self.read(parent, top=True, used_from=data.where("extends"))
+        entry[1], entry[3] = found, len(self.sets)
+
+    def _apply(self, part: _Part, path: Path) -> LineDict:
+        """What a clean file read before adds, its uses read again (they may have changed)."""
+        self.files.append(part.shown)
+        self.titles.append((part.shown, part.title))
+        self.assumes += [(part.shown, part.assumes)] if part.assumes is not None else []
+        for used in part.uses:
+            self.read(path.parent / used, top=False, used_from=part.use_where)
+        for quantity in part.quantities:
+            if quantity.name in self.quantities:
+                self.problem(f"quantity {quantity.name!r} is defined twice (first at "
+                             f"{self.quantities[quantity.name].where})", quantity.where,
+                             "define it once; override its value or formula with set:")
+            else:
+                self.quantities[quantity.name] = quantity
+        self.checks.extend(part.checks)
+        self.sets.extend(part.sets)
+        return part.data
+
+    def _fix_files(self, node, shown: str) -> None:
+        if isinstance(node, LineDict):
+            node.file = shown
+            for value in node.values():
+                self._fix_files(value, shown)
+        elif isinstance(node, list):
+            for value in node:
+                self._fix_files(value, shown)
+
+    def set_entries(self, block, data: LineDict, key: str, origin: str,
+                    file_source: str | None = None) -> list[SetEntry]:
+        if block is None:
+            return []
+        if not isinstance(block, LineDict):
+            self.problem(f"{key}: must map names to values", data.where(key))
+            return []
+        entries = []
+        for name, raw in block.items():
+            where = block.where(name)
+            if isinstance(raw, LineDict):
+                for extra in (k for k in raw if k not in SET_KEYS):
+                    self.problem(f"unknown key {extra!r} in the setting of {name!r}", raw.where(extra),
+                                 f"allowed keys: {', '.join(sorted(SET_KEYS))}")
+                if ("value" in raw) == ("formula" in raw):
+                    self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
+                    continue
+                if "value" in raw and not _scalar_value(raw.get("value")):
+                    self.problem(f"the setting of {name!r}: value must be a number or \"NUMBER UNIT\", "
+                                 f"not {_kind(raw.get('value'))}", raw.where("value"))
+                    continue
+                if "formula" in raw and not isinstance(raw.get("formula"), str):
+                    self.problem(f"the setting of {name!r}: formula must be text, not {_kind(raw.get('formula'))}",
+                                 raw.where("formula"))
+                    continue
+                doc = raw.get("doc")
+                if doc is not None and ("formula" not in raw or not isinstance(doc, str)):
+                    self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
+                                 raw.where("doc"))
+                    continue
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
+                                        formula=raw.get("formula"), doc=doc,
+                                        source=raw.get("source") or file_source, note=raw.get("note")))
+            elif _scalar_value(raw):
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,
+                                        source=file_source))
+            else:
+                self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
+                             where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
+        return entries
+
+
+def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
+    """Read a scenario (or any calcgraph file) and everything it uses.
+
+    With a ``problems`` list, problems are added to it and what could be read is
+    returned (``calcgraph check`` goes on to the graph); else they are raised together.
+
+    >>> spec = load_spec()  # the default scenario
+    >>> spec.title != ""
+    True
+    """
+    path = Path(path) if path is not None else default_scenario()
+    try:
+        os.lstat(path)
+        exists = True
+    except FileNotFoundError:
+        exists = False
+    except (OSError, ValueError):
+        exists = True  # let the reader say what is wrong with the path (too long, under a file, NUL)
+    if not exists:
+        raise InputFileError(f"no such scenario: {path}", where=str(path),
+                             hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml")
+    collector = _Collector()
+    data = collector.read(path, top=True)
+    if data is None and problems is not None:
+        problems.extend(collector.problems)
+        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
+            else collector.problems[0]
+    if data is None:
+        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
+            else collector.problems[0]
+    parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
+    report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
+    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
+        collector.problem("report: must be a list of names", data.where("report"))
+        report = []
+    variants, replaces, expects = {}, {}, []
+    for parent, pdata in reversed(parents):
+        more, kinds = read_variants(collector, pdata, parent)
+        variants.update(more)
+        replaces.update(kinds)
+        expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+    more, kinds = read_variants(collector, data, path)
+    variants.update(more)
+    replaces.update(kinds)
+    expects = merged_expects(expects, read_expects(collector, data.get("expect"), data))
+    sets, dropped = replace_extended_presets(collector.sets, collector.parents)
+    kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
+    gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
+    titles = [(f, title) for f, title in collector.titles if f not in gone]
+    if collector.problems and problems is None:
+        raise collector.problems[0] if len(collector.problems) == 1 \
+            else ValidationError(collector.problems)
+    if problems is not None:
+        problems.extend(collector.problems)
+    return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
+                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
+                        quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
+                        sets=tuple(sets), report=tuple(report), variants=variants,
+                        expects=tuple(expects), where=Location(display_path(path), 1),
+                        checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
+                        extends=tuple(display_path(p) for p, *_ in collector.parents))
+
+
+def default_paths() -> list[Path]:
+    """Every scenario under ./scenarios (or beside the package)."""
+    base = Path.cwd() / "scenarios"
+    if not base.is_dir():
+        base = Path(__file__).resolve().parents[2] / "scenarios"
+    return sorted(base.glob("*.yaml"))

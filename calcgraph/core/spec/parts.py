@@ -1,0 +1,284 @@
+"""Parts of a calcgraph file read by the spec loader: expects, checks and variants.
+
+Split from spec.py to keep modules small; each takes the loader's collector
+(``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
+from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
+from calcgraph.core.spec.yamlload import LineDict
+from calcgraph.errors import UnitError
+
+EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
+CHECK_KEYS = {"where", "message", "holds"}
+MAX_INT_DIGITS = 300
+QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
+                 "preset"}
+
+
+_KEYLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+def short_key(key: object) -> str:
+    """A key for a message: quoted when it looks like a name, else not shown (never a line of a file)."""
+    text = str(key)
+    return repr(text) if _KEYLIKE.fullmatch(text) else "(a key that is not a name, not shown)"
+
+
+def _scalar_value(raw) -> bool:
+    """A number (not bool, not an integer of hundreds of digits) or text."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int):
+        return abs(raw) < 10 ** MAX_INT_DIGITS
+    return isinstance(raw, (float, str))
+
+
+def _kind(raw) -> str:
+    if raw is None:
+        return "null"
+    if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
+        return f"an integer of more than {MAX_INT_DIGITS} digits"
+    return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
+                                                                              type(raw).__name__)
+
+
+def preset_kind(path: Path) -> str | None:
+    """The preset kind of a file: its folder under ``presets/`` (``chips``, ``models``, ...), else None.
+
+    >>> preset_kind(Path("presets/chips/h100.yaml"))
+    'chips'
+    """
+    parent = Path(path).parent
+    return parent.name if parent.parent.name == "presets" else None
+
+
+def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
+    """``checks:``: a list of ``{where: CONSTRAINT, message: TEXT}``."""
+    if block is None:
+        return []
+    if not isinstance(block, list):
+        collector.problem("checks: must be a list of {where: CONSTRAINT, message: TEXT}", data.where("checks"))
+        return []
+    found = []
+    for item in block:
+        where = item.where() if isinstance(item, LineDict) else data.where("checks")
+        if not isinstance(item, LineDict):
+            collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
+                              where)
+            continue
+        for extra in (k for k in item if k not in CHECK_KEYS):
+            collector.problem(f"unknown key {extra!r} in a check", item.where(extra),
+                              f"allowed keys: {', '.join(sorted(CHECK_KEYS))}")
+        texts = [item.get(k) for k in ("where", "message")]
+        if not all(isinstance(t, str) and t.strip() for t in texts):
+            collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
+                              "and message: (one line saying what fails), both text", where)
+            continue
+        holds = item.get("holds", "")
+        if not isinstance(holds, str):
+            collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
+                              item.where("holds"))
+            holds = ""
+        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where, holds=holds))
+    return found
+
+
+def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
+    """``variants:``: name -> settings; a variant may ``use:`` presets replacing those of the same kind.
+
+    Returns (name -> SetEntry tuple, name -> preset kinds replaced). The entries of a variant's
+    presets come first (origin ``preset``), then its own settings.
+    """
+    raw = data.get("variants")
+    variants, replaces = {}, {}
+    if raw is None:
+        return variants, replaces
+    if not isinstance(raw, LineDict):
+        collector.problem("variants: must map variant names to settings", data.where("variants"))
+        return variants, replaces
+    for vname, block in raw.items():
+        entries, kinds = [], []
+        if isinstance(block, LineDict) and ("use" in block or "set" in block):
+            uses = block.get("use") or []
+            if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+                collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
+                uses = []
+            for used in uses:
+                entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
+            settings = {k: v for k, v in block.items() if k not in ("use", "set")}
+            inner = block.get("set")
+            if inner is not None and not isinstance(inner, LineDict):
+                collector.problem(f"variant {vname!r}: set: must map names to values", block.where("set"))
+            elif inner is not None:
+                entries.extend(collector.set_entries(inner, block, vname, f"variant {vname}"))
+            if settings:
+                extra = LineDict(settings)
+                extra.file, extra.line = block.file, block.line
+                extra.key_lines = {k: block.key_lines.get(k) for k in settings}
+                entries.extend(collector.set_entries(extra, block, vname, f"variant {vname}"))
+        else:
+            entries = collector.set_entries(block, raw, vname, f"variant {vname}")
+        variants[vname] = tuple(entries)
+        replaces[vname] = tuple(dict.fromkeys(kinds))
+    return variants, replaces
+
+
+def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> list:
+    """The settings of one preset a variant uses (read afresh even when the scenario uses it too)."""
+    kind = preset_kind(path)
+    if kind is None:
+        collector.problem(f"variant {vname!r}: use: takes preset files under presets/KIND/, "
+                          f"not {path.name}", where, "e.g. use: [../presets/chips/h100.yaml]")
+        return []
+    fresh = type(collector)()
+    try:  # the collector knows a file by (device, inode): forget this one so that it is read again
+        info = os.stat(path)
+        identity = (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        identity = path.absolute()
+    fresh.seen = set(collector.seen) - {identity}
+    fresh.read(path, top=False, used_from=where)
+    collector.problems.extend(fresh.problems)
+    for name in fresh.quantities:
+        collector.problem(f"variant {vname!r}: {path.name} defines quantity {name!r}; a variant's "
+                          "presets may only set values", where,
+                          "use: the module that defines it in the scenario")
+    kinds.append(kind)
+    return [replace(e, origin=f"variant {vname}", kind=kind) for e in fresh.sets]
+
+
+def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
+    """``expect:``: name -> printed figure(s) of a source text."""
+    if block is None:
+        return []
+    if not isinstance(block, LineDict):
+        collector.problem("expect: must map names to expected figures", data.where("expect"))
+        return []
+    result = []
+    for name, raw in block.items():
+        items = raw if isinstance(raw, list) else [raw]
+        for item in items:
+            where = item.where() if isinstance(item, LineDict) else block.where(name)
+            if not isinstance(item, LineDict):
+                item_map = {"printed": item}
+            else:
+                item_map = item
+                for extra in (k for k in item if k not in EXPECT_KEYS):
+                    collector.problem(f"unknown key {extra!r} in expect of {name!r}", item.where(extra),
+                                      f"allowed keys: {', '.join(sorted(EXPECT_KEYS))}")
+            if "printed" not in item_map:
+                collector.problem(f"expect of {name!r} has no printed figure", where)
+                continue
+            bad = [k for k in ("printed", "exact") if k in item_map and not _scalar_value(item_map[k])]
+            bad += [k for k in ("reason", "variant", "where", "note")
+                    if item_map.get(k) is not None and not isinstance(item_map[k], str)]
+            if bad:
+                collector.problem(f"expect of {name!r}: {bad[0]} must be "
+                                  + ("a number or text" if bad[0] in ("printed", "exact") else "text")
+                                  + f", not {_kind(item_map[bad[0]])}", where)
+                continue
+            tolerance = item_map.get("tolerance")
+            if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+                collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
+                continue
+            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
+                                     tolerance=tolerance, reason=item_map.get("reason"),
+                                     variant=item_map.get("variant"), exact=item_map.get("exact"),
+                                     note=item_map.get("note")))
+    return result
+
+
+def read_quantities(collector, block, data: LineDict, file_source: str | None) -> None:
+    """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
+    if block is None:
+        return
+    if not isinstance(block, LineDict):
+        collector.problem("quantities: must map names to quantity mappings", data.where("quantities"))
+        return
+    for name, body in block.items():
+        where = block.where(name)
+        if not NAME_RE.match(name) or name in FUNCTIONS:
+            collector.problem(f"invalid quantity name {short_key(name)}", where,
+                         "names start with a letter, use letters, digits and _, "
+                         "and are not function names")
+            continue
+        if not isinstance(body, LineDict):
+            collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
+                         where)
+            continue
+        bad = [k for k in body if k not in QUANTITY_KEYS]
+        for key in bad:
+            collector.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
+                         f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+        kinds = [k for k in ("value", "formula", "solve") if k in body]
+        if len(kinds) > 1:
+            collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
+                         f"(has {', '.join(kinds)}); none makes it a required input", where)
+            continue
+        missing = [k for k in ("unit", "doc") if k not in body]
+        if missing:
+            collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
+                         "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+            continue
+        texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
+        wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
+                 and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
+        if "formula" in body and not isinstance(body.get("formula"), str):
+            wrong.append("formula")
+        if wrong:
+            collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
+                         "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+            continue
+        bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
+                                                             or kinds not in ([], ["value"]))), None)
+        if bad:
+            collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
+                         body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
+                         "(\"> 0\" for a strict bound); computed quantities take none")
+            continue
+        if "value" in body and not _scalar_value(body.get("value")):
+            collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
+                         f"not {_kind(body.get('value'))}", body.where("value"),
+                         "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+            continue
+        if name in collector.quantities:
+            first = collector.quantities[name].where
+            collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
+                         "define it once; override its value or formula with set:")
+            continue
+        formula = body.get("formula")
+        solve = body.get("solve")
+        if solve is not None and not isinstance(solve, LineDict):
+            collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
+            continue
+        collector.quantities[name] = QuantitySpec(
+            name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
+            symbol=body.get("symbol"), source=body.get("source") or file_source,
+            display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
+            formula=None if formula is None else str(formula), solve=solve,
+            lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
+            preset=body.get("preset"))
+
+
+def read_units(collector, data: LineDict) -> None:
+    """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
+    block = data.get("units")
+    if block is None:
+        return
+    if not isinstance(block, list):
+        collector.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
+        return
+    from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
+    for line in block:
+        try:
+            define_unit(line)
+        except UnitError as exc:
+            collector.problem(exc.message, data.where("units"), exc.hint, kind=UnitError)

@@ -1,0 +1,304 @@
+"""A strict, safe YAML reader that remembers the line of every key.
+
+PyYAML's safe loader still reads ``1e9`` as a string and ``no`` as false,
+keeps the last of two duplicate keys, and expands aliases. Here the text is
+only *composed* into nodes by PyYAML, then converted by our own rules: YAML 1.2
+core scalars, duplicate keys refused, aliases and explicit tags refused.
+
+libyaml's C composer does the composing when PyYAML has it (15x the pure-Python
+speed; it caps nesting at 1000 levels itself); it reports aliases only as a
+node met twice, so any problem it meets (a syntax error, an alias) is read
+again by the pure-Python composer, which words every message as before. Each
+file is parsed once per process: ``load_file`` keeps the result per resolved
+path, modification time, size and inode.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from collections import OrderedDict
+from pathlib import Path
+
+import yaml
+
+from calcgraph.core.bulk import paused_gc
+from calcgraph.errors import InputFileError, Location, YamlError
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_CACHED = 512
+_C_LOADER = getattr(yaml, "CSafeLoader", None)
+_PARSED: OrderedDict = OrderedDict()  # (path, mtime_ns, size, inode) -> parsed data
+
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_ALLOWED_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
+                 "tag:yaml.org,2002:seq", "tag:yaml.org,2002:int",
+                 "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                 "tag:yaml.org,2002:null"}
+
+
+class LineDict(dict):
+    """A dict that also knows the file and line of each of its keys."""
+
+    file: str = "?"
+    line: int = 0
+    key_lines: dict
+
+    def where(self, key: str | None = None) -> Location:
+        """The location of ``key`` (or of the mapping itself)."""
+        line = self.key_lines.get(key, self.line) if key is not None else self.line
+        return Location(self.file, line)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlError("YAML aliases (*name) are not allowed",
+                            where=Location(self.name, event.start_mark.line + 1),
+                            hint="write the value out in full")
+        return super().compose_node(parent, index)
+
+
+MAX_DIGITS = 300  # as core.units: no figure of a serving model needs more
+
+
+def _scalar(node: yaml.ScalarNode, file: str):
+    text = node.value
+    if node.style and node.style in "'\"|>":  # plain: None (Python) or '' (libyaml)
+        return text
+    if re.fullmatch(r"null|Null|NULL|~|", text):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(text):
+        digits = text.replace("_", "")
+        if len(digits.lstrip("+-")) > MAX_DIGITS:  # int() itself refuses beyond 4,300 digits, with a traceback
+            raise YamlError(f"number out of range: an integer of {len(digits.lstrip('+-')):,} digits "
+                            f"(more than {MAX_DIGITS} digits)", where=Location(file, node.start_mark.line + 1),
+                            hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
+        return int(digits)
+    if _FLOAT.match(text):
+        return float(text.replace("_", ""))
+    if text in (".inf", "-.inf", ".nan", ".NaN", ".Inf"):
+        raise YamlError(f"non-finite number {text!r}",
+                        where=Location(file, node.start_mark.line + 1),
+                        hint="give a finite number")
+    return text
+
+
+class _Again(Exception):
+    """The C composer met something only the pure-Python one words well (an alias)."""
+
+
+def _convert(node: yaml.Node, file: str, depth: int = 0, seen: set | None = None):
+    if seen is not None:
+        if id(node) in seen:
+            raise _Again  # libyaml composes *alias as the anchored node again
+        seen.add(id(node))
+    where = Location(file, node.start_mark.line + 1)
+    if depth > MAX_DEPTH:
+        raise YamlError("YAML nested too deeply", where=where,
+                        hint=f"keep nesting under {MAX_DEPTH} levels")
+    if node.tag not in _ALLOWED_TAGS:
+        raise YamlError(f"YAML tag {node.tag!r} is not allowed", where=where,
+                        hint="remove the tag: calcgraph reads plain data only")
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, file)
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, file, depth + 1, seen) for item in node.value]
+    result = LineDict()
+    result.file, result.line, result.key_lines = file, where.line, {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YamlError("mapping keys must be plain names", where=where)
+        key = key_node.value
+        line = key_node.start_mark.line + 1
+        if key == "<<":
+            raise YamlError("YAML merge keys (<<) are not allowed",
+                            where=Location(file, line), hint="write the keys out")
+        if key in result:
+            raise YamlError(f"duplicate key {key!r} (first at line {result.key_lines[key]})",
+                            where=Location(file, line), hint="remove one of the two")
+        result[key] = _convert(value_node, file, depth + 1, seen)
+        result.key_lines[key] = line
+    return result
+
+
+def loads(text: str, file: str = "<text>"):
+    """Parse YAML text strictly; mappings come back as :class:`LineDict`.
+
+    >>> loads("a: 1e9\\nb: no").get("a")
+    1000000000.0
+    """
+    if len(text) > MAX_BYTES:
+        raise YamlError(f"file is larger than {MAX_BYTES} bytes", where=Location(file),
+                        hint="split it into smaller modules")
+    if _C_LOADER is not None:
+        with paused_gc():  # thousands of nodes that all stay alive until converted
+            loader = _C_LOADER(text)
+            try:
+                node = loader.get_single_node()
+            except (yaml.YAMLError, RecursionError):
+                node = _Again  # worded below by the pure-Python composer
+            finally:
+                loader.dispose()
+            if node is None:
+                return LineDict()
+            if node is not _Again:
+                try:
+                    return _convert(node, file, seen=set())
+                except (_Again, YamlError):
+                    pass  # any problem is read again below, so it is found and worded exactly as before
+    try:
+        loader = _NoAliasLoader(text)
+        loader.name = file
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message, hint = plain_yaml_problem(exc, text)
+        raise YamlError(message, where=Location(file, line), hint=hint) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}", where=Location(file)) from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply", where=Location(file),
+                        hint=f"keep nesting under {MAX_DEPTH} levels") from None
+    if node is None:
+        return LineDict()
+    return _convert(node, file)
+
+
+def _line_text(text, mark) -> str:
+    if mark is None or not isinstance(text, str):
+        return ""
+    lines = text.splitlines()
+    shown = lines[mark.line].strip() if 0 <= mark.line < len(lines) else ""
+    return f" (line {mark.line + 1}: {shown[:60]!r})" if shown else ""
+
+
+def plain_yaml_problem(exc, text) -> tuple[str, str]:
+    r"""(message, hint) in plain words for a PyYAML syntax error, naming the line it stopped at.
+
+    >>> try:
+    ...     yaml.safe_load("a: 1\n   b: 2\n")
+    ... except yaml.MarkedYAMLError as exc:
+    ...     plain_yaml_problem(exc, "a: 1\n   b: 2\n")[0].startswith("YAML: a colon where a value")
+    True
+    """
+    problem = str(exc.problem or exc.context or "")
+    context = exc.context_mark
+    opened = f" (opened at line {context.line + 1})" if context is not None else ""
+    at = _line_text(text, exc.problem_mark)
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        return (f"YAML indentation: this line is indented differently from the keys above it{at}, so it "
+                "neither continues the mapping above nor starts a new key",
+                "indent it with spaces exactly as the keys it belongs with (two more than its parent's key)")
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        closer = "}" if "}" in problem else "]"
+        return (f"YAML: an inline {'{' if closer == '}' else '['}...{closer}{opened} is not closed before "
+                f"this line{at}", f"close it with {closer} on the line it opens, and separate its entries with commas")
+    if "mapping values are not allowed" in problem:
+        return (f"YAML: a colon where a value was expected{at}: a key indented under a value, or text "
+                "with ': ' in it that needs quotes", 'quote text that contains ": " (doc: "a: b"), or indent '
+                "the key as its siblings")
+    if "could not find expected ':'" in problem:
+        return (f"YAML: a key without its colon{at}", "write each key as `name: value` (a space after the colon)")
+    if "end of stream" in problem or "quoted scalar" in str(exc.context or ""):
+        return (f"YAML: a quote{opened} is never closed{at}", "close the quoted text on the same line")
+    if "\\t" in problem or "\t" in problem:  # PyYAML writes the tab as a backslash and a t
+        return (f"YAML: a tab character{at}; YAML indents with spaces only", "replace the tab with spaces")
+    return (f"YAML syntax error: {problem}{at}", "fix the YAML syntax (indentation, colons, quotes)")
+
+
+_OPEN_ERRORS = {
+    errno.ENOENT: "no such file",
+    errno.ELOOP: "too many levels of symbolic links (a link loop?)",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, never trusted
+    from ``st_size``); devices, FIFOs, sockets and folders are refused before reading."""
+    shown = str(path)
+    where = Location(shown)
+    if "\0" in shown:
+        raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except (UnicodeError, ValueError):  # a lone surrogate ("\ud800" in YAML) cannot name a file
+        raise InputFileError(f"cannot read {shown!r}: the path is not valid text", where=repr(shown),
+                             hint="write the path in plain characters") from None
+    except OSError as exc:
+        reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
+        kind = "no such file" if exc.errno == errno.ENOENT else f"cannot read {shown}: {reason}"
+        raise InputFileError(f"{kind}: {shown}" if exc.errno == errno.ENOENT else kind, where=where,
+                             hint="check the path (use: paths are relative to the including file)") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
+                                 where=where, hint="calcgraph reads plain YAML files only")
+        chunks, size = [], 0
+        while size <= limit:
+            try:
+                chunk = os.read(fd, min(65536, limit + 1 - size))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise YamlError(f"file is larger than {limit} bytes", where=where,
+                            hint="split it into smaller modules")
+    except OSError as exc:
+        if isinstance(exc, InputFileError):
+            raise
+        raise InputFileError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}",
+                             where=where, hint="calcgraph reads plain YAML files only") from None
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"cannot read {shown}: not UTF-8 text (byte {exc.start})", where=where,
+                             hint="calcgraph reads UTF-8 YAML files") from None
+
+
+def load_file(path: str | Path, info: os.stat_result | None = None):
+    """Read (bounded, regular files only) and strictly parse one YAML file, once per process.
+
+    The result is kept per device, inode, modification time and size: a
+    changed file is read again. Callers may set ``file`` on the mappings, nothing else.
+    ``info``: the ``os.stat`` of ``path`` the caller just took (not taken twice).
+    """
+    try:
+        info = info if info is not None else os.stat(path)
+        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) \
+            if stat.S_ISREG(info.st_mode) else None
+    except (OSError, ValueError):
+        key = None
+    if key is not None and key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key]
+    data = loads(read_text_bounded(path), str(path))
+    if key is not None:
+        _PARSED[key] = data
+        if len(_PARSED) > MAX_CACHED:
+            _PARSED.popitem(last=False)
+    return data

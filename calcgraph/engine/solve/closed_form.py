@@ -1,0 +1,110 @@
+"""Closed forms of solve answers: the unknown as a sympy expression, when the constraints are linear in it.
+
+A closed form is only ever a display (one solve, `expr` of a solve node): it
+is shown only when it agrees with the verified numeric answer. Every step runs
+within the symbolic budget (engine/budget.py): past it there is no closed form,
+the numeric answer stands, and ``TOO_LARGE_NOTE`` says why.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy
+
+from calcgraph.core.constraints import SolveSpec, substituted
+from calcgraph.core.formula.from_sympy import compile_expr
+from calcgraph.core.formula.to_sympy import CeilTo, symbol
+from calcgraph.core.graph import Graph
+from calcgraph.engine import budget
+
+_EXPANSIONS = 64
+TOO_LARGE_NOTE = (f"no closed form shown: it is past the symbolic budget ({budget.MAX_NODES} nodes, "
+                  f"{budget.SECONDS:g} s); the numeric answer stands")
+
+
+_ROOTS: dict = {}  # closed forms found, by everything they are computed from (the same modules recur)
+_ROOTS_SIZE = 4096  # a full table is cleared
+
+
+class TooLarge(Exception):
+    """The closed form went past the symbolic budget."""
+
+
+def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest") -> sympy.Expr | None:
+    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear.
+
+    Raises TooLarge past the symbolic budget. Remembered per process by the constraints, the formulas
+    below the unknown and the direction: ``verify`` solves the same problem in scenario after scenario.
+    """
+    downstream = graph.downstream(spec.for_name)
+    formulas = {symbol(n): graph[n].formula.expr for n in sorted(downstream)
+                if graph[n].formula is not None and graph[n].solve is None}
+    meaning = tuple((c.comparison.lhs.expr, c.comparison.op, c.comparison.rhs.expr, c.constants)
+                    for c in spec.constraints)  # not where they are written
+    key = (spec.for_name, spec.integer, direction, meaning, tuple(formulas.items()), downstream)
+    try:
+        return _ROOTS[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable part, never remembered
+        pass
+    found = budget.attempt(lambda: [_solve_closed_form(spec, direction, downstream, formulas)])
+    if found is None:  # [None]: no closed form; None: past the budget
+        raise TooLarge(spec.for_name)
+    if len(_ROOTS) >= _ROOTS_SIZE:
+        _ROOTS.clear()
+    try:
+        _ROOTS[key] = found[0]
+    except TypeError:
+        pass
+    return found[0]
+
+
+def _solve_closed_form(spec: SolveSpec, direction: str, downstream, formulas: dict) -> sympy.Expr | None:
+    x = symbol(spec.for_name)
+    roots = []
+    for c in spec.constraints:
+        lhs, rhs = substituted(c)
+        difference = lhs - rhs
+        for _ in range(_EXPANSIONS):
+            expanded = budget.check(difference.xreplace(formulas))
+            if expanded == difference:
+                break
+            difference = expanded
+        if any(symbol(n) in difference.free_symbols for n in downstream):
+            return None
+        if x not in difference.free_symbols:
+            continue
+        if difference.has(sympy.Max, sympy.Min, sympy.ceiling, sympy.floor, CeilTo, sympy.Abs):
+            return None
+        slope = budget.check(sympy.diff(difference, x))
+        if x in slope.free_symbols or slope == 0:
+            return None
+        roots.append(budget.check(sympy.cancel(-difference.xreplace({x: 0}) / slope)))
+    if not roots:
+        return None
+    root = roots[0] if len(roots) == 1 else (sympy.Min(*roots) if direction == "largest" else sympy.Max(*roots))
+    if spec.integer:
+        root = sympy.floor(root) if direction == "largest" else sympy.ceiling(root)
+    return root
+
+
+def agreeing_closed_form(graph: Graph, spec: SolveSpec, env: dict, answer: float, direction: str,
+                         factor: float) -> tuple[sympy.Expr | None, str | None]:
+    """The closed form when it exists and gives ``answer`` (declared units) at ``env``, else None; and a note.
+
+    The note says when the closed form was past the symbolic budget.
+    """
+    try:
+        root = solve_closed_form(graph, spec, direction)
+    except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):
+        return None, None
+    except TooLarge:
+        return None, TOO_LARGE_NOTE
+    if root is None:
+        return None, None
+    with np.errstate(all="ignore"):
+        value = float(compile_expr(root)(env)) / factor
+    if not math.isfinite(value) or abs(value - answer) > 1e-9 * max(1.0, abs(answer)):
+        return None, None
+    return root, None

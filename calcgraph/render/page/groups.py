@@ -1,0 +1,123 @@
+"""How the page lays out its inputs: groups in reading order, the idle knobs folded, each input's domain.
+
+Groups: the workload and deployment first (what a user changes most), then the
+hardware, the model and its precision, and the assumptions and constants. An
+input is idle when no result the page reports (the scenario's ``report:``,
+the answer figures and the checks) depends on it at the scenario's values: a
+term multiplied by an exact zero (``mla * (...)`` for a model without MLA,
+``moe_layers * ...`` for a dense one) does not carry its inputs' influence.
+The domain of an input is its declared ``min``/``max`` with the command line's
+message (``must be >= 1 seq``), so the page refuses what ``--set`` refuses.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from calcgraph.core.evaluate import compile_node
+from calcgraph.core.units import shown_parts
+
+GROUPS = (("workload", "Workload and deployment"), ("hardware", "Hardware"),
+          ("model", "Model and precision"), ("assumptions", "Assumptions and constants"))
+FIRST = ("batch", "seq_len", "prefill_len", "gen_len", "chips", "pp_degree", "ep_degree", "request_rate")
+RESULTS = ("t_step", "ttft", "tpot", "throughput", "throughput_per_chip", "cost_per_million_tokens",
+           "max_batch", "b_crit", "total_memory", "kv_cache_bytes", "min_chips")
+_MODULES = {"workload": "workload", "load": "workload", "layout": "workload", "traffic": "workload",
+            "hardware": "hardware", "collectives": "hardware", "model": "model", "attention": "model",
+            "moe": "model", "memory": "model", "quant": "model", "architectures": "model"}
+_PRESETS = {"chips": "hardware", "models": "model", "dtypes": "model", "assumptions": "assumptions"}
+
+
+def input_group(ev, name: str) -> str:
+    """The group key of input ``name``: by the preset its value came from, else by the module defining it.
+
+    >>> import calcgraph
+    >>> ev = calcgraph.load().evaluated
+    >>> [input_group(ev, n) for n in ("batch", "hbm_bandwidth", "d_model", "hbm_efficiency")]
+    ['workload', 'hardware', 'model', 'assumptions']
+    """
+    if name in FIRST:
+        return "workload"
+    parts = Path(str(ev.scenario.bound[name].where).split(":")[0]).parts
+    if "presets" in parts:
+        kind = parts[parts.index("presets") + 1] if parts.index("presets") + 1 < len(parts) else ""
+        return _PRESETS.get(kind, "assumptions")
+    module = Path(str(ev.graph[name].where).split(":")[0]).stem
+    return _MODULES.get(module, "assumptions")
+
+
+def ordered_inputs(ev, names) -> list[str]:
+    """``names`` in page order: by group, the everyday workload names first, then the graph's order."""
+    rank = {key: i for i, (key, _) in enumerate(GROUPS)}
+    first = {n: i for i, n in enumerate(FIRST)}
+    position = {n: i for i, n in enumerate(names)}
+    return sorted(names, key=lambda n: (rank[input_group(ev, n)], first.get(n, len(first)), position[n]))
+
+
+def _value(node: tuple, env) -> float:
+    try:
+        return float(compile_node(node)(env))
+    except (ArithmeticError, KeyError, TypeError, ValueError):
+        return math.nan
+
+
+def _children(node: tuple):
+    for part in node[1:]:
+        if isinstance(part, tuple) and part and isinstance(part[0], str):
+            yield part
+        elif isinstance(part, tuple | list):
+            yield from (p for p in part if isinstance(p, tuple) and p and isinstance(p[0], str))
+
+
+def live_names(node: tuple, env) -> set[str]:
+    """The names whose value can change ``node``'s at ``env``: a product with a zero factor keeps that factor only.
+
+    >>> sorted(live_names(("*", ("name", "mla"), ("name", "kv_lora_rank")), {"mla": 0.0, "kv_lora_rank": 512.0}))
+    ['mla']
+    """
+    kind = node[0]
+    if kind == "name":
+        return {node[1]}
+    if kind == "*":
+        for side in (node[1], node[2]):
+            if _value(side, env) == 0:
+                return live_names(side, env)
+    found: set[str] = set()
+    for child in _children(node):
+        found |= live_names(child, env)
+    return found
+
+
+def idle_inputs(ev, roots) -> set[str]:
+    """Inputs no quantity of ``roots`` depends on at ``ev``'s values (``live_names`` through every formula)."""
+    graph, env = ev.graph, dict(ev.values)
+    reached: set[str] = set()
+    stack = [n for n in roots if n in graph]
+    while stack:
+        name = stack.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        quantity = graph[name]
+        if name in ev.scenario.bound:
+            continue
+        if quantity.formula is not None:
+            stack += live_names(quantity.formula.node, env)
+        else:
+            stack += list(graph.dag.predecessors(name))
+    return {n for n in ev.scenario.bound if n not in reached}
+
+
+def domain(quantity) -> dict | None:
+    """The declared domain of an input in base units, with the command line's wording (``must be >= 1 seq``)."""
+    if quantity.minimum is None and quantity.maximum is None:
+        return None
+    parts = []
+    for bound, strict, signs in ((quantity.minimum, quantity.min_strict, (">", ">=")),
+                                 (quantity.maximum, quantity.max_strict, ("<", "<="))):
+        if bound is not None:
+            number, unit = shown_parts(bound, quantity.unit, quantity.unit)
+            parts.append(f"{signs[0] if strict else signs[1]} {number} {unit}".strip())
+    return {"min": quantity.minimum, "max": quantity.maximum, "min_strict": bool(quantity.min_strict),
+            "max_strict": bool(quantity.max_strict), "text": "must be " + " and ".join(parts)}

@@ -1,0 +1,207 @@
+"""The arithmetic a report shows besides the formula: unrounded values, conversion factors, switches.
+
+A ceiling or floor is shown with the value it rounds (``⌈7.06⌉ = 8``), a
+solve's closed form with the values in place, and a unit conversion that is
+not a power of ten (``3600 s/h``) is named, so that every step of a figure can
+be checked with a pocket calculator.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import math
+import re
+
+import sympy
+
+from calcgraph.core.formula.from_sympy import compile_expr
+from calcgraph.core.formula.to_sympy import CeilTo
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import to_unit
+from calcgraph.errors import CalcgraphError
+from calcgraph.render.latex import latex_number, number_unit_latex, value_latex
+from calcgraph.render.mdtext import table_number
+from calcgraph.render.values import shown
+
+_ROUNDING = (sympy.ceiling, sympy.floor, CeilTo)
+_TIME = (("h", 3600, "3600 s/h"), ("day", 86400, "86 400 s/day"), ("min", 60, "60 s/min"))
+
+
+def is_switch(ev, name: str) -> bool:
+    """True for a 0/1 input that turns a term on or off, or an efficiency or fraction at 1, set by an
+    assumption preset or documented as ``0: ...`` / ``1: ...``."""
+    quantity = ev.graph[name]
+    if not quantity.is_input or ev.values.get(name) not in (0, 1) or quantity.unit.text != "1":
+        return False
+    bound = ev.scenario.bound.get(name)
+    preset = bound is not None and "assumptions" in str(bound.where)
+    return preset or bool(re.match(r"\s*[01]:", quantity.doc))
+
+
+def switches(ev, names) -> set[str]:
+    """The switches (``is_switch``) among ``names``."""
+    return {n for n in names if n in ev.graph and is_switch(ev, n)}
+
+
+def _number(value: float) -> str:
+    return latex_number(format_number(value, 4))
+
+
+def _rounded(atom, inner: str) -> str:
+    if isinstance(atom, sympy.ceiling):
+        return rf"\left\lceil {inner} \right\rceil"
+    if isinstance(atom, sympy.floor):
+        return rf"\left\lfloor {inner} \right\rfloor"
+    allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
+    return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+
+
+def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
+    try:
+        value = float(compile_expr(atom.args[0])(ev.values))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not math.isfinite(value) or float(value).is_integer():
+        return None
+    if top:
+        number, unit = shown(ev, display_of)
+        value = float(to_unit(value, ev.display_unit(display_of)))
+        return _rounded(atom, number_unit_latex(format_number(value, 4), unit))
+    return _rounded(atom, _number(value))
+
+
+def rounding_lines(ev, name: str) -> list[str]:
+    """Aligned lines showing what each ceiling or floor of ``name``'s formula rounds: ``&= ⌈7.06⌉``."""
+    expr = ev.graph[name].formula.expr
+    lines = []
+    for atom in sorted(expr.atoms(*_ROUNDING), key=sympy.default_sort_key):
+        top = atom == expr
+        text = _unrounded(ev, atom, top, name)
+        if text is None:
+            continue
+        if top:
+            lines.append(f"&= {text}")
+        else:
+            result = _number(float(compile_expr(atom)(ev.values)))
+            lines.append(rf"&\quad \text{{where }} {text} = {result}")
+    return lines
+
+
+def solve_substituted(ev, result, symbol_of) -> list[str]:
+    """A solve's closed form with the values in place, and the unrounded value of its rounding."""
+    expr = result.closed_form
+    names = {s: value_latex(ev, s.name) for s in expr.free_symbols if s.name in ev.graph}
+    if len(names) != len(expr.free_symbols):
+        return []
+    lines = [f"&= {sympy.latex(expr, symbol_names=names, mul_symbol='dot')}"]
+    if isinstance(expr, _ROUNDING):
+        try:
+            value = float(compile_expr(expr.args[0])(ev.values))
+        except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+            return lines
+        unit = shown(ev, result.for_name)[1]
+        value = float(to_unit(value, ev.display_unit(result.for_name)))
+        lines.append(f"&= {_rounded(expr, number_unit_latex(format_number(value, 4), unit))}")
+    return lines
+
+
+def conversion_note(ev, name: str) -> str | None:
+    """A sentence naming a conversion factor other than a power of ten that the units bring in."""
+    quantity = ev.graph[name]
+    leaves = list(quantity.formula.names)
+    if not leaves or quantity.formula.expr.atoms(*_ROUNDING):
+        return None
+    try:
+        numbers = {n: float(shown(ev, n)[0]) for n in leaves + [name]}
+        naive = float(compile_expr(quantity.formula.expr)(numbers))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if naive == 0 or numbers[name] == 0:
+        return None
+    ratio = numbers[name] / naive
+    units = " ".join(shown(ev, n)[1] for n in leaves + [name])
+    for word, factor, text in _TIME:
+        if not re.search(rf"(^|[/ *]){word}($|[/ *])", units):
+            continue
+        for power in (factor, 1 / factor):
+            rest = math.log10(ratio / power)
+            if abs(rest - round(rest)) < 1e-6:
+                prefix = "" if round(rest) == 0 else f" and {table_number(f'1e{round(rest)}')} from the unit prefixes"
+                how = "times" if power > 1 else "divided by"
+                return (f"The numbers give {table_number(format_number(naive))}, {how} the conversion factor "
+                        f"{text}{prefix}: {table_number(format_number(numbers[name]))} {shown(ev, name)[1]}.")
+    return None
+
+
+OFF = "__off__"  # the placeholder of a switched-off term in a pruned formula tree
+_FUNCS = {"max": max, "min": min, "abs": abs, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
+          "log2": math.log2, "ceil": math.ceil, "floor": math.floor}
+
+
+def _value(node: ast.AST, values) -> float | None:
+    """A formula subtree's value at ``values`` (base units), or None when it cannot say."""
+    try:
+        if isinstance(node, ast.Name):
+            return float(values[node.id])
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp):
+            inner = _value(node.operand, values)
+            return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+        if isinstance(node, ast.BinOp):
+            left, right = _value(node.left, values), _value(node.right, values)
+            if left is None or right is None:
+                return None
+            ops = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right, ast.Mult: lambda: left * right,
+                   ast.Div: lambda: left / right, ast.Pow: lambda: left ** right}
+            return float(ops[type(node.op)]())
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
+            args = [_value(a, values) for a in node.args]
+            return None if None in args else float(_FUNCS[node.func.id](*args))
+    except (ArithmeticError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _switched_off(node: ast.AST, values) -> bool:
+    """A product with an exact zero factor (``(1 - mla) * ...`` with mla = 1): a term a switch turns off."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return False
+    factors, stack = [], [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Mult):
+            stack += [part.left, part.right]
+        else:
+            factors.append(part)
+    return any(_value(f, values) == 0 for f in factors)
+
+
+def pruned_tree(tree: ast.AST, values) -> tuple[ast.AST, int]:
+    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``; how many.
+
+    The values-in-place line of a derivation prints the placeholder as an "off" zero, once,
+    instead of the arithmetic of a term a 0/1 switch multiplies away.
+
+    >>> from calcgraph.core.formula.parse import parse_formula
+    >>> tree, count = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0,
+    ...                                                                          "c": 4.0})
+    >>> count, ast.unparse(tree)
+    (1, '__off__ + m * c')
+    """
+    tree = copy.deepcopy(tree)
+    count = 0
+
+    class _Prune(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's visitor naming
+            nonlocal count
+            self.generic_visit(node)
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                for side in ("left", "right"):
+                    if _switched_off(getattr(node, side), values):
+                        setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
+                        count += 1
+            return node
+
+    return _Prune().visit(tree), count

@@ -1,0 +1,326 @@
+"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
+
+The document renders on GitHub (display math in ```math fences, inline math
+apart from punctuation, safe text from YAML, render/mdtext.py): a summary of
+the scenario with its headline figures and failed checks, the assumptions in
+force (render/report/assumptions.py), the checks (render/report/limits.py), the inputs with
+the file:line (or ``--set`` argument) each value came from, one section per
+quantity (formula in symbols, the same with the values in place, the value a
+ceiling rounds, the result, the closed form in the inputs with switches
+substituted; renames are input lines), one small diagram per topic, the top
+drivers of each figure (``full``: the elasticity matrix) and the ``expect:``
+comparison. ``brief``: summary, assumptions, checks and headline derivations.
+Output is deterministic, so reports can be diffed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from calcgraph.core.names import suggest
+from calcgraph.core.numbers import format_number
+from calcgraph.engine.evaluated import Evaluated
+from calcgraph.engine.expect import compare
+from calcgraph.errors import Argument, UnknownNameError
+from calcgraph.render.diagram import topic_diagrams
+from calcgraph.render.latex import number_unit_text, value_text
+from calcgraph.render.mdtext import md_text
+from calcgraph.render.report.answer import answer_lines
+from calcgraph.render.report.assumptions import assumptions_section
+from calcgraph.render.report.limits import check_rows, checks_table, failed_note
+from calcgraph.render.report.offterms import switched_off
+from calcgraph.render.report.sections import (
+    cell,
+    deps,
+    input_names,
+    is_trivial,
+    link,
+    section,
+    section_names,
+    sentence,
+    symbol_cell,
+)
+from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
+
+_KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
+_WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
+ANSWERED = ("max_batch", "b_crit", "t_step", "ttft", "tpot", "throughput", "cost_per_million_tokens")
+
+
+# ---------------------------------------------------------------- small pieces
+
+
+def _origin(bound) -> str:
+    labels = {"default": "module default", "scenario": "scenario"}
+    label = labels.get(bound.origin, bound.origin)
+    where = str(bound.where)
+    if where.startswith(bound.origin):
+        return f"`{where}`"
+    return f"{label} `{where}`"
+
+
+# ---------------------------------------------------------------- what to show
+
+
+def _headline(ev, only) -> list[str]:
+    if only:
+        names = list(dict.fromkeys(only))
+        for name in names:
+            if name not in ev.graph:
+                raise UnknownNameError(f"no quantity named {name!r}", where=Argument("output", name),
+                                       hint=suggest(name, ev.graph.quantities), name=name)
+        return names
+    if ev.spec.report:
+        return list(ev.spec.report)
+    return [n for n in ev.graph.quantities if not ev.graph[n].is_input]
+
+
+# ---------------------------------------------------------------- sections
+
+def _common_source(ev, sections) -> str | None:
+    sources = Counter(ev.graph[n].source for n in sections if ev.graph[n].source)
+    return sources.most_common(1)[0][0] if sources else None
+
+
+
+# ---------------------------------------------------------------- report parts
+
+def _file_titles(ev) -> list[tuple[str, str, str | None]]:
+    rows = []
+    for path, title in ev.spec.titles[1:]:
+        kind = next((label for part, label in _KINDS.items() if part in Path(path).parts), "Uses")
+        rows.append((kind, path, title))
+    return rows
+
+
+def _workload(ev, inputs) -> str | None:
+    used = [n for n in _WORKLOAD if n in inputs]
+    parts = []
+    for name in used:
+        default = ev.scenario.bound[name].origin == "default"
+        parts.append(f"`{name}` = {value_text(ev, name)}" + (" (module default)" if default else ""))
+    return "- **Workload and slice**: " + ", ".join(parts) if parts else None
+
+
+def _files(ev) -> list[str]:
+    variant = ev.scenario.variant
+    replaced = {e.name for e in ev.spec.variants.get(variant, ())} if variant else set()
+    grouped: dict[str, list] = {}
+    for kind, path, title in _file_titles(ev):
+        grouped.setdefault(kind, []).append((path, title))
+    out = []
+    for kind, files in grouped.items():
+        path, title = files[0]
+        more = "".join(f", `{Path(p).name}`" for p, _ in files[1:])
+        line = f"- **{kind}**: {md_text(title) + ' ' if title else ''}(`{path}`{more})"
+        mine = sorted({e.name for e in ev.spec.sets if str(e.where).startswith(path)} & replaced)
+        if mine:
+            line += f", **replaced by variant {md_text(variant)}** for " + ", ".join(f"`{n}`" for n in mine)
+        out.append(line)
+    return out
+
+
+def _summary(ev, headline, inputs, rows) -> list[str]:
+    spec, scenario = ev.spec, ev.scenario
+    out = [md_text(spec.doc), ""] if spec.doc.strip() else []
+    out.append(f"- **Scenario**: `{spec.path}`" + (f", variant **{md_text(scenario.variant)}**"
+                                                  if scenario.variant else ""))
+    if scenario.variant:
+        given = ", ".join(f"`{e.name}` = {md_text(e.value if e.formula is None else e.formula)}"
+                          for e in spec.variants.get(scenario.variant, ()))
+        out.append(f"- **Variant {md_text(scenario.variant)}** sets: {given}")
+    out += _files(ev)
+    workload = _workload(ev, inputs)
+    if workload:
+        out.append(workload)
+    for entry in scenario.entries:
+        out.append(f"- **Override**: `{entry.where}`")
+    if scenario.pinned:
+        out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
+    failed = [r for r in rows if not r.holds]
+    if rows:
+        said = "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
+        verdict = f"**{len(failed)} of {len(rows)} fail**: {said}" if failed else f"all {len(rows)} pass"
+        out.append(f"- **[Checks](#checks)**: {verdict}")
+    out += ["", "| headline | value | meaning |", "|---|---:|---|"]
+    for name in headline:
+        target = name if not ev.graph[name].is_input and not is_trivial(ev, name) else "inputs"
+        flag = failed_note(rows, name)
+        meaning = cell(ev.graph[name].doc) + (f" {flag}" if flag else "")
+        out.append(f"| {link(name, target)} | {value_text(ev, name)} | {meaning} |")
+    return out + [""]
+
+
+def _named(ev, name: str) -> str:
+    symbol = symbol_cell(ev, name)
+    return f"`{name}`" + (f" {symbol}" if symbol else "")
+
+
+def _inputs_table(ev, names, renamed=()) -> list[str]:
+    """One line per input (a list, not a table: it never scrolls sideways at GitHub's width)."""
+    out = []
+    for name in names:
+        bound = ev.scenario.bound[name]
+        origin = ("**pinned** " if bound.pinned else "") + _origin(bound)
+        meaning = cell(ev.graph[name].doc) + (f" ({cell(bound.note)})" if bound.note else "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, {origin}: {meaning}")
+    for name in renamed:
+        quantity = ev.graph[name]
+        formula = " ".join(quantity.formula.text.split()).replace("`", "")
+        out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, `{name} = {formula}` at "
+                   f"`{quantity.formula_where}`: {cell(quantity.doc)}")
+    return out + [""]
+
+
+def _label(ev, name: str) -> str:
+    return f"{name}<br/>{value_text(ev, name)}"
+
+
+def _diagrams(ev, sections, headline) -> list[str]:
+    out = []
+    for title, lines in topic_diagrams(ev, sections, headline, lambda n: _label(ev, n), deps):
+        out += [f"**{title}**", ""] + lines + [""]
+    return out
+
+
+def _expect_table(ev, sections, limit=None) -> list[str]:
+    rows = [r for r in compare(ev) if limit is None or r.name in limit]
+    if not rows:
+        return []
+    out = ["| quantity | printed | computed | difference | verdict | why |",
+           "|---|---:|---:|---:|---|---|"]
+    for row in rows:
+        verdict = "differs (explained)" if row.verdict == "differs" and row.reason else row.verdict
+        if not row.ok:
+            verdict = f"**{verdict}**"
+        difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
+        computed = number_unit_text(format_number(row.computed), row.unit)
+        name = link(row.name) if row.name in sections else f"`{row.name}`"
+        out.append(f"| {name} | {cell(row.printed)} | {computed} | {difference} | {verdict} | "
+                   f"{cell(row.reason or '')} |")
+    return out + [""]
+
+
+# ---------------------------------------------------------------- public
+
+def _once(name: str, lines: list[str], seen: dict) -> list[str]:
+    """A section's lines with a source already named by an earlier section shortened to a link to it."""
+    out = []
+    for line in lines:
+        head, found, source = line.partition(" Source: ")
+        if found:
+            if source in seen:
+                line = f"{head} Source: as in {link(seen[source])}."
+            seen.setdefault(source, name)
+        out.append(line)
+    return out
+
+
+def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
+    """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
+
+    ``brief``: answer, summary, assumptions and checks only (one or two screens); ``full``: the whole
+    elasticity matrix instead of each figure's top drivers.
+
+    >>> import calcgraph
+    >>> text = render_report(calcgraph.load().evaluated, only=["param_bytes"])
+    >>> "### param_bytes" in text and "### t_step" not in text
+    True
+    """
+    headline = _headline(ev, only)
+    expected = [e.name for e in ev.spec.expects
+                if e.variant == ev.scenario.variant and e.name in ev.graph]
+    answered = [n for n in ANSWERED if n in ev.graph and not only]
+    shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
+    needed = section_names(ev, shown_names)
+    sections = [n for n in needed if n in headline or not is_trivial(ev, n)]
+    renamed = [n for n in needed if n not in sections]
+    off, pruned = switched_off(ev, sections, shown_names)
+    sections = [n for n in sections if n not in pruned]
+    first = [n for n in dict.fromkeys(headline + answered) if n in sections]
+    sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
+    if brief:
+        sections = []
+    inputs = input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
+    inputs = [n for n in ev.graph.quantities if n in set(inputs)]
+    rows = check_rows(ev, set(needed) | set(headline))
+    common = _common_source(ev, sections)
+    title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
+    out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
+           "leads to its formula and to the YAML line its inputs came from.*", ""]
+    answer = answer_lines(ev, lambda n: link(n) if n in sections else f"`{n}`")
+    if answer:
+        out += ["## Answer", ""] + answer + [""]
+    out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
+    out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
+            "each with the quantities it affects.", ""] + assumptions_section(ev, inputs, needed, rows, sections) + [""]
+    if rows:
+        out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
+                "passes, what to change when it fails.", ""] + checks_table(rows)
+    if brief:
+        out += ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
+                "without it.*", ""]
+    else:
+        out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
+                + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
+                ""] + _inputs_table(ev, inputs, renamed)
+    if sections:
+        intro = ("The reported figures first, then what they are computed from in evaluation order: each "
+                 "formula in symbols, the same with the values in place, the result.")
+        if common:
+            intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
+        out += ["## Derivation", "", intro, ""]
+        sources: dict[str, str] = {}
+        for name in sections:
+            part = _once(name, section(ev, name, sections, headline, common), sources)
+            flag = failed_note(rows, name)
+            out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+            if off.get(name):
+                switch, terms = off[name]
+                out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
+                        f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
+    if sections and not brief:
+        diagrams = _diagrams(ev, needed, headline)
+        if diagrams:
+            out += ["## Dependencies", "", "What each headline figure (highlighted) is computed from, one "
+                    "diagram per topic, nearest quantities first.", ""] + diagrams
+    if not brief:
+        sensitivity = sensitivity_table(ev, headline) if full else top_drivers(ev, headline)
+        if sensitivity:
+            out += ["## Sensitivity", ""] + sensitivity
+        expects = _expect_table(ev, sections, set(needed) | set(headline) if only else None)
+        if expects:
+            out += ["## Comparison with the source (`expect:`)", ""] + expects
+    return "\n".join(out).rstrip() + "\n"
+
+
+def quantity_markdown(ev, name: str) -> str:
+    """The derivation of one quantity as Markdown: its inputs, the sections it needs, its elasticities.
+
+    >>> import calcgraph
+    >>> quantity_markdown(calcgraph.load().evaluated, "param_bytes").splitlines()[0]
+    '## param_bytes = 70 GB'
+    """
+    headline = _headline(ev, [name])
+    sections = section_names(ev, headline)
+    inputs = input_names(ev, sections) if sections else [name]
+    common = _common_source(ev, sections)
+    out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
+    out += _inputs_table(ev, inputs)
+    for name_ in sections:
+        out += section(ev, name_, sections, headline, common)
+    out += sensitivity_table(ev, headline)
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class QuantityView:
+    """A notebook display of one quantity's derivation (``Model.show(name)``)."""
+
+    ev: Evaluated
+    name: str
+
+    def _repr_markdown_(self) -> str:
+        return quantity_markdown(self.ev, self.name)

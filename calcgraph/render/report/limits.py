@@ -1,0 +1,105 @@
+"""The Checks section of a report: limits a scenario may break, each with pass / fail and its figure.
+
+Two kinds: the checks the evaluation carries (``ev.checks``: objects with
+``holds``, ``message`` and ``constraint``, from a scenario's ``checks:``), and
+the limits the formulas already compute, checked whenever the report shows
+the limit (``tp_degree <= tp_limit_ici``: the chapter's ICI bound on tensor
+parallelism; ``total_memory <= hbm_capacity``: weights and KV cache fit).
+A failed check is flagged next to its figure and in the summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calcgraph.core.constraints import constant_values, parse_constraint
+from calcgraph.core.evaluate import compile_node
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import shown_parts
+from calcgraph.errors import CalcgraphError
+from calcgraph.render.latex import number_unit_text, value_text
+from calcgraph.render.mdtext import md_text
+
+_SIGNS = {"<=": ("≤", ">"), "<": ("<", "≥"), ">=": ("≥", "<"), ">": (">", "≤"), "==": ("=", "≠")}
+LIMITS = (
+    ("tp_degree <= tp_limit_ici", "tp_limit_ici",
+     "the interconnect keeps up with this tensor-parallel degree",
+     "tensor parallelism beyond the ICI limit makes the FFN matmuls communication bound: use fewer chips per "
+     "TP group"),
+    ("total_memory <= hbm_capacity", "total_memory", "weights and KV cache fit in the slice's HBM",
+     "weights and KV cache do not fit in the slice's HBM: lower the batch or seq_len, or add chips"),
+)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One check at the scenario's values: its text, whether it holds, both sides and the figure it concerns."""
+
+    text: str
+    holds: bool
+    message: str
+    concerns: tuple = ()
+    sides: str = ""
+
+
+def _number_unit(constraint, value: float) -> str:
+    """A base value of the constraint's dimension as report text, counts pluralised: ``8 chips``."""
+    if constraint.unit is None:
+        return number_unit_text(format_number(value), "")
+    return number_unit_text(*shown_parts(value, constraint.unit))
+
+
+def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> CheckRow | None:
+    try:
+        constraint = parse_constraint(text, ev.graph.quantities)
+        point = {**ev.values, **constant_values(constraint)}
+        lhs = float(compile_node(constraint.comparison.lhs.node)(point))
+        rhs = float(compile_node(constraint.comparison.rhs.node)(point))
+    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    ok = bool(constraint.holds(lhs, rhs))
+    left, right = (n.strip() for n in text.split("<="))
+    sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
+    return CheckRow(text, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
+                    sides)
+
+
+def check_rows(ev, shown) -> list[CheckRow]:
+    """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
+    rows = []
+    passes = {c.constraint: c.holds for c in getattr(ev.spec, "checks", ())}
+    for item in getattr(ev, "checks", ()) or ():
+        constraint = item.constraint
+        holds, fails = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
+        sides = (f"`{constraint.left}` = {_number_unit(constraint, item.lhs)} {holds if item.holds else fails} "
+                 f"`{constraint.right}` = {_number_unit(constraint, item.rhs)}")
+        said = passes.get(constraint.text) or "holds"
+        rows.append(CheckRow(constraint.text, bool(item.holds), md_text(said if item.holds else item.message),
+                             tuple(constraint.names), sides))
+    seen = {r.text for r in rows}
+    for text, figure, *why in LIMITS:
+        names = [n.strip() for n in text.split("<=")]
+        declared = any(figure in r.concerns for r in rows)  # a module's own check of the figure says it
+        if text in seen or declared or figure not in shown or not all(n in ev.graph for n in names):
+            continue
+        row = _limit_row(ev, text, figure, *why)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def checks_table(rows) -> list[str]:
+    """The Markdown table of the checks: constraint, pass / fail, both sides, what holds or what to do."""
+    out = ["| check | verdict | at this scenario | meaning |", "|---|---|---|---|"]
+    for row in rows:
+        verdict = "pass" if row.holds else "**FAIL**"
+        out.append(f"| `{row.text}` | {verdict} | {row.sides} | {row.message} |")
+    return out + [""]
+
+
+def failed_note(rows, name: str) -> str | None:
+    """A line flagging the failed checks that concern ``name``, for its headline row and section."""
+    failed = [r for r in rows if not r.holds and name in r.concerns]
+    if not failed:
+        return None
+    return "**Check fails**: " + "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)

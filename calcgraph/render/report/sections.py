@@ -1,0 +1,291 @@
+"""One section per quantity of a report: formula, values in place, result; pinned and solved quantities."""
+
+from __future__ import annotations
+
+import ast
+
+import sympy
+
+from calcgraph.core.evaluate import compile_node
+from calcgraph.core.graph import default_symbol
+from calcgraph.core.numbers import format_number
+from calcgraph.core.units import format_unit, to_unit
+from calcgraph.engine import budget
+from calcgraph.engine.evaluated import Evaluated, NodeState
+from calcgraph.engine.symbolic import closed_form, is_leaf, leaves
+from calcgraph.errors import CalcgraphError, NoSolutionError
+from calcgraph.render.latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
+from calcgraph.render.mdtext import md_text, safe_symbol, table_number
+from calcgraph.render.mdtext import sentence as _sentence
+from calcgraph.render.report.arithmetic import (
+    OFF,
+    conversion_note,
+    pruned_tree,
+    rounding_lines,
+    solve_substituted,
+    switches,
+)
+from calcgraph.render.values import closed_form_latex as solve_closed_form_latex
+from calcgraph.render.values import slack_text
+
+_OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
+
+
+
+def symbol_of(ev, name: str) -> str:
+    """The LaTeX symbol of ``name``, if it is in the safe subset (else its name, upright)."""
+    return safe_symbol(ev.graph[name].symbol, name)
+
+
+
+def is_pinned(ev: Evaluated, name: str) -> bool:
+    """True when ``name`` is a computed quantity given a value."""
+    return ev.states[name] is NodeState.PINNED
+
+
+
+def sentence(text: str) -> str:
+    """YAML text as a safe line of Markdown with a capital first letter."""
+    return _sentence(text)
+
+
+
+def symbol_cell(ev, name: str) -> str:
+    if ev.graph[name].symbol == default_symbol(name):
+        return ""
+    return f"${symbol_of(ev, name)}$"
+
+
+
+def cell(text: str) -> str:
+    """YAML text for a table cell: one safe line, pipes escaped."""
+    return md_text(text)
+
+
+
+def code(text: object) -> str:
+    """Text as a code span for a table cell (no backticks or newlines inside, pipes escaped)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()).replace("|", r"\|") + "`"
+
+
+def link(name: str, target: str | None = None) -> str:
+    return f"[`{name}`](#{target or name})"
+
+
+
+def deps(ev, name: str) -> list[str]:
+    """The quantities ``name``'s value is computed from (none when pinned or an input)."""
+    quantity = ev.graph[name]
+    if is_pinned(ev, name) or quantity.is_input:
+        return []
+    if quantity.formula is not None:
+        return list(quantity.formula.names)
+    order = list(ev.graph.quantities)
+    return sorted(ev.graph.dag.predecessors(name), key=order.index)
+
+
+
+def math_block(text: str) -> str:
+    """Display math in a ```math fence, which GitHub keeps literal (no Markdown escapes inside)."""
+    return "```math\n" + text + "\n```"
+
+
+def _aligned(lines: list[str]) -> str:
+    lines = [part for line in lines for part in wrap_line(line)]  # long lines broken for the column
+    body = " \\\\\n".join(lines)
+    return math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
+
+
+def is_trivial(ev, name: str) -> bool:
+    """True for a rename or a unit conversion: one quantity times or over constants and ``one_*`` units."""
+    quantity = ev.graph[name]
+    if quantity.formula is None or quantity.solve is not None or is_pinned(ev, name):
+        return False
+    names = [n for n in quantity.formula.names if not (n.startswith("one_") and ev.graph[n].is_input)]
+    plain = all(isinstance(node, (ast.Name, ast.Constant, ast.BinOp, ast.Mult, ast.Div, ast.Load, ast.Expression))
+                for node in ast.walk(quantity.formula.tree))
+    return len(names) == 1 and plain
+
+
+def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None:
+    """``name``'s closed form in the inputs, switches in force substituted, and the switches used."""
+    quantity = ev.graph[name]
+    if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
+        return None
+    expr = closed_form(ev, name)
+    if not budget.fits(expr, 10 * limit):  # switches in force may shrink it, but not tenfold
+        return None
+    fixed = switches(ev, leaves(expr))
+    positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
+    expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
+                                             for s in positive if s.name in fixed})
+    names = {s: symbol_of(ev, s.name) for s in expr.free_symbols}
+    text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
+    if text is None or len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
+        return None
+    return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
+
+
+
+def _formula_lines(ev, name: str) -> list[str]:
+    quantity = ev.graph[name]
+    tree = quantity.formula.tree
+    symbolic = formula_latex(tree, lambda n: symbol_of(ev, n))
+    shown_tree, _ = pruned_tree(tree, ev.values)
+    values = formula_latex(shown_tree, lambda n: r"0_{\text{off}}" if n == OFF else value_latex(ev, n))
+    result = value_latex(ev, name)
+    lines = [f"{symbol_of(ev, name)} &= {symbolic}"]
+    if values != result:
+        lines.append(f"&= {values}")
+    lines += rounding_lines(ev, name)
+    lines.append(f"&= {result}")
+    return lines
+
+
+
+def _uses(ev, name: str, sections) -> str:
+    links = []
+    for dep in deps(ev, name):
+        if dep in sections:
+            links.append(link(dep))
+        elif ev.graph[dep].is_input or is_trivial(ev, dep):
+            links.append(link(dep, "inputs"))
+        else:
+            links.append(f"`{dep}` = {value_text(ev, dep)}")
+    return ", ".join(links)
+
+
+
+def _trailer(ev, name: str, sections, common: str | None) -> str:
+    quantity = ev.graph[name]
+    parts = []
+    uses = _uses(ev, name, sections)
+    if uses:
+        parts.append(f"Uses {uses}.")
+    if quantity.formula is not None:
+        where = quantity.formula_where
+        if is_pinned(ev, name):
+            parts.append(f"Formula (not used): `{where}`.")
+        elif quantity.formula_origin:
+            parts.append(f"Formula replaced by {quantity.formula_origin} at `{where}`.")
+        else:
+            parts.append(f"Formula: `{where}`.")
+    else:
+        parts.append(f"Defined at `{quantity.where}`.")
+    if quantity.source and quantity.source != common:
+        parts.append(f"Source: {md_text(quantity.source)}.")
+    return " ".join(parts)
+
+
+
+def _pinned_section(ev, name: str) -> list[str]:
+    quantity = ev.graph[name]
+    bound = ev.scenario.bound[name]
+    out = [f"{sentence(quantity.doc)}: **{value_text(ev, name)}**, "
+           f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
+    if quantity.formula is not None:
+        symbolic = formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n))
+        out += [math_block(f"{symbol_of(ev, name)} = {symbolic}"), ""]
+        try:
+            would = float(compile_node(quantity.formula.node)(ev.values))
+            unit = ev.display_unit(name)
+            number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
+            out += [f"With these inputs the formula would give {number}.", ""]
+        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
+            pass
+    return out
+
+
+
+def _comparison_latex(ev, comparison) -> str:
+    left = formula_latex(comparison.lhs.tree, lambda n: symbol_of(ev, n))
+    right = formula_latex(comparison.rhs.tree, lambda n: symbol_of(ev, n))
+    return f"{left} {_OPS.get(comparison.op, comparison.op)} {right}"
+
+
+
+def _solve_section(ev: Evaluated, name: str) -> list[str]:
+    try:
+        details = ev.solve_details(name)
+    except NoSolutionError as exc:  # no answer: say why where the value would be
+        spec = ev.graph[name].solve
+        return [f"Solved for {link(spec.for_name, 'inputs')}: **no answer** "
+                f"({md_text(ev.reasons.get(name, exc.reason))}). {_sentence(exc.message)}.", ""]
+    target = details.for_name
+    kind = "integer " if details.integer else ""
+    out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "
+           f"{details.direction} {kind}value such that", ""]
+    out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
+                                                        for c in details.constraints)), ""]
+    closed = solve_closed_form_latex(ev, details)
+    if closed:
+        lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
+        out += ["Closed form, which agrees with the search:", "",
+                _aligned(lines + [f"&= {value_latex(ev, name)}"]), ""]
+    out += ["| constraint | at the answer | |", "|---|---|---|"]
+    for slack in details.slacks:
+        mark = "binding" if slack.constraint in details.binding else ""
+        out.append(f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | {mark} |")
+    low, high = details.bracket
+    unit = format_unit(details.unit.pint_unit)
+    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between "
+            f"{number_unit_text(format_number(low), unit)} and {number_unit_text(format_number(high), unit)}).", ""]
+    scenario_value = value_text(ev, target)
+    answer = number_unit_text(format_number(details.shown), unit)
+    if answer != scenario_value:
+        out += [f"The constraint is checked at `{target}` = {answer}; the sections of the quantities "
+                f"it uses show the scenario's own `{target}` = {scenario_value}.", ""]
+    out += [f"Note: {note}" for note in details.notes]
+    if details.notes:
+        out.append("")
+    return out
+
+
+def section(ev, name: str, sections, headline, common) -> list[str]:
+    quantity = ev.graph[name]
+    out = [f"### {name}", ""]  # name is a checked identifier: nothing to escape
+    if is_pinned(ev, name):
+        out += _pinned_section(ev, name)
+    else:
+        out += [f"{sentence(quantity.doc)}: **{value_text(ev, name)}**.", ""]
+        if quantity.solve is not None:
+            out += _solve_section(ev, name)
+        elif quantity.formula is not None:
+            out += [_aligned(_formula_lines(ev, name)), ""]
+            note = conversion_note(ev, name)
+            if note:
+                out += [note, ""]
+            closed = inputs_form(ev, name)
+            if closed:
+                text, fixed = closed
+                given = ", ".join(f"`{n}` = {table_number(format_number(ev.values[n]))}" for n in fixed)
+                out += [f"In the inputs{' (with ' + given + ')' if fixed else ''}:", "",
+                        math_block(f"{symbol_of(ev, name)} = {text}"), ""]
+    out += [_trailer(ev, name, sections, common), ""]
+    return out
+
+
+def section_names(ev, names) -> list[str]:
+    """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
+    wanted: set[str] = set()
+    stack = [n for n in names if not ev.graph[n].is_input]
+    while stack:
+        name = stack.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
+    return [n for n in ev.graph.order if n in wanted]
+
+
+def input_names(ev, sections) -> list[str]:
+    """The inputs the ``sections`` use (pinned ones and solve unknowns included), in declaration order."""
+    used: set[str] = set()
+    for name in sections:
+        if is_pinned(ev, name):
+            used.add(name)
+        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
+        solve = ev.graph[name].solve
+        if solve is not None:
+            used.add(solve.for_name)
+    return [n for n in ev.graph.quantities if n in used]
