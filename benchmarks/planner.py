@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 import calcgraph  # noqa: E402
 from calcgraph.core.evaluate import evaluate  # noqa: E402
 from calcgraph.engine import best, evaluated, grid  # noqa: E402
-from calcgraph.engine.solve.nodes import NodeSolver  # noqa: E402
 from calcgraph.engine.solve import problem  # noqa: E402
+from calcgraph.engine.solve.nodes import NodeSolver  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "plan-llama3-70b-h100.yaml"
 WHERE = ["ttft_p99 <= 2 s", "tpot_p99 <= 50 ms"]

@@ -13,7 +13,7 @@ import pytest
 from conftest import fixture
 
 import calcgraph
-from calcgraph.core.formula import arrays as arraynumeric
+from calcgraph.core.formula import arrays
 from calcgraph.core.formula import floats as numeric
 from calcgraph.core.formula.from_sympy import compile_expr
 from calcgraph.core.formula.parse import parse_formula

@@ -1,6 +1,6 @@
 """The layers stay one-way: every import (function-local ones included) points down, and none forms a cycle.
 
-errors (and lazy, the lazy-export helper) -> core -> engine -> render -> api -> cli (and the package's own __init__ on top).
+errors (and lazy, the lazy-export helper) -> core -> engine -> render -> api -> cli (the package __init__ on top).
 """
 
 import ast
