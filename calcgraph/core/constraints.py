@@ -1,9 +1,6 @@
 """Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``.
 
-Numbers in a constraint may carry units, as in settings; each such number is
-replaced by a named constant in base units before the text is parsed by the
-safe formula parser (never evaluated as Python). Both sides must have the
-same dimension.
+Numbers with units become named constants in base units before the safe parser reads the text.
 """
 
 from __future__ import annotations
@@ -12,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from calcgraph.core.formula.arrays import HOLD, holds, relative_slack, slack  # noqa: F401 - HOLD: constraints.HOLD, as before
+from calcgraph.core.formula.arrays import holds, slack
 from calcgraph.core.formula.dimensions import infer_dim, round_in_units
 from calcgraph.core.formula.parse import Comparison, parse_comparison
 from calcgraph.core.names import suggest
@@ -50,16 +47,8 @@ class Constraint:
         """How far from failing, signed like the constraint (>= 0 holds), in base units."""
         return slack(self.op, lhs, rhs)
 
-    def relative_slack(self, lhs, rhs):
-        """The slack over the larger side (>= 0 holds), NaN where a side is not finite; arrays welcome."""
-        return relative_slack(self.op, lhs, rhs)
-
     def holds(self, lhs, rhs):
-        """Whether the constraint holds: the one feasibility rule of solve, best and plots.
-
-        Non-strict comparisons forgive a relative HOLD (32 ulps) of floating rounding, never more, so
-        an integer answer cannot break a constraint by a fraction of a unit; strict ones need a
-        positive slack; a side that is not finite fails.
+        """Whether the constraint holds (``arrays.holds``: non-strict ones forgive a relative HOLD).
 
         >>> import calcgraph
         >>> c = parse_constraint("t_step <= 15 ms", calcgraph.load().graph.quantities)
@@ -174,11 +163,7 @@ _CHECKED: dict = {}
 
 
 def checked_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
-    """``parse_constraint``, kept per text, place and the units of the quantities it names.
-
-    Every graph of a scenario and its variants checks the same declared checks; what a
-    constraint means depends only on its text and the units of the quantities its words name.
-    """
+    """``parse_constraint``, kept per text, place and the units of the quantities it names."""
     if not isinstance(text, str) or len(text) > 2000:
         return parse_constraint(text, quantities, where)
     key = (text, where, tuple((w, quantities[w].unit) for w in _WORD.findall(text) if w in quantities))

@@ -19,7 +19,6 @@ from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNam
 MAX_POINTS = 10 ** 7
 
 
-
 @dataclass(frozen=True)
 class Axis:
     """One varied input: its name, its values in base units, and the text it came from."""
@@ -29,22 +28,12 @@ class Axis:
     text: str
 
 
-
 def _where(text: str) -> Argument:
     return Argument("axis", text)
 
 
-
-
-
-
 def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float | None]:
-    """The numbers of ``parts`` and the factor that takes them to base units.
-
-    Numbers without a unit take the one unit written among ``parts``, else the
-    quantity's declared unit; with several units written, each needs its own,
-    and the numbers come back in base units with the factor None.
-    """
+    """The numbers of ``parts`` and the factor to base units (None: several units, numbers in base units)."""
     parsed = []
     for part in parts:
         try:
@@ -66,7 +55,6 @@ def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float
         raise SetValueError("values mix several units and some have none", where=_where(text),
                             hint="give every value its unit, or write one unit only")
     return [n * u.factor for n, u in parsed], None
-
 
 
 def parse_vary(text: str, graph) -> Axis:
@@ -117,7 +105,6 @@ def parse_vary(text: str, graph) -> Axis:
     return Axis(name=name, values=values * factor if factor not in (None, 1.0) else values, text=text)
 
 
-
 def parse_axes(texts: list[str], graph) -> list[Axis]:
     """Every axis text as an Axis; one axis per name; at most MAX_POINTS grid points."""
     axes: list[Axis] = []
@@ -135,11 +122,8 @@ def parse_axes(texts: list[str], graph) -> list[Axis]:
     return axes
 
 
-
 def typed_over(axes: list[Axis], graph) -> list[str]:
-    """Warnings for axes that vary a computed quantity the scenario does not pin: at every point its
-    value is typed over its formula while what the formula uses keeps its value (a pin in the
-    scenario's set: cuts that formula, so the axis is then an input like any other).
+    """Warnings for axes that vary a computed quantity the scenario does not pin (typed over its formula).
 
     >>> import calcgraph
     >>> graph = calcgraph.load("scenarios/compare-llama3-70b-8xh100.yaml").graph

@@ -1,14 +1,8 @@
-"""The best configuration over candidates, under constraints.
+"""The best configuration over candidates (variants times the grid of varied inputs), under constraints.
 
-Candidates are the scenario's variants (if it has any) times the grid of the
-varied inputs. Each variant's grid is evaluated vectorised in blocks (solve
-nodes included) and streamed: only the running winner, the best few
-candidates, the best of each variant and the counts of what was ruled out are
-kept, so memory does not grow with the grid. A candidate is feasible when
-every constraint holds; the winner maximises or minimises the goal, ties
-(within 1e-9) going to the first candidate in grid order. An integer goal's
-winner is verified on its own: its constraints hold when it is evaluated as a
-scenario, and the next better goal among the candidates fails.
+The grid is evaluated in blocks and streamed: only the winner, the best few, the best of each variant and
+the counts ruled out are kept. Ties (within 1e-9) go to the first candidate in grid order; an integer
+goal's winner is verified on its own, and the next better goal among the candidates fails.
 """
 
 from __future__ import annotations

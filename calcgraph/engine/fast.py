@@ -1,18 +1,8 @@
 """The fast evaluation API: chosen outputs as a function of chosen inputs, compiled once.
 
-``Evaluator`` compiles the part of the graph the outputs need into one
-generated Python function over floats (``calcgraph.core.formula.pysource``): the
-scenario's other values are written in as constants, inputs come in their
-declared units and outputs go out in theirs. Integer solve nodes first make
-the scan of ``engine.solve.scalar`` (no answer where it finds none, else its bracket),
-then take a guess from their constraints' slack at two whole values, verified
-exactly as sweeps verify theirs (it holds, the next whole value fails): no
-closed form, so no sympy; each answer is remembered by the values its
-constraints read, so a solve whose inputs did not change costs nothing.
-Whatever the generated code cannot settle (a division by zero, an unknown
-input, a guess that does not verify) is evaluated the exact way, by
-``evaluate`` with the engine's solver, so answers never depend on the path.
-Arrays go through ``evaluate`` directly (numpy, broadcasting).
+One generated float function (``core.formula.pysource``) over the part of the graph the outputs need;
+integer solve nodes scan and take a verified guess (remembered by the values their constraints read).
+Whatever it cannot settle, and arrays, go through ``evaluate`` with the engine's solver.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Closed forms of solve answers: the unknown as a sympy expression, when the constraints are linear in it.
+"""Closed forms of solve answers (sympy), when the constraints are linear in the unknown.
 
-A closed form is only ever a display (one solve, `expr` of a solve node): it
-is shown only when it agrees with the verified numeric answer. Every step runs
-within the symbolic budget (engine/budget.py): past it there is no closed form,
-the numeric answer stands, and ``TOO_LARGE_NOTE`` says why.
+Only a display, shown when it agrees with the numeric answer; past the symbolic budget there is none.
 """
 
 from __future__ import annotations

@@ -1,10 +1,4 @@
-"""Solve nodes: the solver the engine injects into the core evaluator.
-
-A NodeSolver belongs to one bound scenario and keeps each solve node's
-compiled Problem (state worth keeping: compiling constraints costs more than
-solving them). Scalar environments get one verified scalar solve; grids get
-one answer per point (solve_grid). No display text is built here.
-"""
+"""Solve nodes: the solver the engine injects into the core evaluator (one compiled Problem per node)."""
 
 from __future__ import annotations
 

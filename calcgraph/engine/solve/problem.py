@@ -1,10 +1,4 @@
-"""One solve, compiled: the constraints over the part of the graph the unknown moves, and the search steps.
-
-A Problem evaluates both sides of every constraint for any value of the
-unknown (scalars or arrays), gives each constraint's relative slack, and
-holds the pieces of the search: the bracket, the log-spaced scan, the
-monotonicity check, and the integer and continuous refinements.
-"""
+"""One solve, compiled: the constraints over the part of the graph the unknown moves, and the search steps."""
 
 from __future__ import annotations
 
@@ -14,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 from calcgraph.core.bind import Scenario
-from calcgraph.core.constraints import HOLD, SolveSpec, constant_values
+from calcgraph.core.constraints import SolveSpec, constant_values
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.formula.arrays import feasible, slacks
+from calcgraph.core.formula.arrays import HOLD, feasible, slacks
 from calcgraph.core.formula.floats import MONOTONE
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
@@ -70,11 +64,10 @@ class Problem:
             return [(np.asarray(lhs(local), float), np.asarray(rhs(local), float)) for lhs, rhs in self.sides]
 
     def slacks(self, sides) -> list:
-        """Relative slack of each constraint, shifted so that >= 0 holds (see Constraint.holds)."""
+        """Relative slack of each constraint, shifted so that >= 0 holds (``arrays.slacks``)."""
         return slacks(self.ops, sides)
 
     def feasible(self, slacks) -> np.ndarray:
-        """Every constraint holds (strict ones with a positive slack)."""
         return feasible(self.ops, slacks)
 
     def holds_at(self, env: dict, x) -> np.ndarray:
@@ -87,8 +80,7 @@ def _depends(spec: SolveSpec, downstream) -> bool:
 
 
 def _through_pins(graph, spec: SolveSpec) -> set:
-    """What depends on the unknown counting the formulas pins cut: a pin may hold the constraints still
-    (the solve then has no answer, as its constraints cannot move), which is no error in the model."""
+    """What depends on the unknown counting the formulas pins cut (a pinned solve has no answer, no error)."""
     import networkx as nx  # only when the constraints do not move: a rare question
     full = nx.DiGraph(graph.dag)
     full.add_edges_from(graph.cut)
@@ -97,10 +89,7 @@ def _through_pins(graph, spec: SolveSpec) -> set:
 
 def inputs_of(graph, spec: SolveSpec) -> list[str]:
     """The inputs the constrained quantities depend on (what could be solved for instead)."""
-    names = set()
-    for c in spec.constraints:
-        for n in c.names:
-            names |= set(graph.inputs_of(n))
+    names = {i for c in spec.constraints for n in c.names for i in graph.inputs_of(n)}
     return sorted(names) or ["(none: the constraints use only inputs)"]
 
 
@@ -127,13 +116,24 @@ def scan_points(low: float, high: float, integer: bool) -> np.ndarray:
     return points
 
 
+def turns(row: np.ndarray) -> np.ndarray:
+    """Per column of ``row`` (scan points x grid points): the finite values step both up and down."""
+    finite = np.isfinite(row)
+    index = np.where(finite, np.arange(len(row))[:, None], -1)
+    np.maximum.accumulate(index, axis=0, out=index)  # the last finite value so far ...
+    index = np.where(index < 0, np.argmax(finite, axis=0), index)  # ... or the first one, before it
+    filled = np.take_along_axis(row, index, axis=0)
+    with np.errstate(invalid="ignore"):
+        top = np.max(np.where(finite, np.abs(row), 0.0), axis=0, initial=0.0)
+        tolerance = np.where(finite.any(axis=0), MONOTONE * np.maximum(1.0, top), 0.0)
+        steps = np.diff(filled, axis=0)
+        return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
+
+
 def check_monotone(problem: Problem, slacks, points, name: str) -> None:
     """NoSolutionError unless each constraint's slack moves one way over the scan."""
     for c, s in zip(problem.spec.constraints, slacks, strict=True):
-        finite = s[np.isfinite(s)]
-        steps = np.diff(finite)
-        tolerance = MONOTONE * max(1.0, float(np.max(np.abs(finite)))) if finite.size else 0
-        if np.any(steps > tolerance) and np.any(steps < -tolerance):
+        if turns(np.atleast_1d(s)[:, None])[0]:
             error = NoSolutionError(
                 f"the constraint {c.text!r} is not monotone in {name} over "
                 f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more than once",
@@ -195,11 +195,8 @@ TINY = float(np.finfo(float).tiny)  # the smallest positive normal float: "next 
 
 
 def midpoint(good, bad, integer: bool = False):
-    """Where to split [good, bad] (arrays welcome): geometric over wide same-sign brackets, else halfway.
-
-    Over a bracket of many decades the halfway point never reaches the small end in a few steps;
-    the geometric mean halves the decades instead. Across zero the split is 0, and next to zero
-    the geometric mean with TINY.
+    """Where to split [good, bad] (arrays welcome): geometric over wide same-sign brackets (halving the
+    decades), 0 across zero, else halfway.
 
     >>> [float(m) for m in midpoint(np.array([1e-200, -5.0, 0.0, 40.0]), np.array([1e200, 5.0, 1e300, 48.0]))]
     [1.0, 0.0, 0.00014916681462400413, 44.0]
@@ -219,11 +216,8 @@ def midpoint(good, bad, integer: bool = False):
 
 
 def narrow(problem: Problem, env: dict, good: float, bad: float, factor: float) -> tuple[float, float]:
-    """Shrink [good (holds), bad (fails)] to one sign and a ratio of at most 2, scanning geometrically.
-
-    A scan step of a wide bracket spans many decades, and brentq's tolerance is relative to the
-    bracket's ends: narrowed first, its tolerance is in the answer's own scale.
-    """
+    """Shrink [good (holds), bad (fails)] to one sign and a ratio of at most 2, scanning geometrically,
+    so that brentq's tolerance is in the answer's own scale."""
     for _ in range(64):
         if good * bad < 0:  # across zero: which side of 0 the boundary is on
             if problem.holds_at(env, 0.0):

@@ -1,12 +1,8 @@
 """Inverse solving: the extreme value of an input at which every constraint holds.
 
-Numeric and exact first. One vectorised scan of the bracket (log-spaced
-points) checks that feasibility changes once and each constraint's slack is
-monotone, and narrows the bracket; integers are then found by regula falsi
-with a bisection safeguard on the exact evaluator, continuous values by
-scipy's ``brentq``. Every answer is verified (an integer answer n holds and
-the next value outward fails). A sympy closed form is kept only when it
-exists and agrees with the numeric answer.
+A log-spaced scan of the bracket (feasibility changes once, each slack monotone), then regula falsi
+with bisection (integers) or brentq (continuous); the answer verified; a sympy closed form kept only
+when it agrees.
 """
 
 from __future__ import annotations
