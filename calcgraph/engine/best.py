@@ -69,81 +69,65 @@ class _Stream:
         self.records: list = []  # (key, index, candidate): running records within a tie of the best
         self.variant_best: dict = {}  # variant -> (key, -index, candidate)
         self.reasons: dict = {}  # reason -> (first index, order, count)
-        self.closest = None  # (failing count, index, candidate) of the fewest failures
+        self.closest = None  # (failing count, candidate) of the fewest failures
         self.better: dict = {}  # key of an infeasible candidate -> its first candidate
         self.better_complete = True  # False once keys had to be dropped (more than DISTINCT)
 
-    def candidate(self, variant, axes, block, goal, failing, index: int) -> Candidate:
-        settings = tuple((a.name, float(block[a.name][index])) for a in axes)
-        texts = tuple(c.text for c, f in zip(self.constraints, failing, strict=True) if f[index])
-        return Candidate(variant=variant, settings=settings, goal=float(goal[index]),
-                         feasible=not texts and bool(np.isfinite(goal[index])), failing=texts)
+    def candidate(self, i: int) -> Candidate:
+        """Candidate ``i`` of the current block."""
+        variant, axes, block, goal, failing = self.block
+        texts = tuple(c.text for c, f in zip(self.constraints, failing, strict=True) if f[i])
+        return Candidate(variant=variant, settings=tuple((a.name, float(block[a.name][i])) for a in axes),
+                         goal=float(goal[i]), feasible=not texts and bool(np.isfinite(goal[i])), failing=texts)
 
     def add(self, variant, axes, block: dict, goal: np.ndarray, failing: list) -> None:
-        size = goal.size
-        fails = np.zeros(size, int)
-        for f in failing:
-            fails += f
+        self.block = (variant, axes, block, goal, failing)
+        fails = sum(failing, np.zeros(goal.size, int))
         ok = (fails == 0) & np.isfinite(goal)
-        key = np.where(ok, self.sign * goal, -np.inf)
-        self._reasons(failing, ok, size)
-        self._closest(variant, axes, block, goal, failing, fails, ok)
-        self._better(variant, axes, block, goal, failing, ok)
-        self.total += size
-        self.feasible += int(ok.sum())
-        if ok.any():
-            self._best(variant, axes, block, goal, failing, key, ok)
-        self.index += size
-
-    def _reasons(self, failing, ok, size) -> None:
-        masks = list(failing) + [~ok & (sum(failing) == 0 if failing else np.ones(size, bool))]
         texts = [c.text for c in self.constraints] + [NO_VALUE]
-        for order, (text, mask) in enumerate(zip(texts, masks, strict=True)):
+        for order, (text, mask) in enumerate(zip(texts, [*failing, ~ok & (fails == 0)], strict=True)):
             count = int(np.count_nonzero(mask))
             if count:
                 first, _, before = self.reasons.get(text, (self.index + int(np.argmax(mask)), order, 0))
                 self.reasons[text] = (first, order, before + count)
-
-    def _closest(self, variant, axes, block, goal, failing, fails, ok) -> None:
-        if ok.all():
-            return
-        counts = np.where(ok, np.iinfo(int).max, np.maximum(fails, 1))
-        i = int(np.argmin(counts))
-        if self.closest is None or counts[i] < self.closest[0]:
-            self.closest = (int(counts[i]), self.index + i, self.candidate(variant, axes, block, goal, failing, i))
-
-    def _better(self, variant, axes, block, goal, failing, ok) -> None:
-        bad = ~ok & np.isfinite(goal)
+        if not ok.all():
+            counts = np.where(ok, np.iinfo(int).max, np.maximum(fails, 1))
+            i = int(np.argmin(counts))
+            if self.closest is None or counts[i] < self.closest[0]:
+                self.closest = (int(counts[i]), self.candidate(i))
+        bad = ~ok & np.isfinite(goal)  # infeasible goals better than the best so far: to name the next better
         if self.records:
             bad &= self.sign * goal > self.records[-1][0]
-        if not bad.any():
-            return
-        keys, first = np.unique(self.sign * goal[bad], return_index=True)
-        where = np.flatnonzero(bad)
-        for k, i in zip(keys[:DISTINCT], first[:DISTINCT], strict=True):
-            if float(k) not in self.better:
-                self.better[float(k)] = self.candidate(variant, axes, block, goal, failing, int(where[i]))
-        if len(keys) > DISTINCT or len(self.better) > DISTINCT:
-            self.better_complete = False
-            self.better = dict(sorted(self.better.items())[:DISTINCT])
+        if bad.any():
+            keys, first = np.unique(self.sign * goal[bad], return_index=True)
+            where = np.flatnonzero(bad)
+            for k, i in zip(keys[:DISTINCT], first[:DISTINCT], strict=True):
+                if float(k) not in self.better:
+                    self.better[float(k)] = self.candidate(int(where[i]))
+            if len(keys) > DISTINCT or len(self.better) > DISTINCT:
+                self.better_complete = False
+                self.better = dict(sorted(self.better.items())[:DISTINCT])
+        self.total += goal.size
+        self.feasible += int(ok.sum())
+        if ok.any():
+            self._best(np.where(ok, self.sign * goal, -np.inf), ok)
+        self.index += goal.size
 
-    def _best(self, variant, axes, block, goal, failing, key, ok) -> None:
+    def _best(self, key, ok) -> None:
         order = np.flatnonzero(ok)
-        count = min(TOP + 1, order.size)
-        chosen = order[np.argsort(-key[order], kind="stable")[:count]]
-        for i in chosen:
-            entry = (float(key[i]), -(self.index + int(i)), self.candidate(variant, axes, block, goal, failing, int(i)))
+        for i in order[np.argsort(-key[order], kind="stable")[:TOP + 1]]:
+            entry = (float(key[i]), -(self.index + int(i)), self.candidate(int(i)))
             if len(self.top) < TOP + 1:
-                heapq.heappush(self.top, entry[:2] + (entry[2],))
+                heapq.heappush(self.top, entry)
             elif entry[:2] > self.top[0][:2]:
                 heapq.heapreplace(self.top, entry)
+            variant = entry[2].variant
             if variant not in self.variant_best or entry[:2] > self.variant_best[variant][:2]:
                 self.variant_best[variant] = entry
         previous = self.records[-1][0] if self.records else -np.inf
         running = np.maximum.accumulate(np.concatenate([[previous], key]))
         for i in np.flatnonzero(key > running[:-1]):
-            self.records.append((float(key[i]), self.index + int(i),
-                                 self.candidate(variant, axes, block, goal, failing, int(i))))
+            self.records.append((float(key[i]), self.index + int(i), self.candidate(int(i))))
         best = self.records[-1][0]
         self.records = [r for r in self.records if _tie(r[0], best)]
         self.better = {k: c for k, c in self.better.items() if k > best}
@@ -184,10 +168,7 @@ def _failing(constraints, block: dict, size: int) -> list:
 
 def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: list[str]) -> BestResult:
     """Search every candidate of ``ev`` for the best ``goal`` (sense 'max' or 'min'), streaming the grid.
-
-    Raises UnknownNameError, SetValueError or UnitMismatchError for a malformed question and
-    NoSolutionError when no candidate satisfies the constraints.
-    """
+    NoSolutionError when no candidate satisfies the constraints."""
     graph = ev.graph
     if goal not in graph:
         raise UnknownNameError(f"unknown quantity {goal!r}", where=Argument("goal", goal),
@@ -201,11 +182,11 @@ def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: l
     for variant in variants:
         current = rebind(ev, variant) if variant != ev.scenario.variant else ev
         for block in _blocks(current, axes, names):
-            size = len(block[goal])
-            stream.add(variant, axes, block, np.asarray(block[goal], float), _failing(constraints, block, size))
+            goals = np.asarray(block[goal], float)
+            stream.add(variant, axes, block, goals, _failing(constraints, block, goals.size))
     text = " and ".join(c.text for c in constraints) or "no constraint"
     if not stream.feasible:
-        closest = stream.closest[2].failing if stream.closest else ()
+        closest = stream.closest[1].failing if stream.closest else ()
         raise NoSolutionError(f"no candidate satisfies {text} ({stream.total} tried); the closest fails "
                               + (" and ".join(closest) or NO_VALUE), where=Argument("constraint", text),
                               hint="relax a constraint or widen the candidates")
@@ -225,15 +206,13 @@ def _verified(ev: Evaluated, result: BestResult, constraints: list, stream: _Str
     shown = float(to_unit(result.winner.goal, unit))
     if not math.isclose(shown, round(shown), rel_tol=0, abs_tol=1e-9):
         return result
-    sentences = []
-    for label, candidate, must_hold in [("the winner", result.winner, True)] + \
-            ([(f"the next {'higher' if result.sense == 'max' else 'lower'} {result.goal} among the candidates",
-               stream.better[min(stream.better)], False)]
-             if stream.better and stream.better_complete else []):
+    sentences, checks = [], [("the winner", result.winner, True)]
+    if stream.better and stream.better_complete:
+        checks.append((f"the next {'higher' if result.sense == 'max' else 'lower'} {result.goal} among the "
+                       "candidates", stream.better[min(stream.better)], False))
+    for label, candidate, must_hold in checks:
         values = winner_evaluated(ev, replace(result, winner=candidate)).values
-        failing = [c.text for c in constraints
-                   if not c.holds(*(float(compile_node(side.node)({**values, **constant_values(c)}))
-                                    for side in (c.comparison.lhs, c.comparison.rhs)))]
+        failing = [c.text for c, f in zip(constraints, _failing(constraints, values, 1), strict=True) if f[0]]
         if must_hold and failing:
             raise NoSolutionError(f"could not verify the best candidate: evaluated on its own it fails "
                                   f"{' and '.join(failing)}", hint="report this: grid and scalar disagree")
