@@ -129,7 +129,7 @@ class _Stream:
         for i in np.flatnonzero(key > running[:-1]):
             self.records.append((float(key[i]), self.index + int(i), self.candidate(int(i))))
         best = self.records[-1][0]
-        self.records = [r for r in self.records if _tie(r[0], best)]
+        self.records = [r for r in self.records if math.isclose(r[0], best, rel_tol=TIE, abs_tol=0)]
         self.better = {k: c for k, c in self.better.items() if k > best}
 
     def winner(self) -> Candidate:
@@ -142,17 +142,6 @@ class _Stream:
 
     def ruled_out(self) -> tuple:
         return tuple((text, count) for text, (_, _, count) in sorted(self.reasons.items(), key=lambda r: r[1][:2]))
-
-
-def _tie(key: float, best: float) -> bool:
-    return math.isclose(key, best, rel_tol=TIE, abs_tol=0)
-
-
-def _blocks(ev: Evaluated, axes, names):
-    if not axes:
-        yield {n: np.atleast_1d(np.asarray(ev.values[n], dtype=float)) for n in names}
-        return
-    yield from iter_blocks(ev.scenario, axes, names, solver=ev.solver)
 
 
 def _failing(constraints, block: dict, size: int) -> list:
@@ -181,7 +170,9 @@ def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: l
     stream = _Stream(sense, constraints)
     for variant in variants:
         current = rebind(ev, variant) if variant != ev.scenario.variant else ev
-        for block in _blocks(current, axes, names):
+        blocks = iter_blocks(current.scenario, axes, names, solver=current.solver) if axes else \
+            [{n: np.atleast_1d(np.asarray(current.values[n], dtype=float)) for n in names}]
+        for block in blocks:
             goals = np.asarray(block[goal], float)
             stream.add(variant, axes, block, goals, _failing(constraints, block, goals.size))
     text = " and ".join(c.text for c in constraints) or "no constraint"

@@ -30,11 +30,8 @@ class TooLarge(Exception):
 
 
 def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest") -> sympy.Expr | None:
-    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear.
-
-    Raises TooLarge past the symbolic budget. Remembered per process by the constraints, the formulas
-    below the unknown and the direction: ``verify`` solves the same problem in scenario after scenario.
-    """
+    """The answer as a sympy expression of quantities that do not depend on the unknown, if linear;
+    TooLarge past the symbolic budget. Remembered per process (``verify`` asks again and again)."""
     downstream = graph.downstream(spec.for_name)
     formulas = {symbol(n): graph[n].formula.expr for n in sorted(downstream)
                 if graph[n].formula is not None and graph[n].solve is None}
@@ -88,10 +85,8 @@ def _solve_closed_form(spec: SolveSpec, direction: str, downstream, formulas: di
 
 def agreeing_closed_form(graph: Graph, spec: SolveSpec, env: dict, answer: float, direction: str,
                          factor: float) -> tuple[sympy.Expr | None, str | None]:
-    """The closed form when it exists and gives ``answer`` (declared units) at ``env``, else None; and a note.
-
-    The note says when the closed form was past the symbolic budget.
-    """
+    """The closed form when it exists and gives ``answer`` (declared units) at ``env``, else None; and a note
+    when it was past the symbolic budget."""
     try:
         root = solve_closed_form(graph, spec, direction)
     except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):

@@ -19,10 +19,6 @@ from calcgraph.errors import NoSolutionError
 BISECTION_LIMIT = 200
 
 
-def _shape(env: dict) -> tuple:
-    return np.broadcast_shapes(*(np.shape(v) for v in env.values() if np.ndim(v) > 0))
-
-
 def _subset(env: dict, shape: tuple, mask: np.ndarray) -> dict:
     """The points of ``mask`` (grid-shaped) of every array in ``env``, as flat arrays."""
     return {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
@@ -85,7 +81,7 @@ def _pointwise(problem, env: dict, size: int) -> np.ndarray:
 def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     """One answer per grid point (base units of the unknown), NaN where none exists; the inputs keep their
     broadcasting shapes, only the points the first guess leaves open are gathered flat for the bisection."""
-    shape = _shape(env)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in env.values() if np.ndim(v) > 0))
     size = math.prod(shape)
     if any(c.op == "==" for c in problem.spec.constraints):
         return _pointwise(problem, _subset(env, shape, np.ones(shape, bool)), size).reshape(shape)

@@ -13,11 +13,7 @@ from calcgraph.errors import Argument, SolveError, UnknownNameError
 
 
 def solve_for(ev: Evaluated, for_name: str, wheres: list[str], integer: bool = False) -> SolveResult:
-    """The extreme value of the input ``for_name`` at which every constraint of ``wheres`` holds.
-
-    Raises UnknownNameError, SolveError or UnitMismatchError for a malformed question (exit 2)
-    and NoSolutionError when it has no answer (exit 1).
-    """
+    """The extreme value of the input ``for_name`` at which every constraint of ``wheres`` holds."""
     graph = ev.graph
     where = Argument("unknown", for_name)
     if for_name not in graph:
@@ -37,11 +33,7 @@ def solve_for(ev: Evaluated, for_name: str, wheres: list[str], integer: bool = F
 
 
 def input_bounds(ev: Evaluated, for_name: str) -> tuple:
-    """The module checks that bound the unknown by a known input (``seq_len <= max_context``), as constraints.
-
-    A solve for ``seq_len`` under the memory limit then stops at the model's context; a bound
-    whose input is unknown (a model preset without max_context) is left out.
-    """
+    """The module checks that bound the unknown by a known input (``seq_len <= max_context``), as constraints."""
     bounds = []
     for constraint, _message in ev.graph.checks:
         left, _, right = constraint.text.partition(constraint.op)

@@ -19,15 +19,12 @@ from calcgraph.errors import NoSolutionError, SolveError
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
 
-NodeSolve = Callable[[str, dict], object]  # (solve node name, environment) -> its value
-
-
 class Problem:
     """The constraints of one solve, compiled over the part of the graph that depends on the unknown."""
 
-    def __init__(self, scenario: Scenario, spec: SolveSpec, node_solve: NodeSolve | None = None):
+    def __init__(self, scenario: Scenario, spec: SolveSpec, node_solve: Callable[[str, dict], object]):
         self.scenario, self.spec, self.graph = scenario, spec, scenario.graph
-        self.node_solve = node_solve
+        self.node_solve = node_solve  # (solve node name, environment) -> its value
         self.target = self.graph[spec.for_name]
         needed = self.graph.needed(n for c in spec.constraints for n in c.names)
         downstream = self.graph.downstream(spec.for_name)
@@ -41,26 +38,17 @@ class Problem:
                       for c in spec.constraints]
         self.ops = tuple(c.op for c in spec.constraints)
         self.constants = {k: v for c in spec.constraints for k, v in constant_values(c).items()}
-        self.evaluations = 0
-        self.points = 0
+        self.evaluations = self.points = 0
 
     def sides_at(self, env: dict, x) -> list[tuple]:
         """(lhs, rhs) of each constraint with the unknown at ``x`` (base units; arrays welcome)."""
         self.evaluations += 1
-        self.points += int(np.size(x)) if np.ndim(x) else 1
-        local = dict(env)
-        local.update(self.constants)
-        local[self.spec.for_name] = x
+        self.points += int(np.size(x))
+        local = {**env, **self.constants, self.spec.for_name: x}
         with np.errstate(all="ignore"):
             for name in self.plan:
-                quantity = self.graph[name]
-                if quantity.solve is not None:
-                    if self.node_solve is None:
-                        raise SolveError(f"{name!r} is itself solved; this solve needs a node solver",
-                                         where=self.spec.where)
-                    local[name] = self.node_solve(name, local)
-                else:
-                    local[name] = self.graph.function(name)(local)
+                solved = self.graph[name].solve is not None
+                local[name] = self.node_solve(name, local) if solved else self.graph.function(name)(local)
             return [(np.asarray(lhs(local), float), np.asarray(rhs(local), float)) for lhs, rhs in self.sides]
 
     def slacks(self, sides) -> list:

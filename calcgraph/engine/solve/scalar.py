@@ -108,11 +108,8 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
 
 
 def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveResult:
-    """Solve one scalar problem (every env value a scalar) and verify the answer.
-
-    ``describe=False`` skips what only a reader needs (the closed form), as for solve nodes.
-    Raises NoSolutionError (no answer, a constraint that never binds, not monotone).
-    """
+    """Solve one scalar problem (every env value a scalar) and verify the answer; ``describe=False`` skips
+    the closed form. NoSolutionError: no answer, a constraint that never binds, not monotone."""
     if any(c.op == "==" for c in problem.spec.constraints):
         return _solve_equation(problem, env, describe)
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
@@ -124,8 +121,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     text = " and ".join(c.text for c in spec.constraints)
     bracket = f"[{format_number(low)}, {format_number(high)}]"
     if not ok.any():
-        best = points[int(np.nanargmax(np.where(np.isfinite(combined), combined, -np.inf)))] \
-            if np.any(np.isfinite(combined)) else points[0]
+        best = points[int(np.argmax(np.where(np.isfinite(combined), combined, -np.inf)))]  # the first: none finite
         raise NoSolutionError(f"no {name} in {bracket} satisfies {text}; the closest, "
                               + describe_failure(problem, env, best * factor, name),
                               where=spec.where, hint="relax the constraint or change other inputs")
@@ -166,15 +162,12 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     binding = tuple(c for c, s in zip(spec.constraints, fails_out, strict=True) if not np.all(s >= 0))
     slack_rows = tuple(Slack(c, float(c.slack(float(lhs), float(rhs))))
                        for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True))
-    closed, note = _closed_form(problem, env, good, direction, factor) if describe else (None, None)
-    if note:
-        notes.append(note)
+    closed, note = None, None
+    if describe:  # sympy: only a reader of the working needs it
+        from calcgraph.engine.solve.closed_form import agreeing_closed_form
+        closed, note = agreeing_closed_form(problem.graph, spec, env, good, direction, factor)
+    notes += [note] if note else []
     return SolveResult(for_name=name, value=value, unit=problem.target.unit, integer=spec.integer,
                        direction=direction, constraints=spec.constraints, binding=binding, method=method,
                        bracket=(low, high), evaluations=problem.evaluations, slacks=slack_rows,
                        closed_form=closed, points=problem.points, notes=tuple(notes))
-
-
-def _closed_form(problem: Problem, env: dict, good, direction: str, factor: float):
-    from calcgraph.engine.solve.closed_form import agreeing_closed_form  # sympy: only a reader of the working needs it
-    return agreeing_closed_form(problem.graph, problem.spec, env, good, direction, factor)
