@@ -168,15 +168,14 @@ def checked_constraint(text: str, quantities: dict, where: object = None) -> Con
         return parse_constraint(text, quantities, where)
     key = (text, where, tuple((w, quantities[w].unit) for w in _WORD.findall(text) if w in quantities))
     try:
-        return _CHECKED[key]
-    except KeyError:
-        pass
+        constraint = _CHECKED.get(key)
     except TypeError:  # an unhashable place
         return parse_constraint(text, quantities, where)
-    constraint = parse_constraint(text, quantities, where)
-    if len(_CHECKED) >= 4096:
-        _CHECKED.clear()
-    _CHECKED[key] = constraint
+    if constraint is None:
+        constraint = parse_constraint(text, quantities, where)
+        if len(_CHECKED) >= 4096:
+            _CHECKED.clear()
+        _CHECKED[key] = constraint
     return constraint
 
 
@@ -254,9 +253,7 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
                 isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
             raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
                              where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
-        bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds"))
-                       for b in bounds)
+        bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds")) for b in bounds)
         if not bounds[0] < bounds[1]:
             raise SolveError(f"solve of {name!r}: bounds must rise (LOW < HIGH)", where=raw.where("bounds"))
-    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds,
-                     where=where)
+    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=where)

@@ -88,8 +88,7 @@ def parse_vary(text: str, graph) -> Axis:
                                 where=_where(text), hint="ranges go upwards: START:STOP:STEP with STEP > 0")
         if stop < start:
             raise SetValueError(f"the range of {name} ends ({parts[1].strip()}) below its start "
-                                f"({parts[0].strip()})", where=_where(text),
-                                hint="write START:STOP with START <= STOP")
+                                f"({parts[0].strip()})", where=_where(text), hint="write START:STOP with START <= STOP")
         span = (stop - start) / step
         if not math.isfinite(span) or span + 1 > MAX_POINTS:
             raise SetValueError(f"the range of {name} has more than {MAX_POINTS:.0e} points",
@@ -117,8 +116,7 @@ def parse_axes(texts: list[str], graph) -> list[Axis]:
     total = math.prod(len(a.values) for a in axes)
     if total > MAX_POINTS:
         raise SetValueError(f"the grid has {total:,} points, more than {MAX_POINTS:,}",
-                            where=Argument("axis", " ".join(a.text for a in axes)),
-                            hint="use fewer values per axis")
+                            where=Argument("axis", " ".join(a.text for a in axes)), hint="use fewer values per axis")
     return axes
 
 

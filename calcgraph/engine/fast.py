@@ -46,8 +46,7 @@ class Evaluator:
         self.scenario, self.outputs, self.inputs = scenario, tuple(outputs), tuple(inputs)
         for name in self.outputs + self.inputs:
             if name not in graph:
-                raise UnknownNameError(f"unknown quantity {name!r}", hint=suggest(name, graph.quantities),
-                                       name=name)
+                raise UnknownNameError(f"unknown quantity {name!r}", hint=suggest(name, graph.quantities), name=name)
         if len(set(self.inputs)) != len(self.inputs):
             raise SetValueError("an input is named twice", where="evaluator()")
         self._in = tuple(_factor(graph[n].unit) for n in self.inputs)

@@ -6,6 +6,7 @@ Only a display, shown when it agrees with the numeric answer; past the symbolic 
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 
 import numpy as np
 import sympy
@@ -38,19 +39,15 @@ def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest")
     meaning = tuple((c.comparison.lhs.expr, c.comparison.op, c.comparison.rhs.expr, c.constants)
                     for c in spec.constraints)  # not where they are written
     key = (spec.for_name, spec.integer, direction, meaning, tuple(formulas.items()), downstream)
-    try:
+    with suppress(KeyError, TypeError):  # TypeError: an unhashable part, never remembered
         return _ROOTS[key]
-    except (KeyError, TypeError):  # TypeError: an unhashable part, never remembered
-        pass
     found = budget.attempt(lambda: [_solve_closed_form(spec, direction, downstream, formulas)])
     if found is None:  # [None]: no closed form; None: past the budget
         raise TooLarge(spec.for_name)
     if len(_ROOTS) >= _ROOTS_SIZE:
         _ROOTS.clear()
-    try:
+    with suppress(TypeError):
         _ROOTS[key] = found[0]
-    except TypeError:
-        pass
     return found[0]
 
 

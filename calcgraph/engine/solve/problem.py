@@ -251,8 +251,7 @@ def refine_continuous(problem: Problem, env: dict, good: float, bad: float, fact
     if good == bad or not np.isfinite(g(good)) or not np.isfinite(g(bad)) or g(good) * g(bad) > 0:
         return good, bad
     scale = min(abs(good), abs(bad)) or max(abs(good), abs(bad))
-    root, _ = brentq(g, good, bad, xtol=max(TINY, 1e-15 * scale), rtol=4 * np.finfo(float).eps,
-                     full_output=True)
+    root, _ = brentq(g, good, bad, xtol=max(TINY, 1e-15 * scale), rtol=4 * np.finfo(float).eps, full_output=True)
     inward = root
     for _ in range(60):
         if problem.holds_at(env, inward * factor):
