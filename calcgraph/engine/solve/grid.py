@@ -7,6 +7,7 @@ and continuous unknowns, a vectorised bisection of their brackets (no sympy).
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from functools import partial
 
 import numpy as np
@@ -66,25 +67,17 @@ def _bisect(problem, env, good, bad, integer: bool) -> np.ndarray:
     return good
 
 
-def _pointwise(problem, env: dict, size: int) -> np.ndarray:
-    """One scalar solve per point: for equations, whose feasible set is a single value."""
-    result = np.full(size, math.nan)
-    for i in range(size):
-        point = {k: (float(v[i]) if np.ndim(v) > 0 else v) for k, v in env.items()}
-        try:
-            result[i] = solve_problem(problem, point, describe=False).value
-        except NoSolutionError:
-            pass
-    return result
-
-
 def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     """One answer per grid point (base units of the unknown), NaN where none exists; the inputs keep their
     broadcasting shapes, only the points the first guess leaves open are gathered flat for the bisection."""
     shape = np.broadcast_shapes(*(np.shape(v) for v in env.values() if np.ndim(v) > 0))
-    size = math.prod(shape)
-    if any(c.op == "==" for c in problem.spec.constraints):
-        return _pointwise(problem, _subset(env, shape, np.ones(shape, bool)), size).reshape(shape)
+    if any(c.op == "==" for c in problem.spec.constraints):  # one scalar solve per point: a single value holds
+        flat, result = _subset(env, shape, np.ones(shape, bool)), np.full(math.prod(shape), math.nan)
+        for i in range(result.size):
+            with suppress(NoSolutionError):
+                point = {k: (float(v[i]) if np.ndim(v) > 0 else v) for k, v in flat.items()}
+                result[i] = solve_problem(problem, point, describe=False).value
+        return result.reshape(shape)
     low, high = bounds(problem, env)
     factor = problem.target.unit.factor
     integer = problem.spec.integer
@@ -100,5 +93,4 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     todo = valid & np.isnan(result)
     if todo.any():
         result[todo] = _bisect(problem, _subset(env, shape, todo), good[todo], bad[todo], integer)
-    result *= factor
-    return result
+    return result * factor

@@ -23,10 +23,9 @@ class NodeSolver:
 
     def problem(self, name: str) -> Problem:
         """The compiled problem of the solve node ``name`` (counters reset)."""
-        problem = self._problems.get(name)
-        if problem is None:
-            problem = Problem(self.scenario, self.scenario.graph[name].solve, self)
-            self._problems[name] = problem
+        if name not in self._problems:
+            self._problems[name] = Problem(self.scenario, self.scenario.graph[name].solve, self)
+        problem = self._problems[name]
         problem.evaluations = problem.points = 0
         return problem
 
