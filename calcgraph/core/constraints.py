@@ -58,18 +58,12 @@ class Constraint:
         return holds(self.op, lhs, rhs)
 
 
-def _constant_prefix(text: str, known) -> str:
-    """A placeholder prefix that no quantity name and no word of ``text`` starts with."""
-    prefix = CONSTANT_PREFIX
-    while prefix in text or any(str(n).startswith(prefix) for n in known):
-        prefix += "_"
-    return prefix
-
-
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
     if len(text) > 2000:
         raise ExpressionError("constraint longer than 2000 characters")
-    prefix = _constant_prefix(text, known)
+    prefix = CONSTANT_PREFIX  # a placeholder prefix that no quantity name and no word of ``text`` starts with
+    while prefix in text or any(str(n).startswith(prefix) for n in known):
+        prefix += "_"
     constants: list = []
     pieces: list[str] = []
     position = 0
@@ -211,13 +205,6 @@ class SolveSpec:
     where: object
 
 
-def _bound_value(raw, unit, what: str, where) -> float:
-    try:
-        return convert_value(raw, unit, what)[0]
-    except CalcgraphError as exc:
-        raise SolveError(exc.message, where=where, hint=exc.hint) from None
-
-
 def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
     """Check a YAML ``solve:`` mapping of quantity ``name`` against the graph's quantities."""
     where = raw.where() if hasattr(raw, "where") else None
@@ -253,7 +240,10 @@ def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
                 isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
             raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
                              where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
-        bounds = tuple(_bound_value(b, target.unit, f"a bound of {name!r}", raw.where("bounds")) for b in bounds)
+        try:
+            bounds = tuple(convert_value(b, target.unit, f"a bound of {name!r}")[0] for b in bounds)
+        except CalcgraphError as exc:
+            raise SolveError(exc.message, where=raw.where("bounds"), hint=exc.hint) from None
         if not bounds[0] < bounds[1]:
             raise SolveError(f"solve of {name!r}: bounds must rise (LOW < HIGH)", where=raw.where("bounds"))
     return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=where)

@@ -28,18 +28,14 @@ class Axis:
     text: str
 
 
-def _where(text: str) -> Argument:
-    return Argument("axis", text)
-
-
 def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float | None]:
     """The numbers of ``parts`` and the factor to base units (None: several units, numbers in base units)."""
-    parsed = []
+    parsed, where = [], Argument("axis", text)
     for part in parts:
         try:
             parsed.append(parse_quantity(part.strip()))
         except CalcgraphError as exc:
-            raise SetValueError(f"cannot read {part.strip()!r}: {exc.message}", where=_where(text),
+            raise SetValueError(f"cannot read {part.strip()!r}: {exc.message}", where=where,
                                 hint="give numbers, optionally with a unit: batch=1:256, "
                                      "seq_len=1024,8192, \"t_step=5 ms:20 ms:1 ms\"") from None
     written = {u.text: u for _, u in parsed if u is not None}
@@ -47,12 +43,12 @@ def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float
         if given.dim != unit.dim:
             raise SetValueError(f"unit {given.text!r} ({format_dim(given.dim)}) does not fit the unit "
                                 f"{unit.text!r} ({format_dim(unit.dim)}) of the quantity",
-                                where=_where(text), hint=f"give values in a unit like {unit.text}")
+                                where=where, hint=f"give values in a unit like {unit.text}")
     if len(written) <= 1:
         working = next(iter(written.values()), unit)
         return [n for n, _ in parsed], working.factor
     if any(u is None for _, u in parsed):
-        raise SetValueError("values mix several units and some have none", where=_where(text),
+        raise SetValueError("values mix several units and some have none", where=where,
                             hint="give every value its unit, or write one unit only")
     return [n * u.factor for n, u in parsed], None
 
@@ -65,19 +61,20 @@ def parse_vary(text: str, graph) -> Axis:
     [1.0, 2.0, 3.0, 4.0]
     """
     name, sep, rest = text.partition("=")
+    where = Argument("axis", text)
     name = name.strip()
     if not sep or not name or not rest.strip():
-        raise SetValueError(f"cannot read {text!r}", where=_where(text),
+        raise SetValueError(f"cannot read {text!r}", where=where,
                             hint="write NAME=START:STOP[:STEP] or NAME=V1,V2,..., e.g. batch=1:256")
     if name not in graph:
-        raise UnknownNameError(f"cannot vary unknown quantity {name!r}", where=_where(text),
+        raise UnknownNameError(f"cannot vary unknown quantity {name!r}", where=where,
                                hint=suggest(name, graph.quantities), name=name)
     unit = graph[name].unit
     if ":" in rest:
         parts = rest.split(":")
         if len(parts) not in (2, 3):
             raise SetValueError(f"a range has START:STOP or START:STOP:STEP, got {rest!r}",
-                                where=_where(text), hint="e.g. batch=1:256:1")
+                                where=where, hint="e.g. batch=1:256:1")
         numbers, factor = _pieces(parts, unit, text)
         start, stop = numbers[0], numbers[1]
         mixed = factor is None
@@ -85,20 +82,20 @@ def parse_vary(text: str, graph) -> Axis:
         step = numbers[2] if len(numbers) == 3 else (unit.factor if mixed else 1.0)
         if step <= 0:
             raise SetValueError(f"the step of {name} must be positive, got {parts[2].strip()!r}",
-                                where=_where(text), hint="ranges go upwards: START:STOP:STEP with STEP > 0")
+                                where=where, hint="ranges go upwards: START:STOP:STEP with STEP > 0")
         if stop < start:
             raise SetValueError(f"the range of {name} ends ({parts[1].strip()}) below its start "
-                                f"({parts[0].strip()})", where=_where(text), hint="write START:STOP with START <= STOP")
+                                f"({parts[0].strip()})", where=where, hint="write START:STOP with START <= STOP")
         span = (stop - start) / step
         if not math.isfinite(span) or span + 1 > MAX_POINTS:
             raise SetValueError(f"the range of {name} has more than {MAX_POINTS:.0e} points",
-                                where=_where(text), hint="use a larger STEP or a smaller range")
+                                where=where, hint="use a larger STEP or a smaller range")
         count = int(math.floor(span + 1e-9 * max(1.0, span))) + 1
         values = exact_range(start, stop, step, count)
     else:
         parts = rest.split(",")
         if len(parts) > MAX_POINTS:
-            raise SetValueError(f"more than {MAX_POINTS:.0e} values", where=_where(text))
+            raise SetValueError(f"more than {MAX_POINTS:.0e} values", where=where)
         numbers, factor = _pieces(parts, unit, text)
         values = np.array(numbers, dtype=float)
     return Axis(name=name, values=values * factor if factor not in (None, 1.0) else values, text=text)
@@ -110,7 +107,7 @@ def parse_axes(texts: list[str], graph) -> list[Axis]:
     for text in texts:
         axis = parse_vary(text, graph)
         if any(a.name == axis.name for a in axes):
-            raise SetValueError(f"{axis.name} is varied twice", where=_where(text),
+            raise SetValueError(f"{axis.name} is varied twice", where=Argument("axis", text),
                                 hint="give each name one axis (a list V1,V2,... may hold any values)")
         axes.append(axis)
     total = math.prod(len(a.values) for a in axes)
