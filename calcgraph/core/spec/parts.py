@@ -1,7 +1,6 @@
-"""Parts of a calcgraph file read by the spec loader: expects, checks and variants.
+"""Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units.
 
-Split from spec.py to keep modules small; each takes the loader's collector
-(``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it.
+Each takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it.
 """
 
 from __future__ import annotations
@@ -50,6 +49,15 @@ def _kind(raw) -> str:
                                                                               type(raw).__name__)
 
 
+def file_identity(path: Path) -> tuple:
+    """(``os.stat`` or None, identity): the same file by any path, without resolving links."""
+    try:
+        info = os.stat(path)
+        return info, (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        return None, path.absolute()
+
+
 def preset_kind(path: Path) -> str | None:
     """The preset kind of a file: its folder under ``presets/`` (``chips``, ``models``, ...), else None.
 
@@ -92,11 +100,8 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
 
 
 def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
-    """``variants:``: name -> settings; a variant may ``use:`` presets replacing those of the same kind.
-
-    Returns (name -> SetEntry tuple, name -> preset kinds replaced). The entries of a variant's
-    presets come first (origin ``preset``), then its own settings.
-    """
+    """``variants:`` -> (name -> SetEntry tuple, name -> preset kinds replaced); a variant may ``use:``
+    presets replacing those of the same kind (their entries first, then the variant's own settings)."""
     raw = data.get("variants")
     variants, replaces = {}, {}
     if raw is None:
@@ -139,12 +144,7 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
                           f"not {path.name}", where, "e.g. use: [../presets/chips/h100.yaml]")
         return []
     fresh = type(collector)()
-    try:  # the collector knows a file by (device, inode): forget this one so that it is read again
-        info = os.stat(path)
-        identity = (info.st_dev, info.st_ino)
-    except (OSError, ValueError):
-        identity = path.absolute()
-    fresh.seen = set(collector.seen) - {identity}
+    fresh.seen = set(collector.seen) - {file_identity(path)[1]}  # forget this file so that it is read again
     fresh.read(path, top=False, used_from=where)
     collector.problems.extend(fresh.problems)
     for name in fresh.quantities:
@@ -207,26 +207,26 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
         where = block.where(name)
         if not NAME_RE.match(name) or name in FUNCTIONS:
             collector.problem(f"invalid quantity name {short_key(name)}", where,
-                         "names start with a letter, use letters, digits and _, "
-                         "and are not function names")
+                              "names start with a letter, use letters, digits and _, "
+                              "and are not function names")
             continue
         if not isinstance(body, LineDict):
             collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
-                         where)
+                              where)
             continue
         bad = [k for k in body if k not in QUANTITY_KEYS]
         for key in bad:
             collector.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
-                         f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+                              f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
         kinds = [k for k in ("value", "formula", "solve") if k in body]
         if len(kinds) > 1:
             collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
-                         f"(has {', '.join(kinds)}); none makes it a required input", where)
+                              f"(has {', '.join(kinds)}); none makes it a required input", where)
             continue
         missing = [k for k in ("unit", "doc") if k not in body]
         if missing:
             collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
-                         "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
             continue
         texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
         wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
@@ -235,24 +235,24 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             wrong.append("formula")
         if wrong:
             collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
-                         "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+                              "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
             continue
         bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
                                                              or kinds not in ([], ["value"]))), None)
         if bad:
             collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
-                         body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
-                         "(\"> 0\" for a strict bound); computed quantities take none")
+                              body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
+                              "(\"> 0\" for a strict bound); computed quantities take none")
             continue
         if "value" in body and not _scalar_value(body.get("value")):
             collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
-                         f"not {_kind(body.get('value'))}", body.where("value"),
-                         "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+                              f"not {_kind(body.get('value'))}", body.where("value"),
+                              "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
             continue
         if name in collector.quantities:
             first = collector.quantities[name].where
             collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
-                         "define it once; override its value or formula with set:")
+                              "define it once; override its value or formula with set:")
             continue
         formula = body.get("formula")
         solve = body.get("solve")
