@@ -1,9 +1,7 @@
 """The one unit registry, safe unit parsing, dimensions and human display.
 
-pint is used only at the edges: to parse a unit, to know its dimension and
-its factor to base units, and to convert for display. Numbers flow through
-the graph as plain magnitudes in base units (byte, second, FLOP, token,
-sequence, chip, USD).
+pint is used only at the edges (parse a unit, its dimension and factor, display); numbers flow through
+the graph as plain magnitudes in base units (byte, second, FLOP, token, sequence, chip, USD).
 """
 
 from __future__ import annotations
@@ -67,20 +65,13 @@ def _check_unit_text(text: str) -> str:
         if not match or match.end() == pos:
             raise UnitError(f"cannot read unit {text!r} at {text[pos:]!r}",
                             hint="write units like 'GB', 'B/s/chip', 'FLOP/s', 'USD/chip/hour'")
-        name, number, op = match.groups()
-        if name is not None:
-            pieces.append("percent" if name == "%" else name)
-        elif number is not None:
-            pieces.append(number)
-        elif op is not None:
-            pieces.append("**" if op == "^" else op)
+        token = match.group().strip()
+        pieces.append({"%": "percent", "^": "**"}.get(token, token))
         pos = match.end()
     return " ".join(pieces)
 
 
 def _build(node: ast.AST, text: str):
-    if isinstance(node, ast.Expression):
-        return _build(node.body, text)
     if isinstance(node, ast.Name):
         try:
             return ureg.Unit(node.id)
@@ -127,19 +118,17 @@ def _parse_unit_cached(text: str) -> Unit:
         except SyntaxError:
             raise UnitError(f"cannot read unit {text!r}",
                             hint="units use names, '*', '/', '**' and parentheses") from None
-        built = _build(tree, text)
-        if isinstance(built, (int, float)):
-            if built != 1:
+        unit = _build(tree.body, text)
+        if isinstance(unit, (int, float)):
+            if unit != 1:
                 raise UnitError(f"unit {text!r} is a number, not a unit")
-            built = ureg.Unit("")
-        if isinstance(built, pint.Quantity):
-            if built.magnitude != 1:
+            unit = ureg.Unit("")
+        if isinstance(unit, pint.Quantity):
+            if unit.magnitude != 1:
                 raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
                                 hint="write '5e9 B', not '5e9*B'")
-            built = built.units
-        unit = built
-    quantity = ureg.Quantity(1.0, unit)
-    factor = float(quantity.to_base_units().magnitude)
+            unit = unit.units
+    factor = float(ureg.Quantity(1.0, unit).to_base_units().magnitude)
     return Unit(text=cleaned, pint_unit=unit, dim=unit.dimensionality, factor=factor)
 
 
@@ -149,9 +138,7 @@ def parse_unit(text: str) -> Unit:
     >>> parse_unit("GB").factor
     1000000000.0
     """
-    if not isinstance(text, str):
-        text = str(text)
-    return _parse_unit_cached(text)
+    return _parse_unit_cached(text if isinstance(text, str) else str(text))
 
 
 def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
@@ -179,8 +166,7 @@ def _parse_quantity(text) -> tuple[float, Unit | None]:
     if isinstance(text, int) and abs(text) > 10 ** 300:
         raise UnitError("number out of range: more than 300 digits", hint="numbers up to 1e300")
     if isinstance(text, (int, float)):
-        number = float(text)
-        unit = None
+        number, unit = float(text), None
     else:
         if len(text) > MAX_VALUE_TEXT:
             raise UnitError(f"value text longer than {MAX_VALUE_TEXT} characters: {_short(text)}",
@@ -231,16 +217,9 @@ _FAMILIES = {
 _BINARY_BYTES = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
 
-def _leading(unit: pint.Unit) -> str | None:
-    for name, power in unit._units.items():
-        if power > 0:
-            return name
-    return None
-
-
 def family_units(unit: Unit) -> list | None:
     """The human scales a value of ``unit`` may be shown in (its leading unit prefixed), else None."""
-    lead = _leading(unit.pint_unit)
+    lead = next((name for name, power in unit.pint_unit._units.items() if power > 0), None)
     if lead is None:
         return None
     base_lead = ureg.Unit(lead)
@@ -249,7 +228,7 @@ def family_units(unit: Unit) -> list | None:
     family = _FAMILIES.get(root_name or "")
     if family is None or len(root._units) != 1:
         return None
-    if root_name == "byte" and lead.endswith("ibibyte") or lead in ("kibibyte",):
+    if root_name == "byte" and lead.endswith("ibibyte"):
         family = _BINARY_BYTES
     rest = unit.pint_unit / base_lead
     return [rest * ureg.Unit(symbol) for symbol in family]
@@ -277,7 +256,6 @@ def to_unit(base_value, unit: Unit | pint.Unit):
     return base_value / factor
 
 
-
 UNKNOWN = "unknown"
 COUNT_DIMS = frozenset({"[token]", "[sequence]", "[chip]"})
 
@@ -293,29 +271,22 @@ def needs_unit(unit: Unit) -> bool:
     return any(key not in COUNT_DIMS for key in unit.dim)
 
 
-def unit_example(number: float, unit: Unit, display: Unit | None = None) -> str:
-    """``NUMBER UNIT`` in the display unit (else the declared one): an example for a message."""
-    shown = display if display is not None else unit
-    return f"{format_number(float(number) * unit.factor / shown.factor, 5)} {shown.text}"
-
-
 def convert_value(raw, unit: Unit, what: str, strict: bool = True,
                   example_unit: Unit | None = None) -> tuple[float, str]:
     """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
 
-    The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
-    what depends on it shows as unknown instead of borrowing another chip's figure.
-    A bare number is read in ``unit`` only when ``unit`` is a count or plain number
-    (``needs_unit``); else a unit is required (a bare 0 too, when ``strict``).
+    ``unknown`` (a figure nobody publishes) gives NaN. A bare number is read in ``unit`` only when
+    ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``).
     """
     if isinstance(raw, str) and raw.strip() == UNKNOWN:
         return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
     if given is None and needs_unit(unit) and (strict or number != 0):
+        shown = example_unit if example_unit is not None else unit
         raise UnitError(f"{what} needs a unit: a bare number {_short(str(raw))} is not read as "
                         f"{unit.text} ({format_dim(unit.dim)})",
-                        hint=f"write it with its unit, e.g. \"{unit_example(number, unit, example_unit)}\" "
-                             f"(declared unit: {unit.text})")
+                        hint=f"write it with its unit, e.g. \"{format_number(number * unit.factor / shown.factor, 5)} "
+                             f"{shown.text}\" (declared unit: {unit.text})")
     if given is None:
         return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
     if given.dim != unit.dim:
