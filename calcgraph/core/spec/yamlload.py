@@ -228,23 +228,11 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
                              else f"cannot read {shown}: {reason}", where=where,
                              hint="check the path (use: paths are relative to the including file)") from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
                                  where=where, hint="calcgraph reads plain YAML files only")
-        chunks, size = [], 0
-        while size <= limit:
-            try:
-                chunk = os.read(fd, min(65536, limit + 1 - size))
-            except BlockingIOError:
-                continue
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise YamlError(f"file is larger than {limit} bytes", where=where,
-                            hint="split it into smaller modules")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         if isinstance(exc, InputFileError):
             raise
@@ -252,8 +240,10 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
                              where=where, hint="calcgraph reads plain YAML files only") from None
     finally:
         os.close(fd)
+    if len(data) > limit:
+        raise YamlError(f"file is larger than {limit} bytes", where=where, hint="split it into smaller modules")
     try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputFileError(f"cannot read {shown}: not UTF-8 text (byte {exc.start})", where=where,
                              hint="calcgraph reads UTF-8 YAML files") from None
