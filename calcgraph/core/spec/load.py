@@ -26,6 +26,7 @@ from calcgraph.core.spec.parts import (
     read_units,
     read_variants,
     short_key,
+    unknown_keys,
 )
 from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
 from calcgraph.core.spec.yamlload import LineDict, load_file
@@ -230,9 +231,7 @@ class _Collector:
         for name, raw in block.items():
             where = block.where(name)
             if isinstance(raw, LineDict):
-                for extra in (k for k in raw if k not in SET_KEYS):
-                    self.problem(f"unknown key {extra!r} in the setting of {name!r}", raw.where(extra),
-                                 f"allowed keys: {', '.join(sorted(SET_KEYS))}")
+                unknown_keys(self, raw, SET_KEYS, f"the setting of {name!r}")
                 if ("value" in raw) == ("formula" in raw):
                     self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
                     continue

@@ -49,6 +49,13 @@ def _kind(raw) -> str:
                                                                               type(raw).__name__)
 
 
+def unknown_keys(collector, block: LineDict, allowed: set, what: str, show=repr) -> None:
+    """A problem for each key of ``block`` not in ``allowed``, listing the allowed ones."""
+    for key in (k for k in block if k not in allowed):
+        collector.problem(f"unknown key {show(key)} in {what}", block.where(key),
+                          f"allowed keys: {', '.join(sorted(allowed))}")
+
+
 def file_identity(path: Path) -> tuple:
     """(``os.stat`` or None, identity): the same file by any path, without resolving links."""
     try:
@@ -82,9 +89,7 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
                               where)
             continue
-        for extra in (k for k in item if k not in CHECK_KEYS):
-            collector.problem(f"unknown key {extra!r} in a check", item.where(extra),
-                              f"allowed keys: {', '.join(sorted(CHECK_KEYS))}")
+        unknown_keys(collector, item, CHECK_KEYS, "a check")
         texts = [item.get(k) for k in ("where", "message")]
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
@@ -164,16 +169,11 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
         return []
     result = []
     for name, raw in block.items():
-        items = raw if isinstance(raw, list) else [raw]
-        for item in items:
+        for item in raw if isinstance(raw, list) else [raw]:
             where = item.where() if isinstance(item, LineDict) else block.where(name)
-            if not isinstance(item, LineDict):
-                item_map = {"printed": item}
-            else:
-                item_map = item
-                for extra in (k for k in item if k not in EXPECT_KEYS):
-                    collector.problem(f"unknown key {extra!r} in expect of {name!r}", item.where(extra),
-                                      f"allowed keys: {', '.join(sorted(EXPECT_KEYS))}")
+            if isinstance(item, LineDict):
+                unknown_keys(collector, item, EXPECT_KEYS, f"expect of {name!r}")
+            item_map = item if isinstance(item, LineDict) else {"printed": item}
             if "printed" not in item_map:
                 collector.problem(f"expect of {name!r} has no printed figure", where)
                 continue
@@ -189,10 +189,8 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
             if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
                 continue
-            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
-                                     tolerance=tolerance, reason=item_map.get("reason"),
-                                     variant=item_map.get("variant"), exact=item_map.get("exact"),
-                                     note=item_map.get("note")))
+            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
+                                     **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
     return result
 
 
@@ -214,10 +212,7 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
                               where)
             continue
-        bad = [k for k in body if k not in QUANTITY_KEYS]
-        for key in bad:
-            collector.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
-                              f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+        unknown_keys(collector, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
         kinds = [k for k in ("value", "formula", "solve") if k in body]
         if len(kinds) > 1:
             collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
@@ -254,18 +249,14 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
                               "define it once; override its value or formula with set:")
             continue
-        formula = body.get("formula")
-        solve = body.get("solve")
-        if solve is not None and not isinstance(solve, LineDict):
+        if body.get("solve") is not None and not isinstance(body.get("solve"), LineDict):
             collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
             continue
         collector.quantities[name] = QuantitySpec(
             name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
-            symbol=body.get("symbol"), source=body.get("source") or file_source,
-            display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
-            formula=None if formula is None else str(formula), solve=solve,
-            lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
-            preset=body.get("preset"))
+            source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
+            maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes", "formula",
+                                                                 "solve", "preset")})
 
 
 def read_units(collector, data: LineDict) -> None:
