@@ -20,8 +20,7 @@ from calcgraph.core.numbers import format_number
 from calcgraph.errors import UnitError, UnitMismatchError
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
-ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
-                         cache_folder=None)
+ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False, cache_folder=None)
 Dim = UnitsContainer
 DIMENSIONLESS = UnitsContainer()
 
@@ -261,9 +260,8 @@ COUNT_DIMS = frozenset({"[token]", "[sequence]", "[chip]"})
 
 
 def needs_unit(unit: Unit) -> bool:
-    """True when a bare number is refused for ``unit``: bytes, seconds, FLOPs, money and their rates.
-
-    Counts (tokens, sequences, chips), plain numbers and their ratios take a bare number.
+    """True when a bare number is refused for ``unit`` (bytes, seconds, FLOPs, money and their rates), false
+    for counts (tokens, sequences, chips), plain numbers and their ratios.
 
     >>> needs_unit(parse_unit("B/s/chip")), needs_unit(parse_unit("token/sequence"))
     (True, False)
@@ -299,13 +297,11 @@ def convert_value(raw, unit: Unit, what: str, strict: bool = True,
 
 
 def shown_parts(base_value: float, unit: Unit, display: Unit | None = None, digits: int = 5) -> tuple[str, str]:
-    """(number, unit) text of a base-unit value: in ``display`` if given, else a human scale of ``unit``.
-
-    The one way every output shows a value.
+    """(number, unit) text of a base-unit value, in ``display`` if given, else a human scale of ``unit``:
+    the one way every output shows a value.
 
     >>> shown_parts(4.2e10, parse_unit("B"))
     ('42', 'GB')
     """
     target = display.pint_unit if display is not None else display_unit(unit, float(base_value))
     return format_number(float(to_unit(base_value, target)), digits), format_unit(target)
-

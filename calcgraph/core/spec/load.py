@@ -1,8 +1,5 @@
-"""YAML files -> specs: plain frozen dataclasses, every field with its file:line.
-
-One format for every file (formula module, preset, scenario): see
-docs/conventions.md. ``use:`` paths are relative to the including file; a file
-used twice is read once. Problems are collected and raised together.
+"""YAML files -> specs, every field with its file:line. One format for every file (docs/conventions.md);
+``use:`` paths are relative to the including file, a file used twice is read once.
 """
 
 from __future__ import annotations
@@ -57,9 +54,7 @@ def _display_path(path: str, cwd: str) -> str:
 def default_scenario() -> Path:
     """The default scenario: in the working directory, else beside the package."""
     here = Path.cwd() / DEFAULT_SCENARIO
-    if here.exists():
-        return here
-    return Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
+    return here if here.exists() else Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
 
 
 @dataclass(frozen=True)
@@ -261,13 +256,10 @@ class _Collector:
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
-    """Read a scenario (or any calcgraph file) and everything it uses.
+    """Read a scenario (or any calcgraph file) and everything it uses; problems are raised together, or
+    added to ``problems`` and what could be read is returned (``calcgraph check`` goes on to the graph).
 
-    With a ``problems`` list, problems are added to it and what could be read is
-    returned (``calcgraph check`` goes on to the graph); else they are raised together.
-
-    >>> spec = load_spec()  # the default scenario
-    >>> spec.title != ""
+    >>> load_spec().title != ""  # the default scenario
     True
     """
     path = Path(path) if path is not None else default_scenario()

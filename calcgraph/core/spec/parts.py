@@ -1,7 +1,5 @@
-"""Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units.
-
-Each takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it.
-"""
+"""Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units; each
+takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it."""
 
 from __future__ import annotations
 
