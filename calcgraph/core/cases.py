@@ -97,10 +97,9 @@ def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | 
 
 
 def _unknown_keys(block: LineDict, allowed: set, what: str, problems: list) -> None:
-    for key in block:
-        if key not in allowed:
-            _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
-                     f"allowed keys: {', '.join(sorted(allowed))}")
+    for key in (k for k in block if k not in allowed):
+        _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
+                 f"allowed keys: {', '.join(sorted(allowed))}")
 
 
 def _text(value) -> str:

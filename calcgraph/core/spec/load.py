@@ -243,12 +243,10 @@ class _Collector:
                     self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
                                  raw.where("doc"))
                     continue
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
-                                        formula=raw.get("formula"), doc=doc,
-                                        source=raw.get("source") or file_source, note=raw.get("note")))
+                entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
+                                        **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
             elif _scalar_value(raw):
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,
-                                        source=file_source))
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw, source=file_source))
             else:
                 self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
                              where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
