@@ -223,7 +223,7 @@ def family_units(unit: Unit) -> list | None:
         return None
     base_lead = ureg.Unit(lead)
     root = ureg.get_root_units(base_lead)[1]
-    root_name = next(iter(root._units), None) if root._units else None
+    root_name = next(iter(root._units), None)
     family = _FAMILIES.get(root_name or "")
     if family is None or len(root._units) != 1:
         return None

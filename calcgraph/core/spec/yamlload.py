@@ -41,8 +41,7 @@ class LineDict(dict):
 
     def where(self, key: str | None = None) -> Location:
         """The location of ``key`` (or of the mapping itself)."""
-        line = self.key_lines.get(key, self.line) if key is not None else self.line
-        return Location(self.file, line)
+        return Location(self.file, self.line if key is None else self.key_lines.get(key, self.line))
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -132,17 +131,11 @@ def loads(text: str, file: str = "<text>"):
             loader = _C_LOADER(text)
             try:
                 node = loader.get_single_node()
-            except (yaml.YAMLError, RecursionError):
-                node = _Again  # worded below by the pure-Python composer
+                return LineDict() if node is None else _convert(node, file, seen=set())
+            except (yaml.YAMLError, RecursionError, _Again, YamlError):
+                pass  # any problem is read again below by the pure-Python composer, which words it
             finally:
                 loader.dispose()
-            if node is None:
-                return LineDict()
-            if node is not _Again:
-                try:
-                    return _convert(node, file, seen=set())
-                except (_Again, YamlError):
-                    pass  # any problem is read again below, so it is found and worded exactly as before
     try:
         loader = _NoAliasLoader(text)
         loader.name = file
@@ -160,9 +153,7 @@ def loads(text: str, file: str = "<text>"):
     except RecursionError:
         raise YamlError("YAML nested too deeply", where=Location(file),
                         hint=f"keep nesting under {MAX_DEPTH} levels") from None
-    if node is None:
-        return LineDict()
-    return _convert(node, file)
+    return LineDict() if node is None else _convert(node, file)
 
 
 def plain_yaml_problem(exc, text) -> tuple[str, str]:
