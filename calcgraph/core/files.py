@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -58,15 +59,11 @@ def _clean_stale(directory: Path, name: str) -> None:
                 or int(pid) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)
-            continue  # still running: another writer's file
+            os.kill(int(pid), 0)  # no error: still running, another writer's file
         except ProcessLookupError:
-            pass
-        except OSError:
-            continue
-        try:
-            if entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
         except OSError:
             pass
 
@@ -111,10 +108,8 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
             fill(out)
         os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
         if info is not None and hasattr(os, "chown"):
-            try:
+            with contextlib.suppress(OSError):
                 os.chown(temporary, info.st_uid, info.st_gid)
-            except OSError:
-                pass
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
