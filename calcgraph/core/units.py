@@ -151,11 +151,6 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     return _parse_quantity(text)
 
 
-@lru_cache(maxsize=4096)
-def _parse_text(text: str) -> tuple[float, Unit | None]:
-    return _parse_quantity(text)  # the same text, the same answer: scenarios share most of theirs
-
-
 def _parse_quantity(text) -> tuple[float, Unit | None]:
     if isinstance(text, bool) or not isinstance(text, (int, float, str)):
         kind = {"LineDict": "a mapping", "list": "a list", "NoneType": "nothing"}.get(
@@ -189,6 +184,9 @@ def _parse_quantity(text) -> tuple[float, Unit | None]:
     return number, unit
 
 
+_parse_text = lru_cache(maxsize=4096)(_parse_quantity)  # the same text, the same answer: scenarios share most
+
+
 def format_dim(dim: UnitsContainer) -> str:
     """A dimension as people read it: ``[information] / [token]`` or ``dimensionless``."""
     return str(dim) if dim else "dimensionless"
@@ -198,12 +196,8 @@ def format_unit(unit: pint.Unit) -> str:
     """Short, pint-parseable unit text in declared order: ``GB/s/chip``."""
     num, den = [], []
     for name, power in unit._units.items():
-        symbol = ureg.get_symbol(name)
-        if symbol == "percent":
-            symbol = "%"
-        target = num if power > 0 else den
-        power = abs(power)
-        target.append(symbol if power == 1 else f"{symbol}**{power:g}")
+        symbol = "%" if (symbol := ureg.get_symbol(name)) == "percent" else symbol
+        (num if power > 0 else den).append(symbol if abs(power) == 1 else f"{symbol}**{abs(power):g}")
     text = "*".join(num) if num else ("1" if den else "")
     return text + "".join(f"/{d}" for d in den)
 
@@ -251,8 +245,7 @@ def display_unit(unit: Unit, base_value: float) -> pint.Unit:
 def to_unit(base_value, unit: Unit | pint.Unit):
     """Convert a base-unit magnitude (scalar or array) to ``unit``."""
     pint_unit = unit.pint_unit if isinstance(unit, Unit) else unit
-    factor = ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
-    return base_value / factor
+    return base_value / ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
 
 
 UNKNOWN = "unknown"
