@@ -28,6 +28,7 @@ MAX_UNIT_TEXT = 100
 _UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))")
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 MAX_VALUE_TEXT = 200
+_NUM = (int, float)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -78,18 +79,18 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unknown unit {node.id!r} in {text!r}",
                             hint="see calcgraph/core/units.txt for the units calcgraph knows "
                                  "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+    if isinstance(node, ast.Constant) and isinstance(node.value, _NUM) \
             and not isinstance(node.value, bool):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-        left, right = _build(node.left, text), _build(node.right, text)
-        if isinstance(node.op, ast.Div) and isinstance(right, (int, float)) and right == 0:
+        left, right, div = _build(node.left, text), _build(node.right, text), isinstance(node.op, ast.Div)
+        if div and isinstance(right, _NUM) and right == 0:
             raise UnitError(f"unit {text!r} divides by zero", hint="write units like 'B/s', not 'B/0'")
-        if isinstance(right, (int, float)) or isinstance(left, (int, float)) and not isinstance(node.op, ast.Mult):
-            if not (isinstance(left, (int, float)) and left == 1 and isinstance(node.op, ast.Div)):
-                raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
-                                hint="write '5e9 B', not '5e9*B' or 'B/1000'")
-        return left * right if isinstance(node.op, ast.Mult) else left / right
+        one_per = div and isinstance(left, _NUM) and left == 1  # "1/s" is read as per second
+        if (isinstance(right, _NUM) or div and isinstance(left, _NUM)) and not one_per:
+            raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
+                            hint="write '5e9 B', not '5e9*B' or 'B/1000'")
+        return left / right if div else left * right
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exponent = node.right
         sign = 1
@@ -118,7 +119,7 @@ def _parse_unit_cached(text: str) -> Unit:
             raise UnitError(f"cannot read unit {text!r}",
                             hint="units use names, '*', '/', '**' and parentheses") from None
         unit = _build(tree.body, text)
-        if isinstance(unit, (int, float)):
+        if isinstance(unit, _NUM):
             if unit != 1:
                 raise UnitError(f"unit {text!r} is a number, not a unit")
             unit = ureg.Unit("")

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
 from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
-from calcgraph.core.spec.yamlload import LineDict
+from calcgraph.core.spec.yamlload import MAX_DIGITS, LineDict
 from calcgraph.errors import UnitError
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message", "holds"}
-MAX_INT_DIGITS = 300
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
 
@@ -34,7 +33,7 @@ def _scalar_value(raw) -> bool:
     if isinstance(raw, bool):
         return False
     if isinstance(raw, int):
-        return abs(raw) < 10 ** MAX_INT_DIGITS
+        return abs(raw) < 10 ** MAX_DIGITS
     return isinstance(raw, (float, str))
 
 
@@ -42,7 +41,7 @@ def _kind(raw) -> str:
     if raw is None:
         return "null"
     if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
-        return f"an integer of more than {MAX_INT_DIGITS} digits"
+        return f"an integer of more than {MAX_DIGITS} digits"
     return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
                                                                               type(raw).__name__)
 
