@@ -1,10 +1,5 @@
-"""Validation files -> measured cases: plain frozen dataclasses, each with its file:line.
-
-A validation file (``validation/*.yaml``, one per published source) lists
-measured serving results: model, chip, dtypes, chips and TP of one replica,
-lengths, batch (or none for a max-throughput run) and the measured output
-throughput. The format is in validation/README.md. Problems are collected and
-raised together, each pointing at its line.
+"""Validation files (``validation/*.yaml``, one per published source; format in validation/README.md) ->
+measured cases, frozen dataclasses with their file:line. Problems are raised together, each at its line.
 """
 
 from __future__ import annotations
@@ -73,37 +68,38 @@ def _problem(problems: list, message: str, where: Location, hint: str | None = N
     problems.append(YamlError(message, where=where, hint=hint))
 
 
-def _whole(value, name: str, where: Location, problems: list, minimum: int = 1) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < minimum:
-        _problem(problems, f"{name} must be a whole number >= {minimum}, got {value!r}", where)
+def _whole(block: LineDict, key: str, problems: list, default=None) -> int | None:
+    value = block.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+        _problem(problems, f"{key} must be a whole number >= 1, got {value!r}", block.where(key))
         return None
     return int(value)
 
 
-def _positive(value, name: str, where: Location, problems: list) -> float | None:
+def _positive(block: LineDict, key: str, problems: list) -> float | None:
+    value = block[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        _problem(problems, f"{name} must be a positive number, got {value!r}", where)
+        _problem(problems, f"{key} must be a positive number, got {value!r}", block.where(key))
         return None
     return float(value)
 
 
-def _with_unit(value, unit: str, name: str, where: Location, problems: list) -> float | None:
+def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | None:
     try:
-        number, _ = convert_value(value, parse_unit(unit), name)
+        number, _ = convert_value(block[key], parse_unit(unit), key)
     except CalcgraphError as exc:
-        problems.append(YamlError(f"{name}: {exc.message}", where=where, hint=exc.hint))
+        problems.append(YamlError(f"{key}: {exc.message}", where=block.where(key), hint=exc.hint))
         return None
     if not math.isfinite(number) or number <= 0:
-        _problem(problems, f"{name} must be positive, got {value!r}", where)
+        _problem(problems, f"{key} must be positive, got {block[key]!r}", block.where(key))
         return None
     return number
 
 
 def _unknown_keys(block: LineDict, allowed: set, what: str, problems: list) -> None:
-    for key in block:
-        if key not in allowed:
-            _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
-                     f"allowed keys: {', '.join(sorted(allowed))}")
+    for key in (k for k in block if k not in allowed):
+        _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
+                 f"allowed keys: {', '.join(sorted(allowed))}")
 
 
 def _text(value) -> str:
@@ -135,19 +131,13 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
     if not isinstance(dtypes, list) or not dtypes or not all(isinstance(d, str) and _PRESET.fullmatch(d)
                                                              for d in dtypes):
         _problem(problems, "dtypes must be a list of dtype preset names, e.g. [fp8]", block.where("dtypes"))
-    chips = _whole(block["chips"], "chips", block.where("chips"), problems)
-    tp = _whole(block["tp_degree"], "tp_degree", block.where("tp_degree"), problems)
-    pp = _whole(block.get("pp_degree", 1), "pp_degree", block.where("pp_degree"), problems)
+    chips, tp, pp = (_whole(block, key, problems, 1) for key in ("chips", "tp_degree", "pp_degree"))
     if chips and tp and pp and chips != tp * pp:
         _problem(problems, f"chips ({chips}) must be tp_degree x pp_degree ({tp} x {pp}): the chips of one replica",
                  block.where("chips"))
-    prefill = _positive(block["prefill_len"], "prefill_len", block.where("prefill_len"), problems)
-    gen = _positive(block["gen_len"], "gen_len", block.where("gen_len"), problems)
-    batch = block.get("batch")
-    if batch is not None:
-        batch = _whole(batch, "batch", block.where("batch"), problems)
-    measured = block["measured"]
-    throughput = system = ttft = tpot = None
+    prefill, gen = _positive(block, "prefill_len", problems), _positive(block, "gen_len", problems)
+    batch = _whole(block, "batch", problems) if block.get("batch") is not None else None
+    measured, got = block["measured"], {}
     if not isinstance(measured, LineDict):
         _problem(problems, "measured must be a mapping with output_throughput and system_chips",
                  block.where("measured"))
@@ -156,15 +146,9 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         for key in ("output_throughput", "system_chips"):
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
-        if "output_throughput" in measured:
-            throughput = _with_unit(measured["output_throughput"], "token/s", "output_throughput",
-                                    measured.where("output_throughput"), problems)
-        if "system_chips" in measured:
-            system = _whole(measured["system_chips"], "system_chips", measured.where("system_chips"), problems)
-        if "ttft" in measured:
-            ttft = _with_unit(measured["ttft"], "s", "ttft", measured.where("ttft"), problems)
-        if "tpot" in measured:
-            tpot = _with_unit(measured["tpot"], "s", "tpot", measured.where("tpot"), problems)
+        units = {"output_throughput": "token/s", "ttft": "s", "tpot": "s"}
+        got = {key: _with_unit(measured, key, units[key], problems) if key in units else _whole(measured, key, problems)
+               for key in ("output_throughput", "system_chips", "ttft", "tpot") if key in measured}
     for key in ("source", "benchmark"):
         if not isinstance(block[key], str) or not block[key].strip():
             _problem(problems, f"{key} must be text", block.where(key))
@@ -172,9 +156,9 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         return None
     return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
                 chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
-                prefill_len=prefill, gen_len=gen, batch=batch, output_throughput=throughput, system_chips=system,
-                source=block["source"], benchmark=block["benchmark"], notes=_text(block.get("notes")),
-                ttft=ttft, tpot=tpot)
+                prefill_len=prefill, gen_len=gen, batch=batch, output_throughput=got["output_throughput"],
+                system_chips=got["system_chips"], source=block["source"], benchmark=block["benchmark"],
+                notes=_text(block.get("notes")), ttft=got.get("ttft"), tpot=got.get("tpot"))
 
 
 def _thresholds(block, data: LineDict, problems: list) -> dict:

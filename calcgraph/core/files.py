@@ -1,13 +1,8 @@
-"""Whole files or nothing: atomic writes of text, bytes or streamed pieces.
-
-Only regular files are replaced (devices, FIFOs and links to them are refused);
-a symlink to a regular file has its target written and the link kept; the
-target's mode is kept; temporaries are removed on SIGTERM and, when a killed
-run left them, on the next write.
-"""
+"""Whole files or nothing: atomic writes of text, bytes or streamed pieces."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -26,7 +21,7 @@ def _umask() -> int:
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write a whole file or nothing: a temporary file beside it, then a rename."""
-    write_stream_atomic(path, [data], binary=isinstance(data, bytes))
+    write_atomic_with(path, lambda out: out.write(data), isinstance(data, bytes))
 
 
 def _target(path: Path) -> tuple[Path, os.stat_result | None]:
@@ -59,21 +54,16 @@ def _clean_stale(directory: Path, name: str) -> None:
     except OSError:
         return
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
-            continue
         pid = entry.name[len(prefix):].split(".", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp") and pid.isdigit()) \
+                or int(pid) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)
-            continue  # still running: another writer's file
+            os.kill(int(pid), 0)  # no error: still running, another writer's file
         except ProcessLookupError:
-            pass
-        except OSError:
-            continue
-        try:
-            if entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
         except OSError:
             pass
 
@@ -88,18 +78,14 @@ def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
 
 def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
     """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing."""
-    def fill(out) -> None:
-        for piece in pieces:
-            out.write(piece)
-    write_atomic_with(path, fill, binary)
+    write_atomic_with(path, lambda out: out.writelines(pieces), binary)
 
 
 def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
     """Let ``fill(out)`` write to a temporary file beside ``path`` (opened binary or as text), then rename.
 
-    Only regular files are replaced (a symlink's target, not the link); devices and FIFOs are
-    refused. A file that exists keeps its permission bits; a new one gets 0666 less the umask.
-    The temporary file is removed on errors and on SIGTERM; ones left by killed runs are removed.
+    Only regular files are replaced (a symlink's target, not the link); a file keeps its permission bits,
+    a new one gets 0666 less the umask. Temporaries are removed on errors, on SIGTERM and after killed runs.
     """
     path = Path(path)
     target, info = _target(path)
@@ -122,10 +108,8 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
             fill(out)
         os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
         if info is not None and hasattr(os, "chown"):
-            try:
+            with contextlib.suppress(OSError):
                 os.chown(temporary, info.st_uid, info.st_gid)
-            except OSError:
-                pass
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)

@@ -22,12 +22,10 @@ def suggest(name: str, names) -> str:
     >>> suggest("t_stpe", ["t_step", "batch"])
     "did you mean 't_step'?"
     """
-    if len(name) > MAX_SUGGEST_NAME or len(names) > MAX_SUGGEST_POOL \
-            or _spent[0] + len(names) > MAX_SUGGEST_WORK:  # before copying a huge pool, or the 41st of 5,000
-        return "check the spelling; `calcgraph eval` lists every name"
-    _spent[0] += len(names)
-    pool = list(names)
-    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
-    if close:
-        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    if len(name) <= MAX_SUGGEST_NAME and len(names) <= MAX_SUGGEST_POOL \
+            and _spent[0] + len(names) <= MAX_SUGGEST_WORK:  # before copying a huge pool, or the 41st of 5,000
+        _spent[0] += len(names)
+        close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+        if close:
+            return "did you mean " + " or ".join(repr(c) for c in close) + "?"
     return "check the spelling; `calcgraph eval` lists every name"

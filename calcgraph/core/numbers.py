@@ -15,17 +15,13 @@ def format_number(value: float, digits: int = 5) -> str:
         return "inf" if value > 0 else "-inf"
     magnitude = abs(value)
     if 1e-3 <= magnitude < 1e7:
-        if float(value).is_integer() and magnitude < 1e7:
+        if float(value).is_integer():
             return f"{int(value):d}"
         text = f"{value:.{digits}g}"
-        if "e" in text:
-            text = f"{value:.{digits}e}"
-        return text
+        return f"{value:.{digits}e}" if "e" in text else text
     text = f"{value:.{digits - 1}e}".replace("e+", "e")
     mantissa, exponent = text.split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{exponent}"
+    return f"{mantissa.rstrip('0').rstrip('.') if '.' in mantissa else mantissa}e{exponent}"
 
 
 def shortest_text(x: float) -> str:

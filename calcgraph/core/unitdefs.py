@@ -1,8 +1,5 @@
-"""Units a module declares in YAML (``units:``): each line checked, then added to the one registry.
-
-A user adds a unit without editing the package; a line never redefines a unit calcgraph or an
-earlier module knows. The registry is the process's one registry, so a unit a module adds stays
-known to later scenarios loaded in the same process.
+"""Units a module declares in YAML (``units:``): each line checked, then added to the process's one registry
+(so it stays known to later scenarios); a line never redefines a unit calcgraph or an earlier module knows.
 """
 
 from __future__ import annotations
@@ -29,12 +26,8 @@ def _known_unit(name: str) -> bool:
 
 
 def define_unit(line: str) -> str:
-    """Add one ``units:`` line of a module to the registry: ``NAME = [FACTOR *] UNIT [= ALIAS]...``
-    or ``NAME = [DIMENSION] [= ALIAS]...``; returns the unit's name.
-
-    The line is checked, never handed to pint as written: names are identifiers, the definition is a
-    known unit parsed by the safe unit parser, an existing unit is never redefined (the same line
-    read again, as when a module is loaded twice, is accepted).
+    """Add one checked ``units:`` line (``NAME = [FACTOR *] UNIT [= ALIAS]...`` or ``NAME = [DIMENSION]
+    [= ALIAS]...``) to the registry, never as written; the same line read again is accepted. Returns NAME.
 
     >>> define_unit("pod_example = 72 * chip = pods_example")
     'pod_example'
@@ -72,7 +65,5 @@ def define_unit(line: str) -> str:
         text = f"{name} = {factor!r} * {_check_unit_text(unit.text)}" if unit.text not in ("", "1") \
             else f"{name} = {factor!r}"
     ureg.define(" = ".join([text, *aliases]))
-    _DEFINED[name] = normal
-    for alias in aliases:
-        _DEFINED[alias] = normal
+    _DEFINED.update(dict.fromkeys([name, *aliases], normal))
     return name

@@ -1,9 +1,7 @@
 """The one unit registry, safe unit parsing, dimensions and human display.
 
-pint is used only at the edges: to parse a unit, to know its dimension and
-its factor to base units, and to convert for display. Numbers flow through
-the graph as plain magnitudes in base units (byte, second, FLOP, token,
-sequence, chip, USD).
+pint is used only at the edges (parse a unit, its dimension and factor, display); numbers flow through
+the graph as plain magnitudes in base units (byte, second, FLOP, token, sequence, chip, USD).
 """
 
 from __future__ import annotations
@@ -22,8 +20,7 @@ from calcgraph.core.numbers import format_number
 from calcgraph.errors import UnitError, UnitMismatchError
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
-ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False,
-                         cache_folder=None)
+ureg = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False, cache_folder=None)
 Dim = UnitsContainer
 DIMENSIONLESS = UnitsContainer()
 
@@ -31,6 +28,7 @@ MAX_UNIT_TEXT = 100
 _UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))")
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 MAX_VALUE_TEXT = 200
+_NUM = (int, float)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -67,20 +65,13 @@ def _check_unit_text(text: str) -> str:
         if not match or match.end() == pos:
             raise UnitError(f"cannot read unit {text!r} at {text[pos:]!r}",
                             hint="write units like 'GB', 'B/s/chip', 'FLOP/s', 'USD/chip/hour'")
-        name, number, op = match.groups()
-        if name is not None:
-            pieces.append("percent" if name == "%" else name)
-        elif number is not None:
-            pieces.append(number)
-        elif op is not None:
-            pieces.append("**" if op == "^" else op)
+        token = match.group().strip()
+        pieces.append({"%": "percent", "^": "**"}.get(token, token))
         pos = match.end()
     return " ".join(pieces)
 
 
 def _build(node: ast.AST, text: str):
-    if isinstance(node, ast.Expression):
-        return _build(node.body, text)
     if isinstance(node, ast.Name):
         try:
             return ureg.Unit(node.id)
@@ -88,18 +79,18 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unknown unit {node.id!r} in {text!r}",
                             hint="see calcgraph/core/units.txt for the units calcgraph knows "
                                  "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+    if isinstance(node, ast.Constant) and isinstance(node.value, _NUM) \
             and not isinstance(node.value, bool):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-        left, right = _build(node.left, text), _build(node.right, text)
-        if isinstance(node.op, ast.Div) and isinstance(right, (int, float)) and right == 0:
+        left, right, div = _build(node.left, text), _build(node.right, text), isinstance(node.op, ast.Div)
+        if div and isinstance(right, _NUM) and right == 0:
             raise UnitError(f"unit {text!r} divides by zero", hint="write units like 'B/s', not 'B/0'")
-        if isinstance(right, (int, float)) or isinstance(left, (int, float)) and not isinstance(node.op, ast.Mult):
-            if not (isinstance(left, (int, float)) and left == 1 and isinstance(node.op, ast.Div)):
-                raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
-                                hint="write '5e9 B', not '5e9*B' or 'B/1000'")
-        return left * right if isinstance(node.op, ast.Mult) else left / right
+        one_per = div and isinstance(left, _NUM) and left == 1  # "1/s" is read as per second
+        if (isinstance(right, _NUM) or div and isinstance(left, _NUM)) and not one_per:
+            raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
+                            hint="write '5e9 B', not '5e9*B' or 'B/1000'")
+        return left / right if div else left * right
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exponent = node.right
         sign = 1
@@ -127,19 +118,17 @@ def _parse_unit_cached(text: str) -> Unit:
         except SyntaxError:
             raise UnitError(f"cannot read unit {text!r}",
                             hint="units use names, '*', '/', '**' and parentheses") from None
-        built = _build(tree, text)
-        if isinstance(built, (int, float)):
-            if built != 1:
+        unit = _build(tree.body, text)
+        if isinstance(unit, _NUM):
+            if unit != 1:
                 raise UnitError(f"unit {text!r} is a number, not a unit")
-            built = ureg.Unit("")
-        if isinstance(built, pint.Quantity):
-            if built.magnitude != 1:
+            unit = ureg.Unit("")
+        if isinstance(unit, pint.Quantity):
+            if unit.magnitude != 1:
                 raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
                                 hint="write '5e9 B', not '5e9*B'")
-            built = built.units
-        unit = built
-    quantity = ureg.Quantity(1.0, unit)
-    factor = float(quantity.to_base_units().magnitude)
+            unit = unit.units
+    factor = float(ureg.Quantity(1.0, unit).to_base_units().magnitude)
     return Unit(text=cleaned, pint_unit=unit, dim=unit.dimensionality, factor=factor)
 
 
@@ -149,9 +138,7 @@ def parse_unit(text: str) -> Unit:
     >>> parse_unit("GB").factor
     1000000000.0
     """
-    if not isinstance(text, str):
-        text = str(text)
-    return _parse_unit_cached(text)
+    return _parse_unit_cached(text if isinstance(text, str) else str(text))
 
 
 def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
@@ -165,11 +152,6 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     return _parse_quantity(text)
 
 
-@lru_cache(maxsize=4096)
-def _parse_text(text: str) -> tuple[float, Unit | None]:
-    return _parse_quantity(text)  # the same text, the same answer: scenarios share most of theirs
-
-
 def _parse_quantity(text) -> tuple[float, Unit | None]:
     if isinstance(text, bool) or not isinstance(text, (int, float, str)):
         kind = {"LineDict": "a mapping", "list": "a list", "NoneType": "nothing"}.get(
@@ -179,8 +161,7 @@ def _parse_quantity(text) -> tuple[float, Unit | None]:
     if isinstance(text, int) and abs(text) > 10 ** 300:
         raise UnitError("number out of range: more than 300 digits", hint="numbers up to 1e300")
     if isinstance(text, (int, float)):
-        number = float(text)
-        unit = None
+        number, unit = float(text), None
     else:
         if len(text) > MAX_VALUE_TEXT:
             raise UnitError(f"value text longer than {MAX_VALUE_TEXT} characters: {_short(text)}",
@@ -204,6 +185,9 @@ def _parse_quantity(text) -> tuple[float, Unit | None]:
     return number, unit
 
 
+_parse_text = lru_cache(maxsize=4096)(_parse_quantity)  # the same text, the same answer: scenarios share most
+
+
 def format_dim(dim: UnitsContainer) -> str:
     """A dimension as people read it: ``[information] / [token]`` or ``dimensionless``."""
     return str(dim) if dim else "dimensionless"
@@ -213,12 +197,8 @@ def format_unit(unit: pint.Unit) -> str:
     """Short, pint-parseable unit text in declared order: ``GB/s/chip``."""
     num, den = [], []
     for name, power in unit._units.items():
-        symbol = ureg.get_symbol(name)
-        if symbol == "percent":
-            symbol = "%"
-        target = num if power > 0 else den
-        power = abs(power)
-        target.append(symbol if power == 1 else f"{symbol}**{power:g}")
+        symbol = "%" if (symbol := ureg.get_symbol(name)) == "percent" else symbol
+        (num if power > 0 else den).append(symbol if abs(power) == 1 else f"{symbol}**{abs(power):g}")
     text = "*".join(num) if num else ("1" if den else "")
     return text + "".join(f"/{d}" for d in den)
 
@@ -231,25 +211,18 @@ _FAMILIES = {
 _BINARY_BYTES = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
 
-def _leading(unit: pint.Unit) -> str | None:
-    for name, power in unit._units.items():
-        if power > 0:
-            return name
-    return None
-
-
 def family_units(unit: Unit) -> list | None:
     """The human scales a value of ``unit`` may be shown in (its leading unit prefixed), else None."""
-    lead = _leading(unit.pint_unit)
+    lead = next((name for name, power in unit.pint_unit._units.items() if power > 0), None)
     if lead is None:
         return None
     base_lead = ureg.Unit(lead)
     root = ureg.get_root_units(base_lead)[1]
-    root_name = next(iter(root._units), None) if root._units else None
+    root_name = next(iter(root._units), None)
     family = _FAMILIES.get(root_name or "")
     if family is None or len(root._units) != 1:
         return None
-    if root_name == "byte" and lead.endswith("ibibyte") or lead in ("kibibyte",):
+    if root_name == "byte" and lead.endswith("ibibyte"):
         family = _BINARY_BYTES
     rest = unit.pint_unit / base_lead
     return [rest * ureg.Unit(symbol) for symbol in family]
@@ -273,9 +246,7 @@ def display_unit(unit: Unit, base_value: float) -> pint.Unit:
 def to_unit(base_value, unit: Unit | pint.Unit):
     """Convert a base-unit magnitude (scalar or array) to ``unit``."""
     pint_unit = unit.pint_unit if isinstance(unit, Unit) else unit
-    factor = ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
-    return base_value / factor
-
+    return base_value / ureg.Quantity(1.0, pint_unit).to_base_units().magnitude
 
 
 UNKNOWN = "unknown"
@@ -283,9 +254,8 @@ COUNT_DIMS = frozenset({"[token]", "[sequence]", "[chip]"})
 
 
 def needs_unit(unit: Unit) -> bool:
-    """True when a bare number is refused for ``unit``: bytes, seconds, FLOPs, money and their rates.
-
-    Counts (tokens, sequences, chips), plain numbers and their ratios take a bare number.
+    """True when a bare number is refused for ``unit`` (bytes, seconds, FLOPs, money and their rates), false
+    for counts (tokens, sequences, chips), plain numbers and their ratios.
 
     >>> needs_unit(parse_unit("B/s/chip")), needs_unit(parse_unit("token/sequence"))
     (True, False)
@@ -293,29 +263,22 @@ def needs_unit(unit: Unit) -> bool:
     return any(key not in COUNT_DIMS for key in unit.dim)
 
 
-def unit_example(number: float, unit: Unit, display: Unit | None = None) -> str:
-    """``NUMBER UNIT`` in the display unit (else the declared one): an example for a message."""
-    shown = display if display is not None else unit
-    return f"{format_number(float(number) * unit.factor / shown.factor, 5)} {shown.text}"
-
-
 def convert_value(raw, unit: Unit, what: str, strict: bool = True,
                   example_unit: Unit | None = None) -> tuple[float, str]:
     """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
 
-    The word ``unknown`` (a figure nobody publishes, such as a price) gives NaN:
-    what depends on it shows as unknown instead of borrowing another chip's figure.
-    A bare number is read in ``unit`` only when ``unit`` is a count or plain number
-    (``needs_unit``); else a unit is required (a bare 0 too, when ``strict``).
+    ``unknown`` (a figure nobody publishes) gives NaN. A bare number is read in ``unit`` only when
+    ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``).
     """
     if isinstance(raw, str) and raw.strip() == UNKNOWN:
         return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
     if given is None and needs_unit(unit) and (strict or number != 0):
+        shown = example_unit if example_unit is not None else unit
         raise UnitError(f"{what} needs a unit: a bare number {_short(str(raw))} is not read as "
                         f"{unit.text} ({format_dim(unit.dim)})",
-                        hint=f"write it with its unit, e.g. \"{unit_example(number, unit, example_unit)}\" "
-                             f"(declared unit: {unit.text})")
+                        hint=f"write it with its unit, e.g. \"{format_number(number * unit.factor / shown.factor, 5)} "
+                             f"{shown.text}\" (declared unit: {unit.text})")
     if given is None:
         return number * unit.factor, f"{raw} {unit}".strip() if not isinstance(raw, str) else raw
     if given.dim != unit.dim:
@@ -328,13 +291,11 @@ def convert_value(raw, unit: Unit, what: str, strict: bool = True,
 
 
 def shown_parts(base_value: float, unit: Unit, display: Unit | None = None, digits: int = 5) -> tuple[str, str]:
-    """(number, unit) text of a base-unit value: in ``display`` if given, else a human scale of ``unit``.
-
-    The one way every output shows a value.
+    """(number, unit) text of a base-unit value, in ``display`` if given, else a human scale of ``unit``:
+    the one way every output shows a value.
 
     >>> shown_parts(4.2e10, parse_unit("B"))
     ('42', 'GB')
     """
     target = display.pint_unit if display is not None else display_unit(unit, float(base_value))
     return format_number(float(to_unit(base_value, target)), digits), format_unit(target)
-

@@ -1,8 +1,5 @@
-"""YAML files -> specs: plain frozen dataclasses, every field with its file:line.
-
-One format for every file (formula module, preset, scenario): see
-docs/conventions.md. ``use:`` paths are relative to the including file; a file
-used twice is read once. Problems are collected and raised together.
+"""YAML files -> specs, every field with its file:line. One format for every file (docs/conventions.md);
+``use:`` paths are relative to the including file, a file used twice is read once.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
 from calcgraph.core.spec.parts import (
     _kind,
     _scalar_value,
+    file_identity,
     preset_kind,
     read_checks,
     read_expects,
@@ -25,6 +23,7 @@ from calcgraph.core.spec.parts import (
     read_units,
     read_variants,
     short_key,
+    unknown_keys,
 )
 from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
 from calcgraph.core.spec.yamlload import LineDict, load_file
@@ -35,7 +34,7 @@ FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "r
 SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
 SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
-
+MAX_PARTS = 4096  # files remembered per process; a full table is cleared
 
 
 def display_path(path: Path) -> str:
@@ -55,14 +54,7 @@ def _display_path(path: str, cwd: str) -> str:
 def default_scenario() -> Path:
     """The default scenario: in the working directory, else beside the package."""
     here = Path.cwd() / DEFAULT_SCENARIO
-    if here.exists():
-        return here
-    return Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
-
-
-
-
-MAX_PARTS = 4096  # files remembered per process; a full table is cleared
+    return here if here.exists() else Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
 
 
 @dataclass(frozen=True)
@@ -100,11 +92,7 @@ class _Collector:
         self.problems.append(kind(message, where=where, hint=hint))
 
     def read(self, path: Path, top: bool, used_from: Location | None = None):
-        try:
-            info = os.stat(path)
-            identity = (info.st_dev, info.st_ino)  # the same file by any path, without resolving links
-        except (OSError, ValueError):
-            info, identity = None, path.absolute()
+        info, identity = file_identity(path)
         if identity in self.seen:
             return None
         self.seen.add(identity)
@@ -142,8 +130,10 @@ class _Collector:
         self._fix_files(data, shown)
         start = len(self.problems)
         self.files.append(shown)
-        self.titles.append((shown, data.get("title") if isinstance(data.get("title"), str) else None))
-        self.assumes += [(shown, data["assumes"])] if isinstance(data.get("assumes"), str) else []
+        title = data.get("title") if isinstance(data.get("title"), str) else None
+        assumes = data["assumes"] if isinstance(data.get("assumes"), str) else None
+        self.titles.append((shown, title))
+        self.assumes += [(shown, assumes)] if assumes is not None else []
         for key in data:
             if key not in FILE_KEYS:
                 self.problem(f"unknown key {short_key(key)}", data.where(key),
@@ -174,9 +164,7 @@ class _Collector:
             if len(_PARTS) >= MAX_PARTS:
                 _PARTS.clear()
             _PARTS[(id(data), shown, top)] = _Part(
-                data, shown, tuple(uses), data.where("use"),
-                data.get("title") if isinstance(data.get("title"), str) else None,
-                data["assumes"] if isinstance(data.get("assumes"), str) else None,
+                data, shown, tuple(uses), data.where("use"), title, assumes,
                 tuple(self.quantities.values())[counts[0]:], tuple(self.checks[counts[1]:]),
                 tuple(self.sets[counts[2]:]))
         return data
@@ -238,9 +226,7 @@ class _Collector:
         for name, raw in block.items():
             where = block.where(name)
             if isinstance(raw, LineDict):
-                for extra in (k for k in raw if k not in SET_KEYS):
-                    self.problem(f"unknown key {extra!r} in the setting of {name!r}", raw.where(extra),
-                                 f"allowed keys: {', '.join(sorted(SET_KEYS))}")
+                unknown_keys(self, raw, SET_KEYS, f"the setting of {name!r}")
                 if ("value" in raw) == ("formula" in raw):
                     self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
                     continue
@@ -257,12 +243,10 @@ class _Collector:
                     self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
                                  raw.where("doc"))
                     continue
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw.get("value"),
-                                        formula=raw.get("formula"), doc=doc,
-                                        source=raw.get("source") or file_source, note=raw.get("note")))
+                entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
+                                        **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
             elif _scalar_value(raw):
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw,
-                                        source=file_source))
+                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw, source=file_source))
             else:
                 self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
                              where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
@@ -270,57 +254,43 @@ class _Collector:
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
-    """Read a scenario (or any calcgraph file) and everything it uses.
+    """Read a scenario (or any calcgraph file) and everything it uses; problems are raised together, or
+    added to ``problems`` and what could be read is returned (``calcgraph check`` goes on to the graph).
 
-    With a ``problems`` list, problems are added to it and what could be read is
-    returned (``calcgraph check`` goes on to the graph); else they are raised together.
-
-    >>> spec = load_spec()  # the default scenario
-    >>> spec.title != ""
+    >>> load_spec().title != ""  # the default scenario
     True
     """
     path = Path(path) if path is not None else default_scenario()
     try:
         os.lstat(path)
-        exists = True
     except FileNotFoundError:
-        exists = False
-    except (OSError, ValueError):
-        exists = True  # let the reader say what is wrong with the path (too long, under a file, NUL)
-    if not exists:
         raise InputFileError(f"no such scenario: {path}", where=str(path),
-                             hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml")
+                             hint="give a path like scenarios/llama3-70b-tpu-v5e.yaml") from None
+    except (OSError, ValueError):
+        pass  # let the reader say what is wrong with the path (too long, under a file, NUL)
     collector = _Collector()
     data = collector.read(path, top=True)
-    if data is None and problems is not None:
-        problems.extend(collector.problems)
-        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
-            else collector.problems[0]
     if data is None:
-        raise ValidationError(collector.problems) if len(collector.problems) > 1 \
-            else collector.problems[0]
+        if problems is not None:
+            problems.extend(collector.problems)
+        raise ValidationError(collector.problems) if len(collector.problems) > 1 else collector.problems[0]
     parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
     report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
         collector.problem("report: must be a list of names", data.where("report"))
         report = []
     variants, replaces, expects = {}, {}, []
-    for parent, pdata in reversed(parents):
+    for parent, pdata in [*reversed(parents), (path, data)]:
         more, kinds = read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
         expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
-    more, kinds = read_variants(collector, data, path)
-    variants.update(more)
-    replaces.update(kinds)
-    expects = merged_expects(expects, read_expects(collector, data.get("expect"), data))
     sets, dropped = replace_extended_presets(collector.sets, collector.parents)
     kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
     gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
     titles = [(f, title) for f, title in collector.titles if f not in gone]
     if collector.problems and problems is None:
-        raise collector.problems[0] if len(collector.problems) == 1 \
-            else ValidationError(collector.problems)
+        raise collector.problems[0] if len(collector.problems) == 1 else ValidationError(collector.problems)
     if problems is not None:
         problems.extend(collector.problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),

@@ -1,8 +1,5 @@
-"""Parts of a calcgraph file read by the spec loader: expects, checks and variants.
-
-Split from spec.py to keep modules small; each takes the loader's collector
-(``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it.
-"""
+"""Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units; each
+takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it."""
 
 from __future__ import annotations
 
@@ -13,12 +10,11 @@ from pathlib import Path
 
 from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
 from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
-from calcgraph.core.spec.yamlload import LineDict
+from calcgraph.core.spec.yamlload import MAX_DIGITS, LineDict
 from calcgraph.errors import UnitError
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message", "holds"}
-MAX_INT_DIGITS = 300
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
 
@@ -37,7 +33,7 @@ def _scalar_value(raw) -> bool:
     if isinstance(raw, bool):
         return False
     if isinstance(raw, int):
-        return abs(raw) < 10 ** MAX_INT_DIGITS
+        return abs(raw) < 10 ** MAX_DIGITS
     return isinstance(raw, (float, str))
 
 
@@ -45,9 +41,25 @@ def _kind(raw) -> str:
     if raw is None:
         return "null"
     if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
-        return f"an integer of more than {MAX_INT_DIGITS} digits"
+        return f"an integer of more than {MAX_DIGITS} digits"
     return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
                                                                               type(raw).__name__)
+
+
+def unknown_keys(collector, block: LineDict, allowed: set, what: str, show=repr) -> None:
+    """A problem for each key of ``block`` not in ``allowed``, listing the allowed ones."""
+    for key in (k for k in block if k not in allowed):
+        collector.problem(f"unknown key {show(key)} in {what}", block.where(key),
+                          f"allowed keys: {', '.join(sorted(allowed))}")
+
+
+def file_identity(path: Path) -> tuple:
+    """(``os.stat`` or None, identity): the same file by any path, without resolving links."""
+    try:
+        info = os.stat(path)
+        return info, (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        return None, path.absolute()
 
 
 def preset_kind(path: Path) -> str | None:
@@ -74,9 +86,7 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
                               where)
             continue
-        for extra in (k for k in item if k not in CHECK_KEYS):
-            collector.problem(f"unknown key {extra!r} in a check", item.where(extra),
-                              f"allowed keys: {', '.join(sorted(CHECK_KEYS))}")
+        unknown_keys(collector, item, CHECK_KEYS, "a check")
         texts = [item.get(k) for k in ("where", "message")]
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
@@ -92,11 +102,8 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
 
 
 def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
-    """``variants:``: name -> settings; a variant may ``use:`` presets replacing those of the same kind.
-
-    Returns (name -> SetEntry tuple, name -> preset kinds replaced). The entries of a variant's
-    presets come first (origin ``preset``), then its own settings.
-    """
+    """``variants:`` -> (name -> SetEntry tuple, name -> preset kinds replaced); a variant may ``use:``
+    presets replacing those of the same kind (their entries first, then the variant's own settings)."""
     raw = data.get("variants")
     variants, replaces = {}, {}
     if raw is None:
@@ -139,12 +146,7 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
                           f"not {path.name}", where, "e.g. use: [../presets/chips/h100.yaml]")
         return []
     fresh = type(collector)()
-    try:  # the collector knows a file by (device, inode): forget this one so that it is read again
-        info = os.stat(path)
-        identity = (info.st_dev, info.st_ino)
-    except (OSError, ValueError):
-        identity = path.absolute()
-    fresh.seen = set(collector.seen) - {identity}
+    fresh.seen = set(collector.seen) - {file_identity(path)[1]}  # forget this file so that it is read again
     fresh.read(path, top=False, used_from=where)
     collector.problems.extend(fresh.problems)
     for name in fresh.quantities:
@@ -164,16 +166,11 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
         return []
     result = []
     for name, raw in block.items():
-        items = raw if isinstance(raw, list) else [raw]
-        for item in items:
+        for item in raw if isinstance(raw, list) else [raw]:
             where = item.where() if isinstance(item, LineDict) else block.where(name)
-            if not isinstance(item, LineDict):
-                item_map = {"printed": item}
-            else:
-                item_map = item
-                for extra in (k for k in item if k not in EXPECT_KEYS):
-                    collector.problem(f"unknown key {extra!r} in expect of {name!r}", item.where(extra),
-                                      f"allowed keys: {', '.join(sorted(EXPECT_KEYS))}")
+            if isinstance(item, LineDict):
+                unknown_keys(collector, item, EXPECT_KEYS, f"expect of {name!r}")
+            item_map = item if isinstance(item, LineDict) else {"printed": item}
             if "printed" not in item_map:
                 collector.problem(f"expect of {name!r} has no printed figure", where)
                 continue
@@ -189,10 +186,8 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
             if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
                 continue
-            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where,
-                                     tolerance=tolerance, reason=item_map.get("reason"),
-                                     variant=item_map.get("variant"), exact=item_map.get("exact"),
-                                     note=item_map.get("note")))
+            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
+                                     **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
     return result
 
 
@@ -207,26 +202,23 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
         where = block.where(name)
         if not NAME_RE.match(name) or name in FUNCTIONS:
             collector.problem(f"invalid quantity name {short_key(name)}", where,
-                         "names start with a letter, use letters, digits and _, "
-                         "and are not function names")
+                              "names start with a letter, use letters, digits and _, "
+                              "and are not function names")
             continue
         if not isinstance(body, LineDict):
             collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
-                         where)
+                              where)
             continue
-        bad = [k for k in body if k not in QUANTITY_KEYS]
-        for key in bad:
-            collector.problem(f"unknown key {short_key(key)} in quantity {name!r}", body.where(key),
-                         f"allowed keys: {', '.join(sorted(QUANTITY_KEYS))}")
+        unknown_keys(collector, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
         kinds = [k for k in ("value", "formula", "solve") if k in body]
         if len(kinds) > 1:
             collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
-                         f"(has {', '.join(kinds)}); none makes it a required input", where)
+                              f"(has {', '.join(kinds)}); none makes it a required input", where)
             continue
         missing = [k for k in ("unit", "doc") if k not in body]
         if missing:
             collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
-                         "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
             continue
         texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
         wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
@@ -235,37 +227,33 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             wrong.append("formula")
         if wrong:
             collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
-                         "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
+                              "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
             continue
         bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
                                                              or kinds not in ([], ["value"]))), None)
         if bad:
             collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
-                         body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
-                         "(\"> 0\" for a strict bound); computed quantities take none")
+                              body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
+                              "(\"> 0\" for a strict bound); computed quantities take none")
             continue
         if "value" in body and not _scalar_value(body.get("value")):
             collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
-                         f"not {_kind(body.get('value'))}", body.where("value"),
-                         "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+                              f"not {_kind(body.get('value'))}", body.where("value"),
+                              "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
             continue
         if name in collector.quantities:
             first = collector.quantities[name].where
             collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
-                         "define it once; override its value or formula with set:")
+                              "define it once; override its value or formula with set:")
             continue
-        formula = body.get("formula")
-        solve = body.get("solve")
-        if solve is not None and not isinstance(solve, LineDict):
+        if body.get("solve") is not None and not isinstance(body.get("solve"), LineDict):
             collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
             continue
         collector.quantities[name] = QuantitySpec(
             name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
-            symbol=body.get("symbol"), source=body.get("source") or file_source,
-            display=body.get("display"), value=body.get("value"), assumes=body.get("assumes"),
-            formula=None if formula is None else str(formula), solve=solve,
-            lines=dict(body.key_lines), minimum=body.get("min"), maximum=body.get("max"),
-            preset=body.get("preset"))
+            source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
+            maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes", "formula",
+                                                                 "solve", "preset")})
 
 
 def read_units(collector, data: LineDict) -> None:

@@ -37,7 +37,6 @@ class QuantitySpec:
         return Location(self.where.file, self.lines.get(key, self.where.line))
 
 
-
 @dataclass(frozen=True)
 class SetEntry:
     """An override: a value (or a replacement formula) for a name, and where it came from."""
@@ -53,7 +52,6 @@ class SetEntry:
     doc: str | None = None  # what a replacement formula means, when it means more than the one it replaces
 
 
-
 @dataclass(frozen=True)
 class CheckSpec:
     """A feasibility check a module declares: a constraint that should hold, and what it means."""
@@ -62,7 +60,6 @@ class CheckSpec:
     message: str
     where: Location
     holds: str = ""  # what is true when the check passes (the report's pass row); message: when it fails
-
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,6 @@ class ExpectSpec:
     variant: str | None = None
     exact: object = None
     note: str | None = None
-
 
 
 @dataclass(frozen=True)
@@ -100,4 +96,3 @@ class ScenarioSpec:
     replaces: dict = field(default_factory=dict)  # variant -> preset kinds its use: replaces
     dropped: tuple = ()  # settings of an extended scenario's presets that this scenario's use: replaced
     extends: tuple = ()  # the scenarios this one extends, nearest first (display paths)
-

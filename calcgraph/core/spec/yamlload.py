@@ -1,16 +1,8 @@
 """A strict, safe YAML reader that remembers the line of every key.
 
-PyYAML's safe loader still reads ``1e9`` as a string and ``no`` as false,
-keeps the last of two duplicate keys, and expands aliases. Here the text is
-only *composed* into nodes by PyYAML, then converted by our own rules: YAML 1.2
-core scalars, duplicate keys refused, aliases and explicit tags refused.
-
-libyaml's C composer does the composing when PyYAML has it (15x the pure-Python
-speed; it caps nesting at 1000 levels itself); it reports aliases only as a
-node met twice, so any problem it meets (a syntax error, an alias) is read
-again by the pure-Python composer, which words every message as before. Each
-file is parsed once per process: ``load_file`` keeps the result per resolved
-path, modification time, size and inode.
+PyYAML only *composes* nodes (libyaml's fast composer when present; any problem it meets is read
+again by the pure-Python one, which words the message); our rules convert them: YAML 1.2 core
+scalars, no duplicate keys, aliases or explicit tags. ``load_file`` parses each file once per process.
 """
 
 from __future__ import annotations
@@ -35,10 +27,9 @@ _PARSED: OrderedDict = OrderedDict()  # (path, mtime_ns, size, inode) -> parsed 
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_ALLOWED_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
-                 "tag:yaml.org,2002:seq", "tag:yaml.org,2002:int",
-                 "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-                 "tag:yaml.org,2002:null"}
+_ALLOWED_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq", "int", "float", "bool", "null")}
+_CONSTANTS = {**dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
+              **dict.fromkeys(("true", "True", "TRUE"), True), **dict.fromkeys(("false", "False", "FALSE"), False)}
 
 
 class LineDict(dict):
@@ -50,8 +41,7 @@ class LineDict(dict):
 
     def where(self, key: str | None = None) -> Location:
         """The location of ``key`` (or of the mapping itself)."""
-        line = self.key_lines.get(key, self.line) if key is not None else self.line
-        return Location(self.file, line)
+        return Location(self.file, self.line if key is None else self.key_lines.get(key, self.line))
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -71,16 +61,12 @@ def _scalar(node: yaml.ScalarNode, file: str):
     text = node.value
     if node.style and node.style in "'\"|>":  # plain: None (Python) or '' (libyaml)
         return text
-    if re.fullmatch(r"null|Null|NULL|~|", text):
-        return None
-    if text in ("true", "True", "TRUE"):
-        return True
-    if text in ("false", "False", "FALSE"):
-        return False
+    if text in _CONSTANTS:
+        return _CONSTANTS[text]
     if _INT.match(text):
         digits = text.replace("_", "")
-        if len(digits.lstrip("+-")) > MAX_DIGITS:  # int() itself refuses beyond 4,300 digits, with a traceback
-            raise YamlError(f"number out of range: an integer of {len(digits.lstrip('+-')):,} digits "
+        if (count := len(digits.lstrip("+-"))) > MAX_DIGITS:  # int() refuses beyond 4,300 digits, with a traceback
+            raise YamlError(f"number out of range: an integer of {count:,} digits "
                             f"(more than {MAX_DIGITS} digits)", where=Location(file, node.start_mark.line + 1),
                             hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
         return int(digits)
@@ -145,17 +131,11 @@ def loads(text: str, file: str = "<text>"):
             loader = _C_LOADER(text)
             try:
                 node = loader.get_single_node()
-            except (yaml.YAMLError, RecursionError):
-                node = _Again  # worded below by the pure-Python composer
+                return LineDict() if node is None else _convert(node, file, seen=set())
+            except (yaml.YAMLError, RecursionError, _Again, YamlError):
+                pass  # any problem is read again below by the pure-Python composer, which words it
             finally:
                 loader.dispose()
-            if node is None:
-                return LineDict()
-            if node is not _Again:
-                try:
-                    return _convert(node, file, seen=set())
-                except (_Again, YamlError):
-                    pass  # any problem is read again below, so it is found and worded exactly as before
     try:
         loader = _NoAliasLoader(text)
         loader.name = file
@@ -173,17 +153,7 @@ def loads(text: str, file: str = "<text>"):
     except RecursionError:
         raise YamlError("YAML nested too deeply", where=Location(file),
                         hint=f"keep nesting under {MAX_DEPTH} levels") from None
-    if node is None:
-        return LineDict()
-    return _convert(node, file)
-
-
-def _line_text(text, mark) -> str:
-    if mark is None or not isinstance(text, str):
-        return ""
-    lines = text.splitlines()
-    shown = lines[mark.line].strip() if 0 <= mark.line < len(lines) else ""
-    return f" (line {mark.line + 1}: {shown[:60]!r})" if shown else ""
+    return LineDict() if node is None else _convert(node, file)
 
 
 def plain_yaml_problem(exc, text) -> tuple[str, str]:
@@ -196,9 +166,11 @@ def plain_yaml_problem(exc, text) -> tuple[str, str]:
     True
     """
     problem = str(exc.problem or exc.context or "")
-    context = exc.context_mark
+    context, mark = exc.context_mark, exc.problem_mark
     opened = f" (opened at line {context.line + 1})" if context is not None else ""
-    at = _line_text(text, exc.problem_mark)
+    lines = text.splitlines() if mark is not None and isinstance(text, str) else []
+    shown = lines[mark.line].strip() if 0 <= getattr(mark, "line", -1) < len(lines) else ""
+    at = f" (line {mark.line + 1}: {shown[:60]!r})" if shown else ""
     if "expected <block end>" in problem or "expected <block mapping start>" in problem:
         return (f"YAML indentation: this line is indented differently from the keys above it{at}, so it "
                 "neither continues the mapping above nor starts a new key",
@@ -221,7 +193,6 @@ def plain_yaml_problem(exc, text) -> tuple[str, str]:
 
 
 _OPEN_ERRORS = {
-    errno.ENOENT: "no such file",
     errno.ELOOP: "too many levels of symbolic links (a link loop?)",
     errno.ENAMETOOLONG: "file name too long",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
@@ -232,8 +203,7 @@ _OPEN_ERRORS = {
 
 
 def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
-    """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, never trusted
-    from ``st_size``); devices, FIFOs, sockets and folders are refused before reading."""
+    """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, not from ``st_size``)."""
     shown = str(path)
     where = Location(shown)
     if "\0" in shown:
@@ -245,27 +215,15 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
                              hint="write the path in plain characters") from None
     except OSError as exc:
         reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
-        kind = "no such file" if exc.errno == errno.ENOENT else f"cannot read {shown}: {reason}"
-        raise InputFileError(f"{kind}: {shown}" if exc.errno == errno.ENOENT else kind, where=where,
+        raise InputFileError(f"no such file: {shown}" if exc.errno == errno.ENOENT
+                             else f"cannot read {shown}: {reason}", where=where,
                              hint="check the path (use: paths are relative to the including file)") from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
                                  where=where, hint="calcgraph reads plain YAML files only")
-        chunks, size = [], 0
-        while size <= limit:
-            try:
-                chunk = os.read(fd, min(65536, limit + 1 - size))
-            except BlockingIOError:
-                continue
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise YamlError(f"file is larger than {limit} bytes", where=where,
-                            hint="split it into smaller modules")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         if isinstance(exc, InputFileError):
             raise
@@ -273,20 +231,18 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
                              where=where, hint="calcgraph reads plain YAML files only") from None
     finally:
         os.close(fd)
+    if len(data) > limit:
+        raise YamlError(f"file is larger than {limit} bytes", where=where, hint="split it into smaller modules")
     try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputFileError(f"cannot read {shown}: not UTF-8 text (byte {exc.start})", where=where,
                              hint="calcgraph reads UTF-8 YAML files") from None
 
 
 def load_file(path: str | Path, info: os.stat_result | None = None):
-    """Read (bounded, regular files only) and strictly parse one YAML file, once per process.
-
-    The result is kept per device, inode, modification time and size: a
-    changed file is read again. Callers may set ``file`` on the mappings, nothing else.
-    ``info``: the ``os.stat`` of ``path`` the caller just took (not taken twice).
-    """
+    """Read and strictly parse one YAML file, kept per device, inode, mtime and size (a changed file is read
+    again); callers may set ``file`` on the mappings, nothing else. ``info``: the caller's ``os.stat`` of it."""
     try:
         info = info if info is not None else os.stat(path)
         key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) \
