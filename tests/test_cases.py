@@ -76,3 +76,13 @@ def test_any_value_in_any_field_reads_or_fails_cleanly(tmp_path_factory, key, va
         read_validation([path])
     except CalcgraphError as exc:
         assert "case.yaml" in str(exc) or "problems found" in str(exc)
+
+
+def test_threshold_problems_come_in_the_order_of_the_format(tmp_path):
+    text = (FIXTURES / "tiny.yaml").read_text()
+    text = text.replace("median_abs_error: 0.01", "median_abs_error: 2").replace("within_25: 1.0", "within_25: -1")
+    (tmp_path / "t.yaml").write_text(text)
+    with pytest.raises(ValidationError) as info:
+        read_validation([tmp_path / "t.yaml"])
+    text = str(info.value)
+    assert text.index("median_abs_error must be") < text.index("within_25 must be")

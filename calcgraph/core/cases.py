@@ -18,7 +18,7 @@ SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
 CASE_KEYS = {"id", "model", "chip", "dtypes", "chips", "tp_degree", "pp_degree", "engine", "prefill_len", "gen_len",
              "batch", "measured", "source", "benchmark", "notes"}
 MEASURED_KEYS = {"output_throughput", "system_chips", "ttft", "tpot"}
-THRESHOLD_KEYS = {"median_abs_error", "within_25"}
+THRESHOLD_KEYS = ("median_abs_error", "within_25")  # a tuple: problems come in a fixed order
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
 _PRESET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -96,7 +96,7 @@ def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | 
     return number
 
 
-def _unknown_keys(block: LineDict, allowed: set, what: str, problems: list) -> None:
+def _unknown_keys(block: LineDict, allowed, what: str, problems: list) -> None:
     for key in (k for k in block if k not in allowed):
         _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
                  f"allowed keys: {', '.join(sorted(allowed))}")
@@ -169,7 +169,7 @@ def _thresholds(block, data: LineDict, problems: list) -> dict:
         return {}
     _unknown_keys(block, THRESHOLD_KEYS, "thresholds", problems)
     out = {}
-    for key in THRESHOLD_KEYS & set(block):
+    for key in (k for k in THRESHOLD_KEYS if k in block):
         value = block[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             _problem(problems, f"{key} must be a fraction between 0 and 1, got {value!r}", block.where(key))
