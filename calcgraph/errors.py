@@ -1,15 +1,11 @@
-"""Errors: one base class, each kind also a matching builtin, with structured fields.
+"""Errors: one base class, each kind also a matching builtin, with structured fields: what, where, what to do.
 
-Every error knows *what* went wrong, *where* (file:line or a command-line
-argument) and *what to do*; the CLI prints ``str(error)`` and exits 2.
+Records are named tuples, not dataclasses: ``--help`` imports this module, and dataclasses would be most of it.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-
-# Immutable records as named tuples, not dataclasses: ``calcgraph --help`` imports this module, and the
-# dataclasses module (with inspect and ast) would be most of its start-up.
 
 
 class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
@@ -26,11 +22,9 @@ class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
 
 
 class Argument(namedtuple("Argument", ["kind", "text"])):
-    """Text handed to a function or a command: a constraint, a setting, an axis, a name.
+    """Text handed to a function or a command, and its ``kind`` (constraint, setting, axis, ...).
 
-    The engine says *what kind* of argument was wrong (``kind``: constraint, setting, axis, unknown,
-    goal, output, plot, color, file); the command line words it as its flag (``--where``, ``--set``,
-    ``--vary``), the API as it is.
+    The command line words the kind as its flag (``--where``, ``--set``), the API as it is.
     """
 
     __slots__ = ()
@@ -40,13 +34,10 @@ class Argument(namedtuple("Argument", ["kind", "text"])):
 
 
 class CalcgraphError(Exception):
-    """Base of every error calcgraph raises on purpose.
+    """Base of every error calcgraph raises on purpose; ``str()`` is the message the command line prints.
 
-    Fields (pint style, declared and typed): ``message`` (what), ``where``
-    (file:line, or the argument), ``hint`` (what to do), and when they apply
-    ``quantity`` (the quantity concerned), ``name`` (an unknown name),
-    ``expected`` and ``got`` (two dimensions or values that differ), ``cycle``.
-    ``str()`` is the message the command line prints.
+    Fields: ``message`` (what), ``where`` (file:line, or the argument), ``hint`` (what to do), and when they
+    apply ``quantity``, ``name`` (an unknown name), ``expected`` and ``got`` (what differs), ``cycle``.
     """
 
     exit_status = 2
