@@ -56,11 +56,6 @@ class CalcgraphError(Exception):
         self.cycle = tuple(cycle) if cycle is not None else None
         super().__init__(self.__str__())
 
-    def fields(self) -> dict:
-        """The structured fields, as keyword arguments of the constructor."""
-        return {"where": self.where, "hint": self.hint, "quantity": self.quantity, "name": self.name,
-                "expected": self.expected, "got": self.got, "cycle": self.cycle}
-
     def rewrap(self, message: str | None = None, **changes) -> CalcgraphError:
         """The same kind of error with some fields changed and every other field kept.
 
@@ -69,9 +64,8 @@ class CalcgraphError(Exception):
         >>> (type(w).__name__, w.quantity, w.expected, str(w.where))
         ('UnitMismatchError', 'x', '[time]', 'f.yaml:3')
         """
-        fields = self.fields()
-        fields.update(changes)
-        return type(self)(self.message if message is None else message, **fields)
+        fields = {k: getattr(self, k) for k in ("where", "hint", "quantity", "name", "expected", "got", "cycle")}
+        return type(self)(self.message if message is None else message, **(fields | changes))
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message

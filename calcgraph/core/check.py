@@ -27,7 +27,6 @@ class FileCheck:
     pinned: int = 0
     variants: tuple[str, ...] = ()
     left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
-    files: tuple[str, ...] = ()  # every file read (a passed check is valid while they are unchanged)
     kind: str | None = None  # the preset kind of a preset file (its folder, or the fields it sets)
     fallbacks: tuple[str, ...] = ()  # values a replaced preset set that fall back to module defaults
 
@@ -115,7 +114,7 @@ def check_file(path: str) -> FileCheck:
                      inputs=sum(q.is_input for q in graph.quantities.values()),
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
-                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files,
+                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left,
                      kind=kind, fallbacks=() if part else tuple(dict.fromkeys(
                          w for v in (None, *spec.variants) for w in fallen_back(spec, v))))
 

@@ -197,18 +197,16 @@ def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list)
         return hit[2]
     try:
         key = (spec, spec.where, tuple(sorted(spec.lines.items())), override)
-        quantity = _made[key]
-        remember(_made_by_id, id(spec), (spec, override, quantity))
-        return quantity
+        quantity = _made.get(key)
     except TypeError:  # an unhashable field (a solve: mapping): built every time
         return _quantity(spec, override, problems)
-    except KeyError:
-        pass
-    before = len(problems)
-    quantity = _quantity(spec, override, problems)
-    if len(problems) == before:
+    if quantity is None:
+        before = len(problems)
+        quantity = _quantity(spec, override, problems)
+        if len(problems) != before:
+            return quantity
         remember(_made, key, quantity)
-        remember(_made_by_id, id(spec), (spec, override, quantity))
+    remember(_made_by_id, id(spec), (spec, override, quantity))
     return quantity
 
 
