@@ -7,6 +7,7 @@ relative 2**-45 of an integer: decimal inputs are inexact in binary (0.7 * 90 is
 from __future__ import annotations
 
 import math
+import operator
 from functools import reduce
 
 import numpy as np
@@ -18,6 +19,7 @@ from calcgraph.core.formula.queueing import erlang_c
 from calcgraph.errors import EvaluationError
 
 _CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": np.divide}
 
 
 def compile_node(node: tuple):
@@ -37,14 +39,9 @@ def compile_node(node: tuple):
     if kind == "call":
         return _compile_call(node[1], [compile_node(a) for a in node[2]], node[2])
     left, right = compile_node(node[1]), compile_node(node[2])
-    if kind == "+":
-        return lambda env: left(env) + right(env)
-    if kind == "-":
-        return lambda env: left(env) - right(env)
-    if kind == "*":
-        return lambda env: left(env) * right(env)
-    if kind == "/":
-        return lambda env: np.divide(left(env), right(env))
+    if kind in _BINARY:
+        op = _BINARY[kind]
+        return lambda env: op(left(env), right(env))
     k = power_kind(node[2])
     if k == "sqrt":
         return lambda env: np.sqrt(left(env))
