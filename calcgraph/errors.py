@@ -22,10 +22,7 @@ class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
 
 
 class Argument(namedtuple("Argument", ["kind", "text"])):
-    """Text handed to a function or a command, and its ``kind`` (constraint, setting, axis, ...).
-
-    The command line words the kind as its flag (``--where``, ``--set``), the API as it is.
-    """
+    """Text handed to a function or a command, and its ``kind`` (constraint, setting, ...): the CLI names its flag."""
 
     __slots__ = ()
 

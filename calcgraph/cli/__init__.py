@@ -15,10 +15,7 @@ OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> th
 
 
 def run() -> int:
-    """The ``calcgraph`` program: ``main``, then frozen, so no collector pass walks a heap about to be dropped.
-
-    Only for the program: ``main`` itself, called from Python, leaves the collector alone.
-    """
+    """The ``calcgraph`` program: ``main``, its heap then frozen (no collector pass over what exit drops)."""
     from calcgraph.core.bulk import freeze_after_bulk
     freeze_after_bulk()
     status = main()

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from calcgraph.api import Model, load
+from calcgraph.cli.measured import project_folder
 from calcgraph.core.bind import parse_set_arg
 from calcgraph.core.fallback import fallen_back
 from calcgraph.core.files import write_atomic
@@ -46,10 +47,7 @@ def _say(command: str, warnings) -> None:
 
 
 def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
-    """Missing inputs stop here; fallen-back values, unused settings and failed checks go to stderr.
-
-    Returns the exit status: 0, or 3 with ``--strict`` when a check fails.
-    """
+    """Missing inputs stop here; other warnings go to stderr. The exit status: 3 if ``--strict`` and a check fails."""
     outputs = list(names) if names else list(model.graph.quantities)
     _say(args.command, fallen_back(model.spec, model.scenario.variant))
     model.scenario.require(outputs)
@@ -193,8 +191,7 @@ def cmd_table(args) -> int:
 
 def _formulas_dir(output: str | None) -> str:
     """The formulas folder as a ``use:`` path from ``output`` (or from the working directory)."""
-    here = Path.cwd() / "formulas"
-    folder = here if here.is_dir() else Path(__file__).resolve().parents[2] / "formulas"
+    folder = project_folder("formulas")
     base = Path(output).resolve().parent if output else Path.cwd()
     if not base.is_relative_to(folder.parent):      # outside the project: an absolute use: path
         return folder.as_posix()

@@ -10,6 +10,12 @@ from calcgraph.errors import Argument, InputFileError, SetValueError
 STRICT_EXIT = 3
 
 
+def project_folder(name: str) -> Path:
+    """The folder ``name`` beside the working directory, else beside the package."""
+    here = Path.cwd() / name
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / name
+
+
 def validation_files(given: list[str]) -> list[Path]:
     """The files named, or every validation/*.yaml beside the working directory (else beside the package)."""
     if given:
@@ -19,9 +25,7 @@ def validation_files(given: list[str]) -> list[Path]:
                 raise InputFileError(f"no such validation file: {path}", where=str(path),
                                      hint="give files like validation/trtllm-perf-overview-1.0.yaml")
         return paths
-    base = Path.cwd() / "validation"
-    if not base.is_dir():
-        base = Path(__file__).resolve().parents[2] / "validation"
+    base = project_folder("validation")
     paths = sorted(base.glob("*.yaml"))
     if not paths:
         raise InputFileError("no validation files found", where=str(base),

@@ -147,8 +147,7 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
 def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list | None = None) -> Scenario:
     """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario.
 
-    With a ``problems`` list (``calcgraph check``), every problem is added to it and the
-    scenario is returned as far as it could be bound; else they are raised together.
+    With a ``problems`` list, problems are added to it and the scenario returned as far as it could be bound.
     """
     collect, problems = problems, []
     final = {e.name: e for e in _entries(spec, variant, sets)}  # the last word wins

@@ -13,10 +13,7 @@ _FREEZE = [False]
 
 
 def freeze_after_bulk(enabled: bool = True) -> None:
-    """For a short-lived program: ``gc.freeze`` what each bulk build made, sparing it the collector's passes.
-
-    Process-wide, so only the ``calcgraph`` program asks for it.
-    """
+    """For the ``calcgraph`` program only (process-wide): ``gc.freeze`` what each bulk build made."""
     _FREEZE[0] = enabled
 
 

@@ -86,11 +86,10 @@ def _is_nan(value) -> bool:
 
 
 def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -> dict:
-    """Every quantity's value in base units (floats, or arrays when inputs are arrays).
+    """Every quantity's value in base units (floats, or arrays when inputs are arrays; non-finite points NaN).
 
-    ``overrides`` replaces bound values (base units); ``names`` limits the work to them and what they need;
-    ``solver(name, env)`` computes solve nodes. Raises EvaluationError for a non-finite scalar (array points
-    become NaN) or a solve node without a solver.
+    ``overrides`` replaces bound values; ``names`` limits the work to them and what they need;
+    ``solver(name, env)`` computes solve nodes.
     """
     graph = scenario.graph
     env: dict = {name: b.value for name, b in scenario.bound.items()}

@@ -81,10 +81,8 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
                 pins=frozenset()) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
-    A solve node depends on the names its constraints use; ``checks`` (CheckSpecs) are parsed
-    against the quantities. A name in ``pins`` keeps its formula for display, but the formula adds
-    no edge, so a pin may break a cycle. With a ``problems`` list, problems are added to it and
-    the graph as far as it could be built is returned; else they are raised.
+    A formula of a name in ``pins`` adds no edge (a pin may break a cycle). With a ``problems`` list, problems
+    are added to it and the graph as far as it could be built is returned; else they are raised.
     """
     new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
     overrides = overrides or {}
@@ -154,10 +152,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
 
 
 def _order(pred: dict) -> tuple | None:
-    """The topological order that always takes the earliest-declared quantity ready; None on a cycle.
-
-    networkx's ``lexicographical_topological_sort`` keyed by declaration (a test holds the two equal), without networkx.
-    """
+    """The topological order that always takes the earliest-declared quantity ready (Kahn); None on a cycle."""
     index = {name: i for i, name in enumerate(pred)}
     waiting = {name: len(parents) for name, parents in pred.items()}
     succ = _successors(pred)
