@@ -27,23 +27,18 @@ EXAMPLES = """examples:
 """
 
 
-def _terminal_width() -> int:
-    """The terminal's columns as ``shutil.get_terminal_size`` finds them, without importing shutil."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
 class _Parser(argparse.ArgumentParser):
     """Help formatted to the terminal's width found without shutil (with bz2 and lzma, a third of ``--help``)."""
 
     def _get_formatter(self):
-        return self.formatter_class(prog=self.prog, width=_terminal_width() - 2)
+        try:  # the columns as shutil.get_terminal_size finds them
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        return self.formatter_class(prog=self.prog, width=width - 2)
 
 
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
