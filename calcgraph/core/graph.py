@@ -16,10 +16,7 @@ __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
 
 @dataclass(frozen=True)
 class Graph:
-    """The quantities in declaration order, ``pred`` (what each reads) and a deterministic evaluation order.
-
-    ``dag`` is ``pred`` as a networkx DiGraph, built on first use: evaluating does without networkx.
-    """
+    """The quantities in declaration order, ``pred`` (what each reads) and a deterministic evaluation order."""
 
     quantities: dict
     pred: dict
@@ -36,7 +33,7 @@ class Graph:
 
     @property
     def dag(self):
-        """The DAG as a networkx DiGraph (built once, on first use)."""
+        """``pred`` as a networkx DiGraph (built on first use: evaluating does without networkx)."""
         return self._remembered("dag", lambda: _digraph(self.quantities, self.pred))
 
     def downstream(self, name: str) -> frozenset:
