@@ -1,15 +1,8 @@
 """calcgraph: a declarative calculation graph for sizing LLM serving.
 
-Quantities are sympy formulas with pint units, defined in YAML, checked as a
-networkx DAG, evaluated numerically or symbolically, solved backwards and
-explained as traceable derivations.
-
-Layers, each importing only those below it: ``errors`` -> ``core`` (YAML,
-specs, formulas, units, graph, binding, evaluation) -> ``engine``
-(evaluated states, the solver, grids, best, expectations) ->
-``render`` (text, JSON, reports, the page, sweep files, plots) -> ``api`` (``Model``)
--> ``cli``. The public names load lazily: ``import calcgraph`` is cheap, and
-sympy, pint and networkx load on first use of ``calcgraph.load`` or ``Model``.
+Quantities are sympy formulas with pint units, defined in YAML, checked as a networkx DAG, evaluated,
+solved backwards and explained. Layers, each importing only those below it: ``errors`` -> ``core`` ->
+``engine`` -> ``render`` -> ``api`` (``Model``) -> ``cli``. The public names load on first use.
 """
 
 from calcgraph.lazy import lazy_exports

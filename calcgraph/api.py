@@ -1,8 +1,5 @@
-"""The Python API a notebook user calls: load a scenario, read values, set, re-evaluate, solve.
-
-``Model`` is a facade over the layers below: it binds (core), evaluates once
-on first use into an :class:`~calcgraph.engine.evaluated.Evaluated` (engine),
-and delegates every view to the renderers. It raises calcgraph errors only.
+"""The Python API: ``Model``, a facade that binds (core), evaluates once on first use (engine) and
+delegates every view to the renderers. It raises calcgraph errors only.
 
 >>> import calcgraph
 >>> model = calcgraph.load()
@@ -87,10 +84,7 @@ class Model:
         return list(self.graph.quantities)
 
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
-
-        Raises UnknownNameError, UnitError or UnitMismatchError.
-        """
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown."""
         return self.evaluated.value(name, unit)
 
     def state(self, name: str) -> NodeState:
@@ -113,10 +107,8 @@ class Model:
         return self.evaluated.quantity(name).unit.pint_unit
 
     def expr(self, name: str) -> sympy.Expr | None:
-        """``name`` as a sympy expression of its direct inputs: the formula of a computed quantity (exact
-        numbers, magnitudes in base units), the quantity's own symbol for an input or a pinned value, the
-        closed form of a solve node where one agrees with the search (in the quantities its constraints
-        read, expanded), else None. For the expression in the scenario's inputs, see ``closed_form``.
+        """``name`` as a sympy expression of its direct inputs (base units): its formula, its own symbol for an
+        input or a pinned value, a solve node's closed form where one agrees with the search, else None.
 
         >>> import calcgraph
         >>> model = calcgraph.load()
@@ -137,10 +129,8 @@ class Model:
         return symbol(name)
 
     def to_networkx(self) -> networkx.DiGraph:
-        """The design card as a networkx DiGraph: an edge from each input of a quantity to it, each node
-        carrying ``expr`` (as ``expr``), ``unit`` (pint Unit), ``value`` (float in that unit, NaN when
-        unknown), ``state`` (NodeState), ``doc``, ``source`` (where the formula comes from, or None) and
-        ``where`` (file:line of its definition). A copy: changing it changes nothing here.
+        """The design card as a (copied) networkx DiGraph: each node carries ``expr``, ``unit``, ``value`` (in
+        that unit, NaN when unknown), ``state``, ``doc``, ``source`` and ``where`` (file:line).
 
         >>> import calcgraph
         >>> card = calcgraph.load().to_networkx()
@@ -171,18 +161,12 @@ class Model:
         return {name: self.quantity(name) for name in self.graph.quantities}
 
     def set(self, **values) -> Model:
-        """A new Model with inputs (or pinned results) set: ``model.set(batch=64, seq_len="4096 token/sequence")``.
-
-        Raises SetValueError, UnknownNameError, UnitMismatchError.
-        """
+        """A new Model with inputs (or pinned results) set: ``model.set(batch=64, seq_len="4096 token/sequence")``."""
         entries = list(self.scenario.entries) + _entries(values)
         return Model(bind(self.spec, self.scenario.variant, entries))
 
     def evaluator(self, outputs, inputs=()) -> Evaluator:
-        """``outputs`` as a function of ``inputs``, compiled once: values in and out in declared units.
-
-        Scalars or numpy arrays; nothing is rebuilt per call, so a scalar configuration costs microseconds.
-        Raises UnknownNameError for a name not in the graph.
+        """``outputs`` as a function of ``inputs`` (scalars or numpy arrays in declared units), compiled once.
 
         >>> import calcgraph
         >>> speed = calcgraph.load().evaluator(["t_step", "qps_per_chip"], ["batch", "seq_len"])
@@ -215,10 +199,7 @@ class Model:
         return closed_form(self.evaluated, name)
 
     def solve(self, for_name: str, *where: str, integer: bool = False) -> SolveResult:
-        """The extreme value of the input ``for_name`` at which every constraint holds.
-
-        Raises SolveError, UnknownNameError, UnitMismatchError (a malformed question) or
-        NoSolutionError (no answer).
+        """The extreme value of the input ``for_name`` at which every constraint holds (else NoSolutionError).
 
         >>> import calcgraph
         >>> calcgraph.load().solve("batch", "total_memory <= hbm_capacity", integer=True).shown
@@ -228,15 +209,11 @@ class Model:
         return solve_for(self.evaluated, for_name, list(where), integer=integer)
 
     def best(self, maximize: str | None = None, minimize: str | None = None, where=(), vary=()) -> BestResult:
-        """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``).
-
-        Raises NoSolutionError when no candidate satisfies ``where``.
-        """
+        """The best candidate over the variants and the ``vary`` grid (see ``calcgraph best``)."""
         if (maximize is None) == (minimize is None):
             raise SetValueError("give one goal: maximize=NAME or minimize=NAME", where="best()")
-        goal, sense = (maximize, "max") if maximize else (minimize, "min")
         from calcgraph.engine.best import find_best
-        return find_best(self.evaluated, goal, sense, list(where), list(vary))
+        return find_best(self.evaluated, maximize or minimize, "max" if maximize else "min", list(where), list(vary))
 
     def show(self, name: str) -> QuantityView:
         """One quantity's derivation, displayed as Markdown in a notebook."""
@@ -255,10 +232,6 @@ class Model:
 
 def load(path: str | Path | None = None, *, variant: str | None = None,
          set: dict | None = None, sets: list[SetEntry] | None = None) -> Model:
-    """Load, check and bind a scenario (default: the LLaMA 3-70B on TPU v5e scenario).
-
-    Raises InputFileError, YamlError, ValidationError and the other load-time errors.
-    """
+    """Load, check and bind a scenario (default: the LLaMA 3-70B on TPU v5e scenario)."""
     spec = load_spec(path)
-    entries = list(sets or []) + _entries(set or {})
-    return Model(bind(spec, variant, entries))
+    return Model(bind(spec, variant, list(sets or []) + _entries(set or {})))

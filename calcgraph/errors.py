@@ -1,15 +1,11 @@
-"""Errors: one base class, each kind also a matching builtin, with structured fields.
+"""Errors: one base class, each kind also a matching builtin, with structured fields: what, where, what to do.
 
-Every error knows *what* went wrong, *where* (file:line or a command-line
-argument) and *what to do*; the CLI prints ``str(error)`` and exits 2.
+Records are named tuples, not dataclasses: ``--help`` imports this module, and dataclasses would be most of it.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-
-# Immutable records as named tuples, not dataclasses: ``calcgraph --help`` imports this module, and the
-# dataclasses module (with inspect and ast) would be most of its start-up.
 
 
 class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
@@ -26,12 +22,7 @@ class Location(namedtuple("Location", ["file", "line"], defaults=(None,))):
 
 
 class Argument(namedtuple("Argument", ["kind", "text"])):
-    """Text handed to a function or a command: a constraint, a setting, an axis, a name.
-
-    The engine says *what kind* of argument was wrong (``kind``: constraint, setting, axis, unknown,
-    goal, output, plot, color, file); the command line words it as its flag (``--where``, ``--set``,
-    ``--vary``), the API as it is.
-    """
+    """Text handed to a function or a command, and its ``kind`` (constraint, setting, ...): the CLI names its flag."""
 
     __slots__ = ()
 
@@ -40,13 +31,10 @@ class Argument(namedtuple("Argument", ["kind", "text"])):
 
 
 class CalcgraphError(Exception):
-    """Base of every error calcgraph raises on purpose.
+    """Base of every error calcgraph raises on purpose; ``str()`` is the message the command line prints.
 
-    Fields (pint style, declared and typed): ``message`` (what), ``where``
-    (file:line, or the argument), ``hint`` (what to do), and when they apply
-    ``quantity`` (the quantity concerned), ``name`` (an unknown name),
-    ``expected`` and ``got`` (two dimensions or values that differ), ``cycle``.
-    ``str()`` is the message the command line prints.
+    Fields: ``message`` (what), ``where`` (file:line, or the argument), ``hint`` (what to do), and when they
+    apply ``quantity``, ``name`` (an unknown name), ``expected`` and ``got`` (what differs), ``cycle``.
     """
 
     exit_status = 2
@@ -65,11 +53,6 @@ class CalcgraphError(Exception):
         self.cycle = tuple(cycle) if cycle is not None else None
         super().__init__(self.__str__())
 
-    def fields(self) -> dict:
-        """The structured fields, as keyword arguments of the constructor."""
-        return {"where": self.where, "hint": self.hint, "quantity": self.quantity, "name": self.name,
-                "expected": self.expected, "got": self.got, "cycle": self.cycle}
-
     def rewrap(self, message: str | None = None, **changes) -> CalcgraphError:
         """The same kind of error with some fields changed and every other field kept.
 
@@ -78,9 +61,8 @@ class CalcgraphError(Exception):
         >>> (type(w).__name__, w.quantity, w.expected, str(w.where))
         ('UnitMismatchError', 'x', '[time]', 'f.yaml:3')
         """
-        fields = self.fields()
-        fields.update(changes)
-        return type(self)(self.message if message is None else message, **fields)
+        fields = {k: getattr(self, k) for k in ("where", "hint", "quantity", "name", "expected", "got", "cycle")}
+        return type(self)(self.message if message is None else message, **(fields | changes))
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message

@@ -7,10 +7,7 @@ import sys
 
 
 def lazy_exports(package: str, table: dict[str, str]):
-    """``(__getattr__, __dir__, __all__)`` for ``package``, each public name read from the module ``table`` gives.
-
-    A name that its module lacks is the module itself (``calcgraph.errors``).
-    """
+    """``(__getattr__, __dir__, __all__)`` for ``package``: each name from its module in ``table`` (or the module)."""
     def __getattr__(name: str):
         if name not in table:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 
@@ -14,13 +15,7 @@ OPTIONAL = {"scipy": "solve", "matplotlib": "plot"}  # optional dependency -> th
 
 
 def run() -> int:
-    """The ``calcgraph`` program: ``main``, then no collector passes over a heap the process is about to drop.
-
-    The interpreter's last collections walk every object still alive (a tenth
-    of a second or more after a large command); frozen, they are freed with the
-    process. Only for the program: ``main`` itself, called from Python, leaves
-    the collector alone.
-    """
+    """The ``calcgraph`` program: ``main``, its heap then frozen (no collector pass over what exit drops)."""
     from calcgraph.core.bulk import freeze_after_bulk
     freeze_after_bulk()
     status = main()
@@ -35,9 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (Escaping(s) for s in streams)  # no escape sequence from YAML reaches a terminal
     try:
-        parser = build_parser()
-        words = [a for a in argv if a != "--debug"]
-        args = parser.parse_args(words)
+        args = build_parser().parse_args([a for a in argv if a != "--debug"])
         args.debug = debug
         return _run(args)
     finally:
@@ -47,16 +40,16 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     """Run the parsed command; errors worded, with their exit status."""
     try:
-        status = _command(args.command_name)(args)
+        status = _command(args.command)(args)
         sys.stdout.flush()  # a full disk shows here, not at exit
         return status
     except CalcgraphError as exc:
-        from calcgraph.cli import commands
+        from calcgraph.cli.commands import flagged
         if args.debug:
             import traceback  # only for --debug: --help and every normal run do without it
             traceback.print_exc()
         label = "no answer" if isinstance(exc, NoSolutionError) else "error"  # exit 1: a question, no mistake
-        print(f"calcgraph {args.command}: {label}: {commands.flagged(exc)}", file=sys.stderr)
+        print(f"calcgraph {args.command}: {label}: {flagged(exc)}", file=sys.stderr)
         return exc.exit_status
     except ModuleNotFoundError as exc:
         extra = OPTIONAL.get((exc.name or "").split(".")[0])
@@ -80,14 +73,8 @@ def _run(args) -> int:
 
 def _command(name: str):
     """The function that runs ``name``; the API and its libraries load only once a command runs."""
-    if name == "sweep":
-        from calcgraph.cli.sweep import cmd_sweep
-        return cmd_sweep
-    if name in ("validate", "calibrate"):
-        from calcgraph.cli import measured
-        return getattr(measured, f"cmd_{name}")
-    from calcgraph.cli import commands
-    return getattr(commands, f"cmd_{name.replace('-', '_')}")
+    module = {"sweep": "sweep", "validate": "measured", "calibrate": "measured"}.get(name, "commands")
+    return getattr(importlib.import_module(f"calcgraph.cli.{module}"), f"cmd_{name.replace('-', '_')}")
 
 
 def _silence_stdout() -> None:

@@ -1,16 +1,14 @@
-"""The commands: glue between argparse and the API. Owns flag wording, printing and exit statuses.
-
-Engine errors say which kind of argument was wrong (``Argument("constraint",
-text)``); ``flagged`` words it as the flag the user typed.
-"""
+"""The commands: glue between argparse and the API. Owns flag wording, printing and exit statuses."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 from calcgraph.api import Model, load
+from calcgraph.cli.measured import project_folder
 from calcgraph.core.bind import parse_set_arg
 from calcgraph.core.fallback import fallen_back
 from calcgraph.core.files import write_atomic
@@ -35,6 +33,7 @@ def flagged(exc: CalcgraphError) -> CalcgraphError:
 
 
 def _model(args) -> Model:
+    """The scenario the arguments name, bound with their ``--set`` settings."""
     sets = [parse_set_arg(text, origin="--set") for text in args.sets]
     return load(args.scenario, variant=getattr(args, "variant", None), sets=sets)
 
@@ -42,36 +41,48 @@ def _model(args) -> Model:
 STRICT_EXIT = 3
 
 
-def _outputs(model: Model, names) -> list[str]:
-    """What a command shows: the names asked for, else every quantity."""
-    return list(names) if names else list(model.graph.quantities)
+def _say(command: str, warnings) -> None:
+    for warning in warnings:
+        print(f"calcgraph {command}: warning: {warning}", file=sys.stderr)
 
 
 def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
-    """Missing inputs stop here; failed checks and settings nothing shown uses go to stderr.
-
-    Returns the exit status: 0, or 3 with ``--strict`` when a check fails.
-    """
-    outputs = _outputs(model, names)
-    for warning in fallen_back(model.spec, model.scenario.variant):
-        print(f"calcgraph {args.command}: warning: {warning}", file=sys.stderr)
+    """Missing inputs stop here; other warnings go to stderr. The exit status: 3 if ``--strict`` and a check fails."""
+    outputs = list(names) if names else list(model.graph.quantities)
+    _say(args.command, fallen_back(model.spec, model.scenario.variant))
     model.scenario.require(outputs)
-    for warning in unused_settings(model.graph, model.scenario.entries, outputs):
-        print(f"calcgraph {args.command}: warning: {warning}", file=sys.stderr)
+    _say(args.command, unused_settings(model.graph, model.scenario.entries, outputs))
     failed = model.evaluated.failed_checks if evaluate else []
-    for check in failed:
-        print(f"calcgraph {args.command}: warning: {check.warning()}", file=sys.stderr)
+    _say(args.command, (check.warning() for check in failed))
     return STRICT_EXIT if failed and getattr(args, "strict", False) else 0
 
 
+def _warn_typed_over(command: str, axes, graph) -> None:
+    _say(command, typed_over(axes, graph))
+
+
+def _known(model: Model, name: str, where: str) -> None:
+    if name not in model.graph:
+        raise UnknownNameError(f"unknown quantity {name!r}", where=where,
+                               hint=suggest(name, model.graph.quantities), name=name)
+
+
 def _names(model: Model, only):
-    if not only:
-        return None
-    for name in only:
-        if name not in model.graph:
-            raise UnknownNameError(f"unknown quantity {name!r}", where=f"--only {name}",
-                                   hint=suggest(name, model.graph.quantities), name=name)
-    return only
+    for name in only or ():
+        _known(model, name, f"--only {name}")
+    return only or None
+
+
+def _out(text: str, output: str | None, note: str = "", yaml: bool = False) -> None:
+    """``text`` to stdout or, whole or nothing, to ``output`` (a .yaml file when ``yaml``)."""
+    if not output:
+        print(text, end="")
+        return
+    if yaml and not output.endswith((".yaml", ".yml")):
+        raise SetValueError(f"{output} does not end in .yaml", where=f"-o {output}",
+                            hint="write the preset to a .yaml file, e.g. -o presets/models/my-model.yaml")
+    write_atomic(output, text)
+    print(f"wrote {output}{note}", file=sys.stderr)
 
 
 def cmd_eval(args) -> int:
@@ -101,39 +112,29 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """``calcgraph report``: Markdown to stdout or, whole or nothing, to ``-o``."""
+    """``calcgraph report``: Markdown to stdout or ``-o``."""
     from calcgraph.render.report.document import render_report
     model = _model(args)
-    status = _warn(args, model, _names(model, args.only))
-    text = render_report(model.evaluated, only=_names(model, args.only), brief=args.brief, full=args.full)
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        print(text, end="")
+    names = _names(model, args.only)
+    status = _warn(args, model, names)
+    _out(render_report(model.evaluated, only=names, brief=args.brief, full=args.full), args.output)
     return status
 
 
 def cmd_html(args) -> int:
-    """``calcgraph html``: the interactive page to stdout or, whole or nothing, to ``-o``."""
+    """``calcgraph html``: the interactive page to stdout or ``-o``."""
     from calcgraph.render.page.html import render_page
     model = _model(args)
     status = _warn(args, model)
     text = render_page(model.evaluated)
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output} ({len(text.encode('utf-8')) // 1024} KiB)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _out(text, args.output, f" ({len(text.encode('utf-8')) // 1024} KiB)")
     return status
 
 
 def cmd_explain(args) -> int:
     """``calcgraph explain NAME``."""
     model = _model(args)
-    if args.name not in model.graph:
-        raise UnknownNameError(f"unknown quantity {args.name!r}", where=f"explain {args.name}",
-                               hint=suggest(args.name, model.graph.quantities), name=args.name)
+    _known(model, args.name, f"explain {args.name}")
     status = _warn(args, model, [args.name])
     print(model.explain(args.name), end="")
     return status
@@ -163,7 +164,6 @@ def cmd_best(args) -> int:
     model = _model(args)
     status = _warn(args, model)
     _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
-    goal, sense = (args.maximize, "max") if args.maximize else (args.minimize, "min")
     where = list(args.where)
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
@@ -171,7 +171,7 @@ def cmd_best(args) -> int:
         result = model.best(args.maximize, args.minimize, where, list(args.vary))
     except CalcgraphError as exc:
         if isinstance(exc.where, Argument) and exc.where.kind == "goal":
-            exc.where = f"--{sense}imize {exc.where.text}"
+            exc.where = f"--{'max' if args.maximize else 'min'}imize {exc.where.text}"
         raise
     print(render_best(model.evaluated, result), end="")
     return status
@@ -181,39 +181,21 @@ def cmd_table(args) -> int:
     """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
     from calcgraph.render.table import render_table
     model = _model(args)
-    status = _warn(args, model, _names(model, args.only))
-    for variant in model.spec.variants:  # each column's presets: values that fall back are said
-        for warning in fallen_back(model.spec, variant):
-            if not warning.startswith("scenario "):  # the base's were said above
-                print(f"calcgraph table: warning: {warning}", file=sys.stderr)
-    print(render_table(model.evaluated, only=_names(model, args.only), fmt=args.format), end="")
+    names = _names(model, args.only)
+    status = _warn(args, model, names)
+    _say("table", (w for v in model.spec.variants for w in fallen_back(model.spec, v)
+                   if not w.startswith("scenario ")))  # each column's presets; the base's were said above
+    print(render_table(model.evaluated, only=names, fmt=args.format), end="")
     return status
 
 
 def _formulas_dir(output: str | None) -> str:
     """The formulas folder as a ``use:`` path from ``output`` (or from the working directory)."""
-    here = Path.cwd() / "formulas"
-    folder = here if here.is_dir() else Path(__file__).resolve().parents[2] / "formulas"
+    folder = project_folder("formulas")
     base = Path(output).resolve().parent if output else Path.cwd()
     if not base.is_relative_to(folder.parent):      # outside the project: an absolute use: path
         return folder.as_posix()
     return Path(os.path.relpath(folder, base)).as_posix()
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        check_yaml_target(output)
-        write_atomic(output, text)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        print(text, end="")
-
-
-def check_yaml_target(output: str) -> None:
-    """Refuse an output that is not a .yaml file, before anything is written."""
-    if not output.endswith((".yaml", ".yml")):
-        raise SetValueError(f"{output} does not end in .yaml", where=f"-o {output}",
-                            hint="write the preset to a .yaml file, e.g. -o presets/models/my-model.yaml")
 
 
 def cmd_import_model(args) -> int:
@@ -224,11 +206,9 @@ def cmd_import_model(args) -> int:
     where = display_path(Path(args.config))
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)
-    folder = _formulas_dir(args.output)
-    text = preset_yaml(preset, f"{folder}/architectures.yaml", Path(args.config).name)
-    for warning in preset.warnings:
-        print(f"calcgraph import-model: warning: {warning}", file=sys.stderr)
-    _emit(text, args.output)
+    text = preset_yaml(preset, f"{_formulas_dir(args.output)}/architectures.yaml", Path(args.config).name)
+    _say("import-model", preset.warnings)
+    _out(text, args.output, yaml=True)
     return 0
 
 
@@ -239,16 +219,11 @@ def cmd_new(args) -> int:
         raise SetValueError(f"{args.output} exists: calcgraph new does not write over a file",
                             where=f"-o {args.output}", hint="choose another name, or add --force to replace it")
     folder = _formulas_dir(args.output)
-    graph = load(Path(folder if not args.output else Path(args.output).resolve().parent / folder)
-                 / "architectures.yaml").graph
-    presets = Path(folder).parent.as_posix() + "/presets" if Path(folder).parent.as_posix() != "." else "presets"
-    _emit(template(graph, args.kind, args.name, folder, presets), args.output)
+    base = Path(args.output).resolve().parent if args.output else Path()
+    graph = load(base / folder / "architectures.yaml").graph
+    presets = (Path(folder).parent / "presets").as_posix()
+    _out(template(graph, args.kind, args.name, folder, presets), args.output, yaml=True)
     return 0
-
-
-def _warn_typed_over(command: str, axes, graph) -> None:
-    for warning in typed_over(axes, graph):
-        print(f"calcgraph {command}: warning: {warning}", file=sys.stderr)
 
 
 def cmd_verify(args) -> int:
@@ -256,28 +231,22 @@ def cmd_verify(args) -> int:
     from calcgraph.core.spec.load import default_paths, load_spec
     from calcgraph.engine.expect import verify_scenario
     from calcgraph.render.report.verify import render_rows
-    paths = list(args.scenarios) or default_paths()
     sets = tuple(parse_set_arg(text, origin="--set") for text in args.sets)
-    total = failed = 0
-    counts: dict[str, int] = {}
-    for path in paths:
+    failed, counts = 0, Counter()
+    for path in list(args.scenarios) or default_paths():
         try:
-            spec = load_spec(path)
-            rows = verify_scenario(spec, sets)
+            rows = verify_scenario(load_spec(path), sets)
         except CalcgraphError as exc:
             print(f"## {path}\n\nerror: {exc}\n")
             failed += 1
             continue
-        verdicts = [("differs (explained)" if row.verdict == "differs" and row.ok else row.verdict, row.ok)
-                    for row in rows]
-        text = f"## {rows[0].scenario}\n\n{render_rows(rows)}\n" if rows else ""
-        print(text, end="")
-        for key, ok in verdicts:
-            total += 1
-            failed += not ok
-            counts[key] = counts.get(key, 0) + 1
+        if rows:
+            print(f"## {rows[0].scenario}\n\n{render_rows(rows)}\n", end="")
+        for row in rows:
+            counts["differs (explained)" if row.verdict == "differs" and row.ok else row.verdict] += 1
+            failed += not row.ok
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-    print(f"{total} figures: {summary or 'none'}; {failed} failing", flush=True)
+    print(f"{sum(counts.values())} figures: {summary or 'none'}; {failed} failing", flush=True)
     if failed:
         print("verify: some figures differ without a recorded reason (or miss their exact value)",
               file=sys.stderr)

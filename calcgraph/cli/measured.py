@@ -10,6 +10,12 @@ from calcgraph.errors import Argument, InputFileError, SetValueError
 STRICT_EXIT = 3
 
 
+def project_folder(name: str) -> Path:
+    """The folder ``name`` beside the working directory, else beside the package."""
+    here = Path.cwd() / name
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / name
+
+
 def validation_files(given: list[str]) -> list[Path]:
     """The files named, or every validation/*.yaml beside the working directory (else beside the package)."""
     if given:
@@ -19,9 +25,7 @@ def validation_files(given: list[str]) -> list[Path]:
                 raise InputFileError(f"no such validation file: {path}", where=str(path),
                                      hint="give files like validation/trtllm-perf-overview-1.0.yaml")
         return paths
-    base = Path.cwd() / "validation"
-    if not base.is_dir():
-        base = Path(__file__).resolve().parents[2] / "validation"
+    base = project_folder("validation")
     paths = sorted(base.glob("*.yaml"))
     if not paths:
         raise InputFileError("no validation files found", where=str(base),
@@ -29,37 +33,32 @@ def validation_files(given: list[str]) -> list[Path]:
     return paths
 
 
-def _predictions(args):
-    from calcgraph.core.cases import read_validation
-    from calcgraph.engine.measured import predict_all, summarize
-    files = read_validation(validation_files(args.files))
-    predictions = predict_all(files, args.assumptions)
-    return files, predictions, summarize(predictions)
+def _write(text: str, output: str | None) -> None:
+    from calcgraph.core.files import write_atomic
+    if output:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
 
 
 def cmd_validate(args) -> int:
     """Each case: measured, predicted, ratio and roofline; a summary; exit 3 under --strict beyond thresholds."""
-    from calcgraph.core.files import write_atomic
-    from calcgraph.engine.measured import beyond_thresholds
+    from calcgraph.core.cases import read_validation
+    from calcgraph.engine.measured import beyond_thresholds, predict_all, summarize
     from calcgraph.render import measured as out
     if args.plot and not args.plot.endswith(".png"):
         raise SetValueError(f"the plot is written as PNG: {args.plot}", where=Argument("plot", args.plot),
                             hint="give a file name ending in .png")
-    files, predictions, summary = _predictions(args)
-    if args.format == "json":
-        text = out.validation_json(predictions, summary, args.assumptions)
-    elif args.format == "csv":
+    files = read_validation(validation_files(args.files))
+    predictions = predict_all(files, args.assumptions)
+    if args.format == "csv":
         text = out.validation_csv(predictions)
-    elif args.format == "md":
-        text = out.validation_markdown(predictions, summary, args.assumptions)
     else:
-        text = out.validation_text(predictions, summary, args.assumptions)
+        render = {"json": out.validation_json, "md": out.validation_markdown}.get(args.format, out.validation_text)
+        text = render(predictions, summarize(predictions), args.assumptions)
     if args.plot:
         out.validation_plot(predictions, args.plot, args.assumptions)
-    if args.output:
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    _write(text, args.output)
     failed = beyond_thresholds(files, predictions)
     for line in failed:
         print(f"calcgraph validate: beyond thresholds: {line}", file=sys.stderr)
@@ -73,8 +72,7 @@ def cmd_calibrate(args) -> int:
     from calcgraph.engine.calibrate import calibrate
     from calcgraph.engine.measured import repo_root
     from calcgraph.render.calibrated import calibrated_yaml, chip_lines, fit_report, with_chip_line
-    paths = validation_files(args.files)
-    files = read_validation(paths)
+    files = read_validation(validation_files(args.files))
     fit = calibrate(files, loo=not args.no_loo)
     text = calibrated_yaml(fit)
     print(fit_report(fit), file=sys.stderr)
@@ -86,8 +84,5 @@ def cmd_calibrate(args) -> int:
             for line in chip_lines(fit, chip):
                 preset = with_chip_line(preset, line)
             write_atomic(path, preset)
-    if args.output:
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    _write(text, args.output)
     return 0

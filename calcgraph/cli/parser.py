@@ -27,28 +27,18 @@ EXAMPLES = """examples:
 """
 
 
-
-
-def _terminal_width() -> int:
-    """The terminal's columns as ``shutil.get_terminal_size`` finds them, without importing shutil."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose help is formatted to the terminal's width found without shutil.
-
-    (argparse imports shutil, and with it bz2 and lzma, to ask the width: a third of ``--help``.)
-    """
+    """Help formatted to the terminal's width found without shutil (with bz2 and lzma, a third of ``--help``)."""
 
     def _get_formatter(self):
-        return self.formatter_class(prog=self.prog, width=_terminal_width() - 2)
+        try:  # the columns as shutil.get_terminal_size finds them
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        return self.formatter_class(prog=self.prog, width=width - 2)
 
 
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
@@ -65,11 +55,6 @@ def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: 
                         help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
-def _cache_arg(parser: argparse.ArgumentParser) -> None:
-    """``--no-cache``: accepted and ignored, for scripts written when calcgraph kept a cache (it keeps none)."""
-    parser.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
     parser = _Parser(
@@ -79,43 +64,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("eval", help="evaluate a scenario and print its reported values")
+    def command(name: str, help: str, cache: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        if cache:  # --no-cache: accepted and ignored, for scripts written when calcgraph kept a cache
+            p.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
+        return p
+
+    p = command("eval", help="evaluate a scenario and print its reported values", cache=True)
     _scenario_args(p)
     p.add_argument("--all", action="store_true", help="every quantity, not only the scenario's report: list")
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
     p.add_argument("--symbolic", action="store_true",
                    help="print each quantity as a closed form in the inputs instead of its value")
-    _cache_arg(p)
-    p.set_defaults(command_name="eval")
 
-    p = sub.add_parser("report", help="write a Markdown derivation report")
+    p = command("report", help="write a Markdown derivation report")
     _scenario_args(p)
     p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
     p.add_argument("--brief", action="store_true",
                    help="summary, assumptions, checks and the headline derivations only")
     p.add_argument("--full", action="store_true", help="the whole elasticity matrix, not each figure's top drivers")
-    p.set_defaults(command_name="report")
 
-    p = sub.add_parser("html", help="write one self-contained interactive page (no network needed)")
+    p = command("html", help="write one self-contained interactive page (no network needed)")
     _scenario_args(p, only=False)
     p.add_argument("-o", "--output", default=None, metavar="FILE.html", help="write to a file")
-    p.set_defaults(command_name="html")
 
-    p = sub.add_parser("explain", help="the derivation chain of one quantity")
+    p = command("explain", help="the derivation chain of one quantity")
     p.add_argument("name")
     _scenario_args(p, only=False)
-    p.set_defaults(command_name="explain")
 
-    p = sub.add_parser("solve", help="the extreme value of an input at which constraints hold")
+    p = command("solve", help="the extreme value of an input at which constraints hold", cache=True)
     _scenario_args(p, only=False)
     p.add_argument("--for", dest="for_name", required=True, metavar="NAME")
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
-    _cache_arg(p)
-    p.set_defaults(command_name="solve")
 
-    p = sub.add_parser("best", help="the best configuration over candidates, under constraints")
+    p = command("best", help="the best configuration over candidates, under constraints", cache=True)
     _scenario_args(p, only=False)
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--maximize", metavar="NAME")
@@ -124,10 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
     p.add_argument("--feasible", action="store_true",
                    help="skip candidates where a declared feasibility check fails")
-    _cache_arg(p)
-    p.set_defaults(command_name="best")
 
-    p = sub.add_parser("sweep", help="evaluate over a grid of inputs; CSV and plots")
+    p = command("sweep", help="evaluate over a grid of inputs; CSV and plots", cache=True)
     _scenario_args(p)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
     p.add_argument("--csv", default=None, metavar="FILE")
@@ -137,40 +119,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "markers at quantities in X's unit; lines stop where memory runs out")
     p.add_argument("--color", default=None, metavar="NAME")
     p.add_argument("-o", "--output", default=None, metavar="FILE.png")
-    _cache_arg(p)
-    p.set_defaults(command_name="sweep")
 
-    p = sub.add_parser("table", help="the scenario and one column per variant, side by side")
+    p = command("table", help="the scenario and one column per variant, side by side")
     _scenario_args(p, variant=False)
     p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text",
                    help="text (aligned, the default), md (Markdown), csv or json")
-    p.set_defaults(command_name="table")
 
-    p = sub.add_parser("import-model", help="a model preset from a local Hugging Face config.json")
+    p = command("import-model", help="a model preset from a local Hugging Face config.json")
     p.add_argument("config", metavar="CONFIG.json")
     p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
     p.add_argument("--title", default=None, help="the preset's title (default: the config's name)")
-    p.set_defaults(command_name="import-model")
 
-    p = sub.add_parser("new", help="a commented template of a scenario, model or chip, every field listed")
+    p = command("new", help="a commented template of a scenario, model or chip, every field listed")
     p.add_argument("kind", choices=["scenario", "model", "chip"])
     p.add_argument("name", help="the title of the new file")
     p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file (not an existing one)")
     p.add_argument("--force", action="store_true", help="with -o: replace the file if it exists")
-    p.set_defaults(command_name="new")
 
-    p = sub.add_parser("verify", help="compare each expected figure with the computed one")
+    p = command("verify", help="compare each expected figure with the computed one", cache=True)
     p.add_argument("scenarios", nargs="*", help="scenario files (default: every scenario)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
-    _cache_arg(p)
-    p.set_defaults(command_name="verify")
 
-    p = sub.add_parser("check", help="load and validate files, without evaluating")
+    p = command("check", help="load and validate files, without evaluating", cache=True)
     p.add_argument("files", nargs="+", metavar="FILE")
-    _cache_arg(p)
-    p.set_defaults(command_name="check")
 
-    p = sub.add_parser("validate", help="predictions held against published measurements (validation/*.yaml)")
+    p = command("validate", help="predictions held against published measurements (validation/*.yaml)")
     p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: validation/*.yaml)")
     p.add_argument("--assumptions", default="calibrated", metavar="NAME",
                    help="assumption set of presets/assumptions/ (default: calibrated; engine, chapter)")
@@ -179,19 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, metavar="FILE", help="write the table to a file")
     p.add_argument("--strict", action="store_true",
                    help="exit 3 when a file's summary is beyond the thresholds it declares")
-    p.set_defaults(command_name="validate")
 
-    p = sub.add_parser("calibrate", help="fit efficiencies to the validation set (least squares; needs scipy)")
+    p = command("calibrate", help="fit efficiencies to the validation set (least squares; needs scipy)")
     p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: validation/*.yaml)")
     p.add_argument("-o", "--output", default=None, metavar="FILE.yaml",
                    help="write the assumption set (e.g. presets/assumptions/calibrated.yaml); default: print it")
     p.add_argument("--no-loo", action="store_true", help="skip the leave-one-out error (one fit instead of N+1)")
     p.add_argument("--update-chips", action="store_true",
                    help="also write each fitted chip's hbm_efficiency_chip into presets/chips/CHIP.yaml")
-    p.set_defaults(command_name="calibrate")
 
-    p = sub.add_parser("graph", help="the dependency graph as mermaid or dot")
+    p = command("graph", help="the dependency graph as mermaid or dot")
     _scenario_args(p)
     p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
-    p.set_defaults(command_name="graph")
     return parser

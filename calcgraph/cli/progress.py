@@ -1,4 +1,4 @@
-"""A progress bar for long sweeps: on a terminal only, after a second."""
+"""A progress bar for long sweeps: on stderr, on a terminal only, after a second."""
 
 from __future__ import annotations
 
@@ -7,21 +7,15 @@ import time
 
 
 class Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and after ``delay`` seconds."""
+    """A one-line bar, shown only on a terminal and after ``delay`` seconds."""
 
     def __init__(self, total: int, stream=None, delay: float = 1.0, width: int = 30) -> None:
         self.total, self.delay, self.width = total, delay, width
         stream = stream if stream is not None else sys.stderr
         self.stream = getattr(stream, "terminal_stream", stream)  # its own \r, past cli.terminal's escaping
-        self.start = time.perf_counter()
-        self.last = 0.0
-        self.shown = False
+        self.start, self.last, self.shown = time.perf_counter(), 0.0, False
         isatty = getattr(self.stream, "isatty", None)
         self.enabled = bool(isatty and isatty())
-
-    def __call__(self, done: int) -> None:
-        """The callback a SweepRun calls with the points done so far."""
-        self.update(done)
 
     def update(self, done: int) -> None:
         """Redraw (at most 10 times a second) once the sweep has run for ``delay`` seconds."""
@@ -38,6 +32,8 @@ class Progress:
                           f"{done:,}/{self.total:,} points {elapsed:5.1f} s")
         self.stream.flush()
         self.shown = True
+
+    __call__ = update  # the callback a SweepRun calls with the points done so far
 
     def close(self) -> None:
         """Clear the bar's line if it was drawn."""

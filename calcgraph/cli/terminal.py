@@ -1,11 +1,7 @@
-"""What calcgraph prints reaches the terminal as text: control bytes from YAML or arguments shown escaped.
+"""Every write to stdout and stderr shows control characters (C0 but newline and tab, DEL, C1) escaped.
 
-A title, doc or message read from a YAML file (or a ``--set`` value echoed in an
-error) may hold terminal escape sequences: ``ESC [ 2 J`` clears the screen,
-``ESC ] 0 ;`` retitles the window, a carriage return overwrites a line. Every
-write to stdout and stderr goes through ``Escaping``, which shows each control
-character (C0 but newline and tab, DEL, C1) as ``\\xNN`` or ``\\u00NN``; calcgraph's own
-output holds none, so it passes unchanged.
+A title, doc or message read from YAML may hold terminal escape sequences (``ESC [ 2 J`` clears the
+screen); calcgraph's own output holds none, so it passes unchanged.
 """
 
 from __future__ import annotations
@@ -21,8 +17,6 @@ def escape_controls(text: str) -> str:
     >>> escape_controls("bad \\x1b[31mred\\x1b[0m, \\u009b2J\\tok\\n")
     'bad \\\\x1b[31mred\\\\x1b[0m, \\\\u009b2J\\tok\\n'
     """
-    if CONTROL.search(text) is None:
-        return text
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80" else f"\\u{ord(m.group()):04x}",
                        text)
 
@@ -34,11 +28,9 @@ class Escaping:
         self.terminal_stream = stream  # the stream itself, for the progress bar's carriage returns
 
     def write(self, text: str) -> int:
-        """Write ``text`` with its control characters escaped."""
         return self.terminal_stream.write(escape_controls(text))
 
     def writelines(self, lines) -> None:
-        """Write each line escaped."""
         for line in lines:
             self.write(line)
 

@@ -1,10 +1,8 @@
 """Graph + overrides -> a bound scenario: every input's value and where it came from.
 
-Values flow from module defaults -> used files' ``set`` -> the scenario's
-``set`` -> the variant -> settings (command line or API); the last word wins. Setting a
-computed quantity to a value pins it, like typing over a spreadsheet formula: its formula
-is kept for display but adds no edge, so a pin may break a cycle (``tp_degree`` given,
-``chips`` computed from it, where the module computes ``tp_degree`` from ``chips``).
+Values flow from module defaults -> used files' ``set`` -> the scenario's ``set`` -> the variant ->
+settings (command line or API); the last word wins. A value given to a computed quantity pins it,
+like typing over a spreadsheet formula: its formula is kept for display but adds no edge.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from dataclasses import dataclass
 
 from calcgraph.core.graph import Graph, build_graph
 from calcgraph.core.names import suggest
+from calcgraph.core.quantity import remember
 from calcgraph.core.spec.load import ScenarioSpec, SetEntry
 from calcgraph.core.units import convert_value, format_dim, parse_quantity
 from calcgraph.errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
@@ -85,13 +84,6 @@ def parse_set_arg(text: str, origin: str = "setting") -> SetEntry:
     return SetEntry(name=name, where=where, origin=origin, value=value)
 
 
-def _last_word(entries) -> dict[str, SetEntry]:
-    final: dict[str, SetEntry] = {}
-    for entry in entries:
-        final[entry.name] = entry
-    return final
-
-
 def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
     """Every setting in force, in order: presets (a variant's replacing those of its kinds), the
     scenario's own, the variant's own, then ``sets``."""
@@ -111,13 +103,11 @@ def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
 
 def _value_problem(exc: CalcgraphError, entry: SetEntry, quantity) -> CalcgraphError:
     """A value error placed where the value came from; a setting gets an example setting."""
+    hint = exc.hint
     if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
-        unit = quantity.display or quantity.unit
-        number = str(entry.value).strip()
-        return exc.rewrap(where=entry.where, quantity=quantity.name,
-                          hint=f"write it with its unit (declared: {quantity.unit.text}), e.g. "
-                               f"\"{quantity.name}={number} {unit.text}\"")
-    return exc.rewrap(where=entry.where, quantity=quantity.name)
+        hint = (f"write it with its unit (declared: {quantity.unit.text}), e.g. "
+                f"\"{quantity.name}={str(entry.value).strip()} {(quantity.display or quantity.unit).text}\"")
+    return exc.rewrap(where=entry.where, quantity=quantity.name, hint=hint)
 
 
 class MissingInputsError(SetValueError):
@@ -157,12 +147,10 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
 def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list | None = None) -> Scenario:
     """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario.
 
-    With a ``problems`` list (``calcgraph check``), every problem is added to it and the
-    scenario is returned as far as it could be bound; else they are raised together.
+    With a ``problems`` list, problems are added to it and the scenario returned as far as it could be bound.
     """
-    collect = problems
-    problems = []
-    final = _last_word(_entries(spec, variant, sets))
+    collect, problems = problems, []
+    final = {e.name: e for e in _entries(spec, variant, sets)}  # the last word wins
     overrides = {n: e for n, e in final.items() if e.formula is not None}
     pins = frozenset(n for n, e in final.items() if e.formula is None)  # a value over a formula: no edges in
     graph = _graph(spec, overrides, pins, problems)
@@ -212,11 +200,12 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
 
 
 _DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
+_GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it
 
 
 def _defaults(graph: Graph) -> tuple[dict, frozenset]:
-    """Each default value of ``graph`` bound (read-only, shared by every binding of the graph), and which
-    of them lie within their domain (the others are checked, and reported, at each binding)."""
+    """Each default value of ``graph`` bound (shared by every binding of the graph), and which lie within
+    their domain (the others are checked, and reported, at each binding)."""
     hit = _DEFAULTS.get(id(graph))
     if hit is not None and hit[0] is graph:
         return hit[1], hit[2]
@@ -225,36 +214,26 @@ def _defaults(graph: Graph) -> tuple[dict, frozenset]:
                 for name, q in graph.quantities.items() if q.default is not None}
     in_domain = frozenset(n for n, b in defaults.items()
                           if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
-    if len(_DEFAULTS) >= _GRAPHS_SIZE:
-        _DEFAULTS.clear()
-    _DEFAULTS[id(graph)] = (graph, defaults, in_domain)
+    remember(_DEFAULTS, id(graph), (graph, defaults, in_domain), 256)
     return defaults, in_domain
-
-
-_GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it
-_GRAPHS_SIZE = 256  # a full table is cleared
 
 
 def _graph(spec: ScenarioSpec, overrides: dict, pins: frozenset, problems: list) -> Graph:
     """The checked graph of ``spec`` under ``overrides`` and ``pins``, built once per process when it has
-    no problem (a Graph is read-only; its compiled formulas then serve every binding that shares it,
-    in any scenario made of the same quantity and check specs)."""
-    try:
-        computed = pins & {q.name for q in spec.quantities if q.formula is not None or q.solve is not None}
+    no problem (read-only, its compiled formulas serve every binding that shares it)."""
+    computed = pins & {q.name for q in spec.quantities if q.formula is not None or q.solve is not None}
+    try:  # only pins of computed quantities change the graph; a value for an input does not
         key = (tuple(map(id, spec.quantities)), tuple(map(id, spec.checks)), tuple(sorted(overrides.items())),
-               computed)  # scenarios reading the same files share their (per-process) spec objects
-        hash(key)  # only pins of computed quantities change the graph; a value for an input does not
+               computed)
+        hit = _GRAPHS.get(key)
     except TypeError:
-        key = None
-    hit = _GRAPHS.get(key) if key is not None else None
+        key = hit = None
     if hit is not None:  # the specs of the key are kept alive with it: their ids are still theirs
         return hit[2]
     before = len(problems)
     graph = build_graph(spec.quantities, overrides, spec.checks, problems=problems, pins=pins)
     if key is not None and len(problems) == before:
-        if len(_GRAPHS) >= _GRAPHS_SIZE:
-            _GRAPHS.clear()
-        _GRAPHS[key] = (spec.quantities, spec.checks, graph)  # the specs kept alive: their ids stay theirs
+        remember(_GRAPHS, key, (spec.quantities, spec.checks, graph), 256)
     return graph
 
 

@@ -1,9 +1,7 @@
-"""Bulk construction without the cyclic garbage collector walking the growing heap again and again.
+"""Bulk construction without the cyclic collector walking the growing heap again and again.
 
-Building thousands of objects that all stay alive (YAML nodes, sympy trees,
-compiled closures) makes CPython's collector run full passes over a heap that
-keeps growing: on a 5,000-quantity graph that was most of the evaluation. The
-collector is paused for the duration (and restored as it was), never turned off.
+Thousands of objects that all stay alive (YAML nodes, trees, closures) made its passes most of the
+evaluation of a 5,000-quantity graph; it is paused for the duration, never turned off.
 """
 
 from __future__ import annotations
@@ -15,13 +13,7 @@ _FREEZE = [False]
 
 
 def freeze_after_bulk(enabled: bool = True) -> None:
-    """For a short-lived program: move what each bulk build made out of the collector's way.
-
-    Once the collector is back on, its first passes would walk every object the
-    build made (a fifth of a second on a 5,000-quantity graph) though all stay
-    alive; ``gc.freeze`` spares them those passes. Process-wide, so only the
-    ``calcgraph`` program asks for it; a Python caller's process is left alone.
-    """
+    """For the ``calcgraph`` program only (process-wide): ``gc.freeze`` what each bulk build made."""
     _FREEZE[0] = enabled
 
 

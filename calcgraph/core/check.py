@@ -1,10 +1,6 @@
-"""``calcgraph check``: load and validate files without evaluating; a frozen report.
+"""``calcgraph check``: load, build and bind files (and each variant) without evaluating; every problem at once.
 
-One pass: the spec level (keys, values), the graph level (formulas, units, cycles,
-checks) and the binding (settings, domains, expects, variants) are all collected
-together, for the base scenario and every variant. A formula module or a preset
-(a file that declares quantities, or lives in presets/KIND/) is checked on its
-own: the required inputs it leaves to other presets are a note, not a failure.
+A formula module or a preset is checked on its own: the required inputs it leaves to others are a note.
 """
 
 from __future__ import annotations
@@ -31,7 +27,6 @@ class FileCheck:
     pinned: int = 0
     variants: tuple[str, ...] = ()
     left: tuple[str, ...] = ()  # required inputs a module or preset leaves to others (a note)
-    files: tuple[str, ...] = ()  # every file read (a passed check is valid while they are unchanged)
     kind: str | None = None  # the preset kind of a preset file (its folder, or the fields it sets)
     fallbacks: tuple[str, ...] = ()  # values a replaced preset set that fall back to module defaults
 
@@ -57,18 +52,12 @@ class FileCheck:
 
 
 def _flat(problems) -> list[CalcgraphError]:
-    out = []
-    for problem in problems:
-        out.extend(_flat(problem.problems) if isinstance(problem, ValidationError) else [problem])
-    return out
+    return [q for p in problems for q in (_flat(p.problems) if isinstance(p, ValidationError) else [p])]
 
 
 def _kind_of(spec) -> str | None:
-    """The preset kind of ``spec``: its folder under presets/, else the kind of the preset fields it sets.
-
-    A file anywhere (``my/chip.yaml``) with no report:, variants: or expect: whose settings are
-    mostly the fields one kind of preset must give (``preset: chips`` in the modules) is a preset.
-    """
+    """The preset kind of ``spec``: its folder under presets/, else (a file with no report:, variants: or
+    expect:) the one kind of preset whose fields are most of its own settings."""
     kind = preset_kind(Path(spec.path))
     if kind is not None or spec.report or spec.variants or spec.expects:
         return kind
@@ -79,8 +68,7 @@ def _kind_of(spec) -> str | None:
 
 
 def _is_part(spec) -> bool:
-    """A formula module or a preset: declares quantities itself, is a preset (``_kind_of``), or only
-    bundles modules (no set:, report:, variants: or expect: of its own, as formulas/serving.yaml)."""
+    """A formula module or a preset: declares quantities, is a preset, or only bundles modules."""
     own_sets = any(str(getattr(e.where, "file", "")) == spec.path for e in spec.sets)
     return (_kind_of(spec) is not None or any(q.where.file == spec.path for q in spec.quantities)
             or not (own_sets or spec.report or spec.variants or spec.expects))
@@ -126,11 +114,11 @@ def check_file(path: str) -> FileCheck:
                      inputs=sum(q.is_input for q in graph.quantities.values()),
                      formulas=sum(q.formula is not None for q in graph.quantities.values()),
                      solves=sum(q.solve is not None for q in graph.quantities.values()),
-                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left, files=spec.files,
+                     pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left,
                      kind=kind, fallbacks=() if part else tuple(dict.fromkeys(
                          w for v in (None, *spec.variants) for w in fallen_back(spec, v))))
 
 
 def check_files(paths) -> tuple[FileCheck, ...]:
-    """Check each file; the report is read-only."""
+    """Check each file."""
     return tuple(check_file(p) for p in paths)

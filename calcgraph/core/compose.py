@@ -10,9 +10,7 @@ from calcgraph.errors import Location, ValidationError
 
 
 def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec:
-    """A scenario made of ``paths`` in order, as if a file listed them under ``use:`` (nothing is written).
-
-    ``calcgraph validate`` builds one per measured case. Problems are raised together, each at its file:line.
+    """A scenario made of ``paths`` in order (``calcgraph validate``: one per measured case); problems raised together.
 
     >>> base = Path(__file__).resolve().parents[2]
     >>> spec = compose_spec([base / "formulas" / "serving.yaml", base / "presets" / "models" / "llama3-70b.yaml"],

@@ -1,40 +1,29 @@
-"""Bound scenario -> values: each formula compiled once into numpy closures.
+"""Bound scenario -> values: each formula's light tree compiled once into numpy closures (no exec, no sympy).
 
-No ``lambdify`` (it runs ``exec``) and no sympy: the formula's light tree
-(``expr.Formula.node``) is walked once into nested
-closures over plain magnitudes in base units, which work on scalars and on
-whole numpy grids alike. ``ceil``/``floor`` first snap values within a relative
-2**-45 (about 3e-14, some hundred rounding steps of a double) of an integer,
-because decimal inputs are inexact in binary (0.7 * 90 is 62.99999999999999)
-and the formulas mean the exact decimal; nothing that a decimal input really
-says is snapped (1000000000.4 stays, and so does 1e-10). The unit they round in
-is written into the formula by ``dimensions.round_in_units``.
+The closures work on scalars and whole numpy grids alike. ``ceil``/``floor`` first ``snap`` values within a
+relative 2**-45 of an integer: decimal inputs are inexact in binary (0.7 * 90 is 62.99999999999999).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from functools import reduce
 
 import numpy as np
 
 from calcgraph.core.bulk import paused_gc
-from calcgraph.core.formula.arrays import SNAP, ceil_to, snap
+from calcgraph.core.formula.arrays import ceil_to, snap
 from calcgraph.core.formula.pysource import expand_round, power_kind
 from calcgraph.core.formula.queueing import erlang_c
 from calcgraph.errors import EvaluationError
 
-__all__ = ["SNAP", "compile_node", "evaluate", "expand_round", "snap"]
-
-
 _CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": np.divide}
 
 
 def compile_node(node: tuple):
-    """A closure ``env -> value`` computing a light tree with numpy (scalars or arrays).
-
-    Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
-    """
+    """A closure ``env -> value`` computing a light tree with numpy (uncached: ``Graph.function`` keeps one)."""
     kind = node[0]
     if kind == "name":
         name = node[1]
@@ -50,14 +39,9 @@ def compile_node(node: tuple):
     if kind == "call":
         return _compile_call(node[1], [compile_node(a) for a in node[2]], node[2])
     left, right = compile_node(node[1]), compile_node(node[2])
-    if kind == "+":
-        return lambda env: left(env) + right(env)
-    if kind == "-":
-        return lambda env: left(env) - right(env)
-    if kind == "*":
-        return lambda env: left(env) * right(env)
-    if kind == "/":
-        return lambda env: np.divide(left(env), right(env))
+    if kind in _BINARY:
+        op = _BINARY[kind]
+        return lambda env: op(left(env), right(env))
     k = power_kind(node[2])
     if k == "sqrt":
         return lambda env: np.sqrt(left(env))
@@ -69,13 +53,12 @@ def compile_node(node: tuple):
 
 
 def _compile_call(name: str, args: list, nodes):
-    if name == "max":
-        return lambda env: reduce(np.maximum, (f(env) for f in args))
+    if name in ("max", "min"):
+        extreme = np.maximum if name == "max" else np.minimum
+        return lambda env: reduce(extreme, (f(env) for f in args))
     if name == "erlang_c":
         servers, load = args
         return lambda env: erlang_c(servers(env), load(env))
-    if name == "min":
-        return lambda env: reduce(np.minimum, (f(env) for f in args))
     inner = args[0]
     if name == "ceil":
         return lambda env: np.ceil(snap(inner(env)))
@@ -90,7 +73,7 @@ def _compile_call(name: str, args: list, nodes):
     return lambda env: function(inner(env))
 
 
-def _finite_problem(name, quantity, value, env):
+def _finite_problem(name, quantity, value, env) -> EvaluationError:
     operands = ", ".join(f"{n} = {env[n]:.6g}" for n in quantity.formula.names if n in env)
     return EvaluationError(
         f"{name} is not finite ({value}): division by zero or overflow"
@@ -103,14 +86,10 @@ def _is_nan(value) -> bool:
 
 
 def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -> dict:
-    """Every quantity's value in base units (floats, or arrays when inputs are arrays).
+    """Every quantity's value in base units (floats, or arrays when inputs are arrays; non-finite points NaN).
 
-    ``overrides`` replaces bound values (name -> magnitude or array, base units);
-    ``names`` limits the work to those quantities and what they need; ``solver``
-    (``solver(name, env) -> value``) computes solve nodes: the engine injects it,
-    so this layer knows nothing of solving.
-    Raises EvaluationError for a non-finite scalar, or a solve node without a solver;
-    non-finite array points become NaN.
+    ``overrides`` replaces bound values; ``names`` limits the work to them and what they need;
+    ``solver(name, env)`` computes solve nodes.
     """
     graph = scenario.graph
     env: dict = {name: b.value for name, b in scenario.bound.items()}

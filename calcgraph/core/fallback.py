@@ -1,10 +1,7 @@
 """Presets replaced by a variant or an extending scenario, and the values that then fall back.
 
-A variant's ``use:`` (or an extending scenario's) replaces the presets of the
-same kind; a name the replaced preset set and nothing else sets goes back to
-its module default (or formula). That is rarely meant (an int4-g128 preset
-sets only weight widths, so ``kv_bytes`` leaves bf16's 2 B for the module's
-1 B), so every evaluating command says which values fell back.
+A name the replaced preset set and nothing else sets goes back to its module default: rarely meant,
+so every evaluating command says so.
 """
 
 from __future__ import annotations
@@ -16,10 +13,6 @@ def _file(entry: SetEntry) -> str:
     return str(entry.where).rsplit(":", 1)[0]
 
 
-def _said(entry: SetEntry) -> str:
-    return str(entry.value) if entry.formula is None else f"formula {entry.formula}"
-
-
 def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
     out = []
     for entry in dropped:
@@ -27,8 +20,9 @@ def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
             continue
         kept_names.add(entry.name)
         new = replacing.get(entry.kind)
+        said = str(entry.value) if entry.formula is None else f"formula {entry.formula}"
         by = f"{new} (its {entry.kind} preset) replaces {_file(entry)}" if new else f"{_file(entry)} is replaced"
-        out.append(f"{who}: {by}, which set {entry.name} = {_said(entry)} at {entry.where}; the new preset does "
+        out.append(f"{who}: {by}, which set {entry.name} = {said} at {entry.where}; the new preset does "
                    f"not, so {entry.name} falls back to its module default: set {entry.name} in {who} to keep it")
     return out
 
@@ -40,10 +34,8 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     >>> fallen_back(load_spec())
     []
     """
-    out = []
-    names = {e.name for e in spec.sets}
     replacing = {e.kind: _file(e) for e in spec.sets if e.origin == "preset" and e.kind}
-    out += _lines(spec.dropped, set(names), replacing, f"scenario {spec.path}")
+    out = _lines(spec.dropped, {e.name for e in spec.sets}, replacing, f"scenario {spec.path}")
     if variant is None or variant not in spec.variants:
         return out
     kinds = set(spec.replaces.get(variant, ()))
@@ -63,8 +55,7 @@ def merged_expects(older: list, newer: list) -> list:
 def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
     """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
 
-    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; what comes after
-    belongs to the scenarios that extend it (nearest last).
+    Each extended scenario's settings sit at ``[first, last)`` of ``sets``; those after belong to its extenders.
     """
     keep = list(range(len(sets)))
     dropped = []

@@ -1,8 +1,4 @@
-"""Specs -> Graph: a checked DAG of quantities (formulas with units).
-
-Every problem (bad formula, unknown name, unit mismatch, cycle, bad default)
-is collected and raised once, each naming the file:line and the fix.
-"""
+"""Specs -> Graph: a checked DAG of quantities; every problem collected and raised once, at its file:line."""
 
 from __future__ import annotations
 
@@ -20,12 +16,7 @@ __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
 
 @dataclass(frozen=True)
 class Graph:
-    """The quantities in declaration order, what each depends on, and a deterministic evaluation order.
-
-    ``pred`` maps each quantity to the quantities its formula (or solve) reads; ``dag`` is the
-    same as a networkx DiGraph, built on first use (diagrams, graph algorithms): evaluating
-    needs neither networkx nor its per-graph dictionaries.
-    """
+    """The quantities in declaration order, ``pred`` (what each reads) and a deterministic evaluation order."""
 
     quantities: dict
     pred: dict
@@ -34,24 +25,21 @@ class Graph:
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
     cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
 
+    def _remembered(self, key, compute):
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = compute()
+        return found
+
     @property
     def dag(self):
-        """The DAG as a networkx DiGraph (built once, on first use)."""
-        dag = self._memo.get("dag")
-        if dag is None:
-            dag = self._memo["dag"] = _digraph(self.quantities, self.pred)
-        return dag
+        """``pred`` as a networkx DiGraph (built on first use: evaluating does without networkx)."""
+        return self._remembered("dag", lambda: _digraph(self.quantities, self.pred))
 
     def downstream(self, name: str) -> frozenset:
         """Every quantity that depends on ``name`` (not ``name`` itself), remembered per name."""
-        key = ("downstream", name)
-        found = self._memo.get(key)
-        if found is None:
-            succ = self._memo.get("succ")
-            if succ is None:
-                succ = self._memo["succ"] = _successors(self.pred)
-            found = self._memo[key] = _reach(succ, (name,)) - {name}
-        return found
+        succ = self._remembered("succ", lambda: _successors(self.pred))
+        return self._remembered(("downstream", name), lambda: _reach(succ, (name,)) - {name})
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -66,51 +54,33 @@ class Graph:
 
     def ancestors(self, name: str) -> list[str]:
         """Every quantity ``name`` depends on, in evaluation order (computed once per name)."""
-        key = ("ancestors", name)
-        if key not in self._memo:
-            found = self.needed((name,)) - {name}
-            self._memo[key] = tuple(n for n in self.order if n in found)
-        return list(self._memo[key])
+        return list(self._remembered(("ancestors", name), lambda: tuple(n for n in self.plan((name,)) if n != name)))
 
     def needed(self, names) -> frozenset:
         """``names`` and everything they depend on: one walk up the DAG, remembered per name set."""
-        key = ("needed", frozenset(names))
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = _reach(self.pred, key[1])
-        return found
+        names = frozenset(names)
+        return self._remembered(("needed", names), lambda: _reach(self.pred, names))
 
     def plan(self, names=None) -> tuple:
         """The evaluation order restricted to ``names`` and their ancestors (all: None), remembered."""
         if names is None:
             return self.order
-        key = ("plan", frozenset(names))
-        plan = self._memo.get(key)
-        if plan is None:
-            wanted = self.needed(key[1])
-            plan = self._memo[key] = tuple(n for n in self.order if n in wanted)
-        return plan
+        wanted = self.needed(names)
+        return self._remembered(("plan", wanted), lambda: tuple(n for n in self.order if n in wanted))
 
     def function(self, name: str):
         """The formula of ``name`` compiled: ``env -> value`` (base units), once per formula for every graph."""
         return self.quantities[name].formula.function
 
 
+@paused_gc()  # thousands of formulas, trees and edges that all stay alive
 def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,
                 pins=frozenset()) -> Graph:
     """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
 
-    A solve node depends on the names its constraints use (edges added here); ``checks``
-    (CheckSpecs) are parsed against the quantities. A name in ``pins`` (a computed quantity
-    given a value) keeps its formula for display, but the formula adds no edge: a pin cuts
-    what it would depend on, so it may break a cycle. With a ``problems`` list, problems are
-    added to it and the graph as far as it could be built is returned; else they are raised.
+    A formula of a name in ``pins`` adds no edge (a pin may break a cycle). With a ``problems`` list, problems
+    are added to it and the graph as far as it could be built is returned; else they are raised.
     """
-    with paused_gc():  # thousands of formulas, trees and edges that all stay alive
-        return _build_graph(specs, overrides, checks, problems, pins)
-
-
-def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
     new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
     overrides = overrides or {}
     collect = problems
@@ -126,14 +96,19 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
                                              where=entry.where, hint=suggest(name, quantities)))
     pred: dict[str, list] = {name: [] for name in quantities}
     cut = []
+
+    def link(name: str, parents) -> None:
+        """Edges from ``parents`` into ``name``; a pin cuts them (kept in ``cut``)."""
+        for parent in parents:
+            if name in pins:
+                cut.append((parent, name))
+            elif parent not in pred[name]:
+                pred[name].append(parent)
+
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
             quantity = quantities[quantity.name] = checked_formula(quantity, quantities, problems)
-            edges = [(n, quantity.name) for n in quantity.formula.names if n in quantities]
-            if quantity.name in pins:
-                cut.extend(edges)
-            else:
-                _add(pred, edges)
+            link(quantity.name, [n for n in quantity.formula.names if n in quantities])
     for quantity in list(quantities.values()):
         if quantity.solve is not None and not isinstance(quantity.solve, SolveSpec):
             try:
@@ -141,13 +116,8 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
             except CalcgraphError as exc:
                 problems.append(exc)
                 continue
-            quantity = replace(quantity, solve=spec)
-            quantities[quantity.name] = quantity
-            edges = [(n, quantity.name) for c in spec.constraints for n in c.names]
-            if quantity.name in pins:
-                cut.extend(edges)
-            else:
-                _add(pred, edges)
+            quantities[quantity.name] = replace(quantity, solve=spec)
+            link(quantity.name, [n for c in spec.constraints for n in c.names])
     pred = {name: tuple(parents) for name, parents in pred.items()}
     order = _order(pred)
     for cycle in _cycles(_digraph(quantities, pred)) if order is None else ():
@@ -165,36 +135,21 @@ def _build_graph(specs, overrides, checks, problems, pins) -> Graph:
             parsed.append((checked_constraint(check.constraint, quantities, check.where), check.message))
         except CalcgraphError as exc:
             problems.append(exc.rewrap(f"check: {exc.message}", where=check.where))
-    problems = first_causes(problems, {s.name for s in specs} - set(quantities))
-    if problems and collect is None:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    # a name defined but broken (its formula did not parse) is not also unknown wherever it is used
+    broken = tuple(f"unknown name {name!r}" for name in {s.name for s in specs} - set(quantities))
+    problems = [p for p in problems if not (broken and isinstance(p, UnknownNameError)
+                                            and p.message.endswith(broken))]
     if collect is not None:
         collect.extend(problems)
+    elif problems:
+        raise problems[0] if len(problems) == 1 else ValidationError(problems)
     if order is None:
         order = tuple(quantities)  # a cycle, already reported
     return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))
 
 
-def first_causes(problems: list, broken: set) -> list:
-    """``problems`` without those that only follow from an earlier one: a name defined in the files
-    but ``broken`` (its formula did not parse) is not also an unknown name wherever it is used."""
-    endings = tuple(f"unknown name {name!r}" for name in broken)  # (NameError resets an exception's .name)
-    return [p for p in problems if not (isinstance(p, UnknownNameError) and endings
-                                        and str(getattr(p, "message", "")).endswith(endings))]
-
-
-def _add(pred: dict, edges) -> None:
-    for parent, child in edges:
-        if parent not in pred[child]:
-            pred[child].append(parent)
-
-
 def _order(pred: dict) -> tuple | None:
-    """The topological order that always takes the earliest-declared quantity ready; None on a cycle.
-
-    networkx's ``lexicographical_topological_sort`` with the declaration index as key (a test holds
-    the two equal), as Kahn's algorithm over a heap: no networkx import and no per-graph DiGraph.
-    """
+    """The topological order that always takes the earliest-declared quantity ready (Kahn); None on a cycle."""
     index = {name: i for i, name in enumerate(pred)}
     waiting = {name: len(parents) for name, parents in pred.items()}
     succ = _successors(pred)
@@ -242,9 +197,6 @@ def _digraph(quantities: dict, pred: dict):
 
 def _cycles(dag) -> list[list[str]]:
     import networkx as nx
-    cycles = []
-    for component in nx.strongly_connected_components(dag):
-        if len(component) > 1 or any(dag.has_edge(n, n) for n in component):
-            sub = dag.subgraph(component)
-            cycles.append(list(nx.find_cycle(sub))[0:])
-    return [[edge[0] for edge in cycle] for cycle in cycles]
+    return [[edge[0] for edge in nx.find_cycle(dag.subgraph(component))]
+            for component in nx.strongly_connected_components(dag)
+            if len(component) > 1 or any(dag.has_edge(n, n) for n in component)]

@@ -1,8 +1,7 @@
-"""One quantity from its spec: unit, domain, default and parsed formula, and its formula checked and rounded.
+"""One quantity from its spec (unit, domain, default, parsed formula), then its formula checked and rounded.
 
-Both steps are pure in their inputs, and the same modules are read again and
-again (``verify`` binds every scenario and variant), so results without a
-problem are remembered per process, in tables that are cleared when full.
+Both steps are pure and the same modules are read again and again (``verify``), so results without a
+problem are remembered per process.
 """
 
 from __future__ import annotations
@@ -63,11 +62,9 @@ class Quantity:
         high = self.maximum is not None and (value >= self.maximum if self.max_strict else value > self.maximum)
         if not (low or high):
             return None
-        parts = []
-        if self.minimum is not None:
-            parts.append(f"{'>' if self.min_strict else '>='} {_shown(self.minimum, self.unit)}")
-        if self.maximum is not None:
-            parts.append(f"{'<' if self.max_strict else '<='} {_shown(self.maximum, self.unit)}")
+        parts = [f"{sign} {_shown(bound, self.unit)}" for bound, sign in
+                 ((self.minimum, ">" if self.min_strict else ">="), (self.maximum, "<" if self.max_strict else "<="))
+                 if bound is not None]
         return "must be " + " and ".join(parts)
 
     @property
@@ -85,13 +82,12 @@ def _bound(spec: QuantitySpec, key: str, unit: Unit, problems: list) -> tuple[fl
     raw = spec.minimum if key == "min" else spec.maximum
     if raw is None:
         return None, False
-    strict = isinstance(raw, str) and raw.strip()[:1] in "<>" and raw.strip() != ""
+    sign = ">" if key == "min" else "<"
+    strict = isinstance(raw, str) and raw.strip()[:1] in ("<", ">")
     text = raw.strip()[1:].strip() if strict else raw
-    wrong = strict and raw.strip()[0] != (">" if key == "min" else "<")
     try:
-        if wrong:
-            raise UnitError(f"{key}: {raw!r} points the wrong way",
-                            hint=f"write {key}: \"{'>' if key == 'min' else '<'} {text}\"")
+        if strict and raw.strip()[0] != sign:
+            raise UnitError(f"{key}: {raw!r} points the wrong way", hint=f"write {key}: \"{sign} {text}\"")
         return convert_value(text, unit, f"{key}: of {spec.name!r}", strict=False)[0], strict
     except CalcgraphError as exc:
         problems.append(exc.rewrap(where=spec.at(key), quantity=spec.name))
@@ -181,8 +177,9 @@ def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list)
             got=format_dim(dim), hint="fix the formula or the declared unit"))
 
 
-def _remember(table: dict, key, value) -> None:
-    if len(table) >= TABLE_SIZE:
+def remember(table: dict, key, value, size: int = TABLE_SIZE) -> None:
+    """``table[key] = value``, the table cleared first when full (never a search through it)."""
+    if len(table) >= size:
         table.clear()
     table[key] = value
 
@@ -200,18 +197,16 @@ def make_quantity(spec: QuantitySpec, override: SetEntry | None, problems: list)
         return hit[2]
     try:
         key = (spec, spec.where, tuple(sorted(spec.lines.items())), override)
-        quantity = _made[key]
-        _remember(_made_by_id, id(spec), (spec, override, quantity))
-        return quantity
+        quantity = _made.get(key)
     except TypeError:  # an unhashable field (a solve: mapping): built every time
         return _quantity(spec, override, problems)
-    except KeyError:
-        pass
-    before = len(problems)
-    quantity = _quantity(spec, override, problems)
-    if len(problems) == before:
-        _remember(_made, key, quantity)
-        _remember(_made_by_id, id(spec), (spec, override, quantity))
+    if quantity is None:
+        before = len(problems)
+        quantity = _quantity(spec, override, problems)
+        if len(problems) != before:
+            return quantity
+        remember(_made, key, quantity)
+    remember(_made_by_id, id(spec), (spec, override, quantity))
     return quantity
 
 
@@ -233,8 +228,8 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
         _check_names_and_units(quantity, quantities, problems)
         formula = round_in_units(quantity.formula, dict(zip(names, units, strict=True)), quantity.unit)
         if len(problems) == before:
-            _remember(_checked, key, formula)
+            remember(_checked, key, formula)
     checked = quantity if formula is quantity.formula else replace(quantity, formula=formula)
     if len(problems) == before:
-        _remember(_checked_by_id, id(quantity), (quantity, units, checked))
+        remember(_checked_by_id, id(quantity), (quantity, units, checked))
     return checked
