@@ -102,3 +102,10 @@ def test_new_with_force_replaces_an_existing_file(run, tmp_path):
     target.write_text("title: my own work\n")
     status, _, err = run("new", "chip", "Another chip", "-o", target, "--force")
     assert status == 0 and "Another chip" in target.read_text()
+
+
+def test_new_into_a_missing_folder_says_the_folder_is_missing(run):
+    status, _, err = run("new", "model", "X", "-o", "presets/models/no-such-folder/x.yaml")
+    assert status == 2
+    assert "folder presets/models/no-such-folder does not exist" in err and "no such scenario" not in err
+    assert not (ROOT / "presets/models/no-such-folder").exists()

@@ -15,7 +15,7 @@ from calcgraph.core.files import write_atomic
 from calcgraph.core.names import suggest
 from calcgraph.engine.axes import parse_axes, typed_over
 from calcgraph.engine.checks import unused_settings
-from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNameError, ValidationError
+from calcgraph.errors import Argument, CalcgraphError, InputFileError, SetValueError, UnknownNameError, ValidationError
 from calcgraph.render.text import eval_json, eval_table, symbolic_table
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
@@ -218,8 +218,11 @@ def cmd_new(args) -> int:
     if args.output and not args.force and os.path.lexists(args.output):  # checked before anything is built
         raise SetValueError(f"{args.output} exists: calcgraph new does not write over a file",
                             where=f"-o {args.output}", hint="choose another name, or add --force to replace it")
-    folder = _formulas_dir(args.output)
     base = Path(args.output).resolve().parent if args.output else Path()
+    if not base.is_dir():  # before the template is checked from there
+        raise InputFileError(f"cannot write {args.output}: folder {Path(args.output).parent} does not exist",
+                             where=args.output, hint="create the folder or choose another path")
+    folder = _formulas_dir(args.output)
     graph = load(base / folder / "architectures.yaml").graph
     presets = (Path(folder).parent / "presets").as_posix()
     _out(template(graph, args.kind, args.name, folder, presets), args.output, yaml=True)
