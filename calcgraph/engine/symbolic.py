@@ -1,14 +1,7 @@
-"""Symbolic views of the graph: closed forms in the inputs and elasticities.
+"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x.
 
-Closed forms substitute the formulas of intermediate quantities (never text:
-the sympy objects built by expr.py) until only leaves remain: inputs, pinned
-quantities and solve nodes. Elasticities d ln y / d ln x come from sympy
-derivatives evaluated at the scenario's base-unit values; ``max``/``min`` are
-differentiated on the branch active at that point and ``ceil``/``floor``/
-``ceil_to`` as their argument (a step function's derivative is zero almost
-everywhere; the argument says how the unrounded requirement moves). A solve
-node's elasticities come from its binding constraint by implicit
-differentiation.
+Elasticities differentiate ``max``/``min`` on their active branch and rounding as its argument (how the
+unrounded requirement moves); a solve node's come from its binding constraint by implicit differentiation.
 """
 
 from __future__ import annotations
@@ -71,10 +64,7 @@ def cached(ev, kind: str) -> dict:
 
 
 def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
-    """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
-
-    Built in evaluation order, each formula over the closed forms before it: any depth, no
-    recursion. The result shares its subtrees; printing it may still be too large (see budget).
+    """``name`` as a sympy expression in leaves only, built in evaluation order (no recursion).
 
     >>> import calcgraph
     >>> closed_form(calcgraph.load().evaluated, "param_bytes")
@@ -93,29 +83,9 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     return memo[name]
 
 
-def substitute(ev, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
-    """``expr`` with each of ``names`` replaced by its closed form."""
-    memo = memo if memo is not None else {}
-    mapping = {symbol(n): closed_form(ev, n, memo) for n in names}
-    return expr.xreplace(mapping)
-
-
 def leaves(expr: sympy.Expr) -> set[str]:
     """The quantity names a closed form depends on."""
     return {s.name for s in expr.free_symbols}
-
-
-def closed_form_latex(ev, name: str, limit: int = 180) -> str | None:
-    """The LaTeX of ``name``'s closed form when it is short and says more than the formula."""
-    quantity = ev.graph[name]
-    if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
-        return None
-    expr = closed_form(ev, name)
-    if not budget.fits(expr, limit):  # a LaTeX line of ``limit`` characters has fewer nodes
-        return None
-    names = {symbol(n): ev.graph[n].symbol for n in leaves(expr)}
-    text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
-    return text if text is not None and len(text) <= limit else None
 
 
 def closed_form_text(ev, name: str, memo: dict | None = None) -> str:
@@ -153,9 +123,8 @@ def _call_text(function: str, args) -> str:
 
 def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
            label: str = "") -> sympy.Expr:
-    """``expr`` with max/min replaced by their active branch and rounding by its argument.
-
-    ``value(e)`` gives a subexpression's number at the point; each replacement adds a note.
+    """``expr`` with max/min replaced by their active branch (``value(e)``: a subexpression's number) and
+    rounding by its argument; each replacement adds a note.
 
     >>> from calcgraph.core.formula.parse import parse_formula
     >>> notes = []
@@ -185,10 +154,9 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
 def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
                        own: dict | None = None) -> sympy.Expr:
-    """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units).
+    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget).
 
-    Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget. ``own``
-    keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
+    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
     """
     exact = cached(ev, "closed")
     own = own if own is not None else {}
@@ -202,7 +170,8 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
         formula = ev.graph[current].formula
 
         def value(e: sympy.Expr) -> float:
-            return _number(budget.check(substitute(ev, e, [s.name for s in e.free_symbols], exact)), point)
+            return _number(budget.check(e.xreplace({s: closed_form(ev, s.name, exact) for s in e.free_symbols})),
+                           point)
         expr = smooth(formula.expr, value, own[current], current)
         memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
     stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
