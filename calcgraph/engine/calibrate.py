@@ -1,15 +1,8 @@
 """Fit the engine's efficiencies to published measurements: least squares on log ratios, per-chip factors shrunk.
 
-Physics first: a few shared efficiencies (``FITTED``: HBM bandwidth, prefill
-and decode FLOPs, how far prefill overlaps decode, how much communication
-hides). Then factors: per chip, one on its HBM efficiency and one on its FLOP
-efficiencies (its memory system, kernels and software stack; chips with the same
-tensor rates, such as H100 and H200, share one FLOP factor); per precision,
-one on the FLOP efficiencies of fp4 compute. Each log factor is pulled toward 0
-(the shared value) by a penalty worth ``SHRINK`` cases, so a chip with few
-cases stays near the shared figures. ``scipy.optimize.least_squares`` fits
-``log(predicted / measured)`` with a soft-L1 loss, so one odd source cannot drag
-the fit. Leave-one-out refits without each case in turn and predicts it.
+Shared efficiencies (``FITTED``), then log factors per chip (HBM; FLOPs, shared by chips with the same tensor
+rates) and per precision (fp4), each pulled toward 0 by a penalty worth ``SHRINK`` cases. The loss is soft L1 so
+one odd source cannot drag the fit; leave-one-out refits without each case in turn and predicts it.
 """
 
 from __future__ import annotations
@@ -36,7 +29,6 @@ FITTED = {
 }
 SCALE = {"layer_step_overhead": 1e-5}  # the solver's step size for a parameter far from 1
 LOG_SCALE = {"max_num_seqs"}  # moved by the solver as a logarithm: it spans orders of magnitude
-CHIP_FACTORS = ("hbm_efficiency_chip", "compute_efficiency_chip")  # names the chip presets carry
 RATES = ("flops_per_chip_bf16", "flops_per_chip_fp8", "flops_per_chip_fp4")  # chips alike in these share a compute die
 PRECISION_FACTORS = ("fp4",)  # compute factor for cases whose matmuls run at the fp4 rate
 SHRINK = 2.0  # a log factor costs as much as this many cases' log ratio of the same size

@@ -1,8 +1,4 @@
-"""Feasibility checks: the ``checks:`` of the modules evaluated at a scenario's values.
-
-A check is a constraint that should hold (weights and KV cache fit in HBM, a
-tensor-parallel degree that divides the heads); a failed check is a warning,
-not an error: the values are still computed and shown.
+"""Feasibility checks (``checks:``) at a scenario's values: a failed one is a warning, the values still stand.
 
 >>> from calcgraph.core.bind import bind
 >>> from calcgraph.core.spec.load import load_spec
@@ -59,11 +55,8 @@ class CheckResult:
 
 def check_sides(constraint: Constraint, values) -> tuple:
     """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units)."""
-    env = dict(values)
-    env.update(constant_values(constraint))
-    lhs = compile_node(constraint.comparison.lhs.node)(env)
-    rhs = compile_node(constraint.comparison.rhs.node)(env)
-    return lhs, rhs
+    env = {**values, **constant_values(constraint)}
+    return tuple(compile_node(side.node)(env) for side in (constraint.comparison.lhs, constraint.comparison.rhs))
 
 
 def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:

@@ -1,10 +1,7 @@
 """Expected figures (``expect:``): each figure a text prints, against what calcgraph computes.
 
-Verdicts: *matches* (relative difference under 1e-6), *rounded* (within half a
-unit of the printed last digit, or within the recorded ``tolerance``), *differs*
-(explained when the scenario records a ``reason``: an erratum or a rounded
-intermediate). An unexplained difference, or a computed value that misses the
-recorded ``exact`` figure, fails.
+Verdicts: *matches* (within 1e-6), *rounded* (within half a unit of the last printed digit, or ``tolerance``),
+*differs* (explained by a ``reason``, else it fails, as does missing the recorded ``exact`` figure).
 """
 
 from __future__ import annotations
@@ -74,9 +71,8 @@ def judge(computed: float, printed_value: float, printed_text: str,
     relative = abs(computed - printed_value) / scale
     if relative <= MATCH:
         return "matches", relative
-    if abs(computed - printed_value) <= half_unit(printed_text) * (1 + 1e-9):
-        return "rounded", relative
-    if tolerance is not None and relative <= tolerance:
+    if (abs(computed - printed_value) <= half_unit(printed_text) * (1 + 1e-9)
+            or (tolerance is not None and relative <= tolerance)):
         return "rounded", relative
     return "differs", relative
 
@@ -104,8 +100,7 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
         exact_ok = True
         if expect.exact is not None:
             exact, exact_unit = parse_quantity(expect.exact)
-            exact_unit = exact_unit or unit
-            value = float(to_unit(values[expect.name], exact_unit))
+            value = float(to_unit(values[expect.name], exact_unit or unit))
             exact_ok = judge(value, exact, _number_text(expect.exact))[0] != "differs"
         rows.append(ExpectRow(scenario=scenario.spec.path, variant=variant, name=expect.name,
                               printed=str(expect.printed), computed=computed,
@@ -130,7 +125,3 @@ def _verified(scenario: Scenario) -> list[ExpectRow]:
     """The rows of one scenario or variant, evaluating only what its expectations name (and what they need)."""
     names = [e.name for e in scenario.spec.expects if e.variant == scenario.variant and e.name in scenario.graph]
     return compare_values(scenario, evaluate(scenario, names=names, solver=NodeSolver(scenario)))
-
-
-
-

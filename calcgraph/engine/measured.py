@@ -1,16 +1,12 @@
 """Predictions held against measured serving: one scenario per published case, its prediction and roofline.
 
-Each case is built as a scenario of ``formulas/serving.yaml``, the case's
-model, chip and dtype presets and an assumption set, with ``chips``,
-``tp_degree``, ``batch``, ``prefill_len``, ``gen_len`` and ``seq_len`` set
-(``validation/README.md``). A case without a published batch (a
-max-throughput run) is predicted at the largest batch that fits under
-``calibrated.yaml``, capped at 2,048. The pure roofline is the same case under
-``chapter.yaml`` with ``mfu`` 1: an upper bound a measurement should not beat.
+Each case is ``formulas/serving.yaml`` with its presets and settings (``validation/README.md``); its pure
+roofline, the same case under ``chapter.yaml`` with ``mfu`` 1, is a bound a measurement should not beat.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from dataclasses import dataclass
@@ -20,7 +16,7 @@ from calcgraph.core.bind import Scenario, bind, parse_set_arg
 from calcgraph.core.cases import Case, ValidationFile
 from calcgraph.core.compose import compose_spec
 from calcgraph.engine.evaluated import evaluate_scenario
-from calcgraph.errors import CalcgraphError, InputFileError, Location
+from calcgraph.errors import CalcgraphError, InputFileError
 
 BATCH_CAP = 2048
 PREDICTED = "benchmark_throughput_per_chip"
@@ -175,13 +171,11 @@ def orderings(predictions: list[Prediction]) -> list[tuple[str, str, str, bool]]
     out = []
     for label, chips in groups.items():
         best = {chip: max(ps, key=lambda p: p.case.measured_per_chip) for chip, ps in chips.items()}
-        names = sorted(best)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                pa, pb = best[a], best[b]
-                measured = a if pa.case.measured_per_chip >= pb.case.measured_per_chip else b
-                predicted = a if pa.predicted >= pb.predicted else b
-                out.append((label, measured, predicted, measured == predicted))
+        for a, b in itertools.combinations(sorted(best), 2):
+            pa, pb = best[a], best[b]
+            measured = a if pa.case.measured_per_chip >= pb.case.measured_per_chip else b
+            predicted = a if pa.predicted >= pb.predicted else b
+            out.append((label, measured, predicted, measured == predicted))
     return out
 
 
@@ -215,6 +209,3 @@ def beyond_thresholds(files: list[ValidationFile], predictions: list[Prediction]
             out.append(f"{vfile.path}: {summary.within_25:.0%} of cases within 25 % < {share:.0%}")
     return out
 
-
-__all__ = ["Location", "Prediction", "Summary", "predict", "predict_all", "summarize", "beyond_thresholds",
-           "case_scenario", "case_batch", "repo_root", "assumption_path", "BATCH_CAP"]

@@ -1,13 +1,7 @@
-"""A Hugging Face ``config.json`` (a plain dict) -> a model preset (the ``set:`` of presets/models/).
+"""A Hugging Face ``config.json`` (an untrusted dict) -> a model preset (the ``set:`` of presets/models/).
 
-Pure: a dict in, preset data out, and the preset as YAML text. Nothing is read
-from the network; the dict is untrusted, so every key used is type-checked and
-bounded; a key the config lacks takes transformers' default for its model type
-(hf/families.py; the preset's note says so), and a missing key, an inconsistent
-shape or an architecture the formulas cannot express is one CalcgraphError
-naming the key. The parameter count is left to the graph
-(``n_params: {formula: n_params_estimate}``): the preset never writes a number
-the formulas compute.
+Every key used is type-checked and bounded; an absent key takes transformers' default for its model type
+(hf/families.py) and a missing or inconsistent one is a ConfigError naming it. ``n_params`` is left to the graph.
 
 >>> preset = model_preset({"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
 ...     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
@@ -19,15 +13,136 @@ the formulas compute.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from calcgraph.engine.hf.families import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
-from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, ConfigError, Field, Preset, Reader, parse_config
+from calcgraph.errors import CalcgraphError
 
-__all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
+MAX_CONFIG_BYTES = 1 << 20       # a config.json is a few kB; 1 MiB is generous
+MAX_COUNT = 10**9                # no shape of a real model is near this
 
-DENSE = {name for name, family in FAMILIES.items() if not family.moe}
-MOE = {name for name, family in FAMILIES.items() if family.moe}
-SUPPORTED = DENSE | MOE
+MISSING = object()
+
+
+class ConfigError(CalcgraphError, ValueError):
+    """A config.json that cannot become a model preset (missing key, wrong type, unknown architecture)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One preset field: its value, the config.json key it came from and a note."""
+
+    value: int | str
+    source: str
+    note: str = ""
+
+
+@dataclass
+class Preset:
+    """A model preset: title, source line and fields, in the order the presets write them."""
+
+    title: str
+    architecture: str
+    fields: dict[str, Field] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Reader:
+    """Typed, bounded reads of one config dict, absent keys from the family's defaults; errors name the key.
+
+    >>> Reader({"hidden_size": 4096}, "config.json").count("hidden_size")
+    4096
+    """
+
+    def __init__(self, config: dict, where: str, prefix: str = "", family: Family | None = None) -> None:
+        self.config, self.where, self.prefix = config, where, prefix
+        self.family = family
+        self.defaulted: dict[str, object] = {}
+
+    def _fail(self, key: str, message: str, hint: str) -> ConfigError:
+        return ConfigError(f"config.json key {self.prefix}{key!r}: {message}", where=self.where, hint=hint,
+                           name=key)
+
+    def raw(self, key: str):
+        """The config's value, else the family default (remembered), else MISSING."""
+        if key in self.config:
+            return self.config[key]
+        if self.family is not None and key in self.family.defaults:
+            self.defaulted[key] = self.family.defaults[key]
+            return self.family.defaults[key]
+        return MISSING
+
+    def has(self, key: str) -> bool:
+        value = self.raw(key)
+        return value is not MISSING and value is not None
+
+    def note(self, key: str, note: str = "") -> str:
+        """``note``, plus where the value came from when the config lacks the key."""
+        if key in self.config or key not in self.defaulted:
+            return note
+        why = f"absent from config.json: transformers {self.family.config_class} default"
+        return f"{why}; {note}" if note else why
+
+    def count(self, key: str, minimum: int = 1) -> int:
+        """A whole number >= ``minimum`` (``true``/``false`` are not numbers here)."""
+        value = self.raw(key)
+        if value is MISSING:
+            raise self._fail(key, "missing", "a Hugging Face config.json of this architecture has it; "
+                             "add it, or write the preset by hand (calcgraph new model NAME)")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, f"expected a whole number, got {json.dumps(value)[:40]}",
+                             "fix the value in config.json")
+        if not minimum <= value <= MAX_COUNT:
+            raise self._fail(key, f"{value} is outside [{minimum}, {MAX_COUNT}]", "fix the value in config.json")
+        return value
+
+    def field(self, key: str, note: str = "", minimum: int = 1) -> Field:
+        """The preset field of a whole number read from ``key``."""
+        return Field(self.count(key, minimum), key, self.note(key, note))
+
+    def optional_count(self, key: str, minimum: int = 0) -> int | None:
+        return self.count(key, minimum) if self.has(key) else None
+
+    def flag(self, key: str) -> bool:
+        value = self.raw(key)
+        if value is MISSING:
+            raise self._fail(key, "missing", "say whether input and output embeddings share one matrix "
+                             '("tie_word_embeddings": true or false); the model card or checkpoint tells')
+        if not isinstance(value, bool):
+            raise self._fail(key, f"expected true or false, got {json.dumps(value)[:40]}", "fix the value")
+        return value
+
+    def text(self, key: str) -> str:
+        value = self.config.get(key)
+        if not isinstance(value, str) or len(value) > 100:
+            raise self._fail(key, "missing or not a short string", "config.json names its model_type")
+        return value
+
+
+def parse_config(text: str, where: str = "config.json") -> dict:
+    """The JSON object of a config.json text (bounded, plain ``json``, a mapping at the top).
+
+    >>> parse_config('{"model_type": "llama"}')
+    {'model_type': 'llama'}
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config.json is larger than {MAX_CONFIG_BYTES} bytes", where=where,
+                          hint="give the model's config.json, not its weights or tokenizer")
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"not valid JSON: {str(exc)[:120]}", where=where,
+                          hint="give the config.json of a Hugging Face model") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a JSON object at the top, got {type(data).__name__}", where=where,
+                          hint="give the config.json of a Hugging Face model")
+    return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number calcgraph accepts")
 
 
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
@@ -44,16 +159,16 @@ def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
                               hint="the formulas know attention layers with a KV cache and dense or MoE FFNs; "
                               "write an approximate preset by hand (calcgraph new model NAME) and say what it "
                               "leaves out")
-    family_type = model_type if model_type in SUPPORTED else inner_type if inner_type in SUPPORTED else None
+    family_type = model_type if model_type in FAMILIES else inner_type if inner_type in FAMILIES else None
     if family_type is None:
         raise ConfigError(f"unknown architecture: model_type {model_type!r}"
                           + (f" (text_config model_type {inner_type!r})" if inner_type else ""),
                           where=where, name="model_type",
-                          hint="supported: " + ", ".join(sorted(SUPPORTED)) +
+                          hint="supported: " + ", ".join(sorted(FAMILIES)) +
                           "; for another, write the preset by hand (calcgraph new model NAME)")
     family = FAMILIES[family_type]
     if inner is not None:
-        inner.family = FAMILIES.get(inner_type, family) if inner_type in SUPPORTED else family
+        inner.family = FAMILIES.get(inner_type, family)
         return family_type, inner
     top.family = family
     return family_type, top
@@ -75,23 +190,15 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
             archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else model_type
     preset = Preset(title=str(title)[:100], architecture=top.text("model_type"))
     f = preset.fields
-    layers = reader.count("num_hidden_layers")
-    f["layers"] = Field(layers, "num_hidden_layers", reader.note("num_hidden_layers"))
-    d_model = reader.count("hidden_size")
-    f["d_model"] = Field(d_model, "hidden_size", reader.note("hidden_size"))
-    f["d_ff"] = Field(reader.count("intermediate_size"), "intermediate_size", reader.note("intermediate_size"))
-    heads = reader.count("num_attention_heads")
-    f["n_heads"] = Field(heads, "num_attention_heads", reader.note("num_attention_heads"))
-    if reader.has("num_key_value_heads"):
-        kv_heads = reader.count("num_key_value_heads")
-        f["n_kv_heads"] = Field(kv_heads, "num_key_value_heads", reader.note("num_key_value_heads"))
-    else:
-        kv_heads = heads
-        f["n_kv_heads"] = Field(heads, "num_attention_heads",
-                                "num_key_value_heads absent: multi-head attention (transformers' rule)")
-    _check_heads(reader, heads, kv_heads)
+    for name, key in (("layers", "num_hidden_layers"), ("d_model", "hidden_size"), ("d_ff", "intermediate_size"),
+                      ("n_heads", "num_attention_heads")):
+        f[name] = reader.field(key)
+    layers, d_model, heads = f["layers"].value, f["d_model"].value, f["n_heads"].value
+    f["n_kv_heads"] = reader.field("num_key_value_heads") if reader.has("num_key_value_heads") else Field(
+        heads, "num_attention_heads", "num_key_value_heads absent: multi-head attention (transformers' rule)")
+    _check_heads(reader, heads, f["n_kv_heads"].value)
     _head_dim(reader, f, d_model, heads)
-    f["vocab"] = Field(reader.count("vocab_size"), "vocab_size", reader.note("vocab_size"))
+    f["vocab"] = reader.field("vocab_size")
     tied_key = "tie_word_embeddings"
     tied_reader = reader if tied_key in reader.config or tied_key not in top.config else top
     if tied_reader is top and top.family is None:
@@ -123,10 +230,9 @@ def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
         if nope != v:
             raise reader._fail("v_head_dim", f"{v} differs from qk_nope_head_dim {nope}: the formulas use one "
                                "head width for keys and values", "write the preset by hand")
-        f["d_head"] = Field(nope, "qk_nope_head_dim", reader.note("qk_nope_head_dim", "MLA: qk_nope_head_dim "
-                                                                   "(= v_head_dim)"))
+        f["d_head"] = reader.field("qk_nope_head_dim", "MLA: qk_nope_head_dim (= v_head_dim)")
     elif reader.has("head_dim"):
-        f["d_head"] = Field(reader.count("head_dim"), "head_dim", reader.note("head_dim"))
+        f["d_head"] = reader.field("head_dim")
     elif d_model % heads == 0:
         f["d_head"] = Field(d_model // heads, "hidden_size / num_attention_heads")
     else:
@@ -168,16 +274,14 @@ def _moe(reader: Reader, f: dict, layers: int, family: Family, model_type: str) 
     f["n_experts"] = Field(experts, expert_key)
     f["experts_per_token"] = Field(per_token, "num_experts_per_tok")
     key = "moe_intermediate_size" if reader.has("moe_intermediate_size") else "intermediate_size"
-    width = reader.count(key)
-    f["d_ff_expert"] = Field(width, key, reader.note(key, "each expert"))
-    f["n_shared_experts"] = _shared(reader, width)
+    f["d_ff_expert"] = reader.field(key, "each expert")
+    f["n_shared_experts"] = _shared(reader, f["d_ff_expert"].value)
 
 
 def _shared(reader: Reader, width: int) -> Field:
     """Shared experts in units of the routed experts' width (Qwen2-MoE's one wide shared expert as k of them)."""
-    shared = reader.optional_count("n_shared_experts")
-    if shared is not None:
-        return Field(shared, "n_shared_experts", reader.note("n_shared_experts"))
+    if reader.has("n_shared_experts"):
+        return reader.field("n_shared_experts", minimum=0)
     if not reader.has("shared_expert_intermediate_size"):
         return Field(0, "(none)", "no shared experts")
     wide = reader.count("shared_expert_intermediate_size")
@@ -197,12 +301,11 @@ def _mla(reader: Reader, f: dict, family: Family) -> None:
             f[name] = Field(0, "(no kv_lora_rank)", "no MLA")
         return
     f["mla"] = Field(1, "kv_lora_rank", "multi-head latent attention")
-    f["kv_lora_rank"] = Field(reader.count("kv_lora_rank"), "kv_lora_rank", reader.note("kv_lora_rank"))
+    f["kv_lora_rank"] = reader.field("kv_lora_rank")
     q_rank = reader.optional_count("q_lora_rank")
     f["q_lora_rank"] = Field(q_rank or 0, "q_lora_rank", reader.note("q_lora_rank", "" if q_rank else
                                                                      "null: queries projected from D"))
-    f["qk_rope_head_dim"] = Field(reader.count("qk_rope_head_dim"), "qk_rope_head_dim",
-                                  reader.note("qk_rope_head_dim"))
+    f["qk_rope_head_dim"] = reader.field("qk_rope_head_dim")
 
 
 def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
