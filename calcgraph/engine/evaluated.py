@@ -50,6 +50,7 @@ class Evaluated:
     solver: NodeSolver = field(repr=False, compare=False)
     checks: tuple[CheckResult, ...] = ()  # every declared feasibility check at these values
     reasons: Mapping[str, str] = field(default_factory=dict)  # solve node without answer -> why, in a few words
+    memos: dict = field(default_factory=dict, repr=False, compare=False)  # symbolic.py's closed forms, by kind
 
     @property
     def failed_checks(self) -> list[CheckResult]:

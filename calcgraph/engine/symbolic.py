@@ -7,7 +7,7 @@ unrounded requirement moves); a solve node's come from its binding constraint by
 from __future__ import annotations
 
 import math
-import weakref
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,17 +50,9 @@ def substitution_order(ev, name: str) -> list[str]:
     return [n for n in ev.graph.order if n in found]
 
 
-_CACHES: dict[int, tuple] = {}  # id(ev) -> (weak reference to ev, {kind: memo}); dropped with ev
-
-
 def cached(ev, kind: str) -> dict:
     """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
-    key = id(ev)
-    entry = _CACHES.get(key)
-    if entry is None or entry[0]() is not ev:
-        entry = (weakref.ref(ev, lambda _ref: _CACHES.pop(key, None)), {})
-        _CACHES[key] = entry
-    return entry[1].setdefault(kind, {})
+    return ev.memos.setdefault(kind, {})
 
 
 def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
@@ -137,11 +129,11 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     if expr.is_Atom:
         return expr
     if isinstance(expr, (sympy.Max, sympy.Min)):
-        values = [value(a) for a in expr.args]
-        best = (max if isinstance(expr, sympy.Max) else min)(values)
-        index = values.index(best)
-        tie = sum(1 for v in values if math.isclose(v, best, rel_tol=1e-12)) > 1
         function = "max" if isinstance(expr, sympy.Max) else "min"
+        values = [value(a) for a in expr.args]
+        best = max(values) if function == "max" else min(values)
+        index = values.index(best)
+        tie = sum(math.isclose(v, best, rel_tol=1e-12) for v in values) > 1
         notes.append((KINK, f"{prefix}{_call_text(function, expr.args)} on its active branch "
                       f"{sympy.sstr(expr.args[index])}" + (" (a tie: the derivative jumps here)" if tie else "")))
         return smooth(expr.args[index], value, notes, label)
@@ -220,16 +212,15 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
         return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
     expr = smooth_closed_form(ev, name, point, notes, cached(ev, "smooth"), cached(ev, "smooth notes"))
-    direct = _log_derivatives(expr, point)
-    total: dict[str, float] = {}
-    for leaf, e in direct.items():
+    total: dict[str, float] = defaultdict(float)
+    for leaf, e in _log_derivatives(expr, point).items():
         if _solved(ev, leaf):
             inner = elasticities(ev, leaf, _seen | {name})
             notes.extend(inner.notes)
             for x, ex in inner.values:
-                total[x] = total.get(x, 0.0) + e * ex
+                total[x] += e * ex
         else:
-            total[leaf] = total.get(leaf, 0.0) + e
+            total[leaf] += e
     return _finish(ev, name, total, notes)
 
 
@@ -273,8 +264,7 @@ def numeric_elasticities(ev, name: str) -> Elasticities:
 
 
 def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:
-    order = list(ev.graph.quantities)
-    values = tuple((n, total[n]) for n in sorted(total, key=order.index))
+    values = tuple((n, total[n]) for n in ev.graph.quantities if n in total)  # in declaration order
     return Elasticities(name, values, tuple(dict.fromkeys(notes)))
 
 
@@ -285,28 +275,17 @@ def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elastici
                     + ("; the integer treated as continuous" if details.integer else ""))]
     if not details.binding:
         return _finish(ev, name, {}, notes)
-    binding = details.binding[0]
-    comparison = binding.comparison
-    constants = constant_values(binding)
-    here = dict(point)
-    here.update(constants)
-    here[details.for_name] = details.value
+    constants = constant_values(details.binding[0])
+    here = {**point, **constants, details.for_name: details.value}
     memo: dict = {}
-    sides = []
-    for side in (comparison.lhs, comparison.rhs):
-        mapping = {symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names}
-        sides.append(side.expr.xreplace(mapping))
-    g = sides[0] - sides[1]
-    x = symbol(details.for_name)
+    lhs, rhs = (side.expr.xreplace({symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names})
+                for side in (details.binding[0].comparison.lhs, details.binding[0].comparison.rhs))
+    g, x = lhs - rhs, symbol(details.for_name)
     if any(s.name not in here for s in g.free_symbols):
         return _finish(ev, name, {}, notes)
     g_x = _number(sympy.diff(g, x), here)
-    total: dict[str, float] = {}
     if g_x == 0 or details.value == 0:
-        return _finish(ev, name, total, notes)
-    for s in sorted(g.free_symbols - {x}, key=lambda s: s.name):
-        if s.name in constants:
-            continue
-        p = here[s.name]
-        total[s.name] = -_number(sympy.diff(g, s), here) * p / (g_x * details.value)
+        return _finish(ev, name, {}, notes)
+    total = {s.name: -_number(sympy.diff(g, s), here) * here[s.name] / (g_x * details.value)
+             for s in sorted(g.free_symbols - {x}, key=lambda s: s.name) if s.name not in constants}
     return _finish(ev, name, total, notes)
