@@ -105,7 +105,12 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
         yield True
     finally:
-        _disarm(previous)
+        try:
+            _state.active = False
+        finally:  # the alarm stopped and the handler put back even when an alarm lands just now
+            _state.active = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _swallowed_here(frame) -> bool:
@@ -116,16 +121,6 @@ def _swallowed_here(frame) -> bool:
             return True
         frame = frame.f_back
     return False
-
-
-def _disarm(previous) -> None:
-    """Stop the alarm and put the previous handler back, even when an alarm lands during the clean-up."""
-    try:
-        _state.active = False
-    finally:
-        _state.active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def attempt(step: Callable, seconds: float = SECONDS):

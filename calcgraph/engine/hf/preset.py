@@ -19,6 +19,7 @@ from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, ConfigError, Field, Prese
 
 __all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
 
+
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
     """The model_type the formulas read and the reader of its (text) config; unknown families refused."""
     model_type = top.text("model_type")
