@@ -71,13 +71,11 @@ class _Layout:
     def size(self) -> int:
         return len(FITTED) + len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
 
-    def start(self) -> list[float]:
-        return [_scaled(n, b[0]) for n, b in FITTED.items()] + [0.0] * (self.size - len(FITTED))
-
-    def bounds(self) -> tuple[list, list]:
+    def vectors(self) -> tuple[list, list, list]:
+        """The start, lower and upper bounds of the vector the solver moves."""
         logs = self.size - len(FITTED)
-        return ([_scaled(n, b[1]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[0]] * logs,
-                [_scaled(n, b[2]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[1]] * logs)
+        return tuple([_scaled(n, b[k]) for n, b in FITTED.items()] + [fill] * logs
+                     for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:
         n = len(FITTED)
@@ -127,7 +125,7 @@ def _solve(models: list[_CaseModel], layout: _Layout, start):
         fit = [m.log_ratio(*parts) for m in models]
         return np.array(fit + [math.sqrt(SHRINK) * u for u in x[len(FITTED):]])
 
-    low, high = layout.bounds()
+    _, low, high = layout.vectors()
     steps = [SCALE.get(n, 1.0) for n in FITTED] + [1.0] * (len(low) - len(FITTED))
     result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=steps,
                            loss="soft_l1", f_scale=ROBUST_SCALE)
@@ -144,7 +142,7 @@ def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
     dies = {m.case.chip: m.die for m in models}
     chips = tuple(sorted(dies))
     layout = _Layout(chips, tuple(dies[c] for c in chips))
-    x = _solve(models, layout, layout.start())
+    x = _solve(models, layout, layout.vectors()[0])
     parts = layout.unpack(x)
     errors = [abs(math.exp(m.log_ratio(*parts)) - 1) for m in models]
     loo_errors = {}
