@@ -106,15 +106,11 @@ def case_scenario(case: Case, root: Path, assumptions: Path, batch: int | None, 
         if not path.is_file():
             raise InputFileError(f"case {case.id}: no preset {path.relative_to(root)}", where=case.where,
                                  hint="name a preset under presets/ (or make one with calcgraph import-model)")
-    spec = compose_spec(paths, case.id, case.where)
-    origin = str(case.where)
     values = {"chips": case.chips, "pp_degree": case.pp_degree, "tp_degree": case.tp_degree,
-              "prefill_len": case.prefill_len, "gen_len": case.gen_len,
-              "seq_len": case.prefill_len + case.gen_len, **(extra or {})}
-    if batch is not None:
-        values["batch"] = batch
-    entries = [parse_set_arg(f"{name}={value!r}", origin=origin) for name, value in values.items()]
-    return bind(spec, None, entries)
+              "prefill_len": case.prefill_len, "gen_len": case.gen_len, "seq_len": case.prefill_len + case.gen_len,
+              **(extra or {}), **({} if batch is None else {"batch": batch})}
+    entries = [parse_set_arg(f"{name}={value!r}", origin=str(case.where)) for name, value in values.items()]
+    return bind(compose_spec(paths, case.id, case.where), None, entries)
 
 
 def case_batch(case: Case, root: Path) -> tuple[int, bool]:
@@ -133,24 +129,20 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
     return int(min(largest, BATCH_CAP)), True
 
 
-def _value(evaluated, name: str) -> float:
-    return float(evaluated.value(name))
-
-
 def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     """The case's prediction under ``assumptions`` and its pure roofline (chapter.yaml, mfu 1)."""
     batch, solved = case_batch(case, root)
     scenario = case_scenario(case, root, assumptions, batch)
     scenario.require([PREDICTED])
     evaluated = evaluate_scenario(scenario)
-    cycle = _value(evaluated, "bench_t_cycle")
-    shares = {term: _value(evaluated, term) / cycle for term in TERMS} if cycle > 0 else {}
+    cycle = evaluated.value("bench_t_cycle")
+    shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
     roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
                                            {"mfu": 1}))
     warnings = tuple(check.message for check in evaluated.failed_checks)
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
-                      predicted=_value(evaluated, PREDICTED), roofline=_value(roof, PREDICTED),
-                      shares=shares, warnings=warnings, tpot=_value(evaluated, "benchmark_tpot"))
+                      predicted=evaluated.value(PREDICTED), roofline=roof.value(PREDICTED),
+                      shares=shares, warnings=warnings, tpot=evaluated.value("benchmark_tpot"))
 
 
 def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
