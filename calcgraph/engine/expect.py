@@ -85,10 +85,7 @@ def compare(ev: Evaluated) -> list[ExpectRow]:
 def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
     """Every ``expect:`` of ``scenario`` that applies to its variant, against ``values`` (base units)."""
     rows = []
-    variant = scenario.variant
-    for expect in scenario.spec.expects:
-        if expect.variant != variant:
-            continue
+    for expect in (e for e in scenario.spec.expects if e.variant == scenario.variant):
         quantity = scenario.graph[expect.name]
         number, unit = parse_quantity(expect.printed)
         unit = unit or quantity.unit
@@ -102,7 +99,7 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
             exact, exact_unit = parse_quantity(expect.exact)
             value = float(to_unit(values[expect.name], exact_unit or unit))
             exact_ok = judge(value, exact, _number_text(expect.exact))[0] != "differs"
-        rows.append(ExpectRow(scenario=scenario.spec.path, variant=variant, name=expect.name,
+        rows.append(ExpectRow(scenario=scenario.spec.path, variant=scenario.variant, name=expect.name,
                               printed=str(expect.printed), computed=computed,
                               unit=format_unit(unit.pint_unit), difference=relative, verdict=verdict,
                               reason=expect.reason, where=str(expect.where), exact_ok=exact_ok))
@@ -110,15 +107,9 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
 
 
 def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list[ExpectRow]:
-    """Rows for the scenario ``spec``: its base case and every variant with expectations.
-
-    Raises the errors of binding and evaluating the scenario and its variants.
-    """
-    rows = _verified(bind(spec, None, sets))
-    for variant in spec.variants:
-        if any(e.variant == variant for e in spec.expects):
-            rows.extend(_verified(bind(spec, variant, sets)))
-    return rows
+    """Rows for the scenario ``spec``: its base case and every variant with expectations (errors pass through)."""
+    variants = [None, *(v for v in spec.variants if any(e.variant == v for e in spec.expects))]
+    return [row for variant in variants for row in _verified(bind(spec, variant, sets))]
 
 
 def _verified(scenario: Scenario) -> list[ExpectRow]:
