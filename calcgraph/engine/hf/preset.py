@@ -23,10 +23,9 @@ __all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset",
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
     """The model_type the formulas read and the reader of its (text) config; unknown families refused."""
     model_type = top.text("model_type")
-    nested = config.get("text_config") if isinstance(config.get("text_config"), dict) else None
-    inner = Reader(nested, where, "text_config.") if nested is not None else None
-    inner_type = inner.text("model_type") if inner is not None and nested.get("model_type") is not None \
-        else None
+    nested = config.get("text_config")
+    inner = Reader(nested, where, "text_config.") if isinstance(nested, dict) else None
+    inner_type = inner.text("model_type") if inner is not None and nested.get("model_type") is not None else None
     for name in (model_type, inner_type):
         if name in UNEXPRESSED:
             raise ConfigError(f"model_type {name!r} cannot be expressed yet: it has {UNEXPRESSED[name]}",
