@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import sympy
 
@@ -226,17 +227,10 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
 
 def _numeric_leaves(ev, name: str) -> list[str]:
     """The inputs and pinned quantities ``name`` depends on, through solve nodes too."""
-    found, stack, out = {name}, [name], set()
-    while stack:
-        current = stack.pop()
-        if current != name and (ev.graph[current].is_input or ev.states[current] is NodeState.PINNED):
-            out.add(current)
-            continue
-        for other in ev.graph.dag.predecessors(current):
-            if other not in found:
-                found.add(other)
-                stack.append(other)
-    return [n for n in ev.graph.quantities if n in out]
+    def leaf(n: str) -> bool:
+        return ev.graph[n].is_input or ev.states[n] is NodeState.PINNED
+    found = nx.ancestors(nx.subgraph_view(ev.graph.dag, filter_edge=lambda _, v: v == name or not leaf(v)), name)
+    return [n for n in ev.graph.quantities if n in found and leaf(n)]
 
 
 def numeric_elasticities(ev, name: str) -> Elasticities:
