@@ -89,10 +89,8 @@ class Evaluated:
         return self.states[name]
 
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
-
-        Raises MissingInputsError when an input it needs was given by nothing.
-        """
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown, MissingInputsError
+        when an input it needs was given by nothing."""
         quantity = self.quantity(name)
         self.scenario.require([name])
         target = parse_unit(unit) if unit else quantity.unit
