@@ -12,10 +12,10 @@ from calcgraph.engine.symbolic import (
     ROUNDING,
     SOLVED,
     closed_form,
-    closed_form_latex,
     elasticities,
     numeric_elasticities,
 )
+from calcgraph.render.report.sections import inputs_form
 from calcgraph.render.text import symbolic_table
 
 
@@ -95,7 +95,7 @@ def test_a_600_deep_chain_has_its_closed_form_without_recursion(tmp_path):
 def test_a_closed_form_past_the_budget_is_a_note_and_its_latex_is_left_out(tmp_path):
     ev = _chain(tmp_path, 41, "{p}*{p}/({p}+1) + {p}/2").evaluated
     assert "q40 = (closed form too large: more than" in symbolic_table(ev)
-    assert closed_form_latex(ev, "q40") is None
+    assert inputs_form(ev, "q40") is None
 
 
 def test_elasticities_past_the_budget_are_taken_numerically_and_agree_with_the_symbolic_ones(tmp_path):

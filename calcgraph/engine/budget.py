@@ -1,14 +1,7 @@
-"""The symbolic budget: how large an expression and how long a sympy step may get before giving up.
+"""The symbolic budget: at most ``MAX_NODES`` tree nodes in or out of a sympy step and ``SECONDS`` of wall time.
 
-Closed forms substitute formulas into formulas, so a chain of 41 small
-rational formulas is a tree of 2**40 nodes (sympy shares the subtrees, but
-printing, differentiating and evaluating walk the tree), and ``cancel`` can
-expand a short power into millions of terms. Every symbolic step (closed
-forms, their LaTeX and text, elasticities, the closed form of a solve) runs
-within this budget: an expression of at most ``MAX_NODES`` tree nodes before
-and after the step, and at most ``SECONDS`` of wall time. Past it the step
-gives up: the numeric answer stands and the display says the closed form was
-too large.
+Closed forms nest formulas (41 small rational ones make a tree of 2**40 nodes) and ``cancel`` can expand a
+short power into millions of terms; past the budget a step gives up and the numeric answer stands.
 """
 
 from __future__ import annotations
@@ -18,15 +11,12 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 import sympy
 
 MAX_NODES = 5000  # tree nodes of an expression a symbolic step takes or gives
 SECONDS = 2.0  # wall time of one symbolic step
 TOO_LARGE = "closed form too large"
-
-T = TypeVar("T")
 
 
 class BudgetExceeded(BaseException):
@@ -38,9 +28,7 @@ class TimeUp(BudgetExceeded):
 
 
 def tree_size(expr: sympy.Basic, limit: int = MAX_NODES) -> int:
-    """Nodes of ``expr`` as a tree (shared subtrees counted each time), at most ``limit + 1``.
-
-    Linear in the distinct subexpressions and without recursion, whatever the depth.
+    """Nodes of ``expr`` as a tree (shared subtrees counted each time), at most ``limit + 1``; no recursion.
 
     >>> from sympy.abc import x
     >>> e = x
@@ -85,8 +73,6 @@ def fits(expr: sympy.Basic, limit: int = MAX_NODES) -> bool:
 
 
 _state = threading.local()
-
-
 REPEAT = 0.05  # seconds between further alarms once the time is up (one may land in a gc callback and be lost)
 RETRY = 0.001  # seconds until the next alarm after one that came due where an exception would be dropped
 
@@ -95,10 +81,8 @@ RETRY = 0.001  # seconds until the next alarm after one that came due where an e
 def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
     """Raise TimeUp in the block after ``seconds``; yields whether this block owns the timer.
 
-    Only the outermost limit in the main thread (with SIGALRM, no other real-time timer running)
-    owns one; elsewhere there is no time limit, only the size limits. Once the time is up the alarm
-    repeats every ``REPEAT`` seconds until the block ends: an exception raised while the
-    interpreter runs a gc callback or a ``__del__`` is printed and dropped, so one alarm is not enough.
+    Only the outermost limit in the main thread with no other real-time timer owns one. The alarm then
+    repeats every ``REPEAT`` s: an exception raised in a gc callback or ``__del__`` is printed and dropped.
     """
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
               and not getattr(_state, "active", False)
@@ -121,12 +105,16 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
         signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
         yield True
     finally:
-        _disarm(previous)
+        try:
+            _state.active = False
+        finally:  # the alarm stopped and the handler put back even when an alarm lands just now
+            _state.active = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _swallowed_here(frame) -> bool:
-    """Whether an exception raised in ``frame`` would be printed and dropped by the interpreter: the
-    frame is inside a gc callback or a ``__del__`` (so the alarm waits for the next repeat)."""
+    """Whether an exception raised in ``frame`` would be dropped: it is inside a gc callback or a ``__del__``."""
     callbacks = {getattr(c, "__code__", None) for c in gc.callbacks}
     while frame is not None:
         if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
@@ -135,17 +123,7 @@ def _swallowed_here(frame) -> bool:
     return False
 
 
-def _disarm(previous) -> None:
-    """Stop the alarm and put the previous handler back, even when an alarm lands during the clean-up."""
-    try:
-        _state.active = False
-    finally:
-        _state.active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def attempt(step: Callable[[], T], seconds: float = SECONDS) -> T | None:
+def attempt(step: Callable, seconds: float = SECONDS):
     """``step()`` within the budget; None when it runs out of time, size (``check``) or recursion depth.
 
     An outer ``attempt``'s time running out passes through to that outer one.
@@ -163,20 +141,6 @@ def attempt(step: Callable[[], T], seconds: float = SECONDS) -> T | None:
         return None
     except (BudgetExceeded, RecursionError):
         return None
-
-
-def bounded(step: Callable[[], sympy.Basic], limit: int = MAX_NODES,
-            seconds: float = SECONDS) -> sympy.Basic | None:
-    """The expression ``step()`` gives, or None when it runs out of time or is larger than ``limit`` nodes.
-
-    >>> from sympy.abc import x
-    >>> bounded(lambda: sympy.expand((x + 1) ** 3)), bounded(lambda: sympy.expand((x + 1) ** 2000))
-    (x**3 + 3*x**2 + 3*x + 1, None)
-    """
-    result = attempt(step, seconds)
-    if result is None or not fits(result, limit):
-        return None
-    return result
 
 
 def text(expr: sympy.Basic, printer: Callable[[sympy.Basic], str] = str, limit: int = MAX_NODES) -> str | None:

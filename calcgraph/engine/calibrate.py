@@ -1,15 +1,8 @@
 """Fit the engine's efficiencies to published measurements: least squares on log ratios, per-chip factors shrunk.
 
-Physics first: a few shared efficiencies (``FITTED``: HBM bandwidth, prefill
-and decode FLOPs, how far prefill overlaps decode, how much communication
-hides). Then factors: per chip, one on its HBM efficiency and one on its FLOP
-efficiencies (its memory system, kernels and software stack; chips with the same
-tensor rates, such as H100 and H200, share one FLOP factor); per precision,
-one on the FLOP efficiencies of fp4 compute. Each log factor is pulled toward 0
-(the shared value) by a penalty worth ``SHRINK`` cases, so a chip with few
-cases stays near the shared figures. ``scipy.optimize.least_squares`` fits
-``log(predicted / measured)`` with a soft-L1 loss, so one odd source cannot drag
-the fit. Leave-one-out refits without each case in turn and predicts it.
+Shared efficiencies (``FITTED``), then log factors per chip (HBM; FLOPs, shared by chips with the same tensor
+rates) and per precision (fp4), each pulled toward 0 by a penalty worth ``SHRINK`` cases. The loss is soft L1 so
+one odd source cannot drag the fit; leave-one-out refits without each case in turn and predicts it.
 """
 
 from __future__ import annotations
@@ -36,7 +29,6 @@ FITTED = {
 }
 SCALE = {"layer_step_overhead": 1e-5}  # the solver's step size for a parameter far from 1
 LOG_SCALE = {"max_num_seqs"}  # moved by the solver as a logarithm: it spans orders of magnitude
-CHIP_FACTORS = ("hbm_efficiency_chip", "compute_efficiency_chip")  # names the chip presets carry
 RATES = ("flops_per_chip_bf16", "flops_per_chip_fp8", "flops_per_chip_fp4")  # chips alike in these share a compute die
 PRECISION_FACTORS = ("fp4",)  # compute factor for cases whose matmuls run at the fp4 rate
 SHRINK = 2.0  # a log factor costs as much as this many cases' log ratio of the same size
@@ -79,13 +71,11 @@ class _Layout:
     def size(self) -> int:
         return len(FITTED) + len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
 
-    def start(self) -> list[float]:
-        return [_scaled(n, b[0]) for n, b in FITTED.items()] + [0.0] * (self.size - len(FITTED))
-
-    def bounds(self) -> tuple[list, list]:
+    def vectors(self) -> tuple[list, list, list]:
+        """The start, lower and upper bounds of the vector the solver moves."""
         logs = self.size - len(FITTED)
-        return ([_scaled(n, b[1]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[0]] * logs,
-                [_scaled(n, b[2]) for n, b in FITTED.items()] + [LOG_FACTOR_BOUNDS[1]] * logs)
+        return tuple([_scaled(n, b[k]) for n, b in FITTED.items()] + [fill] * logs
+                     for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:
         n = len(FITTED)
@@ -135,7 +125,7 @@ def _solve(models: list[_CaseModel], layout: _Layout, start):
         fit = [m.log_ratio(*parts) for m in models]
         return np.array(fit + [math.sqrt(SHRINK) * u for u in x[len(FITTED):]])
 
-    low, high = layout.bounds()
+    _, low, high = layout.vectors()
     steps = [SCALE.get(n, 1.0) for n in FITTED] + [1.0] * (len(low) - len(FITTED))
     result = least_squares(residuals, np.clip(start, low, high), bounds=(low, high), x_scale=steps,
                            loss="soft_l1", f_scale=ROBUST_SCALE)
@@ -152,7 +142,7 @@ def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
     dies = {m.case.chip: m.die for m in models}
     chips = tuple(sorted(dies))
     layout = _Layout(chips, tuple(dies[c] for c in chips))
-    x = _solve(models, layout, layout.start())
+    x = _solve(models, layout, layout.vectors()[0])
     parts = layout.unpack(x)
     errors = [abs(math.exp(m.log_ratio(*parts)) - 1) for m in models]
     loo_errors = {}

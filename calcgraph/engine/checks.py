@@ -1,8 +1,4 @@
-"""Feasibility checks: the ``checks:`` of the modules evaluated at a scenario's values.
-
-A check is a constraint that should hold (weights and KV cache fit in HBM, a
-tensor-parallel degree that divides the heads); a failed check is a warning,
-not an error: the values are still computed and shown.
+"""Feasibility checks (``checks:``) at a scenario's values: a failed one is a warning, the values still stand.
 
 >>> from calcgraph.core.bind import bind
 >>> from calcgraph.core.spec.load import load_spec
@@ -59,11 +55,8 @@ class CheckResult:
 
 def check_sides(constraint: Constraint, values) -> tuple:
     """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units)."""
-    env = dict(values)
-    env.update(constant_values(constraint))
-    lhs = compile_node(constraint.comparison.lhs.node)(env)
-    rhs = compile_node(constraint.comparison.rhs.node)(env)
-    return lhs, rhs
+    env = {**values, **constant_values(constraint)}
+    return tuple(compile_node(side.node)(env) for side in (constraint.comparison.lhs, constraint.comparison.rhs))
 
 
 def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:
@@ -71,8 +64,7 @@ def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:
     results = []
     for constraint, message in graph.checks:
         lhs, rhs = (float(v) for v in check_sides(constraint, values))
-        known = np.isfinite(lhs) and np.isfinite(rhs)
-        ok = bool(constraint.holds(lhs, rhs)) if known else True
+        ok = bool(constraint.holds(lhs, rhs)) if np.isfinite(lhs) and np.isfinite(rhs) else True
         results.append(CheckResult(constraint, message, ok, lhs, rhs))
     return tuple(results)
 
@@ -85,12 +77,6 @@ def failed_mask(graph: Graph, values) -> tuple[np.ndarray, list[str]]:
 
 def unused_settings(graph: Graph, entries, outputs) -> list[str]:
     """Warnings for settings (``entries``) that no requested output (``outputs``) depends on."""
-    warnings = []
     needed = graph.needed([n for n in outputs if n in graph]) if entries else frozenset()  # one walk up
-    for entry in entries:
-        if entry.name not in graph or entry.name in needed:
-            continue
-        kind = "pin" if not graph[entry.name].is_input else "setting"
-        warnings.append(f"{entry.where}: this {kind} of {entry.name} changes no requested output "
-                        f"(nothing shown depends on {entry.name})")
-    return warnings
+    return [f"{e.where}: this {'setting' if graph[e.name].is_input else 'pin'} of {e.name} changes no requested "
+            f"output (nothing shown depends on {e.name})" for e in entries if e.name in graph and e.name not in needed]

@@ -1,9 +1,4 @@
-"""Bound scenario -> Evaluated: every value (base units) and every node's state, read-only.
-
-This is what the solver, sweeps, ``best``, closed forms and every renderer
-take: the scenario as bound, the values computed from it (solve nodes solved
-by the engine's solver, injected into the core evaluator), and the state of
-each node, decided once here instead of re-derived by each reader.
+"""Bound scenario -> Evaluated: every value (base units) and every node's state, decided once, read-only.
 
 >>> from calcgraph.core.bind import bind
 >>> from calcgraph.core.spec.load import load_spec
@@ -55,6 +50,7 @@ class Evaluated:
     solver: NodeSolver = field(repr=False, compare=False)
     checks: tuple[CheckResult, ...] = ()  # every declared feasibility check at these values
     reasons: Mapping[str, str] = field(default_factory=dict)  # solve node without answer -> why, in a few words
+    memos: dict = field(default_factory=dict, repr=False, compare=False)  # symbolic.py's closed forms, by kind
 
     @property
     def failed_checks(self) -> list[CheckResult]:
@@ -92,17 +88,11 @@ class Evaluated:
         self.quantity(name)
         return self.states[name]
 
-    def require(self, names=None) -> None:
-        """Raise MissingInputsError when a required input that ``names`` (default: all) need is missing."""
-        self.scenario.require(names)
-
     def value(self, name: str, unit: str | None = None) -> float:
-        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown.
-
-        Raises MissingInputsError when an input it needs was given by nothing.
-        """
+        """The value of ``name`` in ``unit`` (default: its declared unit); NaN when unknown, MissingInputsError
+        when an input it needs was given by nothing."""
         quantity = self.quantity(name)
-        self.require([name])
+        self.scenario.require([name])
         target = parse_unit(unit) if unit else quantity.unit
         if target.dim != quantity.unit.dim:
             raise UnitMismatchError(f"{name} is in {quantity.unit.text!r}, which does not convert to {unit!r}",
@@ -118,10 +108,7 @@ class Evaluated:
         return display_unit(quantity.unit, float(self.values[name]))
 
     def solve_details(self, name: str) -> SolveResult:
-        """The solve behind the solve node ``name`` at these values, with its working.
-
-        Raises NoSolutionError when its constraints have no answer.
-        """
+        """The solve behind the solve node ``name`` at these values, with its working (else NoSolutionError)."""
         return self.solver.details(name, dict(self.values))
 
     @property
@@ -148,10 +135,7 @@ def node_states(scenario: Scenario, values: Mapping[str, float]) -> dict[str, No
 
 
 def evaluate_scenario(scenario: Scenario) -> Evaluated:
-    """Evaluate every quantity of ``scenario`` (solve nodes included) and decide each node's state.
-
-    Raises EvaluationError for a division by zero or overflow in a formula.
-    """
+    """Evaluate every quantity of ``scenario`` and decide each node's state (EvaluationError on overflow, x/0)."""
     solver = NodeSolver(scenario)
     values = evaluate(scenario, solver=solver)
     states = node_states(scenario, values)

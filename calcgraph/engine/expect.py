@@ -1,10 +1,7 @@
 """Expected figures (``expect:``): each figure a text prints, against what calcgraph computes.
 
-Verdicts: *matches* (relative difference under 1e-6), *rounded* (within half a
-unit of the printed last digit, or within the recorded ``tolerance``), *differs*
-(explained when the scenario records a ``reason``: an erratum or a rounded
-intermediate). An unexplained difference, or a computed value that misses the
-recorded ``exact`` figure, fails.
+Verdicts: *matches* (within 1e-6), *rounded* (within half a unit of the last printed digit, or ``tolerance``),
+*differs* (explained by a ``reason``, else it fails, as does missing the recorded ``exact`` figure).
 """
 
 from __future__ import annotations
@@ -74,9 +71,8 @@ def judge(computed: float, printed_value: float, printed_text: str,
     relative = abs(computed - printed_value) / scale
     if relative <= MATCH:
         return "matches", relative
-    if abs(computed - printed_value) <= half_unit(printed_text) * (1 + 1e-9):
-        return "rounded", relative
-    if tolerance is not None and relative <= tolerance:
+    if (abs(computed - printed_value) <= half_unit(printed_text) * (1 + 1e-9)
+            or (tolerance is not None and relative <= tolerance)):
         return "rounded", relative
     return "differs", relative
 
@@ -89,10 +85,7 @@ def compare(ev: Evaluated) -> list[ExpectRow]:
 def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
     """Every ``expect:`` of ``scenario`` that applies to its variant, against ``values`` (base units)."""
     rows = []
-    variant = scenario.variant
-    for expect in scenario.spec.expects:
-        if expect.variant != variant:
-            continue
+    for expect in (e for e in scenario.spec.expects if e.variant == scenario.variant):
         quantity = scenario.graph[expect.name]
         number, unit = parse_quantity(expect.printed)
         unit = unit or quantity.unit
@@ -104,10 +97,9 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
         exact_ok = True
         if expect.exact is not None:
             exact, exact_unit = parse_quantity(expect.exact)
-            exact_unit = exact_unit or unit
-            value = float(to_unit(values[expect.name], exact_unit))
+            value = float(to_unit(values[expect.name], exact_unit or unit))
             exact_ok = judge(value, exact, _number_text(expect.exact))[0] != "differs"
-        rows.append(ExpectRow(scenario=scenario.spec.path, variant=variant, name=expect.name,
+        rows.append(ExpectRow(scenario=scenario.spec.path, variant=scenario.variant, name=expect.name,
                               printed=str(expect.printed), computed=computed,
                               unit=format_unit(unit.pint_unit), difference=relative, verdict=verdict,
                               reason=expect.reason, where=str(expect.where), exact_ok=exact_ok))
@@ -115,22 +107,12 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
 
 
 def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list[ExpectRow]:
-    """Rows for the scenario ``spec``: its base case and every variant with expectations.
-
-    Raises the errors of binding and evaluating the scenario and its variants.
-    """
-    rows = _verified(bind(spec, None, sets))
-    for variant in spec.variants:
-        if any(e.variant == variant for e in spec.expects):
-            rows.extend(_verified(bind(spec, variant, sets)))
-    return rows
+    """Rows for the scenario ``spec``: its base case and every variant with expectations (errors pass through)."""
+    variants = [None, *(v for v in spec.variants if any(e.variant == v for e in spec.expects))]
+    return [row for variant in variants for row in _verified(bind(spec, variant, sets))]
 
 
 def _verified(scenario: Scenario) -> list[ExpectRow]:
     """The rows of one scenario or variant, evaluating only what its expectations name (and what they need)."""
     names = [e.name for e in scenario.spec.expects if e.variant == scenario.variant and e.name in scenario.graph]
     return compare_values(scenario, evaluate(scenario, names=names, solver=NodeSolver(scenario)))
-
-
-
-

@@ -1,16 +1,12 @@
 """Predictions held against measured serving: one scenario per published case, its prediction and roofline.
 
-Each case is built as a scenario of ``formulas/serving.yaml``, the case's
-model, chip and dtype presets and an assumption set, with ``chips``,
-``tp_degree``, ``batch``, ``prefill_len``, ``gen_len`` and ``seq_len`` set
-(``validation/README.md``). A case without a published batch (a
-max-throughput run) is predicted at the largest batch that fits under
-``calibrated.yaml``, capped at 2,048. The pure roofline is the same case under
-``chapter.yaml`` with ``mfu`` 1: an upper bound a measurement should not beat.
+Each case is ``formulas/serving.yaml`` with its presets and settings (``validation/README.md``); its pure
+roofline, the same case under ``chapter.yaml`` with ``mfu`` 1, is a bound a measurement should not beat.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from dataclasses import dataclass
@@ -20,7 +16,7 @@ from calcgraph.core.bind import Scenario, bind, parse_set_arg
 from calcgraph.core.cases import Case, ValidationFile
 from calcgraph.core.compose import compose_spec
 from calcgraph.engine.evaluated import evaluate_scenario
-from calcgraph.errors import CalcgraphError, InputFileError, Location
+from calcgraph.errors import CalcgraphError, InputFileError
 
 BATCH_CAP = 2048
 PREDICTED = "benchmark_throughput_per_chip"
@@ -110,15 +106,11 @@ def case_scenario(case: Case, root: Path, assumptions: Path, batch: int | None, 
         if not path.is_file():
             raise InputFileError(f"case {case.id}: no preset {path.relative_to(root)}", where=case.where,
                                  hint="name a preset under presets/ (or make one with calcgraph import-model)")
-    spec = compose_spec(paths, case.id, case.where)
-    origin = str(case.where)
     values = {"chips": case.chips, "pp_degree": case.pp_degree, "tp_degree": case.tp_degree,
-              "prefill_len": case.prefill_len, "gen_len": case.gen_len,
-              "seq_len": case.prefill_len + case.gen_len, **(extra or {})}
-    if batch is not None:
-        values["batch"] = batch
-    entries = [parse_set_arg(f"{name}={value!r}", origin=origin) for name, value in values.items()]
-    return bind(spec, None, entries)
+              "prefill_len": case.prefill_len, "gen_len": case.gen_len, "seq_len": case.prefill_len + case.gen_len,
+              **(extra or {}), **({} if batch is None else {"batch": batch})}
+    entries = [parse_set_arg(f"{name}={value!r}", origin=str(case.where)) for name, value in values.items()]
+    return bind(compose_spec(paths, case.id, case.where), None, entries)
 
 
 def case_batch(case: Case, root: Path) -> tuple[int, bool]:
@@ -137,24 +129,20 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
     return int(min(largest, BATCH_CAP)), True
 
 
-def _value(evaluated, name: str) -> float:
-    return float(evaluated.value(name))
-
-
 def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     """The case's prediction under ``assumptions`` and its pure roofline (chapter.yaml, mfu 1)."""
     batch, solved = case_batch(case, root)
     scenario = case_scenario(case, root, assumptions, batch)
     scenario.require([PREDICTED])
     evaluated = evaluate_scenario(scenario)
-    cycle = _value(evaluated, "bench_t_cycle")
-    shares = {term: _value(evaluated, term) / cycle for term in TERMS} if cycle > 0 else {}
+    cycle = evaluated.value("bench_t_cycle")
+    shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
     roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
                                            {"mfu": 1}))
     warnings = tuple(check.message for check in evaluated.failed_checks)
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
-                      predicted=_value(evaluated, PREDICTED), roofline=_value(roof, PREDICTED),
-                      shares=shares, warnings=warnings, tpot=_value(evaluated, "benchmark_tpot"))
+                      predicted=evaluated.value(PREDICTED), roofline=roof.value(PREDICTED),
+                      shares=shares, warnings=warnings, tpot=evaluated.value("benchmark_tpot"))
 
 
 def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
@@ -175,13 +163,11 @@ def orderings(predictions: list[Prediction]) -> list[tuple[str, str, str, bool]]
     out = []
     for label, chips in groups.items():
         best = {chip: max(ps, key=lambda p: p.case.measured_per_chip) for chip, ps in chips.items()}
-        names = sorted(best)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                pa, pb = best[a], best[b]
-                measured = a if pa.case.measured_per_chip >= pb.case.measured_per_chip else b
-                predicted = a if pa.predicted >= pb.predicted else b
-                out.append((label, measured, predicted, measured == predicted))
+        for a, b in itertools.combinations(sorted(best), 2):
+            pa, pb = best[a], best[b]
+            measured = a if pa.case.measured_per_chip >= pb.case.measured_per_chip else b
+            predicted = a if pa.predicted >= pb.predicted else b
+            out.append((label, measured, predicted, measured == predicted))
     return out
 
 
@@ -215,6 +201,3 @@ def beyond_thresholds(files: list[ValidationFile], predictions: list[Prediction]
             out.append(f"{vfile.path}: {summary.within_25:.0%} of cases within 25 % < {share:.0%}")
     return out
 
-
-__all__ = ["Location", "Prediction", "Summary", "predict", "predict_all", "summarize", "beyond_thresholds",
-           "case_scenario", "case_batch", "repo_root", "assumption_path", "BATCH_CAP"]

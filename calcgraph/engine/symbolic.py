@@ -1,23 +1,17 @@
-"""Symbolic views of the graph: closed forms in the inputs and elasticities.
+"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x.
 
-Closed forms substitute the formulas of intermediate quantities (never text:
-the sympy objects built by expr.py) until only leaves remain: inputs, pinned
-quantities and solve nodes. Elasticities d ln y / d ln x come from sympy
-derivatives evaluated at the scenario's base-unit values; ``max``/``min`` are
-differentiated on the branch active at that point and ``ceil``/``floor``/
-``ceil_to`` as their argument (a step function's derivative is zero almost
-everywhere; the argument says how the unrounded requirement moves). A solve
-node's elasticities come from its binding constraint by implicit
-differentiation.
+Elasticities differentiate ``max``/``min`` on their active branch and rounding as its argument (how the
+unrounded requirement moves); a solve node's come from its binding constraint by implicit differentiation.
 """
 
 from __future__ import annotations
 
 import math
-import weakref
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import sympy
 
@@ -57,24 +51,13 @@ def substitution_order(ev, name: str) -> list[str]:
     return [n for n in ev.graph.order if n in found]
 
 
-_CACHES: dict[int, tuple] = {}  # id(ev) -> (weak reference to ev, {kind: memo}); dropped with ev
-
-
 def cached(ev, kind: str) -> dict:
     """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
-    key = id(ev)
-    entry = _CACHES.get(key)
-    if entry is None or entry[0]() is not ev:
-        entry = (weakref.ref(ev, lambda _ref: _CACHES.pop(key, None)), {})
-        _CACHES[key] = entry
-    return entry[1].setdefault(kind, {})
+    return ev.memos.setdefault(kind, {})
 
 
 def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
-    """``name`` as a sympy expression in leaves only (inputs, pinned and solved quantities).
-
-    Built in evaluation order, each formula over the closed forms before it: any depth, no
-    recursion. The result shares its subtrees; printing it may still be too large (see budget).
+    """``name`` as a sympy expression in leaves only, built in evaluation order (no recursion).
 
     >>> import calcgraph
     >>> closed_form(calcgraph.load().evaluated, "param_bytes")
@@ -93,29 +76,9 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     return memo[name]
 
 
-def substitute(ev, expr: sympy.Expr, names, memo: dict | None = None) -> sympy.Expr:
-    """``expr`` with each of ``names`` replaced by its closed form."""
-    memo = memo if memo is not None else {}
-    mapping = {symbol(n): closed_form(ev, n, memo) for n in names}
-    return expr.xreplace(mapping)
-
-
 def leaves(expr: sympy.Expr) -> set[str]:
     """The quantity names a closed form depends on."""
     return {s.name for s in expr.free_symbols}
-
-
-def closed_form_latex(ev, name: str, limit: int = 180) -> str | None:
-    """The LaTeX of ``name``'s closed form when it is short and says more than the formula."""
-    quantity = ev.graph[name]
-    if is_leaf(ev, name) or all(is_leaf(ev, n) for n in quantity.formula.names):
-        return None
-    expr = closed_form(ev, name)
-    if not budget.fits(expr, limit):  # a LaTeX line of ``limit`` characters has fewer nodes
-        return None
-    names = {symbol(n): ev.graph[n].symbol for n in leaves(expr)}
-    text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
-    return text if text is not None and len(text) <= limit else None
 
 
 def closed_form_text(ev, name: str, memo: dict | None = None) -> str:
@@ -153,9 +116,8 @@ def _call_text(function: str, args) -> str:
 
 def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
            label: str = "") -> sympy.Expr:
-    """``expr`` with max/min replaced by their active branch and rounding by its argument.
-
-    ``value(e)`` gives a subexpression's number at the point; each replacement adds a note.
+    """``expr`` with max/min replaced by their active branch (``value(e)``: a subexpression's number) and
+    rounding by its argument; each replacement adds a note.
 
     >>> from calcgraph.core.formula.parse import parse_formula
     >>> notes = []
@@ -168,11 +130,11 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     if expr.is_Atom:
         return expr
     if isinstance(expr, (sympy.Max, sympy.Min)):
-        values = [value(a) for a in expr.args]
-        best = (max if isinstance(expr, sympy.Max) else min)(values)
-        index = values.index(best)
-        tie = sum(1 for v in values if math.isclose(v, best, rel_tol=1e-12)) > 1
         function = "max" if isinstance(expr, sympy.Max) else "min"
+        values = [value(a) for a in expr.args]
+        best = max(values) if function == "max" else min(values)
+        index = values.index(best)
+        tie = sum(math.isclose(v, best, rel_tol=1e-12) for v in values) > 1
         notes.append((KINK, f"{prefix}{_call_text(function, expr.args)} on its active branch "
                       f"{sympy.sstr(expr.args[index])}" + (" (a tie: the derivative jumps here)" if tie else "")))
         return smooth(expr.args[index], value, notes, label)
@@ -185,10 +147,9 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
 def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
                        own: dict | None = None) -> sympy.Expr:
-    """The closed form of ``name`` with each formula smoothed at ``point`` (leaf values, base units).
+    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget).
 
-    Built in evaluation order (no recursion); BudgetExceeded past the symbolic budget. ``own``
-    keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
+    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
     """
     exact = cached(ev, "closed")
     own = own if own is not None else {}
@@ -202,7 +163,8 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
         formula = ev.graph[current].formula
 
         def value(e: sympy.Expr) -> float:
-            return _number(budget.check(substitute(ev, e, [s.name for s in e.free_symbols], exact)), point)
+            return _number(budget.check(e.xreplace({s: closed_form(ev, s.name, exact) for s in e.free_symbols})),
+                           point)
         expr = smooth(formula.expr, value, own[current], current)
         memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
     stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
@@ -251,32 +213,24 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
         return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
     expr = smooth_closed_form(ev, name, point, notes, cached(ev, "smooth"), cached(ev, "smooth notes"))
-    direct = _log_derivatives(expr, point)
-    total: dict[str, float] = {}
-    for leaf, e in direct.items():
+    total: dict[str, float] = defaultdict(float)
+    for leaf, e in _log_derivatives(expr, point).items():
         if _solved(ev, leaf):
             inner = elasticities(ev, leaf, _seen | {name})
             notes.extend(inner.notes)
             for x, ex in inner.values:
-                total[x] = total.get(x, 0.0) + e * ex
+                total[x] += e * ex
         else:
-            total[leaf] = total.get(leaf, 0.0) + e
+            total[leaf] += e
     return _finish(ev, name, total, notes)
 
 
 def _numeric_leaves(ev, name: str) -> list[str]:
     """The inputs and pinned quantities ``name`` depends on, through solve nodes too."""
-    found, stack, out = {name}, [name], set()
-    while stack:
-        current = stack.pop()
-        if current != name and (ev.graph[current].is_input or ev.states[current] is NodeState.PINNED):
-            out.add(current)
-            continue
-        for other in ev.graph.dag.predecessors(current):
-            if other not in found:
-                found.add(other)
-                stack.append(other)
-    return [n for n in ev.graph.quantities if n in out]
+    def leaf(n: str) -> bool:
+        return ev.graph[n].is_input or ev.states[n] is NodeState.PINNED
+    found = nx.ancestors(nx.subgraph_view(ev.graph.dag, filter_edge=lambda _, v: v == name or not leaf(v)), name)
+    return [n for n in ev.graph.quantities if n in found and leaf(n)]
 
 
 def numeric_elasticities(ev, name: str) -> Elasticities:
@@ -304,8 +258,7 @@ def numeric_elasticities(ev, name: str) -> Elasticities:
 
 
 def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:
-    order = list(ev.graph.quantities)
-    values = tuple((n, total[n]) for n in sorted(total, key=order.index))
+    values = tuple((n, total[n]) for n in ev.graph.quantities if n in total)  # in declaration order
     return Elasticities(name, values, tuple(dict.fromkeys(notes)))
 
 
@@ -316,28 +269,17 @@ def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elastici
                     + ("; the integer treated as continuous" if details.integer else ""))]
     if not details.binding:
         return _finish(ev, name, {}, notes)
-    binding = details.binding[0]
-    comparison = binding.comparison
-    constants = constant_values(binding)
-    here = dict(point)
-    here.update(constants)
-    here[details.for_name] = details.value
+    constants = constant_values(details.binding[0])
+    here = {**point, **constants, details.for_name: details.value}
     memo: dict = {}
-    sides = []
-    for side in (comparison.lhs, comparison.rhs):
-        mapping = {symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names}
-        sides.append(side.expr.xreplace(mapping))
-    g = sides[0] - sides[1]
-    x = symbol(details.for_name)
+    lhs, rhs = (side.expr.xreplace({symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names})
+                for side in (details.binding[0].comparison.lhs, details.binding[0].comparison.rhs))
+    g, x = lhs - rhs, symbol(details.for_name)
     if any(s.name not in here for s in g.free_symbols):
         return _finish(ev, name, {}, notes)
     g_x = _number(sympy.diff(g, x), here)
-    total: dict[str, float] = {}
     if g_x == 0 or details.value == 0:
-        return _finish(ev, name, total, notes)
-    for s in sorted(g.free_symbols - {x}, key=lambda s: s.name):
-        if s.name in constants:
-            continue
-        p = here[s.name]
-        total[s.name] = -_number(sympy.diff(g, s), here) * p / (g_x * details.value)
+        return _finish(ev, name, {}, notes)
+    total = {s.name: -_number(sympy.diff(g, s), here) * here[s.name] / (g_x * details.value)
+             for s in sorted(g.free_symbols - {x}, key=lambda s: s.name) if s.name not in constants}
     return _finish(ev, name, total, notes)

@@ -1,10 +1,3 @@
-"""``import-model``: a Hugging Face ``config.json`` read under bounds (``read``), each family's
-defaults (``families``), and the model preset it becomes (``preset``).
+"""``import-model``: a Hugging Face ``config.json`` read under bounds into the model preset it becomes
+(``preset``), with each family's defaults (``families``).
 """
-
-from calcgraph.lazy import lazy_exports
-
-__getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "model_preset": "calcgraph.engine.hf.preset",
-    "preset_yaml": "calcgraph.engine.hf.preset",
-})

@@ -1,10 +1,7 @@
 """What import-model knows of each Hugging Face ``model_type``: its kind and transformers' defaults.
 
-A key absent from a config.json takes the default of that model type's
-transformers configuration class (the value ``from_pretrained`` would build the
-model with); the preset's note names the class. Only the defaults below are
-taken: a size absent elsewhere is refused, never guessed. Each table was read
-from the ``__init__`` signature of the class named (transformers 4.5x).
+A key absent from a config.json takes the default of its transformers config class (read from the class's
+``__init__``, transformers 4.5x); only these are taken: a size absent elsewhere is refused, never guessed.
 
 >>> FAMILIES["gemma2"].defaults["tie_word_embeddings"], FAMILIES["gemma2"].config_class
 (True, 'Gemma2Config')
@@ -26,45 +23,37 @@ class Family:
     local_rule: str = ""      # without layer_types: "alternate" (even layers local) or "" (pattern / all)
 
 
-_DENSE_DEFAULTS = {"tie_word_embeddings": False}
-_GEMMA3_TEXT = {"tie_word_embeddings": True, "head_dim": 256, "max_position_embeddings": 131072,
-                "sliding_window": 4096, "sliding_window_pattern": 6, "num_attention_heads": 8,
-                "num_key_value_heads": 4, "vocab_size": 262208}
-_DEEPSEEK = {"tie_word_embeddings": False, "moe_layer_freq": 1, "q_lora_rank": 1536, "kv_lora_rank": 512,
-             "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128}
+def _family(config_class: str, context: int, moe: bool = False, mla: bool = False, local_rule: str = "",
+            **defaults) -> Family:
+    """A family whose ``max_position_embeddings`` defaults to ``context`` and embeddings are untied unless said."""
+    defaults = {"tie_word_embeddings": False, "max_position_embeddings": context, **defaults}
+    return Family(config_class, moe, mla, defaults, local_rule)
+
+
+_GEMMA3_TEXT = {"tie_word_embeddings": True, "head_dim": 256, "sliding_window": 4096, "sliding_window_pattern": 6,
+                "num_attention_heads": 8, "num_key_value_heads": 4, "vocab_size": 262208}
+_DEEPSEEK = {"moe_layer_freq": 1, "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_rope_head_dim": 64,
+             "qk_nope_head_dim": 128, "v_head_dim": 128}
 
 FAMILIES: dict[str, Family] = {
-    "llama": Family("LlamaConfig", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 2048}),
-    "mistral": Family("MistralConfig", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 131072,
-                                                 "sliding_window": 4096}),
-    "qwen2": Family("Qwen2Config", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 32768,
-                                             "use_sliding_window": False}),
-    "qwen3": Family("Qwen3Config", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 32768,
-                                             "head_dim": 128, "use_sliding_window": False}),
-    "granite": Family("GraniteConfig", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 2048}),
-    "phi3": Family("Phi3Config", defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 4096,
-                                           "sliding_window": None}),
-    "gemma2": Family("Gemma2Config", defaults={"tie_word_embeddings": True, "head_dim": 256,
-                                               "max_position_embeddings": 8192, "sliding_window": 4096},
-                     local_rule="alternate"),
-    "gemma3_text": Family("Gemma3TextConfig", defaults=_GEMMA3_TEXT),
-    "gemma3": Family("Gemma3Config (text_config: Gemma3TextConfig)", defaults=_GEMMA3_TEXT),
-    "mixtral": Family("MixtralConfig", moe=True, defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 131072,
-                                                           "sliding_window": None}),
-    "olmoe": Family("OlmoeConfig", moe=True, defaults={**_DENSE_DEFAULTS, "max_position_embeddings": 4096}),
-    "qwen2_moe": Family("Qwen2MoeConfig", moe=True, defaults={
-        **_DENSE_DEFAULTS, "max_position_embeddings": 8192, "use_sliding_window": False,
-        "decoder_sparse_step": 1}),
-    "qwen3_moe": Family("Qwen3MoeConfig", moe=True, defaults={
-        **_DENSE_DEFAULTS, "max_position_embeddings": 32768, "use_sliding_window": False,
-        "decoder_sparse_step": 1}),
-    "deepseek_v2": Family("DeepseekV2Config", moe=True, mla=True, defaults={
-        **_DEEPSEEK, "max_position_embeddings": 2048, "first_k_dense_replace": 0}),
-    "deepseek_v3": Family("DeepseekV3Config", moe=True, mla=True, defaults={
-        **_DEEPSEEK, "max_position_embeddings": 4096, "first_k_dense_replace": 3, "n_shared_experts": 1}),
-    "gpt_oss": Family("GptOssConfig", moe=True, defaults={
-        **_DENSE_DEFAULTS, "max_position_embeddings": 131072, "head_dim": 64, "sliding_window": 128},
-        local_rule="alternate"),
+    "llama": _family("LlamaConfig", 2048),
+    "mistral": _family("MistralConfig", 131072, sliding_window=4096),
+    "qwen2": _family("Qwen2Config", 32768, use_sliding_window=False),
+    "qwen3": _family("Qwen3Config", 32768, head_dim=128, use_sliding_window=False),
+    "granite": _family("GraniteConfig", 2048),
+    "phi3": _family("Phi3Config", 4096, sliding_window=None),
+    "gemma2": _family("Gemma2Config", 8192, local_rule="alternate", tie_word_embeddings=True, head_dim=256,
+                      sliding_window=4096),
+    "gemma3_text": _family("Gemma3TextConfig", 131072, **_GEMMA3_TEXT),
+    "gemma3": _family("Gemma3Config (text_config: Gemma3TextConfig)", 131072, **_GEMMA3_TEXT),
+    "mixtral": _family("MixtralConfig", 131072, moe=True, sliding_window=None),
+    "olmoe": _family("OlmoeConfig", 4096, moe=True),
+    "qwen2_moe": _family("Qwen2MoeConfig", 8192, moe=True, use_sliding_window=False, decoder_sparse_step=1),
+    "qwen3_moe": _family("Qwen3MoeConfig", 32768, moe=True, use_sliding_window=False, decoder_sparse_step=1),
+    "deepseek_v2": _family("DeepseekV2Config", 2048, moe=True, mla=True, first_k_dense_replace=0, **_DEEPSEEK),
+    "deepseek_v3": _family("DeepseekV3Config", 4096, moe=True, mla=True, first_k_dense_replace=3,
+                           n_shared_experts=1, **_DEEPSEEK),
+    "gpt_oss": _family("GptOssConfig", 131072, moe=True, local_rule="alternate", head_dim=64, sliding_window=128),
 }
 
 # Families whose layers the formulas cannot express yet, with what they lack (a KV cache per token

@@ -1,13 +1,7 @@
-"""A Hugging Face ``config.json`` (a plain dict) -> a model preset (the ``set:`` of presets/models/).
+"""A Hugging Face ``config.json`` (an untrusted dict) -> a model preset (the ``set:`` of presets/models/).
 
-Pure: a dict in, preset data out, and the preset as YAML text. Nothing is read
-from the network; the dict is untrusted, so every key used is type-checked and
-bounded; a key the config lacks takes transformers' default for its model type
-(hf/families.py; the preset's note says so), and a missing key, an inconsistent
-shape or an architecture the formulas cannot express is one CalcgraphError
-naming the key. The parameter count is left to the graph
-(``n_params: {formula: n_params_estimate}``): the preset never writes a number
-the formulas compute.
+Every key used is type-checked and bounded; an absent key takes transformers' default for its model type
+(hf/families.py) and a missing or inconsistent one is a ConfigError naming it. ``n_params`` is left to the graph.
 
 >>> preset = model_preset({"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
 ...     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
@@ -25,18 +19,13 @@ from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, ConfigError, Field, Prese
 
 __all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
 
-DENSE = {name for name, family in FAMILIES.items() if not family.moe}
-MOE = {name for name, family in FAMILIES.items() if family.moe}
-SUPPORTED = DENSE | MOE
-
 
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
     """The model_type the formulas read and the reader of its (text) config; unknown families refused."""
     model_type = top.text("model_type")
-    nested = config.get("text_config") if isinstance(config.get("text_config"), dict) else None
-    inner = Reader(nested, where, "text_config.") if nested is not None else None
-    inner_type = inner.text("model_type") if inner is not None and nested.get("model_type") is not None \
-        else None
+    nested = config.get("text_config")
+    inner = Reader(nested, where, "text_config.") if isinstance(nested, dict) else None
+    inner_type = inner.text("model_type") if inner is not None and nested.get("model_type") is not None else None
     for name in (model_type, inner_type):
         if name in UNEXPRESSED:
             raise ConfigError(f"model_type {name!r} cannot be expressed yet: it has {UNEXPRESSED[name]}",
@@ -44,16 +33,16 @@ def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
                               hint="the formulas know attention layers with a KV cache and dense or MoE FFNs; "
                               "write an approximate preset by hand (calcgraph new model NAME) and say what it "
                               "leaves out")
-    family_type = model_type if model_type in SUPPORTED else inner_type if inner_type in SUPPORTED else None
+    family_type = model_type if model_type in FAMILIES else inner_type if inner_type in FAMILIES else None
     if family_type is None:
         raise ConfigError(f"unknown architecture: model_type {model_type!r}"
                           + (f" (text_config model_type {inner_type!r})" if inner_type else ""),
                           where=where, name="model_type",
-                          hint="supported: " + ", ".join(sorted(SUPPORTED)) +
+                          hint="supported: " + ", ".join(sorted(FAMILIES)) +
                           "; for another, write the preset by hand (calcgraph new model NAME)")
     family = FAMILIES[family_type]
     if inner is not None:
-        inner.family = FAMILIES.get(inner_type, family) if inner_type in SUPPORTED else family
+        inner.family = FAMILIES.get(inner_type, family)
         return family_type, inner
     top.family = family
     return family_type, top
@@ -75,23 +64,15 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
             archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else model_type
     preset = Preset(title=str(title)[:100], architecture=top.text("model_type"))
     f = preset.fields
-    layers = reader.count("num_hidden_layers")
-    f["layers"] = Field(layers, "num_hidden_layers", reader.note("num_hidden_layers"))
-    d_model = reader.count("hidden_size")
-    f["d_model"] = Field(d_model, "hidden_size", reader.note("hidden_size"))
-    f["d_ff"] = Field(reader.count("intermediate_size"), "intermediate_size", reader.note("intermediate_size"))
-    heads = reader.count("num_attention_heads")
-    f["n_heads"] = Field(heads, "num_attention_heads", reader.note("num_attention_heads"))
-    if reader.has("num_key_value_heads"):
-        kv_heads = reader.count("num_key_value_heads")
-        f["n_kv_heads"] = Field(kv_heads, "num_key_value_heads", reader.note("num_key_value_heads"))
-    else:
-        kv_heads = heads
-        f["n_kv_heads"] = Field(heads, "num_attention_heads",
-                                "num_key_value_heads absent: multi-head attention (transformers' rule)")
-    _check_heads(reader, heads, kv_heads)
+    for name, key in (("layers", "num_hidden_layers"), ("d_model", "hidden_size"), ("d_ff", "intermediate_size"),
+                      ("n_heads", "num_attention_heads")):
+        f[name] = reader.field(key)
+    layers, d_model, heads = f["layers"].value, f["d_model"].value, f["n_heads"].value
+    f["n_kv_heads"] = reader.field("num_key_value_heads") if reader.has("num_key_value_heads") else Field(
+        heads, "num_attention_heads", "num_key_value_heads absent: multi-head attention (transformers' rule)")
+    _check_heads(reader, heads, f["n_kv_heads"].value)
     _head_dim(reader, f, d_model, heads)
-    f["vocab"] = Field(reader.count("vocab_size"), "vocab_size", reader.note("vocab_size"))
+    f["vocab"] = reader.field("vocab_size")
     tied_key = "tie_word_embeddings"
     tied_reader = reader if tied_key in reader.config or tied_key not in top.config else top
     if tied_reader is top and top.family is None:
@@ -123,10 +104,9 @@ def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
         if nope != v:
             raise reader._fail("v_head_dim", f"{v} differs from qk_nope_head_dim {nope}: the formulas use one "
                                "head width for keys and values", "write the preset by hand")
-        f["d_head"] = Field(nope, "qk_nope_head_dim", reader.note("qk_nope_head_dim", "MLA: qk_nope_head_dim "
-                                                                   "(= v_head_dim)"))
+        f["d_head"] = reader.field("qk_nope_head_dim", "MLA: qk_nope_head_dim (= v_head_dim)")
     elif reader.has("head_dim"):
-        f["d_head"] = Field(reader.count("head_dim"), "head_dim", reader.note("head_dim"))
+        f["d_head"] = reader.field("head_dim")
     elif d_model % heads == 0:
         f["d_head"] = Field(d_model // heads, "hidden_size / num_attention_heads")
     else:
@@ -168,16 +148,14 @@ def _moe(reader: Reader, f: dict, layers: int, family: Family, model_type: str) 
     f["n_experts"] = Field(experts, expert_key)
     f["experts_per_token"] = Field(per_token, "num_experts_per_tok")
     key = "moe_intermediate_size" if reader.has("moe_intermediate_size") else "intermediate_size"
-    width = reader.count(key)
-    f["d_ff_expert"] = Field(width, key, reader.note(key, "each expert"))
-    f["n_shared_experts"] = _shared(reader, width)
+    f["d_ff_expert"] = reader.field(key, "each expert")
+    f["n_shared_experts"] = _shared(reader, f["d_ff_expert"].value)
 
 
 def _shared(reader: Reader, width: int) -> Field:
     """Shared experts in units of the routed experts' width (Qwen2-MoE's one wide shared expert as k of them)."""
-    shared = reader.optional_count("n_shared_experts")
-    if shared is not None:
-        return Field(shared, "n_shared_experts", reader.note("n_shared_experts"))
+    if reader.has("n_shared_experts"):
+        return reader.field("n_shared_experts", minimum=0)
     if not reader.has("shared_expert_intermediate_size"):
         return Field(0, "(none)", "no shared experts")
     wide = reader.count("shared_expert_intermediate_size")
@@ -197,12 +175,11 @@ def _mla(reader: Reader, f: dict, family: Family) -> None:
             f[name] = Field(0, "(no kv_lora_rank)", "no MLA")
         return
     f["mla"] = Field(1, "kv_lora_rank", "multi-head latent attention")
-    f["kv_lora_rank"] = Field(reader.count("kv_lora_rank"), "kv_lora_rank", reader.note("kv_lora_rank"))
+    f["kv_lora_rank"] = reader.field("kv_lora_rank")
     q_rank = reader.optional_count("q_lora_rank")
     f["q_lora_rank"] = Field(q_rank or 0, "q_lora_rank", reader.note("q_lora_rank", "" if q_rank else
                                                                      "null: queries projected from D"))
-    f["qk_rope_head_dim"] = Field(reader.count("qk_rope_head_dim"), "qk_rope_head_dim",
-                                  reader.note("qk_rope_head_dim"))
+    f["qk_rope_head_dim"] = reader.field("qk_rope_head_dim")
 
 
 def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
@@ -304,6 +281,5 @@ def preset_yaml(preset: Preset, formulas: str, config_name: str) -> str:
               "  # (formulas/architectures.yaml n_params_estimate; norms and biases left out).",
               "  # Replace it with the checkpoint's count if you have it.",
               "  n_params: {formula: n_params_estimate, note: \"computed from the shapes by the graph\"}"]
-    for warning in preset.warnings:
-        lines.append(f"# warning: {warning}")
+    lines += [f"# warning: {warning}" for warning in preset.warnings]
     return "\n".join(lines) + "\n"

@@ -1,8 +1,4 @@
-"""Typed, bounded reads of an untrusted config.json (import-model): the reader, the preset's dataclasses.
-
->>> Reader({"hidden_size": 4096}, "config.json").count("hidden_size")
-4096
-"""
+"""Typed, bounded reads of an untrusted config.json (import-model): the reader, the preset's dataclasses."""
 
 from __future__ import annotations
 
@@ -42,7 +38,11 @@ class Preset:
 
 
 class Reader:
-    """Typed, bounded reads of one config dict, absent keys from the family's defaults; errors name the key."""
+    """Typed, bounded reads of one config dict, absent keys from the family's defaults; errors name the key.
+
+    >>> Reader({"hidden_size": 4096}, "config.json").count("hidden_size")
+    4096
+    """
 
     def __init__(self, config: dict, where: str, prefix: str = "", family: Family | None = None) -> None:
         self.config, self.where, self.prefix = config, where, prefix
@@ -87,6 +87,10 @@ class Reader:
         if not minimum <= value <= MAX_COUNT:
             raise self._fail(key, f"{value} is outside [{minimum}, {MAX_COUNT}]", "fix the value in config.json")
         return value
+
+    def field(self, key: str, note: str = "", minimum: int = 1) -> Field:
+        """The preset field of a whole number read from ``key``."""
+        return Field(self.count(key, minimum), key, self.note(key, note))
 
     def optional_count(self, key: str, minimum: int = 0) -> int | None:
         return self.count(key, minimum) if self.has(key) else None
