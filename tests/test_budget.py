@@ -108,3 +108,27 @@ def test_a_frame_inside_a_gc_callback_or_a_del_is_one_where_an_exception_would_b
         gc.callbacks.remove(callback)
     Dying()
     assert found and all(found) and not budget._swallowed_here(sys._getframe())
+
+
+def test_a_frame_inside_a_weak_dictionary_clean_up_is_one_where_an_exception_would_be_dropped():
+    import sys
+    import weakref
+    found = []
+
+    class Key:
+        pass
+
+    table = weakref.WeakKeyDictionary()
+    key = Key()
+    table[key] = 1
+    original = sys.getprofile()
+
+    def profile(frame, event, arg):  # catch the dictionary's own removal callback as it runs
+        if event == "call" and frame.f_code.co_name == "remove":
+            found.append(budget._swallowed_here(frame))
+    sys.setprofile(profile)
+    try:
+        del key
+    finally:
+        sys.setprofile(original)
+    assert found and all(found) and not table

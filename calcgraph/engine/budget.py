@@ -6,9 +6,11 @@ short power into millions of terms; past the budget a step gives up and the nume
 
 from __future__ import annotations
 
+import _weakrefset
 import gc
 import signal
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -73,6 +75,7 @@ def fits(expr: sympy.Basic, limit: int = MAX_NODES) -> bool:
 
 
 _state = threading.local()
+_WEAKREF_FILES = {weakref.__file__, _weakrefset.__file__}
 REPEAT = 0.05  # seconds between further alarms once the time is up (one may land in a gc callback and be lost)
 RETRY = 0.001  # seconds until the next alarm after one that came due where an exception would be dropped
 
@@ -114,10 +117,12 @@ def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
 
 
 def _swallowed_here(frame) -> bool:
-    """Whether an exception raised in ``frame`` would be dropped: it is inside a gc callback or a ``__del__``."""
+    """Whether an exception raised in ``frame`` would be dropped: inside a gc callback, a ``__del__`` or the
+    standard library's weak-reference clean-up (WeakKeyDictionary, WeakSet, finalize: all called from a dealloc)."""
     callbacks = {getattr(c, "__code__", None) for c in gc.callbacks}
     while frame is not None:
-        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+        code = frame.f_code
+        if code in callbacks or code.co_name == "__del__" or code.co_filename in _WEAKREF_FILES:
             return True
         frame = frame.f_back
     return False
