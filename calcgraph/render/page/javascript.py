@@ -15,11 +15,9 @@ from __future__ import annotations
 import re
 
 from calcgraph.core.constraints import describe_constant
-from calcgraph.core.formula.pysource import expand_round, power_kind
+from calcgraph.core.formula.pysource import emit
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_MATH = {"max": "Math.max", "min": "Math.min", "sqrt": "Math.sqrt", "log": "Math.log", "exp": "Math.exp",
-         "abs": "Math.abs"}
 
 
 def _number(value: float) -> str:
@@ -30,6 +28,21 @@ def _number(value: float) -> str:
     return f"({text})" if value < 0 else text
 
 
+JAVASCRIPT = {"language": "JavaScript", "num": _number, "sorted": False, "neg": "(-{0})",
+              **{op: f"({{0}}{op}{{1}})" for op in "+-*/"},
+              "sqrt": "Math.sqrt({0})", "pow": "Math.pow({0}, {1})", "ipow": "Math.pow({0}, {1})",
+              "1/ipow": "(1.0/Math.pow({0}, {1}))", "ceil": "Math.ceil(cg.snap({0}))",
+              "floor": "Math.floor(cg.snap({0}))", "ceil_to": "cg.ceilTo({0}, [{1}])",
+              "log2": "(Math.log({0})/Math.log(2.0))", "erlang_c": "cg.erlangC({0}, {1})",
+              **{f: f"Math.{f}({{args}})" for f in ("max", "min", "log", "exp", "abs")}}
+
+
+def _name(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a quantity name: {name!r}")
+    return f"v.{name}"
+
+
 def js_expr(node: tuple) -> str:
     """One light tree as a JavaScript expression over ``v`` (base units).
 
@@ -37,40 +50,7 @@ def js_expr(node: tuple) -> str:
     >>> js_expr(parse_formula("ceil(7 * s / 3)").node)
     'Math.ceil(cg.snap(((7.0*v.s)/3.0)))'
     """
-    kind = node[0]
-    if kind == "name":
-        if not _IDENTIFIER.match(node[1]):
-            raise ValueError(f"not a quantity name: {node[1]!r}")
-        return f"v.{node[1]}"
-    if kind == "num":
-        return _number(node[1])
-    if kind == "round":
-        return js_expr(expand_round(node))
-    if kind == "neg":
-        return f"(-{js_expr(node[1])})"
-    if kind in ("+", "-", "*", "/"):
-        return f"({js_expr(node[1])}{kind}{js_expr(node[2])})"
-    if kind == "**":
-        base, kind = js_expr(node[1]), power_kind(node[2])
-        if kind == "sqrt":
-            return f"Math.sqrt({base})"
-        if kind == "pow":
-            return f"Math.pow({base}, {js_expr(node[2])})"
-        return f"(1.0/Math.pow({base}, {-kind}))" if kind < 0 else f"Math.pow({base}, {kind})"
-    if kind != "call":
-        raise ValueError(f"no JavaScript for {kind!r}")
-    name, args = node[1], node[2]
-    if name in ("ceil", "floor"):
-        return f"Math.{name}(cg.snap({js_expr(args[0])}))"
-    if name == "ceil_to":
-        return f"cg.ceilTo({js_expr(args[0])}, [{', '.join(_number(a[1]) for a in args[1:])}])"
-    if name == "log2":
-        return f"(Math.log({js_expr(args[0])})/Math.log(2.0))"
-    if name == "erlang_c":
-        return f"cg.erlangC({js_expr(args[0])}, {js_expr(args[1])})"
-    if name not in _MATH:
-        raise ValueError(f"no JavaScript for {name}()")
-    return f"{_MATH[name]}({', '.join(js_expr(a) for a in args)})"
+    return emit(node, JAVASCRIPT, _name)
 
 
 def js_function(node: tuple) -> str:
