@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 from fractions import Fraction
 
-from calcgraph.core.formula.parse import ROUNDING, Formula
+from calcgraph.core.formula.parse import Formula
+from calcgraph.core.formula.whitelist import ROUNDING
 from calcgraph.core.units import DIMENSIONLESS, Dim, format_dim
 from calcgraph.errors import UnitMismatchError
 

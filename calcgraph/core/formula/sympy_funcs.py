@@ -1,9 +1,5 @@
-"""sympy functions of formulas built cheaply: ``ceil_to``, and Max/Min/ceiling/floor without futile queries.
-
-sympy asks its assumptions system about every argument when it builds a
-Max, Min, ceiling or floor (milliseconds each: most of a large graph's build).
-Where the answer cannot change what is built (the symbols are only known to be
-real), the same object is built unevaluated instead.
+"""sympy functions of formulas (``ceil_to``, ``erlang_c``), and Max/Min/ceiling/floor built without sympy's
+assumption queries (milliseconds each) where, the symbols being only real, the answer cannot change what is built.
 """
 
 from __future__ import annotations
@@ -27,25 +23,15 @@ class CeilTo(sympy.Function):
 
 
 def undecidable(arg: sympy.Expr) -> bool:
-    """True when sympy's ceiling/floor cannot simplify ``arg``: one term over real symbols, not integer-valued.
-
-    (Splitting off integer or numeric terms needs a sum; an integer needs
-    ceil/floor inside, since the symbols are only known to be real.)
-    """
+    """True when sympy's ceiling/floor cannot simplify ``arg``: one term over real symbols, not integer-valued
+    (no sum to split terms off, no rounding inside)."""
     return not arg.is_Add and not arg.is_Number and bool(arg.free_symbols) \
         and not arg.has(sympy.ceiling, sympy.floor, CeilTo, sympy.Max, sympy.Min)
 
 
 def extremum(name: str, args: list) -> sympy.Expr:
-    """``Max``/``Min`` of built arguments, without sympy's pairwise assumption queries when they cannot decide.
-
-    sympy compares every pair of arguments through its assumptions system when
-    it builds a Max (milliseconds each: most of a large graph's build). With
-    symbols known only to be real, it drops an argument in practice when two
-    differ by a number or are both numbers, so only then is it asked; otherwise
-    the Max is built unevaluated (arguments deduplicated and flattened). What
-    sympy could still prove from the assumptions (max(x**2, 0) is x**2) keeps
-    its longer form: the same values, another printed form.
+    """``Max``/``Min`` of built arguments; sympy is asked only where it can drop an argument (two are numbers or
+    differ by one), else it is built unevaluated, flattened and deduplicated (max(x**2, 0) keeps its form).
 
     >>> x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
     >>> extremum("max", [x, y]) == sympy.Max(x, y), extremum("min", [x, x + 1]), extremum("max", [x, x])
@@ -68,12 +54,8 @@ def extremum(name: str, args: list) -> sympy.Expr:
 
 
 class ErlangC(sympy.Function):
-    """``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (``core.formula.queueing``).
-
-    Numbers in, a Float out; otherwise it stays a function of its arguments. Its
-    derivative in ``load`` is a central difference (no closed form over a variable
-    number of servers); in ``servers``, a whole count, it is 0 (a step, as ``ceil``).
-    """
+    """``erlang_c(servers, load)`` (``queueing``): a Float of numbers; its derivative in ``load`` a central
+    difference, in ``servers`` (a whole count, a step) 0."""
 
     nargs = 2
 

@@ -1,16 +1,12 @@
-"""The sympy form of a checked formula, built only when display or symbolic work asks for it.
-
-The formula's ast was checked by ``expr.Builder``; this subclass builds the
-same tree as sympy objects instead of tuples. Numbers become exact rationals,
-so closed forms and ``ceil``/``floor`` stay exact; constant ``ceil``, ``floor``,
-``max``, ``min`` and ``ceil_to`` of inexact parts fold to their float values.
-A rounding written in a declared unit (``Formula.scales``) becomes
-``scale * ceiling(x / scale)``.
+"""The sympy form of a checked formula, built only when display or symbolic work asks for it: the same
+``Builder`` walk, with exact rationals for numbers (constant roundings and extrema of inexact parts folded to
+floats) and a rounding in a declared unit as ``scale * ceiling(x / scale)``.
 """
 
 from __future__ import annotations
 
 import ast
+import operator
 
 import sympy
 
@@ -19,25 +15,20 @@ from calcgraph.core.formula.whitelist import Builder
 
 __all__ = ["FUNCTIONS", "CeilTo", "ErlangC", "formula_expr", "symbol"]
 
-
-def _log2(x):
-    return sympy.log(x, 2)
-
-
 FUNCTIONS = {
     "max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor,
-    "sqrt": sympy.sqrt, "log": sympy.log, "log2": _log2, "exp": sympy.exp,
+    "sqrt": sympy.sqrt, "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp,
     "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
 }
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _SYMBOLS: dict[str, sympy.Symbol] = {}
 
 
 def symbol(name: str) -> sympy.Symbol:
     """The sympy symbol of a quantity name (one per name, real-valued)."""
-    found = _SYMBOLS.get(name)
-    if found is None:
-        found = _SYMBOLS[name] = sympy.Symbol(name, real=True)
-    return found
+    if name not in _SYMBOLS:
+        _SYMBOLS[name] = sympy.Symbol(name, real=True)
+    return _SYMBOLS[name]
 
 
 def exact(value: float) -> sympy.Rational:
@@ -46,10 +37,7 @@ def exact(value: float) -> sympy.Rational:
 
 
 def _huge_power(base, exponent) -> bool:
-    """A rational to an integer power whose exact value would run to more than 4096 bits.
-
-    Folding it exactly takes sympy seconds; left unevaluated it still computes as a float.
-    """
+    """A rational to an integer power of more than 4096 bits (seconds to fold exactly: left unevaluated)."""
     if not (base.is_Rational and exponent.is_Integer) or base in (0, 1, -1):
         return False
     bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
@@ -71,14 +59,8 @@ class _SympyBuilder(Builder):
         return -operand
 
     def make_binop(self, op: str, left, right, node: ast.AST):
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
-        if op == "/":
-            return left / right
+        if op in _OPERATORS:
+            return _OPERATORS[op](left, right)
         return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
 
     def make_call(self, name: str, args: list, node: ast.Call):

@@ -1,11 +1,5 @@
-"""The formula whitelist: an ast checked node by node and built, as tuples here (subclasses build more).
-
-``Builder`` refuses everything outside the whitelist (names, numbers,
-``+ - * / **``, the functions in ``FUNCTIONS``), bounds sizes, and folds
-constant parts to floats as it goes, refusing those that are not finite.
-``calcgraph.core.formula.parse`` builds light trees with it; ``calcgraph.core.formula.to_sympy``
-builds the sympy form of the same tree.
-"""
+"""The formula whitelist: ``Builder`` checks an ast node by node (names, numbers, ``+ - * / **``, ``FUNCTIONS``),
+bounds sizes, folds constant parts to finite floats, and builds light tuples (``parse``) or sympy (``to_sympy``)."""
 
 from __future__ import annotations
 
@@ -51,24 +45,17 @@ def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(float(value))
 
 
+_FLOAT_CALLS = {"max": lambda *v: max(v), "min": lambda *v: min(v), "sqrt": math.sqrt, "log": math.log,
+                "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2), "erlang_c": erlang_c_float}
+
+
 def _float_call(name: str, values: list[float]) -> float:
-    if name == "max":
-        return max(values)
-    if name == "min":
-        return min(values)
-    if name == "ceil_to":  # the rounding rule of values (numeric.snap_float): floor(0.7 * 90) is 63
-        x = snap_float(values[0])
-        fitting = [v for v in values[1:] if v >= x]
-        return min(fitting) if fitting else math.nan
-    x = values[0]
-    if name in ("ceil", "floor"):
-        x = snap_float(x)
-        return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
-    if name == "log2":
-        return math.log(x) / math.log(2)
-    if name == "erlang_c":
-        return erlang_c_float(*values)
-    return {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs}[name](x)
+    if name not in ROUNDING:
+        return _FLOAT_CALLS[name](*values)
+    x = snap_float(values[0])  # the rounding rule of values: floor(0.7 * 90) is 63
+    if name == "ceil_to":
+        return min((v for v in values[1:] if v >= x), default=math.nan)
+    return float(getattr(math, name)(x)) if math.isfinite(x) else x
 
 
 _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
@@ -76,9 +63,7 @@ _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operato
 
 class Builder:
     """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
-
-    ``approx`` holds the float value of every constant part (by ``id`` of its ast node).
-    """
+    ``approx`` holds the float value of every constant part (by ``id`` of its ast node)."""
 
     def __init__(self, text: str):
         self.text = text
@@ -130,17 +115,18 @@ class Builder:
     def make_name(self, name: str):
         return ("name", name)
 
-    def make_neg(self, operand, node: ast.AST):
+    def _folded(self, node: ast.AST, built: tuple) -> tuple:
         value = self.value_of(node)
-        return ("neg", operand) if value is None else ("num", value, node)
+        return built if value is None else ("num", value, node)
+
+    def make_neg(self, operand, node: ast.AST):
+        return self._folded(node, ("neg", operand))
 
     def make_binop(self, op: str, left, right, node: ast.AST):
-        value = self.value_of(node)
-        return (op, left, right) if value is None else ("num", value, node)
+        return self._folded(node, (op, left, right))
 
     def make_call(self, name: str, args: list, node: ast.Call):
-        value = self.value_of(node)
-        return ("call", name, tuple(args), node) if value is None else ("num", value, node)
+        return self._folded(node, ("call", name, tuple(args), node))
 
     # -- the whitelist
     def _Constant(self, node: ast.Constant):
