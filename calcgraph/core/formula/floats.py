@@ -8,8 +8,7 @@ import math
 from calcgraph.core.formula.queueing import erlang_c_float
 
 NAN = math.nan
-# The rules every backend shares (floats here, numpy in arrays, constant folding in whitelist, the
-# page's JavaScript through its data): defined once, here.
+# The rules every backend shares (floats, arrays, whitelist's folding, the page's data): defined once, here.
 SNAP = 2.0 ** -45        # a value within this relative distance of a whole number is it, for ceil/floor
 HOLD = 32 * 2.0 ** -52   # the relative rounding (32 ulps) a non-strict constraint forgives
 MONOTONE = 1e-9          # a solve's slack turns when it steps both ways by more than this (relative)
@@ -106,25 +105,24 @@ def feasible(ops: tuple, sides: tuple) -> bool:
 
 
 def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:
-    """A first guess (declared units) at the largest x where every constraint holds: each constraint's slack
-    taken as linear in x through ``low`` and ``low + 1`` (exact where it is linear), the least root of those
-    that fall as x grows; inf if none does.
+    """A guess (declared units) at the largest x where every constraint holds: the least root of the slacks
+    that fall, each linear through ``low`` and ``low + 1``; inf if none falls.
 
     >>> integer_guess(("<=",), lambda x: ((3.0 * x, 100.0),), 1.0, 1.0)
     33.333333333333336
     """
+    return min([math.inf, *(low + g0 / (g0 - g1) for g0, g1 in _steps(ops, sides, low, factor) if g1 < g0)])
+
+
+def _steps(ops: tuple, sides, low: float, factor: float) -> list:
+    """Each constraint's slack at ``low`` and at ``low + 1`` (declared units)."""
     at_low, at_next = sides(low * factor), sides((low + 1.0) * factor)
-    guess = math.inf
-    for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
-        g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
-        if g1 < g0:
-            guess = min(guess, low + g0 / (g0 - g1))
-    return guess
+    return [(slack(op, *a), slack(op, *b)) for op, a, b in zip(ops, at_low, at_next, strict=True)]
 
 
 def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float] | None:
-    """The scan of ``engine.solve.scalar`` on floats: None where it finds no answer (nothing or everything holds,
-    separate stretches, a constraint not monotone), else the bracket (good, bad) it refines.
+    """The scan of ``engine.solve.scalar`` on floats: the bracket (good, bad) it refines, or None where it finds
+    no answer (nothing or everything holds, separate stretches, a constraint not monotone).
 
     >>> scan(("<=",), lambda x: ((3.0 * x, 99.0),), (1.0, 4.0, 16.0, 64.0), 1.0)
     (16.0, 64.0)
@@ -158,13 +156,9 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
 
 
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:
-    """The largest whole x in [low, high) (declared units) where every constraint holds and x + 1 fails, in
-    base units, found from ``integer_guess`` and its neighbours within the bracket the engine's scan at
-    ``points`` gives; where only large values hold, the smallest whole x that holds (``_smallest_integer``,
-    as the engine answers then); NaN where that scan finds no answer; else Refused.
-
-    Where the constraints hold on an interval (the solves of a serving model) that answer is unique, so it
-    is the one the engine's numeric solver finds; the guess only saves the search.
+    """The engine's integer answer (base units): the largest whole x in [low, high) (declared units) that holds
+    while x + 1 fails, from ``integer_guess`` within the scan's bracket at ``points``; where only large values
+    hold, the smallest (``_smallest_integer``); NaN where the scan finds none; else Refused.
 
     >>> solve_integer(("<=",), lambda x: ((3.0 * x, 99.0),), 1.0, 1e12, 1.0)
     33.0
@@ -194,27 +188,20 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
 
 
 def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
-    """A first guess (declared units) at the smallest x where every constraint holds, when none falls as x
-    grows: the greatest root of the slacks that rise (linear through ``low`` and ``low + 1``); NaN if one
-    falls or is not a number, -inf if none rises.
+    """A guess (declared units) at the smallest x where every constraint holds: the greatest root of the
+    slacks that rise (linear through ``low`` and ``low + 1``); NaN if one falls or is NaN, -inf if none rises.
 
     >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
     2.5
     """
-    at_low, at_next = sides(low * factor), sides((low + 1.0) * factor)
-    guess = -math.inf
-    for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
-        g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
-        if not g1 >= g0:  # falls, or NaN
-            return NAN
-        if g1 > g0:
-            guess = max(guess, low - g0 / (g1 - g0))
-    return guess
+    steps = _steps(ops, sides, low, factor)
+    if any(not g1 >= g0 for g0, g1 in steps):  # falls, or NaN
+        return NAN
+    return max([-math.inf, *(low - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0)])
 
 
 def _smallest_integer(ops: tuple, sides, bad: float, good: float, factor: float) -> float:
-    """The smallest whole x in (bad, good] (the scan's bracket: ``bad`` fails, ``good`` holds) where every
-    constraint holds and x - 1 fails, in base units: the engine's "smallest" answer, found from
+    """The smallest whole x in the bracket (bad, good] that holds while x - 1 fails, in base units, from
     ``rising_guess`` and the value above it; else Refused (the engine bisects the bracket).
 
     >>> _smallest_integer((">=",), lambda x: ((x, 3.0),), 1.0, 4.0, 1.0)
@@ -231,8 +218,7 @@ def _smallest_integer(ops: tuple, sides, bad: float, good: float, factor: float)
 
 
 def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
-    """``solve_integer(*problem)``, remembered in ``memo`` by the values its sides read (``key``): the scan
-    costs some thirty evaluations of the sides, and a solve whose inputs did not change needs none."""
+    """``solve_integer(*problem)``, remembered in ``memo`` by the values its sides read (``key``)."""
     found = memo.get(key)
     if found is None:
         if len(memo) >= 4096:

@@ -1,12 +1,7 @@
-"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed).
-
-The page holds the checked graph as data (JSON, inserted as text, never as
-markup), the formulas compiled to JavaScript by sympy's printer
-(render/page/javascript.py), the evaluator and solver (html_engine.js), the figures
-(html_figures.js) and the page script (html_page.js). Every input gets a
-slider, a number box and a reset; every quantity an element with
-``data-quantity`` and a live ``data-value`` in its declared unit (the DOM
-contract in the design notes).
+"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed): the checked graph
+as JSON data (inserted as text, never markup), its formulas as JavaScript (``javascript``), the evaluator and
+solver (html_engine.js), the figures and the page script; every quantity in an element with ``data-quantity``
+and a live ``data-value`` in its declared unit (the DOM contract in the design notes).
 """
 
 from __future__ import annotations
@@ -71,10 +66,8 @@ def _where(quantity) -> str:
 
 
 def is_integer_input(quantity, value: float) -> bool:
-    """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value.
-
-    A declared ``integer:`` wins; dimensionless 1 is a fraction (an efficiency), not a count.
-    """
+    """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value;
+    a declared ``integer:`` wins, and dimensionless 1 is a fraction (an efficiency), not a count."""
     declared = getattr(quantity, "integer", None)
     if declared is not None:
         return bool(declared)
@@ -117,12 +110,10 @@ def _checks(model) -> list:
             found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
                                       f"({graph[name].doc})"))
     found += list(graph.checks)  # the modules' declared checks, parsed at load
-    unique, seen = [], set()
+    unique: dict = {}
     for constraint, message in found:
-        if constraint.text not in seen:
-            seen.add(constraint.text)
-            unique.append((constraint, message))
-    return unique
+        unique.setdefault(constraint.text, (constraint, message))
+    return list(unique.values())
 
 
 def _check_data(graph, constraint, message: str) -> dict:
@@ -201,25 +192,21 @@ def _json_for_script(data: dict) -> str:
     return re.sub(r"[<>&]", lambda m: _ESCAPES[m.group(0)], text)
 
 
+def _data_and_formulas(model) -> tuple[str, str]:
+    data = _json_for_script(page_data(model))
+    return data, formulas_script(model.graph, [c for c, _ in _checks(model)])
+
+
 def engine_script(model) -> str:
     """The page's computing part alone (data, compiled formulas, evaluator): runs in node too."""
-    data = page_data(model)
-    checks = [c for c, _ in _checks(model)]
-    return ("var CG_DATA = " + _json_for_script(data) + ";\n" + formulas_script(model.graph, checks)
-            + _asset("html_engine.js"))
+    data, formulas = _data_and_formulas(model)
+    return "var CG_DATA = " + data + ";\n" + formulas + _asset("html_engine.js")
 
 
 def render_page(model) -> str:
     """The whole HTML page (deterministic: the same scenario gives the same text)."""
-    data = page_data(model)
-    checks = [c for c, _ in _checks(model)]
-    pieces = {
-        "TITLE": html.escape(model.spec.title),
-        "CSS": _asset("html_page.css"),
-        "DATA": _json_for_script(data),
-        "FORMULAS": formulas_script(model.graph, checks),
-        "ENGINE": _asset("html_engine.js"),
-        "FIGURES": _asset("html_figures.js"),
-        "PAGE": _asset("html_page.js"),
-    }
+    data, formulas = _data_and_formulas(model)
+    pieces = {"TITLE": html.escape(model.spec.title), "CSS": _asset("html_page.css"), "DATA": data,
+              "FORMULAS": formulas, "ENGINE": _asset("html_engine.js"), "FIGURES": _asset("html_figures.js"),
+              "PAGE": _asset("html_page.js")}
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: pieces[m.group(1)], _asset("html_page.html"))

@@ -1,13 +1,6 @@
-"""The graph's formulas -> JavaScript, from their light trees (``expr.Formula.node``).
-
-The page computes exactly what ``calcgraph eval`` computes: numbers are the
-same doubles (``repr(float(x))``), operations come in the order
-calcgraph/core/evaluate.py computes them (the tree as written), ``ceil``/``floor``
-snap values within a relative 2**-45 of an integer first (``cg.snap``, the rule of
-``core.formula.floats.snap_float``, its constant taken from the page data), and
-``max``/``min``/``ceil_to`` have their numpy meaning (NaN in, NaN out). Names
-are quantity names checked by the graph (identifiers), read from the
-environment object ``v``.
+"""The graph's formulas -> JavaScript, from their light trees by ``pysource.emit``: the same doubles
+(``repr``), in the order ``evaluate`` computes, ``ceil``/``floor`` snapped (``cg.snap``), ``max``/``min``/
+``ceil_to`` with numpy's meaning (NaN in, NaN out); quantity names read from the environment object ``v``.
 """
 
 from __future__ import annotations
@@ -58,6 +51,10 @@ def js_function(node: tuple) -> str:
     return f"function (v) {{ return {js_expr(node)}; }}"
 
 
+def _sides(constraint) -> str:
+    return f"[{js_function(constraint.comparison.lhs.node)}, {js_function(constraint.comparison.rhs.node)}]"
+
+
 def _solve_plan(graph, spec, bound) -> list[str]:
     """The names a solve re-evaluates for each trial value (as calcgraph/solve.py's _Problem.plan)."""
     needed: set[str] = set()
@@ -78,7 +75,7 @@ def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
                             "lhs": c.comparison.lhs.text, "rhs": c.comparison.rhs.text,
                             "constants": {n: v for n, v, _ in c.constants},
                             "shown": {n: describe_constant(v, u) for n, v, u in c.constants}})
-        sides.append(f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]")
+        sides.append(_sides(c))
     bounds = list(spec.bounds) if spec.bounds is not None else None
     data = {"for": spec.for_name, "factor": target.unit.factor, "integer": bool(spec.integer),
             "bounds": bounds, "constraints": constraints, "plan": _solve_plan(graph, spec, bound),
@@ -96,6 +93,5 @@ def formulas_script(graph, checks: list) -> str:
         elif quantity.solve is not None:
             _, sides = solve_data(graph, quantity.solve)
             lines.append(f"CG_SIDES.{name} = [{', '.join(sides)}];")
-    lines.append("var CG_CHECKS = [" + ", ".join(
-        f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]" for c in checks) + "];")
+    lines.append("var CG_CHECKS = [" + ", ".join(map(_sides, checks)) + "];")
     return "\n".join(lines) + "\n"
