@@ -83,11 +83,9 @@ def feasible(ops, slack_values) -> np.ndarray:
 def failed_count(ops, sides):
     """How many checks fail at each point (a check with a side not finite, a NaN relative slack, does not)."""
     count = None
-    for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        relative = relative_slack(op, lhs, rhs)
+    for op, s in zip(ops, slacks(ops, sides), strict=True):
         with np.errstate(invalid="ignore"):
-            failed = (relative <= 0) if op in ("<", ">") else (relative + HOLD < 0)
-            failed |= relative == math.inf
+            failed = ((s <= 0) if op in ("<", ">") else (s < 0)) | (s == math.inf)
         count = failed.astype(int) if count is None else count + failed
     return count
 

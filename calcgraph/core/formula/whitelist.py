@@ -27,7 +27,6 @@ COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
-
 def _check_literal(value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
@@ -71,6 +70,9 @@ class Builder:
         self.count = 0
         self.approx: dict[int, float] = {}
 
+    def _value(self, node: ast.AST) -> float | None:
+        return self.approx.get(id(node))  # None for a part that uses names
+
     def constant(self, node: ast.AST, value: float) -> None:
         """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
         if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
@@ -81,10 +83,6 @@ class Builder:
                                   hint="constants must be finite real numbers up to 1e300 "
                                        "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
         self.approx[id(node)] = value
-
-    def value_of(self, node: ast.AST) -> float | None:
-        """The float value of a constant part already built, or None if it uses names."""
-        return self.approx.get(id(node))
 
     def shadow(self, node: ast.AST, compute) -> None:
         """Evaluate a constant node in floats (before anything exact is attempted)."""
@@ -116,7 +114,7 @@ class Builder:
         return ("name", name)
 
     def _folded(self, node: ast.AST, built: tuple) -> tuple:
-        value = self.value_of(node)
+        value = self._value(node)
         return built if value is None else ("num", value, node)
 
     def make_neg(self, operand, node: ast.AST):
@@ -149,7 +147,7 @@ class Builder:
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
         operand = self.build(node.operand)
-        inner = self.value_of(node.operand)
+        inner = self._value(node.operand)
         if inner is not None:
             self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
         if isinstance(node.op, ast.UAdd):
@@ -162,7 +160,7 @@ class Builder:
             raise ExpressionError(f"operator {_OPNAMES.get(type(node.op), type(node.op).__name__)} "
                                   "is not allowed", hint="use + - * / ** only")
         left, right = self.build(node.left), self.build(node.right)
-        a, b = self.value_of(node.left), self.value_of(node.right)
+        a, b = self._value(node.left), self._value(node.right)
         if a is not None and b is not None:
             self.shadow(node, lambda: _BINOPS[op](a, b))
         elif op == "**" and b == 0:
@@ -191,7 +189,7 @@ class Builder:
             raise ExpressionError(f"{name}() takes {low}" + (f" to {high}" if high != low else "")
                                   + f" arguments, got {len(node.args)}")
         args = [self.build(a) for a in node.args]
-        values = [self.value_of(a) for a in node.args]
+        values = [self._value(a) for a in node.args]
         if name == "ceil_to" and any(v is None for v in values[1:]):
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
         if all(v is not None for v in values):

@@ -74,9 +74,7 @@ def is_integer_input(quantity, value: float) -> bool:
     if not math.isfinite(value) or not float(value / quantity.unit.factor).is_integer():
         return False
     dims = set(str(d) for d in quantity.unit.dim)
-    if not dims:
-        return value != 1
-    return dims <= COUNTING
+    return dims <= COUNTING if dims else value != 1
 
 
 def slider_range(quantity, value: float, integer: bool) -> dict:
