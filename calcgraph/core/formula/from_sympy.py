@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy
 
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.formula.sympy_funcs import CeilTo, ErlangC
+from calcgraph.core.formula.to_sympy import CeilTo, ErlangC
 from calcgraph.errors import EvaluationError
 
 _CALLS = {sympy.Max: "max", sympy.Min: "min", sympy.ceiling: "ceil", sympy.floor: "floor", sympy.exp: "exp",
