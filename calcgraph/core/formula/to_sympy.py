@@ -8,6 +8,7 @@ change what is built.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 
 import sympy
@@ -92,14 +93,12 @@ FUNCTIONS = {
     "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
 }
 _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-_SYMBOLS: dict[str, sympy.Symbol] = {}
 
 
+@functools.cache
 def symbol(name: str) -> sympy.Symbol:
     """The sympy symbol of a quantity name (one per name, real-valued)."""
-    if name not in _SYMBOLS:
-        _SYMBOLS[name] = sympy.Symbol(name, real=True)
-    return _SYMBOLS[name]
+    return sympy.Symbol(name, real=True)
 
 
 def exact(value: float) -> sympy.Rational:

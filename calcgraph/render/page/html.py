@@ -24,13 +24,14 @@ from calcgraph.render.values import plain_symbol
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
 BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 COUNTING = {"[chip]", "[sequence]", "[token]"}
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 # The rules the page's engine shares with every other backend (snap and hold: core/formula/floats.py; the scan
 # and integer bracket of a solve: engine/solve/problem.py), written into its data rather than copied into its code.
 RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan_points": SCAN_POINTS,
          "integer_bounds": list(INTEGER_BOUNDS)}
+
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render.page").joinpath("assets", name).read_text(encoding="utf-8")
@@ -186,8 +187,7 @@ def page_data(model) -> dict:
 
 
 def _json_for_script(data: dict) -> str:
-    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    return re.sub(r"[<>&]", lambda m: _ESCAPES[m.group(0)], text)
+    return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
 
 
 def _data_and_formulas(model) -> tuple[str, str]:
