@@ -13,12 +13,11 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from calcgraph.core.constraints import describe_constant
 from calcgraph.core.formula.floats import EQUAL, HOLD, MONOTONE, SNAP
 from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
-from calcgraph.render.page.javascript import formulas_script, solve_data
+from calcgraph.render.page.javascript import constraint_data, formulas_script, solve_data
 from calcgraph.render.values import plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
@@ -116,13 +115,10 @@ def _checks(model) -> list:
 
 
 def _check_data(graph, constraint, message: str) -> dict:
-    unit_of = next((n for n in constraint.names if graph[n].unit.dim == constraint.dim), None)
-    return {"text": constraint.text, "op": constraint.op, "message": message,
-            "lhs": constraint.comparison.lhs.text, "rhs": constraint.comparison.rhs.text,
-            "constants": {n: v for n, v, _ in constraint.constants}, "unit_of": unit_of,
-            "names": list(constraint.names),
-            "shown": {n: describe_constant(v, u) for n, v, u in constraint.constants},
+    data = {**constraint_data(graph, constraint), "message": message, "names": list(constraint.names),
             "where": str(constraint.where) if constraint.where else None}
+    return {k: data[k] for k in ("text", "op", "message", "lhs", "rhs", "constants", "unit_of", "names", "shown",
+                                 "where")}
 
 
 def _figures(model) -> list:

@@ -55,6 +55,14 @@ def _sides(constraint) -> str:
     return f"[{js_function(constraint.comparison.lhs.node)}, {js_function(constraint.comparison.rhs.node)}]"
 
 
+def constraint_data(graph, c) -> dict:
+    """A constraint as page data (``unit_of``: the first name in the constraint's unit)."""
+    unit_of = next((n for n in c.names if graph[n].unit.dim == c.dim), None)
+    return {"text": c.text, "op": c.op, "unit_of": unit_of, "lhs": c.comparison.lhs.text,
+            "rhs": c.comparison.rhs.text, "constants": {n: v for n, v, _ in c.constants},
+            "shown": {n: describe_constant(v, u) for n, v, u in c.constants}}
+
+
 def _solve_plan(graph, spec, bound) -> list[str]:
     """The names a solve re-evaluates for each trial value (as calcgraph/solve.py's _Problem.plan)."""
     needed: set[str] = set()
@@ -68,14 +76,8 @@ def _solve_plan(graph, spec, bound) -> list[str]:
 def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
     """A solve spec as page data, and the JavaScript of its constraints' sides (in order)."""
     target = graph[spec.for_name]
-    constraints, sides = [], []
-    for c in spec.constraints:
-        unit_of = next((n for n in c.names if graph[n].unit.dim == c.dim), None)
-        constraints.append({"text": c.text, "op": c.op, "unit_of": unit_of,
-                            "lhs": c.comparison.lhs.text, "rhs": c.comparison.rhs.text,
-                            "constants": {n: v for n, v, _ in c.constants},
-                            "shown": {n: describe_constant(v, u) for n, v, u in c.constants}})
-        sides.append(_sides(c))
+    constraints = [constraint_data(graph, c) for c in spec.constraints]
+    sides = [_sides(c) for c in spec.constraints]
     bounds = list(spec.bounds) if spec.bounds is not None else None
     data = {"for": spec.for_name, "factor": target.unit.factor, "integer": bool(spec.integer),
             "bounds": bounds, "constraints": constraints, "plan": _solve_plan(graph, spec, bound),
