@@ -31,12 +31,11 @@ def snap_float(x: float) -> float:
     return float(nearest) if abs(x - nearest) <= SNAP * abs(x) else x
 
 
-def _ceil(x: float) -> float:
-    return float(math.ceil(snap_float(x))) if x == x else x
+def _rounding(whole):
+    return lambda x: float(whole(snap_float(x))) if x == x else x  # OverflowError for an infinity
 
 
-def _floor(x: float) -> float:
-    return float(math.floor(snap_float(x))) if x == x else x
+_ceil, _floor = _rounding(math.ceil), _rounding(math.floor)
 
 
 def _known(x: float) -> float:
