@@ -64,11 +64,8 @@ def constraint_data(graph, c) -> dict:
 
 
 def _solve_plan(graph, spec, bound) -> list[str]:
-    """The names a solve re-evaluates for each trial value (as calcgraph/solve.py's _Problem.plan)."""
-    needed: set[str] = set()
-    for c in spec.constraints:
-        for name in c.names:
-            needed |= graph.needed((name,))
+    """The names a solve re-evaluates for each trial value (as ``engine.solve.problem.Problem.plan``)."""
+    needed = graph.needed(n for c in spec.constraints for n in c.names)
     downstream = graph.downstream(spec.for_name)
     return [n for n in graph.order if n in needed and n in downstream and n not in bound]
 
