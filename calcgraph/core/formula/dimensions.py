@@ -40,16 +40,23 @@ def _operand(node: tuple, level: int) -> str:
 
 
 def _same(nodes, names: dict, what: str) -> Dim:
-    first = _walk(nodes[0], names)
+    first = infer_dim(nodes[0], names)
     for node in nodes[1:]:
-        dim = _walk(node, names)
+        dim = infer_dim(node, names)
         if dim != first:
             raise UnitMismatchError(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
                                     f"with {node_text(node)} ({format_dim(dim)})")
     return first
 
 
-def _walk(node: tuple, names: dict) -> Dim:
+def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
+    """The dimension of a light tree given each name's dimension; raises UnitMismatchError.
+
+    >>> from calcgraph.core.formula.parse import parse_formula
+    >>> from calcgraph.core.units import parse_unit
+    >>> str(infer_dim(parse_formula("a * b").node, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
+    '[information]'
+    """
     kind = node[0]
     if kind == "num":
         return DIMENSIONLESS
@@ -58,15 +65,15 @@ def _walk(node: tuple, names: dict) -> Dim:
     if kind in ("+", "-"):
         return _same(node[1:], names, "a sum")
     if kind == "*":
-        return _walk(node[1], names) * _walk(node[2], names)
+        return infer_dim(node[1], names) * infer_dim(node[2], names)
     if kind == "/":
-        return _walk(node[1], names) / _walk(node[2], names)
+        return infer_dim(node[1], names) / infer_dim(node[2], names)
     if kind in ("neg", "round"):
-        return _walk(node[-1], names)
+        return infer_dim(node[-1], names)
     if kind == "**":
         base, exponent = node[1], node[2]
-        base_dim = _walk(base, names)
-        exp_dim = _walk(exponent, names)
+        base_dim = infer_dim(base, names)
+        exp_dim = infer_dim(exponent, names)
         if exp_dim != DIMENSIONLESS:
             raise UnitMismatchError(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
         if base_dim == DIMENSIONLESS:
@@ -78,11 +85,11 @@ def _walk(node: tuple, names: dict) -> Dim:
     if name in ("max", "min"):
         return _same(args, names, f"{name}()")
     if name in ("ceil", "floor", "abs", "ceil_to"):
-        return _walk(args[0], names)
+        return infer_dim(args[0], names)
     if name == "sqrt":
-        return _power(_walk(args[0], names), 0.5)
+        return _power(infer_dim(args[0], names), 0.5)
     for arg in args:  # log, log2, exp, erlang_c
-        dim = _walk(arg, names)
+        dim = infer_dim(arg, names)
         if dim != DIMENSIONLESS:
             raise UnitMismatchError(f"{name}() needs a plain number, but {node_text(arg)} has dimension "
                                     f"{format_dim(dim)}")
@@ -91,17 +98,6 @@ def _walk(node: tuple, names: dict) -> Dim:
 
 def _power(dim: Dim, power: float) -> Dim:
     return dim ** (int(power) if float(power).is_integer() else power)
-
-
-def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
-    """The dimension of a light tree given each name's dimension; raises UnitMismatchError.
-
-    >>> from calcgraph.core.formula.parse import parse_formula
-    >>> from calcgraph.core.units import parse_unit
-    >>> str(infer_dim(parse_formula("a * b").node, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
-    '[information]'
-    """
-    return _walk(node, names)
 
 
 def scale_parts(factor: float) -> tuple[int, int]:
@@ -139,7 +135,7 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
             return units[arg[1]].factor
         if own is not None:
             try:
-                if _walk(arg, dims) == own.dim:
+                if infer_dim(arg, dims) == own.dim:
                     return own.factor
             except (UnitMismatchError, KeyError):
                 return 1.0
