@@ -110,10 +110,10 @@ def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:
     >>> integer_guess(("<=",), lambda x: ((3.0 * x, 100.0),), 1.0, 1.0)
     33.333333333333336
     """
-    return min([math.inf, *(low + g0 / (g0 - g1) for g0, g1 in _steps(ops, sides, low, factor) if g1 < g0)])
+    return min([math.inf, *(low + g0 / (g0 - g1) for g0, g1 in slack_steps(ops, sides, low, factor) if g1 < g0)])
 
 
-def _steps(ops: tuple, sides, low: float, factor: float) -> list:
+def slack_steps(ops: tuple, sides, low: float, factor: float) -> list:
     """Each constraint's slack at ``low`` and at ``low + 1`` (declared units)."""
     at_low, at_next = sides(low * factor), sides((low + 1.0) * factor)
     return [(slack(op, *a), slack(op, *b)) for op, a, b in zip(ops, at_low, at_next, strict=True)]
@@ -193,7 +193,7 @@ def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
     >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
     2.5
     """
-    steps = _steps(ops, sides, low, factor)
+    steps = slack_steps(ops, sides, low, factor)
     if any(not g1 >= g0 for g0, g1 in steps):  # falls, or NaN
         return NAN
     return max([-math.inf, *(low - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0)])
