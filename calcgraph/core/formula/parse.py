@@ -91,7 +91,7 @@ def _parse_tree(text: str, mode_hint: str) -> ast.AST:
 
 
 def _formula(text: str, tree: ast.AST) -> Formula:
-    builder = Builder(text)
+    builder = Builder()
     node = builder.build(tree)
     return Formula(text=text, tree=tree, names=tuple(builder.names), node=node)
 

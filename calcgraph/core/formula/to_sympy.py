@@ -115,8 +115,8 @@ def _huge_power(base, exponent) -> bool:
 
 
 class _SympyBuilder(Builder):
-    def __init__(self, text: str, scales: dict):
-        super().__init__(text)
+    def __init__(self, scales: dict):
+        super().__init__()
         self.scales = scales
 
     def make_number(self, value, node: ast.AST):
@@ -158,5 +158,5 @@ def formula_expr(formula) -> sympy.Expr:
     7*x/10
     """
     scales = {id(call): sympy.Rational(p, q) for call, p, q in formula.scales}
-    return _SympyBuilder(formula.text, scales).build(formula.tree)
+    return _SympyBuilder(scales).build(formula.tree)
 

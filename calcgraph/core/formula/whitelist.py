@@ -64,8 +64,7 @@ class Builder:
     """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
     ``approx`` holds the float value of every constant part (by ``id`` of its ast node)."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self):
         self.names: list[str] = []
         self.count = 0
         self.approx: dict[int, float] = {}
