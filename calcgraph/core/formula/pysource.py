@@ -79,7 +79,7 @@ def emit(node: tuple, target: dict, name) -> str:
             return target["pow"].format(emit(node[1], target, name), emit(node[2], target, name))
         return target["ipow" if power >= 0 else "1/ipow"].format(emit(node[1], target, name), abs(power))
     if kind == "call":
-        kind, args = node[1], node[2]
+        kind, args = node[1], node[2]  # a call takes the template of its function
         if kind == "ceil_to":
             values = [float(a[1]) for a in args[1:]]
             values = sorted(values) if target["sorted"] else values
