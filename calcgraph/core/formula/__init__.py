@@ -1,6 +1,6 @@
 """The one formula form: text parsed once into a light tree (``parse``, under ``whitelist``), and its
 backends: Python floats (``pysource`` + ``floats``), numpy arrays (``arrays``), sympy (``to_sympy``,
-``from_sympy``, ``sympy_funcs``), its dimension (``dimensions``) and ``erlang_c`` (``queueing``).
+``from_sympy``), its dimension (``dimensions``) and ``erlang_c`` (``queueing``).
 The page's JavaScript backend is ``render.page.javascript``.
 """
 

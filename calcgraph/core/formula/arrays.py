@@ -1,12 +1,6 @@
-"""numpy helpers of evaluation, grids and solves, with no heavy import (no sympy, pint or networkx).
-
-``snap`` and ``ceil_to`` are the rounding rules ``evaluate.compile_node`` uses;
-``integer_guess`` and ``settle_integer`` are the first step of ``solve_grid``
-on an integer solve node (a guess from the constraints' slack at two whole
-values, verified at every point: it holds, the next whole value fails). The
-feasibility rules (``relative_slack``, ``holds``, ``slacks``, ``feasible``)
-are the ones ``constraints`` and ``Problem`` use, defined once here.
-"""
+"""numpy helpers of evaluation, grids and solves (no sympy, pint or networkx): the rounding rules of
+``evaluate.compile_node``, the feasibility rules of ``constraints`` and ``Problem``, the grid blocks, and the
+first step of ``solve_grid`` on an integer solve (a guess verified: it holds, the next whole value fails)."""
 
 from __future__ import annotations
 
@@ -15,9 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from calcgraph.core.formula.floats import HOLD, SNAP  # the shared rules: a relative 2**-45 snap, a 32-ulp hold
+from calcgraph.core.formula.floats import HOLD, SNAP, slack  # the rules every backend shares
 
-NAN = math.nan
 CHUNK = 2 ** 16  # points in one grid block (2^17 left a sweep's writer thread idle longer at start and end)
 
 
@@ -45,21 +38,8 @@ def ceil_to(x, *allowed):
     return result if result.shape else result[()]
 
 
-def slack(op: str, lhs, rhs):
-    """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (base units)."""
-    if op in ("<=", "<"):
-        return rhs - lhs
-    if op in (">=", ">"):
-        return lhs - rhs
-    return -abs(lhs - rhs)
-
-
 def relative_slack(op: str, lhs, rhs):
-    """The slack of ``lhs OP rhs`` over the larger side, NaN where a side is not finite.
-
-    No mask is needed for that: a side that is NaN or infinite makes the slack or the scale NaN or
-    infinite, and the quotient NaN; with both sides finite the quotient is never NaN.
-    """
+    """The slack of ``lhs OP rhs`` over the larger side, NaN (with no mask) where a side is not finite."""
     lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)
     with np.errstate(all="ignore"):
         scale = np.maximum(np.abs(lhs), np.abs(rhs))
@@ -93,8 +73,7 @@ def slacks(ops, sides) -> list:
 
 
 def feasible(ops, slack_values) -> np.ndarray:
-    """Every constraint holds (strict ones with a positive slack, every slack finite): the rule of
-    ``Problem.feasible``. A NaN or -inf slack fails its comparison; ``< inf`` rules out the last case."""
+    """Every constraint holds (strict ones with a positive slack, every slack finite): ``Problem.feasible``."""
     ok = True
     for op, s in zip(ops, slack_values, strict=True):
         ok = ok & ((s > 0) if op in ("<", ">") else (s >= 0)) & (s < math.inf)
@@ -102,17 +81,11 @@ def feasible(ops, slack_values) -> np.ndarray:
 
 
 def failed_count(ops, sides):
-    """How many checks fail at each point (a check with a side not finite does not count).
-
-    A side not finite is exactly a NaN relative slack (see ``relative_slack``), which fails no
-    comparison; a finite check fails when its slack is below the rule of ``holds``, or overflowed to +inf.
-    """
+    """How many checks fail at each point (a check with a side not finite, a NaN relative slack, does not)."""
     count = None
-    for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        relative = relative_slack(op, lhs, rhs)
+    for op, s in zip(ops, slacks(ops, sides), strict=True):
         with np.errstate(invalid="ignore"):
-            failed = (relative <= 0) if op in ("<", ">") else (relative + HOLD < 0)
-            failed |= relative == math.inf
+            failed = ((s <= 0) if op in ("<", ">") else (s < 0)) | (s == math.inf)
         count = failed.astype(int) if count is None else count + failed
     return count
 
@@ -153,10 +126,8 @@ def block_overrides(axes, chunk: int):
 
 
 def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarray:
-    """``start + i * step`` for i < count, each the float nearest the exact decimal.
-
-    Decimal inputs are scaled to integers, summed exactly, and divided once, so
-    ``0:1:0.1`` gives exactly ``float("0.3")`` where ``0.1 * 3`` would not.
+    """``start + i * step`` for i < count, each the float nearest the exact decimal (scaled to integers,
+    summed exactly, divided once: ``0:1:0.1`` gives exactly ``float("0.3")``, where ``0.1 * 3`` would not).
 
     >>> bool(exact_range(0.0, 1.0, 0.1, 11)[3] == 0.3)
     True
@@ -179,9 +150,7 @@ def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarra
 
 
 def integer_guess(ops: tuple, sides, low: float, factor: float):
-    """``numeric.integer_guess`` on arrays: ``sides(x)`` gives (lhs, rhs) pairs that broadcast.
-
-    The sides are evaluated at two scalars, so they keep the shape of what they read besides the unknown.
+    """``floats.integer_guess`` on arrays: ``sides(x)`` gives (lhs, rhs) pairs that broadcast.
 
     >>> integer_guess(("<=",), lambda x: ((x, np.array([10.5, 21.0])),), 1.0, 1.0).tolist()
     [10.5, 21.0]

@@ -1,15 +1,13 @@
-"""Infer a formula's physical dimension by walking its light tree once; round in declared units.
-
-pint cannot carry units through formulas, so dimensions are checked here, at
-load time, from the declared units of the names a formula uses.
-"""
+"""A formula's physical dimension from its names' declared units, checked once at load (pint cannot carry
+units through formulas); roundings in declared units."""
 
 from __future__ import annotations
 
 import ast
 from fractions import Fraction
 
-from calcgraph.core.formula.parse import ROUNDING, Formula
+from calcgraph.core.formula.parse import Formula
+from calcgraph.core.formula.whitelist import ROUNDING
 from calcgraph.core.units import DIMENSIONLESS, Dim, format_dim
 from calcgraph.errors import UnitMismatchError
 
@@ -41,65 +39,14 @@ def _operand(node: tuple, level: int) -> str:
     return f"({text})" if _PRECEDENCE.get(node[0], 9) < level else text
 
 
-class _Mismatch(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 def _same(nodes, names: dict, what: str) -> Dim:
-    first = _walk(nodes[0], names)
+    first = infer_dim(nodes[0], names)
     for node in nodes[1:]:
-        dim = _walk(node, names)
+        dim = infer_dim(node, names)
         if dim != first:
-            raise _Mismatch(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
-                            f"with {node_text(node)} ({format_dim(dim)})")
+            raise UnitMismatchError(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
+                                    f"with {node_text(node)} ({format_dim(dim)})")
     return first
-
-
-def _walk(node: tuple, names: dict) -> Dim:
-    kind = node[0]
-    if kind == "num":
-        return DIMENSIONLESS
-    if kind == "name":
-        return names[node[1]]
-    if kind in ("+", "-"):
-        return _same(node[1:], names, "a sum")
-    if kind == "*":
-        return _walk(node[1], names) * _walk(node[2], names)
-    if kind == "/":
-        return _walk(node[1], names) / _walk(node[2], names)
-    if kind == "neg":
-        return _walk(node[1], names)
-    if kind == "**":
-        base, exponent = node[1], node[2]
-        base_dim = _walk(base, names)
-        exp_dim = _walk(exponent, names)
-        if exp_dim != DIMENSIONLESS:
-            raise _Mismatch(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
-        if base_dim == DIMENSIONLESS:
-            return DIMENSIONLESS
-        if exponent[0] != "num":
-            raise _Mismatch(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
-        return _power(base_dim, exponent[1])
-    if kind == "round":
-        return _walk(node[3], names)
-    name, args = node[1], node[2]
-    if name in ("max", "min"):
-        return _same(args, names, f"{name}()")
-    if name in ("ceil", "floor", "abs", "ceil_to"):
-        return _walk(args[0], names)
-    if name == "sqrt":
-        return _power(_walk(args[0], names), 0.5)
-    for arg in args:  # log, log2, exp, erlang_c
-        dim = _walk(arg, names)
-        if dim != DIMENSIONLESS:
-            raise _Mismatch(f"{name}() needs a plain number, but {node_text(arg)} has dimension {format_dim(dim)}")
-    return DIMENSIONLESS
-
-
-def _power(dim: Dim, power: float) -> Dim:
-    return dim ** (int(power) if float(power).is_integer() else power)
 
 
 def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
@@ -110,10 +57,47 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
     >>> str(infer_dim(parse_formula("a * b").node, {"a": parse_unit("B/chip").dim, "b": parse_unit("chip").dim}))
     '[information]'
     """
-    try:
-        return _walk(node, names)
-    except _Mismatch as exc:
-        raise UnitMismatchError(exc.message) from None
+    kind = node[0]
+    if kind == "num":
+        return DIMENSIONLESS
+    if kind == "name":
+        return names[node[1]]
+    if kind in ("+", "-"):
+        return _same(node[1:], names, "a sum")
+    if kind == "*":
+        return infer_dim(node[1], names) * infer_dim(node[2], names)
+    if kind == "/":
+        return infer_dim(node[1], names) / infer_dim(node[2], names)
+    if kind in ("neg", "round"):
+        return infer_dim(node[-1], names)
+    if kind == "**":
+        base, exponent = node[1], node[2]
+        base_dim = infer_dim(base, names)
+        exp_dim = infer_dim(exponent, names)
+        if exp_dim != DIMENSIONLESS:
+            raise UnitMismatchError(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
+        if base_dim == DIMENSIONLESS:
+            return DIMENSIONLESS
+        if exponent[0] != "num":
+            raise UnitMismatchError(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
+        return _power(base_dim, exponent[1])
+    name, args = node[1], node[2]
+    if name in ("max", "min"):
+        return _same(args, names, f"{name}()")
+    if name in ("ceil", "floor", "abs", "ceil_to"):
+        return infer_dim(args[0], names)
+    if name == "sqrt":
+        return _power(infer_dim(args[0], names), 0.5)
+    for arg in args:  # log, log2, exp, erlang_c
+        dim = infer_dim(arg, names)
+        if dim != DIMENSIONLESS:
+            raise UnitMismatchError(f"{name}() needs a plain number, but {node_text(arg)} has dimension "
+                                    f"{format_dim(dim)}")
+    return DIMENSIONLESS
+
+
+def _power(dim: Dim, power: float) -> Dim:
+    return dim ** (int(power) if float(power).is_integer() else power)
 
 
 def scale_parts(factor: float) -> tuple[int, int]:
@@ -138,14 +122,9 @@ def _has_rounding(node: tuple) -> bool:
 
 
 def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
-    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in their argument's declared unit.
-
-    Values flow in base units (seconds, bytes), but ``ceil(t)`` with ``t`` declared in ms means
-    whole milliseconds. The rounding unit is the declared unit of the argument when it is one
-    name, else ``own`` (the unit of the quantity the formula defines) when the argument has its
-    dimension, else the base unit. A factor other than 1 is written into the formula:
-    ``ceil(t)`` with t in ms computes ``ceil(1000*t)/1000`` (docs/conventions.md).
-    """
+    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in a declared unit (``ceil(t)``, t in ms, is
+    ``ceil(1000*t)/1000``): the argument's when it is one name, else ``own`` (the defined quantity's) when the
+    argument has its dimension, else the base unit (docs/conventions.md)."""
     if not _has_rounding(formula.node):
         return formula
     dims = {name: unit.dim for name, unit in units.items()}
@@ -156,9 +135,9 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
             return units[arg[1]].factor
         if own is not None:
             try:
-                if _walk(arg, dims) == own.dim:
+                if infer_dim(arg, dims) == own.dim:
                     return own.factor
-            except (_Mismatch, KeyError):
+            except (UnitMismatchError, KeyError):
                 return 1.0
         return 1.0
 

@@ -1,19 +1,12 @@
-"""sympy forms lowered to the light tree, so that one evaluator (``evaluate.compile_node``) computes them.
-
-Formulas are evaluated from their light trees; what exists only as sympy (a
-solve's closed form, a derivative, a rounding's argument in a derivation) is
-first lowered here to the same kind of tree (``("name", n)``, ``("num", x,
-None)``, ``("+", a, b)``, ``("call", "ceil", (a,), None)``, ...), then compiled
-by ``evaluate.compile_node``: the same numpy operations, snapping and power
-rules as every formula, in the operand order sympy gives.
-"""
+"""sympy forms (a solve's closed form, a derivative) lowered to the light tree, so that
+``evaluate.compile_node`` computes them as every formula, in the operand order sympy gives."""
 
 from __future__ import annotations
 
 import sympy
 
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.formula.sympy_funcs import CeilTo, ErlangC
+from calcgraph.core.formula.to_sympy import CeilTo, ErlangC
 from calcgraph.errors import EvaluationError
 
 _CALLS = {sympy.Max: "max", sympy.Min: "min", sympy.ceiling: "ceil", sympy.floor: "floor", sympy.exp: "exp",
@@ -72,9 +65,5 @@ def lower(expr: sympy.Expr) -> tuple:
 
 
 def compile_expr(expr: sympy.Expr):
-    """A closure ``env -> value`` computing ``expr`` with numpy (scalars or arrays): ``lower``, then
-    ``evaluate.compile_node``.
-
-    Not cached here: a graph keeps one per node (``Graph.function``), a solve one per constraint.
-    """
+    """A closure ``env -> value`` computing ``expr`` with numpy (not cached: ``Graph.function`` keeps one)."""
     return compile_node(lower(expr))

@@ -1,32 +1,24 @@
-"""Safe formula text -> a light tree of tuples, via Python's ``ast`` and a whitelist.
+"""Safe formula text -> a light tree of tuples (``Formula.node``), via ``ast.parse`` (after bounding length
+and nesting) and the whitelist: never ``eval``, ``exec`` or ``sympify``, and evaluating never imports sympy.
 
-Text from YAML or the command line is never given to ``eval``, ``exec``,
-``sympify`` or ``parse_expr``: it is parsed by ``ast.parse`` (after bounding
-its length and nesting) and each allowed node is checked and turned into a
-plain tuple here (``Formula.node``), which numeric evaluation and code
-generation walk. Constant parts are folded to floats. The sympy form, for
-display and symbolic work, is built only when asked for (``Formula.expr``,
-``calcgraph.core.formula.to_sympy``): numbers there are exact rationals, so closed forms
-stay exact. Evaluating never imports sympy.
-
-Node shapes: ``("num", value, ast)``, ``("name", name)``, ``(op, left, right)``
-with op one of ``+ - * / **``, ``("neg", x)``, ``("call", function, args, ast)``
-and ``("round", p, q, call)`` (a rounding in a declared unit, ``dimensions``).
+Node shapes: ``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` with op one of
+``+ - * / **``, ``("neg", x)``, ``("call", function, args, ast)`` and ``("round", p, q, call)`` (a rounding
+in a declared unit, ``dimensions``).
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from calcgraph.core.formula.whitelist import COMPARISONS, FUNCTIONS, MAX_NODES, NAME_RE, ROUNDING, Builder
+from calcgraph.core.formula.whitelist import COMPARISONS, FUNCTIONS, NAME_RE, Builder
 from calcgraph.errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "MAX_NODES", "NAME_RE", "ROUNDING", "Comparison", "Formula", "parse_comparison",
-           "parse_formula"]
+__all__ = ["FUNCTIONS", "NAME_RE", "Comparison", "Formula", "parse_comparison", "parse_formula"]
 
 MAX_TEXT = 2000
 MAX_DEPTH = 40
@@ -34,11 +26,8 @@ MAX_DEPTH = 40
 
 @dataclass(frozen=True)
 class Formula:
-    """A checked formula: its text, Python ast (for printing in its own order), light tree and names.
-
-    ``scales`` records each rounding call written in a declared unit, ``(call ast, p, q)``
-    (``dimensions.round_in_units``); ``expr``, the sympy form, is built on first use.
-    """
+    """A checked formula: its text, Python ast (for printing in its own order), light tree and names;
+    ``scales``: each rounding in a declared unit, ``(call ast, p, q)`` (``dimensions.round_in_units``)."""
 
     text: str
     tree: ast.AST = field(compare=False, repr=False)
@@ -81,13 +70,7 @@ def _precheck(text: str) -> None:
         raise ExpressionError(f"character {odd!r} (U+{ord(odd):04X}) is not allowed in formulas"
                               + (" (it looks like another character)" if changed else ""),
                               hint="formulas use plain ASCII names, numbers and operators")
-    depth = worst = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            worst = max(worst, depth)
-        elif char in ")]}":
-            depth -= 1
+    worst = max(itertools.accumulate(((c in "([{") - (c in ")]}") for c in text), initial=0))
     if worst > MAX_DEPTH or text.count("**") > 8:
         raise ExpressionError(f"formula nested too deeply (over {MAX_DEPTH} levels or chained '**')",
                               hint="split it into intermediate quantities")
@@ -108,7 +91,7 @@ def _parse_tree(text: str, mode_hint: str) -> ast.AST:
 
 
 def _formula(text: str, tree: ast.AST) -> Formula:
-    builder = Builder(text)
+    builder = Builder()
     node = builder.build(tree)
     return Formula(text=text, tree=tree, names=tuple(builder.names), node=node)
 
@@ -121,8 +104,7 @@ def parse_formula(text: str) -> Formula:
     >>> parse_formula("2 ** 10 * x").node[1][:2]
     ('num', 1024.0)
     """
-    tree = _parse_tree(text, "formula")
-    return _formula(text.strip(), tree)
+    return _formula(text.strip(), _parse_tree(text, "formula"))
 
 
 def parse_comparison(text: str) -> Comparison:

@@ -1,25 +1,19 @@
-"""Checked formulas -> straight-line Python source for scalar evaluation, written by calcgraph only.
+"""Checked light trees -> straight-line source: Python floats for the fast evaluator, or (with its own table)
+the page's JavaScript, by one template walk.
 
-The fast evaluator (``calcgraph.engine.fast``) runs one generated function per
-(graph, outputs, inputs). The source is built here from checked light trees (``expr.Formula.node``),
-never from text of a YAML file or the command line: every quantity becomes a
-positional local named ``v<index>`` (its name never appears in the code), every
-number a ``repr`` of a finite float, every operation a Python operator or one of
-the helpers in ``HELPERS`` (``calcgraph.core.formula.floats``, which runs without sympy).
-The arithmetic mirrors ``evaluate.compile_node``
-(same operand order, ``ceil``/``floor`` snapping, NaN through ``max``/``min``),
-on Python floats. Whatever Python refuses where numpy would give inf or NaN
-(a division by zero, an overflow, ``log(0)``) raises ``ArithmeticError`` or
-``ValueError``: the caller then evaluates that configuration the exact way.
+Every quantity becomes what ``name`` gives (a positional local ``v<index>``, never text of a YAML file), every
+number a ``repr`` of a finite float, every operation an operator or a helper of ``floats.HELPERS``, in the
+order ``evaluate.compile_node`` computes. What Python refuses where numpy gives inf or NaN raises
+``ArithmeticError`` or ``ValueError``: the caller then evaluates that configuration the exact way.
 """
 
 from __future__ import annotations
 
 import math
 
-from calcgraph.core.formula.floats import HELPERS, NAN, _floor, build
+from calcgraph.core.formula.floats import build
 
-__all__ = ["HELPERS", "NAN", "Unsupported", "_floor", "build", "expand_round", "literal", "power_kind", "source"]
+__all__ = ["PYTHON", "Unsupported", "build", "emit", "expand_round", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
@@ -58,38 +52,54 @@ def power_kind(exponent: tuple) -> int | str:
     return "pow"
 
 
-_OPERATORS = {"+", "-", "*", "/"}
-_SIMPLE = {"max": "_max", "min": "_min", "ceil": "_ceil", "floor": "_floor", "exp": "_exp", "abs": "abs",
-           "sqrt": "_sqrt", "log": "_log", "erlang_c": "_erlang_c"}
+# A target language: a template per node kind and function ({0}, {1}: the operands; {args}: all of them),
+# "num" its number literals, "sorted" whether ceil_to's values are sorted, "language" for messages.
+PYTHON = {"language": "Python", "num": literal, "sorted": True, "neg": "(-{0})",
+          **{op: f"({{0}} {op} {{1}})" for op in "+-*/"},
+          "sqrt": "_sqrt({0})", "pow": "_pow({0}, {1})", "ipow": "_ipow({0}, {1})", "1/ipow": "(1.0 / _ipow({0}, {1}))",
+          "ceil": "_ceil({0})", "floor": "_floor({0})", "ceil_to": "_ceil_to({0}, ({1},))",
+          "log2": "(_log({0}) / _log(2.0))", "erlang_c": "_erlang_c({0}, {1})", "max": "_max({args})",
+          "min": "_min({args})", "exp": "_exp({args})", "abs": "abs({args})", "log": "_log({args})"}
+
+
+def emit(node: tuple, target: dict, name) -> str:
+    """Source computing a light tree in ``target``'s language; ``name`` gives each quantity name's source."""
+    kind = node[0]
+    if kind == "name":
+        return name(node[1])
+    if kind == "num":
+        return target["num"](node[1])
+    if kind == "round":
+        return emit(expand_round(node), target, name)
+    if kind == "**":
+        power = power_kind(node[2])
+        if power == "sqrt":
+            return target["sqrt"].format(emit(node[1], target, name))
+        if power == "pow":
+            return target["pow"].format(emit(node[1], target, name), emit(node[2], target, name))
+        return target["ipow" if power >= 0 else "1/ipow"].format(emit(node[1], target, name), abs(power))
+    if kind == "call":
+        kind, args = node[1], node[2]  # a call takes the template of its function
+        if kind == "ceil_to":
+            values = [float(a[1]) for a in args[1:]]
+            values = sorted(values) if target["sorted"] else values
+            return target["ceil_to"].format(emit(args[0], target, name), ", ".join(map(target["num"], values)))
+        operands = [emit(a, target, name) for a in args]
+        if kind not in target:
+            raise ValueError(f"no {target['language']} for {kind}()")
+    elif kind in target:
+        operands = [emit(a, target, name) for a in node[1:]]
+    else:
+        raise ValueError(f"no {target['language']} for {kind!r}")
+    return target[kind].format(*operands, args=", ".join(operands))
 
 
 def source(node: tuple, local: dict) -> str:
     """Python source computing a light tree; ``local`` maps each quantity name to its source (a local or literal)."""
-    kind = node[0]
-    if kind == "name":
+
+    def name(n: str) -> str:
         try:
-            return local[node[1]]
+            return local[n]
         except KeyError:
-            raise Unsupported(f"no value for {node[1]}") from None
-    if kind == "num":
-        return literal(node[1])
-    if kind == "round":
-        return source(expand_round(node), local)
-    if kind == "neg":
-        return f"(-{source(node[1], local)})"
-    if kind in _OPERATORS:
-        return f"({source(node[1], local)} {kind} {source(node[2], local)})"
-    if kind == "**":
-        base, kind = source(node[1], local), power_kind(node[2])
-        if kind == "sqrt":
-            return f"_sqrt({base})"
-        if kind == "pow":
-            return f"_pow({base}, {source(node[2], local)})"
-        return f"(1.0 / _ipow({base}, {-kind}))" if kind < 0 else f"_ipow({base}, {kind})"
-    name, args = node[1], node[2]
-    if name == "ceil_to":
-        allowed = tuple(sorted(float(a[1]) for a in args[1:]))
-        return f"_ceil_to({source(args[0], local)}, ({', '.join(literal(v) for v in allowed)},))"
-    if name == "log2":
-        return f"(_log({source(args[0], local)}) / _log(2.0))"
-    return f"{_SIMPLE[name]}({', '.join(source(a, local) for a in args)})"
+            raise Unsupported(f"no value for {n}") from None
+    return emit(node, PYTHON, name)

@@ -1,20 +1,11 @@
 """``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (Erlang C).
 
-One definition, three numeric forms: ``erlang_c_float`` (constant folding and
-generated scalar code), ``erlang_c`` (numpy, scalars or arrays), and the
-JavaScript of the page (``render/page/assets/html_engine.js``, ``cg.erlangC``), all
-by the same recurrence over Erlang B (Jagerman 1974), which never forms a
-factorial or a power that overflows:
-
-    B(0) = 1,  B(k) = a B(k-1) / (k + a B(k-1)),  C = c B(c) / (c - a (1 - B(c)))
-
-The recurrence stops at ``k = a + 12 sqrt(a) + 40`` servers: beyond that B falls
-below 1e-30 (the Poisson tail of a load a that far out), so C is 0 to within
-that, and a pool of many servers costs no more than one sized for its load.
-
-``servers`` is rounded to the nearest whole number; with fewer than one server,
-or a load at or above the servers (an unstable queue), every arrival waits (1).
-A negative load, or more than ``MAX_SERVERS`` servers, is no answer (NaN).
+Floats (``erlang_c_float``), numpy (``erlang_c``) and the page's ``cg.erlangC`` use one recurrence over
+Erlang B (Jagerman 1974), with no factorial or power to overflow:
+B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 - B(c))).
+It stops at ``k = a + 12 sqrt(a) + 40`` servers, where B is below 1e-30 (C is 0). ``servers`` is rounded;
+below one server or at a load >= servers every arrival waits (1); a negative load or more than
+``MAX_SERVERS`` servers is NaN.
 """
 
 from __future__ import annotations
@@ -35,17 +26,12 @@ def erlang_c_float(servers: float, load: float) -> float:
     c = int(round(servers))
     if c < 1 or load >= c:
         return 1.0
-    if c > enough_servers(load):
+    if c > load + 12.0 * math.sqrt(load) + 40.0:  # B below 1e-30
         return 0.0
     b = 1.0
     for k in range(1, c + 1):
         b = load * b / (k + load * b)
     return c * b / (c - load * (1.0 - b))
-
-
-def enough_servers(load: float) -> float:
-    """Servers beyond which Erlang B of ``load`` is below 1e-30 (the recurrence's stop)."""
-    return load + 12.0 * math.sqrt(load) + 40.0
 
 
 def erlang_c(servers, load):

@@ -1,43 +1,104 @@
-"""The sympy form of a checked formula, built only when display or symbolic work asks for it.
-
-The formula's ast was checked by ``expr.Builder``; this subclass builds the
-same tree as sympy objects instead of tuples. Numbers become exact rationals,
-so closed forms and ``ceil``/``floor`` stay exact; constant ``ceil``, ``floor``,
-``max``, ``min`` and ``ceil_to`` of inexact parts fold to their float values.
-A rounding written in a declared unit (``Formula.scales``) becomes
-``scale * ceiling(x / scale)``.
+"""The sympy form of a checked formula, built only when display or symbolic work asks for it: the same
+``Builder`` walk, with exact rationals for numbers (constant roundings and extrema of inexact parts folded to
+floats) and a rounding in a declared unit as ``scale * ceiling(x / scale)``. Max/Min/ceiling/floor are built
+without sympy's assumption queries (milliseconds each) where, the symbols being only real, the answer cannot
+change what is built.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import operator
 
 import sympy
 
-from calcgraph.core.formula.sympy_funcs import CeilTo, ErlangC, extremum, undecidable
 from calcgraph.core.formula.whitelist import Builder
 
-__all__ = ["FUNCTIONS", "CeilTo", "ErlangC", "formula_expr", "symbol"]
+
+class CeilTo(sympy.Function):
+    """``ceil_to(x, v1, v2, ...)``: the smallest listed value >= x (e.g. slice sizes)."""
+
+    @classmethod
+    def eval(cls, x, *values):  # safe: sympy's Function hook on built objects, not text
+        if x.is_Number and all(v.is_Number for v in values):
+            fitting = [v for v in values if v >= x]
+            return min(fitting) if fitting else sympy.nan
+        return None
+
+    def _latex(self, printer):
+        args = ", ".join(printer._print(a) for a in self.args[1:])
+        return rf"\operatorname{{ceil\_to}}\left({printer._print(self.args[0])};\ {args}\right)"
 
 
-def _log2(x):
-    return sympy.log(x, 2)
+def undecidable(arg: sympy.Expr) -> bool:
+    """True when sympy's ceiling/floor cannot simplify ``arg``: one term over real symbols, not integer-valued
+    (no sum to split terms off, no rounding inside)."""
+    return not arg.is_Add and not arg.is_Number and bool(arg.free_symbols) \
+        and not arg.has(sympy.ceiling, sympy.floor, CeilTo, sympy.Max, sympy.Min)
+
+
+def extremum(name: str, args: list) -> sympy.Expr:
+    """``Max``/``Min`` of built arguments; sympy is asked only where it can drop an argument (two are numbers or
+    differ by one), else it is built unevaluated, flattened and deduplicated (max(x**2, 0) keeps its form).
+
+    >>> x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
+    >>> extremum("max", [x, y]) == sympy.Max(x, y), extremum("min", [x, x + 1]), extremum("max", [x, x])
+    (True, x, x)
+    """
+    cls = sympy.Max if name == "max" else sympy.Min
+    flat: list = []
+    for arg in args:
+        flat.extend(arg.args if arg.func is cls else [arg])
+    unique = list(dict.fromkeys(flat))
+    numbers = [a for a in unique if a.is_Number]
+    if len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
+            or any(a.is_Number is not True and not a.free_symbols for a in unique):
+        return cls(*args)
+    for i, a in enumerate(unique):
+        for b in unique[i + 1:]:
+            if (a - b).is_Number:
+                return cls(*args)
+    return cls(*unique, evaluate=False)
+
+
+class ErlangC(sympy.Function):
+    """``erlang_c(servers, load)`` (``queueing``): a Float of numbers; its derivative in ``load`` a central
+    difference, in ``servers`` (a whole count, a step) 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, servers, load):  # safe: sympy's Function hook on built objects, not text
+        if servers.is_Number and load.is_Number:
+            from calcgraph.core.formula.queueing import erlang_c_float
+            return sympy.Float(erlang_c_float(float(servers), float(load)))
+        return None
+
+    def fdiff(self, argindex=1):
+        servers, load = self.args
+        if argindex == 1:
+            return sympy.Integer(0)
+        step = load / 10 ** 6
+        return (ErlangC(servers, load + step) - ErlangC(servers, load - step)) / (2 * step)
+
+    def _latex(self, printer):
+        args = ", ".join(printer._print(a) for a in self.args)
+        return rf"C_{{\mathrm{{Erlang}}}}\left({args}\right)"
 
 
 FUNCTIONS = {
     "max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor,
-    "sqrt": sympy.sqrt, "log": sympy.log, "log2": _log2, "exp": sympy.exp,
+    "sqrt": sympy.sqrt, "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp,
     "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
 }
-_SYMBOLS: dict[str, sympy.Symbol] = {}
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
+@functools.cache
 def symbol(name: str) -> sympy.Symbol:
     """The sympy symbol of a quantity name (one per name, real-valued)."""
-    found = _SYMBOLS.get(name)
-    if found is None:
-        found = _SYMBOLS[name] = sympy.Symbol(name, real=True)
-    return found
+    return sympy.Symbol(name, real=True)
 
 
 def exact(value: float) -> sympy.Rational:
@@ -46,10 +107,7 @@ def exact(value: float) -> sympy.Rational:
 
 
 def _huge_power(base, exponent) -> bool:
-    """A rational to an integer power whose exact value would run to more than 4096 bits.
-
-    Folding it exactly takes sympy seconds; left unevaluated it still computes as a float.
-    """
+    """A rational to an integer power of more than 4096 bits (seconds to fold exactly: left unevaluated)."""
     if not (base.is_Rational and exponent.is_Integer) or base in (0, 1, -1):
         return False
     bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
@@ -57,8 +115,8 @@ def _huge_power(base, exponent) -> bool:
 
 
 class _SympyBuilder(Builder):
-    def __init__(self, text: str, scales: dict):
-        super().__init__(text)
+    def __init__(self, scales: dict):
+        super().__init__()
         self.scales = scales
 
     def make_number(self, value, node: ast.AST):
@@ -71,14 +129,8 @@ class _SympyBuilder(Builder):
         return -operand
 
     def make_binop(self, op: str, left, right, node: ast.AST):
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
-        if op == "/":
-            return left / right
+        if op in _OPERATORS:
+            return _OPERATORS[op](left, right)
         return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
 
     def make_call(self, name: str, args: list, node: ast.Call):
@@ -106,5 +158,5 @@ def formula_expr(formula) -> sympy.Expr:
     7*x/10
     """
     scales = {id(call): sympy.Rational(p, q) for call, p, q in formula.scales}
-    return _SympyBuilder(formula.text, scales).build(formula.tree)
+    return _SympyBuilder(scales).build(formula.tree)
 

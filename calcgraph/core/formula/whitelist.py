@@ -1,11 +1,5 @@
-"""The formula whitelist: an ast checked node by node and built, as tuples here (subclasses build more).
-
-``Builder`` refuses everything outside the whitelist (names, numbers,
-``+ - * / **``, the functions in ``FUNCTIONS``), bounds sizes, and folds
-constant parts to floats as it goes, refusing those that are not finite.
-``calcgraph.core.formula.parse`` builds light trees with it; ``calcgraph.core.formula.to_sympy``
-builds the sympy form of the same tree.
-"""
+"""The formula whitelist: ``Builder`` checks an ast node by node (names, numbers, ``+ - * / **``, ``FUNCTIONS``),
+bounds sizes, folds constant parts to finite floats, and builds light tuples (``parse``) or sympy (``to_sympy``)."""
 
 from __future__ import annotations
 
@@ -33,7 +27,6 @@ COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
-
 def _check_literal(value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
@@ -51,24 +44,17 @@ def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(float(value))
 
 
+_FLOAT_CALLS = {"max": lambda *v: max(v), "min": lambda *v: min(v), "sqrt": math.sqrt, "log": math.log,
+                "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2), "erlang_c": erlang_c_float}
+
+
 def _float_call(name: str, values: list[float]) -> float:
-    if name == "max":
-        return max(values)
-    if name == "min":
-        return min(values)
-    if name == "ceil_to":  # the rounding rule of values (numeric.snap_float): floor(0.7 * 90) is 63
-        x = snap_float(values[0])
-        fitting = [v for v in values[1:] if v >= x]
-        return min(fitting) if fitting else math.nan
-    x = values[0]
-    if name in ("ceil", "floor"):
-        x = snap_float(x)
-        return float((math.ceil if name == "ceil" else math.floor)(x)) if math.isfinite(x) else x
-    if name == "log2":
-        return math.log(x) / math.log(2)
-    if name == "erlang_c":
-        return erlang_c_float(*values)
-    return {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs}[name](x)
+    if name not in ROUNDING:
+        return _FLOAT_CALLS[name](*values)
+    x = snap_float(values[0])  # the rounding rule of values: floor(0.7 * 90) is 63
+    if name == "ceil_to":
+        return min((v for v in values[1:] if v >= x), default=math.nan)
+    return float(getattr(math, name)(x)) if math.isfinite(x) else x
 
 
 _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
@@ -76,15 +62,15 @@ _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operato
 
 class Builder:
     """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
+    ``approx`` holds the float value of every constant part (by ``id`` of its ast node)."""
 
-    ``approx`` holds the float value of every constant part (by ``id`` of its ast node).
-    """
-
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self):
         self.names: list[str] = []
         self.count = 0
         self.approx: dict[int, float] = {}
+
+    def _value(self, node: ast.AST) -> float | None:
+        return self.approx.get(id(node))  # None for a part that uses names
 
     def constant(self, node: ast.AST, value: float) -> None:
         """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
@@ -96,10 +82,6 @@ class Builder:
                                   hint="constants must be finite real numbers up to 1e300 "
                                        "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
         self.approx[id(node)] = value
-
-    def value_of(self, node: ast.AST) -> float | None:
-        """The float value of a constant part already built, or None if it uses names."""
-        return self.approx.get(id(node))
 
     def shadow(self, node: ast.AST, compute) -> None:
         """Evaluate a constant node in floats (before anything exact is attempted)."""
@@ -130,17 +112,18 @@ class Builder:
     def make_name(self, name: str):
         return ("name", name)
 
+    def _folded(self, node: ast.AST, built: tuple) -> tuple:
+        value = self._value(node)
+        return built if value is None else ("num", value, node)
+
     def make_neg(self, operand, node: ast.AST):
-        value = self.value_of(node)
-        return ("neg", operand) if value is None else ("num", value, node)
+        return self._folded(node, ("neg", operand))
 
     def make_binop(self, op: str, left, right, node: ast.AST):
-        value = self.value_of(node)
-        return (op, left, right) if value is None else ("num", value, node)
+        return self._folded(node, (op, left, right))
 
     def make_call(self, name: str, args: list, node: ast.Call):
-        value = self.value_of(node)
-        return ("call", name, tuple(args), node) if value is None else ("num", value, node)
+        return self._folded(node, ("call", name, tuple(args), node))
 
     # -- the whitelist
     def _Constant(self, node: ast.Constant):
@@ -163,7 +146,7 @@ class Builder:
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
         operand = self.build(node.operand)
-        inner = self.value_of(node.operand)
+        inner = self._value(node.operand)
         if inner is not None:
             self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
         if isinstance(node.op, ast.UAdd):
@@ -176,7 +159,7 @@ class Builder:
             raise ExpressionError(f"operator {_OPNAMES.get(type(node.op), type(node.op).__name__)} "
                                   "is not allowed", hint="use + - * / ** only")
         left, right = self.build(node.left), self.build(node.right)
-        a, b = self.value_of(node.left), self.value_of(node.right)
+        a, b = self._value(node.left), self._value(node.right)
         if a is not None and b is not None:
             self.shadow(node, lambda: _BINOPS[op](a, b))
         elif op == "**" and b == 0:
@@ -205,7 +188,7 @@ class Builder:
             raise ExpressionError(f"{name}() takes {low}" + (f" to {high}" if high != low else "")
                                   + f" arguments, got {len(node.args)}")
         args = [self.build(a) for a in node.args]
-        values = [self.value_of(a) for a in node.args]
+        values = [self._value(a) for a in node.args]
         if name == "ceil_to" and any(v is None for v in values[1:]):
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
         if all(v is not None for v in values):

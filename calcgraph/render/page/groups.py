@@ -1,13 +1,7 @@
-"""How the page lays out its inputs: groups in reading order, the idle knobs folded, each input's domain.
-
-Groups: the workload and deployment first (what a user changes most), then the
-hardware, the model and its precision, and the assumptions and constants. An
-input is idle when no result the page reports (the scenario's ``report:``,
-the answer figures and the checks) depends on it at the scenario's values: a
-term multiplied by an exact zero (``mla * (...)`` for a model without MLA,
-``moe_layers * ...`` for a dense one) does not carry its inputs' influence.
-The domain of an input is its declared ``min``/``max`` with the command line's
-message (``must be >= 1 seq``), so the page refuses what ``--set`` refuses.
+"""How the page lays out its inputs: groups in reading order (workload and deployment, hardware, model and
+precision, assumptions), idle inputs folded (no reported result depends on them at the scenario's values: a
+term times an exact zero, ``mla * (...)`` without MLA, carries no influence), and each input's domain with
+the command line's message (``must be >= 1 seq``), so the page refuses what ``--set`` refuses.
 """
 
 from __future__ import annotations

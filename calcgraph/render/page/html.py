@@ -1,12 +1,7 @@
-"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed).
-
-The page holds the checked graph as data (JSON, inserted as text, never as
-markup), the formulas compiled to JavaScript by sympy's printer
-(render/page/javascript.py), the evaluator and solver (html_engine.js), the figures
-(html_figures.js) and the page script (html_page.js). Every input gets a
-slider, a number box and a reset; every quantity an element with
-``data-quantity`` and a live ``data-value`` in its declared unit (the DOM
-contract in the design notes).
+"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed): the checked graph
+as JSON data (inserted as text, never markup), its formulas as JavaScript (``javascript``), the evaluator and
+solver (html_engine.js), the figures and the page script; every quantity in an element with ``data-quantity``
+and a live ``data-value`` in its declared unit (the DOM contract in the design notes).
 """
 
 from __future__ import annotations
@@ -18,24 +13,24 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from calcgraph.core.constraints import describe_constant
 from calcgraph.core.formula.floats import EQUAL, HOLD, MONOTONE, SNAP
 from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
-from calcgraph.render.page.javascript import formulas_script, solve_data
+from calcgraph.render.page.javascript import constraint_data, formulas_script, solve_data
 from calcgraph.render.values import plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
 BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 COUNTING = {"[chip]", "[sequence]", "[token]"}
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 # The rules the page's engine shares with every other backend (snap and hold: core/formula/floats.py; the scan
 # and integer bracket of a solve: engine/solve/problem.py), written into its data rather than copied into its code.
 RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan_points": SCAN_POINTS,
          "integer_bounds": list(INTEGER_BOUNDS)}
+
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render.page").joinpath("assets", name).read_text(encoding="utf-8")
@@ -71,19 +66,15 @@ def _where(quantity) -> str:
 
 
 def is_integer_input(quantity, value: float) -> bool:
-    """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value.
-
-    A declared ``integer:`` wins; dimensionless 1 is a fraction (an efficiency), not a count.
-    """
+    """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value;
+    a declared ``integer:`` wins, and dimensionless 1 is a fraction (an efficiency), not a count."""
     declared = getattr(quantity, "integer", None)
     if declared is not None:
         return bool(declared)
     if not math.isfinite(value) or not float(value / quantity.unit.factor).is_integer():
         return False
     dims = set(str(d) for d in quantity.unit.dim)
-    if not dims:
-        return value != 1
-    return dims <= COUNTING
+    return dims <= COUNTING if dims else value != 1
 
 
 def slider_range(quantity, value: float, integer: bool) -> dict:
@@ -117,22 +108,17 @@ def _checks(model) -> list:
             found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
                                       f"({graph[name].doc})"))
     found += list(graph.checks)  # the modules' declared checks, parsed at load
-    unique, seen = [], set()
+    unique: dict = {}
     for constraint, message in found:
-        if constraint.text not in seen:
-            seen.add(constraint.text)
-            unique.append((constraint, message))
-    return unique
+        unique.setdefault(constraint.text, (constraint, message))
+    return list(unique.values())
 
 
 def _check_data(graph, constraint, message: str) -> dict:
-    unit_of = next((n for n in constraint.names if graph[n].unit.dim == constraint.dim), None)
-    return {"text": constraint.text, "op": constraint.op, "message": message,
-            "lhs": constraint.comparison.lhs.text, "rhs": constraint.comparison.rhs.text,
-            "constants": {n: v for n, v, _ in constraint.constants}, "unit_of": unit_of,
-            "names": list(constraint.names),
-            "shown": {n: describe_constant(v, u) for n, v, u in constraint.constants},
+    data = {**constraint_data(graph, constraint), "message": message, "names": list(constraint.names),
             "where": str(constraint.where) if constraint.where else None}
+    return {k: data[k] for k in ("text", "op", "message", "lhs", "rhs", "constants", "unit_of", "names", "shown",
+                                 "where")}
 
 
 def _figures(model) -> list:
@@ -197,29 +183,24 @@ def page_data(model) -> dict:
 
 
 def _json_for_script(data: dict) -> str:
-    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    return re.sub(r"[<>&]", lambda m: _ESCAPES[m.group(0)], text)
+    return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
+
+
+def _data_and_formulas(model) -> tuple[str, str]:
+    data = _json_for_script(page_data(model))
+    return data, formulas_script(model.graph, [c for c, _ in _checks(model)])
 
 
 def engine_script(model) -> str:
     """The page's computing part alone (data, compiled formulas, evaluator): runs in node too."""
-    data = page_data(model)
-    checks = [c for c, _ in _checks(model)]
-    return ("var CG_DATA = " + _json_for_script(data) + ";\n" + formulas_script(model.graph, checks)
-            + _asset("html_engine.js"))
+    data, formulas = _data_and_formulas(model)
+    return "var CG_DATA = " + data + ";\n" + formulas + _asset("html_engine.js")
 
 
 def render_page(model) -> str:
     """The whole HTML page (deterministic: the same scenario gives the same text)."""
-    data = page_data(model)
-    checks = [c for c, _ in _checks(model)]
-    pieces = {
-        "TITLE": html.escape(model.spec.title),
-        "CSS": _asset("html_page.css"),
-        "DATA": _json_for_script(data),
-        "FORMULAS": formulas_script(model.graph, checks),
-        "ENGINE": _asset("html_engine.js"),
-        "FIGURES": _asset("html_figures.js"),
-        "PAGE": _asset("html_page.js"),
-    }
+    data, formulas = _data_and_formulas(model)
+    pieces = {"TITLE": html.escape(model.spec.title), "CSS": _asset("html_page.css"), "DATA": data,
+              "FORMULAS": formulas, "ENGINE": _asset("html_engine.js"), "FIGURES": _asset("html_figures.js"),
+              "PAGE": _asset("html_page.js")}
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: pieces[m.group(1)], _asset("html_page.html"))

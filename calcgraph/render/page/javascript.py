@@ -1,13 +1,6 @@
-"""The graph's formulas -> JavaScript, from their light trees (``expr.Formula.node``).
-
-The page computes exactly what ``calcgraph eval`` computes: numbers are the
-same doubles (``repr(float(x))``), operations come in the order
-calcgraph/core/evaluate.py computes them (the tree as written), ``ceil``/``floor``
-snap values within a relative 2**-45 of an integer first (``cg.snap``, the rule of
-``core.formula.floats.snap_float``, its constant taken from the page data), and
-``max``/``min``/``ceil_to`` have their numpy meaning (NaN in, NaN out). Names
-are quantity names checked by the graph (identifiers), read from the
-environment object ``v``.
+"""The graph's formulas -> JavaScript, from their light trees by ``pysource.emit``: the same doubles
+(``repr``), in the order ``evaluate`` computes, ``ceil``/``floor`` snapped (``cg.snap``), ``max``/``min``/
+``ceil_to`` with numpy's meaning (NaN in, NaN out); quantity names read from the environment object ``v``.
 """
 
 from __future__ import annotations
@@ -15,11 +8,9 @@ from __future__ import annotations
 import re
 
 from calcgraph.core.constraints import describe_constant
-from calcgraph.core.formula.pysource import expand_round, power_kind
+from calcgraph.core.formula.pysource import emit
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_MATH = {"max": "Math.max", "min": "Math.min", "sqrt": "Math.sqrt", "log": "Math.log", "exp": "Math.exp",
-         "abs": "Math.abs"}
 
 
 def _number(value: float) -> str:
@@ -30,6 +21,21 @@ def _number(value: float) -> str:
     return f"({text})" if value < 0 else text
 
 
+JAVASCRIPT = {"language": "JavaScript", "num": _number, "sorted": False, "neg": "(-{0})",
+              **{op: f"({{0}}{op}{{1}})" for op in "+-*/"},
+              "sqrt": "Math.sqrt({0})", "pow": "Math.pow({0}, {1})", "ipow": "Math.pow({0}, {1})",
+              "1/ipow": "(1.0/Math.pow({0}, {1}))", "ceil": "Math.ceil(cg.snap({0}))",
+              "floor": "Math.floor(cg.snap({0}))", "ceil_to": "cg.ceilTo({0}, [{1}])",
+              "log2": "(Math.log({0})/Math.log(2.0))", "erlang_c": "cg.erlangC({0}, {1})",
+              **{f: f"Math.{f}({{args}})" for f in ("max", "min", "log", "exp", "abs")}}
+
+
+def _name(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a quantity name: {name!r}")
+    return f"v.{name}"
+
+
 def js_expr(node: tuple) -> str:
     """One light tree as a JavaScript expression over ``v`` (base units).
 
@@ -37,40 +43,7 @@ def js_expr(node: tuple) -> str:
     >>> js_expr(parse_formula("ceil(7 * s / 3)").node)
     'Math.ceil(cg.snap(((7.0*v.s)/3.0)))'
     """
-    kind = node[0]
-    if kind == "name":
-        if not _IDENTIFIER.match(node[1]):
-            raise ValueError(f"not a quantity name: {node[1]!r}")
-        return f"v.{node[1]}"
-    if kind == "num":
-        return _number(node[1])
-    if kind == "round":
-        return js_expr(expand_round(node))
-    if kind == "neg":
-        return f"(-{js_expr(node[1])})"
-    if kind in ("+", "-", "*", "/"):
-        return f"({js_expr(node[1])}{kind}{js_expr(node[2])})"
-    if kind == "**":
-        base, kind = js_expr(node[1]), power_kind(node[2])
-        if kind == "sqrt":
-            return f"Math.sqrt({base})"
-        if kind == "pow":
-            return f"Math.pow({base}, {js_expr(node[2])})"
-        return f"(1.0/Math.pow({base}, {-kind}))" if kind < 0 else f"Math.pow({base}, {kind})"
-    if kind != "call":
-        raise ValueError(f"no JavaScript for {kind!r}")
-    name, args = node[1], node[2]
-    if name in ("ceil", "floor"):
-        return f"Math.{name}(cg.snap({js_expr(args[0])}))"
-    if name == "ceil_to":
-        return f"cg.ceilTo({js_expr(args[0])}, [{', '.join(_number(a[1]) for a in args[1:])}])"
-    if name == "log2":
-        return f"(Math.log({js_expr(args[0])})/Math.log(2.0))"
-    if name == "erlang_c":
-        return f"cg.erlangC({js_expr(args[0])}, {js_expr(args[1])})"
-    if name not in _MATH:
-        raise ValueError(f"no JavaScript for {name}()")
-    return f"{_MATH[name]}({', '.join(js_expr(a) for a in args)})"
+    return emit(node, JAVASCRIPT, _name)
 
 
 def js_function(node: tuple) -> str:
@@ -78,12 +51,21 @@ def js_function(node: tuple) -> str:
     return f"function (v) {{ return {js_expr(node)}; }}"
 
 
+def _sides(constraint) -> str:
+    return f"[{js_function(constraint.comparison.lhs.node)}, {js_function(constraint.comparison.rhs.node)}]"
+
+
+def constraint_data(graph, c) -> dict:
+    """A constraint as page data (``unit_of``: the first name in the constraint's unit)."""
+    unit_of = next((n for n in c.names if graph[n].unit.dim == c.dim), None)
+    return {"text": c.text, "op": c.op, "unit_of": unit_of, "lhs": c.comparison.lhs.text,
+            "rhs": c.comparison.rhs.text, "constants": {n: v for n, v, _ in c.constants},
+            "shown": {n: describe_constant(v, u) for n, v, u in c.constants}}
+
+
 def _solve_plan(graph, spec, bound) -> list[str]:
-    """The names a solve re-evaluates for each trial value (as calcgraph/solve.py's _Problem.plan)."""
-    needed: set[str] = set()
-    for c in spec.constraints:
-        for name in c.names:
-            needed |= graph.needed((name,))
+    """The names a solve re-evaluates for each trial value (as ``engine.solve.problem.Problem.plan``)."""
+    needed = graph.needed(n for c in spec.constraints for n in c.names)
     downstream = graph.downstream(spec.for_name)
     return [n for n in graph.order if n in needed and n in downstream and n not in bound]
 
@@ -91,14 +73,8 @@ def _solve_plan(graph, spec, bound) -> list[str]:
 def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
     """A solve spec as page data, and the JavaScript of its constraints' sides (in order)."""
     target = graph[spec.for_name]
-    constraints, sides = [], []
-    for c in spec.constraints:
-        unit_of = next((n for n in c.names if graph[n].unit.dim == c.dim), None)
-        constraints.append({"text": c.text, "op": c.op, "unit_of": unit_of,
-                            "lhs": c.comparison.lhs.text, "rhs": c.comparison.rhs.text,
-                            "constants": {n: v for n, v, _ in c.constants},
-                            "shown": {n: describe_constant(v, u) for n, v, u in c.constants}})
-        sides.append(f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]")
+    constraints = [constraint_data(graph, c) for c in spec.constraints]
+    sides = [_sides(c) for c in spec.constraints]
     bounds = list(spec.bounds) if spec.bounds is not None else None
     data = {"for": spec.for_name, "factor": target.unit.factor, "integer": bool(spec.integer),
             "bounds": bounds, "constraints": constraints, "plan": _solve_plan(graph, spec, bound),
@@ -116,6 +92,5 @@ def formulas_script(graph, checks: list) -> str:
         elif quantity.solve is not None:
             _, sides = solve_data(graph, quantity.solve)
             lines.append(f"CG_SIDES.{name} = [{', '.join(sides)}];")
-    lines.append("var CG_CHECKS = [" + ", ".join(
-        f"[{js_function(c.comparison.lhs.node)}, {js_function(c.comparison.rhs.node)}]" for c in checks) + "];")
+    lines.append("var CG_CHECKS = [" + ", ".join(map(_sides, checks)) + "];")
     return "\n".join(lines) + "\n"
