@@ -26,20 +26,18 @@ from calcgraph.engine.expect import compare
 from calcgraph.errors import Argument, UnknownNameError
 from calcgraph.render.diagram import topic_diagrams
 from calcgraph.render.latex import number_unit_text, value_text
-from calcgraph.render.mdtext import md_text
+from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
 from calcgraph.render.report.assumptions import assumptions_section
 from calcgraph.render.report.limits import check_rows, checks_table, failed_note
 from calcgraph.render.report.offterms import switched_off
 from calcgraph.render.report.sections import (
-    cell,
     deps,
     input_names,
     is_trivial,
     link,
     section,
     section_names,
-    sentence,
     symbol_cell,
 )
 from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
@@ -148,7 +146,7 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
     for name in headline:
         target = name if not ev.graph[name].is_input and not is_trivial(ev, name) else "inputs"
         flag = failed_note(rows, name)
-        meaning = cell(ev.graph[name].doc) + (f" {flag}" if flag else "")
+        meaning = md_text(ev.graph[name].doc) + (f" {flag}" if flag else "")
         out.append(f"| {link(name, target)} | {value_text(ev, name)} | {meaning} |")
     return out + [""]
 
@@ -164,13 +162,13 @@ def _inputs_table(ev, names, renamed=()) -> list[str]:
     for name in names:
         bound = ev.scenario.bound[name]
         origin = ("**pinned** " if bound.pinned else "") + _origin(bound)
-        meaning = cell(ev.graph[name].doc) + (f" ({cell(bound.note)})" if bound.note else "")
+        meaning = md_text(ev.graph[name].doc) + (f" ({md_text(bound.note)})" if bound.note else "")
         out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, {origin}: {meaning}")
     for name in renamed:
         quantity = ev.graph[name]
         formula = " ".join(quantity.formula.text.split()).replace("`", "")
         out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, `{name} = {formula}` at "
-                   f"`{quantity.formula_where}`: {cell(quantity.doc)}")
+                   f"`{quantity.formula_where}`: {md_text(quantity.doc)}")
     return out + [""]
 
 
@@ -198,8 +196,8 @@ def _expect_table(ev, sections, limit=None) -> list[str]:
         difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
         computed = number_unit_text(format_number(row.computed), row.unit)
         name = link(row.name) if row.name in sections else f"`{row.name}`"
-        out.append(f"| {name} | {cell(row.printed)} | {computed} | {difference} | {verdict} | "
-                   f"{cell(row.reason or '')} |")
+        out.append(f"| {name} | {md_text(row.printed)} | {computed} | {difference} | {verdict} | "
+                   f"{md_text(row.reason or '')} |")
     return out + [""]
 
 

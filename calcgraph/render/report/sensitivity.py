@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import re
 
-from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.symbolic import KINK, NUMERIC, ROUNDING, SOLVED, elasticities
-
-
-def _pinned(ev: Evaluated, name: str) -> bool:
-    return ev.states[name] is NodeState.PINNED
+from calcgraph.render.report.sections import is_pinned
 
 
 def _code_names(text: str) -> str:
@@ -44,7 +40,7 @@ def elasticity_text(value: float) -> str:
 
 def top_drivers(ev, headline, count: int = 3) -> list[str]:
     """Rows of the largest ``count`` elasticities of each headline quantity: what moves it most."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
+    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
     order = list(ev.graph.quantities)
     out = []
     for name in columns:
@@ -64,7 +60,7 @@ def top_drivers(ev, headline, count: int = 3) -> list[str]:
 
 def sensitivity_table(ev, headline) -> list[str]:
     """The Markdown lines of the elasticity table of the ``headline`` quantities, with how each was taken."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
+    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
     if not columns:
         return []
     found = {n: elasticities(ev, n) for n in columns}
