@@ -1,8 +1,5 @@
-"""LaTeX for derivations: formulas printed from their ast in written term order, numbers and units.
-
-The printer walks a formula's Python ast (never text), so the symbolic line
-and the line with values in place keep the order the formula was written in,
-which sympy's printer does not.
+"""LaTeX for derivations: formulas printed from their ast in written term order (sympy's printer
+reorders terms), numbers and units.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """Text from YAML made safe for a Markdown report, and the one number format of reports.
 
-Doc, note and title text is written by whoever wrote a YAML file: it is put
-into the report as one line of Markdown text with every character that could
-start a heading, a list, a link, raw HTML or math escaped (code spans kept).
-A symbol is LaTeX: only a small subset passes (letters, digits, sub- and
-superscripts, braces, a few punctuation marks and an allow-list of commands);
-any other symbol is replaced by the quantity's name. docs/conventions.md lists
-the subset. Numbers are grouped by thin spaces (``53 248``, ``7 × 10¹⁰``) in
-tables and text, as in the math (``53\\,248``, ``7 \\times 10^{10}``).
+YAML text becomes one line with every character that could start markup escaped; a symbol must be in a
+safe LaTeX subset (docs/conventions.md), else the name is shown; numbers are grouped by thin spaces.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """Plots of a sweep with matplotlib (Agg), imported only when a plot is drawn.
 
-``--plot Y:X`` draws Y against X; ``Y1,Y2:X`` draws several lines;
-``Y1+Y2+Y3:X`` stacks them (step time split into parameter load, KV load and
-FLOPs); a third field ``Y:X:M1,M2`` draws a vertical marker at the value of
-each quantity M (``b_crit``, ``max_batch``). One line per value of the varied
-inputs that X does not run along (or of ``--color NAME``). Points whose
-weights and KV cache do not fit in HBM (``total_memory > hbm_capacity``, when
-the graph has both) are left out, so a line stops where memory runs out.
-``log(Y)`` or ``log(X)`` asks for a logarithmic axis: ``log(cost_per_million_tokens):t_step``.
+``--plot Y:X``, ``Y1,Y2:X`` (lines), ``Y1+Y2:X`` (stacked), ``Y:X:M1,M2`` (markers at M), ``log(Y)``;
+points where weights and KV cache do not fit in HBM are left out, so a line stops there.
 """
 
 from __future__ import annotations

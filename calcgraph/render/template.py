@@ -1,10 +1,6 @@
 """``calcgraph new``: a commented template of a model preset, a chip preset or a scenario.
 
-The fields come from the graph: a model template lists every input of
-formulas/model.yaml (the shapes and the architecture switches), a chip template
-every per-chip input of formulas/hardware.yaml and the collective figures chip
-presets give; each with its doc and unit. Figures a user must supply are
-written as ``FILL ...`` so that ``calcgraph check`` names each one left.
+Fields come from the graph's inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names.
 """
 
 from __future__ import annotations

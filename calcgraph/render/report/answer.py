@@ -1,11 +1,6 @@
-"""The report's first section, the Answer: what a reader deciding a deployment needs before any derivation.
+"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation.
 
-Whether weights and KV cache fit, which resource bounds the decode step and
-what to change, the largest batch, the step time, TTFT and TPOT, throughput
-and cost per million tokens, each linked to its derivation; and, when the
-assumptions in force are the roofline's ideals (peak HBM bandwidth, no
-communication, no reserves), that the figures are upper bounds. Lines whose
-quantities a scenario lacks or leaves unknown are left out.
+Lines whose quantities a scenario lacks or leaves unknown are left out.
 """
 
 from __future__ import annotations

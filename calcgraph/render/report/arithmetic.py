@@ -1,10 +1,4 @@
-"""The arithmetic a report shows besides the formula: unrounded values, conversion factors, switches.
-
-A ceiling or floor is shown with the value it rounds (``⌈7.06⌉ = 8``), a
-solve's closed form with the values in place, and a unit conversion that is
-not a power of ten (``3600 s/h``) is named, so that every step of a figure can
-be checked with a pocket calculator.
-"""
+"""The arithmetic a report shows besides the formula: unrounded values, conversion factors, switches."""
 
 from __future__ import annotations
 

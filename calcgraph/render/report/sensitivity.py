@@ -1,9 +1,4 @@
-"""The sensitivity table of a report: elasticities d ln y / d ln x of the headline quantities.
-
-Each cell says by what percent the column's quantity moves for a one percent
-change of the row's input at the scenario's values, so a reader sees at once
-which inputs matter. The derivatives come from calcgraph/symbolic.py.
-"""
+"""The report's sensitivity: elasticities d ln y / d ln x of the headline quantities (engine/symbolic.py)."""
 
 from __future__ import annotations
 
