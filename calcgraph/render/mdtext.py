@@ -62,13 +62,7 @@ def group_digits(whole: str, sep: str) -> str:
     >>> group_digits("70552387584", " "), group_digits("8192", " ")
     ('70 552 387 584', '8192')
     """
-    if len(whole) <= 4:
-        return whole
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return sep.join(groups)
+    return whole if len(whole) <= 4 else f"{int(whole):,}".replace(",", sep)
 
 
 def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
@@ -86,20 +80,24 @@ def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
     return (match.group(1), match.group(2), None, match.group(3)) if match else None
 
 
+def number_text(text: str, sep: str, times: str, power) -> str:
+    """A number's text with its digits grouped by ``sep`` and an exponent as ``times`` ``power(exponent)``."""
+    parts = number_parts(text)
+    if parts is None:
+        return text
+    sign, digits, exponent, fraction = parts
+    if exponent is not None:
+        return sign + (power(exponent) if digits == "1" else digits + times + power(exponent))
+    return sign + group_digits(digits, sep) + fraction
+
+
 def table_number(text: str) -> str:
     """A number's text for tables and prose, grouped as in the math: ``7.0000e10`` -> ``7 × 10¹⁰``.
 
     >>> table_number("7.0000e10"), table_number("1e-09"), table_number("53248"), table_number("17.431")
     ('7\u202f×\u202f10¹⁰', '10⁻⁹', '53\u202f248', '17.431')
     """
-    parts = number_parts(text)
-    if parts is None:
-        return text
-    sign, digits, exponent, fraction = parts
-    if exponent is not None:
-        power = "10" + str(exponent).translate(_SUPERSCRIPT)
-        return sign + (power if digits == "1" else f"{digits}{THIN}×{THIN}{power}")
-    return sign + group_digits(digits, THIN) + fraction
+    return number_text(text, THIN, f"{THIN}×{THIN}", lambda exponent: "10" + str(exponent).translate(_SUPERSCRIPT))
 
 
 COUNT_WORDS = {"chip": "chips", "seq": "sequences", "tok": "tokens", "request": "requests", "layer": "layers"}
@@ -113,10 +111,8 @@ def unit_words(number: str, unit: str) -> str:
     """
     if unit in COUNT_WORDS and number not in ("1", "-1"):
         return COUNT_WORDS[unit]
-    if unit in ("seq",) and number in ("1", "-1"):
-        return "sequence"
-    if unit in ("tok",) and number in ("1", "-1"):
-        return "token"
+    if unit in ("seq", "tok") and number in ("1", "-1"):
+        return {"seq": "sequence", "tok": "token"}[unit]
     if unit.startswith("1/") and "/" not in unit[2:]:
         return "per " + unit[2:]
     return unit
