@@ -64,11 +64,8 @@ def _nearest(ev, roots, allowed, deps) -> list[str]:
 
 
 def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[str]]]:
-    """One small top-down mermaid diagram per topic (memory, step time, parallelism, cost): its headline
-    quantities and the nearest quantities they use, at most MAX_NODES nodes, every node connected.
-
-    ``label(name)`` is a node's text, ``deps(ev, name)`` what a quantity uses.
-    """
+    """One small mermaid diagram per topic: its headline quantities and the nearest ones they use, at most
+    MAX_NODES nodes, all connected; ``label(name)`` is a node's text, ``deps(ev, name)`` what it uses."""
     allowed = set(sections)
     roots: dict[str, list[str]] = {}
     for name in headline:

@@ -172,10 +172,8 @@ def _solved_form(ev: Evaluated, name: str) -> str:
 
 
 def symbolic_table(ev, names=None) -> str:
-    """Each computed quantity as a closed form in the inputs (sympy's text), one per line.
-
-    A closed form past the symbolic budget (engine/budget.py) is a short note instead; the value stands.
-    """
+    """Each computed quantity as a closed form in the inputs (sympy's text), one per line; a closed form
+    past the symbolic budget (engine/budget.py) is a short note instead."""
     from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
     names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
     lines = []

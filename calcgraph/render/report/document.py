@@ -75,11 +75,8 @@ def is_factor(name: str, text: str) -> bool:
 
 
 def switched_off(ev, sections, roots) -> tuple[dict, set]:
-    """Sections a 0 switch multiplies away, each with what it alone needs; and all of those (pruned).
-
-    A quantity is off when its value is 0 and one of its direct inputs is a switch at 0
-    (``t_comm = comm_enabled * (...)``): its section stays, the machinery only it uses is left out.
-    """
+    """Sections a switch at 0 multiplies away (``t_comm = comm_enabled * (...)``), each with the sections
+    only it needs; and all of those (pruned): the off section stays, its machinery is left out."""
     off = {}
     for name in sections:
         formula = ev.graph[name].formula
