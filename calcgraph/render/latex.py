@@ -119,19 +119,6 @@ def formula_latex(tree: ast.AST, leaf: Callable[[str], str]) -> str:
 
 # ---------------------------------------------------------------- numbers and units
 
-def plain_number(text: str) -> str:
-    """A number's text for tables: trailing zeros of a mantissa dropped (``7.0000e10`` -> ``7e10``).
-
-    >>> plain_number("7.0000e10"), plain_number("1.2500e-05"), plain_number("17.431")
-    ('7e10', '1.25e-05', '17.431')
-    """
-    match = re.fullmatch(r"(-?\d+)\.(\d*?)0*([eE][-+]?\d+)", text)
-    if match:
-        whole, fraction, exponent = match.groups()
-        return whole + (f".{fraction}" if fraction else "") + exponent
-    return text
-
-
 def unit_latex(unit: str) -> str:
     r"""A unit's text as upright LaTeX: ``GB/s/chip`` -> ``\mathrm{GB/s/chip}``, ``1/tok`` -> ``\mathrm{tok}^{-1}``.
 
@@ -161,7 +148,7 @@ def value_latex(ev, name: str) -> str:
 
 def number_unit_text(number: str, unit: str) -> str:
     """A number and its unit as report text: ``53 248 tokens``, ``7 × 10¹⁰``, ``2 per tok``."""
-    return f"{table_number(plain_number(number))} {unit_words(number, unit)}".rstrip()
+    return f"{table_number(number)} {unit_words(number, unit)}".rstrip()
 
 
 def value_text(ev, name: str) -> str:
