@@ -31,6 +31,11 @@ def _unit(graph: Graph, name: str) -> str:
     return "" if text == "1" else text
 
 
+def _fill(graph: Graph, name: str) -> str:
+    unit = _unit(graph, name)
+    return _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
+
+
 def _from(graph: Graph, name: str, module: str) -> bool:
     return str(graph[name].where.file).replace("\\", "/").endswith("formulas/" + module)
 
@@ -88,8 +93,7 @@ def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = 
             body += _field_line(graph, name, value, "FILL or keep 0 (a dense, text-only GQA model, every "
                                 "layer global); see docs/architectures.md")
             continue
-        value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
-        body += _field_line(graph, name, value, "FILL: where this figure comes from")
+        body += _field_line(graph, name, _fill(graph, name), "FILL: where this figure comes from")
     return "\n".join(head + body) + "\n"
 
 
@@ -103,9 +107,7 @@ def _scenario(graph: Graph, formulas: str, presets: str) -> list[str]:
              "set:"]
     for name in WORKLOAD:
         if name in graph:
-            unit = _unit(graph, name)
-            value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
-            lines += _field_line(graph, name, value, "FILL")
+            lines += _field_line(graph, name, _fill(graph, name), "FILL")
     report = [n for n in REPORT if n in graph]
     lines += ["# the quantities `eval` and `table` show (eval --all: every one)",
               f"report: [{', '.join(report)}]",

@@ -73,19 +73,18 @@ _GLOSS = {"t_step": "one decode step", "ttft": "to the first token, prefill incl
           "tpot": "per output token, the prefills that share the chips included"}
 
 
+def _item(title: str, parts: list[str], sep: str) -> str | None:
+    return f"- **{title}**: " + sep.join(parts) + "." if parts else None
+
+
 def _timing(ev, target) -> str | None:
-    parts = [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in ("t_step", "ttft", "tpot") if _known(ev, n)]
-    if not parts:
-        return None
-    return "- **Latency**: " + "; ".join(parts) + "."
+    names = ("t_step", "ttft", "tpot")
+    return _item("Latency", [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in names if _known(ev, n)], "; ")
 
 
 def _rate(ev, target) -> str | None:
-    parts = [_q(ev, n, target) for n in ("throughput", "throughput_per_chip", "cost_per_million_tokens")
-             if _known(ev, n)]
-    if not parts:
-        return None
-    return "- **Throughput and cost**: " + ", ".join(parts) + "."
+    names = ("throughput", "throughput_per_chip", "cost_per_million_tokens")
+    return _item("Throughput and cost", [_q(ev, n, target) for n in names if _known(ev, n)], ", ")
 
 
 def _upper(ev, shown) -> str | None:
