@@ -8,9 +8,7 @@ from pathlib import Path
 def _nodes(ev, only):
     if not only:
         return list(ev.graph.order)
-    keep = set(only)
-    for name in only:
-        keep |= set(ev.graph.ancestors(name))
+    keep = set(only).union(*(ev.graph.ancestors(name) for name in only))
     return [n for n in ev.graph.order if n in keep]
 
 

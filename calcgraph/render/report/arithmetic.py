@@ -33,11 +33,6 @@ def is_switch(ev, name: str) -> bool:
     return preset or bool(re.match(r"\s*[01]:", quantity.doc))
 
 
-def switches(ev, names) -> set[str]:
-    """The switches (``is_switch``) among ``names``."""
-    return {n for n in names if n in ev.graph and is_switch(ev, n)}
-
-
 def _number(value: float) -> str:
     return latex_number(format_number(value, 4))
 

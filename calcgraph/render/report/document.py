@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from calcgraph.core.graph import default_symbol
 from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
 from calcgraph.engine.evaluated import Evaluated
@@ -30,7 +31,7 @@ from calcgraph.render.report.sections import (
     link,
     section,
     section_names,
-    symbol_cell,
+    symbol_of,
 )
 from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
 
@@ -157,8 +158,8 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
 
 
 def _named(ev, name: str) -> str:
-    symbol = symbol_cell(ev, name)
-    return f"`{name}`" + (f" {symbol}" if symbol else "")
+    plain = ev.graph[name].symbol == default_symbol(name)
+    return f"`{name}`" + ("" if plain else f" ${symbol_of(ev, name)}$")
 
 
 def _inputs_table(ev, names, renamed=()) -> list[str]:

@@ -7,7 +7,6 @@ import ast
 import sympy
 
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.graph import default_symbol
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine import budget
@@ -19,10 +18,10 @@ from calcgraph.render.mdtext import md_text, safe_symbol, sentence, table_number
 from calcgraph.render.report.arithmetic import (
     OFF,
     conversion_note,
+    is_switch,
     pruned_tree,
     rounding_lines,
     solve_substituted,
-    switches,
 )
 from calcgraph.render.values import closed_form_latex, slack_text
 
@@ -37,12 +36,6 @@ def symbol_of(ev, name: str) -> str:
 def is_pinned(ev: Evaluated, name: str) -> bool:
     """True when ``name`` is a computed quantity given a value."""
     return ev.states[name] is NodeState.PINNED
-
-
-def symbol_cell(ev, name: str) -> str:
-    if ev.graph[name].symbol == default_symbol(name):
-        return ""
-    return f"${symbol_of(ev, name)}$"
 
 
 def code(text: object) -> str:
@@ -95,7 +88,7 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
     expr = closed_form(ev, name)
     if not budget.fits(expr, 10 * limit):  # switches in force may shrink it, but not tenfold
         return None
-    fixed = switches(ev, leaves(expr))
+    fixed = {n for n in leaves(expr) if n in ev.graph and is_switch(ev, n)}
     positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
     expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
                                              for s in positive if s.name in fixed})
