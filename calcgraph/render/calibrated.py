@@ -27,6 +27,10 @@ def _cases(ids) -> str:
     return ", ".join(ids) if len(ids) <= 6 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
 
 
+def _factors(fit: Fit, chip: str) -> str:
+    return f"{chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in fit.chip_factors[chip].items())
+
+
 def calibrated_yaml(fit: Fit) -> str:
     """presets/assumptions/calibrated.yaml: engine.yaml plus the fitted shared figures, each with its source."""
     files = ", ".join(Path(f).name for f in fit.files)
@@ -62,8 +66,7 @@ def calibrated_yaml(fit: Fit) -> str:
             lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
     lines.append("# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;")
     lines.append("# calibrate --update-chips writes them):")
-    lines += [f"#   {chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in factors.items())
-              + f" from {len(fit.chip_cases[chip])} cases" for chip, factors in fit.chip_factors.items()]
+    lines += [f"#   {_factors(fit, chip)} from {len(fit.chip_cases[chip])} cases" for chip in fit.chip_factors]
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +100,6 @@ def fit_report(fit: Fit) -> str:
     lines = [f"calcgraph calibrate: {len(fit.case_ids)} cases; median absolute error {fit.median_abs_error:.1%}, "
              f"{fit.within_25:.0%} within 25 %; leave-one-out median {loo}"]
     lines += [f"  {name} = {value:.4g}" for name, value in fit.shared.items()]
-    lines += [f"  {chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in factors.items())
-              + f" ({len(fit.chip_cases[chip])} cases)" for chip, factors in fit.chip_factors.items()]
+    lines += [f"  {_factors(fit, chip)} ({len(fit.chip_cases[chip])} cases)" for chip in fit.chip_factors]
     lines += [f"  {p} compute factor {value:.4g}" for p, value in fit.precision_factors.items()]
     return "\n".join(lines)

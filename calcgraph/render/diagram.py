@@ -8,9 +8,7 @@ from pathlib import Path
 def _nodes(ev, only):
     if not only:
         return list(ev.graph.order)
-    keep = set(only)
-    for name in only:
-        keep |= set(ev.graph.ancestors(name))
+    keep = set(only).union(*(ev.graph.ancestors(name) for name in only))
     return [n for n in ev.graph.order if n in keep]
 
 
@@ -64,11 +62,8 @@ def _nearest(ev, roots, allowed, deps) -> list[str]:
 
 
 def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[str]]]:
-    """One small top-down mermaid diagram per topic (memory, step time, parallelism, cost): its headline
-    quantities and the nearest quantities they use, at most MAX_NODES nodes, every node connected.
-
-    ``label(name)`` is a node's text, ``deps(ev, name)`` what a quantity uses.
-    """
+    """One small mermaid diagram per topic: its headline quantities and the nearest ones they use, at most
+    MAX_NODES nodes, all connected; ``label(name)`` is a node's text, ``deps(ev, name)`` what it uses."""
     allowed = set(sections)
     roots: dict[str, list[str]] = {}
     for name in headline:

@@ -1,9 +1,4 @@
-"""``calcgraph explain NAME``: the derivation chain of one quantity, as plain text.
-
-Each step reads like a hand calculation: the formula, the same formula with
-the values written in place (in the formula's own term order), the result,
-and the file:line the formula or value came from.
-"""
+"""``calcgraph explain NAME``: the derivation chain of one quantity as a hand calculation, in plain text."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""LaTeX for derivations: formulas printed from their ast in written term order, numbers and units.
-
-The printer walks a formula's Python ast (never text), so the symbolic line
-and the line with values in place keep the order the formula was written in,
-which sympy's printer does not.
+"""LaTeX for derivations: formulas printed from their ast in written term order (sympy's printer
+reorders terms), numbers and units.
 """
 
 from __future__ import annotations
@@ -12,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from calcgraph.errors import CalcgraphError
-from calcgraph.render.mdtext import group_digits, number_parts, table_number, unit_words
+from calcgraph.render.mdtext import number_text, table_number, unit_words
 from calcgraph.render.values import shown
 
 _SIMPLE = re.compile(r"^[A-Za-z0-9.]+$|^\\?[A-Za-z]+(_\{?[A-Za-z0-9]+\}?)?$")
@@ -25,23 +22,12 @@ def latex_number(text: str) -> str:
     >>> latex_number("7.0000e10"), latex_number("1e-09"), latex_number("128256"), latex_number("0.4")
     ('7 \\times 10^{10}', '10^{-9}', '128\\,256', '0.4')
     """
-    parts = number_parts(text)
-    if parts is None:
-        return text
-    sign, digits, exponent, fraction = parts
-    if exponent is not None:
-        power = f"10^{{{exponent}}}"
-        return sign + (power if digits == "1" else f"{digits} \\times {power}")
-    return sign + group_digits(digits, r"\,") + fraction
+    return number_text(text, r"\,", r" \times ", lambda exponent: f"10^{{{exponent}}}")
 
 
 def _constant(value) -> str:
-    if isinstance(value, int):
-        return latex_number(str(value))
     text = repr(value)
-    if text.endswith(".0"):
-        text = text[:-2]
-    return latex_number(text)
+    return latex_number(text[:-2] if isinstance(value, float) and text.endswith(".0") else text)
 
 
 def _prec(node: ast.AST) -> int:
@@ -58,6 +44,8 @@ def _paren(text: str) -> str:
     return rf"\left({text}\right)"
 
 
+_WRAPPED = {"ceil": r"\left\lceil {} \right\rceil", "floor": r"\left\lfloor {} \right\rfloor",
+            "sqrt": r"\sqrt{{{}}}", "abs": r"\left|{}\right|"}
 _CALLS = {"max": r"\max", "min": r"\min", "log": r"\ln", "log2": r"\log_2", "exp": r"\exp",
           "erlang_c": r"C_{\mathrm{Erlang}}"}
 
@@ -111,14 +99,8 @@ class _Printer:
     def call(self, node: ast.Call) -> str:
         name = node.func.id if isinstance(node.func, ast.Name) else "?"
         args = [self.print(a) for a in node.args]
-        if name == "ceil":
-            return rf"\left\lceil {args[0]} \right\rceil"
-        if name == "floor":
-            return rf"\left\lfloor {args[0]} \right\rfloor"
-        if name == "sqrt":
-            return rf"\sqrt{{{args[0]}}}"
-        if name == "abs":
-            return rf"\left|{args[0]}\right|"
+        if name in _WRAPPED:
+            return _WRAPPED[name].format(args[0])
         if name == "ceil_to":
             return rf"\mathrm{{ceil\_to}}\left({args[0]};\ {', '.join(args[1:])}\right)"
         head = _CALLS.get(name, r"\operatorname{" + name.replace("_", r"\_") + "}")
@@ -136,19 +118,6 @@ def formula_latex(tree: ast.AST, leaf: Callable[[str], str]) -> str:
 
 
 # ---------------------------------------------------------------- numbers and units
-
-def plain_number(text: str) -> str:
-    """A number's text for tables: trailing zeros of a mantissa dropped (``7.0000e10`` -> ``7e10``).
-
-    >>> plain_number("7.0000e10"), plain_number("1.2500e-05"), plain_number("17.431")
-    ('7e10', '1.25e-05', '17.431')
-    """
-    match = re.fullmatch(r"(-?\d+)\.(\d*?)0*([eE][-+]?\d+)", text)
-    if match:
-        whole, fraction, exponent = match.groups()
-        return whole + (f".{fraction}" if fraction else "") + exponent
-    return text
-
 
 def unit_latex(unit: str) -> str:
     r"""A unit's text as upright LaTeX: ``GB/s/chip`` -> ``\mathrm{GB/s/chip}``, ``1/tok`` -> ``\mathrm{tok}^{-1}``.
@@ -179,7 +148,7 @@ def value_latex(ev, name: str) -> str:
 
 def number_unit_text(number: str, unit: str) -> str:
     """A number and its unit as report text: ``53 248 tokens``, ``7 × 10¹⁰``, ``2 per tok``."""
-    return f"{table_number(plain_number(number))} {unit_words(number, unit)}".rstrip()
+    return f"{table_number(number)} {unit_words(number, unit)}".rstrip()
 
 
 def value_text(ev, name: str) -> str:

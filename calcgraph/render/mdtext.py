@@ -1,13 +1,7 @@
 """Text from YAML made safe for a Markdown report, and the one number format of reports.
 
-Doc, note and title text is written by whoever wrote a YAML file: it is put
-into the report as one line of Markdown text with every character that could
-start a heading, a list, a link, raw HTML or math escaped (code spans kept).
-A symbol is LaTeX: only a small subset passes (letters, digits, sub- and
-superscripts, braces, a few punctuation marks and an allow-list of commands);
-any other symbol is replaced by the quantity's name. docs/conventions.md lists
-the subset. Numbers are grouped by thin spaces (``53 248``, ``7 × 10¹⁰``) in
-tables and text, as in the math (``53\\,248``, ``7 \\times 10^{10}``).
+YAML text becomes one line with every character that could start markup escaped; a symbol must be in a
+safe LaTeX subset (docs/conventions.md), else the name is shown; numbers are grouped by thin spaces.
 """
 
 from __future__ import annotations
@@ -68,13 +62,7 @@ def group_digits(whole: str, sep: str) -> str:
     >>> group_digits("70552387584", " "), group_digits("8192", " ")
     ('70 552 387 584', '8192')
     """
-    if len(whole) <= 4:
-        return whole
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return sep.join(groups)
+    return whole if len(whole) <= 4 else f"{int(whole):,}".replace(",", sep)
 
 
 def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
@@ -92,20 +80,24 @@ def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
     return (match.group(1), match.group(2), None, match.group(3)) if match else None
 
 
+def number_text(text: str, sep: str, times: str, power) -> str:
+    """A number's text with its digits grouped by ``sep`` and an exponent as ``times`` ``power(exponent)``."""
+    parts = number_parts(text)
+    if parts is None:
+        return text
+    sign, digits, exponent, fraction = parts
+    if exponent is not None:
+        return sign + (power(exponent) if digits == "1" else digits + times + power(exponent))
+    return sign + group_digits(digits, sep) + fraction
+
+
 def table_number(text: str) -> str:
     """A number's text for tables and prose, grouped as in the math: ``7.0000e10`` -> ``7 × 10¹⁰``.
 
     >>> table_number("7.0000e10"), table_number("1e-09"), table_number("53248"), table_number("17.431")
     ('7\u202f×\u202f10¹⁰', '10⁻⁹', '53\u202f248', '17.431')
     """
-    parts = number_parts(text)
-    if parts is None:
-        return text
-    sign, digits, exponent, fraction = parts
-    if exponent is not None:
-        power = "10" + str(exponent).translate(_SUPERSCRIPT)
-        return sign + (power if digits == "1" else f"{digits}{THIN}×{THIN}{power}")
-    return sign + group_digits(digits, THIN) + fraction
+    return number_text(text, THIN, f"{THIN}×{THIN}", lambda exponent: "10" + str(exponent).translate(_SUPERSCRIPT))
 
 
 COUNT_WORDS = {"chip": "chips", "seq": "sequences", "tok": "tokens", "request": "requests", "layer": "layers"}
@@ -119,10 +111,8 @@ def unit_words(number: str, unit: str) -> str:
     """
     if unit in COUNT_WORDS and number not in ("1", "-1"):
         return COUNT_WORDS[unit]
-    if unit in ("seq",) and number in ("1", "-1"):
-        return "sequence"
-    if unit in ("tok",) and number in ("1", "-1"):
-        return "token"
+    if unit in ("seq", "tok") and number in ("1", "-1"):
+        return {"seq": "sequence", "tok": "token"}[unit]
     if unit.startswith("1/") and "/" not in unit[2:]:
         return "per " + unit[2:]
     return unit

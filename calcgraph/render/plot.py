@@ -1,13 +1,7 @@
 """Plots of a sweep with matplotlib (Agg), imported only when a plot is drawn.
 
-``--plot Y:X`` draws Y against X; ``Y1,Y2:X`` draws several lines;
-``Y1+Y2+Y3:X`` stacks them (step time split into parameter load, KV load and
-FLOPs); a third field ``Y:X:M1,M2`` draws a vertical marker at the value of
-each quantity M (``b_crit``, ``max_batch``). One line per value of the varied
-inputs that X does not run along (or of ``--color NAME``). Points whose
-weights and KV cache do not fit in HBM (``total_memory > hbm_capacity``, when
-the graph has both) are left out, so a line stops where memory runs out.
-``log(Y)`` or ``log(X)`` asks for a logarithmic axis: ``log(cost_per_million_tokens):t_step``.
+``--plot Y:X``, ``Y1,Y2:X`` (lines), ``Y1+Y2:X`` (stacked), ``Y:X:M1,M2`` (markers at M), ``log(Y)``;
+points where weights and KV cache do not fit in HBM are left out, so a line stops there.
 """
 
 from __future__ import annotations
@@ -89,7 +83,6 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
                             hint="e.g. t_param_load+t_kv_load+t_flops,t_step:batch")
     stack = tuple(n.strip() for n in stacks[0].split("+")) if stacks else ()
     ys = tuple(n.strip() for n in fields[0].replace("+", ",").split(","))
-    stacked = bool(stack)
     markers = tuple(n.strip() for n in fields[2].split(",") if n.strip()) if len(fields) == 3 else ()
     x = fields[1]
     for name in (*ys, x, *markers, *([color] if color else [])):
@@ -111,7 +104,7 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
     if color is not None and axes and color not in axes:
         raise SetValueError(f"the colour axis {color} is not varied", where=Argument("color", color),
                             hint="colour by one of the --vary names: " + ", ".join(axes))
-    if stacked and log_y:
+    if stack and log_y:
         raise SetValueError("a stacked plot has a linear Y axis", where=where,
                             hint="drop log(...) around the stacked names")
     return PlotSpec(ys=ys, x=x, stack=stack, markers=markers, color=color, text=text,
@@ -216,20 +209,10 @@ def _unit(scenario: Scenario, name: str, values: np.ndarray):
     return display_unit(quantity.unit, typical)
 
 
-def _label(spec_or_names, unit) -> str:
-    """``name [unit]``; several Y names joined with ``+`` (stacked) or ``,``."""
-    if isinstance(spec_or_names, PlotSpec):
-        spec = spec_or_names
-        parts = ([" + ".join(spec.stack)] if spec.stack else []) + [y for y in spec.ys if y not in spec.stack]
-    else:
-        parts = list(spec_or_names)
+def _label(parts, unit) -> str:
+    """``name [unit]``; several names joined with ``,``."""
     text = format_unit(unit)
     return ", ".join(parts) + (f" [{text}]" if text else "")
-
-
-def _legend_text(scenario: Scenario, names, key, units) -> str:
-    return ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
-                     for n, v in zip(names, key, strict=True))
 
 
 def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -> None:
@@ -253,16 +236,17 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
     figure, ax = plt.subplots(figsize=(7.5, 4.8), dpi=120)
     palette = plt.get_cmap("viridis" if len(groups) > 6 else "tab10")
     empty: list[str] = []
+    lines = [y for y in spec.ys if y not in spec.stack]
     for index, (key, members) in enumerate(groups):
         cut = mask[members] if mask is not None else None
         xs = masked(to_unit(columns[spec.x][members], x_unit), cut)
         colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
-        label = _legend_text(scenario, others, key, units)
+        label = ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
+                          for n, v in zip(others, key, strict=True))
         if spec.stacked:
             keep = np.isfinite(xs)
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
             ax.stackplot(xs[keep], *layers, labels=list(spec.stack), alpha=0.8)
-        lines = [y for y in spec.ys if y not in spec.stack]
         for y in lines:
             ys = masked(to_unit(columns[y][members], y_unit), cut)
             if not np.any(np.isfinite(xs) & np.isfinite(ys)):
@@ -289,13 +273,12 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         ax.set_ylim(bottom=0)
         ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
     ax.set_xlabel(_label([spec.x], x_unit))
-    ax.set_ylabel(_label(spec, y_unit))
+    ax.set_ylabel(_label(([" + ".join(spec.stack)] if spec.stack else []) + lines, y_unit))
     title = scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else "")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best", framealpha=0.85)
     notes = []
     if mask is not None and np.any(mask):

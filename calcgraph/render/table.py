@@ -1,9 +1,6 @@
-"""``calcgraph table``: the base scenario and one column per variant, one row per reported quantity.
+"""``calcgraph table``: the base scenario and one column per variant (text, md, csv or json).
 
-Formats: ``text`` (aligned for a terminal), ``md`` (Markdown), ``csv`` and
-``json`` (values in each quantity's declared unit, as ``eval --json``).
-Each text row uses one display unit, chosen from the base column, so figures
-compare; a pinned value is marked ``*``, an unknown one shows ``unknown``.
+Each row shows one display unit, chosen from the base column; pinned values are marked ``*``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """``calcgraph new``: a commented template of a model preset, a chip preset or a scenario.
 
-The fields come from the graph: a model template lists every input of
-formulas/model.yaml (the shapes and the architecture switches), a chip template
-every per-chip input of formulas/hardware.yaml and the collective figures chip
-presets give; each with its doc and unit. Figures a user must supply are
-written as ``FILL ...`` so that ``calcgraph check`` names each one left.
+Fields come from the graph's inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names.
 """
 
 from __future__ import annotations
@@ -33,6 +29,11 @@ def _q(text: str) -> str:
 def _unit(graph: Graph, name: str) -> str:
     text = graph[name].unit.text
     return "" if text == "1" else text
+
+
+def _fill(graph: Graph, name: str) -> str:
+    unit = _unit(graph, name)
+    return _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
 
 
 def _from(graph: Graph, name: str, module: str) -> bool:
@@ -92,8 +93,7 @@ def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = 
             body += _field_line(graph, name, value, "FILL or keep 0 (a dense, text-only GQA model, every "
                                 "layer global); see docs/architectures.md")
             continue
-        value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
-        body += _field_line(graph, name, value, "FILL: where this figure comes from")
+        body += _field_line(graph, name, _fill(graph, name), "FILL: where this figure comes from")
     return "\n".join(head + body) + "\n"
 
 
@@ -107,9 +107,7 @@ def _scenario(graph: Graph, formulas: str, presets: str) -> list[str]:
              "set:"]
     for name in WORKLOAD:
         if name in graph:
-            unit = _unit(graph, name)
-            value = _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
-            lines += _field_line(graph, name, value, "FILL")
+            lines += _field_line(graph, name, _fill(graph, name), "FILL")
     report = [n for n in REPORT if n in graph]
     lines += ["# the quantities `eval` and `table` show (eval --all: every one)",
               f"report: [{', '.join(report)}]",

@@ -1,20 +1,112 @@
-"""Evaluated values -> terminal text: the eval table, the JSON document, the closed forms."""
+"""Evaluated values -> terminal text: the eval table, the JSON document, the closed forms.
+
+The table and JSON are built from floats and display data (``scales``: the units a value may be shown
+in, each ``(factor to base units, text)``), with no pint round-trip per row.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import shutil
+import textwrap
+import unicodedata
 from functools import lru_cache
 
 from calcgraph.core.bulk import paused_gc
+from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, family_units, format_unit, ureg
 from calcgraph.engine.evaluated import Evaluated, NodeState
-from calcgraph.errors import NoSolutionError
-from calcgraph.render.evalfmt import json_text, shown_text, table_text, title_text
-from calcgraph.render.values import origin_mark, plain_symbol, solve_question
+from calcgraph.errors import Location, NoSolutionError
+from calcgraph.render.values import origin_mark, place, plain_symbol, solve_question
+
+WIDTH = 100   # the eval table fits a terminal of this many columns
+MARKS = {"pinned": " *", "solved": " =", "no answer": " ="}
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (combining accents take none)."""
+    if text.isascii():
+        return len(text)
+    return sum(not unicodedata.combining(c) for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _short(origin: str) -> str:
+    """``origin`` with the folders of its paths dropped: ``preset: llama3-70b.yaml:5``."""
+    return re.sub(r"(?:[^\s:(]*/)+([^/\s]+:\d+)", r"\1", origin).replace(": give it a value", "")
+
+
+def _fit(origin: str, room: int, short: bool = False) -> str:
+    """``origin`` within ``room`` columns: folders dropped from its paths (all rows alike: ``short``),
+    then cut with an ellipsis."""
+    if short:
+        origin = _short(origin)
+    if _width(origin) <= room:
+        return origin
+    if re.fullmatch(r"\w+: \S+:\d+", origin) and room < 24:  # a narrow terminal: the file:line matters more
+        origin = origin.split(": ", 1)[1]
+    cut = re.fullmatch(r"(.*?)([^\s/]+)(:\d+)", origin)    # keep the kind and the line, shorten the file
+    if cut and len(cut.group(1)) + len(cut.group(3)) + 4 <= room:
+        keep = room - len(cut.group(1)) - len(cut.group(3)) - 1
+        return cut.group(1) + cut.group(2)[:keep] + "…" + cut.group(3)
+    return origin[:room - 1] + "…"
+
+
+def pick_scale(value: float, scales) -> tuple[float, str]:
+    """The (factor, unit text) ``value`` (base units) is shown in: the fixed unit, or its human scale.
+
+    >>> pick_scale(4.2e10, [[1.0, "B"], [1e3, "kB"], [1e6, "MB"], [1e9, "GB"], [1e12, "TB"]])
+    (1000000000.0, 'GB')
+    """
+    if len(scales) == 1 or not math.isfinite(value) or value == 0:
+        return tuple(scales[0])
+    chosen = None
+    for factor, text in scales[1:]:
+        ratio = abs(value) / factor
+        if chosen is None or ratio >= 1 - 1e-9:
+            chosen = (factor, text)
+        if ratio < 1000:
+            break
+    return chosen
+
+
+def table_text(title: str, path: str, rows, total: int) -> str:
+    """The eval table: ``rows`` of (name, symbol, number, unit, origin, state); ``total`` quantities exist."""
+    cells = [("name", "symbol", "value", "unit", "from")]
+    for name, symbol, number, unit, origin, state in rows:
+        if state in ("unknown", "no answer"):
+            number = "unknown" if state == "unknown" else "none"
+        cells.append((name, symbol, number + MARKS.get(state, ""), unit, origin))
+    widths = [max(_width(r[i]) for r in cells) for i in range(4)]
+    columns = max(60, shutil.get_terminal_size((WIDTH, 24)).columns)  # COLUMNS when set; at least 60
+    room = max(6, columns - sum(widths) - 2 * 4)
+    short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
+    lines = []
+    for index, row in enumerate(cells):
+        parts = [_pad(row[0], widths[0]), _pad(row[1], widths[1]), _pad(row[2], widths[2], right=True),
+                 _pad(row[3], widths[3]), _fit(row[4], room, short and index > 0)]
+        lines.append("  ".join(parts).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  ----")
+    states = {row[5] for row in rows}
+    marks = [f"{m} {what}" for m, state, what in (("*", "pinned", "pinned (its formula not used)"),
+                                                  ("=", "solved", "solved")) if state in states]
+    more = "" if len(rows) == total else f"{len(rows)} of {total} quantities; --all for every one"
+    footer = "; ".join(filter(None, [", ".join(marks), more]))
+    head = "\n".join(textwrap.wrap(title, columns)) or path
+    return (f"{head}\n{place(Location(path))}\n\n" + "\n".join(lines) + "\n"
+            + (f"\n{footer}\n" if footer else ""))
 
 
 @lru_cache(maxsize=4096)
 def _scales(unit: Unit, display: Unit | None) -> tuple:
-    """The display data of a unit (``evalfmt``): the units a value of it may be shown in, with factors.
+    """The display data of a unit (``table_text``): the units a value of it may be shown in, with factors.
 
     >>> from calcgraph.core.units import parse_unit
     >>> _scales(parse_unit("B/token"), None)[:3]
@@ -27,17 +119,6 @@ def _scales(unit: Unit, display: Unit | None) -> tuple:
     if family is None:
         return fixed
     return fixed + tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), format_unit(u)) for u in family)
-
-
-def scales(unit: Unit | None, display: Unit | None = None) -> tuple | None:
-    """``_scales`` of a declared unit (None for none: a plain number)."""
-    return None if unit is None else _scales(unit, display)
-
-
-def quantity_scales(ev, name: str) -> tuple:
-    """The display data of the quantity ``name``."""
-    quantity = ev.graph[name]
-    return _scales(quantity.unit, quantity.display)
 
 
 def eval_names(ev, names=None, everything: bool = False) -> list[str]:
@@ -63,7 +144,8 @@ def eval_title(ev) -> str:
     '(with batch=64)'
     """
     title = ev.spec.title + (f" [variant {ev.scenario.variant}]" if ev.scenario.variant else "")
-    return title_text(title, [f"{e.name}={e.value}" for e in ev.scenario.entries if e.origin == "--set"])
+    given = [f"{e.name}={e.value}" for e in ev.scenario.entries if e.origin == "--set"]
+    return title + (f" (with {', '.join(given)})" if given else "")
 
 
 def eval_table(ev, names=None, everything: bool = False) -> str:
@@ -71,7 +153,9 @@ def eval_table(ev, names=None, everything: bool = False) -> str:
     rows = []
     with paused_gc():  # thousands of rows that all stay alive
         for name in eval_names(ev, names, everything):
-            number, unit = shown_text(float(ev.values[name]), quantity_scales(ev, name))
+            value, quantity = float(ev.values[name]), ev.graph[name]
+            factor, unit = pick_scale(value, _scales(quantity.unit, quantity.display))
+            number = format_number(float(value / factor), 5)
             rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
                          ev.states[name].value))
         return table_text(eval_title(ev), ev.spec.path, rows, len(ev.names()))
@@ -88,10 +172,8 @@ def _solved_form(ev: Evaluated, name: str) -> str:
 
 
 def symbolic_table(ev, names=None) -> str:
-    """Each computed quantity as a closed form in the inputs (sympy's text), one per line.
-
-    A closed form past the symbolic budget (engine/budget.py) is a short note instead; the value stands.
-    """
+    """Each computed quantity as a closed form in the inputs (sympy's text), one per line; a closed form
+    past the symbolic budget (engine/budget.py) is a short note instead."""
     from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
     names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
     lines = []
@@ -110,8 +192,11 @@ def symbolic_table(ev, names=None) -> str:
 
 def eval_json(ev, names=None) -> str:
     """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
-    values = []
+    values = {}
     for name in list(names or ev.names()):
         unit = ev.graph[name].unit
-        values.append((name, float(ev.values[name] / unit.factor), format_unit(unit.pint_unit) or "dimensionless"))
-    return json_text(ev.spec.path, ev.scenario.variant, values, ev.pinned)
+        value = float(ev.values[name] / unit.factor)
+        values[name] = {"value": value if value == value else None,  # NaN (no solution) -> null
+                        "unit": format_unit(unit.pint_unit) or "dimensionless"}
+    return json.dumps({"scenario": ev.spec.path, "variant": ev.scenario.variant, "values": values,
+                       "pinned": list(ev.pinned)}, indent=2)

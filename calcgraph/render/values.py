@@ -6,6 +6,7 @@ and plots show a value, its origin and a solve the same way.
 
 from __future__ import annotations
 
+import os
 import re
 
 from calcgraph.core.numbers import format_number
@@ -13,7 +14,7 @@ from calcgraph.core.units import format_unit, shown_parts
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.solve.problem import side_text
 from calcgraph.engine.solve.scalar import Slack, SolveResult
-from calcgraph.render.evalfmt import origin_text, place
+from calcgraph.errors import Location
 
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
             "\n": "\\n"}   # a LaTeX backslash that a YAML double-quoted string took for an escape
@@ -47,6 +48,49 @@ def plain_symbol(latex: str) -> str:
     return re.sub(r"[{}]", "", text)
 
 
+def place(where) -> str:
+    """A file:line (or argument) for display: the path relative to the working directory, normalised
+    (``scratch/../formulas/x.yaml`` -> ``formulas/x.yaml``); absolute when far outside it.
+
+    >>> place(Location("scratch/../formulas/model.yaml", 5))
+    'formulas/model.yaml:5'
+    """
+    if not isinstance(where, Location):
+        return str(where)
+    path = os.path.abspath(where.file)
+    rel = os.path.relpath(path)
+    shown = path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
+    return f"{shown}:{where.line}" if where.line else shown
+
+
+NO_VALUE = "no value satisfies the constraints"  # = errors.NoSolutionError.reason
+
+
+def origin_text(state: str, origin: str | None, placed: str | None, missing=(), reason: str | None = None) -> str:
+    """How a value came to be, from its state (a NodeState value) and its binding (origin, placed where).
+
+    >>> origin_text("input", "default", "formulas/model.yaml:5"), origin_text("unknown", None, None, ["price"])
+    ('default: formulas/model.yaml:5', 'unknown: needs price')
+    """
+    if state == "unknown":
+        if origin is not None:
+            return f"unknown at {placed}: give it a value"
+        return "unknown: needs " + ", ".join(missing)
+    if state == "solved":
+        return "solved"
+    if state == "no answer":
+        return "solved: no value satisfies the constraints" if reason in (None, NO_VALUE) \
+            else f"solved: no answer, {reason}"
+    if state == "pinned":
+        return f"pinned: {placed}"
+    if state == "formula":
+        return ""
+    if origin == "default":
+        return f"default: {placed}"
+    return f"{origin}: {placed}" if origin != "scenario" else f"set: {placed}"
+
+
+
 def shown(ev: Evaluated, name: str, digits: int = 5) -> tuple[str, str]:
     """(number, unit) of ``name`` in its display unit."""
     quantity = ev.graph[name]
@@ -78,9 +122,7 @@ _CAUSES: list = [None, {}]  # the last Evaluated asked about, and its causes
 def unknown_causes(ev: Evaluated) -> dict[str, tuple[str, ...]]:
     """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it.
 
-    One pass in evaluation order (each node takes the causes of its predecessors), remembered for the
-    last scenario asked about: the eval table asks once per row.
-    """
+    One pass in evaluation order, remembered for the last scenario: the eval table asks once per row."""
     if _CAUSES[0] is ev:
         return _CAUSES[1]
     graph, causes = ev.graph, {}

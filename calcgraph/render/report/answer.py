@@ -1,11 +1,6 @@
-"""The report's first section, the Answer: what a reader deciding a deployment needs before any derivation.
+"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation.
 
-Whether weights and KV cache fit, which resource bounds the decode step and
-what to change, the largest batch, the step time, TTFT and TPOT, throughput
-and cost per million tokens, each linked to its derivation; and, when the
-assumptions in force are the roofline's ideals (peak HBM bandwidth, no
-communication, no reserves), that the figures are upper bounds. Lines whose
-quantities a scenario lacks or leaves unknown are left out.
+Lines whose quantities a scenario lacks or leaves unknown are left out.
 """
 
 from __future__ import annotations
@@ -78,19 +73,18 @@ _GLOSS = {"t_step": "one decode step", "ttft": "to the first token, prefill incl
           "tpot": "per output token, the prefills that share the chips included"}
 
 
+def _item(title: str, parts: list[str], sep: str) -> str | None:
+    return f"- **{title}**: " + sep.join(parts) + "." if parts else None
+
+
 def _timing(ev, target) -> str | None:
-    parts = [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in ("t_step", "ttft", "tpot") if _known(ev, n)]
-    if not parts:
-        return None
-    return "- **Latency**: " + "; ".join(parts) + "."
+    names = ("t_step", "ttft", "tpot")
+    return _item("Latency", [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in names if _known(ev, n)], "; ")
 
 
 def _rate(ev, target) -> str | None:
-    parts = [_q(ev, n, target) for n in ("throughput", "throughput_per_chip", "cost_per_million_tokens")
-             if _known(ev, n)]
-    if not parts:
-        return None
-    return "- **Throughput and cost**: " + ", ".join(parts) + "."
+    names = ("throughput", "throughput_per_chip", "cost_per_million_tokens")
+    return _item("Throughput and cost", [_q(ev, n, target) for n in names if _known(ev, n)], ", ")
 
 
 def _upper(ev, shown) -> str | None:

@@ -1,11 +1,4 @@
-"""The Assumptions section of a report: switches and efficiencies in force, and what the formulas simplify.
-
-Generated from the YAML: every input that an assumption preset sets or that
-is a 0/1 switch (``render/arithmetic.is_switch``), each with its value, the
-preset's note and the quantities it affects; then every ``assumes:`` text of a
-quantity the report derives and of a file it reads, each with the quantity
-or file it concerns.
-"""
+"""The report's Assumptions: switches and efficiencies in force, and the ``assumes:`` texts."""
 
 from __future__ import annotations
 

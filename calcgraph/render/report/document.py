@@ -1,24 +1,17 @@
 """``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
 
-The document renders on GitHub (display math in ```math fences, inline math
-apart from punctuation, safe text from YAML, render/mdtext.py): a summary of
-the scenario with its headline figures and failed checks, the assumptions in
-force (render/report/assumptions.py), the checks (render/report/limits.py), the inputs with
-the file:line (or ``--set`` argument) each value came from, one section per
-quantity (formula in symbols, the same with the values in place, the value a
-ceiling rounds, the result, the closed form in the inputs with switches
-substituted; renames are input lines), one small diagram per topic, the top
-drivers of each figure (``full``: the elasticity matrix) and the ``expect:``
-comparison. ``brief``: summary, assumptions, checks and headline derivations.
-Output is deterministic, so reports can be diffed.
+Answer, summary, assumptions, checks, inputs, one section per quantity, diagrams, sensitivity and the
+``expect:`` comparison; it renders on GitHub and is deterministic, so reports can be diffed.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from calcgraph.core.graph import default_symbol
 from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
 from calcgraph.engine.evaluated import Evaluated
@@ -26,21 +19,19 @@ from calcgraph.engine.expect import compare
 from calcgraph.errors import Argument, UnknownNameError
 from calcgraph.render.diagram import topic_diagrams
 from calcgraph.render.latex import number_unit_text, value_text
-from calcgraph.render.mdtext import md_text
+from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
+from calcgraph.render.report.arithmetic import is_switch
 from calcgraph.render.report.assumptions import assumptions_section
 from calcgraph.render.report.limits import check_rows, checks_table, failed_note
-from calcgraph.render.report.offterms import switched_off
 from calcgraph.render.report.sections import (
-    cell,
     deps,
     input_names,
     is_trivial,
     link,
     section,
     section_names,
-    sentence,
-    symbol_cell,
+    symbol_of,
 )
 from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
 
@@ -49,19 +40,11 @@ _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
 ANSWERED = ("max_batch", "b_crit", "t_step", "ttft", "tpot", "throughput", "cost_per_million_tokens")
 
 
-# ---------------------------------------------------------------- small pieces
-
-
 def _origin(bound) -> str:
-    labels = {"default": "module default", "scenario": "scenario"}
-    label = labels.get(bound.origin, bound.origin)
     where = str(bound.where)
     if where.startswith(bound.origin):
         return f"`{where}`"
-    return f"{label} `{where}`"
-
-
-# ---------------------------------------------------------------- what to show
+    return ("module default" if bound.origin == "default" else bound.origin) + f" `{where}`"
 
 
 def _headline(ev, only) -> list[str]:
@@ -77,30 +60,50 @@ def _headline(ev, only) -> list[str]:
     return [n for n in ev.graph.quantities if not ev.graph[n].is_input]
 
 
-# ---------------------------------------------------------------- sections
-
 def _common_source(ev, sections) -> str | None:
     sources = Counter(ev.graph[n].source for n in sections if ev.graph[n].source)
     return sources.most_common(1)[0][0] if sources else None
 
 
+def is_factor(name: str, text: str) -> bool:
+    """True when ``name`` multiplies the whole formula ``text`` (a product at its top level)."""
+    flat, depth = "", 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        flat += char if depth == 0 and char not in "()" else ""
+    factors = [f.strip() for f in flat.split("*")]
+    return not re.search(r"[-+/]", flat) and name in factors
 
-# ---------------------------------------------------------------- report parts
 
-def _file_titles(ev) -> list[tuple[str, str, str | None]]:
-    rows = []
-    for path, title in ev.spec.titles[1:]:
-        kind = next((label for part, label in _KINDS.items() if part in Path(path).parts), "Uses")
-        rows.append((kind, path, title))
-    return rows
+def switched_off(ev, sections, roots) -> tuple[dict, set]:
+    """Sections a switch at 0 multiplies away (``t_comm = comm_enabled * (...)``), each with the sections
+    only it needs; and all of those (pruned): the off section stays, its machinery is left out."""
+    off = {}
+    for name in sections:
+        formula = ev.graph[name].formula
+        text = " ".join(formula.text.split()) if formula is not None else ""
+        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0
+                and is_factor(d, text)]
+        if zero and ev.values.get(name) == 0 and name not in roots:
+            off[name] = f"`{zero[0]}`"
+    live: set[str] = set()
+    stack = [n for n in roots if n in ev.graph]
+    while stack:
+        name = stack.pop()
+        if name in live:
+            continue
+        live.add(name)
+        if name not in off:
+            stack += deps(ev, name)
+    pruned = {n for n in sections if n not in live}
+    terms = {name: (switch, [n for n in sections if n in pruned and n in section_names(ev, deps(ev, name))])
+             for name, switch in off.items()}
+    return {n: v for n, v in terms.items() if v[1]}, pruned
 
 
 def _workload(ev, inputs) -> str | None:
-    used = [n for n in _WORKLOAD if n in inputs]
-    parts = []
-    for name in used:
-        default = ev.scenario.bound[name].origin == "default"
-        parts.append(f"`{name}` = {value_text(ev, name)}" + (" (module default)" if default else ""))
+    parts = [f"`{n}` = {value_text(ev, n)}" + (" (module default)" if ev.scenario.bound[n].origin == "default" else "")
+             for n in _WORKLOAD if n in inputs]
     return "- **Workload and slice**: " + ", ".join(parts) if parts else None
 
 
@@ -108,7 +111,8 @@ def _files(ev) -> list[str]:
     variant = ev.scenario.variant
     replaced = {e.name for e in ev.spec.variants.get(variant, ())} if variant else set()
     grouped: dict[str, list] = {}
-    for kind, path, title in _file_titles(ev):
+    for path, title in ev.spec.titles[1:]:
+        kind = next((label for part, label in _KINDS.items() if part in Path(path).parts), "Uses")
         grouped.setdefault(kind, []).append((path, title))
     out = []
     for kind, files in grouped.items():
@@ -148,14 +152,14 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
     for name in headline:
         target = name if not ev.graph[name].is_input and not is_trivial(ev, name) else "inputs"
         flag = failed_note(rows, name)
-        meaning = cell(ev.graph[name].doc) + (f" {flag}" if flag else "")
+        meaning = md_text(ev.graph[name].doc) + (f" {flag}" if flag else "")
         out.append(f"| {link(name, target)} | {value_text(ev, name)} | {meaning} |")
     return out + [""]
 
 
 def _named(ev, name: str) -> str:
-    symbol = symbol_cell(ev, name)
-    return f"`{name}`" + (f" {symbol}" if symbol else "")
+    plain = ev.graph[name].symbol == default_symbol(name)
+    return f"`{name}`" + ("" if plain else f" ${symbol_of(ev, name)}$")
 
 
 def _inputs_table(ev, names, renamed=()) -> list[str]:
@@ -164,23 +168,19 @@ def _inputs_table(ev, names, renamed=()) -> list[str]:
     for name in names:
         bound = ev.scenario.bound[name]
         origin = ("**pinned** " if bound.pinned else "") + _origin(bound)
-        meaning = cell(ev.graph[name].doc) + (f" ({cell(bound.note)})" if bound.note else "")
+        meaning = md_text(ev.graph[name].doc) + (f" ({md_text(bound.note)})" if bound.note else "")
         out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, {origin}: {meaning}")
     for name in renamed:
         quantity = ev.graph[name]
         formula = " ".join(quantity.formula.text.split()).replace("`", "")
         out.append(f"- {_named(ev, name)} = **{value_text(ev, name)}**, `{name} = {formula}` at "
-                   f"`{quantity.formula_where}`: {cell(quantity.doc)}")
+                   f"`{quantity.formula_where}`: {md_text(quantity.doc)}")
     return out + [""]
-
-
-def _label(ev, name: str) -> str:
-    return f"{name}<br/>{value_text(ev, name)}"
 
 
 def _diagrams(ev, sections, headline) -> list[str]:
     out = []
-    for title, lines in topic_diagrams(ev, sections, headline, lambda n: _label(ev, n), deps):
+    for title, lines in topic_diagrams(ev, sections, headline, lambda n: f"{n}<br/>{value_text(ev, n)}", deps):
         out += [f"**{title}**", ""] + lines + [""]
     return out
 
@@ -198,12 +198,10 @@ def _expect_table(ev, sections, limit=None) -> list[str]:
         difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
         computed = number_unit_text(format_number(row.computed), row.unit)
         name = link(row.name) if row.name in sections else f"`{row.name}`"
-        out.append(f"| {name} | {cell(row.printed)} | {computed} | {difference} | {verdict} | "
-                   f"{cell(row.reason or '')} |")
+        out.append(f"| {name} | {md_text(row.printed)} | {computed} | {difference} | {verdict} | "
+                   f"{md_text(row.reason or '')} |")
     return out + [""]
 
-
-# ---------------------------------------------------------------- public
 
 def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     """A section's lines with a source already named by an earlier section shortened to a link to it."""

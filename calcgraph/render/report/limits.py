@@ -1,12 +1,4 @@
-"""The Checks section of a report: limits a scenario may break, each with pass / fail and its figure.
-
-Two kinds: the checks the evaluation carries (``ev.checks``: objects with
-``holds``, ``message`` and ``constraint``, from a scenario's ``checks:``), and
-the limits the formulas already compute, checked whenever the report shows
-the limit (``tp_degree <= tp_limit_ici``: the chapter's ICI bound on tensor
-parallelism; ``total_memory <= hbm_capacity``: weights and KV cache fit).
-A failed check is flagged next to its figure and in the summary.
-"""
+"""The report's Checks: the scenario's declared checks and the limits the formulas compute, pass / fail."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import ast
 import sympy
 
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.graph import default_symbol
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine import budget
@@ -15,21 +14,18 @@ from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.symbolic import closed_form, is_leaf, leaves
 from calcgraph.errors import CalcgraphError, NoSolutionError
 from calcgraph.render.latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
-from calcgraph.render.mdtext import md_text, safe_symbol, table_number
-from calcgraph.render.mdtext import sentence as _sentence
+from calcgraph.render.mdtext import md_text, safe_symbol, sentence, table_number
 from calcgraph.render.report.arithmetic import (
     OFF,
     conversion_note,
+    is_switch,
     pruned_tree,
     rounding_lines,
     solve_substituted,
-    switches,
 )
-from calcgraph.render.values import closed_form_latex as solve_closed_form_latex
-from calcgraph.render.values import slack_text
+from calcgraph.render.values import closed_form_latex, slack_text
 
 _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
-
 
 
 def symbol_of(ev, name: str) -> str:
@@ -37,30 +33,9 @@ def symbol_of(ev, name: str) -> str:
     return safe_symbol(ev.graph[name].symbol, name)
 
 
-
 def is_pinned(ev: Evaluated, name: str) -> bool:
     """True when ``name`` is a computed quantity given a value."""
     return ev.states[name] is NodeState.PINNED
-
-
-
-def sentence(text: str) -> str:
-    """YAML text as a safe line of Markdown with a capital first letter."""
-    return _sentence(text)
-
-
-
-def symbol_cell(ev, name: str) -> str:
-    if ev.graph[name].symbol == default_symbol(name):
-        return ""
-    return f"${symbol_of(ev, name)}$"
-
-
-
-def cell(text: str) -> str:
-    """YAML text for a table cell: one safe line, pipes escaped."""
-    return md_text(text)
-
 
 
 def code(text: object) -> str:
@@ -72,7 +47,6 @@ def link(name: str, target: str | None = None) -> str:
     return f"[`{name}`](#{target or name})"
 
 
-
 def deps(ev, name: str) -> list[str]:
     """The quantities ``name``'s value is computed from (none when pinned or an input)."""
     quantity = ev.graph[name]
@@ -82,7 +56,6 @@ def deps(ev, name: str) -> list[str]:
         return list(quantity.formula.names)
     order = list(ev.graph.quantities)
     return sorted(ev.graph.dag.predecessors(name), key=order.index)
-
 
 
 def math_block(text: str) -> str:
@@ -115,7 +88,7 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
     expr = closed_form(ev, name)
     if not budget.fits(expr, 10 * limit):  # switches in force may shrink it, but not tenfold
         return None
-    fixed = switches(ev, leaves(expr))
+    fixed = {n for n in leaves(expr) if n in ev.graph and is_switch(ev, n)}
     positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
     expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
                                              for s in positive if s.name in fixed})
@@ -124,7 +97,6 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
     if text is None or len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
         return None
     return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
-
 
 
 def _formula_lines(ev, name: str) -> list[str]:
@@ -142,7 +114,6 @@ def _formula_lines(ev, name: str) -> list[str]:
     return lines
 
 
-
 def _uses(ev, name: str, sections) -> str:
     links = []
     for dep in deps(ev, name):
@@ -153,7 +124,6 @@ def _uses(ev, name: str, sections) -> str:
         else:
             links.append(f"`{dep}` = {value_text(ev, dep)}")
     return ", ".join(links)
-
 
 
 def _trailer(ev, name: str, sections, common: str | None) -> str:
@@ -177,7 +147,6 @@ def _trailer(ev, name: str, sections, common: str | None) -> str:
     return " ".join(parts)
 
 
-
 def _pinned_section(ev, name: str) -> list[str]:
     quantity = ev.graph[name]
     bound = ev.scenario.bound[name]
@@ -196,12 +165,10 @@ def _pinned_section(ev, name: str) -> list[str]:
     return out
 
 
-
 def _comparison_latex(ev, comparison) -> str:
     left = formula_latex(comparison.lhs.tree, lambda n: symbol_of(ev, n))
     right = formula_latex(comparison.rhs.tree, lambda n: symbol_of(ev, n))
     return f"{left} {_OPS.get(comparison.op, comparison.op)} {right}"
-
 
 
 def _solve_section(ev: Evaluated, name: str) -> list[str]:
@@ -210,14 +177,14 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
     except NoSolutionError as exc:  # no answer: say why where the value would be
         spec = ev.graph[name].solve
         return [f"Solved for {link(spec.for_name, 'inputs')}: **no answer** "
-                f"({md_text(ev.reasons.get(name, exc.reason))}). {_sentence(exc.message)}.", ""]
+                f"({md_text(ev.reasons.get(name, exc.reason))}). {sentence(exc.message)}.", ""]
     target = details.for_name
     kind = "integer " if details.integer else ""
     out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "
            f"{details.direction} {kind}value such that", ""]
     out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
                                                         for c in details.constraints)), ""]
-    closed = solve_closed_form_latex(ev, details)
+    closed = closed_form_latex(ev, details)
     if closed:
         lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
         out += ["Closed form, which agrees with the search:", "",

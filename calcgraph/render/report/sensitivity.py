@@ -1,20 +1,11 @@
-"""The sensitivity table of a report: elasticities d ln y / d ln x of the headline quantities.
-
-Each cell says by what percent the column's quantity moves for a one percent
-change of the row's input at the scenario's values, so a reader sees at once
-which inputs matter. The derivatives come from calcgraph/symbolic.py.
-"""
+"""The report's sensitivity: elasticities d ln y / d ln x of the headline quantities (engine/symbolic.py)."""
 
 from __future__ import annotations
 
 import re
 
-from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.symbolic import KINK, NUMERIC, ROUNDING, SOLVED, elasticities
-
-
-def _pinned(ev: Evaluated, name: str) -> bool:
-    return ev.states[name] is NodeState.PINNED
+from calcgraph.render.report.sections import is_pinned
 
 
 def _code_names(text: str) -> str:
@@ -44,7 +35,7 @@ def elasticity_text(value: float) -> str:
 
 def top_drivers(ev, headline, count: int = 3) -> list[str]:
     """Rows of the largest ``count`` elasticities of each headline quantity: what moves it most."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
+    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
     order = list(ev.graph.quantities)
     out = []
     for name in columns:
@@ -64,7 +55,7 @@ def top_drivers(ev, headline, count: int = 3) -> list[str]:
 
 def sensitivity_table(ev, headline) -> list[str]:
     """The Markdown lines of the elasticity table of the ``headline`` quantities, with how each was taken."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not _pinned(ev, n)]
+    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
     if not columns:
         return []
     found = {n: elasticities(ev, n) for n in columns}
