@@ -70,8 +70,9 @@ def python_text(cells: list, size: int) -> str:
 def arrow_text(pa, pc, values: np.ndarray):
     """``values`` as a pyarrow array whose CSV text is each one's ``shortest_text``.
 
-    pyarrow writes the shortest text that reads back, but in other notations below 1e-4, and between 1e10
-    and 1e16 when 10 digits do not keep the value (longer than ``-d.ddddddddde+XX``): Python writes those.
+    pyarrow writes the shortest text that reads back, but in other notations below 1e-4 (Python writes
+    those), and between 1e10 and 1e16 where 10 digits do not keep the value (whole numbers: their digits
+    and ``.0``; the others by Python).
     """
     a = np.abs(values)
     python = ((a > 0) & (a < 1e-4)) | ((values < 0) & (a >= 1e100))  # 1e100 and up: perhaps over 23 bytes
@@ -79,8 +80,13 @@ def arrow_text(pa, pc, values: np.ndarray):
     if not (python.any() or middle.any()):
         return pa.array(values)
     text = pc.cast(pa.array(values), pa.string())
-    if middle.any():
-        python |= middle & (pc.utf8_length(text).to_numpy(zero_copy_only=False) > 15 + np.signbit(values))
+    if middle.any():  # longer than -d.ddddddddde+XX: more than 10 digits
+        middle &= pc.utf8_length(text).to_numpy(zero_copy_only=False) > 15 + np.signbit(values)
+        whole = middle & (values == np.trunc(values))
+        python |= middle & ~whole
+        if whole.any():
+            digits = pc.cast(pa.array(values[whole].astype(np.int64)), pa.string())
+            text = pc.replace_with_mask(text, pa.array(whole), pc.binary_join_element_wise(digits, ".0", ""))
     if not python.any():
         return text
     return pc.replace_with_mask(text, pa.array(python),
@@ -109,7 +115,7 @@ def write_csv(out, run, header: str, writer: str | None = None) -> None:
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    options = pcsv.WriteOptions(include_header=False, quoting_style="none")
+    options = pcsv.WriteOptions(include_header=False, quoting_style="none", batch_size=CHUNK)
     repeated: dict = {}  # (text, rows) -> one array: a column that does not vary, converted once
 
     def write(item) -> None:
