@@ -134,7 +134,7 @@ def test_any_float_is_written_as_its_shortest_text_and_parses_back_exactly(value
         assert parsed == value or (math.isnan(parsed) and math.isnan(value))
         assert len(text) <= 23
         short = "%.10g" % value  # noqa: UP031 - the 10 digits, kept wherever they read back exactly
-        assert text == short if float(short) == value else len(text) >= len(short)
+        assert text == short if float(short) == value or value != value else text != short  # 10000000006.0
 
 
 @settings(max_examples=100, deadline=None)
