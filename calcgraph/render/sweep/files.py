@@ -67,19 +67,30 @@ def python_text(cells: list, size: int) -> str:
     return "".join(",".join(row) + "\n" for row in zip(*columns, strict=True))
 
 
+# pyarrow's text below 1e-4 -> Python's: 0.0000ddd -> d.dde-05, 0.00000ddd -> d.dde-06, 1e-7 -> 1e-07
+EXPONENTS = [(r"^(-?)0\.00000([1-9])(\d*)$", r"\1\2.\3e-06"), (r"^(-?)0\.0000([1-9])(\d*)$", r"\1\2.\3e-05"),
+             (r"\.e", "e"), (r"e-(\d)$", r"e-0\1")]
+
+
 def arrow_text(pa, pc, values: np.ndarray):
     """``values`` as a pyarrow array whose CSV text is each one's ``shortest_text``.
 
-    pyarrow writes the shortest text that reads back, but in other notations below 1e-4 (Python writes
-    those), and between 1e10 and 1e16 where 10 digits do not keep the value (whole numbers: their digits
-    and ``.0``; the others by Python).
+    pyarrow writes the shortest text that reads back, but in other notations below 1e-4 (``EXPONENTS``), and
+    between 1e10 and 1e16 where 10 digits do not keep the value (whole numbers: their digits and ``.0``;
+    the others by Python).
     """
     a = np.abs(values)
-    python = ((a > 0) & (a < 1e-4)) | ((values < 0) & (a >= 1e100))  # 1e100 and up: perhaps over 23 bytes
-    middle = (a >= 1e10) & (a < 1e16)
-    if not (python.any() or middle.any()):
+    small, middle = (a > 0) & (a < 1e-4), (a >= 1e10) & (a < 1e16)
+    # Python writes subnormals (10 digits where they read back) and what may take over 23 bytes (shortened)
+    python = small & (a < 1e-99) | (values < 0) & (a >= 1e100)
+    if not (small.any() or middle.any() or python.any()):
         return pa.array(values)
     text = pc.cast(pa.array(values), pa.string())
+    if small.any():
+        part = pc.filter(text, pa.array(small))
+        for pattern, replacement in EXPONENTS:
+            part = pc.replace_substring_regex(part, pattern, replacement)
+        text = pc.replace_with_mask(text, pa.array(small), part)
     if middle.any():  # longer than -d.ddddddddde+XX: more than 10 digits
         middle &= pc.utf8_length(text).to_numpy(zero_copy_only=False) > 15 + np.signbit(values)
         whole = middle & (values == np.trunc(values))
