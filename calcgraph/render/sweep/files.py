@@ -2,7 +2,7 @@
 
 Each block is evaluated in the calling thread while a second thread writes the one before (numpy and pyarrow
 release the GIL). Every CSV number is its ``shortest_text`` (``%.10g`` where that reads back as the value, else
-the shortest text that does), so distinct values stay distinct; no value is ``nan``. Grids of ``FAST_FROM``
+the shortest text that does), so distinct values stay distinct; a missing value is ``nan``. Grids of ``FAST_FROM``
 points or more are formatted by pyarrow where it is installed, the others (and without it) by Python.
 """
 
@@ -122,7 +122,7 @@ def arrow_rows(cells: list, size: int, repeated: dict):
 def csv_writer(points: int) -> str:
     """Which writer formats a CSV of ``points`` grid points: ``"pyarrow"`` (installed, and writing what
     Python writes) or ``"python"``."""
-    probe = np.array([0.5, 80.0, -0.0, np.nan, -np.inf, 1e-7, 3.2e-6, 1.6e10, 12345678901.0, 1e16, 0.1 + 0.2])
+    probe = np.array([0.5, 80.0, -0.0, np.nan, -np.inf, 1e-7, 3.2e-6, 1.5e-5, 1.6e10, 12345678901.0, 1e16, 0.1 + 0.2])
     try:
         same = points >= FAST_FROM and arrow_rows([probe], len(probe), {}) == python_text([probe], len(probe)).encode()
     except ImportError:
