@@ -143,3 +143,10 @@ def test_any_float_is_written_as_its_shortest_text_and_parses_back_exactly(value
 def test_numbers_of_every_magnitude_round_like_python(exponent, mantissas):
     values = np.array(mantissas) * 10.0 ** exponent
     assert written(values) == [shortest_text(v) for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-10 ** 10, 10 ** 10), min_size=1, max_size=50), st.booleans())
+def test_columns_of_whole_numbers_are_their_digits_and_negative_zero_stays(values, negative_zero):
+    array = np.array(values + ([-0.0] if negative_zero else []), dtype=float)
+    assert written(array) == [shortest_text(v) for v in array]
