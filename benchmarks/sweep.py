@@ -3,9 +3,9 @@
 The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points, the
 varied inputs then every computed quantity of the default scenario in its
 declared unit. calcgraph: ``calcgraph sweep --vary ... --only ... --csv FILE``
-through ``calcgraph.cli.main`` (YAML loading and checking included), with the
-CSV writer installed (polars: ``calcgraph[fastcsv]``) and with numpy's ``%.10g``
-(the fallback); to Parquet (``--out``, needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
+through ``calcgraph.cli.main`` (YAML loading and checking included), with pyarrow
+formatting the CSV and with Python's ``shortest_text`` (the fallback, 1 round only:
+about a minute); to Parquet (``--out``, needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
 of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
 1-point run) / 10^6 (targets: CSV <= 1 us, Parquet <= 0.3 us per point).
 
@@ -164,7 +164,7 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
     else:
         from calcgraph.cli import main
         from calcgraph.render.sweep import files as sweepfiles
-        sweepfiles.POLARS_FROM = math.inf if kind == "numpy-writer" else sweepfiles.POLARS_FROM  # no polars
+        sweepfiles.FAST_FROM = math.inf if kind == "python-writer" else sweepfiles.FAST_FROM  # no pyarrow
         vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
@@ -275,12 +275,12 @@ def main(rounds: int = 3) -> None:
         ours_csv, hand_csv = os.path.join(folder, "calcgraph.csv"), os.path.join(folder, "numpy.csv")
         ours, hand, parquet, one, one_parquet, fallback = [], [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
-        with_parquet, with_polars = (importlib.util.find_spec(m) is not None for m in ("pyarrow", "polars"))
+        with_parquet = importlib.util.find_spec("pyarrow") is not None
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
-            if with_polars:
-                fallback.append(run_child("numpy-writer", ours_csv + ".numpy", inputs_path))
+            if with_parquet and not fallback:
+                fallback.append(run_child("python-writer", ours_csv + ".python", inputs_path))
             one.append(run_child("one", one_path, inputs_path))
             if with_parquet:
                 parquet.append(run_child("parquet", parquet_path, inputs_path))
@@ -305,15 +305,14 @@ def main(rounds: int = 3) -> None:
           f"numpy {max(r['peak'] for r in hand) / 2**20:.0f} MiB")
     from calcgraph.render.sweep.files import csv_writer
     writer = csv_writer(points)
-    style = "shortest round-trip text, constant columns %.10g" if writer == "polars" else "%.10g"
-    print(f"CSV               written by {writer} ({style}): {verdict} against the hand-written %.10g")
+    print(f"CSV               written by {writer} (shortest_text): {verdict} against the hand-written %.10g")
     start = statistics.median(r["seconds"] for r in one)
     print(f"one-point sweep   {start:.2f} s (start-up, loading, checking: subtracted below)")
     print(f"CSV marginal      {(o - start) / points * 1e6:.2f} us/point (target <= 1 us; the cell-by-cell "
           f"writer it replaces: 6.3-8.2 us), hand-written numpy {h / points * 1e6:.2f} us/point")
     if fallback:
         f = statistics.median(r["seconds"] for r in fallback)
-        print(f"CSV without polars marginal {(f - start) / points * 1e6:.2f} us/point (numpy's %.10g, the fallback)")
+        print(f"CSV without pyarrow marginal {(f - start) / points * 1e6:.2f} us/point (Python, the fallback)")
     if parquet:
         p = statistics.median(r["seconds"] for r in parquet)
         p1 = statistics.median(r["seconds"] for r in one_parquet)

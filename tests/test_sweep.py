@@ -13,7 +13,8 @@ from calcgraph.cli.progress import Progress
 from calcgraph.engine.axes import MAX_POINTS, parse_axes, parse_vary, typed_over
 from calcgraph.engine.grid import evaluate_grid
 from calcgraph.errors import SetValueError, UnitMismatchError, UnknownNameError
-from calcgraph.render.sweep.columns import SweepRun, TextTable, csv_header, output_columns
+from calcgraph.render.sweep.columns import SweepRun, csv_header, output_columns
+from calcgraph.render.sweep.files import python_text
 
 SWEEP_SCENARIO = str(ROOT / "scenarios" / "latency-throughput-v5e-4x4.yaml")
 
@@ -230,7 +231,7 @@ def test_csv_text_is_numpy_savetxts_10_digits_where_they_read_back_else_the_exac
     np.savetxt(buffer, table, fmt="%.10g", delimiter=",")
     ten = buffer.getvalue()
     assert ten.endswith(",1.23456789e+11\n")  # 10 digits: not the value
-    assert TextTable([None] * 3).text(2, dict(enumerate(table.T))) == ten.replace("1.23456789e+11", "123456789012.0")
+    assert python_text(list(table.T), 2) == ten.replace("1.23456789e+11", "123456789012.0")
 
 
 def test_a_million_points_stay_in_small_blocks(model):

@@ -1,5 +1,5 @@
-"""Sweep files written at numpy speed hold exactly what the cell-by-cell writer writes: each value's
-``shortest_text`` (``%.10g`` where that reads back as the value, else the shortest text that does)."""
+"""Sweep CSV, whichever writer (pyarrow or Python), holds exactly what the cell-by-cell writer writes: each
+value's ``shortest_text`` (``%.10g`` where that reads back as the value, else the shortest text that does)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import calcgraph
 from calcgraph.core.numbers import shortest_text
 from calcgraph.engine.axes import parse_axes
-from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, TextTable, csv_header, output_columns
-from calcgraph.render.sweep.csvtext import format_words
+from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, csv_header, output_columns
+from calcgraph.render.sweep.files import arrow_text, python_text
 
 
 def reference_csv(scenario, axes, columns) -> str:
@@ -29,9 +29,17 @@ def reference_csv(scenario, axes, columns) -> str:
     return "".join(rows)
 
 
-def text_of(words) -> list[bytes]:
-    w0, w1, w2, length = words
-    return [b"".join(int(w).to_bytes(8, "little") for w in ws)[:n] for *ws, n in zip(w0, w1, w2, length, strict=True)]
+def written(values: np.ndarray) -> list[str]:
+    """Each value as pyarrow's CSV writes it (``arrow_text``), and as Python's does: they must agree."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    sink = pa.BufferOutputStream()
+    pcsv.write_csv(pa.table([arrow_text(pa, pc, values)], names=["x"]), sink,
+                   pcsv.WriteOptions(include_header=False, quoting_style="none"))
+    fast = sink.getvalue().to_pybytes().decode().splitlines()
+    assert fast == python_text([values], len(values)).splitlines()
+    return fast
 
 
 GRIDS = [  # (scenario or fixture, varied axes, --only)
@@ -73,12 +81,14 @@ def test_parquet_holds_the_exact_values_of_every_column(path, vary):
     pq = pytest.importorskip("pyarrow.parquet")
     import pyarrow as pa
 
-    from calcgraph.render.sweep.columns import parquet_bytes
+    from calcgraph.render.sweep.files import write_parquet
     model = calcgraph.load(path) if path else calcgraph.load()
     axes = parse_axes(vary, model.graph)
     columns = output_columns(model.scenario, axes, None)
     header = csv_header(model.graph, columns).split(",")
-    table = pq.read_table(pa.BufferReader(parquet_bytes(SweepRun(model.scenario, axes, columns), header)))
+    sink = pa.BufferOutputStream()
+    write_parquet(sink, SweepRun(model.scenario, axes, columns), header)
+    table = pq.read_table(pa.BufferReader(sink.getvalue()))
     assert table.column_names == header
     blocks = list(SweepRun(model.scenario, axes, columns, arrays=True))
     for name, column in zip([*columns, CHECKS_COLUMN], header, strict=False):
@@ -87,48 +97,56 @@ def test_parquet_holds_the_exact_values_of_every_column(path, vary):
 
 
 def test_tables_of_a_few_rows_and_long_constant_runs():
-    constants = [b"%d" % (10 ** j) for j in range(15)]  # 120 bytes of literal text in one run
-    table = TextTable([None, *constants, None], rows=3)
+    constants = ["%d" % (10 ** j) for j in range(15)]  # noqa: UP031 - 120 bytes of literal text in one run
     values = np.array([1.5, -2.0, 3e-5, 7.0, 0.0])
-    text = table.text(5, {0: values, 16: values[::-1]})
-    expected = "".join(f"{shortest_text(a)},{b','.join(constants).decode()},{shortest_text(b)}\n"
+    text = python_text([values, *constants, values[::-1]], 5)
+    expected = "".join(f"{shortest_text(a)},{','.join(constants)},{shortest_text(b)}\n"
                        for a, b in zip(values, values[::-1], strict=True))
     assert text == expected
 
 
 EDGES = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
          9999999999.5, 99999999995.0, 12345678905.0, 0.0001, 0.00009999999999, 1e-5, 1e10, 9999999999.0,
-         123456789012345678.0, 0.5, 2.5, 1e22, 1e23, 1e-13, 1e-14, 1e31, 1e32, 0.1 + 0.2]
+         123456789012345678.0, 0.5, 2.5, 1e22, 1e23, 1e-13, 1e-14, 1e31, 1e32, 0.1 + 0.2,
+         1e-300, 1e-7, 2.0 ** 53, 2.0 ** 53 - 1, 1.5e-5, 3.2363456790123455e-06, 9.995e-321,
+         1.82044444e-07, 70020971520.0, 12345678901234.0]
 
 
 def test_edge_values_are_what_python_writes():
     values = np.array(EDGES + [-v for v in EDGES])
-    assert text_of(format_words(values)) == [shortest_text(v).encode() + b"," for v in values]
+    assert written(values) == [shortest_text(v) for v in values]
 
 
 def test_values_10_digits_cannot_tell_apart_stay_distinct():
     values = np.array([0.1 + 0.2, 0.3, 1.0000000001, 1.00000000012, 123456789012.0, -1.2345678901234567e-100])
-    texts = text_of(format_words(values, b"\n"))
-    assert texts == [b"0.30000000000000004\n", b"0.3\n", b"1.0000000001\n", b"1.00000000012\n",
-                     b"123456789012.0\n", b"-12345678901234567e-116\n"]
+    texts = written(values)
+    assert texts == ["0.30000000000000004", "0.3", "1.0000000001", "1.00000000012", "123456789012.0",
+                     "-12345678901234567e-116"]
     assert [float(t) for t in texts] == values.tolist()
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=200))
 def test_any_float_is_written_as_its_shortest_text_and_parses_back_exactly(values):
-    written = text_of(format_words(np.array(values, dtype=float), b"\n"))
-    assert written == [shortest_text(v).encode() + b"\n" for v in values]
-    for value, text in zip(values, written, strict=True):
+    texts = written(np.array(values, dtype=float))
+    assert texts == [shortest_text(v) for v in values]
+    for value, text in zip(values, texts, strict=True):
         parsed = float(text)
         assert parsed == value or (math.isnan(parsed) and math.isnan(value))
-        assert len(text) <= 24
-        short = b"%.10g\n" % value  # noqa: UP031 - the 10 digits, kept wherever they read back exactly
-        assert text == short if float(short) == value else len(text) >= len(short)
+        assert len(text) <= 23
+        short = "%.10g" % value  # noqa: UP031 - the 10 digits, kept wherever they read back exactly
+        assert text == short if float(short) == value or value != value else text != short  # 10000000006.0
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(-30, 30), st.lists(st.floats(1.0, 10.0), min_size=1, max_size=50))
 def test_numbers_of_every_magnitude_round_like_python(exponent, mantissas):
     values = np.array(mantissas) * 10.0 ** exponent
-    assert text_of(format_words(values)) == [shortest_text(v).encode() + b"," for v in values]
+    assert written(values) == [shortest_text(v) for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-10 ** 10, 10 ** 10), min_size=1, max_size=50), st.booleans())
+def test_columns_of_whole_numbers_are_their_digits_and_negative_zero_stays(values, negative_zero):
+    array = np.array(values + ([-0.0] if negative_zero else []), dtype=float)
+    assert written(array) == [shortest_text(v) for v in array]

@@ -7,12 +7,12 @@ import sys
 
 from calcgraph.cli.commands import STRICT_EXIT, _model, _warn, _warn_typed_over
 from calcgraph.cli.progress import Progress
-from calcgraph.cli.sweepout import write_rows
+from calcgraph.core.files import write_atomic_with
 from calcgraph.engine.axes import parse_axes
 from calcgraph.errors import SetValueError
 from calcgraph.render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
-from calcgraph.render.sweep.blocks import replaced_by_axes
-from calcgraph.render.sweep.columns import SweepRun, csv_header, output_columns
+from calcgraph.render.sweep.columns import SweepRun, csv_header, output_columns, replaced_by_axes
+from calcgraph.render.sweep.files import write_csv, write_parquet
 
 
 def cmd_sweep(args) -> int:
@@ -49,13 +49,41 @@ def cmd_sweep(args) -> int:
             raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
                                 where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
         sweep = SweepRun(scenario, axes, columns, csv=False)
-        write_rows(args, sweep, header, len(columns))
+        write_atomic_with(args.out, lambda out: write_parquet(out, sweep, header.strip().split(",")))
+        print(f"wrote {args.out} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        if sweep.warning:
+            print(sweep.warning, file=sys.stderr)
         return 0
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=bool(args.csv) or plot_spec is None,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
-    infeasible = write_rows(args, sweep, header, len(columns), plot=plot_spec is not None)
+    try:
+        if args.csv and args.csv != "-":
+            write_atomic_with(args.csv, lambda out: write_csv(out, sweep, header))
+            print(f"wrote {args.csv} ({sweep.total:,} rows, {len(columns)} columns)", file=sys.stderr)
+        elif args.csv or plot_spec is None:  # stdout, by the usual convention
+            sys.stdout.flush()
+            write_csv(getattr(sys.stdout, "buffer", None) or _Text(sys.stdout), sweep, header)
+            sys.stdout.flush()
+        else:  # the plot reads sweep.kept
+            sweep.run()
+    finally:
+        sweep.progress.close()
+    if sweep.warning:
+        print(sweep.warning, file=sys.stderr)
+    if sweep.infeasible:
+        print(f"calcgraph sweep: warning: a declared check fails at {sweep.infeasible:,} of {sweep.total:,} "
+              "points (column checks_failed)", file=sys.stderr)
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
-    return STRICT_EXIT if args.strict and infeasible else 0
+    return STRICT_EXIT if args.strict and sweep.infeasible else 0
 
+
+class _Text:
+    """A text stream (without a binary buffer) written with bytes."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, data) -> int:
+        return self.stream.write(str(data, "ascii"))

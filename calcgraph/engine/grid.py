@@ -1,10 +1,7 @@
 """Grids of inputs: the whole graph evaluated on numpy arrays, in blocks that broadcast along the axes.
 
-Points are ordered like a flattened ``numpy.meshgrid(..., indexing="ij")``:
-the first axis changes slowest. The graph is evaluated on plain base-unit
-magnitudes (units were checked at load), in blocks of about ``CHUNK`` points,
-so a quantity that depends on one axis only is computed once per value of
-that axis, and peak memory stays small. Solve nodes are solved per point.
+Points are ordered like a flattened ``numpy.meshgrid(..., indexing="ij")`` (the first axis slowest). Blocks of
+about ``CHUNK`` points keep peak memory small; what depends on one axis only is computed once per value of it.
 """
 
 from __future__ import annotations
@@ -24,25 +21,15 @@ __all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
 
 def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,
                 solver: NodeSolver | None = None):
-    """Yield ``{name: flat array}`` (base units) for consecutive blocks of grid points.
-
-    Varied inputs come as broadcasting views (shape (n, 1) and (1, m)), so what
-    depends on one axis only is computed once per value of it. Takes the bound
-    scenario, not its evaluated values: a grid may avoid the scenario's own point.
-    """
+    """Yield ``{name: flat array}`` (base units) for consecutive blocks of grid points; a constant as a
+    read-only view (nothing copied per block)."""
     solver = solver if solver is not None else NodeSolver(scenario)
     for block, views in block_overrides([a.values for a in axes], chunk):
         overrides = {axis.name: view for axis, view in zip(axes, views, strict=True)}
         env = evaluate(scenario, overrides=overrides, names=names, solver=solver)
         size = math.prod(block)
-        yield {name: _flat(env[name], block, size) for name in names}
-
-
-def _flat(value, block: tuple, size: int) -> np.ndarray:
-    """One name's values over a block, flat; a constant as a read-only view (nothing copied per block)."""
-    if np.ndim(value) == 0:
-        return np.broadcast_to(np.float64(value), (size,))
-    return np.broadcast_to(np.asarray(value, dtype=float), block).reshape(-1)
+        yield {name: np.broadcast_to(np.float64(env[name]), (size,)) if np.ndim(env[name]) == 0
+               else np.broadcast_to(np.asarray(env[name], dtype=float), block).reshape(-1) for name in names}
 
 
 def evaluate_grid(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,
@@ -57,8 +44,5 @@ def evaluate_grid(scenario: Scenario, axes: list[Axis], names: list[str], chunk:
     17.43
     """
     names = list(dict.fromkeys(names))
-    parts: dict[str, list] = {n: [] for n in names}
-    for values in iter_blocks(scenario, axes, names, chunk, solver):
-        for name in names:
-            parts[name].append(values[name])
-    return {name: np.concatenate(parts[name]) if parts[name] else np.empty(0) for name in names}
+    blocks = list(iter_blocks(scenario, axes, names, chunk, solver))
+    return {name: np.concatenate([b[name] for b in blocks]) if blocks else np.empty(0) for name in names}

@@ -1,6 +1,4 @@
-"""A sweep's output: whole columns as exact CSV text (``csvtext``), the walk of grid blocks (``blocks``),
-the files written while it runs (``files``, ``polars_csv``) and the column headers (``columns``).
-"""
+"""A sweep's output: the pass over the grid and its headers (``columns``), the files it writes (``files``)."""
 
 from calcgraph.lazy import lazy_exports
 
