@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,12 @@ def run(capsys, monkeypatch):
 def fixture(name: str) -> str:
     """The path of a test fixture."""
     return str(FIXTURES / name)
+
+
+@functools.cache
+def scenario_report(path: Path) -> str:
+    """A scenario file's report, rendered from the repository root once per test run (a planner's takes 20 s)."""
+    import calcgraph
+    from calcgraph.render.report.document import render_report
+    with contextlib.chdir(ROOT):
+        return render_report(calcgraph.load(path.relative_to(ROOT)).evaluated)

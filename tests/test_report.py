@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT, ROOT
+from conftest import DEFAULT, ROOT, scenario_report
 
 import calcgraph
 from calcgraph.errors import CalcgraphError
@@ -202,8 +202,8 @@ def test_model_displays_its_report_in_a_notebook(at_root):
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
-def _report_of(path, **options) -> str:
-    return render_report(calcgraph.load(Path(path).relative_to(ROOT)).evaluated, **options)
+def _report_of(path) -> str:
+    return scenario_report(Path(path))
 
 
 def _prose(text: str) -> str:

@@ -14,7 +14,7 @@ import importlib.util
 import shutil
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, scenario_report
 
 import calcgraph
 from calcgraph.render.report.document import render_report
@@ -54,9 +54,8 @@ def driver(renderer):
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_every_scenario_report_renders_on_github_without_a_defect(renderer, driver, path, tmp_path, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    text = render_report(calcgraph.load(path.relative_to(ROOT)).evaluated)
+def test_every_scenario_report_renders_on_github_without_a_defect(renderer, driver, path, tmp_path):
+    text = scenario_report(path)
     page = tmp_path / f"{path.stem}.html"
     page.write_text(renderer.page(text, path.name), encoding="utf-8")
     assert renderer.rendered(driver, page) == []
