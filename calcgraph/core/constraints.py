@@ -9,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from calcgraph.core.formula.arrays import holds, slack
+from calcgraph.core.formula.arrays import holds
 from calcgraph.core.formula.dimensions import infer_dim, round_in_units
 from calcgraph.core.formula.parse import Comparison, parse_comparison
 from calcgraph.core.names import suggest
@@ -42,10 +42,6 @@ class Constraint:
     def op(self) -> str:
         """The comparison operator: <=, <, >=, > or ==."""
         return self.comparison.op
-
-    def slack(self, lhs, rhs):
-        """How far from failing, signed like the constraint (>= 0 holds), in base units."""
-        return slack(self.op, lhs, rhs)
 
     def holds(self, lhs, rhs):
         """Whether the constraint holds (``arrays.holds``: non-strict ones forgive a relative HOLD).

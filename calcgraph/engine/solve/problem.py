@@ -26,10 +26,8 @@ class Problem:
         self.scenario, self.spec, self.graph = scenario, spec, scenario.graph
         self.node_solve = node_solve  # (solve node name, environment) -> its value
         self.target = self.graph[spec.for_name]
-        needed = self.graph.needed(n for c in spec.constraints for n in c.names)
         downstream = self.graph.downstream(spec.for_name)
-        self.plan = [n for n in self.graph.order if n in needed and n in downstream
-                     and n not in scenario.bound]
+        self.plan = solve_plan(self.graph, spec, scenario.bound)
         if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
@@ -61,6 +59,13 @@ class Problem:
     def holds_at(self, env: dict, x) -> np.ndarray:
         """Whether every constraint holds with the unknown at ``x`` (base units)."""
         return self.feasible(self.slacks(self.sides_at(env, x)))
+
+
+def solve_plan(graph, spec: SolveSpec, bound) -> list[str]:
+    """The names a solve re-evaluates for each trial value of its unknown (``bound`` ones stay fixed)."""
+    needed = graph.needed(n for c in spec.constraints for n in c.names)
+    downstream = graph.downstream(spec.for_name)
+    return [n for n in graph.order if n in needed and n in downstream and n not in bound]
 
 
 def _depends(spec: SolveSpec, downstream) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from calcgraph.core.constraints import Constraint
-from calcgraph.core.formula.floats import EQUAL
+from calcgraph.core.formula.floats import EQUAL, slack
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, to_unit
 from calcgraph.engine.solve.problem import (
@@ -160,7 +160,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
         raise NoSolutionError(f"could not verify the answer {name} = {format_number(good)}",
                               where=spec.where, hint="report this: the constraints may be discontinuous")
     binding = tuple(c for c, s in zip(spec.constraints, fails_out, strict=True) if not np.all(s >= 0))
-    slack_rows = tuple(Slack(c, float(c.slack(float(lhs), float(rhs))))
+    slack_rows = tuple(Slack(c, slack(c.op, float(lhs), float(rhs)))
                        for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True))
     closed, note = None, None
     if describe:  # sympy: only a reader of the working needs it
