@@ -57,10 +57,7 @@ def holds(op: str, lhs, rhs):
     >>> [bool(holds("<=", a, 1.0)) for a in (1.0, 1.0 + 1e-15, 1.1, math.nan)]
     [True, True, False, False]
     """
-    relative = relative_slack(op, lhs, rhs)
-    with np.errstate(invalid="ignore"):
-        ok = relative > 0 if op in ("<", ">") else relative + HOLD >= 0
-    return ok & np.isfinite(relative)
+    return feasible((op,), slacks((op,), ((lhs, rhs),)))
 
 
 def slacks(ops, sides) -> list:

@@ -73,6 +73,12 @@ def _pow(base: float, exponent: float) -> float:
     return math.pow(base, exponent)  # ValueError where numpy gives NaN; never a complex number
 
 
+# Each function a formula calls, on floats (whitelist folds constant parts with them).
+CALLS = {"max": _max, "min": _min, "ceil": _ceil, "floor": _floor, "sqrt": math.sqrt, "log": math.log,
+         "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2.0), "erlang_c": erlang_c_float,
+         "ceil_to": lambda x, *allowed: _ceil_to(x, sorted(allowed))}
+
+
 def slack(op: str, lhs, rhs):
     """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (floats or arrays, base units)."""
     if op in ("<=", "<"):
