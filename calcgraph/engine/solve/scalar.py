@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from calcgraph.core.constraints import Constraint
-from calcgraph.core.formula.floats import EQUAL, slack
+from calcgraph.core.formula.floats import EQUAL, scan_bracket, slack
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, to_unit
 from calcgraph.engine.solve.problem import (
@@ -143,10 +143,8 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     if first > 0 and last < len(points) - 1:
         notes.append(f"the constraints also fail below {name} = {format_number(points[first - 1])}; "
                      "this is the largest value")
-    if first == 0 or last < len(points) - 1:
-        direction, good, bad, gi, bi = "largest", points[last], points[last + 1], last, last + 1
-    else:
-        direction, good, bad, gi, bi = "smallest", points[first], points[first - 1], first, first - 1
+    gi, bi = scan_bracket(ok.tolist())
+    direction, good, bad = "largest" if bi > gi else "smallest", points[gi], points[bi]
     if spec.integer:
         good, bad = refine_integer(problem, env, int(good), int(bad), combined[gi], combined[bi], factor)
         method = INTEGER_METHOD
