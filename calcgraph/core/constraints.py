@@ -14,6 +14,7 @@ from calcgraph.core.formula.dimensions import infer_dim, round_in_units
 from calcgraph.core.formula.parse import Comparison, parse_comparison
 from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
+from calcgraph.core.quantity import remember
 from calcgraph.core.units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
 from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 
@@ -163,9 +164,7 @@ def checked_constraint(text: str, quantities: dict, where: object = None) -> Con
         return parse_constraint(text, quantities, where)
     if constraint is None:
         constraint = parse_constraint(text, quantities, where)
-        if len(_CHECKED) >= 4096:
-            _CHECKED.clear()
-        _CHECKED[key] = constraint
+        remember(_CHECKED, key, constraint, 4096)
     return constraint
 
 
