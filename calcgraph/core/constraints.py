@@ -21,7 +21,6 @@ from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMi
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
-CONSTANT_PREFIX = "unitconst"
 _OPERATOR = re.compile(r"<=|>=|==|<|>")
 
 
@@ -58,7 +57,7 @@ class Constraint:
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
     if len(text) > 2000:
         raise ExpressionError("constraint longer than 2000 characters")
-    prefix = CONSTANT_PREFIX  # a placeholder prefix that no quantity name and no word of ``text`` starts with
+    prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
     while prefix in text or any(str(n).startswith(prefix) for n in known):
         prefix += "_"
     constants: list = []

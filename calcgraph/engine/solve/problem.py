@@ -49,16 +49,13 @@ class Problem:
                 local[name] = self.node_solve(name, local) if solved else self.graph.function(name)(local)
             return [(np.asarray(lhs(local), float), np.asarray(rhs(local), float)) for lhs, rhs in self.sides]
 
-    def slacks(self, sides) -> list:
-        """Relative slack of each constraint, shifted so that >= 0 holds (``arrays.slacks``)."""
-        return slacks(self.ops, sides)
-
-    def feasible(self, slacks) -> np.ndarray:
-        return feasible(self.ops, slacks)
+    def slacks_at(self, env: dict, x) -> list:
+        """Relative slack of each constraint at ``x``, shifted so that >= 0 holds (``arrays.slacks``)."""
+        return slacks(self.ops, self.sides_at(env, x))
 
     def holds_at(self, env: dict, x) -> np.ndarray:
         """Whether every constraint holds with the unknown at ``x`` (base units)."""
-        return self.feasible(self.slacks(self.sides_at(env, x)))
+        return feasible(self.ops, self.slacks_at(env, x))
 
 
 def solve_plan(graph, spec: SolveSpec, bound) -> list[str]:
@@ -172,9 +169,9 @@ def refine_integer(problem: Problem, env: dict, good: int, bad: int, g_good: flo
         else:
             guess = good + (bad - good) // 2 if step > 0 else good - (good - bad) // 2
         guess = min(max(guess, min(good, bad) + 1), max(good, bad) - 1)
-        slacks = problem.slacks(problem.sides_at(env, guess * factor))
+        slacks = problem.slacks_at(env, guess * factor)
         g = float(np.nanmin(slacks)) if np.any(np.isfinite(slacks)) else -np.inf
-        if problem.feasible(slacks):
+        if feasible(problem.ops, slacks):
             good, g_good = guess, g
         else:
             bad, g_bad = guess, g
@@ -249,7 +246,7 @@ def refine_continuous(problem: Problem, env: dict, good: float, bad: float, fact
                          hint="pip install 'calcgraph[solve]' (or scipy), or solve for a whole number") from None
 
     def g(x):
-        slacks = problem.slacks(problem.sides_at(env, x * factor))
+        slacks = problem.slacks_at(env, x * factor)
         return float(np.nanmin(slacks)) - HOLD
 
     good, bad = narrow(problem, env, good, bad, factor)
