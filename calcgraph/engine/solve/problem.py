@@ -10,8 +10,8 @@ import numpy as np
 from calcgraph.core.bind import Scenario
 from calcgraph.core.constraints import SolveSpec, constant_values
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.formula.arrays import HOLD, feasible, slacks
-from calcgraph.core.formula.floats import MONOTONE
+from calcgraph.core.formula.arrays import feasible, slacks
+from calcgraph.core.formula.floats import HOLD, MONOTONE
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
 from calcgraph.errors import NoSolutionError, SolveError
