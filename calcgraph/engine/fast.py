@@ -17,8 +17,8 @@ from calcgraph.core.bind import Scenario
 from calcgraph.core.constraints import constant_values
 from calcgraph.core.evaluate import evaluate
 from calcgraph.core.formula.floats import Refused as _Refused
-from calcgraph.core.formula.floats import numpy_helpers
-from calcgraph.core.formula.pysource import Unsupported, build, literal, source
+from calcgraph.core.formula.floats import build, numpy_helpers
+from calcgraph.core.formula.pysource import Unsupported, literal, source
 from calcgraph.core.names import suggest
 from calcgraph.engine.solve.nodes import NodeSolver
 from calcgraph.engine.solve.problem import bounds, scan_points

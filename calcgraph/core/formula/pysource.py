@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import math
 
-from calcgraph.core.formula.floats import build
-
-__all__ = ["PYTHON", "Unsupported", "build", "emit", "expand_round", "literal", "power_kind", "source"]
+__all__ = ["PYTHON", "Unsupported", "emit", "expand_round", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
