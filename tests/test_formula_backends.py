@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from test_fuzz_expr import FORMULAS, NAMES
 
 from calcgraph.core.evaluate import compile_node
+from calcgraph.core.formula.floats import build
 from calcgraph.core.formula.from_sympy import compile_expr
 from calcgraph.core.formula.parse import parse_formula
-from calcgraph.core.formula.pysource import Unsupported, build, source
+from calcgraph.core.formula.pysource import Unsupported, source
 from calcgraph.errors import CalcgraphError
 from calcgraph.render.page.html import RULES
 from calcgraph.render.page.javascript import js_expr

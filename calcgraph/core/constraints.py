@@ -9,18 +9,18 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from calcgraph.core.formula.arrays import holds, slack
+from calcgraph.core.formula.arrays import holds
 from calcgraph.core.formula.dimensions import infer_dim, round_in_units
 from calcgraph.core.formula.parse import Comparison, parse_comparison
 from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
+from calcgraph.core.quantity import remember
 from calcgraph.core.units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
 from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
 _UNIT_TAIL = re.compile(r"\s*([/*])\s*([A-Za-z][A-Za-z0-9_]*)(\*\*\d)?")
-CONSTANT_PREFIX = "unitconst"
 _OPERATOR = re.compile(r"<=|>=|==|<|>")
 
 
@@ -43,10 +43,6 @@ class Constraint:
         """The comparison operator: <=, <, >=, > or ==."""
         return self.comparison.op
 
-    def slack(self, lhs, rhs):
-        """How far from failing, signed like the constraint (>= 0 holds), in base units."""
-        return slack(self.op, lhs, rhs)
-
     def holds(self, lhs, rhs):
         """Whether the constraint holds (``arrays.holds``: non-strict ones forgive a relative HOLD).
 
@@ -61,7 +57,7 @@ class Constraint:
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
     if len(text) > 2000:
         raise ExpressionError("constraint longer than 2000 characters")
-    prefix = CONSTANT_PREFIX  # a placeholder prefix that no quantity name and no word of ``text`` starts with
+    prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
     while prefix in text or any(str(n).startswith(prefix) for n in known):
         prefix += "_"
     constants: list = []
@@ -167,9 +163,7 @@ def checked_constraint(text: str, quantities: dict, where: object = None) -> Con
         return parse_constraint(text, quantities, where)
     if constraint is None:
         constraint = parse_constraint(text, quantities, where)
-        if len(_CHECKED) >= 4096:
-            _CHECKED.clear()
-        _CHECKED[key] = constraint
+        remember(_CHECKED, key, constraint, 4096)
     return constraint
 
 

@@ -14,63 +14,47 @@ import numpy as np
 
 from calcgraph.core.bulk import paused_gc
 from calcgraph.core.formula.arrays import ceil_to, snap
-from calcgraph.core.formula.pysource import expand_round, power_kind
+from calcgraph.core.formula.pysource import emit
 from calcgraph.core.formula.queueing import erlang_c
 from calcgraph.errors import EvaluationError
 
-_CALLS = {"sqrt": np.sqrt, "log": np.log, "exp": np.exp, "abs": np.abs}
-_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": np.divide}
+
+def _constant(value):
+    value = float(value)
+    return lambda env: value
+
+
+def _unary(function):
+    return lambda a: lambda env: function(a(env))
+
+
+def _binary(function):
+    return lambda a, b: lambda env: function(a(env), b(env))
+
+
+def _extreme(function):
+    return lambda *args: lambda env: reduce(function, (f(env) for f in args))
+
+
+# pysource.emit's target of numpy closures ``env -> value``: one function of the operands' closures per kind.
+NUMPY = {"language": "numpy", "num": _constant, "sorted": False, "neg": _unary(operator.neg),
+         "+": _binary(operator.add), "-": _binary(operator.sub), "*": _binary(operator.mul), "/": _binary(np.divide),
+         "sqrt": _unary(np.sqrt), "pow": _binary(np.power), "ipow": lambda a, k: lambda env: np.power(a(env), k),
+         "1/ipow": lambda a, k: lambda env: np.divide(1.0, np.power(a(env), k)),
+         "ceil": _unary(lambda x: np.ceil(snap(x))), "floor": _unary(lambda x: np.floor(snap(x))),
+         "ceil_to": lambda a, allowed: lambda env: ceil_to(a(env), *allowed),
+         "log2": _unary(lambda x: np.log(x) / np.log(2.0)), "erlang_c": _binary(erlang_c),
+         "max": _extreme(np.maximum), "min": _extreme(np.minimum), "exp": _unary(np.exp), "abs": _unary(np.abs),
+         "log": _unary(np.log)}
 
 
 def compile_node(node: tuple):
     """A closure ``env -> value`` computing a light tree with numpy (uncached: ``Graph.function`` keeps one)."""
-    kind = node[0]
-    if kind == "name":
-        name = node[1]
-        return lambda env: env[name]
-    if kind == "num":
-        value = float(node[1])
-        return lambda env: value
-    if kind == "round":
-        return compile_node(expand_round(node))
-    if kind == "neg":
-        inner = compile_node(node[1])
-        return lambda env: -inner(env)
-    if kind == "call":
-        return _compile_call(node[1], [compile_node(a) for a in node[2]], node[2])
-    left, right = compile_node(node[1]), compile_node(node[2])
-    if kind in _BINARY:
-        op = _BINARY[kind]
-        return lambda env: op(left(env), right(env))
-    k = power_kind(node[2])
-    if k == "sqrt":
-        return lambda env: np.sqrt(left(env))
-    if k == "pow":
-        return lambda env: np.power(left(env), right(env))
-    if k < 0:
-        return lambda env: np.divide(1.0, np.power(left(env), -k))
-    return lambda env: np.power(left(env), k)
+    return emit(node, NUMPY, _read)
 
 
-def _compile_call(name: str, args: list, nodes):
-    if name in ("max", "min"):
-        extreme = np.maximum if name == "max" else np.minimum
-        return lambda env: reduce(extreme, (f(env) for f in args))
-    if name == "erlang_c":
-        servers, load = args
-        return lambda env: erlang_c(servers(env), load(env))
-    inner = args[0]
-    if name == "ceil":
-        return lambda env: np.ceil(snap(inner(env)))
-    if name == "floor":
-        return lambda env: np.floor(snap(inner(env)))
-    if name == "ceil_to":
-        allowed = tuple(float(n[1]) for n in nodes[1:])
-        return lambda env: ceil_to(inner(env), *allowed)
-    if name == "log2":
-        return lambda env: np.log(inner(env)) / np.log(2.0)
-    function = _CALLS[name]
-    return lambda env: function(inner(env))
+def _read(name: str):
+    return lambda env: env[name]
 
 
 def _finite_problem(name, quantity, value, env) -> EvaluationError:

@@ -17,18 +17,12 @@ from calcgraph.core.bind import Scenario
 from calcgraph.core.constraints import constant_values
 from calcgraph.core.evaluate import evaluate
 from calcgraph.core.formula.floats import Refused as _Refused
-from calcgraph.core.formula.floats import numpy_helpers
-from calcgraph.core.formula.pysource import Unsupported, build, literal, source
+from calcgraph.core.formula.floats import build, numpy_helpers
+from calcgraph.core.formula.pysource import Unsupported, literal, source
 from calcgraph.core.names import suggest
-from calcgraph.core.units import ureg
 from calcgraph.engine.solve.nodes import NodeSolver
 from calcgraph.engine.solve.problem import bounds, scan_points
 from calcgraph.errors import SetValueError, UnknownNameError
-
-
-def _factor(unit) -> float:
-    """Base units per declared unit, computed as ``to_unit`` does."""
-    return float(ureg.Quantity(1.0, unit.pint_unit).to_base_units().magnitude)
 
 
 class Evaluator:
@@ -49,8 +43,8 @@ class Evaluator:
                 raise UnknownNameError(f"unknown quantity {name!r}", hint=suggest(name, graph.quantities), name=name)
         if len(set(self.inputs)) != len(self.inputs):
             raise SetValueError("an input is named twice", where="evaluator()")
-        self._in = tuple(_factor(graph[n].unit) for n in self.inputs)
-        self._out = tuple(_factor(graph[n].unit) for n in self.outputs)
+        self._in = tuple(graph[n].unit.factor for n in self.inputs)
+        self._out = tuple(graph[n].unit.factor for n in self.outputs)
         self._solver = NodeSolver(scenario)
         try:
             self._fast = self._generate()

@@ -1,5 +1,5 @@
 """The one formula form: text parsed once into a light tree (``parse``, under ``whitelist``), and its
-backends: Python floats (``pysource`` + ``floats``), numpy arrays (``arrays``), sympy (``to_sympy``,
+backends: Python floats (``pysource`` + ``floats``), numpy (``evaluate.NUMPY``, ``arrays``), sympy (``to_sympy``,
 ``from_sympy``), its dimension (``dimensions``) and ``erlang_c`` (``queueing``).
 The page's JavaScript backend is ``render.page.javascript``.
 """

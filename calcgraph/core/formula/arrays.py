@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 import numpy as np
 
-from calcgraph.core.formula.floats import HOLD, SNAP, slack  # the rules every backend shares
+from calcgraph.core.formula.floats import HOLD, SNAP, slack, slack_steps  # the rules every backend shares
 
 CHUNK = 2 ** 16  # points in one grid block (2^17 left a sweep's writer thread idle longer at start and end)
 
@@ -57,10 +58,7 @@ def holds(op: str, lhs, rhs):
     >>> [bool(holds("<=", a, 1.0)) for a in (1.0, 1.0 + 1e-15, 1.1, math.nan)]
     [True, True, False, False]
     """
-    relative = relative_slack(op, lhs, rhs)
-    with np.errstate(invalid="ignore"):
-        ok = relative > 0 if op in ("<", ">") else relative + HOLD >= 0
-    return ok & np.isfinite(relative)
+    return feasible((op,), slacks((op,), ((lhs, rhs),)))
 
 
 def slacks(ops, sides) -> list:
@@ -84,8 +82,7 @@ def failed_count(ops, sides):
     """How many checks fail at each point (a check with a side not finite, a NaN relative slack, does not)."""
     count = None
     for op, s in zip(ops, slacks(ops, sides), strict=True):
-        with np.errstate(invalid="ignore"):
-            failed = ((s <= 0) if op in ("<", ">") else (s < 0)) | (s == math.inf)
+        failed = ~feasible((op,), (s,)) & ~np.isnan(s)
         count = failed.astype(int) if count is None else count + failed
     return count
 
@@ -155,11 +152,9 @@ def integer_guess(ops: tuple, sides, low: float, factor: float):
     >>> integer_guess(("<=",), lambda x: ((x, np.array([10.5, 21.0])),), 1.0, 1.0).tolist()
     [10.5, 21.0]
     """
-    at_low, at_next = _sides(sides, low * factor), _sides(sides, (low + 1.0) * factor)
     guess = np.inf
     with np.errstate(all="ignore"):
-        for op, (l0, r0), (l1, r1) in zip(ops, at_low, at_next, strict=True):
-            g0, g1 = slack(op, l0, r0), slack(op, l1, r1)
+        for g0, g1 in slack_steps(ops, partial(_sides, sides), low, factor):
             guess = np.minimum(guess, np.where(g1 < g0, low + g0 / (g0 - g1), np.inf))
     return np.asarray(guess, float)
 

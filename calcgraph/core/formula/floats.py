@@ -73,6 +73,12 @@ def _pow(base: float, exponent: float) -> float:
     return math.pow(base, exponent)  # ValueError where numpy gives NaN; never a complex number
 
 
+# Each function a formula calls, on floats (whitelist folds constant parts with them).
+CALLS = {"max": _max, "min": _min, "ceil": _ceil, "floor": _floor, "sqrt": math.sqrt, "log": math.log,
+         "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2.0), "erlang_c": erlang_c_float,
+         "ceil_to": lambda x, *allowed: _ceil_to(x, sorted(allowed))}
+
+
 def slack(op: str, lhs, rhs):
     """How far ``lhs OP rhs`` is from failing, signed so that >= 0 holds (floats or arrays, base units)."""
     if op in ("<=", "<"):
@@ -82,8 +88,13 @@ def slack(op: str, lhs, rhs):
     return -abs(lhs - rhs)
 
 
-def _relative(op: str, lhs: float, rhs: float) -> float:
-    return slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300)
+def _shifted(op: str, lhs: float, rhs: float) -> float:
+    """The relative slack, plus HOLD unless strict: the constraint holds where this is >= 0 (> 0 when strict)."""
+    return slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300) + (HOLD if op in ("<=", ">=") else 0.0)
+
+
+def _passes(op: str, shifted: float) -> bool:
+    return shifted > 0 if op in ("<", ">") else shifted >= 0
 
 
 def holds(op: str, lhs: float, rhs: float) -> bool:
@@ -92,10 +103,7 @@ def holds(op: str, lhs: float, rhs: float) -> bool:
     >>> holds("<=", 0.015, 0.015), holds("<", 1.0, 1.0), holds("<=", math.nan, 1.0)
     (True, False, False)
     """
-    if not (math.isfinite(lhs) and math.isfinite(rhs)):
-        return False
-    relative = _relative(op, lhs, rhs)
-    return relative > 0 if op in ("<", ">") else relative + HOLD >= 0
+    return math.isfinite(lhs) and math.isfinite(rhs) and _passes(op, _shifted(op, lhs, rhs))
 
 
 def feasible(ops: tuple, sides: tuple) -> bool:
@@ -134,8 +142,8 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
         holds_all = True
         for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
             if math.isfinite(lhs) and math.isfinite(rhs):
-                s = _relative(op, lhs, rhs) + (HOLD if op in ("<=", ">=") else 0.0)
-                holds_all = holds_all and (s > 0 if op in ("<", ">") else s >= 0) and s < math.inf
+                s = _shifted(op, lhs, rhs)
+                holds_all = holds_all and _passes(op, s) and s < math.inf
                 row.append(s)
             else:
                 holds_all = False
@@ -148,10 +156,15 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
         steps = [b - a for a, b in zip(row, row[1:], strict=False)]
         if any(d > tolerance for d in steps) and any(d < -tolerance for d in steps):
             return None
+    good, bad = scan_bracket(ok)
+    return points[good], points[bad]
+
+
+def scan_bracket(ok: list) -> tuple[int, int]:
+    """The scan's bracket as (good, bad) indices of its points: the last that holds and the next, or, where only
+    large values hold, the first that holds and the one before (the solve then seeks the smallest)."""
     first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
-    if first == 0 or last < len(ok) - 1:
-        return points[last], points[last + 1]
-    return points[first], points[first - 1]
+    return (last, last + 1) if first == 0 or last < len(ok) - 1 else (first, first - 1)
 
 
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:

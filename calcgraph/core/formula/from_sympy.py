@@ -54,7 +54,7 @@ def lower(expr: sympy.Expr) -> tuple:
         top = _chain("*", [lower(a) for a in num]) if num else ("num", 1.0, None)
         return ("/", top, _chain("*", [lower(a) for a in den])) if den else top
     if expr.is_Pow:
-        return ("**", lower(expr.base), lower(expr.exp))  # evaluate.power_kind: sqrt, whole or general
+        return ("**", lower(expr.base), lower(expr.exp))  # pysource.power_kind: sqrt, whole or general
     if isinstance(expr, sympy.log):
         inner = ("call", "log", (lower(expr.args[0]),), None)
         return ("/", inner, ("call", "log", (lower(expr.args[1]),), None)) if len(expr.args) == 2 else inner

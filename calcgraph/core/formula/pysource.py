@@ -1,9 +1,9 @@
-"""Checked light trees -> straight-line source: Python floats for the fast evaluator, or (with its own table)
-the page's JavaScript, by one template walk.
+"""Checked light trees -> straight-line source: Python floats for the fast evaluator, or (with their own tables)
+the page's JavaScript and ``evaluate``'s numpy closures, by one template walk.
 
 Every quantity becomes what ``name`` gives (a positional local ``v<index>``, never text of a YAML file), every
 number a ``repr`` of a finite float, every operation an operator or a helper of ``floats.HELPERS``, in the
-order ``evaluate.compile_node`` computes. What Python refuses where numpy gives inf or NaN raises
+order the numpy closures compute. What Python refuses where numpy gives inf or NaN raises
 ``ArithmeticError`` or ``ValueError``: the caller then evaluates that configuration the exact way.
 """
 
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import math
 
-from calcgraph.core.formula.floats import build
-
-__all__ = ["PYTHON", "Unsupported", "build", "emit", "expand_round", "literal", "power_kind", "source"]
+__all__ = ["PYTHON", "Unsupported", "emit", "expand_round", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
@@ -52,8 +50,9 @@ def power_kind(exponent: tuple) -> int | str:
     return "pow"
 
 
-# A target language: a template per node kind and function ({0}, {1}: the operands; {args}: all of them),
-# "num" its number literals, "sorted" whether ceil_to's values are sorted, "language" for messages.
+# A target language: a template per node kind and function ({0}, {1}: the operands; {args}: all of them; or a
+# function of the operands, as evaluate.NUMPY's closures), "num" its number literals, "sorted" whether
+# ceil_to's values are sorted, "language" for messages.
 PYTHON = {"language": "Python", "num": literal, "sorted": True, "neg": "(-{0})",
           **{op: f"({{0}} {op} {{1}})" for op in "+-*/"},
           "sqrt": "_sqrt({0})", "pow": "_pow({0}, {1})", "ipow": "_ipow({0}, {1})", "1/ipow": "(1.0 / _ipow({0}, {1}))",
@@ -73,25 +72,29 @@ def emit(node: tuple, target: dict, name) -> str:
         return emit(expand_round(node), target, name)
     if kind == "**":
         power = power_kind(node[2])
-        if power == "sqrt":
-            return target["sqrt"].format(emit(node[1], target, name))
+        operands = [emit(node[1], target, name)]
         if power == "pow":
-            return target["pow"].format(emit(node[1], target, name), emit(node[2], target, name))
-        return target["ipow" if power >= 0 else "1/ipow"].format(emit(node[1], target, name), abs(power))
-    if kind == "call":
+            operands.append(emit(node[2], target, name))
+        elif power != "sqrt":
+            operands.append(abs(power))
+        kind = power if power in ("sqrt", "pow") else "ipow" if power >= 0 else "1/ipow"
+    elif kind == "call":
         kind, args = node[1], node[2]  # a call takes the template of its function
         if kind == "ceil_to":
             values = [float(a[1]) for a in args[1:]]
             values = sorted(values) if target["sorted"] else values
-            return target["ceil_to"].format(emit(args[0], target, name), ", ".join(map(target["num"], values)))
-        operands = [emit(a, target, name) for a in args]
+            shown = values if callable(target["ceil_to"]) else ", ".join(map(target["num"], values))
+            operands = [emit(args[0], target, name), shown]
+        else:
+            operands = [emit(a, target, name) for a in args]
         if kind not in target:
             raise ValueError(f"no {target['language']} for {kind}()")
     elif kind in target:
         operands = [emit(a, target, name) for a in node[1:]]
     else:
         raise ValueError(f"no {target['language']} for {kind!r}")
-    return target[kind].format(*operands, args=", ".join(operands))
+    template = target[kind]
+    return template(*operands) if callable(template) else template.format(*operands, args=", ".join(map(str, operands)))
 
 
 def source(node: tuple, local: dict) -> str:

@@ -8,8 +8,7 @@ import math
 import operator
 import re
 
-from calcgraph.core.formula.floats import snap_float
-from calcgraph.core.formula.queueing import erlang_c_float
+from calcgraph.core.formula.floats import CALLS
 from calcgraph.errors import ExpressionError
 
 MAX_NODES = 400
@@ -42,19 +41,6 @@ def _check_literal(value) -> None:
 def number_text(value: float) -> str:
     """A float as a formula would write it: ``65``, ``0.5``."""
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(float(value))
-
-
-_FLOAT_CALLS = {"max": lambda *v: max(v), "min": lambda *v: min(v), "sqrt": math.sqrt, "log": math.log,
-                "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2), "erlang_c": erlang_c_float}
-
-
-def _float_call(name: str, values: list[float]) -> float:
-    if name not in ROUNDING:
-        return _FLOAT_CALLS[name](*values)
-    x = snap_float(values[0])  # the rounding rule of values: floor(0.7 * 90) is 63
-    if name == "ceil_to":
-        return min((v for v in values[1:] if v >= x), default=math.nan)
-    return float(getattr(math, name)(x)) if math.isfinite(x) else x
 
 
 _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
@@ -192,7 +178,7 @@ class Builder:
         if name == "ceil_to" and any(v is None for v in values[1:]):
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
         if all(v is not None for v in values):
-            self.shadow(node, lambda: _float_call(name, values))
+            self.shadow(node, lambda: CALLS[name](*values))
         return self.make_call(name, args, node)
 
 

@@ -15,6 +15,7 @@ from calcgraph.core.constraints import SolveSpec, substituted
 from calcgraph.core.formula.from_sympy import compile_expr
 from calcgraph.core.formula.to_sympy import CeilTo, symbol
 from calcgraph.core.graph import Graph
+from calcgraph.core.quantity import remember
 from calcgraph.engine import budget
 
 _EXPANSIONS = 64
@@ -23,7 +24,6 @@ TOO_LARGE_NOTE = (f"no closed form shown: it is past the symbolic budget ({budge
 
 
 _ROOTS: dict = {}  # closed forms found, by everything they are computed from (the same modules recur)
-_ROOTS_SIZE = 4096  # a full table is cleared
 
 
 class TooLarge(Exception):
@@ -44,10 +44,8 @@ def solve_closed_form(graph: Graph, spec: SolveSpec, direction: str = "largest")
     found = budget.attempt(lambda: [_solve_closed_form(spec, direction, downstream, formulas)])
     if found is None:  # [None]: no closed form; None: past the budget
         raise TooLarge(spec.for_name)
-    if len(_ROOTS) >= _ROOTS_SIZE:
-        _ROOTS.clear()
     with suppress(TypeError):
-        _ROOTS[key] = found[0]
+        remember(_ROOTS, key, found[0], 4096)
     return found[0]
 
 

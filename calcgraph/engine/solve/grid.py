@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from calcgraph.core.formula.arrays import integer_guess, settle_integer
+from calcgraph.core.formula.arrays import feasible, integer_guess, settle_integer
 from calcgraph.engine.solve.problem import TINY, Problem, bounds, midpoint, scan_points, turns
 from calcgraph.engine.solve.scalar import solve_problem
 from calcgraph.errors import NoSolutionError
@@ -30,11 +30,11 @@ def _scan(problem: Problem, env: dict, low: float, high: float, integer: bool):
     no slack turning), and its bracket: (valid, good, bad) in the shape the constraints take."""
     factor = problem.target.unit.factor
     points = scan_points(low, high, integer)
-    scanned = [problem.slacks(problem.sides_at(env, x * factor)) for x in points]
+    scanned = [problem.slacks_at(env, x * factor) for x in points]
     shape = np.broadcast_shapes(*(np.shape(v) for slacks in scanned for v in slacks))
     rows = [np.stack([np.broadcast_to(slacks[c], shape).reshape(-1) for slacks in scanned])
             for c in range(len(problem.spec.constraints))]
-    ok = np.stack([np.broadcast_to(problem.feasible([row[k] for row in rows]), rows[0][k].shape)
+    ok = np.stack([np.broadcast_to(feasible(problem.ops, [row[k] for row in rows]), rows[0][k].shape)
                    for k in range(len(points))])
     runs = ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0)
     valid = (runs == 1) & ~ok.all(axis=0)

@@ -10,8 +10,8 @@ import numpy as np
 from calcgraph.core.bind import Scenario
 from calcgraph.core.constraints import SolveSpec, constant_values
 from calcgraph.core.evaluate import compile_node
-from calcgraph.core.formula.arrays import HOLD, feasible, slacks
-from calcgraph.core.formula.floats import MONOTONE
+from calcgraph.core.formula.arrays import feasible, slacks
+from calcgraph.core.formula.floats import HOLD, MONOTONE
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
 from calcgraph.errors import NoSolutionError, SolveError
@@ -26,10 +26,8 @@ class Problem:
         self.scenario, self.spec, self.graph = scenario, spec, scenario.graph
         self.node_solve = node_solve  # (solve node name, environment) -> its value
         self.target = self.graph[spec.for_name]
-        needed = self.graph.needed(n for c in spec.constraints for n in c.names)
         downstream = self.graph.downstream(spec.for_name)
-        self.plan = [n for n in self.graph.order if n in needed and n in downstream
-                     and n not in scenario.bound]
+        self.plan = solve_plan(self.graph, spec, scenario.bound)
         if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
@@ -51,16 +49,20 @@ class Problem:
                 local[name] = self.node_solve(name, local) if solved else self.graph.function(name)(local)
             return [(np.asarray(lhs(local), float), np.asarray(rhs(local), float)) for lhs, rhs in self.sides]
 
-    def slacks(self, sides) -> list:
-        """Relative slack of each constraint, shifted so that >= 0 holds (``arrays.slacks``)."""
-        return slacks(self.ops, sides)
-
-    def feasible(self, slacks) -> np.ndarray:
-        return feasible(self.ops, slacks)
+    def slacks_at(self, env: dict, x) -> list:
+        """Relative slack of each constraint at ``x``, shifted so that >= 0 holds (``arrays.slacks``)."""
+        return slacks(self.ops, self.sides_at(env, x))
 
     def holds_at(self, env: dict, x) -> np.ndarray:
         """Whether every constraint holds with the unknown at ``x`` (base units)."""
-        return self.feasible(self.slacks(self.sides_at(env, x)))
+        return feasible(self.ops, self.slacks_at(env, x))
+
+
+def solve_plan(graph, spec: SolveSpec, bound) -> list[str]:
+    """The names a solve re-evaluates for each trial value of its unknown (``bound`` ones stay fixed)."""
+    needed = graph.needed(n for c in spec.constraints for n in c.names)
+    downstream = graph.downstream(spec.for_name)
+    return [n for n in graph.order if n in needed and n in downstream and n not in bound]
 
 
 def _depends(spec: SolveSpec, downstream) -> bool:
@@ -167,9 +169,9 @@ def refine_integer(problem: Problem, env: dict, good: int, bad: int, g_good: flo
         else:
             guess = good + (bad - good) // 2 if step > 0 else good - (good - bad) // 2
         guess = min(max(guess, min(good, bad) + 1), max(good, bad) - 1)
-        slacks = problem.slacks(problem.sides_at(env, guess * factor))
+        slacks = problem.slacks_at(env, guess * factor)
         g = float(np.nanmin(slacks)) if np.any(np.isfinite(slacks)) else -np.inf
-        if problem.feasible(slacks):
+        if feasible(problem.ops, slacks):
             good, g_good = guess, g
         else:
             bad, g_bad = guess, g
@@ -244,7 +246,7 @@ def refine_continuous(problem: Problem, env: dict, good: float, bad: float, fact
                          hint="pip install 'calcgraph[solve]' (or scipy), or solve for a whole number") from None
 
     def g(x):
-        slacks = problem.slacks(problem.sides_at(env, x * factor))
+        slacks = problem.slacks_at(env, x * factor)
         return float(np.nanmin(slacks)) - HOLD
 
     good, bad = narrow(problem, env, good, bad, factor)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from calcgraph.core.constraints import Constraint
-from calcgraph.core.formula.floats import EQUAL
+from calcgraph.core.formula.arrays import feasible, slacks
+from calcgraph.core.formula.floats import EQUAL, scan_bracket, slack
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, to_unit
 from calcgraph.engine.solve.problem import (
@@ -115,9 +116,9 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
     low, high = bounds(problem, env)
     points = scan_points(low, high, spec.integer)
-    slacks = problem.slacks(problem.sides_at(env, points * factor))
-    ok = problem.feasible(slacks)
-    combined = np.fmin.reduce(np.vstack(slacks), axis=0) if len(slacks) > 1 else slacks[0]  # nanmin, silent on all-NaN
+    scanned = problem.slacks_at(env, points * factor)
+    ok = feasible(problem.ops, scanned)
+    combined = np.fmin.reduce(np.vstack(scanned), axis=0) if len(scanned) > 1 else scanned[0]  # a silent nanmin
     text = " and ".join(c.text for c in spec.constraints)
     bracket = f"[{format_number(low)}, {format_number(high)}]"
     if not ok.any():
@@ -131,7 +132,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
                                                        "widen the bounds or add the constraint that limits it")
         error.reason = f"the constraints hold for every {name} in the bounds"
         raise error
-    check_monotone(problem, slacks, points, name)
+    check_monotone(problem, scanned, points, name)
     index = np.flatnonzero(ok)
     if np.any(np.diff(index) != 1):
         error = NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
@@ -143,10 +144,8 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     if first > 0 and last < len(points) - 1:
         notes.append(f"the constraints also fail below {name} = {format_number(points[first - 1])}; "
                      "this is the largest value")
-    if first == 0 or last < len(points) - 1:
-        direction, good, bad, gi, bi = "largest", points[last], points[last + 1], last, last + 1
-    else:
-        direction, good, bad, gi, bi = "smallest", points[first], points[first - 1], first, first - 1
+    gi, bi = scan_bracket(ok.tolist())
+    direction, good, bad = "largest" if bi > gi else "smallest", points[gi], points[bi]
     if spec.integer:
         good, bad = refine_integer(problem, env, int(good), int(bad), combined[gi], combined[bi], factor)
         method = INTEGER_METHOD
@@ -155,12 +154,12 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
         method = CONTINUOUS_METHOD
     value = float(good) * factor
     at_answer = problem.sides_at(env, value)
-    fails_out = problem.slacks(problem.sides_at(env, float(bad) * factor))
-    if not problem.feasible(problem.slacks(at_answer)) or problem.feasible(fails_out):
+    fails_out = problem.slacks_at(env, float(bad) * factor)
+    if not feasible(problem.ops, slacks(problem.ops, at_answer)) or feasible(problem.ops, fails_out):
         raise NoSolutionError(f"could not verify the answer {name} = {format_number(good)}",
                               where=spec.where, hint="report this: the constraints may be discontinuous")
     binding = tuple(c for c, s in zip(spec.constraints, fails_out, strict=True) if not np.all(s >= 0))
-    slack_rows = tuple(Slack(c, float(c.slack(float(lhs), float(rhs))))
+    slack_rows = tuple(Slack(c, slack(c.op, float(lhs), float(rhs)))
                        for c, (lhs, rhs) in zip(spec.constraints, at_answer, strict=True))
     closed, note = None, None
     if describe:  # sympy: only a reader of the working needs it
