@@ -207,7 +207,6 @@ def cmd_import_model(args) -> int:
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)
     text = preset_yaml(preset, f"{_formulas_dir(args.output)}/architectures.yaml", Path(args.config).name)
-    _say("import-model", preset.warnings)
     _out(text, args.output, yaml=True)
     return 0
 

@@ -281,5 +281,4 @@ def preset_yaml(preset: Preset, formulas: str, config_name: str) -> str:
               "  # (formulas/architectures.yaml n_params_estimate; norms and biases left out).",
               "  # Replace it with the checkpoint's count if you have it.",
               "  n_params: {formula: n_params_estimate, note: \"computed from the shapes by the graph\"}"]
-    lines += [f"# warning: {warning}" for warning in preset.warnings]
     return "\n".join(lines) + "\n"
