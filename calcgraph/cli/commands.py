@@ -8,10 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from calcgraph.api import Model, load
-from calcgraph.cli.measured import project_folder
 from calcgraph.core.bind import parse_set_arg
 from calcgraph.core.fallback import fallen_back
-from calcgraph.core.files import write_atomic
+from calcgraph.core.files import project_path, write_atomic
 from calcgraph.core.names import suggest
 from calcgraph.engine.axes import parse_axes, typed_over
 from calcgraph.engine.checks import unused_settings
@@ -191,7 +190,7 @@ def cmd_table(args) -> int:
 
 def _formulas_dir(output: str | None) -> str:
     """The formulas folder as a ``use:`` path from ``output`` (or from the working directory)."""
-    folder = project_folder("formulas")
+    folder = project_path("formulas")
     base = Path(output).resolve().parent if output else Path.cwd()
     if not base.is_relative_to(folder.parent):      # outside the project: an absolute use: path
         return folder.as_posix()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
-from calcgraph.errors import CalcgraphError, Location, ValidationError, YamlError
+from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
 
 FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
 SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
@@ -221,6 +221,5 @@ def read_validation(paths: list[str | Path]) -> list[ValidationFile]:
                 _problem(problems, f"case id {case.id!r} is used twice (first at {seen[case.id]})", case.where,
                          "give each case its own id")
             seen.setdefault(case.id, case.where)
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    raise_all(problems)
     return files
