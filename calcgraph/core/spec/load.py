@@ -226,7 +226,7 @@ class _Collector:
         for name, raw in block.items():
             where = block.where(name)
             if isinstance(raw, LineDict):
-                unknown_keys(self, raw, SET_KEYS, f"the setting of {name!r}")
+                unknown_keys(self.problems, raw, SET_KEYS, f"the setting of {name!r}")
                 if ("value" in raw) == ("formula" in raw):
                     self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
                     continue
