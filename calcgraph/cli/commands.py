@@ -56,10 +56,6 @@ def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
     return STRICT_EXIT if failed and getattr(args, "strict", False) else 0
 
 
-def _warn_typed_over(command: str, axes, graph) -> None:
-    _say(command, typed_over(axes, graph))
-
-
 def _known(model: Model, name: str, where: str) -> None:
     if name not in model.graph:
         raise UnknownNameError(f"unknown quantity {name!r}", where=where,
@@ -162,7 +158,7 @@ def cmd_best(args) -> int:
     from calcgraph.render.best import render_best
     model = _model(args)
     status = _warn(args, model)
-    _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
+    _say("best", typed_over(parse_axes(list(args.vary), model.graph), model.graph))
     where = list(args.where)
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
