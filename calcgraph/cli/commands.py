@@ -197,7 +197,8 @@ def cmd_import_model(args) -> int:
     """``calcgraph import-model CONFIG.json``: a model preset from a local Hugging Face config."""
     from calcgraph.core.spec.load import display_path
     from calcgraph.core.spec.yamlload import read_text_bounded
-    from calcgraph.engine.hf.preset import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
+    from calcgraph.engine.hf.preset import model_preset, preset_yaml
+    from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, parse_config
     where = display_path(Path(args.config))
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 
 from calcgraph.engine.hf.families import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
-from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, ConfigError, Field, Preset, Reader, parse_config
-
-__all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
+from calcgraph.engine.hf.read import ConfigError, Field, Preset, Reader
 
 
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
