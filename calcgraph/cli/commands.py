@@ -11,9 +11,10 @@ from calcgraph.api import Model, load
 from calcgraph.core.bind import parse_set_arg
 from calcgraph.core.fallback import fallen_back
 from calcgraph.core.files import project_path, write_atomic
+from calcgraph.core.names import suggest
 from calcgraph.engine.axes import parse_axes, typed_over
 from calcgraph.engine.checks import unused_settings
-from calcgraph.errors import Argument, CalcgraphError, InputFileError, SetValueError, ValidationError
+from calcgraph.errors import Argument, CalcgraphError, InputFileError, SetValueError, UnknownNameError, ValidationError
 from calcgraph.render.text import eval_json, eval_table, symbolic_table
 
 FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown": "--for",
@@ -55,9 +56,15 @@ def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
     return STRICT_EXIT if failed and getattr(args, "strict", False) else 0
 
 
+def _known(model: Model, name: str, where: str) -> None:
+    if name not in model.graph:
+        raise UnknownNameError(f"unknown quantity {name!r}", where=where,
+                               hint=suggest(name, model.graph.quantities), name=name)
+
+
 def _names(model: Model, only):
     for name in only or ():
-        model.graph.known(name, f"--only {name}")
+        _known(model, name, f"--only {name}")
     return only or None
 
 
@@ -122,7 +129,7 @@ def cmd_html(args) -> int:
 def cmd_explain(args) -> int:
     """``calcgraph explain NAME``."""
     model = _model(args)
-    model.graph.known(args.name, f"explain {args.name}")
+    _known(model, args.name, f"explain {args.name}")
     status = _warn(args, model, [args.name])
     print(model.explain(args.name), end="")
     return status

@@ -47,13 +47,6 @@ class Graph:
     def __contains__(self, name: object) -> bool:
         return name in self.quantities
 
-    def known(self, name: str, where=None) -> Quantity:
-        """The node ``name``; UnknownNameError with a did-you-mean hint when there is none."""
-        if name not in self.quantities:
-            raise UnknownNameError(f"unknown quantity {name!r}", where=where, hint=suggest(name, self.quantities),
-                                   name=name)
-        return self.quantities[name]
-
     def inputs_of(self, name: str) -> list[str]:
         """The input quantities ``name`` depends on, in declaration order."""
         ancestors = self.needed((name,))

@@ -20,12 +20,13 @@ import pint
 from calcgraph.core.bind import Scenario, bind
 from calcgraph.core.evaluate import evaluate
 from calcgraph.core.graph import Graph, Quantity
+from calcgraph.core.names import suggest
 from calcgraph.core.spec.load import ScenarioSpec, SetEntry
 from calcgraph.core.units import display_unit, parse_unit, to_unit
 from calcgraph.engine.checks import CheckResult, evaluate_checks
 from calcgraph.engine.solve.nodes import NodeSolver
 from calcgraph.engine.solve.scalar import SolveResult
-from calcgraph.errors import NoSolutionError, UnitMismatchError
+from calcgraph.errors import NoSolutionError, UnitMismatchError, UnknownNameError
 
 
 class NodeState(StrEnum):
@@ -77,7 +78,10 @@ class Evaluated:
 
     def quantity(self, name: str) -> Quantity:
         """The node ``name``; UnknownNameError names the closest names."""
-        return self.graph.known(name)
+        if name not in self.graph:
+            raise UnknownNameError(f"unknown quantity {name!r}", hint=suggest(name, self.graph.quantities),
+                                   name=name)
+        return self.graph[name]
 
     def state(self, name: str) -> NodeState:
         """The state of ``name``."""
