@@ -134,3 +134,11 @@ class ValidationError(CalcgraphError, ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def raise_all(problems: list[CalcgraphError], collect: list | None = None) -> None:
+    """Add ``problems`` to ``collect`` if given; else raise the only one, or all as a ValidationError."""
+    if collect is not None:
+        collect.extend(problems)
+    elif problems:
+        raise problems[0] if len(problems) == 1 else ValidationError(problems)

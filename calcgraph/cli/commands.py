@@ -8,10 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from calcgraph.api import Model, load
-from calcgraph.cli.measured import project_folder
 from calcgraph.core.bind import parse_set_arg
 from calcgraph.core.fallback import fallen_back
-from calcgraph.core.files import write_atomic
+from calcgraph.core.files import project_path, write_atomic
 from calcgraph.core.names import suggest
 from calcgraph.engine.axes import parse_axes, typed_over
 from calcgraph.engine.checks import unused_settings
@@ -55,10 +54,6 @@ def _warn(args, model: Model, names=None, evaluate: bool = True) -> int:
     failed = model.evaluated.failed_checks if evaluate else []
     _say(args.command, (check.warning() for check in failed))
     return STRICT_EXIT if failed and getattr(args, "strict", False) else 0
-
-
-def _warn_typed_over(command: str, axes, graph) -> None:
-    _say(command, typed_over(axes, graph))
 
 
 def _known(model: Model, name: str, where: str) -> None:
@@ -163,7 +158,7 @@ def cmd_best(args) -> int:
     from calcgraph.render.best import render_best
     model = _model(args)
     status = _warn(args, model)
-    _warn_typed_over("best", parse_axes(list(args.vary), model.graph), model.graph)
+    _say("best", typed_over(parse_axes(list(args.vary), model.graph), model.graph))
     where = list(args.where)
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
@@ -191,7 +186,7 @@ def cmd_table(args) -> int:
 
 def _formulas_dir(output: str | None) -> str:
     """The formulas folder as a ``use:`` path from ``output`` (or from the working directory)."""
-    folder = project_folder("formulas")
+    folder = project_path("formulas")
     base = Path(output).resolve().parent if output else Path.cwd()
     if not base.is_relative_to(folder.parent):      # outside the project: an absolute use: path
         return folder.as_posix()
@@ -202,12 +197,12 @@ def cmd_import_model(args) -> int:
     """``calcgraph import-model CONFIG.json``: a model preset from a local Hugging Face config."""
     from calcgraph.core.spec.load import display_path
     from calcgraph.core.spec.yamlload import read_text_bounded
-    from calcgraph.engine.hf.preset import MAX_CONFIG_BYTES, model_preset, parse_config, preset_yaml
+    from calcgraph.engine.hf.preset import model_preset, preset_yaml
+    from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, parse_config
     where = display_path(Path(args.config))
     config = parse_config(read_text_bounded(args.config, MAX_CONFIG_BYTES), where)
     preset = model_preset(config, where, title=args.title)
     text = preset_yaml(preset, f"{_formulas_dir(args.output)}/architectures.yaml", Path(args.config).name)
-    _say("import-model", preset.warnings)
     _out(text, args.output, yaml=True)
     return 0
 

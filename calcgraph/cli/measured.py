@@ -5,15 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from calcgraph.core.files import project_path
 from calcgraph.errors import Argument, InputFileError, SetValueError
 
 STRICT_EXIT = 3
-
-
-def project_folder(name: str) -> Path:
-    """The folder ``name`` beside the working directory, else beside the package."""
-    here = Path.cwd() / name
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / name
 
 
 def validation_files(given: list[str]) -> list[Path]:
@@ -25,7 +20,7 @@ def validation_files(given: list[str]) -> list[Path]:
                 raise InputFileError(f"no such validation file: {path}", where=str(path),
                                      hint="give files like validation/trtllm-perf-overview-1.0.yaml")
         return paths
-    base = project_folder("validation")
+    base = project_path("validation")
     paths = sorted(base.glob("*.yaml"))
     if not paths:
         raise InputFileError("no validation files found", where=str(base),

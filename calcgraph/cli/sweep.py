@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import sys
 
-from calcgraph.cli.commands import STRICT_EXIT, _model, _warn, _warn_typed_over
+from calcgraph.cli.commands import STRICT_EXIT, _model, _say, _warn
 from calcgraph.cli.progress import Progress
 from calcgraph.core.files import write_atomic_with
-from calcgraph.engine.axes import parse_axes
+from calcgraph.engine.axes import parse_axes, typed_over
 from calcgraph.errors import SetValueError
 from calcgraph.render.plot import check_output, check_stack, draw, parse_plot_spec, plot_names
 from calcgraph.render.sweep.columns import SweepRun, csv_header, output_columns, replaced_by_axes
@@ -20,12 +20,11 @@ def cmd_sweep(args) -> int:
     model = _model(args)
     scenario = model.scenario
     axes = parse_axes(list(args.vary), scenario.graph)
-    _warn_typed_over("sweep", axes, scenario.graph)
+    _say("sweep", typed_over(axes, scenario.graph))
     columns = output_columns(scenario, axes, args.only)
     _warn(args, model, columns, evaluate=False)  # checks: the column checks_failed, per point
     axis_names = [a.name for a in axes]
-    for warning in replaced_by_axes([(e.name, str(e.where)) for e in scenario.entries], axis_names):
-        print(f"calcgraph sweep: warning: {warning}", file=sys.stderr)
+    _say("sweep", replaced_by_axes([(e.name, str(e.where)) for e in scenario.entries], axis_names))
     plot_spec, keep = None, []
     if args.plot or args.output:
         if not args.plot:
@@ -71,8 +70,8 @@ def cmd_sweep(args) -> int:
     if sweep.warning:
         print(sweep.warning, file=sys.stderr)
     if sweep.infeasible:
-        print(f"calcgraph sweep: warning: a declared check fails at {sweep.infeasible:,} of {sweep.total:,} "
-              "points (column checks_failed)", file=sys.stderr)
+        _say("sweep", [f"a declared check fails at {sweep.infeasible:,} of {sweep.total:,} points (column "
+                       "checks_failed)"])
     if plot_spec is not None:
         draw(plot_spec, sweep.kept, scenario, axes, args.output)
         print(f"wrote {args.output}", file=sys.stderr)

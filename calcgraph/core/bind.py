@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 
 from calcgraph.core.graph import Graph, build_graph
-from calcgraph.core.names import suggest
+from calcgraph.core.names import first_few, suggest
 from calcgraph.core.quantity import remember
 from calcgraph.core.spec.load import ScenarioSpec, SetEntry
 from calcgraph.core.units import convert_value, format_dim, parse_quantity
-from calcgraph.errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, ValidationError
+from calcgraph.errors import CalcgraphError, SetValueError, UnitMismatchError, UnknownNameError, raise_all
 
 _SET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_SET_TEXT = 300
@@ -129,7 +129,7 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
     for name in missing:
         quantity = graph[name]
         users = [n for n in graph.order if n in graph.downstream(name) and n in wanted]
-        needs = ", ".join(users[:6]) + (f" and {len(users) - 6} more" if len(users) > 6 else "")
+        needs = first_few(users, 6)
         kind = quantity.preset or ""
         place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind
                  else f"add `{name}:` to the scenario's set:")
@@ -192,10 +192,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     error = missing_inputs(graph, missing)
     if error is not None and collect is not None:
         problems.append(error)
-    if collect is not None:
-        collect.extend(problems)
-    elif problems:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    raise_all(problems, collect)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
 
 

@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from calcgraph.core.spec.parts import unknown_keys
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
-from calcgraph.errors import CalcgraphError, Location, ValidationError, YamlError
+from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
 
 FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
 SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
@@ -97,9 +98,7 @@ def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | 
 
 
 def _unknown_keys(block: LineDict, allowed, what: str, problems: list) -> None:
-    for key in (k for k in block if k not in allowed):
-        _problem(problems, f"unknown key {str(key)[:40]!r} in {what}", block.where(key),
-                 f"allowed keys: {', '.join(sorted(allowed))}")
+    unknown_keys(problems, block, allowed, what, lambda key: repr(str(key)[:40]))
 
 
 def _text(value) -> str:
@@ -221,6 +220,5 @@ def read_validation(paths: list[str | Path]) -> list[ValidationFile]:
                 _problem(problems, f"case id {case.id!r} is used twice (first at {seen[case.id]})", case.where,
                          "give each case its own id")
             seen.setdefault(case.id, case.where)
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    raise_all(problems)
     return files

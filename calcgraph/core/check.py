@@ -10,6 +10,7 @@ from pathlib import Path
 
 from calcgraph.core.bind import MissingInputsError, bind
 from calcgraph.core.fallback import fallen_back
+from calcgraph.core.names import first_few
 from calcgraph.core.spec.load import load_spec
 from calcgraph.core.spec.parts import preset_kind
 from calcgraph.errors import CalcgraphError, ValidationError
@@ -42,10 +43,9 @@ class FileCheck:
         variants = f", variants: {', '.join(self.variants)}" if self.variants else ""
         note = ""
         if self.left:
-            shown = ", ".join(self.left[:8]) + (f" and {len(self.left) - 8} more" if len(self.left) > 8 else "")
             what = f"a {self.kind} preset, complete," if self.kind else "a module or preset"
             note = (f"\n     note: {what} on its own: {len(self.left)} required inputs "
-                    f"left to other presets ({shown})")
+                    f"left to other presets ({first_few(self.left, 8)})")
         note += "".join(f"\n     warning: {w}" for w in self.fallbacks)
         return (f"ok   {self.path}: {self.inputs} inputs, {self.formulas} formulas, "
                 f"{self.solves} solved, {self.pinned} pinned{variants}{note}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from calcgraph.core.spec.load import _Collector
 from calcgraph.core.spec.types import ScenarioSpec
-from calcgraph.errors import Location, ValidationError
+from calcgraph.errors import Location, raise_all
 
 
 def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec:
@@ -21,8 +21,7 @@ def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec
     collector = _Collector()
     for path in paths:
         collector.read(Path(path), top=False, used_from=where)
-    if collector.problems:
-        raise collector.problems[0] if len(collector.problems) == 1 else ValidationError(collector.problems)
+    raise_all(collector.problems)
     return ScenarioSpec(path=str(where), title=title, doc="", files=tuple(collector.files),
                         titles=tuple(collector.titles), quantities=tuple(collector.quantities.values()),
                         assumes=tuple(collector.assumes), sets=tuple(collector.sets), report=(), variants={},

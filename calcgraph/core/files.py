@@ -13,6 +13,12 @@ from pathlib import Path
 from calcgraph.errors import InputFileError
 
 
+def project_path(relative: str | Path) -> Path:
+    """``relative`` under the working directory if it is there, else beside the package."""
+    here = Path.cwd() / relative
+    return here if here.exists() else Path(__file__).resolve().parents[2] / relative
+
+
 def _umask() -> int:
     mask = os.umask(0o22)
     os.umask(mask)

@@ -9,7 +9,7 @@ from calcgraph.core.bulk import paused_gc
 from calcgraph.core.constraints import SolveSpec, checked_constraint, parse_solve_spec
 from calcgraph.core.names import new_suggestion_budget, suggest
 from calcgraph.core.quantity import Quantity, checked_formula, default_symbol, make_quantity
-from calcgraph.errors import CalcgraphError, CycleError, UnknownNameError, ValidationError
+from calcgraph.errors import CalcgraphError, CycleError, UnknownNameError, raise_all
 
 __all__ = ["Graph", "Quantity", "build_graph", "default_symbol"]
 
@@ -139,10 +139,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     broken = tuple(f"unknown name {name!r}" for name in {s.name for s in specs} - set(quantities))
     problems = [p for p in problems if not (broken and isinstance(p, UnknownNameError)
                                             and p.message.endswith(broken))]
-    if collect is not None:
-        collect.extend(problems)
-    elif problems:
-        raise problems[0] if len(problems) == 1 else ValidationError(problems)
+    raise_all(problems, collect)
     if order is None:
         order = tuple(quantities)  # a cycle, already reported
     return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))

@@ -15,6 +15,11 @@ def new_suggestion_budget() -> None:
     _spent[0] = 0
 
 
+def first_few(names: list[str], count: int) -> str:
+    """The first ``count`` names, then how many more: ``a, b and 3 more``."""
+    return ", ".join(names[:count]) + (f" and {len(names) - count} more" if len(names) > count else "")
+
+
 def suggest(name: str, names) -> str:
     """A did-you-mean hint, or a pointer to the list of names (bounded work: long names, huge pools and
     the hints past MAX_SUGGEST_WORK comparisons since ``new_suggestion_budget`` skip it).

@@ -12,8 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from calcgraph.core.cases import Case, ValidationFile
-from calcgraph.engine.evaluated import evaluate_scenario
-from calcgraph.engine.measured import PREDICTED, case_batch, case_scenario, repo_root
+from calcgraph.engine.measured import PREDICTED, case_evaluated, repo_root
 
 # name -> (start, low, high): the shared efficiencies, each an input of the serving formulas
 FITTED = {
@@ -94,10 +93,7 @@ class _CaseModel:
 
     def __init__(self, case: Case, root, calibrated) -> None:
         self.case = case
-        batch, _ = case_batch(case, root)
-        scenario = case_scenario(case, root, calibrated, batch)
-        scenario.require([PREDICTED])
-        evaluated = evaluate_scenario(scenario)
+        _, _, scenario, evaluated = case_evaluated(case, root, calibrated)
         self.fp4 = evaluated.value("fp4_compute_used") > 0.5
         self.die = " / ".join(f"{evaluated.value(rate):.6g}" for rate in RATES)
         from calcgraph.engine.fast import Evaluator

@@ -129,12 +129,17 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
     return int(min(largest, BATCH_CAP)), True
 
 
-def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
-    """The case's prediction under ``assumptions`` and its pure roofline (chapter.yaml, mfu 1)."""
+def case_evaluated(case: Case, root: Path, assumptions: Path) -> tuple:
+    """(batch, batch solved?, scenario, evaluated): the case under ``assumptions`` at its batch."""
     batch, solved = case_batch(case, root)
     scenario = case_scenario(case, root, assumptions, batch)
     scenario.require([PREDICTED])
-    evaluated = evaluate_scenario(scenario)
+    return batch, solved, scenario, evaluate_scenario(scenario)
+
+
+def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
+    """The case's prediction under ``assumptions`` and its pure roofline (chapter.yaml, mfu 1)."""
+    batch, solved, _, evaluated = case_evaluated(case, root, assumptions)
     cycle = evaluated.value("bench_t_cycle")
     shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
     roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from calcgraph.core.fallback import merged_expects, replace_extended_presets
+from calcgraph.core.files import project_path
 from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
 from calcgraph.core.spec.parts import (
     _kind,
@@ -27,7 +28,7 @@ from calcgraph.core.spec.parts import (
 )
 from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
 from calcgraph.core.spec.yamlload import LineDict, load_file
-from calcgraph.errors import CalcgraphError, InputFileError, Location, ValidationError, YamlError
+from calcgraph.errors import CalcgraphError, InputFileError, Location, YamlError, raise_all
 
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
              "checks", "units", "extends"}
@@ -53,8 +54,7 @@ def _display_path(path: str, cwd: str) -> str:
 
 def default_scenario() -> Path:
     """The default scenario: in the working directory, else beside the package."""
-    here = Path.cwd() / DEFAULT_SCENARIO
-    return here if here.exists() else Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
+    return project_path(DEFAULT_SCENARIO)
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class _Collector:
         for name, raw in block.items():
             where = block.where(name)
             if isinstance(raw, LineDict):
-                unknown_keys(self, raw, SET_KEYS, f"the setting of {name!r}")
+                unknown_keys(self.problems, raw, SET_KEYS, f"the setting of {name!r}")
                 if ("value" in raw) == ("formula" in raw):
                     self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
                     continue
@@ -273,7 +273,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     if data is None:
         if problems is not None:
             problems.extend(collector.problems)
-        raise ValidationError(collector.problems) if len(collector.problems) > 1 else collector.problems[0]
+        raise_all(collector.problems)  # never empty here
     parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
     report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
     if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
@@ -289,10 +289,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
     gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
     titles = [(f, title) for f, title in collector.titles if f not in gone]
-    if collector.problems and problems is None:
-        raise collector.problems[0] if len(collector.problems) == 1 else ValidationError(collector.problems)
-    if problems is not None:
-        problems.extend(collector.problems)
+    raise_all(collector.problems, problems)
     return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
                         doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
                         quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
@@ -304,7 +301,4 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
 
 def default_paths() -> list[Path]:
     """Every scenario under ./scenarios (or beside the package)."""
-    base = Path.cwd() / "scenarios"
-    if not base.is_dir():
-        base = Path(__file__).resolve().parents[2] / "scenarios"
-    return sorted(base.glob("*.yaml"))
+    return sorted(project_path("scenarios").glob("*.yaml"))

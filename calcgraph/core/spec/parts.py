@@ -11,7 +11,7 @@ from pathlib import Path
 from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
 from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
 from calcgraph.core.spec.yamlload import MAX_DIGITS, LineDict
-from calcgraph.errors import UnitError
+from calcgraph.errors import UnitError, YamlError
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message", "holds"}
@@ -46,11 +46,11 @@ def _kind(raw) -> str:
                                                                               type(raw).__name__)
 
 
-def unknown_keys(collector, block: LineDict, allowed: set, what: str, show=repr) -> None:
-    """A problem for each key of ``block`` not in ``allowed``, listing the allowed ones."""
+def unknown_keys(problems: list, block: LineDict, allowed, what: str, show=repr) -> None:
+    """A YamlError in ``problems`` for each key of ``block`` not in ``allowed``, listing the allowed ones."""
     for key in (k for k in block if k not in allowed):
-        collector.problem(f"unknown key {show(key)} in {what}", block.where(key),
-                          f"allowed keys: {', '.join(sorted(allowed))}")
+        problems.append(YamlError(f"unknown key {show(key)} in {what}", where=block.where(key),
+                                  hint=f"allowed keys: {', '.join(sorted(allowed))}"))
 
 
 def file_identity(path: Path) -> tuple:
@@ -86,7 +86,7 @@ def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
                               where)
             continue
-        unknown_keys(collector, item, CHECK_KEYS, "a check")
+        unknown_keys(collector.problems, item, CHECK_KEYS, "a check")
         texts = [item.get(k) for k in ("where", "message")]
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
@@ -169,7 +169,7 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
         for item in raw if isinstance(raw, list) else [raw]:
             where = item.where() if isinstance(item, LineDict) else block.where(name)
             if isinstance(item, LineDict):
-                unknown_keys(collector, item, EXPECT_KEYS, f"expect of {name!r}")
+                unknown_keys(collector.problems, item, EXPECT_KEYS, f"expect of {name!r}")
             item_map = item if isinstance(item, LineDict) else {"printed": item}
             if "printed" not in item_map:
                 collector.problem(f"expect of {name!r} has no printed figure", where)
@@ -209,7 +209,7 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
             collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
                               where)
             continue
-        unknown_keys(collector, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
+        unknown_keys(collector.problems, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
         kinds = [k for k in ("value", "formula", "solve") if k in body]
         if len(kinds) > 1:
             collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 
 from calcgraph.engine.hf.families import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
-from calcgraph.engine.hf.read import MAX_CONFIG_BYTES, ConfigError, Field, Preset, Reader, parse_config
-
-__all__ = ["MAX_CONFIG_BYTES", "ConfigError", "Field", "Preset", "model_preset", "parse_config", "preset_yaml"]
+from calcgraph.engine.hf.read import ConfigError, Field, Preset, Reader
 
 
 def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
@@ -281,5 +279,4 @@ def preset_yaml(preset: Preset, formulas: str, config_name: str) -> str:
               "  # (formulas/architectures.yaml n_params_estimate; norms and biases left out).",
               "  # Replace it with the checkpoint's count if you have it.",
               "  n_params: {formula: n_params_estimate, note: \"computed from the shapes by the graph\"}"]
-    lines += [f"# warning: {warning}" for warning in preset.warnings]
     return "\n".join(lines) + "\n"

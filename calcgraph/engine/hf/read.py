@@ -34,7 +34,6 @@ class Preset:
     title: str
     architecture: str
     fields: dict[str, Field] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
 
 
 class Reader:
