@@ -234,15 +234,22 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
 
 def section_names(ev, names) -> list[str]:
     """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    wanted: set[str] = set()
-    stack = [n for n in names if not ev.graph[n].is_input]
+    def computed(names):
+        return [n for n in names if not ev.graph[n].is_input]
+    wanted = reachable(computed(names), lambda name: computed(deps(ev, name)))
+    return [n for n in ev.graph.order if n in wanted]
+
+
+def reachable(roots, step) -> set[str]:
+    """``roots`` and every name reached from them by ``step(name)`` (the names one step on)."""
+    seen: set[str] = set()
+    stack = list(roots)
     while stack:
         name = stack.pop()
-        if name in wanted:
-            continue
-        wanted.add(name)
-        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
-    return [n for n in ev.graph.order if n in wanted]
+        if name not in seen:
+            seen.add(name)
+            stack += step(name)
+    return seen
 
 
 def input_names(ev, sections) -> list[str]:
