@@ -228,19 +228,32 @@ def family_units(unit: Unit) -> list | None:
     return [rest * ureg.Unit(symbol) for symbol in family]
 
 
-def display_unit(unit: Unit, base_value: float) -> pint.Unit:
-    """Pick a human scale for ``base_value``: prefix the declared unit's leading unit."""
-    family = family_units(unit) if math.isfinite(base_value) and base_value != 0 else None
-    if family is None:
-        return unit.pint_unit
+@lru_cache(maxsize=4096)
+def unit_scales(unit: Unit) -> tuple:
+    """(factor to base units, pint unit) of each of ``family_units``, smallest first; () when it has none."""
+    return tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), u) for u in family_units(unit) or ())
+
+
+def pick_scale(base_value: float, scales) -> tuple:
+    """The (factor, unit) of ``scales`` (smallest first) ``base_value`` is shown in: the largest it reaches.
+
+    >>> pick_scale(4.2e10, [[1.0, "B"], [1e3, "kB"], [1e6, "MB"], [1e9, "GB"], [1e12, "TB"]])
+    (1000000000.0, 'GB')
+    """
     chosen = None
-    for candidate in family:
-        value = abs(base_value) / ureg.Quantity(1.0, candidate).to_base_units().magnitude
-        if chosen is None or value >= 1 - 1e-9:
-            chosen = candidate
-        if value < 1000:
+    for factor, unit in scales:
+        ratio = abs(base_value) / factor
+        if chosen is None or ratio >= 1 - 1e-9:
+            chosen = (factor, unit)
+        if ratio < 1000:
             break
     return chosen
+
+
+def display_unit(unit: Unit, base_value: float) -> pint.Unit:
+    """Pick a human scale for ``base_value``: prefix the declared unit's leading unit."""
+    scales = unit_scales(unit) if math.isfinite(base_value) and base_value != 0 else ()
+    return pick_scale(base_value, scales)[1] if scales else unit.pint_unit
 
 
 def to_unit(base_value, unit: Unit | pint.Unit):

@@ -8,6 +8,7 @@ import json
 import math
 
 from calcgraph.engine.measured import Prediction, Summary
+from calcgraph.render.text import aligned_lines
 
 COLUMNS = ("id", "chip", "model", "dtypes", "tp", "isl", "osl", "batch", "measured", "predicted", "ratio",
            "roofline", "likely cause")
@@ -40,11 +41,7 @@ def summary_lines(summary: Summary, assumptions: str) -> list[str]:
 
 def validation_text(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
     """An aligned table (tokens/s per chip) and the summary."""
-    rows = [list(COLUMNS)] + [_row(p) for p in predictions]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
-    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(r, widths, strict=False))) + "  " + r[-1] for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 12)
+    lines = aligned_lines([COLUMNS] + [_row(p) for p in predictions], range(3, 12), "-" * 12, strip=False)
     notes = ["", "measured, predicted and roofline in output tokens/s per chip; ratio = predicted / measured; "
              "* batch not published: the largest that fits (max_batch under calibrated.yaml), capped at 2,048", ""]
     return "\n".join(lines + notes + summary_lines(summary, assumptions)) + "\n"

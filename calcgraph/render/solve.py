@@ -7,7 +7,7 @@ import json
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import format_unit
 from calcgraph.engine.solve.scalar import SolveResult
-from calcgraph.render.values import method_text, slack_text
+from calcgraph.render.values import slack_text
 
 
 def solve_text(result: SolveResult) -> str:
@@ -20,7 +20,9 @@ def solve_text(result: SolveResult) -> str:
     if result.binding_text:
         lines.append(f"  binding: {result.binding_text}")
     lines += [f"  slack at the answer: {slack_text(s)}   [{s.constraint.text}]" for s in result.slacks]
-    lines.append(f"  method: {method_text(result)}")
+    low, high = result.bracket
+    lines.append(f"  method: {result.method}; {result.evaluations} evaluations ({result.points} points) in "
+                 f"[{format_number(low)}, {format_number(high)}] {unit}".rstrip())
     if result.closed_form is not None:
         lines.append(f"  closed form: {result.closed_form}")
     lines += [f"  note: {note}" for note in result.notes]

@@ -13,6 +13,7 @@ import math
 from calcgraph.core.numbers import format_number, shortest_text
 from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine.evaluated import Evaluated, NodeState, rebind
+from calcgraph.render.text import aligned_lines
 
 FORMATS = ("text", "md", "csv", "json")
 BASE = "base"
@@ -44,15 +45,6 @@ def _rows(columns, names, exact: bool = False) -> list[list[str]]:
         unit = base.display_unit(name)
         rows.append([name, format_unit(unit)] + [_cell(ev, name, unit, exact) for _, ev in columns])
     return rows
-
-
-def _aligned(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells):
-        parts = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "  ".join(parts).rstrip()
-    return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
 
 
 def _json(columns, names) -> str:
@@ -97,4 +89,5 @@ def render_table(ev: Evaluated, only=None, fmt: str = "md") -> str:
         lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines) + "\n" + (note.lstrip("\n") + "\n" if note else "")
-    return f"{ev.spec.title}\n{ev.spec.path}\n\n" + _aligned(header, rows) + "\n" + (note + "\n" if note else "")
+    lines = aligned_lines([header, *rows], right=range(2, len(header)))
+    return f"{ev.spec.title}\n{ev.spec.path}\n\n" + "\n".join(lines) + "\n" + (note + "\n" if note else "")

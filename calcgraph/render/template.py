@@ -9,7 +9,6 @@ import json
 
 from calcgraph.core.graph import Graph
 
-KINDS = ("scenario", "model", "chip")
 NOT_MODEL = {"flops_per_param", "embedding_flops"}    # conventions, not facts about a model
 NOT_CHIP = {"one_chip", "pp_degree", "ep_degree", "chips",   # chosen by the scenario
             "compute_fp8", "compute_fp4"}                    # chosen by the dtype presets

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from calcgraph.core.bulk import paused_gc
 from calcgraph.core.numbers import format_number
-from calcgraph.core.units import Unit, family_units, format_unit, ureg
+from calcgraph.core.units import Unit, format_unit, pick_scale, unit_scales
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.errors import Location, NoSolutionError
 from calcgraph.render.values import origin_mark, place, plain_symbol, solve_question
@@ -58,22 +58,14 @@ def _fit(origin: str, room: int, short: bool = False) -> str:
     return origin[:room - 1] + "…"
 
 
-def pick_scale(value: float, scales) -> tuple[float, str]:
-    """The (factor, unit text) ``value`` (base units) is shown in: the fixed unit, or its human scale.
-
-    >>> pick_scale(4.2e10, [[1.0, "B"], [1e3, "kB"], [1e6, "MB"], [1e9, "GB"], [1e12, "TB"]])
-    (1000000000.0, 'GB')
-    """
-    if len(scales) == 1 or not math.isfinite(value) or value == 0:
-        return tuple(scales[0])
-    chosen = None
-    for factor, text in scales[1:]:
-        ratio = abs(value) / factor
-        if chosen is None or ratio >= 1 - 1e-9:
-            chosen = (factor, text)
-        if ratio < 1000:
-            break
-    return chosen
+def aligned_lines(rows, right=(), last: str | None = None, strip: bool = True) -> list[str]:
+    """``rows`` (the header first) in columns two spaces apart, dashes under the header; the columns in
+    ``right`` right-aligned. With ``last``, the dashes of a last column that is left unpadded."""
+    count = len(rows[0]) - (last is not None)
+    widths = [max(_width(r[i]) for r in rows) for i in range(count)]
+    rule = "  ".join(["-" * w for w in widths] + ([last] if last else []))
+    lines = ["  ".join([_pad(row[i], w, i in right) for i, w in enumerate(widths)] + list(row[count:])) for row in rows]
+    return [line.rstrip() if strip else line for line in lines[:1] + [rule] + lines[1:]]
 
 
 def table_text(title: str, path: str, rows, total: int) -> str:
@@ -83,17 +75,11 @@ def table_text(title: str, path: str, rows, total: int) -> str:
         if state in ("unknown", "no answer"):
             number = "unknown" if state == "unknown" else "none"
         cells.append((name, symbol, number + MARKS.get(state, ""), unit, origin))
-    widths = [max(_width(r[i]) for r in cells) for i in range(4)]
     columns = max(60, shutil.get_terminal_size((WIDTH, 24)).columns)  # COLUMNS when set; at least 60
-    room = max(6, columns - sum(widths) - 2 * 4)
+    room = max(6, columns - sum(max(_width(r[i]) for r in cells) for i in range(4)) - 2 * 4)
     short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
-    lines = []
-    for index, row in enumerate(cells):
-        parts = [_pad(row[0], widths[0]), _pad(row[1], widths[1]), _pad(row[2], widths[2], right=True),
-                 _pad(row[3], widths[3]), _fit(row[4], room, short and index > 0)]
-        lines.append("  ".join(parts).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  ----")
+    cells[1:] = [row[:4] + (_fit(row[4], room, short),) for row in cells[1:]]
+    lines = aligned_lines(cells, right={2}, last="----")
     states = {row[5] for row in rows}
     marks = [f"{m} {what}" for m, state, what in (("*", "pinned", "pinned (its formula not used)"),
                                                   ("=", "solved", "solved")) if state in states]
@@ -114,11 +100,7 @@ def _scales(unit: Unit, display: Unit | None) -> tuple:
     """
     if display is not None:
         return ((display.factor, format_unit(display.pint_unit)),)
-    fixed = ((unit.factor, format_unit(unit.pint_unit)),)
-    family = family_units(unit)
-    if family is None:
-        return fixed
-    return fixed + tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), format_unit(u)) for u in family)
+    return ((unit.factor, format_unit(unit.pint_unit)),) + tuple((f, format_unit(u)) for f, u in unit_scales(unit))
 
 
 def eval_names(ev, names=None, everything: bool = False) -> list[str]:
@@ -154,7 +136,9 @@ def eval_table(ev, names=None, everything: bool = False) -> str:
     with paused_gc():  # thousands of rows that all stay alive
         for name in eval_names(ev, names, everything):
             value, quantity = float(ev.values[name]), ev.graph[name]
-            factor, unit = pick_scale(value, _scales(quantity.unit, quantity.display))
+            scales = _scales(quantity.unit, quantity.display)
+            scaled = len(scales) > 1 and math.isfinite(value) and value != 0
+            factor, unit = pick_scale(value, scales[1:]) if scaled else scales[0]
             number = format_number(float(value / factor), 5)
             rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
                          ev.states[name].value))

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 
-from calcgraph.core.numbers import format_number
-from calcgraph.core.units import format_unit, shown_parts
+from calcgraph.core.units import shown_parts
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.solve.problem import side_text
-from calcgraph.engine.solve.scalar import Slack, SolveResult
+from calcgraph.engine.solve.scalar import Slack
 from calcgraph.errors import Location
 
 _CONTROL = {"\x07": "\\a", "\x08": "\\b", "\x0c": "\\f", "\t": "\\t", "\x0b": "\\v", "\r": "\\r",
@@ -139,24 +138,6 @@ def unknown_causes(ev: Evaluated) -> dict[str, tuple[str, ...]]:
 def slack_text(slack: Slack) -> str:
     """``hbm_capacity - total_memory = 1.2 GB``: a constraint's slack as the user wrote its sides."""
     return f"{slack.expression} = {side_text(slack.constraint, slack.difference)}"
-
-
-def closed_form_latex(ev: Evaluated, result: SolveResult) -> str | None:
-    """The LaTeX of a solve's closed form, written in the quantities' symbols."""
-    if result.closed_form is None:
-        return None
-    import sympy
-    symbols = {s: sympy.Symbol(ev.graph[s.name].symbol) for s in result.closed_form.free_symbols
-               if s.name in ev.graph}
-    return sympy.latex(result.closed_form.xreplace(symbols), mul_symbol="dot")
-
-
-def method_text(result: SolveResult) -> str:
-    """How the answer was found: method, evaluations and bracket."""
-    low, high = result.bracket
-    unit = format_unit(result.unit.pint_unit)
-    return (f"{result.method}; {result.evaluations} evaluations ({result.points} points) in "
-            f"[{format_number(low)}, {format_number(high)}] {unit}").rstrip()
 
 
 def solve_question(ev: Evaluated, name: str) -> str:

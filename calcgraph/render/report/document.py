@@ -29,6 +29,7 @@ from calcgraph.render.report.sections import (
     input_names,
     is_trivial,
     link,
+    reachable,
     section,
     section_names,
     symbol_of,
@@ -86,15 +87,7 @@ def switched_off(ev, sections, roots) -> tuple[dict, set]:
                 and is_factor(d, text)]
         if zero and ev.values.get(name) == 0 and name not in roots:
             off[name] = f"`{zero[0]}`"
-    live: set[str] = set()
-    stack = [n for n in roots if n in ev.graph]
-    while stack:
-        name = stack.pop()
-        if name in live:
-            continue
-        live.add(name)
-        if name not in off:
-            stack += deps(ev, name)
+    live = reachable([n for n in roots if n in ev.graph], lambda n: [] if n in off else deps(ev, n))
     pruned = {n for n in sections if n not in live}
     terms = {name: (switch, [n for n in sections if n in pruned and n in section_names(ev, deps(ev, name))])
              for name, switch in off.items()}

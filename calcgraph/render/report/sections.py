@@ -23,7 +23,7 @@ from calcgraph.render.report.arithmetic import (
     rounding_lines,
     solve_substituted,
 )
-from calcgraph.render.values import closed_form_latex, slack_text
+from calcgraph.render.values import slack_text
 
 _OPS = {"<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "==": "="}
 
@@ -184,8 +184,10 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
            f"{details.direction} {kind}value such that", ""]
     out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
                                                         for c in details.constraints)), ""]
-    closed = closed_form_latex(ev, details)
-    if closed:
+    if details.closed_form is not None:  # in the quantities' raw symbols, as sympy prints them
+        symbols = {s: sympy.Symbol(ev.graph[s.name].symbol) for s in details.closed_form.free_symbols
+                   if s.name in ev.graph}
+        closed = sympy.latex(details.closed_form.xreplace(symbols), mul_symbol="dot")
         lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
         out += ["Closed form, which agrees with the search:", "",
                 _aligned(lines + [f"&= {value_latex(ev, name)}"]), ""]
@@ -234,15 +236,22 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
 
 def section_names(ev, names) -> list[str]:
     """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    wanted: set[str] = set()
-    stack = [n for n in names if not ev.graph[n].is_input]
+    def computed(names):
+        return [n for n in names if not ev.graph[n].is_input]
+    wanted = reachable(computed(names), lambda name: computed(deps(ev, name)))
+    return [n for n in ev.graph.order if n in wanted]
+
+
+def reachable(roots, step) -> set[str]:
+    """``roots`` and every name reached from them by ``step(name)`` (the names one step on)."""
+    seen: set[str] = set()
+    stack = list(roots)
     while stack:
         name = stack.pop()
-        if name in wanted:
-            continue
-        wanted.add(name)
-        stack += [d for d in deps(ev, name) if not ev.graph[d].is_input]
-    return [n for n in ev.graph.order if n in wanted]
+        if name not in seen:
+            seen.add(name)
+            stack += step(name)
+    return seen
 
 
 def input_names(ev, sections) -> list[str]:
