@@ -380,3 +380,15 @@ def test_brief_report_fits_two_screens(at_root):
     text = render_report(calcgraph.load(DEFAULT.relative_to(ROOT)).evaluated, brief=True)
     assert len(text.splitlines()) <= 100
     assert "## Answer" in text and "## Inputs" not in text
+
+
+def test_a_solve_closed_form_shows_an_unsafe_symbol_by_its_name(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("quantities:\n"
+                    "  a: {unit: '1', doc: the unknown, value: 1}\n"
+                    "  m: {unit: '1', doc: twice a, formula: 2 * a}\n"
+                    "  cap: {unit: '1', doc: the limit, value: 10, symbol: '\\href{javascript:x}{C}'}\n"
+                    "  best: {unit: '1', doc: the largest a, solve: {for: a, where: ['m <= cap'], bounds: [1, 100]}}\n"
+                    "report: [best]\n")
+    text = render_report(calcgraph.load(path).evaluated)
+    assert "Closed form" in text and "href" not in text and r"\mathrm{cap}" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import sympy
 
@@ -11,7 +12,7 @@ from calcgraph.core.numbers import format_number
 from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine import budget
 from calcgraph.engine.evaluated import Evaluated, NodeState
-from calcgraph.engine.symbolic import closed_form, is_leaf, leaves
+from calcgraph.engine.symbolic import cached, closed_form, is_leaf, leaves
 from calcgraph.errors import CalcgraphError, NoSolutionError
 from calcgraph.render.latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
 from calcgraph.render.mdtext import md_text, safe_symbol, sentence, table_number
@@ -89,14 +90,31 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
     if not budget.fits(expr, 10 * limit):  # switches in force may shrink it, but not tenfold
         return None
     fixed = {n for n in leaves(expr) if n in ev.graph and is_switch(ev, n)}
-    positive = {s: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
-    expr = expr.xreplace(positive).xreplace({positive[s]: sympy.Integer(int(ev.values[s.name]))
-                                             for s in positive if s.name in fixed})
+    expr = _replaced(ev, expr, "positive", lambda s: sympy.Symbol(s.name, positive=True))
+    expr = _replaced(ev, expr, "switched", lambda s: sympy.Integer(int(ev.values[s.name]))
+                     if s.name in ev.graph and is_switch(ev, s.name) else s)
     names = {s: symbol_of(ev, s.name) for s in expr.free_symbols}
     text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
     if text is None or len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
         return None
     return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
+
+
+def _replaced(ev, expr: sympy.Basic, kind: str, symbol: Callable) -> sympy.Basic:
+    """``expr.xreplace`` of each symbol by ``symbol(s)``, every rebuilt subtree kept for the life of ``ev``: the
+    sections' closed forms share their subtrees, and rebuilding a Max or Min is costly (its zero search)."""
+    memo = cached(ev, kind)
+
+    def walk(e):
+        if id(e) not in memo:
+            if e.is_Symbol:
+                new = symbol(e)
+            else:
+                args = tuple(walk(a) if isinstance(a, sympy.Basic) else a for a in e.args)
+                new = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
+            memo[id(e)] = (e, new)  # e kept alive with its id
+        return memo[id(e)][1]
+    return walk(expr)
 
 
 def _formula_lines(ev, name: str) -> list[str]:
@@ -185,7 +203,7 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
     out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
                                                         for c in details.constraints)), ""]
     if details.closed_form is not None:  # in the quantities' raw symbols, as sympy prints them
-        symbols = {s: sympy.Symbol(ev.graph[s.name].symbol) for s in details.closed_form.free_symbols
+        symbols = {s: sympy.Symbol(symbol_of(ev, s.name)) for s in details.closed_form.free_symbols
                    if s.name in ev.graph}
         closed = sympy.latex(details.closed_form.xreplace(symbols), mul_symbol="dot")
         lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
