@@ -348,3 +348,11 @@ def test_sweep_csv_keeps_values_10_digits_would_merge_distinct(run, tmp_path):
     assert steps[0] != steps[1]  # %.10g wrote both as the same number
     model = calcgraph.load()
     assert steps == [model.set(hbm_efficiency=e).value("t_step") for e in (0.70000000001, 0.70000000002)]
+
+
+def test_the_wrote_line_counts_the_columns_the_csv_has(run, tmp_path):
+    target = tmp_path / "grid.csv"
+    status, _, err = run("sweep", "--vary", "batch=1:4", "--only", "t_step", "--csv", target)
+    header = target.read_text().splitlines()[0].split(",")
+    assert status == 0 and header[-1] == "checks_failed [1]"
+    assert f"(4 rows, {len(header)} columns)" in err
