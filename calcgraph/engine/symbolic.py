@@ -18,7 +18,7 @@ import sympy
 from calcgraph.core.constraints import constant_values
 from calcgraph.core.evaluate import evaluate
 from calcgraph.core.formula.from_sympy import compile_expr
-from calcgraph.core.formula.to_sympy import CeilTo, symbol
+from calcgraph.core.formula.to_sympy import CeilTo, replace, symbol
 from calcgraph.engine import budget
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.errors import EvaluationError
@@ -72,7 +72,7 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
                 memo[current] = symbol(current)
             else:
                 formula = ev.graph[current].formula
-                memo[current] = formula.expr.xreplace({symbol(n): memo[n] for n in formula.names})
+                memo[current] = replace(formula.expr, {symbol(n): memo[n] for n in formula.names})
     return memo[name]
 
 
