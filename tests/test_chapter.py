@@ -422,3 +422,12 @@ def test_exercise_405b_flops_per_token_and_single_chip_compute_floor():
     model = scenario("exercise-405b").set(chips=1, batch=1)
     assert model.value("flops_per_token", "FLOP/token") == pytest.approx(2 * 405.85e9, rel=1e-12)
     assert model.value("t_flops", "ms") == pytest.approx(2 * 405.85e9 / 1.97e14 * 1e3, rel=1e-12)
+
+
+def test_verify_binds_only_where_something_is_expected(tmp_path, run):
+    quiet = tmp_path / "quiet.yaml"  # no expect: and a value in the wrong unit, which binding would refuse
+    quiet.write_text("quantities:\n  x: {unit: '1', doc: an input, value: 1}\n"
+                     "  y: {unit: '1', doc: d, formula: 2 * x}\nset:\n  x: 3 s\n")
+    status, out, _ = run("verify", quiet)
+    assert status == 0 and "0 figures: none; 0 failing" in out
+    assert run("eval", quiet)[0] == 2  # the same file, evaluated, is refused

@@ -107,8 +107,9 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
 
 
 def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list[ExpectRow]:
-    """Rows for the scenario ``spec``: its base case and every variant with expectations (errors pass through)."""
-    variants = [None, *(v for v in spec.variants if any(e.variant == v for e in spec.expects))]
+    """Rows for the scenario ``spec``: its base case and each variant that has expectations (errors pass through);
+    nothing is bound where nothing is expected."""
+    variants = [v for v in (None, *spec.variants) if any(e.variant == v for e in spec.expects)]
     return [row for variant in variants for row in _verified(bind(spec, variant, sets))]
 
 
