@@ -14,7 +14,7 @@ import pytest
 from fuzz_settings import EXAMPLES, FUZZ
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fuzz_expr import FORMULAS, NAMES
+from test_fuzz_expr import FORMULAS, NAMES, _scale
 
 from calcgraph.core.evaluate import compile_node
 from calcgraph.core.formula.floats import build
@@ -102,7 +102,7 @@ def test_the_sympy_form_lowered_to_a_tree_computes_what_the_tree_computes(texts)
         except CalcgraphError:
             continue  # sympy folded a part to an undefined constant (zoo, nan)
         if math.isfinite(expected) and math.isfinite(lowered) and not _rounding_edge(text):
-            assert lowered == pytest.approx(expected, rel=1e-9, abs=1e-12), text
+            assert lowered == pytest.approx(expected, rel=1e-9, abs=1e-12 * _scale(text)), text
 
 
 @pytest.mark.skipif(NODE is None, reason="node not found: install Node.js to run the page's engine")

@@ -4,6 +4,7 @@ hanging, and an accepted one agrees with an exact evaluation (fractions / mpmath
 from __future__ import annotations
 
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -145,7 +146,19 @@ def test_the_light_tree_computes_what_the_sympy_form_computes(text):
             return  # sympy folded a part to an undefined constant (zoo, nan): nothing to compare
     if not (math.isfinite(light) and math.isfinite(exact)) or any(f in text for f in ("ceil", "floor")):
         return  # a rounding near an integer may differ by one ulp of its argument
-    assert light == pytest.approx(exact, rel=1e-9, abs=1e-12), text
+    assert light == pytest.approx(exact, rel=1e-9, abs=1e-12 * _scale(text)), text
+
+
+def _scale(text: str) -> float:
+    """The largest magnitude a formula's text names: floats keep a sum only to about 1e-16 of it (cancellation)."""
+    numbers = re.findall(r"\d+(?:\.\d*)?(?:e[-+]?\d+)?", text)
+    named = [abs(v) for n, v in NAMES.items() if re.search(rf"\b{n}\b", text)]
+    return max([1.0, *named, *(abs(float(n)) for n in numbers if math.isfinite(float(n)))])
+
+
+def test_found_example_a_cancelled_sum_agrees_to_the_float_precision_of_its_terms():
+    _, light = _parsed("((16384.0 + 1e-10) + -16384.0)")
+    assert light != 1e-10 and light == pytest.approx(1e-10, abs=1e-12 * _scale("16384.0"))  # floats: 9.8e-11
 
 
 def test_found_example_a_huge_constant_power_stays_unevaluated_in_the_sympy_form():
