@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 import mpmath
 import numpy as np
@@ -144,9 +145,15 @@ def test_the_light_tree_computes_what_the_sympy_form_computes(text):
             exact = float(compile_expr(formula.expr)(dict(NAMES)))
         except EvaluationError:
             return  # sympy folded a part to an undefined constant (zoo, nan): nothing to compare
-    if not (math.isfinite(light) and math.isfinite(exact)) or any(f in text for f in ("ceil", "floor")):
+    if not (math.isfinite(light) and math.isfinite(exact)) or any(f in text for f in ("ceil", "floor")) \
+            or _subnormal(text):
         return  # a rounding near an integer may differ by one ulp of its argument
     assert light == pytest.approx(exact, rel=1e-9, abs=1e-12 * _scale(text)), text
+
+
+def _subnormal(text: str) -> bool:
+    """Whether the text writes a number below the normal floats (5e-324 is 4.94e-324: sympy keeps 5e-324)."""
+    return any(0 < float(n) < sys.float_info.min for n in re.findall(r"\d+(?:\.\d*)?(?:e[-+]?\d+)?", text))
 
 
 def _scale(text: str) -> float:
