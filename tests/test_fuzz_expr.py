@@ -182,3 +182,7 @@ def test_found_example_sympy_folds_a_division_by_zero_times_a_name_to_zoo():
         assert compile_node(formula.node)(dict(NAMES)) == math.inf
     with pytest.raises(EvaluationError, match="zoo"):
         compile_expr(formula.expr)(dict(NAMES))
+
+
+def test_found_example_a_max_of_an_argument_sympy_cannot_order_keeps_its_form():
+    assert str(parse_formula("max(log(-max(0, a)), b)").expr) == "Max(b, log(-Max(0, a)))"

@@ -52,14 +52,13 @@ def extremum(name: str, args: list) -> sympy.Expr:
         flat.extend(arg.args if arg.func is cls else [arg])
     unique = list(dict.fromkeys(flat))
     numbers = [a for a in unique if a.is_Number]
-    if len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
-            or any(a.is_Number is not True and not a.free_symbols for a in unique):
-        return cls(*args)
-    for i, a in enumerate(unique):
-        for b in unique[i + 1:]:
-            if (a - b).is_Number:
-                return cls(*args)
-    return cls(*unique, evaluate=False)
+    simple = len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
+        or any(a.is_Number is not True and not a.free_symbols for a in unique) \
+        or any((a - b).is_Number for i, a in enumerate(unique) for b in unique[i + 1:])
+    try:
+        return cls(*args) if simple else cls(*unique, evaluate=False)
+    except ValueError:  # an argument sympy cannot order (the log of a negative number is complex)
+        return cls(*unique, evaluate=False)
 
 
 def replace(expr: sympy.Basic, mapping: dict) -> sympy.Basic:
