@@ -32,6 +32,7 @@ CLI = [PY, "-m", "calcgraph"]
 PLANNER = ["best", "scenarios/plan-llama3-70b-h100.yaml", "--minimize", "total_chips", "--where", "ttft <= 2 s",
            "--where", "tpot <= 50 ms", "--set", "request_rate=20 sequence/s", "--vary", "tp_degree=1,2,4,8",
            "--vary", "batch=1:512"]
+SWEEP_CSV = Path(tempfile.gettempdir()) / "calcgraph-startup-sweep.csv"
 # 17 quantities: with the two axes and checks_failed, 20 columns (issue 24's CSV target: <= 5x eval)
 WIDE = ["kv_per_token", "kv_cache_bytes", "total_memory", "min_chips", "b_crit", "t_step", "throughput",
         "throughput_per_chip", "max_batch", "t_param_load", "t_kv_load", "t_flops", "t_comm", "ttft", "tpot",
@@ -46,8 +47,7 @@ COMMANDS = {
     "sweep": [*CLI, "sweep", "--vary", "batch=1:256", "--only", "t_step"],
     "planner best": [*CLI, *PLANNER],
     "sweep 10^6 x 20 to CSV": [*CLI, "sweep", "--vary", "batch=1:1000", "--vary", "seq_len=1024:1024000:1024",
-                               *(f"--only={n}" for n in WIDE), "--csv", str(Path(tempfile.gettempdir())
-                                                                             / "calcgraph-startup-sweep.csv")],
+                               *(f"--only={n}" for n in WIDE), "--csv", str(SWEEP_CSV)],
 }
 RATIOS = [("calcgraph --help", "python -c pass", 3.0),
           ("eval", "python -c 'import pint'", 1.5),
@@ -59,6 +59,7 @@ RATIOS = [("calcgraph --help", "python -c pass", 3.0),
 
 
 def timed(command: list[str]) -> float:
+    SWEEP_CSV.unlink(missing_ok=True)  # each sweep writes a new file: freeing the last run's 270 MB is not writing
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start

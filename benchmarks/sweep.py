@@ -3,7 +3,7 @@
 The grid is batch 1..1000 x seq_len 128..128000 (step 128): 10^6 points, the
 varied inputs then every computed quantity of the default scenario in its
 declared unit. calcgraph: ``calcgraph sweep --vary ... --only ... --csv FILE``
-through ``calcgraph.cli.main`` (YAML loading and checking included), with pyarrow
+through ``calcgraph.cli.main`` (YAML loading and checking included), with polars
 formatting the CSV and with Python's ``shortest_text`` (the fallback, 1 round only:
 about a minute); to Parquet (``--out``, needs pyarrow). numpy: the same formulas by hand on broadcast arrays in blocks
 of rows, ``%.10g`` text by one ``%`` per block. ``marginal``: (10^6-point run -
@@ -164,7 +164,7 @@ def child(kind: str, path: str, inputs_path: str | None) -> None:
     else:
         from calcgraph.cli import main
         from calcgraph.render.sweep import files as sweepfiles
-        sweepfiles.FAST_FROM = math.inf if kind == "python-writer" else sweepfiles.FAST_FROM  # no pyarrow
+        sweepfiles.FAST_FROM = math.inf if kind == "python-writer" else sweepfiles.FAST_FROM  # no polars
         vary = ["batch=1", "seq_len=128"] if kind.endswith("one") else VARY
         target = ["--out", path] if kind.startswith("parquet") else ["--csv", path]
         args = ["sweep", *sum((["--vary", v] for v in vary), []), *sum((["--only", c] for c in COLUMNS), []),
@@ -312,7 +312,7 @@ def main(rounds: int = 3) -> None:
           f"writer it replaces: 6.3-8.2 us), hand-written numpy {h / points * 1e6:.2f} us/point")
     if fallback:
         f = statistics.median(r["seconds"] for r in fallback)
-        print(f"CSV without pyarrow marginal {(f - start) / points * 1e6:.2f} us/point (Python, the fallback)")
+        print(f"CSV without polars marginal {(f - start) / points * 1e6:.2f} us/point (Python, the fallback)")
     if parquet:
         p = statistics.median(r["seconds"] for r in parquet)
         p1 = statistics.median(r["seconds"] for r in one_parquet)

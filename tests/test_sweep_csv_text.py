@@ -1,8 +1,9 @@
-"""Sweep CSV, whichever writer (pyarrow or Python), holds exactly what the cell-by-cell writer writes: each
+"""Sweep CSV, whichever writer (polars or Python), holds exactly what the cell-by-cell writer writes: each
 value's ``shortest_text`` (``%.10g`` where that reads back as the value, else the shortest text that does)."""
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 
@@ -16,7 +17,7 @@ import calcgraph
 from calcgraph.core.numbers import shortest_text
 from calcgraph.engine.axes import parse_axes
 from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, csv_header, output_columns
-from calcgraph.render.sweep.files import arrow_text, python_text
+from calcgraph.render.sweep.files import polars_csv, polars_frame, python_text
 
 
 def reference_csv(scenario, axes, columns) -> str:
@@ -30,14 +31,11 @@ def reference_csv(scenario, axes, columns) -> str:
 
 
 def written(values: np.ndarray) -> list[str]:
-    """Each value as pyarrow's CSV writes it (``arrow_text``), and as Python's does: they must agree."""
-    pa = pytest.importorskip("pyarrow")
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-    sink = pa.BufferOutputStream()
-    pcsv.write_csv(pa.table([arrow_text(pa, pc, values)], names=["x"]), sink,
-                   pcsv.WriteOptions(include_header=False, quoting_style="none"))
-    fast = sink.getvalue().to_pybytes().decode().splitlines()
+    """Each value as polars' CSV writes it (``polars_frame``), and as Python's does: they must agree."""
+    pytest.importorskip("polars")
+    sink = io.BytesIO()
+    polars_csv(polars_frame([values], len(values), {}), sink)
+    fast = sink.getvalue().decode().splitlines()
     assert fast == python_text([values], len(values)).splitlines()
     return fast
 
@@ -68,8 +66,8 @@ def test_only_picks_the_columns_and_the_checks_column_stays(run, tmp_path):
     assert len(rows) == 5 and all(len(r.split(",")) == 3 for r in rows)
 
 
-def test_csv_needs_no_pyarrow(run, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
+def test_csv_needs_no_polars(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)  # import polars now fails
     out = tmp_path / "g.csv"
     assert run("sweep", "--vary", "batch=1:3", "--only", "t_step", "--csv", out)[0] == 0
     assert out.read_text().splitlines()[1].startswith("1,0.0")
@@ -115,6 +113,11 @@ EDGES = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, 2.2250738585072014e-3
 def test_edge_values_are_what_python_writes():
     values = np.array(EDGES + [-v for v in EDGES])
     assert written(values) == [shortest_text(v) for v in values]
+
+
+def test_whole_numbers_with_missing_values_are_digits_and_nan():
+    assert written(np.array([345.0, np.nan, 172.0, 0.0])) == ["345", "nan", "172", "0"]  # max_batch's column
+    assert written(np.array([32883343360.0, 32883343361.0, 512.0])) == ["3.288334336e+10", "32883343361.0", "512"]
 
 
 def test_values_10_digits_cannot_tell_apart_stay_distinct():

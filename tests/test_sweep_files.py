@@ -1,6 +1,6 @@
 """Sweep files written while the grid is evaluated: whichever writer, the CSV holds the exact values.
 
-Whichever writer formats the CSV (pyarrow or Python), it writes the same bytes, and a number parses back to
+Whichever writer formats the CSV (polars or Python), it writes the same bytes, and a number parses back to
 the exact float computed; nothing is left half-written on an error.
 """
 
@@ -20,10 +20,10 @@ from calcgraph.render.sweep.columns import CHECKS_COLUMN, SweepRun, csv_header, 
 from calcgraph.render.sweep.files import csv_writer, pipelined
 
 try:
-    import pyarrow as pa
-except ImportError:  # the Python writer is tested without it; what pyarrow writes, where it is installed
-    pa = None
-needs_pyarrow = pytest.mark.skipif(pa is None, reason="pyarrow is not installed (pip install 'calcgraph[parquet]')")
+    import polars as pl
+except ImportError:  # the Python writer is tested without it; what polars writes, where it is installed
+    pl = None
+needs_polars = pytest.mark.skipif(pl is None, reason="polars is not installed (pip install 'calcgraph[fastcsv]')")
 
 GRIDS = [  # (scenario or fixture, varied axes, --only)
     (None, ["batch=1:300:7", "seq_len=128:64000:1280"], None),                  # every column, two axes
@@ -61,13 +61,13 @@ def cells(text: str) -> list[list[str]]:
     return [line.split(",") for line in text.splitlines()]
 
 
-@needs_pyarrow
+@needs_polars
 @pytest.mark.parametrize(("path", "vary", "only"), GRIDS)
-def test_pyarrow_writes_the_bytes_python_writes_and_the_exact_values(path, vary, only):
+def test_polars_writes_the_bytes_python_writes_and_the_exact_values(path, vary, only):
     model = calcgraph.load(path) if path else calcgraph.load()
     axes = parse_axes(vary, model.graph)
     columns = output_columns(model.scenario, axes, only)
-    fast = written(model, axes, columns, "pyarrow")
+    fast = written(model, axes, columns, "polars")
     assert fast == written(model, axes, columns, "python")
     run = SweepRun(model.scenario, axes, columns)
     names = [*columns, *([CHECKS_COLUMN] if run.checked else [])]
@@ -77,10 +77,10 @@ def test_pyarrow_writes_the_bytes_python_writes_and_the_exact_values(path, vary,
     assert np.array_equal(got, exact, equal_nan=True)  # exact, not 10 digits of them
 
 
-@pytest.mark.parametrize("writer", ["pyarrow", "python"])
+@pytest.mark.parametrize("writer", ["polars", "python"])
 def test_whole_numbers_are_integers_and_no_value_is_nan(writer):
-    if writer == "pyarrow" and pa is None:
-        pytest.skip("pyarrow is not installed")
+    if writer == "polars" and pl is None:
+        pytest.skip("polars is not installed")
     model = calcgraph.load(fixture("div_zero.yaml"))
     axes = parse_axes(["chips=0:3"], model.graph)
     columns = output_columns(model.scenario, axes, None)
@@ -91,15 +91,14 @@ def test_whole_numbers_are_integers_and_no_value_is_nan(writer):
     assert header == "chips [chip],param_bytes [GB],per_chip [GB/chip]"
 
 
-def test_small_grids_and_missing_pyarrow_use_the_python_writer(monkeypatch):
-    assert csv_writer(sweepfiles.FAST_FROM) == ("python" if pa is None else "pyarrow")
-    assert csv_writer(sweepfiles.FAST_FROM - 1) == "python"  # importing pyarrow would cost more than it saves
-    monkeypatch.setitem(sys.modules, "pyarrow", None)
-    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+def test_small_grids_and_missing_polars_use_the_python_writer(monkeypatch):
+    assert csv_writer(sweepfiles.FAST_FROM) == ("python" if pl is None else "polars")
+    assert csv_writer(sweepfiles.FAST_FROM - 1) == "python"  # importing polars would cost more than it saves
+    monkeypatch.setitem(sys.modules, "polars", None)
     assert csv_writer(10 ** 7) == "python"
 
 
-@needs_pyarrow
+@needs_polars
 def test_a_failing_block_leaves_no_file_and_the_previous_one_intact(run, tmp_path, monkeypatch):
     out = tmp_path / "g.csv"
     out.write_text("before\n")
@@ -107,7 +106,7 @@ def test_a_failing_block_leaves_no_file_and_the_previous_one_intact(run, tmp_pat
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(sweepfiles, "arrow_text", broken)
+    monkeypatch.setattr(sweepfiles, "polars_column", broken)
     status, _, err = run("sweep", "--vary", "batch=1:5", "--csv", out)
     assert status != 0 and "No space left on device" in err
     assert out.read_text() == "before\n" and [p.name for p in tmp_path.iterdir()] == ["g.csv"]
@@ -131,8 +130,8 @@ def test_the_writer_thread_raises_its_error_here_and_stops():
         pipelined(produce(), seen.append)
 
 
-@needs_pyarrow
-def test_stdout_and_file_hold_the_same_pyarrow_text(run, tmp_path, monkeypatch):
+@needs_polars
+def test_stdout_and_file_hold_the_same_polars_text(run, tmp_path, monkeypatch):
     monkeypatch.setattr(sweepfiles, "FAST_FROM", 0)
     args = ["sweep", "--vary", "batch=1:40", "--vary", "seq_len=1024,8192", "--only", "t_step", "--only", "layers"]
     status, out, _ = run(*args)

@@ -1,9 +1,9 @@
-"""Sweep files written while the grid is evaluated: CSV (pyarrow, or plain Python) and Parquet (pyarrow).
+"""Sweep files written while the grid is evaluated: CSV (polars, or plain Python) and Parquet (pyarrow).
 
-Each block is evaluated in the calling thread while a second thread writes the one before (numpy and pyarrow
-release the GIL). Every CSV number is its ``shortest_text`` (``%.10g`` where that reads back as the value, else
-the shortest text that does), so distinct values stay distinct; a missing value is ``nan``. Grids of ``FAST_FROM``
-points or more are formatted by pyarrow where it is installed, the others (and without it) by Python.
+Each block is evaluated in the calling thread while a second thread writes the one before (numpy, polars and
+pyarrow release the GIL). Every CSV number is its ``shortest_text`` (``%.10g`` where that reads back as the value,
+else the shortest text that does), so distinct values stay distinct; a missing value is ``nan``. Grids of
+``FAST_FROM`` points or more are written by polars where it is installed, the others (and without it) by Python.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from calcgraph.core.formula.arrays import CHUNK
 from calcgraph.core.numbers import shortest_text
 from calcgraph.errors import Argument, SetValueError
 
-FAST_FROM = 2 ** 13  # grid points from which importing pyarrow (~0.1 s) costs less than it saves
+FAST_FROM = 2 ** 13  # grid points from which importing polars (~0.15 s) costs less than it saves
 _END = object()
 
 
@@ -67,75 +67,106 @@ def python_text(cells: list, size: int) -> str:
     return "".join(",".join(row) + "\n" for row in zip(*columns, strict=True))
 
 
-# pyarrow's text below 1e-4 -> Python's: 0.0000ddd -> d.dde-05, 0.00000ddd -> d.dde-06, 1e-7 -> 1e-07
-EXPONENTS = [(r"^(-?)0\.00000([1-9])(\d*)$", r"\1\2.\3e-06"), (r"^(-?)0\.0000([1-9])(\d*)$", r"\1\2.\3e-05"),
-             (r"\.e", "e"), (r"e-(\d)$", r"e-0\1")]
+# polars' text below 1e-4 -> Python's: 0.0000ddd -> d.dde-05, 3.2e-6 -> 3.2e-06
+EXPONENTS = [(r"^(-?)0\.0000([1-9])(\d*)$", r"${1}${2}.${3}e-05"), (r"\.e", "e"), (r"e-(\d)$", r"e-0${1}")]
 
 
-def arrow_text(pa, pc, values: np.ndarray):
-    """``values`` as a pyarrow array whose CSV text is each one's ``shortest_text``.
+def _ten_digits(pl, text, values: np.ndarray):
+    """Whole ``values`` from 1e10 to 1e16 with at most 10 significant digits (``32883343360.0``), as ``%.10g``
+    writes them (``3.288334336e+10``)."""
+    exponent = pl.Series(np.floor(np.log10(np.abs(values))).astype(np.int64)).cast(pl.String)
+    mantissa = text.str.replace(r"^(-?)(\d)(\d*?)0*\.0$", "${1}${2}.${3}e+")
+    return (mantissa + exponent).str.replace(".e", "e", literal=True)
 
-    pyarrow writes the shortest text that reads back, but in other notations below 1e-4 (``EXPONENTS``), and
-    between 1e10 and 1e16 where 10 digits do not keep the value (whole numbers: their digits and ``.0``;
-    the others by Python).
+
+def _exponents(pl, text, values: np.ndarray):
+    for pattern, replacement in EXPONENTS:
+        text = text.str.replace(pattern, replacement)
+    return text
+
+
+def _by_python(pl, text, values: np.ndarray):
+    return pl.Series(list(map(shortest_text, values.tolist())), dtype=pl.String)
+
+
+def _no_point_zero(pl, text, values: np.ndarray):
+    return text.str.strip_suffix(".0")
+
+
+def _negative_zero(pl, text, values: np.ndarray):
+    return pl.repeat("-0", len(values), eager=True)
+
+
+def polars_column(pl, values: np.ndarray):
+    """``values`` as a polars Series whose CSV text is each one's ``shortest_text`` (NaN as null, written ``nan``).
+
+    Columns of whole numbers below 1e10 are integers, columns that need no fix-up floats, both formatted by the
+    CSV writer. The others are texts, fixed where polars writes otherwise: whole numbers (``80.0``, ``-0.0``),
+    whole numbers from 1e10 that 10 digits keep (``%.10g``), below 1e-4 (``EXPONENTS``), and what may take over
+    23 bytes (by Python).
     """
     a = np.abs(values)
-    if np.all((a < 1e10) & (values == np.trunc(values))) and not np.signbit(values[values == 0]).any():
-        return pc.cast(pa.array(values.astype(np.int64)), pa.string())  # whole numbers: their digits, faster
-    small, middle = (a > 0) & (a < 1e-4), (a >= 1e10) & (a < 1e16)
-    # Python writes subnormals (10 digits where they read back) and what may take over 23 bytes (shortened)
-    python = small & (a < 1e-99) | (values < 0) & (a >= 1e100)
-    text = pc.cast(pa.array(values), pa.string())
-    if small.any():
-        part = pc.filter(text, pa.array(small))
-        for pattern, replacement in EXPONENTS:
-            part = pc.replace_substring_regex(part, pattern, replacement)
-        text = pc.replace_with_mask(text, pa.array(small), part)
-    if middle.any():  # longer than -d.ddddddddde+XX: more than 10 digits
-        middle &= pc.utf8_length(text).to_numpy(zero_copy_only=False) > 15 + np.signbit(values)
-        whole = middle & (values == np.trunc(values))
-        python |= middle & ~whole
-        if whole.any():
-            digits = pc.cast(pa.array(values[whole].astype(np.int64)), pa.string())
-            text = pc.replace_with_mask(text, pa.array(whole), pc.binary_join_element_wise(digits, ".0", ""))
-    if not python.any():
-        return text
-    return pc.replace_with_mask(text, pa.array(python),
-                                pa.array(list(map(shortest_text, values[python].tolist())), pa.string()))
+    with np.errstate(invalid="ignore"):  # a signalling NaN
+        whole = (values == np.trunc(values)) & (a < 1e16)
+    big = whole & (a >= 1e10)
+    ten = big.copy()  # whole from 1e10, ending in enough zeros for 10 digits to keep them
+    ints = a[big].astype(np.int64)
+    ten[big] = ints % 10 ** (np.floor(np.log10(ints)).astype(np.int64) - 9) == 0
+    negative_zero = (values == 0) & np.signbit(values)
+    if not big.any() and np.all(whole | np.isnan(values)):  # their digits
+        integers = pl.Series(values, nan_to_null=True).cast(pl.Int64) if np.isnan(np.add.reduce(values)) \
+            else pl.Series(values.astype(np.int64))
+        if not negative_zero.any():
+            return integers
+        text, fixes = integers.cast(pl.String), []
+    else:
+        small = (a > 0) & (a < 1e-4)
+        python = small & (a < 1e-99) | (values < 0) & (a >= 1e100) & ~np.isinf(values)
+        if not (whole.any() or small.any() or python.any()):
+            return pl.Series(values, nan_to_null=True)
+        text = pl.Series(values, nan_to_null=True).cast(pl.String)
+        fixes = [(whole & ~big, _no_point_zero), (small & ~python, _exponents), (python, _by_python)]
+    for mask, fix in [*fixes, (ten, _ten_digits), (negative_zero, _negative_zero)]:
+        at = np.flatnonzero(mask)
+        if fix is _no_point_zero and 2 * len(at) > len(values):  # most of them: all, then the others back
+            text = fix(pl, text, values).zip_with(pl.Series(mask), text)
+        elif len(at):
+            text = text.scatter(at, fix(pl, text.gather(at), values[at]))
+    return text
 
 
-def arrow_table(cells: list, size: int, repeated: dict):
-    """A pyarrow table of texts whose CSV (``arrow_csv``) is ``python_text(cells, size)``; ``repeated``:
-    arrays of texts reused."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def polars_frame(cells: list, size: int, repeated: dict):
+    """A polars DataFrame whose CSV (``polars_csv``) is ``python_text(cells, size)``; ``repeated``: columns of
+    texts reused."""
+    import polars as pl
 
     for text in (c for c in cells if isinstance(c, str) and (c, size) not in repeated):
-        repeated[text, size] = pa.repeat(text, size)
-    columns = [repeated[c, size] if isinstance(c, str) else arrow_text(pa, pc, c) for c in cells]
-    return pa.table(columns, names=[str(j) for j in range(len(columns))])
+        repeated[text, size] = pl.repeat(text, size, eager=True)
+    columns = [repeated[c, size] if isinstance(c, str) else polars_column(pl, c) for c in cells]
+    return pl.DataFrame({str(j): column for j, column in enumerate(columns)})
 
 
-def arrow_csv(table):
-    """The CSV rows of ``table`` (a pyarrow buffer)."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    sink = pa.BufferOutputStream()
-    pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none", batch_size=CHUNK))
-    return sink.getvalue()
+def polars_csv(frame, out) -> None:
+    """Write the CSV rows of ``frame`` to the binary file ``out``."""
+    frame.write_csv(out, include_header=False, quote_style="never", null_value="nan")
 
 
 def csv_writer(points: int) -> str:
-    """Which writer formats a CSV of ``points`` grid points: ``"pyarrow"`` (installed, and writing what
+    """Which writer formats a CSV of ``points`` grid points: ``"polars"`` (installed, and writing what
     Python writes) or ``"python"``."""
+    import io
+
+    floats = np.array([0.5, 0.1 + 0.2, -12.25, np.nan, 1e300, -np.inf])
     probe = np.array([0.5, 80.0, -0.0, np.nan, -np.inf, 1e-7, 3.2e-6, 1.5e-5, 1.6e10, 12345678901.0, 1e16, 0.1 + 0.2])
+    cells = [probe, floats[[0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]], np.array([80.0, 0.0, np.nan, 7.0] * 3)]
     try:
-        same = points >= FAST_FROM and arrow_csv(arrow_table([probe], len(probe), {})) == python_text(
-            [probe], len(probe)).encode()
+        if points < FAST_FROM:
+            return "python"
+        sink = io.BytesIO()
+        polars_csv(polars_frame(cells, len(probe), {}), sink)
     except ImportError:
-        same = False
-    return "pyarrow" if same else "python"
+        return "python"
+    return "polars" if sink.getvalue() == python_text(cells, len(probe)).encode() else "python"
 
 
 def write_csv(out, run, header: str, writer: str | None = None) -> None:
@@ -145,8 +176,8 @@ def write_csv(out, run, header: str, writer: str | None = None) -> None:
     if (writer or csv_writer(run.total)) == "python":
         pipelined(blocks, lambda item: out.write(python_text(*item).encode()))
     else:
-        repeated: dict = {}  # (text, rows) -> one array: a column that does not vary, converted once
-        pipelined((arrow_table(*item, repeated) for item in blocks), lambda table: out.write(arrow_csv(table)))
+        repeated: dict = {}  # (text, rows) -> one column: a column that does not vary, converted once
+        pipelined((polars_frame(*item, repeated) for item in blocks), lambda frame: polars_csv(frame, out))
 
 
 def _pyarrow():
