@@ -67,21 +67,28 @@ def python_text(cells: list, size: int) -> str:
     return "".join(",".join(row) + "\n" for row in zip(*columns, strict=True))
 
 
-# polars' text below 1e-4 -> Python's: 0.0000ddd -> d.dde-05, 3.2e-6 -> 3.2e-06
-EXPONENTS = [(r"^(-?)0\.0000([1-9])(\d*)$", r"${1}${2}.${3}e-05"), (r"\.e", "e"), (r"e-(\d)$", r"e-0${1}")]
+def _signed(pl, text, values: np.ndarray):
+    """``text`` with a minus sign where ``values`` are negative."""
+    return ("-" + text).zip_with(pl.Series(np.signbit(values)), text)
 
 
 def _ten_digits(pl, text, values: np.ndarray):
     """Whole ``values`` from 1e10 to 1e16 with at most 10 significant digits (``32883343360.0``), as ``%.10g``
     writes them (``3.288334336e+10``)."""
+    digits = text.str.strip_prefix("-").str.strip_suffix(".0").str.strip_chars_end("0")
     exponent = pl.Series(np.floor(np.log10(np.abs(values))).astype(np.int64)).cast(pl.String)
-    mantissa = text.str.replace(r"^(-?)(\d)(\d*?)0*\.0$", "${1}${2}.${3}e+")
-    return (mantissa + exponent).str.replace(".e", "e", literal=True)
+    mantissa = (digits.str.slice(0, 1) + "." + digits.str.slice(1)).str.strip_suffix(".")
+    return _signed(pl, mantissa + "e+" + exponent, values)
 
 
 def _exponents(pl, text, values: np.ndarray):
-    for pattern, replacement in EXPONENTS:
-        text = text.str.replace(pattern, replacement)
+    """Below 1e-4, polars' ``3.2e-6`` and ``0.0000ddd`` as Python writes them: ``3.2e-06``, ``d.dde-05``."""
+    text = text.str.replace("e-", "e-0", literal=True).zip_with(text.str.slice(-3, 1) == "e", text)
+    at = np.flatnonzero(~text.str.contains("e", literal=True).to_numpy())
+    if len(at):
+        digits = text.gather(at).str.strip_prefix("-").str.slice(6)  # after 0.0000
+        mantissa = (digits.str.slice(0, 1) + "." + digits.str.slice(1)).str.strip_suffix(".")
+        text = text.scatter(at, _signed(pl, mantissa + "e-05", values[at]))
     return text
 
 
@@ -102,7 +109,7 @@ def polars_column(pl, values: np.ndarray):
 
     Columns of whole numbers below 1e10 are integers, columns that need no fix-up floats, both formatted by the
     CSV writer. The others are texts, fixed where polars writes otherwise: whole numbers (``80.0``, ``-0.0``),
-    whole numbers from 1e10 that 10 digits keep (``%.10g``), below 1e-4 (``EXPONENTS``), and what may take over
+    whole numbers from 1e10 that 10 digits keep (``%.10g``), exponents below 1e-4 (``e-05``), and what may take over
     23 bytes (by Python).
     """
     a = np.abs(values)
