@@ -51,6 +51,12 @@ def test_several_constraints_name_the_binding_one(model):
     assert len(result.slacks) == 2
 
 
+def test_a_constraint_that_does_not_move_with_the_unknown_is_kept_beside_one_that_does(model):
+    result = solve_for(model.evaluated, "batch", [MEMORY, "chips >= 1 chip"], integer=True)  # once a ValueError
+    assert (result.shown, result.binding_text) == (43, MEMORY)
+    assert [s.difference for s in result.slacks][1] == 7.0
+
+
 def test_continuous_solve_agrees_with_its_closed_form(model):
     result = solve_for(model.set(max_context="1e6 token/sequence").evaluated, "seq_len", [MEMORY])
     exact = (128e9 - 70e9) / (163840 * 32)

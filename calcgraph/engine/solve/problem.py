@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from calcgraph.core.formula.arrays import feasible, slacks
 from calcgraph.core.formula.floats import HOLD, MONOTONE
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
-from calcgraph.errors import NoSolutionError, SolveError
+from calcgraph.errors import SolveError
 
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
@@ -120,16 +121,37 @@ def turns(row: np.ndarray) -> np.ndarray:
         return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
 
 
-def check_monotone(problem: Problem, slacks, points, name: str) -> None:
-    """NoSolutionError unless each constraint's slack moves one way over the scan."""
-    for c, s in zip(problem.spec.constraints, slacks, strict=True):
-        if turns(np.atleast_1d(s)[:, None])[0]:
-            error = NoSolutionError(
-                f"the constraint {c.text!r} is not monotone in {name} over "
-                f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more than once",
-                where=problem.spec.where, hint="narrow the bounds to one side of the turn, or solve another input")
-            error.reason = f"{c.text} is not monotone in {name}"
-            raise error
+class Scan(NamedTuple):
+    """The first scan of every solve, per column (grid point, flat): at scan point k, does every constraint
+    hold (``ok[k]``); its stretches that hold; which slack turns; the bracket (good holds, bad fails) as indices."""
+
+    shape: tuple  # of the columns, unflattened
+    rows: list  # per constraint: its slacks, scan points x columns
+    ok: np.ndarray
+    runs: np.ndarray
+    turning: list  # per constraint
+    good: np.ndarray  # the last that holds, or where only large values hold the first (seeking the smallest)
+    bad: np.ndarray  # the next after good, or the one before it
+
+
+def scan(problem: Problem, env: dict, points: np.ndarray) -> Scan:
+    """Slacks at ``points`` (declared units) and what they say: one evaluation of every point for a scalar
+    ``env``, one per point over a grid."""
+    factor = problem.target.unit.factor
+    if any(np.ndim(v) > 0 for v in env.values()):
+        scanned = [problem.slacks_at(env, x * factor) for x in points]
+        shape = np.broadcast_shapes(*(np.shape(v) for slacks in scanned for v in slacks))
+        rows = [np.stack([np.broadcast_to(slacks[c], shape).reshape(-1) for slacks in scanned])
+                for c in range(len(problem.ops))]
+    else:
+        shape, rows = (), [np.broadcast_to(s, points.shape)[:, None] for s in problem.slacks_at(env, points * factor)]
+    ok = feasible(problem.ops, rows)
+    count = len(points)
+    first, last = np.argmax(ok, axis=0), count - 1 - np.argmax(ok[::-1], axis=0)
+    largest = (first == 0) | (last < count - 1)
+    return Scan(shape, rows, ok, runs=ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0),
+                turning=[turns(row) for row in rows], good=np.where(largest, last, first),
+                bad=np.where(largest, np.minimum(last + 1, count - 1), np.maximum(first - 1, 0)))
 
 
 def side_text(constraint, value: float) -> str:
