@@ -93,18 +93,14 @@ def _passes(op: str, shifted: float) -> bool:
     return shifted > 0 if op in ("<", ">") else shifted >= 0
 
 
-def holds(op: str, lhs: float, rhs: float) -> bool:
-    """``lhs OP rhs`` holds on floats: the rule of ``constraints.holds`` (a side not finite fails).
+def feasible(ops: tuple, sides: tuple) -> bool:
+    """Every ``lhs OP rhs`` holds on floats: the rule of ``constraints.holds`` (a side not finite fails).
 
-    >>> holds("<=", 0.015, 0.015), holds("<", 1.0, 1.0), holds("<=", math.nan, 1.0)
+    >>> feasible(("<=",), ((0.015, 0.015),)), feasible(("<",), ((1.0, 1.0),)), feasible(("<=",), ((math.nan, 1.0),))
     (True, False, False)
     """
-    return math.isfinite(lhs) and math.isfinite(rhs) and _passes(op, _shifted(op, lhs, rhs))
-
-
-def feasible(ops: tuple, sides: tuple) -> bool:
-    """Every constraint holds (the rule of ``Problem.feasible`` on scalars)."""
-    return all(holds(op, lhs, rhs) for op, (lhs, rhs) in zip(ops, sides, strict=True))
+    return all(math.isfinite(lhs) and math.isfinite(rhs) and _passes(op, _shifted(op, lhs, rhs))
+               for op, (lhs, rhs) in zip(ops, sides, strict=True))
 
 
 def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:

@@ -55,10 +55,9 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     factor = problem.target.unit.factor
     integer = problem.spec.integer
     points = scan_points(low, high, integer)
-    found = scan(problem, env, points)  # valid: one stretch holds, not all, no slack turning
-    valid = (found.runs == 1) & ~found.ok.all(axis=0) & ~np.any(found.turning, axis=0)
-    valid, good, bad = (np.broadcast_to(a.reshape(found.shape), shape)
-                        for a in (valid, points[found.good], points[found.bad]))
+    columns, _, ok, runs, turning, good, bad = scan(problem, env, points)
+    valid = (runs == 1) & ~ok.all(axis=0) & ~np.any(turning, axis=0)  # one stretch holds, not all, none turns
+    valid, good, bad = (np.broadcast_to(a.reshape(columns), shape) for a in (valid, points[good], points[bad]))
     lower, upper = np.minimum(good, bad), np.maximum(good, bad)
     result = np.full(shape, math.nan)
     if integer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 
@@ -121,22 +120,12 @@ def turns(row: np.ndarray) -> np.ndarray:
         return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
 
 
-class Scan(NamedTuple):
-    """The first scan of every solve, per column (grid point, flat): at scan point k, does every constraint
-    hold (``ok[k]``); its stretches that hold; which slack turns; the bracket (good holds, bad fails) as indices."""
-
-    shape: tuple  # of the columns, unflattened
-    rows: list  # per constraint: its slacks, scan points x columns
-    ok: np.ndarray
-    runs: np.ndarray
-    turning: list  # per constraint
-    good: np.ndarray  # the last that holds, or where only large values hold the first (seeking the smallest)
-    bad: np.ndarray  # the next after good, or the one before it
-
-
-def scan(problem: Problem, env: dict, points: np.ndarray) -> Scan:
-    """Slacks at ``points`` (declared units) and what they say: one evaluation of every point for a scalar
-    ``env``, one per point over a grid."""
+def scan(problem: Problem, env: dict, points: np.ndarray) -> tuple:
+    """The first scan of every solve: one evaluation of all ``points`` (declared units) for a scalar ``env``, one
+    per point over a grid. Per column (a grid point, flat; ``shape`` unflattened): ``(shape, rows`` (each
+    constraint's slacks, points x columns)``, ok`` (all hold)``, runs`` (stretches that hold)``, turning`` (per
+    constraint)``, good, bad)``: the bracket as indices, the last that holds and the next, or where only large
+    values hold the first that holds and the one before (the smallest is sought)."""
     factor = problem.target.unit.factor
     if any(np.ndim(v) > 0 for v in env.values()):
         scanned = [problem.slacks_at(env, x * factor) for x in points]
@@ -149,9 +138,9 @@ def scan(problem: Problem, env: dict, points: np.ndarray) -> Scan:
     count = len(points)
     first, last = np.argmax(ok, axis=0), count - 1 - np.argmax(ok[::-1], axis=0)
     largest = (first == 0) | (last < count - 1)
-    return Scan(shape, rows, ok, runs=ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0),
-                turning=[turns(row) for row in rows], good=np.where(largest, last, first),
-                bad=np.where(largest, np.minimum(last + 1, count - 1), np.maximum(first - 1, 0)))
+    return (shape, rows, ok, ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0),
+            [turns(row) for row in rows], np.where(largest, last, first),
+            np.where(largest, np.minimum(last + 1, count - 1), np.maximum(first - 1, 0)))
 
 
 def side_text(constraint, value: float) -> str:

@@ -118,9 +118,9 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
     low, high = bounds(problem, env)
     points = scan_points(low, high, spec.integer)
-    found = scan(problem, env, points)
-    ok = found.ok[:, 0]
-    combined = np.fmin.reduce([row[:, 0] for row in found.rows])  # a silent nanmin
+    _, rows, ok, runs, turning, gi, bi = scan(problem, env, points)
+    ok, gi, bi = ok[:, 0], int(gi[0]), int(bi[0])
+    combined = np.fmin.reduce([row[:, 0] for row in rows])  # a silent nanmin
     text = " and ".join(c.text for c in spec.constraints)
     bracket = f"[{format_number(low)}, {format_number(high)}]"
     if not ok.any():
@@ -132,14 +132,14 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
         raise _no_answer(spec, f"{text} never binds for {name} in {bracket}: it holds everywhere",
                          "the answer is not limited by this constraint; widen the bounds or add the constraint "
                          "that limits it", f"the constraints hold for every {name} in the bounds")
-    for c, turning in zip(spec.constraints, found.turning, strict=True):
-        if turning[0]:
+    for c, turns in zip(spec.constraints, turning, strict=True):
+        if turns[0]:
             raise _no_answer(spec, f"the constraint {c.text!r} is not monotone in {name} over "
                              f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more "
                              "than once",
                              "narrow the bounds to one side of the turn, or solve another input",
                              f"{c.text} is not monotone in {name}")
-    if found.runs[0] > 1:
+    if runs[0] > 1:
         raise _no_answer(spec, f"{text} holds on separate stretches of {name} in {bracket}", "narrow the bounds",
                          f"the constraints hold on separate stretches of {name}")
     index = np.flatnonzero(ok)
@@ -148,7 +148,6 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     if first > 0 and last < len(points) - 1:
         notes.append(f"the constraints also fail below {name} = {format_number(points[first - 1])}; "
                      "this is the largest value")
-    gi, bi = int(found.good[0]), int(found.bad[0])
     direction, good, bad = "largest" if bi > gi else "smallest", points[gi], points[bi]
     if spec.integer:
         good, bad = refine_integer(problem, env, int(good), int(bad), combined[gi], combined[bi], factor)
