@@ -55,7 +55,7 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     factor = problem.target.unit.factor
     integer = problem.spec.integer
     points = scan_points(low, high, integer)
-    columns, _, ok, runs, turning, good, bad = scan(problem, env, points)
+    columns, _, ok, runs, turning, good, bad = scan(problem, env, points, grid=True)
     valid = (runs == 1) & ~ok.all(axis=0) & ~np.any(turning, axis=0)  # one stretch holds, not all, none turns
     valid, good, bad = (np.broadcast_to(a.reshape(columns), shape) for a in (valid, points[good], points[bad]))
     lower, upper = np.minimum(good, bad), np.maximum(good, bad)

@@ -120,14 +120,14 @@ def turns(row: np.ndarray) -> np.ndarray:
         return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
 
 
-def scan(problem: Problem, env: dict, points: np.ndarray) -> tuple:
-    """The first scan of every solve: one evaluation of all ``points`` (declared units) for a scalar ``env``, one
-    per point over a grid. Per column (a grid point, flat; ``shape`` unflattened): ``(shape, rows`` (each
-    constraint's slacks, points x columns)``, ok`` (all hold)``, runs`` (stretches that hold)``, turning`` (per
-    constraint)``, good, bad)``: the bracket as indices, the last that holds and the next, or where only large
-    values hold the first that holds and the one before (the smallest is sought)."""
+def scan(problem: Problem, env: dict, points: np.ndarray, grid: bool) -> tuple:
+    """The first scan of every solve at ``points`` (declared units): one evaluation of them all for a scalar
+    ``env``, one per point over a ``grid``. Per column (a grid point, flat): (shape of the columns, rows: each
+    constraint's slacks as points x columns, ok: all hold, runs: stretches that hold, turning: per constraint,
+    good, bad): the bracket as indices, the last that holds and the next, or, where only large values hold,
+    the first that holds and the one before (the smallest is then sought)."""
     factor = problem.target.unit.factor
-    if any(np.ndim(v) > 0 for v in env.values()):
+    if grid:
         scanned = [problem.slacks_at(env, x * factor) for x in points]
         shape = np.broadcast_shapes(*(np.shape(v) for slacks in scanned for v in slacks))
         rows = [np.stack([np.broadcast_to(slacks[c], shape).reshape(-1) for slacks in scanned])

@@ -118,7 +118,7 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
     low, high = bounds(problem, env)
     points = scan_points(low, high, spec.integer)
-    _, rows, ok, runs, turning, gi, bi = scan(problem, env, points)
+    _, rows, ok, runs, turning, gi, bi = scan(problem, env, points, grid=False)
     ok, gi, bi = ok[:, 0], int(gi[0]), int(bi[0])
     combined = np.fmin.reduce([row[:, 0] for row in rows])  # a silent nanmin
     text = " and ".join(c.text for c in spec.constraints)
