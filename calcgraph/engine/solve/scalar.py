@@ -142,11 +142,9 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     if runs[0] > 1:
         raise _no_answer(spec, f"{text} holds on separate stretches of {name} in {bracket}", "narrow the bounds",
                          f"the constraints hold on separate stretches of {name}")
-    index = np.flatnonzero(ok)
-    first, last = int(index[0]), int(index[-1])
     notes = []
-    if first > 0 and last < len(points) - 1:
-        notes.append(f"the constraints also fail below {name} = {format_number(points[first - 1])}; "
+    if not ok[0] and not ok[-1]:  # the one stretch that holds is inside the bracket
+        notes.append(f"the constraints also fail below {name} = {format_number(points[np.argmax(ok) - 1])}; "
                      "this is the largest value")
     direction, good, bad = "largest" if bi > gi else "smallest", points[gi], points[bi]
     if spec.integer:
