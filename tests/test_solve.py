@@ -51,6 +51,12 @@ def test_several_constraints_name_the_binding_one(model):
     assert len(result.slacks) == 2
 
 
+def test_a_constraint_that_does_not_move_with_the_unknown_is_kept_beside_one_that_does(model):
+    result = solve_for(model.evaluated, "batch", [MEMORY, "chips >= 1 chip"], integer=True)  # once a ValueError
+    assert (result.shown, result.binding_text) == (43, MEMORY)
+    assert [s.difference for s in result.slacks][1] == 7.0
+
+
 def test_continuous_solve_agrees_with_its_closed_form(model):
     result = solve_for(model.set(max_context="1e6 token/sequence").evaluated, "seq_len", [MEMORY])
     exact = (128e9 - 70e9) / (163840 * 32)
@@ -273,3 +279,10 @@ def test_a_grid_of_solves_follows_the_scalar_rules_point_by_point():
         assert middle[i] == pytest.approx(scalar.value("middle"), rel=1e-12) or \
             (math.isnan(middle[i]) and math.isnan(scalar.value("middle"))), shift
     assert middle[:3] == pytest.approx([10.0, 11.0, 12.5], rel=1e-12) and math.isnan(middle[3])
+
+
+def test_a_solve_holding_only_inside_its_bracket_notes_that_it_gives_the_largest_value():
+    model = calcgraph.load(fixture("solve_grid_rules.yaml"))
+    result = model.evaluated.solver.details("middle", dict(model.evaluated.values))
+    assert (result.value, result.direction) == (10.0, "largest")
+    assert result.notes == ("the constraints also fail below x = 2.7384; this is the largest value",)

@@ -1,9 +1,6 @@
-"""The best configuration over candidates (variants times the grid of varied inputs), under constraints.
-
-The grid is evaluated in blocks and streamed: only the winner, the best few, the best of each variant and
-the counts ruled out are kept. Ties (within 1e-9) go to the first candidate in grid order; an integer
-goal's winner is verified on its own, and the next better goal among the candidates fails.
-"""
+"""The best configuration over candidates (variants times the grid of varied inputs), under constraints, streamed
+in blocks. Ties (within 1e-9) go to the first candidate in grid order; an integer goal's winner is verified on its
+own, and the next better goal among the candidates fails."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Grids of inputs: the whole graph evaluated on numpy arrays, in blocks that broadcast along the axes.
-
-Points are ordered like a flattened ``numpy.meshgrid(..., indexing="ij")`` (the first axis slowest). Blocks of
-about ``CHUNK`` points keep peak memory small; what depends on one axis only is computed once per value of it.
-"""
+"""Grids of inputs: the whole graph on numpy arrays, in blocks of about ``CHUNK`` points that broadcast along the
+axes (what depends on one axis only is computed once per value of it), the first axis slowest as in a flattened
+``numpy.meshgrid(..., indexing="ij")``."""
 
 from __future__ import annotations
 

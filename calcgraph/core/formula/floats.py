@@ -69,10 +69,6 @@ def _ceil_to(x: float, allowed: tuple) -> float:
     return NAN
 
 
-def _pow(base: float, exponent: float) -> float:
-    return math.pow(base, exponent)  # ValueError where numpy gives NaN; never a complex number
-
-
 # Each function a formula calls, on floats (whitelist folds constant parts with them).
 CALLS = {"max": _max, "min": _min, "ceil": _ceil, "floor": _floor, "sqrt": math.sqrt, "log": math.log,
          "exp": math.exp, "abs": abs, "log2": lambda x: math.log(x) / math.log(2.0), "erlang_c": erlang_c_float,
@@ -97,18 +93,14 @@ def _passes(op: str, shifted: float) -> bool:
     return shifted > 0 if op in ("<", ">") else shifted >= 0
 
 
-def holds(op: str, lhs: float, rhs: float) -> bool:
-    """``lhs OP rhs`` holds on floats: the rule of ``constraints.holds`` (a side not finite fails).
+def feasible(ops: tuple, sides: tuple) -> bool:
+    """Every ``lhs OP rhs`` holds on floats: the rule of ``constraints.holds`` (a side not finite fails).
 
-    >>> holds("<=", 0.015, 0.015), holds("<", 1.0, 1.0), holds("<=", math.nan, 1.0)
+    >>> feasible(("<=",), ((0.015, 0.015),)), feasible(("<",), ((1.0, 1.0),)), feasible(("<=",), ((math.nan, 1.0),))
     (True, False, False)
     """
-    return math.isfinite(lhs) and math.isfinite(rhs) and _passes(op, _shifted(op, lhs, rhs))
-
-
-def feasible(ops: tuple, sides: tuple) -> bool:
-    """Every constraint holds (the rule of ``Problem.feasible`` on scalars)."""
-    return all(holds(op, lhs, rhs) for op, (lhs, rhs) in zip(ops, sides, strict=True))
+    return all(math.isfinite(lhs) and math.isfinite(rhs) and _passes(op, _shifted(op, lhs, rhs))
+               for op, (lhs, rhs) in zip(ops, sides, strict=True))
 
 
 def integer_guess(ops: tuple, sides, low: float, factor: float) -> float:
@@ -156,15 +148,8 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
         steps = [b - a for a, b in zip(row, row[1:], strict=False)]
         if any(d > tolerance for d in steps) and any(d < -tolerance for d in steps):
             return None
-    good, bad = scan_bracket(ok)
-    return points[good], points[bad]
-
-
-def scan_bracket(ok: list) -> tuple[int, int]:
-    """The scan's bracket as (good, bad) indices of its points: the last that holds and the next, or, where only
-    large values hold, the first that holds and the one before (the solve then seeks the smallest)."""
-    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
-    return (last, last + 1) if first == 0 or last < len(ok) - 1 else (first, first - 1)
+    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)  # the bracket of ``problem.Scan``
+    return (points[last], points[last + 1]) if first == 0 or last < len(ok) - 1 else (points[first], points[first - 1])
 
 
 def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, points: tuple = ()) -> float:
@@ -240,9 +225,9 @@ def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
 
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
-           "_ceil_to": _ceil_to, "_pow": _pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
+           "_ceil_to": _ceil_to, "_pow": math.pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
            "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo,
-           "_erlang_c": erlang_c_float}
+           "_erlang_c": erlang_c_float}  # math.pow: ValueError where numpy gives NaN, never a complex number
 
 
 def numpy_helpers() -> dict:

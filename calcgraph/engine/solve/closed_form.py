@@ -1,7 +1,5 @@
-"""Closed forms of solve answers (sympy), when the constraints are linear in the unknown.
-
-Only a display, shown when it agrees with the numeric answer; past the symbolic budget there is none.
-"""
+"""Closed forms of solve answers (sympy), when the constraints are linear in the unknown: only a display,
+shown when it agrees with the numeric answer; past the symbolic budget there is none."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Solve nodes over numpy grids: one answer per point (NaN: none), by the scan of the scalar solve.
-
-Integer unknowns first take a verified guess from the slack at two whole values; the points left,
-and continuous unknowns, a vectorised bisection of their brackets (no sympy).
-"""
+"""Solve nodes over numpy grids: one answer per point (NaN: none), by the scan of the scalar solve; then a
+verified integer guess, else a vectorised bisection of each point's bracket (no sympy)."""
 
 from __future__ import annotations
 
@@ -12,8 +9,8 @@ from functools import partial
 
 import numpy as np
 
-from calcgraph.core.formula.arrays import feasible, integer_guess, settle_integer
-from calcgraph.engine.solve.problem import TINY, Problem, bounds, midpoint, scan_points, turns
+from calcgraph.core.formula.arrays import integer_guess, settle_integer
+from calcgraph.engine.solve.problem import TINY, Problem, bounds, midpoint, scan, scan_points
 from calcgraph.engine.solve.scalar import solve_problem
 from calcgraph.errors import NoSolutionError
 
@@ -23,30 +20,6 @@ BISECTION_LIMIT = 200
 def _subset(env: dict, shape: tuple, mask: np.ndarray) -> dict:
     """The points of ``mask`` (grid-shaped) of every array in ``env``, as flat arrays."""
     return {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) > 0 else v) for k, v in env.items()}
-
-
-def _scan(problem: Problem, env: dict, low: float, high: float, integer: bool):
-    """Where the scan of ``solve_problem`` finds an answer (some value holds and not all, on one stretch,
-    no slack turning), and its bracket: (valid, good, bad) in the shape the constraints take."""
-    factor = problem.target.unit.factor
-    points = scan_points(low, high, integer)
-    scanned = [problem.slacks_at(env, x * factor) for x in points]
-    shape = np.broadcast_shapes(*(np.shape(v) for slacks in scanned for v in slacks))
-    rows = [np.stack([np.broadcast_to(slacks[c], shape).reshape(-1) for slacks in scanned])
-            for c in range(len(problem.spec.constraints))]
-    ok = np.stack([np.broadcast_to(feasible(problem.ops, [row[k] for row in rows]), rows[0][k].shape)
-                   for k in range(len(points))])
-    runs = ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0)
-    valid = (runs == 1) & ~ok.all(axis=0)
-    for row in rows:
-        valid &= ~turns(row)
-    count = len(points)
-    first = np.argmax(ok, axis=0)
-    last = count - 1 - np.argmax(ok[::-1], axis=0)
-    largest = (first == 0) | (last < count - 1)
-    good = np.where(largest, points[last], points[first])
-    bad = np.where(largest, points[np.minimum(last + 1, count - 1)], points[np.maximum(first - 1, 0)])
-    return valid.reshape(shape), good.reshape(shape), bad.reshape(shape)
 
 
 def _bisect(problem, env, good, bad, integer: bool) -> np.ndarray:
@@ -81,7 +54,10 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     low, high = bounds(problem, env)
     factor = problem.target.unit.factor
     integer = problem.spec.integer
-    valid, good, bad = (np.broadcast_to(a, shape) for a in _scan(problem, env, low, high, integer))
+    points = scan_points(low, high, integer)
+    columns, _, ok, runs, turning, good, bad = scan(problem, env, points, grid=True)
+    valid = (runs == 1) & ~ok.all(axis=0) & ~np.any(turning, axis=0)  # one stretch holds, not all, none turns
+    valid, good, bad = (np.broadcast_to(a.reshape(columns), shape) for a in (valid, points[good], points[bad]))
     lower, upper = np.minimum(good, bad), np.maximum(good, bad)
     result = np.full(shape, math.nan)
     if integer:

@@ -36,12 +36,9 @@ def input_bounds(ev: Evaluated, for_name: str) -> tuple:
     """The module checks that bound the unknown by a known input (``seq_len <= max_context``), as constraints."""
     bounds = []
     for constraint, _message in ev.graph.checks:
-        left, _, right = constraint.text.partition(constraint.op)
-        sides = {left.strip(), right.strip()}
+        sides = {side.strip() for side in constraint.text.partition(constraint.op)[::2]}
         other = sides - {for_name}
-        if for_name not in sides or len(other) != 1:
-            continue
-        name = other.pop()
+        name = other.pop() if for_name in sides and len(other) == 1 else None
         if name in ev.graph and ev.graph[name].is_input and np.all(np.isfinite(ev.values.get(name, np.nan))):
             bounds.append(constraint)
     return tuple(bounds)

@@ -14,7 +14,7 @@ from calcgraph.core.formula.arrays import feasible, slacks
 from calcgraph.core.formula.floats import HOLD, MONOTONE
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
-from calcgraph.errors import NoSolutionError, SolveError
+from calcgraph.errors import SolveError
 
 SCAN_POINTS = 33
 INTEGER_BOUNDS = (1.0, 1e12)
@@ -120,16 +120,27 @@ def turns(row: np.ndarray) -> np.ndarray:
         return (steps > tolerance).any(axis=0) & (steps < -tolerance).any(axis=0)
 
 
-def check_monotone(problem: Problem, slacks, points, name: str) -> None:
-    """NoSolutionError unless each constraint's slack moves one way over the scan."""
-    for c, s in zip(problem.spec.constraints, slacks, strict=True):
-        if turns(np.atleast_1d(s)[:, None])[0]:
-            error = NoSolutionError(
-                f"the constraint {c.text!r} is not monotone in {name} over "
-                f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more than once",
-                where=problem.spec.where, hint="narrow the bounds to one side of the turn, or solve another input")
-            error.reason = f"{c.text} is not monotone in {name}"
-            raise error
+def scan(problem: Problem, env: dict, points: np.ndarray, grid: bool) -> tuple:
+    """The first scan of every solve at ``points`` (declared units): one evaluation of them all for a scalar
+    ``env``, one per point over a ``grid``. Per column (a grid point, flat): (shape of the columns, rows: each
+    constraint's slacks as points x columns, ok: all hold, runs: stretches that hold, turning: per constraint,
+    good, bad): the bracket as indices, the last that holds and the next, or, where only large values hold,
+    the first that holds and the one before (the smallest is then sought)."""
+    factor = problem.target.unit.factor
+    if grid:
+        scanned = [problem.slacks_at(env, x * factor) for x in points]
+        shape = np.broadcast_shapes(*(np.shape(v) for slacks in scanned for v in slacks))
+        rows = [np.stack([np.broadcast_to(slacks[c], shape).reshape(-1) for slacks in scanned])
+                for c in range(len(problem.ops))]
+    else:
+        shape, rows = (), [np.broadcast_to(s, points.shape)[:, None] for s in problem.slacks_at(env, points * factor)]
+    ok = feasible(problem.ops, rows)
+    count = len(points)
+    first, last = np.argmax(ok, axis=0), count - 1 - np.argmax(ok[::-1], axis=0)
+    largest = (first == 0) | (last < count - 1)
+    return (shape, rows, ok, ok[0].astype(int) + np.count_nonzero(ok[1:] & ~ok[:-1], axis=0),
+            [turns(row) for row in rows], np.where(largest, last, first),
+            np.where(largest, np.minimum(last + 1, count - 1), np.maximum(first - 1, 0)))
 
 
 def side_text(constraint, value: float) -> str:

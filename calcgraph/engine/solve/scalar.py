@@ -1,9 +1,5 @@
-"""Inverse solving: the extreme value of an input at which every constraint holds.
-
-A log-spaced scan of the bracket (feasibility changes once, each slack monotone), then regula falsi
-with bisection (integers) or brentq (continuous); the answer verified; a sympy closed form kept only
-when it agrees.
-"""
+"""One scalar solve: the scan (``problem.scan``), then regula falsi with bisection (integers) or brentq
+(continuous); the answer verified; a sympy closed form kept only when it agrees."""
 
 from __future__ import annotations
 
@@ -14,16 +10,16 @@ import numpy as np
 
 from calcgraph.core.constraints import Constraint
 from calcgraph.core.formula.arrays import feasible, slacks
-from calcgraph.core.formula.floats import EQUAL, scan_bracket, slack
+from calcgraph.core.formula.floats import EQUAL, slack
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, to_unit
 from calcgraph.engine.solve.problem import (
     Problem,
     bounds,
-    check_monotone,
     describe_failure,
     refine_continuous,
     refine_integer,
+    scan,
     scan_points,
 )
 from calcgraph.errors import NoSolutionError, SolveError
@@ -108,6 +104,12 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
                           hint="solve for a continuous value, or write the constraint as <= or >=")
 
 
+def _no_answer(spec, message: str, hint: str, reason: str) -> NoSolutionError:
+    error = NoSolutionError(message, where=spec.where, hint=hint)
+    error.reason = reason  # in a few words, for the solve nodes' reasons
+    return error
+
+
 def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveResult:
     """Solve one scalar problem (every env value a scalar) and verify the answer; ``describe=False`` skips
     the closed form. NoSolutionError: no answer, a constraint that never binds, not monotone."""
@@ -116,9 +118,9 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
     spec, name, factor = problem.spec, problem.spec.for_name, problem.target.unit.factor
     low, high = bounds(problem, env)
     points = scan_points(low, high, spec.integer)
-    scanned = problem.slacks_at(env, points * factor)
-    ok = feasible(problem.ops, scanned)
-    combined = np.fmin.reduce(np.vstack(scanned), axis=0) if len(scanned) > 1 else scanned[0]  # a silent nanmin
+    _, rows, ok, runs, turning, gi, bi = scan(problem, env, points, grid=False)
+    ok, gi, bi = ok[:, 0], int(gi[0]), int(bi[0])
+    combined = np.fmin.reduce([row[:, 0] for row in rows])  # a silent nanmin
     text = " and ".join(c.text for c in spec.constraints)
     bracket = f"[{format_number(low)}, {format_number(high)}]"
     if not ok.any():
@@ -127,24 +129,23 @@ def solve_problem(problem: Problem, env: dict, describe: bool = True) -> SolveRe
                               + describe_failure(problem, env, best * factor, name),
                               where=spec.where, hint="relax the constraint or change other inputs")
     if ok.all():
-        error = NoSolutionError(f"{text} never binds for {name} in {bracket}: it holds everywhere",
-                                where=spec.where, hint="the answer is not limited by this constraint; "
-                                                       "widen the bounds or add the constraint that limits it")
-        error.reason = f"the constraints hold for every {name} in the bounds"
-        raise error
-    check_monotone(problem, scanned, points, name)
-    index = np.flatnonzero(ok)
-    if np.any(np.diff(index) != 1):
-        error = NoSolutionError(f"{text} holds on separate stretches of {name} in {bracket}",
-                                where=spec.where, hint="narrow the bounds")
-        error.reason = f"the constraints hold on separate stretches of {name}"
-        raise error
-    first, last = int(index[0]), int(index[-1])
+        raise _no_answer(spec, f"{text} never binds for {name} in {bracket}: it holds everywhere",
+                         "the answer is not limited by this constraint; widen the bounds or add the constraint "
+                         "that limits it", f"the constraints hold for every {name} in the bounds")
+    for c, turns in zip(spec.constraints, turning, strict=True):
+        if turns[0]:
+            raise _no_answer(spec, f"the constraint {c.text!r} is not monotone in {name} over "
+                             f"[{format_number(points[0])}, {format_number(points[-1])}]: it holds and fails more "
+                             "than once",
+                             "narrow the bounds to one side of the turn, or solve another input",
+                             f"{c.text} is not monotone in {name}")
+    if runs[0] > 1:
+        raise _no_answer(spec, f"{text} holds on separate stretches of {name} in {bracket}", "narrow the bounds",
+                         f"the constraints hold on separate stretches of {name}")
     notes = []
-    if first > 0 and last < len(points) - 1:
-        notes.append(f"the constraints also fail below {name} = {format_number(points[first - 1])}; "
+    if not ok[0] and not ok[-1]:  # the one stretch that holds is inside the bracket
+        notes.append(f"the constraints also fail below {name} = {format_number(points[np.argmax(ok) - 1])}; "
                      "this is the largest value")
-    gi, bi = scan_bracket(ok.tolist())
     direction, good, bad = "largest" if bi > gi else "smallest", points[gi], points[bi]
     if spec.integer:
         good, bad = refine_integer(problem, env, int(good), int(bad), combined[gi], combined[bi], factor)
