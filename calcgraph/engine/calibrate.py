@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from calcgraph.core.cases import Case, ValidationFile
-from calcgraph.engine.measured import PREDICTED, case_evaluated, repo_root
+from calcgraph.engine.measured import PREDICTED, case_evaluated, each_case
 
 # name -> (start, low, high): the shared efficiencies, each an input of the serving formulas
 FITTED = {
@@ -130,11 +130,8 @@ def _solve(models: list[_CaseModel], layout: _Layout, start):
 
 def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
     """The least-squares fit over every case of ``files``, with leave-one-out error unless ``loo`` is False."""
-    models = []
-    for vfile in files:
-        root = repo_root(vfile.path)
-        calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
-        models += [_CaseModel(case, root, calibrated) for case in vfile.cases]
+    models = [_CaseModel(case, root, root / "presets" / "assumptions" / "calibrated.yaml")
+              for case, _, root in each_case(files)]
     dies = {m.case.chip: m.die for m in models}
     chips = tuple(sorted(dies))
     layout = _Layout(chips, tuple(dies[c] for c in chips))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
         return case.batch, False
     calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
     if not calibrated.is_file():
-        calibrated = root / "presets" / "assumptions" / "engine.yaml"
+        calibrated = calibrated.with_name("engine.yaml")
     evaluated = evaluate_scenario(case_scenario(case, root, calibrated, None))
     largest = evaluated.values.get("max_batch", math.nan)
     if not math.isfinite(largest) or largest < 1:
@@ -150,14 +151,16 @@ def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
                       shares=shares, warnings=warnings, tpot=evaluated.value("benchmark_tpot"))
 
 
-def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
-    """Every case of every file, in file order."""
-    out = []
+def each_case(files: list[ValidationFile]) -> Iterator[tuple[Case, str, Path]]:
+    """(case, its file, the folder holding formulas/ and presets/) for every case, in file order."""
     for vfile in files:
         root = repo_root(vfile.path)
-        path = assumption_path(root, assumptions)
-        out += [predict(case, vfile.path, root, path) for case in vfile.cases]
-    return out
+        yield from ((case, vfile.path, root) for case in vfile.cases)
+
+
+def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
+    """Every case of every file, in file order."""
+    return [predict(case, file, root, assumption_path(root, assumptions)) for case, file, root in each_case(files)]
 
 
 def orderings(predictions: list[Prediction]) -> list[tuple[str, str, str, bool]]:

@@ -38,12 +38,9 @@ def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
                           where=where, name="model_type",
                           hint="supported: " + ", ".join(sorted(FAMILIES)) +
                           "; for another, write the preset by hand (calcgraph new model NAME)")
-    family = FAMILIES[family_type]
-    if inner is not None:
-        inner.family = FAMILIES.get(inner_type, family)
-        return family_type, inner
-    top.family = family
-    return family_type, top
+    reader = top if inner is None else inner
+    reader.family = FAMILIES.get(inner_type, FAMILIES[family_type])
+    return family_type, reader
 
 
 def model_preset(config: dict, where: str = "config.json", title: str | None = None) -> Preset:
@@ -55,11 +52,10 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
         if key in reader.config:
             raise reader._fail(key, "layers other than attention (state-space or recurrent) cannot be expressed "
                                "yet", "write an approximate preset by hand (calcgraph new model NAME)")
-    archs = config.get("architectures")
-    named = config.get("_name_or_path")
     if title is None:
-        title = named if isinstance(named, str) and named else \
-            archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else model_type
+        archs = config.get("architectures")
+        named = (config.get("_name_or_path"), archs[0] if isinstance(archs, list) and archs else None)
+        title = next((t for t in named if isinstance(t, str) and t), model_type)
     preset = Preset(title=str(title)[:100], architecture=top.text("model_type"))
     f = preset.fields
     for name, key in (("layers", "num_hidden_layers"), ("d_model", "hidden_size"), ("d_ff", "intermediate_size"),
@@ -71,13 +67,10 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     _check_heads(reader, heads, f["n_kv_heads"].value)
     _head_dim(reader, f, d_model, heads)
     f["vocab"] = reader.field("vocab_size")
-    tied_key = "tie_word_embeddings"
-    tied_reader = reader if tied_key in reader.config or tied_key not in top.config else top
-    if tied_reader is top and top.family is None:
-        top.family = family
-    tied = tied_reader.flag(tied_key)
-    f["tied_embeddings"] = Field(int(tied), tied_key,
-                                 tied_reader.note(tied_key, f"{tied_key}: {'true' if tied else 'false'}"))
+    key = "tie_word_embeddings"
+    tied_reader = top if key in top.config and key not in reader.config else reader
+    tied = tied_reader.flag(key)
+    f["tied_embeddings"] = Field(int(tied), key, tied_reader.note(key, f"{key}: {str(tied).lower()}"))
     _moe(reader, f, layers, family, model_type)
     _mla(reader, f, family)
     _window(reader, f, layers, family)
