@@ -64,15 +64,15 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     n_params*weight_bytes
     """
     memo = _memo if _memo is not None else cached(ev, "closed")
+    return _substitute(ev, name, memo, lambda _, f: replace(f.expr, {symbol(n): memo[n] for n in f.names}))
+
+
+def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
+    """Fill ``memo`` up to ``name`` in evaluation order: a leaf is its symbol, a formula ``build(name, formula)``."""
     if name not in memo:
         for current in substitution_order(ev, name):
-            if current in memo:
-                continue
-            if is_leaf(ev, current):
-                memo[current] = symbol(current)
-            else:
-                formula = ev.graph[current].formula
-                memo[current] = replace(formula.expr, {symbol(n): memo[n] for n in formula.names})
+            if current not in memo:
+                memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
     return memo[name]
 
 
@@ -151,22 +151,16 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
 
     ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
     """
-    exact = cached(ev, "closed")
     own = own if own is not None else {}
-    for current in substitution_order(ev, name):
-        if current in memo:
-            continue
-        own[current] = []
-        if is_leaf(ev, current):
-            memo[current] = symbol(current)
-            continue
-        formula = ev.graph[current].formula
 
-        def value(e: sympy.Expr) -> float:
-            return _number(budget.check(e.xreplace({s: closed_form(ev, s.name, exact) for s in e.free_symbols})),
-                           point)
+    def value(e: sympy.Expr) -> float:
+        return _number(budget.check(e.xreplace({s: closed_form(ev, s.name) for s in e.free_symbols})), point)
+
+    def build(current: str, formula) -> sympy.Expr:
+        own[current] = []
         expr = smooth(formula.expr, value, own[current], current)
-        memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+        return budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+    _substitute(ev, name, memo, build)
     stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
     while stack:
         current = stack.pop()
