@@ -1,8 +1,5 @@
-"""Axes of a grid: ``NAME=START:STOP[:STEP]`` (STOP included) or ``NAME=V1,V2,...``, with or without units.
-
-Decimal steps land on the exact decimals; numbers without a unit take the one
-unit written among them, else the quantity's declared unit.
-"""
+"""Axes of a grid: ``NAME=START:STOP[:STEP]`` (STOP included, exact decimals) or ``NAME=V1,V2,...``; numbers
+without a unit take the one unit written among them, else the quantity's declared unit."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Fit the engine's efficiencies to published measurements: least squares on log ratios, per-chip factors shrunk.
-
-Shared efficiencies (``FITTED``), then log factors per chip (HBM; FLOPs, shared by chips with the same tensor
-rates) and per precision (fp4), each pulled toward 0 by a penalty worth ``SHRINK`` cases. The loss is soft L1 so
-one odd source cannot drag the fit; leave-one-out refits without each case in turn and predicts it.
-"""
+"""Fit the engine's efficiencies to published measurements: soft-L1 least squares on log ratios, log factors per
+chip (HBM; FLOPs per compute die) and per precision (fp4) shrunk toward 0; leave-one-out predicts each case."""
 
 from __future__ import annotations
 

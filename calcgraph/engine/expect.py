@@ -1,8 +1,5 @@
-"""Expected figures (``expect:``): each figure a text prints, against what calcgraph computes.
-
-Verdicts: *matches* (within 1e-6), *rounded* (within half a unit of the last printed digit, or ``tolerance``),
-*differs* (explained by a ``reason``, else it fails, as does missing the recorded ``exact`` figure).
-"""
+"""Expected figures (``expect:``) against what calcgraph computes: *matches* (within 1e-6), *rounded* (within half a
+unit of the last digit, or ``tolerance``), *differs* (fails without a ``reason``, as does a missed ``exact``)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""The fast evaluation API: chosen outputs as a function of chosen inputs, compiled once.
-
-One generated float function (``core.formula.pysource``) over the part of the graph the outputs need;
-integer solve nodes scan and take a verified guess (remembered by the values their constraints read).
-Whatever it cannot settle, and arrays, go through ``evaluate`` with the engine's solver.
-"""
+"""Chosen outputs as a function of chosen inputs, compiled once into one float function (integer solves by a
+remembered, verified guess); whatever it cannot settle, and arrays, go through ``evaluate`` and the solver."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Predictions held against measured serving: one scenario per published case, its prediction and roofline.
-
-Each case is ``formulas/serving.yaml`` with its presets and settings (``validation/README.md``); its pure
-roofline, the same case under ``chapter.yaml`` with ``mfu`` 1, is a bound a measurement should not beat.
-"""
+"""Predictions held against measured serving (validation/README.md): each published case as a scenario, its
+prediction and its pure roofline (the case under chapter.yaml with mfu 1, a bound a measurement should not beat)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x.
-
-Elasticities differentiate ``max``/``min`` on their active branch and rounding as its argument (how the
-unrounded requirement moves); a solve node's come from its binding constraint by implicit differentiation.
-"""
+"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x: max/min on
+their active branch, rounding as its argument, a solve node's by implicit differentiation of its binding constraint."""
 
 from __future__ import annotations
 
@@ -147,10 +144,8 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
 def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
                        own: dict | None = None) -> sympy.Expr:
-    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget).
-
-    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
-    """
+    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget);
+    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths)."""
     own = own if own is not None else {}
 
     def value(e: sympy.Expr) -> float:

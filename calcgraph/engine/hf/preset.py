@@ -1,7 +1,5 @@
-"""A Hugging Face ``config.json`` (an untrusted dict) -> a model preset (the ``set:`` of presets/models/).
-
-Every key used is type-checked and bounded; an absent key takes transformers' default for its model type
-(hf/families.py) and a missing or inconsistent one is a ConfigError naming it. ``n_params`` is left to the graph.
+"""A Hugging Face ``config.json`` (untrusted) -> a model preset: each key type-checked and bounded, an absent one
+transformers' default (families.py), a missing or inconsistent one a ConfigError naming it.
 
 >>> preset = model_preset({"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
 ...     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
