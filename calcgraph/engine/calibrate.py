@@ -47,10 +47,6 @@ class Fit:
     loo_errors: dict  # case id -> |held-out prediction / measured - 1|
 
 
-def _scaled(name: str, value: float) -> float:
-    return math.log(value) if name in LOG_SCALE else value
-
-
 @dataclass(frozen=True)
 class _Layout:
     """Where each parameter sits in the vector the solver moves."""
@@ -62,14 +58,10 @@ class _Layout:
     def groups(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.dies))
 
-    @property
-    def size(self) -> int:
-        return len(FITTED) + len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
-
     def vectors(self) -> tuple[list, list, list]:
         """The start, lower and upper bounds of the vector the solver moves."""
-        logs = self.size - len(FITTED)
-        return tuple([_scaled(n, b[k]) for n, b in FITTED.items()] + [fill] * logs
+        logs = len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
+        return tuple([math.log(b[k]) if n in LOG_SCALE else b[k] for n, b in FITTED.items()] + [fill] * logs
                      for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:

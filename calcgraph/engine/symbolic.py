@@ -264,9 +264,7 @@ def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elastici
     lhs, rhs = (side.expr.xreplace({symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names})
                 for side in (details.binding[0].comparison.lhs, details.binding[0].comparison.rhs))
     g, x = lhs - rhs, symbol(details.for_name)
-    if any(s.name not in here for s in g.free_symbols):
-        return _finish(ev, name, {}, notes)
-    g_x = _number(sympy.diff(g, x), here)
+    g_x = _number(sympy.diff(g, x), here) if all(s.name in here for s in g.free_symbols) else 0
     if g_x == 0 or details.value == 0:
         return _finish(ev, name, {}, notes)
     total = {s.name: -_number(sympy.diff(g, s), here) * here[s.name] / (g_x * details.value)

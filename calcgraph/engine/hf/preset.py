@@ -185,9 +185,7 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
     if not window:
         why = "use_sliding_window: false" if use is False else "no sliding_window"
         f["local_layers"] = Field(0, "sliding_window", reader.note("sliding_window", f"{why}: every layer global"))
-        f["window"] = Field("0 token/sequence", "sliding_window", "no sliding window")
-        return
-    if types is not None:
+    elif types is not None:
         local = sum(t == "sliding_attention" for t in types)
         f["local_layers"] = Field(local, "layer_types", f"{local} of {layers} are sliding_attention")
     elif family.local_rule == "alternate":
@@ -201,7 +199,8 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
             "sliding_window_pattern", f"every {pattern}th layer global: {layers // pattern} of {layers}"))
     else:
         f["local_layers"] = Field(layers, "sliding_window", "every layer uses the window")
-    f["window"] = Field(f"{window} token/sequence", "sliding_window", reader.note("sliding_window"))
+    f["window"] = Field(f"{window or 0} token/sequence", "sliding_window",
+                        reader.note("sliding_window") if window else "no sliding window")
 
 
 def _context(reader: Reader, f: dict) -> None:
