@@ -38,7 +38,6 @@ class Prediction:
     predicted: float
     roofline: float
     shares: dict  # cycle term -> its share of the cycle
-    warnings: tuple[str, ...] = ()
     tpot: float = math.nan  # predicted mean time per output token (s), to hold against a published TPOT
 
     @property
@@ -142,10 +141,9 @@ def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
     roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
                                            {"mfu": 1}))
-    warnings = tuple(check.message for check in evaluated.failed_checks)
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
                       predicted=evaluated.value(PREDICTED), roofline=roof.value(PREDICTED),
-                      shares=shares, warnings=warnings, tpot=evaluated.value("benchmark_tpot"))
+                      shares=shares, tpot=evaluated.value("benchmark_tpot"))
 
 
 def each_case(files: list[ValidationFile]) -> Iterator[tuple[Case, str, Path]]:

@@ -45,7 +45,6 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     """The model preset of a Hugging Face config dict (see the module doc for an example)."""
     top = Reader(config, where)
     model_type, reader = _family_of(config, top, where)
-    family = reader.family
     for key in ("layers_block_type", "hybrid_override_pattern", "attn_layer_period"):
         if key in reader.config:
             raise reader._fail(key, "layers other than attention (state-space or recurrent) cannot be expressed "
@@ -62,22 +61,7 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     layers, d_model, heads = f["layers"].value, f["d_model"].value, f["n_heads"].value
     f["n_kv_heads"] = reader.field("num_key_value_heads") if reader.has("num_key_value_heads") else Field(
         heads, "num_attention_heads", "num_key_value_heads absent: multi-head attention (transformers' rule)")
-    _check_heads(reader, heads, f["n_kv_heads"].value)
-    _head_dim(reader, f, d_model, heads)
-    f["vocab"] = reader.field("vocab_size")
-    key = "tie_word_embeddings"
-    tied_reader = top if key in top.config and key not in reader.config else reader
-    tied = tied_reader.flag(key)
-    f["tied_embeddings"] = Field(int(tied), key, tied_reader.note(key, f"{key}: {str(tied).lower()}"))
-    _moe(reader, f, layers, family, model_type)
-    _mla(reader, f, family)
-    _window(reader, f, layers, family)
-    _context(reader, f)
-    _vision(config, reader, f, preset, d_model)
-    return preset
-
-
-def _check_heads(reader: Reader, heads: int, kv_heads: int) -> None:
+    kv_heads = f["n_kv_heads"].value
     if kv_heads > heads:
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads exceed the {heads} query heads "
                            "(num_attention_heads)", "a KV head serves one or more query heads: fix config.json")
@@ -85,10 +69,25 @@ def _check_heads(reader: Reader, heads: int, kv_heads: int) -> None:
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads do not divide the {heads} query heads "
                            "(num_attention_heads)", "grouped-query attention shares each KV head among equal "
                            "groups of query heads: fix config.json")
+    _head_dim(reader, f, d_model, heads)
+    f["vocab"] = reader.field("vocab_size")
+    key = "tie_word_embeddings"
+    tied_reader = top if key in top.config and key not in reader.config else reader
+    tied = tied_reader.flag(key)
+    f["tied_embeddings"] = Field(int(tied), key, tied_reader.note(key, f"{key}: {str(tied).lower()}"))
+    _moe(reader, f, layers, reader.family, model_type)
+    _mla(reader, f, reader.family)
+    _window(reader, f, layers, reader.family)
+    key = "max_position_embeddings"
+    if reader.has(key):
+        f["max_context"] = Field(f"{reader.count(key)} token/sequence", key,
+                                 reader.note(key, "positions the model was trained for (rope scaling as configured)"))
+    _vision(config, reader, f, preset, d_model)
+    return preset
 
 
 def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
-    if reader.family is not None and reader.family.mla:
+    if reader.family.mla:
         nope, v = reader.count("qk_nope_head_dim"), reader.count("v_head_dim")
         if nope != v:
             raise reader._fail("v_head_dim", f"{v} differs from qk_nope_head_dim {nope}: the formulas use one "
@@ -201,13 +200,6 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
         f["local_layers"] = Field(layers, "sliding_window", "every layer uses the window")
     f["window"] = Field(f"{window or 0} token/sequence", "sliding_window",
                         reader.note("sliding_window") if window else "no sliding window")
-
-
-def _context(reader: Reader, f: dict) -> None:
-    key = "max_position_embeddings"
-    if reader.has(key):
-        f["max_context"] = Field(f"{reader.count(key)} token/sequence", key,
-                                 reader.note(key, "positions the model was trained for (rope scaling as configured)"))
 
 
 def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int) -> None:
