@@ -148,6 +148,4 @@ def text(expr: sympy.Basic, printer: Callable[[sympy.Basic], str] = str, limit: 
     >>> text(x + 1)
     'x + 1'
     """
-    if not fits(expr, limit):
-        return None
-    return attempt(lambda: printer(expr))
+    return attempt(lambda: printer(check(expr, limit)))

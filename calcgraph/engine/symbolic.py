@@ -162,9 +162,8 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
         if current in seen or current not in own:
             continue
         seen.add(current)
-        notes.extend(own[current])
-        if not is_leaf(ev, current):
-            stack.extend(reversed(ev.graph[current].formula.names))
+        notes.extend(own[current])  # only formulas have notes
+        stack.extend(reversed(ev.graph[current].formula.names))
     return memo[name]
 
 
