@@ -77,9 +77,7 @@ class Evaluator:
         check = f"sum(({''.join(v + ', ' for v in computed)}))" if computed else "0.0"
         text = "\n".join([f"def _plan({arguments}):", *lines, f"    return ({results}), {check}", ""])
         namespace["sum"] = sum
-        function = build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
-        self.source = text
-        return function
+        return build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
 
     def _solve_lines(self, name: str, var: str, local: dict, namespace: dict) -> list[str]:
         """Lines solving the integer solve node ``name`` into ``var`` by a verified guess (numeric.solve_integer)."""
