@@ -203,6 +203,7 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
 
 
 def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int) -> None:
+    """extra_params: Gemma 3's SigLIP vision tower and projector, with the note that shows the sum."""
     vision = config.get("vision_config")
     if vision is None:
         f["extra_params"] = Field(0, "(no vision_config)", "text only")
@@ -213,23 +214,18 @@ def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int)
                           "(its parameters, held in HBM) is missing", where=reader.where, name="vision_config",
                           hint="write the preset by hand with extra_params from the model card, or drop "
                           "vision_config from a copy of config.json to import the text model alone")
-    tower, note = _siglip_params(Reader(vision, reader.where, "vision_config."), d_model)
-    f["extra_params"] = Field(tower, "vision_config", note)
-
-
-def _siglip_params(vision: Reader, d_text: int) -> tuple[int, str]:
-    """Parameters of a SigLIP vision tower and Gemma 3's projector, and the note that shows the sum."""
-    vision.family = Family("SiglipVisionConfig", defaults=SIGLIP_DEFAULTS)
-    h, i, n = vision.count("hidden_size"), vision.count("intermediate_size"), vision.count("num_hidden_layers")
-    c, p, size = vision.count("num_channels"), vision.count("patch_size"), vision.count("image_size")
+    tower = Reader(vision, reader.where, "vision_config.", Family("SiglipVisionConfig", defaults=SIGLIP_DEFAULTS))
+    h, i, n = tower.count("hidden_size"), tower.count("intermediate_size"), tower.count("num_hidden_layers")
+    c, p, size = tower.count("num_channels"), tower.count("patch_size"), tower.count("image_size")
     layer = 4 * (h * h + h) + 2 * 2 * h + (h * i + i) + (i * h + h)   # q k v o, two norms, fc1, fc2 (with biases)
     embed = c * p * p * h + h + (size // p) ** 2 * h                  # patch conv and position embeddings
-    projector = h * d_text + h                                         # mm_input_projection and its norm
-    total = n * layer + embed + 2 * h + projector
+    projector = h * d_model + h                                        # mm_input_projection and its norm
     defaulted = f"; absent from vision_config: transformers SiglipVisionConfig defaults for " \
-        f"{', '.join(sorted(vision.defaulted))}" if vision.defaulted else ""
-    return total, (f"SigLIP vision tower (width {h}, MLP {i}, {n} layers, {size // p}^2 patches of {p}) and "
-                   f"Gemma 3's projector to {d_text}: {n} x {layer} + {embed} + {2 * h} + {projector}{defaulted}")
+        f"{', '.join(sorted(tower.defaulted))}" if tower.defaulted else ""
+    f["extra_params"] = Field(n * layer + embed + 2 * h + projector, "vision_config",
+                              f"SigLIP vision tower (width {h}, MLP {i}, {n} layers, {size // p}^2 patches of {p}) "
+                              f"and Gemma 3's projector to {d_model}: {n} x {layer} + {embed} + {2 * h} + "
+                              f"{projector}{defaulted}")
 
 
 def _quoted(text: str) -> str:
