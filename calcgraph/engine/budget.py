@@ -40,15 +40,12 @@ def tree_size(expr: sympy.Basic, limit: int = MAX_NODES) -> int:
     stack = [expr]
     while stack:
         node = stack[-1]
-        if id(node) in sizes:
-            stack.pop()
-            continue
         missing = [a for a in node.args if id(a) not in sizes]
         if missing:
             stack.extend(missing)
             continue
-        stack.pop()
-        sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(a)] for a in node.args))
+        stack.pop()  # a node on the stack twice is counted again from its counted arguments
+        sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
         if sizes[id(node)] > limit:
             return limit + 1
     return sizes[id(expr)]
