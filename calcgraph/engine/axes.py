@@ -1,8 +1,5 @@
-"""Axes of a grid: ``NAME=START:STOP[:STEP]`` (STOP included) or ``NAME=V1,V2,...``, with or without units.
-
-Decimal steps land on the exact decimals; numbers without a unit take the one
-unit written among them, else the quantity's declared unit.
-"""
+"""Axes of a grid: ``NAME=START:STOP[:STEP]`` (STOP included, exact decimals) or ``NAME=V1,V2,...``; numbers
+without a unit take the one unit written among them, else the quantity's declared unit."""
 
 from __future__ import annotations
 
@@ -28,8 +25,8 @@ class Axis:
     text: str
 
 
-def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float | None]:
-    """The numbers of ``parts`` and the factor to base units (None: several units, numbers in base units)."""
+def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float, float]:
+    """The numbers of ``parts``, their factor to base units and one declared unit in them (a range's step)."""
     parsed, where = [], Argument("axis", text)
     for part in parts:
         try:
@@ -45,12 +42,11 @@ def _pieces(parts: list[str], unit: Unit, text: str) -> tuple[list[float], float
                                 f"{unit.text!r} ({format_dim(unit.dim)}) of the quantity",
                                 where=where, hint=f"give values in a unit like {unit.text}")
     if len(written) <= 1:
-        working = next(iter(written.values()), unit)
-        return [n for n, _ in parsed], working.factor
+        return [n for n, _ in parsed], next(iter(written.values()), unit).factor, 1.0
     if any(u is None for _, u in parsed):
         raise SetValueError("values mix several units and some have none", where=where,
                             hint="give every value its unit, or write one unit only")
-    return [n * u.factor for n, u in parsed], None
+    return [n * u.factor for n, u in parsed], 1.0, unit.factor  # several units: the numbers in base units
 
 
 def parse_vary(text: str, graph) -> Axis:
@@ -75,11 +71,8 @@ def parse_vary(text: str, graph) -> Axis:
         if len(parts) not in (2, 3):
             raise SetValueError(f"a range has START:STOP or START:STOP:STEP, got {rest!r}",
                                 where=where, hint="e.g. batch=1:256:1")
-        numbers, factor = _pieces(parts, unit, text)
-        start, stop = numbers[0], numbers[1]
-        mixed = factor is None
-        factor = 1.0 if mixed else factor
-        step = numbers[2] if len(numbers) == 3 else (unit.factor if mixed else 1.0)
+        numbers, factor, one = _pieces(parts, unit, text)
+        start, stop, step = numbers if len(numbers) == 3 else (*numbers, one)
         if step <= 0:
             raise SetValueError(f"the step of {name} must be positive, got {parts[2].strip()!r}",
                                 where=where, hint="ranges go upwards: START:STOP:STEP with STEP > 0")
@@ -96,9 +89,9 @@ def parse_vary(text: str, graph) -> Axis:
         parts = rest.split(",")
         if len(parts) > MAX_POINTS:
             raise SetValueError(f"more than {MAX_POINTS:.0e} values", where=where)
-        numbers, factor = _pieces(parts, unit, text)
+        numbers, factor, _ = _pieces(parts, unit, text)
         values = np.array(numbers, dtype=float)
-    return Axis(name=name, values=values * factor if factor not in (None, 1.0) else values, text=text)
+    return Axis(name=name, values=values * factor if factor != 1.0 else values, text=text)
 
 
 def parse_axes(texts: list[str], graph) -> list[Axis]:

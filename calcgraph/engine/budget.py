@@ -1,8 +1,5 @@
-"""The symbolic budget: at most ``MAX_NODES`` tree nodes in or out of a sympy step and ``SECONDS`` of wall time.
-
-Closed forms nest formulas (41 small rational ones make a tree of 2**40 nodes) and ``cancel`` can expand a
-short power into millions of terms; past the budget a step gives up and the numeric answer stands.
-"""
+"""The symbolic budget: at most ``MAX_NODES`` tree nodes in or out of a sympy step and ``SECONDS`` of wall time
+(nested closed forms and ``cancel`` can blow up); past it a step gives up and the numeric answer stands."""
 
 from __future__ import annotations
 
@@ -43,15 +40,12 @@ def tree_size(expr: sympy.Basic, limit: int = MAX_NODES) -> int:
     stack = [expr]
     while stack:
         node = stack[-1]
-        if id(node) in sizes:
-            stack.pop()
-            continue
         missing = [a for a in node.args if id(a) not in sizes]
         if missing:
             stack.extend(missing)
             continue
-        stack.pop()
-        sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(a)] for a in node.args))
+        stack.pop()  # a node on the stack twice is counted again from its counted arguments
+        sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
         if sizes[id(node)] > limit:
             return limit + 1
     return sizes[id(expr)]
@@ -82,11 +76,8 @@ RETRY = 0.001  # seconds until the next alarm after one that came due where an e
 
 @contextmanager
 def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
-    """Raise TimeUp in the block after ``seconds``; yields whether this block owns the timer.
-
-    Only the outermost limit in the main thread with no other real-time timer owns one. The alarm then
-    repeats every ``REPEAT`` s: an exception raised in a gc callback or ``__del__`` is printed and dropped.
-    """
+    """Raise TimeUp in the block after ``seconds``, repeating every ``REPEAT`` s (a gc callback drops one); yields
+    whether this block owns the timer: only the outermost, in the main thread, with no other real-time timer."""
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
               and not getattr(_state, "active", False)
               and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # never take over someone else's timer
@@ -129,9 +120,8 @@ def _swallowed_here(frame) -> bool:
 
 
 def attempt(step: Callable, seconds: float = SECONDS):
-    """``step()`` within the budget; None when it runs out of time, size (``check``) or recursion depth.
-
-    An outer ``attempt``'s time running out passes through to that outer one.
+    """``step()`` within the budget; None when it runs out of time, size (``check``) or recursion depth (an outer
+    ``attempt``'s time running out passes through to that outer one).
 
     >>> attempt(lambda: 1 + 1), attempt(lambda: check(sympy.expand((sympy.Symbol("x") + 1) ** 2000)))
     (2, None)
@@ -155,6 +145,4 @@ def text(expr: sympy.Basic, printer: Callable[[sympy.Basic], str] = str, limit: 
     >>> text(x + 1)
     'x + 1'
     """
-    if not fits(expr, limit):
-        return None
-    return attempt(lambda: printer(expr))
+    return attempt(lambda: printer(check(expr, limit)))

@@ -1,9 +1,5 @@
-"""Fit the engine's efficiencies to published measurements: least squares on log ratios, per-chip factors shrunk.
-
-Shared efficiencies (``FITTED``), then log factors per chip (HBM; FLOPs, shared by chips with the same tensor
-rates) and per precision (fp4), each pulled toward 0 by a penalty worth ``SHRINK`` cases. The loss is soft L1 so
-one odd source cannot drag the fit; leave-one-out refits without each case in turn and predicts it.
-"""
+"""Fit the engine's efficiencies to published measurements: soft-L1 least squares on log ratios, log factors per
+chip (HBM; FLOPs per compute die) and per precision (fp4) shrunk toward 0; leave-one-out predicts each case."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 
 from calcgraph.core.cases import Case, ValidationFile
-from calcgraph.engine.measured import PREDICTED, case_evaluated, repo_root
+from calcgraph.engine.measured import PREDICTED, case_evaluated, each_case
 
 # name -> (start, low, high): the shared efficiencies, each an input of the serving formulas
 FITTED = {
@@ -51,10 +47,6 @@ class Fit:
     loo_errors: dict  # case id -> |held-out prediction / measured - 1|
 
 
-def _scaled(name: str, value: float) -> float:
-    return math.log(value) if name in LOG_SCALE else value
-
-
 @dataclass(frozen=True)
 class _Layout:
     """Where each parameter sits in the vector the solver moves."""
@@ -66,14 +58,10 @@ class _Layout:
     def groups(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.dies))
 
-    @property
-    def size(self) -> int:
-        return len(FITTED) + len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
-
     def vectors(self) -> tuple[list, list, list]:
         """The start, lower and upper bounds of the vector the solver moves."""
-        logs = self.size - len(FITTED)
-        return tuple([_scaled(n, b[k]) for n, b in FITTED.items()] + [fill] * logs
+        logs = len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
+        return tuple([math.log(b[k]) if n in LOG_SCALE else b[k] for n, b in FITTED.items()] + [fill] * logs
                      for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:
@@ -130,11 +118,8 @@ def _solve(models: list[_CaseModel], layout: _Layout, start):
 
 def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
     """The least-squares fit over every case of ``files``, with leave-one-out error unless ``loo`` is False."""
-    models = []
-    for vfile in files:
-        root = repo_root(vfile.path)
-        calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
-        models += [_CaseModel(case, root, calibrated) for case in vfile.cases]
+    models = [_CaseModel(case, root, root / "presets" / "assumptions" / "calibrated.yaml")
+              for case, _, root in each_case(files)]
     dies = {m.case.chip: m.die for m in models}
     chips = tuple(sorted(dies))
     layout = _Layout(chips, tuple(dies[c] for c in chips))

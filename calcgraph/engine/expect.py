@@ -1,8 +1,5 @@
-"""Expected figures (``expect:``): each figure a text prints, against what calcgraph computes.
-
-Verdicts: *matches* (within 1e-6), *rounded* (within half a unit of the last printed digit, or ``tolerance``),
-*differs* (explained by a ``reason``, else it fails, as does missing the recorded ``exact`` figure).
-"""
+"""Expected figures (``expect:``) against what calcgraph computes: *matches* (within 1e-6), *rounded* (within half a
+unit of the last digit, or ``tolerance``), *differs* (fails without a ``reason``, as does a missed ``exact``)."""
 
 from __future__ import annotations
 
@@ -109,11 +106,9 @@ def compare_values(scenario: Scenario, values) -> list[ExpectRow]:
 def verify_scenario(spec: ScenarioSpec, sets: tuple[SetEntry, ...] = ()) -> list[ExpectRow]:
     """Rows for the scenario ``spec``: its base case and each variant that has expectations (errors pass through);
     nothing is bound where nothing is expected."""
-    variants = [v for v in (None, *spec.variants) if any(e.variant == v for e in spec.expects)]
-    return [row for variant in variants for row in _verified(bind(spec, variant, sets))]
-
-
-def _verified(scenario: Scenario) -> list[ExpectRow]:
-    """The rows of one scenario or variant, evaluating only what its expectations name (and what they need)."""
-    names = [e.name for e in scenario.spec.expects if e.variant == scenario.variant and e.name in scenario.graph]
-    return compare_values(scenario, evaluate(scenario, names=names, solver=NodeSolver(scenario)))
+    rows = []
+    for variant in (v for v in (None, *spec.variants) if any(e.variant == v for e in spec.expects)):
+        scenario = bind(spec, variant, sets)  # evaluating only what the expectations name (and what they need)
+        names = [e.name for e in spec.expects if e.variant == variant and e.name in scenario.graph]
+        rows += compare_values(scenario, evaluate(scenario, names=names, solver=NodeSolver(scenario)))
+    return rows

@@ -1,9 +1,5 @@
-"""The fast evaluation API: chosen outputs as a function of chosen inputs, compiled once.
-
-One generated float function (``core.formula.pysource``) over the part of the graph the outputs need;
-integer solve nodes scan and take a verified guess (remembered by the values their constraints read).
-Whatever it cannot settle, and arrays, go through ``evaluate`` with the engine's solver.
-"""
+"""Chosen outputs as a function of chosen inputs, compiled once into one float function (integer solves by a
+remembered, verified guess); whatever it cannot settle, and arrays, go through ``evaluate`` and the solver."""
 
 from __future__ import annotations
 
@@ -81,9 +77,7 @@ class Evaluator:
         check = f"sum(({''.join(v + ', ' for v in computed)}))" if computed else "0.0"
         text = "\n".join([f"def _plan({arguments}):", *lines, f"    return ({results}), {check}", ""])
         namespace["sum"] = sum
-        function = build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
-        self.source = text
-        return function
+        return build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
 
     def _solve_lines(self, name: str, var: str, local: dict, namespace: dict) -> list[str]:
         """Lines solving the integer solve node ``name`` into ``var`` by a verified guess (numeric.solve_integer)."""

@@ -1,14 +1,12 @@
-"""Predictions held against measured serving: one scenario per published case, its prediction and roofline.
-
-Each case is ``formulas/serving.yaml`` with its presets and settings (``validation/README.md``); its pure
-roofline, the same case under ``chapter.yaml`` with ``mfu`` 1, is a bound a measurement should not beat.
-"""
+"""Predictions held against measured serving (validation/README.md): each published case as a scenario, its
+prediction and its pure roofline (the case under chapter.yaml with mfu 1, a bound a measurement should not beat)."""
 
 from __future__ import annotations
 
 import itertools
 import math
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +38,6 @@ class Prediction:
     predicted: float
     roofline: float
     shares: dict  # cycle term -> its share of the cycle
-    warnings: tuple[str, ...] = ()
     tpot: float = math.nan  # predicted mean time per output token (s), to hold against a published TPOT
 
     @property
@@ -119,7 +116,7 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
         return case.batch, False
     calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
     if not calibrated.is_file():
-        calibrated = root / "presets" / "assumptions" / "engine.yaml"
+        calibrated = calibrated.with_name("engine.yaml")
     evaluated = evaluate_scenario(case_scenario(case, root, calibrated, None))
     largest = evaluated.values.get("max_batch", math.nan)
     if not math.isfinite(largest) or largest < 1:
@@ -144,20 +141,21 @@ def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
     roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
                                            {"mfu": 1}))
-    warnings = tuple(check.message for check in evaluated.failed_checks)
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
                       predicted=evaluated.value(PREDICTED), roofline=roof.value(PREDICTED),
-                      shares=shares, warnings=warnings, tpot=evaluated.value("benchmark_tpot"))
+                      shares=shares, tpot=evaluated.value("benchmark_tpot"))
+
+
+def each_case(files: list[ValidationFile]) -> Iterator[tuple[Case, str, Path]]:
+    """(case, its file, the folder holding formulas/ and presets/) for every case, in file order."""
+    for vfile in files:
+        root = repo_root(vfile.path)
+        yield from ((case, vfile.path, root) for case in vfile.cases)
 
 
 def predict_all(files: list[ValidationFile], assumptions: str) -> list[Prediction]:
     """Every case of every file, in file order."""
-    out = []
-    for vfile in files:
-        root = repo_root(vfile.path)
-        path = assumption_path(root, assumptions)
-        out += [predict(case, vfile.path, root, path) for case in vfile.cases]
-    return out
+    return [predict(case, file, root, assumption_path(root, assumptions)) for case, file, root in each_case(files)]
 
 
 def orderings(predictions: list[Prediction]) -> list[tuple[str, str, str, bool]]:

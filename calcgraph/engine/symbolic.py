@@ -1,8 +1,5 @@
-"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x.
-
-Elasticities differentiate ``max``/``min`` on their active branch and rounding as its argument (how the
-unrounded requirement moves); a solve node's come from its binding constraint by implicit differentiation.
-"""
+"""Closed forms in the leaves (inputs, pinned and solved quantities) and elasticities d ln y / d ln x: max/min on
+their active branch, rounding as its argument, a solve node's by implicit differentiation of its binding constraint."""
 
 from __future__ import annotations
 
@@ -64,15 +61,15 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     n_params*weight_bytes
     """
     memo = _memo if _memo is not None else cached(ev, "closed")
+    return _substitute(ev, name, memo, lambda _, f: replace(f.expr, {symbol(n): memo[n] for n in f.names}))
+
+
+def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
+    """Fill ``memo`` up to ``name`` in evaluation order: a leaf is its symbol, a formula ``build(name, formula)``."""
     if name not in memo:
         for current in substitution_order(ev, name):
-            if current in memo:
-                continue
-            if is_leaf(ev, current):
-                memo[current] = symbol(current)
-            else:
-                formula = ev.graph[current].formula
-                memo[current] = replace(formula.expr, {symbol(n): memo[n] for n in formula.names})
+            if current not in memo:
+                memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
     return memo[name]
 
 
@@ -147,35 +144,26 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
 
 def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
                        own: dict | None = None) -> sympy.Expr:
-    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget).
-
-    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths).
-    """
-    exact = cached(ev, "closed")
+    """The closed form of ``name`` with each formula smoothed at ``point`` (BudgetExceeded past the budget);
+    ``own`` keeps each formula's notes with ``memo`` (default: only the formulas this call smooths)."""
     own = own if own is not None else {}
-    for current in substitution_order(ev, name):
-        if current in memo:
-            continue
-        own[current] = []
-        if is_leaf(ev, current):
-            memo[current] = symbol(current)
-            continue
-        formula = ev.graph[current].formula
 
-        def value(e: sympy.Expr) -> float:
-            return _number(budget.check(e.xreplace({s: closed_form(ev, s.name, exact) for s in e.free_symbols})),
-                           point)
+    def value(e: sympy.Expr) -> float:
+        return _number(budget.check(e.xreplace({s: closed_form(ev, s.name) for s in e.free_symbols})), point)
+
+    def build(current: str, formula) -> sympy.Expr:
+        own[current] = []
         expr = smooth(formula.expr, value, own[current], current)
-        memo[current] = budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+        return budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
+    _substitute(ev, name, memo, build)
     stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
     while stack:
         current = stack.pop()
         if current in seen or current not in own:
             continue
         seen.add(current)
-        notes.extend(own[current])
-        if not is_leaf(ev, current):
-            stack.extend(reversed(ev.graph[current].formula.names))
+        notes.extend(own[current])  # only formulas have notes
+        stack.extend(reversed(ev.graph[current].formula.names))
     return memo[name]
 
 
@@ -275,9 +263,7 @@ def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elastici
     lhs, rhs = (side.expr.xreplace({symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names})
                 for side in (details.binding[0].comparison.lhs, details.binding[0].comparison.rhs))
     g, x = lhs - rhs, symbol(details.for_name)
-    if any(s.name not in here for s in g.free_symbols):
-        return _finish(ev, name, {}, notes)
-    g_x = _number(sympy.diff(g, x), here)
+    g_x = _number(sympy.diff(g, x), here) if all(s.name in here for s in g.free_symbols) else 0
     if g_x == 0 or details.value == 0:
         return _finish(ev, name, {}, notes)
     total = {s.name: -_number(sympy.diff(g, s), here) * here[s.name] / (g_x * details.value)

@@ -1,7 +1,5 @@
-"""What import-model knows of each Hugging Face ``model_type``: its kind and transformers' defaults.
-
-A key absent from a config.json takes the default of its transformers config class (read from the class's
-``__init__``, transformers 4.5x); only these are taken: a size absent elsewhere is refused, never guessed.
+"""What import-model knows of each Hugging Face ``model_type``: its kind and the defaults of its transformers config
+class (4.5x), the only values an absent key takes: a size absent elsewhere is refused, never guessed.
 
 >>> FAMILIES["gemma2"].defaults["tie_word_embeddings"], FAMILIES["gemma2"].config_class
 (True, 'Gemma2Config')

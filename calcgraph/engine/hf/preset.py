@@ -1,7 +1,5 @@
-"""A Hugging Face ``config.json`` (an untrusted dict) -> a model preset (the ``set:`` of presets/models/).
-
-Every key used is type-checked and bounded; an absent key takes transformers' default for its model type
-(hf/families.py) and a missing or inconsistent one is a ConfigError naming it. ``n_params`` is left to the graph.
+"""A Hugging Face ``config.json`` (untrusted) -> a model preset: each key type-checked and bounded, an absent one
+transformers' default (families.py), a missing or inconsistent one a ConfigError naming it.
 
 >>> preset = model_preset({"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
 ...     "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
@@ -38,28 +36,23 @@ def _family_of(config: dict, top: Reader, where: str) -> tuple[str, Reader]:
                           where=where, name="model_type",
                           hint="supported: " + ", ".join(sorted(FAMILIES)) +
                           "; for another, write the preset by hand (calcgraph new model NAME)")
-    family = FAMILIES[family_type]
-    if inner is not None:
-        inner.family = FAMILIES.get(inner_type, family)
-        return family_type, inner
-    top.family = family
-    return family_type, top
+    reader = top if inner is None else inner
+    reader.family = FAMILIES.get(inner_type, FAMILIES[family_type])
+    return family_type, reader
 
 
 def model_preset(config: dict, where: str = "config.json", title: str | None = None) -> Preset:
     """The model preset of a Hugging Face config dict (see the module doc for an example)."""
     top = Reader(config, where)
     model_type, reader = _family_of(config, top, where)
-    family = reader.family
     for key in ("layers_block_type", "hybrid_override_pattern", "attn_layer_period"):
         if key in reader.config:
             raise reader._fail(key, "layers other than attention (state-space or recurrent) cannot be expressed "
                                "yet", "write an approximate preset by hand (calcgraph new model NAME)")
-    archs = config.get("architectures")
-    named = config.get("_name_or_path")
     if title is None:
-        title = named if isinstance(named, str) and named else \
-            archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else model_type
+        archs = config.get("architectures")
+        named = (config.get("_name_or_path"), archs[0] if isinstance(archs, list) and archs else None)
+        title = next((t for t in named if isinstance(t, str) and t), model_type)
     preset = Preset(title=str(title)[:100], architecture=top.text("model_type"))
     f = preset.fields
     for name, key in (("layers", "num_hidden_layers"), ("d_model", "hidden_size"), ("d_ff", "intermediate_size"),
@@ -68,25 +61,7 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     layers, d_model, heads = f["layers"].value, f["d_model"].value, f["n_heads"].value
     f["n_kv_heads"] = reader.field("num_key_value_heads") if reader.has("num_key_value_heads") else Field(
         heads, "num_attention_heads", "num_key_value_heads absent: multi-head attention (transformers' rule)")
-    _check_heads(reader, heads, f["n_kv_heads"].value)
-    _head_dim(reader, f, d_model, heads)
-    f["vocab"] = reader.field("vocab_size")
-    tied_key = "tie_word_embeddings"
-    tied_reader = reader if tied_key in reader.config or tied_key not in top.config else top
-    if tied_reader is top and top.family is None:
-        top.family = family
-    tied = tied_reader.flag(tied_key)
-    f["tied_embeddings"] = Field(int(tied), tied_key,
-                                 tied_reader.note(tied_key, f"{tied_key}: {'true' if tied else 'false'}"))
-    _moe(reader, f, layers, family, model_type)
-    _mla(reader, f, family)
-    _window(reader, f, layers, family)
-    _context(reader, f)
-    _vision(config, reader, f, preset, d_model)
-    return preset
-
-
-def _check_heads(reader: Reader, heads: int, kv_heads: int) -> None:
+    kv_heads = f["n_kv_heads"].value
     if kv_heads > heads:
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads exceed the {heads} query heads "
                            "(num_attention_heads)", "a KV head serves one or more query heads: fix config.json")
@@ -94,10 +69,25 @@ def _check_heads(reader: Reader, heads: int, kv_heads: int) -> None:
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads do not divide the {heads} query heads "
                            "(num_attention_heads)", "grouped-query attention shares each KV head among equal "
                            "groups of query heads: fix config.json")
+    _head_dim(reader, f, d_model, heads)
+    f["vocab"] = reader.field("vocab_size")
+    key = "tie_word_embeddings"
+    tied_reader = top if key in top.config and key not in reader.config else reader
+    tied = tied_reader.flag(key)
+    f["tied_embeddings"] = Field(int(tied), key, tied_reader.note(key, f"{key}: {str(tied).lower()}"))
+    _moe(reader, f, layers, reader.family, model_type)
+    _mla(reader, f, reader.family)
+    _window(reader, f, layers, reader.family)
+    key = "max_position_embeddings"
+    if reader.has(key):
+        f["max_context"] = Field(f"{reader.count(key)} token/sequence", key,
+                                 reader.note(key, "positions the model was trained for (rope scaling as configured)"))
+    _vision(config, reader, f, preset, d_model)
+    return preset
 
 
 def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
-    if reader.family is not None and reader.family.mla:
+    if reader.family.mla:
         nope, v = reader.count("qk_nope_head_dim"), reader.count("v_head_dim")
         if nope != v:
             raise reader._fail("v_head_dim", f"{v} differs from qk_nope_head_dim {nope}: the formulas use one "
@@ -194,9 +184,7 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
     if not window:
         why = "use_sliding_window: false" if use is False else "no sliding_window"
         f["local_layers"] = Field(0, "sliding_window", reader.note("sliding_window", f"{why}: every layer global"))
-        f["window"] = Field("0 token/sequence", "sliding_window", "no sliding window")
-        return
-    if types is not None:
+    elif types is not None:
         local = sum(t == "sliding_attention" for t in types)
         f["local_layers"] = Field(local, "layer_types", f"{local} of {layers} are sliding_attention")
     elif family.local_rule == "alternate":
@@ -210,17 +198,12 @@ def _window(reader: Reader, f: dict, layers: int, family: Family) -> None:
             "sliding_window_pattern", f"every {pattern}th layer global: {layers // pattern} of {layers}"))
     else:
         f["local_layers"] = Field(layers, "sliding_window", "every layer uses the window")
-    f["window"] = Field(f"{window} token/sequence", "sliding_window", reader.note("sliding_window"))
-
-
-def _context(reader: Reader, f: dict) -> None:
-    key = "max_position_embeddings"
-    if reader.has(key):
-        f["max_context"] = Field(f"{reader.count(key)} token/sequence", key,
-                                 reader.note(key, "positions the model was trained for (rope scaling as configured)"))
+    f["window"] = Field(f"{window or 0} token/sequence", "sliding_window",
+                        reader.note("sliding_window") if window else "no sliding window")
 
 
 def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int) -> None:
+    """extra_params: Gemma 3's SigLIP vision tower and projector, with the note that shows the sum."""
     vision = config.get("vision_config")
     if vision is None:
         f["extra_params"] = Field(0, "(no vision_config)", "text only")
@@ -231,23 +214,18 @@ def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int)
                           "(its parameters, held in HBM) is missing", where=reader.where, name="vision_config",
                           hint="write the preset by hand with extra_params from the model card, or drop "
                           "vision_config from a copy of config.json to import the text model alone")
-    tower, note = _siglip_params(Reader(vision, reader.where, "vision_config."), d_model)
-    f["extra_params"] = Field(tower, "vision_config", note)
-
-
-def _siglip_params(vision: Reader, d_text: int) -> tuple[int, str]:
-    """Parameters of a SigLIP vision tower and Gemma 3's projector, and the note that shows the sum."""
-    vision.family = Family("SiglipVisionConfig", defaults=SIGLIP_DEFAULTS)
-    h, i, n = vision.count("hidden_size"), vision.count("intermediate_size"), vision.count("num_hidden_layers")
-    c, p, size = vision.count("num_channels"), vision.count("patch_size"), vision.count("image_size")
+    tower = Reader(vision, reader.where, "vision_config.", Family("SiglipVisionConfig", defaults=SIGLIP_DEFAULTS))
+    h, i, n = tower.count("hidden_size"), tower.count("intermediate_size"), tower.count("num_hidden_layers")
+    c, p, size = tower.count("num_channels"), tower.count("patch_size"), tower.count("image_size")
     layer = 4 * (h * h + h) + 2 * 2 * h + (h * i + i) + (i * h + h)   # q k v o, two norms, fc1, fc2 (with biases)
     embed = c * p * p * h + h + (size // p) ** 2 * h                  # patch conv and position embeddings
-    projector = h * d_text + h                                         # mm_input_projection and its norm
-    total = n * layer + embed + 2 * h + projector
+    projector = h * d_model + h                                        # mm_input_projection and its norm
     defaulted = f"; absent from vision_config: transformers SiglipVisionConfig defaults for " \
-        f"{', '.join(sorted(vision.defaulted))}" if vision.defaulted else ""
-    return total, (f"SigLIP vision tower (width {h}, MLP {i}, {n} layers, {size // p}^2 patches of {p}) and "
-                   f"Gemma 3's projector to {d_text}: {n} x {layer} + {embed} + {2 * h} + {projector}{defaulted}")
+        f"{', '.join(sorted(tower.defaulted))}" if tower.defaulted else ""
+    f["extra_params"] = Field(n * layer + embed + 2 * h + projector, "vision_config",
+                              f"SigLIP vision tower (width {h}, MLP {i}, {n} layers, {size // p}^2 patches of {p}) "
+                              f"and Gemma 3's projector to {d_model}: {n} x {layer} + {embed} + {2 * h} + "
+                              f"{projector}{defaulted}")
 
 
 def _quoted(text: str) -> str:
