@@ -52,6 +52,8 @@ class Model:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
+        self.graph: Graph = scenario.graph  # the checked graph
+        self.spec: ScenarioSpec = scenario.spec  # what the scenario files say
         self._evaluated: Evaluated | None = None
 
     @property
@@ -60,16 +62,6 @@ class Model:
         if self._evaluated is None:
             self._evaluated = evaluate_scenario(self.scenario)
         return self._evaluated
-
-    @property
-    def graph(self) -> Graph:
-        """The checked graph."""
-        return self.scenario.graph
-
-    @property
-    def spec(self) -> ScenarioSpec:
-        """What the scenario files say."""
-        return self.scenario.spec
 
     @property
     def raw(self) -> dict:

@@ -64,43 +64,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def command(name: str, help: str, cache: bool = False) -> argparse.ArgumentParser:
+    def command(name: str, help: str, cache: bool = False, scenario: bool = False, **kinds) -> argparse.ArgumentParser:
+        """A subcommand; ``scenario``: it takes the scenario arguments (``kinds``: which of them)."""
         p = sub.add_parser(name, help=help)
         if cache:  # --no-cache: accepted and ignored, for scripts written when calcgraph kept a cache
             p.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
+        if scenario:
+            _scenario_args(p, **kinds)
         return p
 
-    p = command("eval", help="evaluate a scenario and print its reported values", cache=True)
-    _scenario_args(p)
+    p = command("eval", help="evaluate a scenario and print its reported values", cache=True, scenario=True)
     p.add_argument("--all", action="store_true", help="every quantity, not only the scenario's report: list")
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
     p.add_argument("--symbolic", action="store_true",
                    help="print each quantity as a closed form in the inputs instead of its value")
 
-    p = command("report", help="write a Markdown derivation report")
-    _scenario_args(p)
+    p = command("report", help="write a Markdown derivation report", scenario=True)
     p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
     p.add_argument("--brief", action="store_true",
                    help="summary, assumptions, checks and the headline derivations only")
     p.add_argument("--full", action="store_true", help="the whole elasticity matrix, not each figure's top drivers")
 
-    p = command("html", help="write one self-contained interactive page (no network needed)")
-    _scenario_args(p, only=False)
+    p = command("html", help="write one self-contained interactive page (no network needed)", scenario=True, only=False)
     p.add_argument("-o", "--output", default=None, metavar="FILE.html", help="write to a file")
 
     p = command("explain", help="the derivation chain of one quantity")
     p.add_argument("name")
     _scenario_args(p, only=False)
 
-    p = command("solve", help="the extreme value of an input at which constraints hold", cache=True)
-    _scenario_args(p, only=False)
+    p = command("solve", help="the extreme value of an input at which constraints hold",
+                cache=True, scenario=True, only=False)
     p.add_argument("--for", dest="for_name", required=True, metavar="NAME")
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
 
-    p = command("best", help="the best configuration over candidates, under constraints", cache=True)
-    _scenario_args(p, only=False)
+    p = command("best", help="the best configuration over candidates, under constraints",
+                cache=True, scenario=True, only=False)
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--maximize", metavar="NAME")
     goal.add_argument("--minimize", metavar="NAME")
@@ -109,8 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feasible", action="store_true",
                    help="skip candidates where a declared feasibility check fails")
 
-    p = command("sweep", help="evaluate over a grid of inputs; CSV and plots", cache=True)
-    _scenario_args(p)
+    p = command("sweep", help="evaluate over a grid of inputs; CSV and plots", cache=True, scenario=True)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
     p.add_argument("--csv", default=None, metavar="FILE")
     p.add_argument("--out", default=None, metavar="FILE.parquet", help="the grid as Parquet (needs pyarrow)")
@@ -120,8 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color", default=None, metavar="NAME")
     p.add_argument("-o", "--output", default=None, metavar="FILE.png")
 
-    p = command("table", help="the scenario and one column per variant, side by side")
-    _scenario_args(p, variant=False)
+    p = command("table", help="the scenario and one column per variant, side by side", scenario=True, variant=False)
     p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text",
                    help="text (aligned, the default), md (Markdown), csv or json")
 
@@ -161,7 +159,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update-chips", action="store_true",
                    help="also write each fitted chip's hbm_efficiency_chip into presets/chips/CHIP.yaml")
 
-    p = command("graph", help="the dependency graph as mermaid or dot")
-    _scenario_args(p)
+    p = command("graph", help="the dependency graph as mermaid or dot", scenario=True)
     p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     return parser
