@@ -134,12 +134,10 @@ class Model:
         """
         import networkx as nx
         ev, card = self.evaluated, nx.DiGraph()
-        for name, quantity in self.graph.quantities.items():
-            value = ev.values[name]
+        for name, quantity in self.graph.quantities.items():  # NaN (unknown) stays NaN in any unit
             card.add_node(name, expr=self.expr(name), unit=quantity.unit.pint_unit,
-                          value=float(to_unit(value, quantity.unit)) if value == value else float("nan"),
-                          state=ev.states[name], doc=quantity.doc, source=quantity.source,
-                          where=str(quantity.where))
+                          value=float(to_unit(ev.values[name], quantity.unit)), state=ev.states[name],
+                          doc=quantity.doc, source=quantity.source, where=str(quantity.where))
         card.add_edges_from(self.graph.dag.edges)
         return card
 
