@@ -237,6 +237,5 @@ def cmd_verify(args) -> int:
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     print(f"{sum(counts.values())} figures: {summary or 'none'}; {failed} failing", flush=True)
     if failed:
-        print("verify: some figures differ without a recorded reason (or miss their exact value)",
-              file=sys.stderr)
+        print("verify: some figures differ without a recorded reason (or miss their exact value)", file=sys.stderr)
     return 1 if failed else 0
