@@ -103,8 +103,7 @@ def cmd_check(args) -> int:
     """``calcgraph check``: every problem of every file; 2 when any file has one."""
     from calcgraph.core.check import check_files
     results = check_files(args.files)
-    for result in results:
-        print(result)
+    print(*results, sep="\n")
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0
