@@ -52,6 +52,8 @@ class Model:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
+        self.graph: Graph = scenario.graph  # the checked graph
+        self.spec: ScenarioSpec = scenario.spec  # what the scenario files say
         self._evaluated: Evaluated | None = None
 
     @property
@@ -60,16 +62,6 @@ class Model:
         if self._evaluated is None:
             self._evaluated = evaluate_scenario(self.scenario)
         return self._evaluated
-
-    @property
-    def graph(self) -> Graph:
-        """The checked graph."""
-        return self.scenario.graph
-
-    @property
-    def spec(self) -> ScenarioSpec:
-        """What the scenario files say."""
-        return self.scenario.spec
 
     @property
     def raw(self) -> dict:
@@ -142,12 +134,10 @@ class Model:
         """
         import networkx as nx
         ev, card = self.evaluated, nx.DiGraph()
-        for name, quantity in self.graph.quantities.items():
-            value = ev.values[name]
+        for name, quantity in self.graph.quantities.items():  # NaN (unknown) stays NaN in any unit
             card.add_node(name, expr=self.expr(name), unit=quantity.unit.pint_unit,
-                          value=float(to_unit(value, quantity.unit)) if value == value else float("nan"),
-                          state=ev.states[name], doc=quantity.doc, source=quantity.source,
-                          where=str(quantity.where))
+                          value=float(to_unit(ev.values[name], quantity.unit)), state=ev.states[name],
+                          doc=quantity.doc, source=quantity.source, where=str(quantity.where))
         card.add_edges_from(self.graph.dag.edges)
         return card
 

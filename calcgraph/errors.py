@@ -43,13 +43,8 @@ class CalcgraphError(Exception):
                  hint: str | None = None, quantity: str | None = None, name: str | None = None,
                  expected: str | None = None, got: str | None = None,
                  cycle: tuple[str, ...] | list[str] | None = None) -> None:
-        self.message = message
-        self.where = where
-        self.hint = hint
-        self.quantity = quantity
-        self.name = name
-        self.expected = expected
-        self.got = got
+        self.message, self.where, self.hint = message, where, hint
+        self.quantity, self.name, self.expected, self.got = quantity, name, expected, got
         self.cycle = tuple(cycle) if cycle is not None else None
         super().__init__(self.__str__())
 

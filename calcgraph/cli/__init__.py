@@ -49,7 +49,7 @@ def _run(args) -> int:
             import traceback  # only for --debug: --help and every normal run do without it
             traceback.print_exc()
         label = "no answer" if isinstance(exc, NoSolutionError) else "error"  # exit 1: a question, no mistake
-        print(f"calcgraph {args.command}: {label}: {flagged(exc)}", file=sys.stderr)
+        print(f"calcgraph {args.command}: {label}: {flagged(exc, args)}", file=sys.stderr)
         return exc.exit_status
     except ModuleNotFoundError as exc:
         extra = OPTIONAL.get((exc.name or "").split(".")[0])

@@ -22,12 +22,15 @@ FLAGS = {"constraint": "--where", "setting": "--set", "axis": "--vary", "unknown
          "image": "-o", "parquet": "--out"}
 
 
-def flagged(exc: CalcgraphError) -> CalcgraphError:
+def flagged(exc: CalcgraphError, args) -> CalcgraphError:
     """``exc`` with an argument location worded as the flag that carried it (``--where t_step <= 15 ms``)."""
     if isinstance(exc, ValidationError):
-        return ValidationError([flagged(p) for p in exc.problems])
+        return ValidationError([flagged(p, args) for p in exc.problems])
     if isinstance(exc.where, Argument) and exc.where.kind in FLAGS:
-        exc.where = f"{FLAGS[exc.where.kind]} {exc.where.text}"
+        flag = FLAGS[exc.where.kind]
+        if exc.where.kind == "goal":  # best's one goal, named by the flag that gave it
+            flag = "--maximize" if getattr(args, "maximize", None) else "--minimize"
+        exc.where = f"{flag} {exc.where.text}"
     return exc
 
 
@@ -62,10 +65,13 @@ def _known(model: Model, name: str, where: str) -> None:
                                hint=suggest(name, model.graph.quantities), name=name)
 
 
-def _names(model: Model, only):
-    for name in only or ():
+def _ready(args, warn: bool = True) -> tuple[Model, list[str] | None, int]:
+    """The model, the quantities ``--only`` names (checked; None: all) and ``_warn``'s exit status (0 without it)."""
+    model = _model(args)
+    names = getattr(args, "only", None) or None
+    for name in names or ():
         _known(model, name, f"--only {name}")
-    return only or None
+    return model, names, _warn(args, model, names) if warn else 0
 
 
 def _out(text: str, output: str | None, note: str = "", yaml: bool = False) -> None:
@@ -82,9 +88,7 @@ def _out(text: str, output: str | None, note: str = "", yaml: bool = False) -> N
 
 def cmd_eval(args) -> int:
     """``calcgraph eval``: the table, the JSON document or the closed forms."""
-    model = _model(args)
-    names = _names(model, args.only)
-    status = _warn(args, model, names)
+    model, names, status = _ready(args)
     ev = model.evaluated
     if args.symbolic:
         print(symbolic_table(ev, names), end="")
@@ -99,8 +103,7 @@ def cmd_check(args) -> int:
     """``calcgraph check``: every problem of every file; 2 when any file has one."""
     from calcgraph.core.check import check_files
     results = check_files(args.files)
-    for result in results:
-        print(result)
+    print(*results, sep="\n")
     failed = sum(not r.ok for r in results)
     print(f"\n{len(results) - failed} ok, {failed} with problems")
     return 2 if failed else 0
@@ -109,9 +112,7 @@ def cmd_check(args) -> int:
 def cmd_report(args) -> int:
     """``calcgraph report``: Markdown to stdout or ``-o``."""
     from calcgraph.render.report.document import render_report
-    model = _model(args)
-    names = _names(model, args.only)
-    status = _warn(args, model, names)
+    model, names, status = _ready(args)
     _out(render_report(model.evaluated, only=names, brief=args.brief, full=args.full), args.output)
     return status
 
@@ -119,8 +120,7 @@ def cmd_report(args) -> int:
 def cmd_html(args) -> int:
     """``calcgraph html``: the interactive page to stdout or ``-o``."""
     from calcgraph.render.page.html import render_page
-    model = _model(args)
-    status = _warn(args, model)
+    model, _, status = _ready(args)
     text = render_page(model.evaluated)
     _out(text, args.output, f" ({len(text.encode('utf-8')) // 1024} KiB)")
     return status
@@ -138,16 +138,15 @@ def cmd_explain(args) -> int:
 def cmd_graph(args) -> int:
     """``calcgraph graph``: mermaid or dot."""
     from calcgraph.render.diagram import graph_text
-    model = _model(args)
-    print(graph_text(model.evaluated, args.format, only=_names(model, args.only)), end="")
+    model, names, _ = _ready(args, warn=False)
+    print(graph_text(model.evaluated, args.format, only=names), end="")
     return 0
 
 
 def cmd_solve(args) -> int:
     """``calcgraph solve``: the answer as text or JSON (exit 1 when there is none)."""
     from calcgraph.render.solve import solve_json, solve_text
-    model = _model(args)
-    status = _warn(args, model)
+    model, _, status = _ready(args)
     result = model.solve(args.for_name, *args.where, integer=args.integer)
     print(solve_json(result) if args.json else solve_text(result))
     return status
@@ -156,18 +155,12 @@ def cmd_solve(args) -> int:
 def cmd_best(args) -> int:
     """``calcgraph best``: the winner, the candidates and the derivation (exit 1 when none is feasible)."""
     from calcgraph.render.best import render_best
-    model = _model(args)
-    status = _warn(args, model)
+    model, _, status = _ready(args)
     _say("best", typed_over(parse_axes(list(args.vary), model.graph), model.graph))
     where = list(args.where)
     if args.feasible:  # every declared check becomes a constraint the winner must meet
         where += [c.text for c, _ in model.graph.checks if c.text not in where]
-    try:
-        result = model.best(args.maximize, args.minimize, where, list(args.vary))
-    except CalcgraphError as exc:
-        if isinstance(exc.where, Argument) and exc.where.kind == "goal":
-            exc.where = f"--{'max' if args.maximize else 'min'}imize {exc.where.text}"
-        raise
+    result = model.best(args.maximize, args.minimize, where, list(args.vary))
     print(render_best(model.evaluated, result), end="")
     return status
 
@@ -175,9 +168,7 @@ def cmd_best(args) -> int:
 def cmd_table(args) -> int:
     """``calcgraph table``: the scenario and one column per variant (aligned text, md, csv or json)."""
     from calcgraph.render.table import render_table
-    model = _model(args)
-    names = _names(model, args.only)
-    status = _warn(args, model, names)
+    model, names, status = _ready(args)
     _say("table", (w for v in model.spec.variants for w in fallen_back(model.spec, v)
                    if not w.startswith("scenario ")))  # each column's presets; the base's were said above
     print(render_table(model.evaluated, only=names, fmt=args.format), end="")
@@ -240,12 +231,10 @@ def cmd_verify(args) -> int:
             continue
         if rows:
             print(f"## {rows[0].scenario}\n\n{render_rows(rows)}\n", end="")
-        for row in rows:
-            counts["differs (explained)" if row.verdict == "differs" and row.ok else row.verdict] += 1
-            failed += not row.ok
+        counts.update("differs (explained)" if row.verdict == "differs" and row.ok else row.verdict for row in rows)
+        failed += sum(not row.ok for row in rows)
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     print(f"{sum(counts.values())} figures: {summary or 'none'}; {failed} failing", flush=True)
     if failed:
-        print("verify: some figures differ without a recorded reason (or miss their exact value)",
-              file=sys.stderr)
+        print("verify: some figures differ without a recorded reason (or miss their exact value)", file=sys.stderr)
     return 1 if failed else 0

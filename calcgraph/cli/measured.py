@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from calcgraph.cli.commands import STRICT_EXIT, _out
 from calcgraph.core.files import project_path
 from calcgraph.errors import Argument, InputFileError, SetValueError
-
-STRICT_EXIT = 3
 
 
 def validation_files(given: list[str]) -> list[Path]:
@@ -28,14 +27,6 @@ def validation_files(given: list[str]) -> list[Path]:
     return paths
 
 
-def _write(text: str, output: str | None) -> None:
-    from calcgraph.core.files import write_atomic
-    if output:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-
-
 def cmd_validate(args) -> int:
     """Each case: measured, predicted, ratio and roofline; a summary; exit 3 under --strict beyond thresholds."""
     from calcgraph.core.cases import read_validation
@@ -53,7 +44,7 @@ def cmd_validate(args) -> int:
         text = render(predictions, summarize(predictions), args.assumptions)
     if args.plot:
         out.validation_plot(predictions, args.plot, args.assumptions)
-    _write(text, args.output)
+    _out(text, args.output)
     failed = beyond_thresholds(files, predictions)
     for line in failed:
         print(f"calcgraph validate: beyond thresholds: {line}", file=sys.stderr)
@@ -79,5 +70,5 @@ def cmd_calibrate(args) -> int:
             for line in chip_lines(fit, chip):
                 preset = with_chip_line(preset, line)
             write_atomic(path, preset)
-    _write(text, args.output)
+    _out(text, args.output)
     return 0

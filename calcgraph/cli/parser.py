@@ -42,98 +42,92 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _scenario_args(parser: argparse.ArgumentParser, variant: bool = True, only: bool = True) -> None:
-    parser.add_argument("scenario", nargs="?", default=None,
-                        help="scenario YAML (default: scenarios/llama3-70b-tpu-v5e.yaml)")
+    parser.add_argument("scenario", nargs="?", help="scenario YAML (default: scenarios/llama3-70b-tpu-v5e.yaml)")
     if variant:
-        parser.add_argument("--variant", default=None, help="one of the scenario's variants")
+        parser.add_argument("--variant", help="one of the scenario's variants")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE[ UNIT]",
                         help="override an input (or pin a result); repeatable")
     if only:
-        parser.add_argument("--only", action="append", default=None, metavar="NAME",
-                            help="show only these quantities; repeatable")
+        parser.add_argument("--only", action="append", metavar="NAME", help="show only these quantities; repeatable")
     parser.add_argument("--strict", action="store_true",
                         help="exit 3 when a feasibility check fails (default: a warning on stderr, exit 0)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
-    parser = _Parser(
-        prog="calcgraph", description="Size LLM serving with a checked calculation graph.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="calcgraph", description="Size LLM serving with a checked calculation graph.",
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def command(name: str, help: str, cache: bool = False) -> argparse.ArgumentParser:
+    def command(name: str, help: str, cache: bool = False, scenario: bool = False, **kinds) -> argparse.ArgumentParser:
+        """A subcommand; ``scenario``: it takes the scenario arguments (``kinds``: which of them)."""
         p = sub.add_parser(name, help=help)
         if cache:  # --no-cache: accepted and ignored, for scripts written when calcgraph kept a cache
             p.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
+        if scenario:
+            _scenario_args(p, **kinds)
         return p
 
-    p = command("eval", help="evaluate a scenario and print its reported values", cache=True)
-    _scenario_args(p)
+    p = command("eval", help="evaluate a scenario and print its reported values", cache=True, scenario=True)
     p.add_argument("--all", action="store_true", help="every quantity, not only the scenario's report: list")
     p.add_argument("--json", action="store_true", help="print JSON: values with units")
     p.add_argument("--symbolic", action="store_true",
                    help="print each quantity as a closed form in the inputs instead of its value")
 
-    p = command("report", help="write a Markdown derivation report")
-    _scenario_args(p)
-    p.add_argument("-o", "--output", default=None, metavar="FILE.md", help="write to a file")
+    p = command("report", help="write a Markdown derivation report", scenario=True)
+    p.add_argument("-o", "--output", metavar="FILE.md", help="write to a file")
     p.add_argument("--brief", action="store_true",
                    help="summary, assumptions, checks and the headline derivations only")
     p.add_argument("--full", action="store_true", help="the whole elasticity matrix, not each figure's top drivers")
 
-    p = command("html", help="write one self-contained interactive page (no network needed)")
-    _scenario_args(p, only=False)
-    p.add_argument("-o", "--output", default=None, metavar="FILE.html", help="write to a file")
+    p = command("html", help="write one self-contained interactive page (no network needed)", scenario=True, only=False)
+    p.add_argument("-o", "--output", metavar="FILE.html", help="write to a file")
 
     p = command("explain", help="the derivation chain of one quantity")
     p.add_argument("name")
     _scenario_args(p, only=False)
 
-    p = command("solve", help="the extreme value of an input at which constraints hold", cache=True)
-    _scenario_args(p, only=False)
+    p = command("solve", help="the extreme value of an input at which constraints hold",
+                cache=True, scenario=True, only=False)
     p.add_argument("--for", dest="for_name", required=True, metavar="NAME")
     p.add_argument("--where", action="append", required=True, metavar='"LHS <= RHS"')
     p.add_argument("--integer", action="store_true", help="the answer is a whole number")
     p.add_argument("--json", action="store_true")
 
-    p = command("best", help="the best configuration over candidates, under constraints", cache=True)
-    _scenario_args(p, only=False)
+    p = command("best", help="the best configuration over candidates, under constraints",
+                cache=True, scenario=True, only=False)
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--maximize", metavar="NAME")
     goal.add_argument("--minimize", metavar="NAME")
     p.add_argument("--where", action="append", default=[], metavar='"LHS <= RHS"')
     p.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES")
-    p.add_argument("--feasible", action="store_true",
-                   help="skip candidates where a declared feasibility check fails")
+    p.add_argument("--feasible", action="store_true", help="skip candidates where a declared feasibility check fails")
 
-    p = command("sweep", help="evaluate over a grid of inputs; CSV and plots", cache=True)
-    _scenario_args(p)
+    p = command("sweep", help="evaluate over a grid of inputs; CSV and plots", cache=True, scenario=True)
     p.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]|V1,V2")
-    p.add_argument("--csv", default=None, metavar="FILE")
-    p.add_argument("--out", default=None, metavar="FILE.parquet", help="the grid as Parquet (needs pyarrow)")
-    p.add_argument("--plot", default=None, metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
+    p.add_argument("--csv", metavar="FILE")
+    p.add_argument("--out", metavar="FILE.parquet", help="the grid as Parquet (needs pyarrow)")
+    p.add_argument("--plot", metavar="Y[,Y2|+Y2...]:X[:MARKER,...]",
                    help="draw Y against X (needs -o); ',' overlays, '+' stacks, log(Y)/log(X) for log axes, "
                         "markers at quantities in X's unit; lines stop where memory runs out")
-    p.add_argument("--color", default=None, metavar="NAME")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.png")
+    p.add_argument("--color", metavar="NAME")
+    p.add_argument("-o", "--output", metavar="FILE.png")
 
-    p = command("table", help="the scenario and one column per variant, side by side")
-    _scenario_args(p, variant=False)
+    p = command("table", help="the scenario and one column per variant, side by side", scenario=True, variant=False)
     p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text",
                    help="text (aligned, the default), md (Markdown), csv or json")
 
     p = command("import-model", help="a model preset from a local Hugging Face config.json")
     p.add_argument("config", metavar="CONFIG.json")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file")
-    p.add_argument("--title", default=None, help="the preset's title (default: the config's name)")
+    p.add_argument("-o", "--output", metavar="FILE.yaml", help="write to a file")
+    p.add_argument("--title", help="the preset's title (default: the config's name)")
 
     p = command("new", help="a commented template of a scenario, model or chip, every field listed")
     p.add_argument("kind", choices=["scenario", "model", "chip"])
     p.add_argument("name", help="the title of the new file")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml", help="write to a file (not an existing one)")
+    p.add_argument("-o", "--output", metavar="FILE.yaml", help="write to a file (not an existing one)")
     p.add_argument("--force", action="store_true", help="with -o: replace the file if it exists")
 
     p = command("verify", help="compare each expected figure with the computed one", cache=True)
@@ -148,20 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assumptions", default="calibrated", metavar="NAME",
                    help="assumption set of presets/assumptions/ (default: calibrated; engine, chapter)")
     p.add_argument("--format", choices=["text", "md", "csv", "json"], default="text")
-    p.add_argument("--plot", default=None, metavar="F.png", help="measured against predicted, log-log (matplotlib)")
-    p.add_argument("-o", "--output", default=None, metavar="FILE", help="write the table to a file")
+    p.add_argument("--plot", metavar="F.png", help="measured against predicted, log-log (matplotlib)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the table to a file")
     p.add_argument("--strict", action="store_true",
                    help="exit 3 when a file's summary is beyond the thresholds it declares")
 
     p = command("calibrate", help="fit efficiencies to the validation set (least squares; needs scipy)")
     p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: validation/*.yaml)")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.yaml",
+    p.add_argument("-o", "--output", metavar="FILE.yaml",
                    help="write the assumption set (e.g. presets/assumptions/calibrated.yaml); default: print it")
     p.add_argument("--no-loo", action="store_true", help="skip the leave-one-out error (one fit instead of N+1)")
     p.add_argument("--update-chips", action="store_true",
                    help="also write each fitted chip's hbm_efficiency_chip into presets/chips/CHIP.yaml")
 
-    p = command("graph", help="the dependency graph as mermaid or dot")
-    _scenario_args(p)
+    p = command("graph", help="the dependency graph as mermaid or dot", scenario=True)
     p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     return parser

@@ -14,8 +14,7 @@ class Progress:
         stream = stream if stream is not None else sys.stderr
         self.stream = getattr(stream, "terminal_stream", stream)  # its own \r, past cli.terminal's escaping
         self.start, self.last, self.shown = time.perf_counter(), 0.0, False
-        isatty = getattr(self.stream, "isatty", None)
-        self.enabled = bool(isatty and isatty())
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def update(self, done: int) -> None:
         """Redraw (at most 10 times a second) once the sweep has run for ``delay`` seconds."""

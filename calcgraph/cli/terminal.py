@@ -17,8 +17,7 @@ def escape_controls(text: str) -> str:
     >>> escape_controls("bad \\x1b[31mred\\x1b[0m, \\u009b2J\\tok\\n")
     'bad \\\\x1b[31mred\\\\x1b[0m, \\\\u009b2J\\tok\\n'
     """
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80" else f"\\u{ord(m.group()):04x}",
-                       text)
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80" else f"\\u{ord(m.group()):04x}", text)
 
 
 class Escaping:
