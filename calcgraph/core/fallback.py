@@ -9,7 +9,8 @@ from __future__ import annotations
 from calcgraph.core.spec.types import ScenarioSpec, SetEntry
 
 
-def _file(entry: SetEntry) -> str:
+def file_of(entry: SetEntry) -> str:
+    """The file (without its line) that set ``entry``."""
     return str(entry.where).rsplit(":", 1)[0]
 
 
@@ -21,7 +22,7 @@ def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
         kept_names.add(entry.name)
         new = replacing.get(entry.kind)
         said = str(entry.value) if entry.formula is None else f"formula {entry.formula}"
-        by = f"{new} (its {entry.kind} preset) replaces {_file(entry)}" if new else f"{_file(entry)} is replaced"
+        by = f"{new} (its {entry.kind} preset) replaces {file_of(entry)}" if new else f"{file_of(entry)} is replaced"
         out.append(f"{who}: {by}, which set {entry.name} = {said} at {entry.where}; the new preset does "
                    f"not, so {entry.name} falls back to its module default: set {entry.name} in {who} to keep it")
     return out
@@ -34,7 +35,7 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     >>> fallen_back(load_spec())
     []
     """
-    replacing = {e.kind: _file(e) for e in spec.sets if e.origin == "preset" and e.kind}
+    replacing = {e.kind: file_of(e) for e in spec.sets if e.origin == "preset" and e.kind}
     out = _lines(spec.dropped, {e.name for e in spec.sets}, replacing, f"scenario {spec.path}")
     if variant is None or variant not in spec.variants:
         return out
@@ -42,7 +43,7 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     own = spec.variants[variant]
     dropped = [e for e in spec.sets if e.origin == "preset" and e.kind in kinds]
     kept = {e.name for e in spec.sets if not (e.origin == "preset" and e.kind in kinds)} | {e.name for e in own}
-    replacing = {e.kind: _file(e) for e in own if e.kind}
+    replacing = {e.kind: file_of(e) for e in own if e.kind}
     return out + _lines(dropped, kept, replacing, f"variant {variant}")
 
 

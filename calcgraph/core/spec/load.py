@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, replace
+from collections import namedtuple
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from calcgraph.core.fallback import merged_expects, replace_extended_presets
+from calcgraph.core.fallback import file_of, merged_expects, replace_extended_presets
 from calcgraph.core.files import project_path
 from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
 from calcgraph.core.spec.parts import (
@@ -23,6 +24,7 @@ from calcgraph.core.spec.parts import (
     read_quantities,
     read_units,
     read_variants,
+    section,
     short_key,
     unknown_keys,
 )
@@ -57,20 +59,8 @@ def default_scenario() -> Path:
     return project_path(DEFAULT_SCENARIO)
 
 
-@dataclass(frozen=True)
-class _Part:
-    """What one clean file adds to a scenario: kept per parsed file (a changed file parses anew)."""
-
-    data: LineDict
-    shown: str
-    uses: tuple
-    use_where: object
-    title: str | None
-    assumes: str | None
-    quantities: tuple
-    checks: tuple
-    sets: tuple
-
+# What one clean file adds to a scenario: kept per parsed file (a changed file parses anew).
+_Part = namedtuple("_Part", "data shown uses use_where title assumes quantities checks sets")
 
 _PARTS: dict = {}
 
@@ -127,7 +117,7 @@ class _Collector:
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
-        self._fix_files(data, shown)
+        _fix_files(data, shown)
         start = len(self.problems)
         self.files.append(shown)
         title = data.get("title") if isinstance(data.get("title"), str) else None
@@ -155,11 +145,11 @@ class _Collector:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
-        read_quantities(self, data.get("quantities"), data, file_source)
-        self.checks.extend(read_checks(self, data.get("checks"), data))
-        kind = preset_kind(path)
+        read_quantities(self, data, file_source)
+        self.checks.extend(read_checks(self, data))
+        kind, block = preset_kind(path), section(self, data, "set", LineDict, "set: must map names to values")
         self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
-            data.get("set"), data, "set", "scenario" if top else "preset", file_source))
+            block, "scenario" if top else "preset", file_source))
         if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
             if len(_PARTS) >= MAX_PARTS:
                 _PARTS.clear()
@@ -196,34 +186,22 @@ class _Collector:
         for used in part.uses:
             self.read(path.parent / used, top=False, used_from=part.use_where)
         for quantity in part.quantities:
-            if quantity.name in self.quantities:
-                self.problem(f"quantity {quantity.name!r} is defined twice (first at "
-                             f"{self.quantities[quantity.name].where})", quantity.where,
-                             "define it once; override its value or formula with set:")
-            else:
-                self.quantities[quantity.name] = quantity
+            self.add_quantity(quantity)
         self.checks.extend(part.checks)
         self.sets.extend(part.sets)
         return part.data
 
-    def _fix_files(self, node, shown: str) -> None:
-        if isinstance(node, LineDict):
-            node.file = shown
-            for value in node.values():
-                self._fix_files(value, shown)
-        elif isinstance(node, list):
-            for value in node:
-                self._fix_files(value, shown)
+    def add_quantity(self, quantity: QuantitySpec) -> None:
+        first = self.quantities.setdefault(quantity.name, quantity)
+        if first is not quantity:
+            self.problem(f"quantity {quantity.name!r} is defined twice (first at {first.where})", quantity.where,
+                         "define it once; override its value or formula with set:")
 
-    def set_entries(self, block, data: LineDict, key: str, origin: str,
-                    file_source: str | None = None) -> list[SetEntry]:
-        if block is None:
-            return []
-        if not isinstance(block, LineDict):
-            self.problem(f"{key}: must map names to values", data.where(key))
-            return []
+    def set_entries(self, block: LineDict, origin: str, file_source: str | None = None,
+                    skip: tuple = ()) -> list[SetEntry]:
+        """The settings of ``block`` (name -> value or {value or formula, ...}) but the names in ``skip``."""
         entries = []
-        for name, raw in block.items():
+        for name, raw in ((n, r) for n, r in block.items() if n not in skip):
             where = block.where(name)
             if isinstance(raw, LineDict):
                 unknown_keys(self.problems, raw, SET_KEYS, f"the setting of {name!r}")
@@ -251,6 +229,21 @@ class _Collector:
                 self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
                              where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
         return entries
+
+    def spec(self, **fields) -> ScenarioSpec:
+        """A ScenarioSpec of what was read; ``fields`` give the rest and may replace ``titles`` and ``sets``."""
+        return ScenarioSpec(**{"files": tuple(self.files), "titles": tuple(self.titles), "sets": tuple(self.sets),
+                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes),
+                               "checks": tuple(self.checks), **fields})
+
+
+def _fix_files(node, shown: str) -> None:
+    """Set ``file`` on every mapping under ``node``: the path as messages show it."""
+    if isinstance(node, LineDict):
+        node.file = shown
+        node = list(node.values())
+    for value in node if isinstance(node, list) else ():
+        _fix_files(value, shown)
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
@@ -284,19 +277,15 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
         more, kinds = read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
-        expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+        expects = merged_expects(expects, read_expects(collector, pdata))
     sets, dropped = replace_extended_presets(collector.sets, collector.parents)
-    kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
-    gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
-    titles = [(f, title) for f, title in collector.titles if f not in gone]
+    gone = {file_of(e) for e in dropped} - {file_of(e) for e in sets}
     raise_all(collector.problems, problems)
-    return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
-                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
-                        quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
-                        sets=tuple(sets), report=tuple(report), variants=variants,
-                        expects=tuple(expects), where=Location(display_path(path), 1),
-                        checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
-                        extends=tuple(display_path(p) for p, *_ in collector.parents))
+    return collector.spec(path=display_path(path), title=str(data.get("title") or path.stem),
+                          doc=str(data.get("doc") or ""), titles=tuple(t for t in collector.titles if t[0] not in gone),
+                          sets=tuple(sets), report=tuple(report), variants=variants, expects=tuple(expects),
+                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped),
+                          extends=tuple(display_path(p) for p, *_ in collector.parents))
 
 
 def default_paths() -> list[Path]:

@@ -46,6 +46,16 @@ def _kind(raw) -> str:
                                                                               type(raw).__name__)
 
 
+def section(collector, data: LineDict, key: str, kind: type, message: str):
+    """``data[key]`` when it is a ``kind``, else an empty one (and ``message`` at its line when it is there)."""
+    block = data.get(key)
+    if isinstance(block, kind):
+        return block
+    if block is not None:
+        collector.problem(message, data.where(key))
+    return kind()
+
+
 def unknown_keys(problems: list, block: LineDict, allowed, what: str, show=repr) -> None:
     """A YamlError in ``problems`` for each key of ``block`` not in ``allowed``, listing the allowed ones."""
     for key in (k for k in block if k not in allowed):
@@ -72,67 +82,46 @@ def preset_kind(path: Path) -> str | None:
     return parent.name if parent.parent.name == "presets" else None
 
 
-def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
+def read_checks(collector, data: LineDict) -> list[CheckSpec]:
     """``checks:``: a list of ``{where: CONSTRAINT, message: TEXT}``."""
-    if block is None:
-        return []
-    if not isinstance(block, list):
-        collector.problem("checks: must be a list of {where: CONSTRAINT, message: TEXT}", data.where("checks"))
-        return []
     found = []
-    for item in block:
-        where = item.where() if isinstance(item, LineDict) else data.where("checks")
+    for item in section(collector, data, "checks", list,
+                        "checks: must be a list of {where: CONSTRAINT, message: TEXT}"):
         if not isinstance(item, LineDict):
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
-                              where)
+                              data.where("checks"))
             continue
         unknown_keys(collector.problems, item, CHECK_KEYS, "a check")
         texts = [item.get(k) for k in ("where", "message")]
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
-                              "and message: (one line saying what fails), both text", where)
+                              "and message: (one line saying what fails), both text", item.where())
             continue
         holds = item.get("holds", "")
         if not isinstance(holds, str):
             collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
                               item.where("holds"))
             holds = ""
-        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where, holds=holds))
+        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=item.where(), holds=holds))
     return found
 
 
 def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
     """``variants:`` -> (name -> SetEntry tuple, name -> preset kinds replaced); a variant may ``use:``
     presets replacing those of the same kind (their entries first, then the variant's own settings)."""
-    raw = data.get("variants")
+    raw = section(collector, data, "variants", LineDict, "variants: must map variant names to settings")
     variants, replaces = {}, {}
-    if raw is None:
-        return variants, replaces
-    if not isinstance(raw, LineDict):
-        collector.problem("variants: must map variant names to settings", data.where("variants"))
-        return variants, replaces
-    for vname, block in raw.items():
-        entries, kinds = [], []
-        if isinstance(block, LineDict) and ("use" in block or "set" in block):
-            uses = block.get("use") or []
-            if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-                collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
-                uses = []
-            for used in uses:
-                entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
-            settings = {k: v for k, v in block.items() if k not in ("use", "set")}
-            inner = block.get("set")
-            if inner is not None and not isinstance(inner, LineDict):
-                collector.problem(f"variant {vname!r}: set: must map names to values", block.where("set"))
-            elif inner is not None:
-                entries.extend(collector.set_entries(inner, block, vname, f"variant {vname}"))
-            if settings:
-                extra = LineDict(settings)
-                extra.file, extra.line = block.file, block.line
-                extra.key_lines = {k: block.key_lines.get(k) for k in settings}
-                entries.extend(collector.set_entries(extra, block, vname, f"variant {vname}"))
-        else:
-            entries = collector.set_entries(block, raw, vname, f"variant {vname}")
+    for vname in raw:
+        block, entries, kinds = section(collector, raw, vname, LineDict, f"{vname}: must map names to values"), [], []
+        uses = block.get("use") or []
+        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+            collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
+            uses = []
+        for used in uses:
+            entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
+        inner = section(collector, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
+        entries.extend(collector.set_entries(inner, f"variant {vname}"))
+        entries.extend(collector.set_entries(block, f"variant {vname}", skip=("use", "set")))
         variants[vname] = tuple(entries)
         replaces[vname] = tuple(dict.fromkeys(kinds))
     return variants, replaces
@@ -157,13 +146,9 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
     return [replace(e, origin=f"variant {vname}", kind=kind) for e in fresh.sets]
 
 
-def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
+def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
     """``expect:``: name -> printed figure(s) of a source text."""
-    if block is None:
-        return []
-    if not isinstance(block, LineDict):
-        collector.problem("expect: must map names to expected figures", data.where("expect"))
-        return []
+    block = section(collector, data, "expect", LineDict, "expect: must map names to expected figures")
     result = []
     for name, raw in block.items():
         for item in raw if isinstance(raw, list) else [raw]:
@@ -191,13 +176,9 @@ def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
     return result
 
 
-def read_quantities(collector, block, data: LineDict, file_source: str | None) -> None:
+def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
     """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
-    if block is None:
-        return
-    if not isinstance(block, LineDict):
-        collector.problem("quantities: must map names to quantity mappings", data.where("quantities"))
-        return
+    block = section(collector, data, "quantities", LineDict, "quantities: must map names to quantity mappings")
     for name, body in block.items():
         where = block.where(name)
         if not NAME_RE.match(name) or name in FUNCTIONS:
@@ -241,31 +222,21 @@ def read_quantities(collector, block, data: LineDict, file_source: str | None) -
                               f"not {_kind(body.get('value'))}", body.where("value"),
                               "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
             continue
-        if name in collector.quantities:
-            first = collector.quantities[name].where
-            collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
-                              "define it once; override its value or formula with set:")
-            continue
         if body.get("solve") is not None and not isinstance(body.get("solve"), LineDict):
             collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
             continue
-        collector.quantities[name] = QuantitySpec(
+        collector.add_quantity(QuantitySpec(
             name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
             source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
             maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes", "formula",
-                                                                 "solve", "preset")})
+                                                                 "solve", "preset")}))
 
 
 def read_units(collector, data: LineDict) -> None:
     """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
-    block = data.get("units")
-    if block is None:
-        return
-    if not isinstance(block, list):
-        collector.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
-        return
-    from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
-    for line in block:
+    for line in section(collector, data, "units", list,
+                        "units: must be a list of definition lines such as 'rack = 72 * chip'"):
+        from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
         try:
             define_unit(line)
         except UnitError as exc:
