@@ -1,9 +1,5 @@
-"""A strict, safe YAML reader that remembers the line of every key.
-
-PyYAML only *composes* nodes (libyaml's fast composer when present; any problem it meets is read
-again by the pure-Python one, which words the message); our rules convert them: YAML 1.2 core
-scalars, no duplicate keys, aliases or explicit tags. ``load_file`` parses each file once per process.
-"""
+"""A strict, safe YAML reader that remembers the line of every key: PyYAML (libyaml when present) composes, our
+rules convert (YAML 1.2 core scalars; no duplicate keys, aliases or tags); ``load_file`` parses a file once."""
 
 from __future__ import annotations
 
@@ -218,19 +214,18 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
         raise InputFileError(f"no such file: {shown}" if exc.errno == errno.ENOENT
                              else f"cannot read {shown}: {reason}", where=where,
                              hint="check the path (use: paths are relative to the including file)") from None
+    reason, data = "not a regular file (a device, FIFO, socket or folder)", b""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
-                                 where=where, hint="calcgraph reads plain YAML files only")
-        with open(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # reading a FIFO or a device could block or never end
+            with open(fd, "rb", closefd=False) as handle:
+                reason, data = None, handle.read(limit + 1)
     except OSError as exc:
-        if isinstance(exc, InputFileError):
-            raise
-        raise InputFileError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}",
-                             where=where, hint="calcgraph reads plain YAML files only") from None
+        reason = exc.strerror or type(exc).__name__
     finally:
         os.close(fd)
+    if reason is not None:
+        raise InputFileError(f"cannot read {shown}: {reason}", where=where,
+                             hint="calcgraph reads plain YAML files only")
     if len(data) > limit:
         raise YamlError(f"file is larger than {limit} bytes", where=where, hint="split it into smaller modules")
     try:
