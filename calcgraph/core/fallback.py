@@ -1,8 +1,5 @@
-"""Presets replaced by a variant or an extending scenario, and the values that then fall back.
-
-A name the replaced preset set and nothing else sets goes back to its module default: rarely meant,
-so every evaluating command says so.
-"""
+"""Presets replaced by a variant or an extending scenario, and the values that then fall back to their module
+default (rarely meant, so every evaluating command says so)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""YAML files -> specs, every field with its file:line. One format for every file (docs/conventions.md);
-``use:`` paths are relative to the including file, a file used twice is read once.
-"""
+"""YAML files -> specs, every field with its file:line (docs/conventions.md); ``use:`` paths are relative to
+the including file, a file used twice is read once."""
 
 from __future__ import annotations
 

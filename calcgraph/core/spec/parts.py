@@ -152,10 +152,10 @@ def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
     result = []
     for name, raw in block.items():
         for item in raw if isinstance(raw, list) else [raw]:
-            where = item.where() if isinstance(item, LineDict) else block.where(name)
+            item_map, where = {"printed": item}, block.where(name)
             if isinstance(item, LineDict):
                 unknown_keys(collector.problems, item, EXPECT_KEYS, f"expect of {name!r}")
-            item_map = item if isinstance(item, LineDict) else {"printed": item}
+                item_map, where = item, item.where()
             if "printed" not in item_map:
                 collector.problem(f"expect of {name!r} has no printed figure", where)
                 continue
@@ -201,11 +201,9 @@ def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
             collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
                               "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
             continue
-        texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
-        wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
-                 and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
-        if "formula" in body and not isinstance(body.get("formula"), str):
-            wrong.append("formula")
+        wrong = [k for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset", "formula")
+                 if k in body and not isinstance(body[k], str) and (body[k] is not None or k == "formula")
+                 and not (k == "unit" and type(body[k]) is int and body[k] == 1)]  # unit: 1 is unit: "1"
         if wrong:
             collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
                               "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")

@@ -202,12 +202,11 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
     """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, not from ``st_size``)."""
     shown = str(path)
     where = Location(shown)
-    if "\0" in shown:
-        raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    except (UnicodeError, ValueError):  # a lone surrogate ("\ud800" in YAML) cannot name a file
-        raise InputFileError(f"cannot read {shown!r}: the path is not valid text", where=repr(shown),
+    except (UnicodeError, ValueError):  # a NUL byte or a lone surrogate ("\ud800" in YAML) cannot name a file
+        reason = "contains a NUL byte" if "\0" in shown else "is not valid text"
+        raise InputFileError(f"cannot read {shown!r}: the path {reason}", where=repr(shown),
                              hint="write the path in plain characters") from None
     except OSError as exc:
         reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
