@@ -6,27 +6,13 @@ from __future__ import annotations
 import difflib
 import os
 from collections import namedtuple
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from calcgraph.core.fallback import file_of, merged_expects, replace_extended_presets
 from calcgraph.core.files import project_path
 from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
-from calcgraph.core.spec.parts import (
-    _kind,
-    _scalar_value,
-    file_identity,
-    preset_kind,
-    read_checks,
-    read_expects,
-    read_quantities,
-    read_units,
-    read_variants,
-    section,
-    short_key,
-    unknown_keys,
-)
+from calcgraph.core.spec import parts
 from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.errors import CalcgraphError, InputFileError, Location, YamlError, raise_all
@@ -34,7 +20,6 @@ from calcgraph.errors import CalcgraphError, InputFileError, Location, YamlError
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
              "checks", "units", "extends"}
 SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
-SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 MAX_PARTS = 4096  # files remembered per process; a full table is cleared
 
@@ -51,11 +36,6 @@ def _display_path(path: str, cwd: str) -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("..") else path
-
-
-def default_scenario() -> Path:
-    """The default scenario: in the working directory, else beside the package."""
-    return project_path(DEFAULT_SCENARIO)
 
 
 # What one clean file adds to a scenario: kept per parsed file (a changed file parses anew).
@@ -81,7 +61,7 @@ class _Collector:
         self.problems.append(kind(message, where=where, hint=hint))
 
     def read(self, path: Path, top: bool, used_from: Location | None = None):
-        info, identity = file_identity(path)
+        info, identity = parts.file_identity(path)
         if identity in self.seen:
             return None
         self.seen.add(identity)
@@ -125,14 +105,14 @@ class _Collector:
         self.assumes += [(shown, assumes)] if assumes is not None else []
         for key in data:
             if key not in FILE_KEYS:
-                self.problem(f"unknown key {short_key(key)}", data.where(key),
+                self.problem(f"unknown key {parts.short_key(key)}", data.where(key),
                              suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
                              and difflib.get_close_matches(key, FILE_KEYS)
                              else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
-        read_units(self, data)
+        parts.read_units(self, data)
         if top and "extends" in data:
             self._extends(path, data)
         uses = data.get("use") or []
@@ -144,11 +124,11 @@ class _Collector:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
-        read_quantities(self, data, file_source)
-        self.checks.extend(read_checks(self, data))
-        kind, block = preset_kind(path), section(self, data, "set", LineDict, "set: must map names to values")
-        self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
-            block, "scenario" if top else "preset", file_source))
+        parts.read_quantities(self, data, file_source)
+        self.checks.extend(parts.read_checks(self, data))
+        block = parts.section(self, data, "set", LineDict, "set: must map names to values")
+        self.sets.extend(parts.read_sets(self, block, "scenario" if top else "preset", file_source,
+                                         kind=parts.preset_kind(path)))
         if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
             if len(_PARTS) >= MAX_PARTS:
                 _PARTS.clear()
@@ -196,39 +176,6 @@ class _Collector:
             self.problem(f"quantity {quantity.name!r} is defined twice (first at {first.where})", quantity.where,
                          "define it once; override its value or formula with set:")
 
-    def set_entries(self, block: LineDict, origin: str, file_source: str | None = None,
-                    skip: tuple = ()) -> list[SetEntry]:
-        """The settings of ``block`` (name -> value or {value or formula, ...}) but the names in ``skip``."""
-        entries = []
-        for name, raw in ((n, r) for n, r in block.items() if n not in skip):
-            where = block.where(name)
-            if isinstance(raw, LineDict):
-                unknown_keys(self.problems, raw, SET_KEYS, f"the setting of {name!r}")
-                if ("value" in raw) == ("formula" in raw):
-                    self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
-                    continue
-                if "value" in raw and not _scalar_value(raw.get("value")):
-                    self.problem(f"the setting of {name!r}: value must be a number or \"NUMBER UNIT\", "
-                                 f"not {_kind(raw.get('value'))}", raw.where("value"))
-                    continue
-                if "formula" in raw and not isinstance(raw.get("formula"), str):
-                    self.problem(f"the setting of {name!r}: formula must be text, not {_kind(raw.get('formula'))}",
-                                 raw.where("formula"))
-                    continue
-                doc = raw.get("doc")
-                if doc is not None and ("formula" not in raw or not isinstance(doc, str)):
-                    self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
-                                 raw.where("doc"))
-                    continue
-                entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
-                                        **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
-            elif _scalar_value(raw):
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw, source=file_source))
-            else:
-                self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
-                             where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
-        return entries
-
     def spec(self, **fields) -> ScenarioSpec:
         """A ScenarioSpec of what was read; ``fields`` give the rest and may replace ``titles`` and ``sets``."""
         return ScenarioSpec(**{"files": tuple(self.files), "titles": tuple(self.titles), "sets": tuple(self.sets),
@@ -252,7 +199,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     >>> load_spec().title != ""  # the default scenario
     True
     """
-    path = Path(path) if path is not None else default_scenario()
+    path = Path(path) if path is not None else project_path(DEFAULT_SCENARIO)
     try:
         os.lstat(path)
     except FileNotFoundError:
@@ -273,10 +220,10 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
         report = []
     variants, replaces, expects = {}, {}, []
     for parent, pdata in [*reversed(parents), (path, data)]:
-        more, kinds = read_variants(collector, pdata, parent)
+        more, kinds = parts.read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
-        expects = merged_expects(expects, read_expects(collector, pdata))
+        expects = merged_expects(expects, parts.read_expects(collector, pdata))
     sets, dropped = replace_extended_presets(collector.sets, collector.parents)
     gone = {file_of(e) for e in dropped} - {file_of(e) for e in sets}
     raise_all(collector.problems, problems)

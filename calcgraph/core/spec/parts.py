@@ -1,5 +1,5 @@
 """Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units; each
-takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it."""
+takes the loader's collector (``problem``, ``read``) and adds what it finds wrong to it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
-from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
+from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec, SetEntry
 from calcgraph.core.spec.yamlload import MAX_DIGITS, LineDict
 from calcgraph.errors import UnitError, YamlError
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message", "holds"}
+SET_KEYS = {"value", "formula", "source", "note", "doc"}
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
 
@@ -30,9 +31,7 @@ def short_key(key: object) -> str:
 
 def _scalar_value(raw) -> bool:
     """A number (not bool, not an integer of hundreds of digits) or text."""
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, int):
+    if type(raw) is int:
         return abs(raw) < 10 ** MAX_DIGITS
     return isinstance(raw, (float, str))
 
@@ -40,7 +39,7 @@ def _scalar_value(raw) -> bool:
 def _kind(raw) -> str:
     if raw is None:
         return "null"
-    if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
+    if type(raw) is int and not _scalar_value(raw):
         return f"an integer of more than {MAX_DIGITS} digits"
     return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
                                                                               type(raw).__name__)
@@ -120,8 +119,8 @@ def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
         for used in uses:
             entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
         inner = section(collector, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
-        entries.extend(collector.set_entries(inner, f"variant {vname}"))
-        entries.extend(collector.set_entries(block, f"variant {vname}", skip=("use", "set")))
+        entries.extend(read_sets(collector, inner, f"variant {vname}"))
+        entries.extend(read_sets(collector, block, f"variant {vname}", skip=("use", "set")))
         variants[vname] = tuple(entries)
         replaces[vname] = tuple(dict.fromkeys(kinds))
     return variants, replaces
@@ -174,6 +173,36 @@ def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
             result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
                                      **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
     return result
+
+
+def read_sets(collector, block: LineDict, origin: str, file_source: str | None = None, skip: tuple = (),
+              kind: str | None = None) -> list[SetEntry]:
+    """The settings of ``block`` (name -> value or {value or formula, ...}) but the names in ``skip``; ``kind``:
+    the preset folder of the file."""
+    entries = []
+    for name, raw in ((n, r) for n, r in block.items() if n not in skip):
+        where, what = block.where(name), f"the setting of {name!r}"
+        if not isinstance(raw, LineDict):
+            if _scalar_value(raw):
+                entries.append(SetEntry(name, where, origin, value=raw, source=file_source, kind=kind))
+            else:
+                collector.problem(f"{what} must be a number, \"NUMBER UNIT\" or a mapping", where,
+                                  "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
+            continue
+        unknown_keys(collector.problems, raw, SET_KEYS, what)
+        if ("value" in raw) == ("formula" in raw):
+            collector.problem(f"{what} needs exactly one of value or formula", where)
+        elif "value" in raw and not _scalar_value(raw["value"]):
+            collector.problem(f"{what}: value must be a number or \"NUMBER UNIT\", not {_kind(raw['value'])}",
+                              raw.where("value"))
+        elif "formula" in raw and not isinstance(raw["formula"], str):
+            collector.problem(f"{what}: formula must be text, not {_kind(raw['formula'])}", raw.where("formula"))
+        elif raw.get("doc") is not None and ("formula" not in raw or not isinstance(raw["doc"], str)):
+            collector.problem(f"{what}: doc: goes with a replacement formula, as one line of text", raw.where("doc"))
+        else:
+            entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
+                                    kind=kind, **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
+    return entries
 
 
 def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
