@@ -36,10 +36,9 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     out = _lines(spec.dropped, {e.name for e in spec.sets}, replacing, f"scenario {spec.path}")
     if variant is None or variant not in spec.variants:
         return out
-    kinds = set(spec.replaces.get(variant, ()))
-    own = spec.variants[variant]
+    kinds, own = set(spec.replaces.get(variant, ())), spec.variants[variant]
     dropped = [e for e in spec.sets if e.origin == "preset" and e.kind in kinds]
-    kept = {e.name for e in spec.sets if not (e.origin == "preset" and e.kind in kinds)} | {e.name for e in own}
+    kept = {e.name for e in spec.sets if e not in dropped} | {e.name for e in own}
     replacing = {e.kind: file_of(e) for e in own if e.kind}
     return out + _lines(dropped, kept, replacing, f"variant {variant}")
 
@@ -55,12 +54,9 @@ def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
 
     Each extended scenario's settings sit at ``[first, last)`` of ``sets``; those after belong to its extenders.
     """
-    keep = list(range(len(sets)))
-    dropped = []
+    gone: dict = {}  # index -> setting, in the order dropped
     for _, _, first, last in parents:
-        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
-        for i in [i for i in keep if first <= i < last]:
-            if sets[i].origin == "preset" and sets[i].kind in later:
-                keep.remove(i)
-                dropped.append(sets[i])
-    return [sets[i] for i in keep], dropped
+        later = {e.kind for i, e in enumerate(sets) if i >= last and i not in gone and e.origin == "preset" and e.kind}
+        gone.update((i, sets[i]) for i in range(first, last)
+                    if i not in gone and sets[i].origin == "preset" and sets[i].kind in later)
+    return [e for i, e in enumerate(sets) if i not in gone], list(gone.values())

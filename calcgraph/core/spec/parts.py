@@ -111,7 +111,8 @@ def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
     raw = section(collector, data, "variants", LineDict, "variants: must map variant names to settings")
     variants, replaces = {}, {}
     for vname in raw:
-        block, entries, kinds = section(collector, raw, vname, LineDict, f"{vname}: must map names to values"), [], []
+        block = section(collector, raw, vname, LineDict, f"{vname}: must map names to values")
+        entries, kinds = [], []
         uses = block.get("use") or []
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
             collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))

@@ -53,7 +53,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 MAX_DIGITS = 300  # as core.units: no figure of a serving model needs more
 
 
-def _scalar(node: yaml.ScalarNode, file: str):
+def _scalar(node: yaml.ScalarNode, where: Location):
     text = node.value
     if node.style and node.style in "'\"|>":  # plain: None (Python) or '' (libyaml)
         return text
@@ -62,16 +62,13 @@ def _scalar(node: yaml.ScalarNode, file: str):
     if _INT.match(text):
         digits = text.replace("_", "")
         if (count := len(digits.lstrip("+-"))) > MAX_DIGITS:  # int() refuses beyond 4,300 digits, with a traceback
-            raise YamlError(f"number out of range: an integer of {count:,} digits "
-                            f"(more than {MAX_DIGITS} digits)", where=Location(file, node.start_mark.line + 1),
-                            hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
+            raise YamlError(f"number out of range: an integer of {count:,} digits (more than {MAX_DIGITS} digits)",
+                            where=where, hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
         return int(digits)
     if _FLOAT.match(text):
         return float(text.replace("_", ""))
     if text in (".inf", "-.inf", ".nan", ".NaN", ".Inf"):
-        raise YamlError(f"non-finite number {text!r}",
-                        where=Location(file, node.start_mark.line + 1),
-                        hint="give a finite number")
+        raise YamlError(f"non-finite number {text!r}", where=where, hint="give a finite number")
     return text
 
 
@@ -92,7 +89,7 @@ def _convert(node: yaml.Node, file: str, depth: int = 0, seen: set | None = None
         raise YamlError(f"YAML tag {node.tag!r} is not allowed", where=where,
                         hint="remove the tag: calcgraph reads plain data only")
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, file)
+        return _scalar(node, where)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, file, depth + 1, seen) for item in node.value]
     result = LineDict()
