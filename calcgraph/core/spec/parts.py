@@ -210,54 +210,46 @@ def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
     """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
     block = section(collector, data, "quantities", LineDict, "quantities: must map names to quantity mappings")
     for name, body in block.items():
-        where = block.where(name)
+        where, what = block.where(name), f"quantity {name!r}"
         if not NAME_RE.match(name) or name in FUNCTIONS:
             collector.problem(f"invalid quantity name {short_key(name)}", where,
-                              "names start with a letter, use letters, digits and _, "
-                              "and are not function names")
+                              "names start with a letter, use letters, digits and _, and are not function names")
             continue
         if not isinstance(body, LineDict):
-            collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
-                              where)
+            collector.problem(f"{what} must be a mapping with unit, doc and value or formula", where)
             continue
-        unknown_keys(collector.problems, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
+        unknown_keys(collector.problems, body, QUANTITY_KEYS, what, short_key)
         kinds = [k for k in ("value", "formula", "solve") if k in body]
-        if len(kinds) > 1:
-            collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
-                              f"(has {', '.join(kinds)}); none makes it a required input", where)
-            continue
         missing = [k for k in ("unit", "doc") if k not in body]
-        if missing:
-            collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
-                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
-            continue
         wrong = [k for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset", "formula")
                  if k in body and not isinstance(body[k], str) and (body[k] is not None or k == "formula")
                  and not (k == "unit" and type(body[k]) is int and body[k] == 1)]  # unit: 1 is unit: "1"
-        if wrong:
-            collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
+        bound = next((k for k in ("min", "max") if k in body and (not _scalar_value(body[k])
+                                                               or kinds not in ([], ["value"]))), None)
+        if len(kinds) > 1:
+            collector.problem(f"{what} needs at most one of value, formula or solve (has {', '.join(kinds)}); "
+                              "none makes it a required input", where)
+        elif missing:
+            collector.problem(f"{what} has no {' or '.join(missing)}", where,
+                              "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
+        elif wrong:
+            collector.problem(f"{what}: {', '.join(wrong)} must be text", body.where(wrong[0]),
                               "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
-            continue
-        bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
-                                                             or kinds not in ([], ["value"]))), None)
-        if bad:
-            collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
-                              body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
-                              "(\"> 0\" for a strict bound); computed quantities take none")
-            continue
-        if "value" in body and not _scalar_value(body.get("value")):
-            collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
-                              f"not {_kind(body.get('value'))}", body.where("value"),
-                              "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
-            continue
-        if body.get("solve") is not None and not isinstance(body.get("solve"), LineDict):
-            collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
-            continue
-        collector.add_quantity(QuantitySpec(
-            name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
-            source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
-            maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes", "formula",
-                                                                 "solve", "preset")}))
+        elif bound:
+            collector.problem(f"{what}: {bound} must be a number or \"NUMBER UNIT\", on an input", body.where(bound),
+                              "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" (\"> 0\" for a strict bound); "
+                              "computed quantities take none")
+        elif "value" in body and not _scalar_value(body["value"]):
+            collector.problem(f"{what}: value must be a number or \"NUMBER UNIT\", not {_kind(body['value'])}",
+                              body.where("value"), "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+        elif body.get("solve") is not None and not isinstance(body["solve"], LineDict):
+            collector.problem(f"{what}: solve: must be a mapping", body.where("solve"))
+        else:
+            collector.add_quantity(QuantitySpec(
+                name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
+                source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
+                maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes",
+                                                                     "formula", "solve", "preset")}))
 
 
 def read_units(collector, data: LineDict) -> None:
