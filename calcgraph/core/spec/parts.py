@@ -91,17 +91,15 @@ def read_checks(collector, data: LineDict) -> list[CheckSpec]:
                               data.where("checks"))
             continue
         unknown_keys(collector.problems, item, CHECK_KEYS, "a check")
-        texts = [item.get(k) for k in ("where", "message")]
+        texts, holds = [item.get(k) for k in ("where", "message")], item.get("holds", "")
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
                               "and message: (one line saying what fails), both text", item.where())
             continue
-        holds = item.get("holds", "")
         if not isinstance(holds, str):
             collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
                               item.where("holds"))
-            holds = ""
-        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=item.where(), holds=holds))
+        found.append(CheckSpec(texts[0], texts[1], item.where(), holds if isinstance(holds, str) else ""))
     return found
 
 
@@ -156,23 +154,21 @@ def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
             if isinstance(item, LineDict):
                 unknown_keys(collector.problems, item, EXPECT_KEYS, f"expect of {name!r}")
                 item_map, where = item, item.where()
-            if "printed" not in item_map:
-                collector.problem(f"expect of {name!r} has no printed figure", where)
-                continue
             bad = [k for k in ("printed", "exact") if k in item_map and not _scalar_value(item_map[k])]
             bad += [k for k in ("reason", "variant", "where", "note")
                     if item_map.get(k) is not None and not isinstance(item_map[k], str)]
-            if bad:
+            tolerance = item_map.get("tolerance")
+            if "printed" not in item_map:
+                collector.problem(f"expect of {name!r} has no printed figure", where)
+            elif bad:
                 collector.problem(f"expect of {name!r}: {bad[0]} must be "
                                   + ("a number or text" if bad[0] in ("printed", "exact") else "text")
                                   + f", not {_kind(item_map[bad[0]])}", where)
-                continue
-            tolerance = item_map.get("tolerance")
-            if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+            elif tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
-                continue
-            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
-                                     **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
+            else:
+                result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
+                                         **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
     return result
 
 
