@@ -43,12 +43,6 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     return out + _lines(dropped, kept, replacing, f"variant {variant}")
 
 
-def merged_expects(older: list, newer: list) -> list:
-    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
-    mine = {(e.name, e.variant) for e in newer}
-    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
-
-
 def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
     """Settings in force and those dropped: a preset kind the extending scenario uses replaces the extended one's.
 

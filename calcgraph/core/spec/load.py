@@ -9,7 +9,7 @@ from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
 
-from calcgraph.core.fallback import file_of, merged_expects, replace_extended_presets
+from calcgraph.core.fallback import file_of, replace_extended_presets
 from calcgraph.core.files import project_path
 from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
 from calcgraph.core.spec import parts
@@ -223,7 +223,9 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
         more, kinds = parts.read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
-        expects = merged_expects(expects, parts.read_expects(collector, pdata))
+        newer = parts.read_expects(collector, pdata)
+        again = {(e.name, e.variant) for e in newer}  # an extending scenario's expects replace the same ones
+        expects = [e for e in expects if (e.name, e.variant) not in again] + newer
     sets, dropped = replace_extended_presets(collector.sets, collector.parents)
     gone = {file_of(e) for e in dropped} - {file_of(e) for e in sets}
     raise_all(collector.problems, problems)
