@@ -1,8 +1,5 @@
-"""Bulk construction without the cyclic collector walking the growing heap again and again.
-
-Thousands of objects that all stay alive (YAML nodes, trees, closures) made its passes most of the
-evaluation of a 5,000-quantity graph; it is paused for the duration, never turned off.
-"""
+"""Bulk construction with the cyclic collector paused: its passes over thousands of objects that all stay
+alive (YAML nodes, trees, closures) were most of the evaluation of a 5,000-quantity graph."""
 
 from __future__ import annotations
 

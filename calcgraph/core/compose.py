@@ -22,7 +22,4 @@ def compose_spec(paths: list[Path], title: str, where: Location) -> ScenarioSpec
     for path in paths:
         collector.read(Path(path), top=False, used_from=where)
     raise_all(collector.problems)
-    return ScenarioSpec(path=str(where), title=title, doc="", files=tuple(collector.files),
-                        titles=tuple(collector.titles), quantities=tuple(collector.quantities.values()),
-                        assumes=tuple(collector.assumes), sets=tuple(collector.sets), report=(), variants={},
-                        expects=(), where=where, checks=tuple(collector.checks))
+    return collector.spec(path=str(where), title=title, where=where)

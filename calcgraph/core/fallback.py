@@ -1,15 +1,13 @@
-"""Presets replaced by a variant or an extending scenario, and the values that then fall back.
-
-A name the replaced preset set and nothing else sets goes back to its module default: rarely meant,
-so every evaluating command says so.
-"""
+"""Presets replaced by a variant or an extending scenario, and the values that then fall back to their module
+default (rarely meant, so every evaluating command says so)."""
 
 from __future__ import annotations
 
 from calcgraph.core.spec.types import ScenarioSpec, SetEntry
 
 
-def _file(entry: SetEntry) -> str:
+def file_of(entry: SetEntry) -> str:
+    """The file (without its line) that set ``entry``."""
     return str(entry.where).rsplit(":", 1)[0]
 
 
@@ -21,7 +19,7 @@ def _lines(dropped, kept_names: set, replacing: dict, who: str) -> list[str]:
         kept_names.add(entry.name)
         new = replacing.get(entry.kind)
         said = str(entry.value) if entry.formula is None else f"formula {entry.formula}"
-        by = f"{new} (its {entry.kind} preset) replaces {_file(entry)}" if new else f"{_file(entry)} is replaced"
+        by = f"{new} (its {entry.kind} preset) replaces {file_of(entry)}" if new else f"{file_of(entry)} is replaced"
         out.append(f"{who}: {by}, which set {entry.name} = {said} at {entry.where}; the new preset does "
                    f"not, so {entry.name} falls back to its module default: set {entry.name} in {who} to keep it")
     return out
@@ -34,22 +32,15 @@ def fallen_back(spec: ScenarioSpec, variant: str | None = None) -> list[str]:
     >>> fallen_back(load_spec())
     []
     """
-    replacing = {e.kind: _file(e) for e in spec.sets if e.origin == "preset" and e.kind}
+    replacing = {e.kind: file_of(e) for e in spec.sets if e.origin == "preset" and e.kind}
     out = _lines(spec.dropped, {e.name for e in spec.sets}, replacing, f"scenario {spec.path}")
     if variant is None or variant not in spec.variants:
         return out
-    kinds = set(spec.replaces.get(variant, ()))
-    own = spec.variants[variant]
+    kinds, own = set(spec.replaces.get(variant, ())), spec.variants[variant]
     dropped = [e for e in spec.sets if e.origin == "preset" and e.kind in kinds]
-    kept = {e.name for e in spec.sets if not (e.origin == "preset" and e.kind in kinds)} | {e.name for e in own}
-    replacing = {e.kind: _file(e) for e in own if e.kind}
+    kept = {e.name for e in spec.sets if e not in dropped} | {e.name for e in own}
+    replacing = {e.kind: file_of(e) for e in own if e.kind}
     return out + _lines(dropped, kept, replacing, f"variant {variant}")
-
-
-def merged_expects(older: list, newer: list) -> list:
-    """The expects of an extended scenario, those the extending one gives anew (same name, variant) replaced."""
-    mine = {(e.name, e.variant) for e in newer}
-    return [e for e in older if (e.name, e.variant) not in mine] + list(newer)
 
 
 def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
@@ -57,12 +48,9 @@ def replace_extended_presets(sets: list, parents: list) -> tuple[list, list]:
 
     Each extended scenario's settings sit at ``[first, last)`` of ``sets``; those after belong to its extenders.
     """
-    keep = list(range(len(sets)))
-    dropped = []
+    gone: dict = {}  # index -> setting, in the order dropped
     for _, _, first, last in parents:
-        later = {sets[i].kind for i in keep if i >= last and sets[i].origin == "preset" and sets[i].kind}
-        for i in [i for i in keep if first <= i < last]:
-            if sets[i].origin == "preset" and sets[i].kind in later:
-                keep.remove(i)
-                dropped.append(sets[i])
-    return [sets[i] for i in keep], dropped
+        later = {e.kind for i, e in enumerate(sets) if i >= last and i not in gone and e.origin == "preset" and e.kind}
+        gone.update((i, sets[i]) for i in range(first, last)
+                    if i not in gone and sets[i].origin == "preset" and sets[i].kind in later)
+    return [e for i, e in enumerate(sets) if i not in gone], list(gone.values())

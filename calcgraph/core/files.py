@@ -30,6 +30,10 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     write_atomic_with(path, lambda out: out.write(data), isinstance(data, bytes))
 
 
+def _cannot_write(path: Path, reason: str, hint: str = "choose a path you can write to") -> InputFileError:
+    return InputFileError(f"cannot write {path}: {reason}", where=str(path), hint=hint)
+
+
 def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The file to replace (a symlink's regular target) and its stat; refuses non-regular targets."""
     shown = str(path)
@@ -39,16 +43,14 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise InputFileError(f"cannot write {path}: it is a dangling symbolic link", where=shown,
-                                 hint="remove the link or choose another path") from None
+            raise _cannot_write(path, "it is a dangling symbolic link",
+                                "remove the link or choose another path") from None
         return path, None
     except OSError as exc:
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=shown,
-                             hint="choose a path you can write to") from None
+        raise _cannot_write(path, exc.strerror) from None
     if not stat.S_ISREG(info.st_mode):
-        raise InputFileError(f"cannot write {path}: it is not a regular file (a device, FIFO, socket, "
-                             "folder or a link to one)", where=shown,
-                             hint="give the path of a regular file; calcgraph never replaces special files")
+        raise _cannot_write(path, "it is not a regular file (a device, FIFO, socket, folder or a link to one)",
+                            "give the path of a regular file; calcgraph never replaces special files")
     return Path(os.path.realpath(path)), info
 
 
@@ -97,15 +99,13 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
     target, info = _target(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise InputFileError(f"cannot write {path}: folder {directory} does not exist",
-                             where=str(path), hint="create the folder or choose another path")
+        raise _cannot_write(path, f"folder {directory} does not exist", "create the folder or choose another path")
     _clean_stale(directory, target.name)
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.",
                                              suffix=".tmp")
     except OSError as exc:
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
+        raise _cannot_write(path, exc.strerror) from None
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -117,17 +117,14 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
             with contextlib.suppress(OSError):
                 os.chown(temporary, info.st_uid, info.st_gid)
         os.replace(temporary, target)
-    except OSError as exc:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise InputFileError(f"cannot write {path}: {exc.strerror}", where=str(path),
-                             hint="choose a path you can write to") from None
-    except _Terminated:
-        Path(temporary).unlink(missing_ok=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        raise SystemExit(143) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, _Terminated):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise SystemExit(143) from None
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc.strerror) from None
         raise
     finally:
         if previous is not None:

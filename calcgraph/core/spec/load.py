@@ -1,31 +1,18 @@
-"""YAML files -> specs, every field with its file:line. One format for every file (docs/conventions.md);
-``use:`` paths are relative to the including file, a file used twice is read once.
-"""
+"""YAML files -> specs, every field with its file:line (docs/conventions.md); ``use:`` paths are relative to
+the including file, a file used twice is read once."""
 
 from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, replace
+from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
 
-from calcgraph.core.fallback import merged_expects, replace_extended_presets
+from calcgraph.core.fallback import file_of, replace_extended_presets
 from calcgraph.core.files import project_path
 from calcgraph.core.names import MAX_SUGGEST_NAME, suggest
-from calcgraph.core.spec.parts import (
-    _kind,
-    _scalar_value,
-    file_identity,
-    preset_kind,
-    read_checks,
-    read_expects,
-    read_quantities,
-    read_units,
-    read_variants,
-    short_key,
-    unknown_keys,
-)
+from calcgraph.core.spec import parts
 from calcgraph.core.spec.types import QuantitySpec, ScenarioSpec, SetEntry
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.errors import CalcgraphError, InputFileError, Location, YamlError, raise_all
@@ -33,7 +20,6 @@ from calcgraph.errors import CalcgraphError, InputFileError, Location, YamlError
 FILE_KEYS = {"title", "doc", "source", "assumes", "use", "quantities", "set", "report", "variants", "expect",
              "checks", "units", "extends"}
 SCENARIO_ONLY = {"report", "variants", "expect", "extends"}
-SET_KEYS = {"value", "formula", "source", "note", "doc"}
 DEFAULT_SCENARIO = Path("scenarios") / "llama3-70b-tpu-v5e.yaml"
 MAX_PARTS = 4096  # files remembered per process; a full table is cleared
 
@@ -52,25 +38,8 @@ def _display_path(path: str, cwd: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-def default_scenario() -> Path:
-    """The default scenario: in the working directory, else beside the package."""
-    return project_path(DEFAULT_SCENARIO)
-
-
-@dataclass(frozen=True)
-class _Part:
-    """What one clean file adds to a scenario: kept per parsed file (a changed file parses anew)."""
-
-    data: LineDict
-    shown: str
-    uses: tuple
-    use_where: object
-    title: str | None
-    assumes: str | None
-    quantities: tuple
-    checks: tuple
-    sets: tuple
-
+# What one clean file adds to a scenario: kept per parsed file (a changed file parses anew).
+_Part = namedtuple("_Part", "data shown uses use_where title assumes quantities checks sets")
 
 _PARTS: dict = {}
 
@@ -92,7 +61,7 @@ class _Collector:
         self.problems.append(kind(message, where=where, hint=hint))
 
     def read(self, path: Path, top: bool, used_from: Location | None = None):
-        info, identity = file_identity(path)
+        info, identity = parts.file_identity(path)
         if identity in self.seen:
             return None
         self.seen.add(identity)
@@ -127,7 +96,7 @@ class _Collector:
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
-        self._fix_files(data, shown)
+        _fix_files(data, shown)
         start = len(self.problems)
         self.files.append(shown)
         title = data.get("title") if isinstance(data.get("title"), str) else None
@@ -136,14 +105,14 @@ class _Collector:
         self.assumes += [(shown, assumes)] if assumes is not None else []
         for key in data:
             if key not in FILE_KEYS:
-                self.problem(f"unknown key {short_key(key)}", data.where(key),
+                self.problem(f"unknown key {parts.short_key(key)}", data.where(key),
                              suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
                              and difflib.get_close_matches(key, FILE_KEYS)
                              else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
-        read_units(self, data)
+        parts.read_units(self, data)
         if top and "extends" in data:
             self._extends(path, data)
         uses = data.get("use") or []
@@ -155,11 +124,11 @@ class _Collector:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
         mark, counts = len(self.problems), (len(self.quantities), len(self.checks), len(self.sets))
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
-        read_quantities(self, data.get("quantities"), data, file_source)
-        self.checks.extend(read_checks(self, data.get("checks"), data))
-        kind = preset_kind(path)
-        self.sets.extend(replace(e, kind=kind) for e in self.set_entries(
-            data.get("set"), data, "set", "scenario" if top else "preset", file_source))
+        parts.read_quantities(self, data, file_source)
+        self.checks.extend(parts.read_checks(self, data))
+        block = parts.section(self, data, "set", LineDict, "set: must map names to values")
+        self.sets.extend(parts.read_sets(self, block, "scenario" if top else "preset", file_source,
+                                         kind=parts.preset_kind(path)))
         if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
             if len(_PARTS) >= MAX_PARTS:
                 _PARTS.clear()
@@ -196,61 +165,31 @@ class _Collector:
         for used in part.uses:
             self.read(path.parent / used, top=False, used_from=part.use_where)
         for quantity in part.quantities:
-            if quantity.name in self.quantities:
-                self.problem(f"quantity {quantity.name!r} is defined twice (first at "
-                             f"{self.quantities[quantity.name].where})", quantity.where,
-                             "define it once; override its value or formula with set:")
-            else:
-                self.quantities[quantity.name] = quantity
+            self.add_quantity(quantity)
         self.checks.extend(part.checks)
         self.sets.extend(part.sets)
         return part.data
 
-    def _fix_files(self, node, shown: str) -> None:
-        if isinstance(node, LineDict):
-            node.file = shown
-            for value in node.values():
-                self._fix_files(value, shown)
-        elif isinstance(node, list):
-            for value in node:
-                self._fix_files(value, shown)
+    def add_quantity(self, quantity: QuantitySpec) -> None:
+        first = self.quantities.setdefault(quantity.name, quantity)
+        if first is not quantity:
+            self.problem(f"quantity {quantity.name!r} is defined twice (first at {first.where})", quantity.where,
+                         "define it once; override its value or formula with set:")
 
-    def set_entries(self, block, data: LineDict, key: str, origin: str,
-                    file_source: str | None = None) -> list[SetEntry]:
-        if block is None:
-            return []
-        if not isinstance(block, LineDict):
-            self.problem(f"{key}: must map names to values", data.where(key))
-            return []
-        entries = []
-        for name, raw in block.items():
-            where = block.where(name)
-            if isinstance(raw, LineDict):
-                unknown_keys(self.problems, raw, SET_KEYS, f"the setting of {name!r}")
-                if ("value" in raw) == ("formula" in raw):
-                    self.problem(f"the setting of {name!r} needs exactly one of value or formula", where)
-                    continue
-                if "value" in raw and not _scalar_value(raw.get("value")):
-                    self.problem(f"the setting of {name!r}: value must be a number or \"NUMBER UNIT\", "
-                                 f"not {_kind(raw.get('value'))}", raw.where("value"))
-                    continue
-                if "formula" in raw and not isinstance(raw.get("formula"), str):
-                    self.problem(f"the setting of {name!r}: formula must be text, not {_kind(raw.get('formula'))}",
-                                 raw.where("formula"))
-                    continue
-                doc = raw.get("doc")
-                if doc is not None and ("formula" not in raw or not isinstance(doc, str)):
-                    self.problem(f"the setting of {name!r}: doc: goes with a replacement formula, as one line of text",
-                                 raw.where("doc"))
-                    continue
-                entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
-                                        **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
-            elif _scalar_value(raw):
-                entries.append(SetEntry(name=name, where=where, origin=origin, value=raw, source=file_source))
-            else:
-                self.problem(f"the setting of {name!r} must be a number, \"NUMBER UNIT\" or a mapping",
-                             where, "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
-        return entries
+    def spec(self, **fields) -> ScenarioSpec:
+        """A ScenarioSpec of what was read; ``fields`` give the rest and may replace ``titles`` and ``sets``."""
+        return ScenarioSpec(**{"files": tuple(self.files), "titles": tuple(self.titles), "sets": tuple(self.sets),
+                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes),
+                               "checks": tuple(self.checks), **fields})
+
+
+def _fix_files(node, shown: str) -> None:
+    """Set ``file`` on every mapping under ``node``: the path as messages show it."""
+    if isinstance(node, LineDict):
+        node.file = shown
+        node = list(node.values())
+    for value in node if isinstance(node, list) else ():
+        _fix_files(value, shown)
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
@@ -260,7 +199,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     >>> load_spec().title != ""  # the default scenario
     True
     """
-    path = Path(path) if path is not None else default_scenario()
+    path = Path(path) if path is not None else project_path(DEFAULT_SCENARIO)
     try:
         os.lstat(path)
     except FileNotFoundError:
@@ -281,22 +220,20 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
         report = []
     variants, replaces, expects = {}, {}, []
     for parent, pdata in [*reversed(parents), (path, data)]:
-        more, kinds = read_variants(collector, pdata, parent)
+        more, kinds = parts.read_variants(collector, pdata, parent)
         variants.update(more)
         replaces.update(kinds)
-        expects = merged_expects(expects, read_expects(collector, pdata.get("expect"), pdata))
+        newer = parts.read_expects(collector, pdata)
+        again = {(e.name, e.variant) for e in newer}  # an extending scenario's expects replace the same ones
+        expects = [e for e in expects if (e.name, e.variant) not in again] + newer
     sets, dropped = replace_extended_presets(collector.sets, collector.parents)
-    kept = {str(e.where).rsplit(":", 1)[0] for e in sets}
-    gone = {str(e.where).rsplit(":", 1)[0] for e in dropped} - kept
-    titles = [(f, title) for f, title in collector.titles if f not in gone]
+    gone = {file_of(e) for e in dropped} - {file_of(e) for e in sets}
     raise_all(collector.problems, problems)
-    return ScenarioSpec(path=display_path(path), title=str(data.get("title") or path.stem),
-                        doc=str(data.get("doc") or ""), files=tuple(collector.files), titles=tuple(titles),
-                        quantities=tuple(collector.quantities.values()), assumes=tuple(collector.assumes),
-                        sets=tuple(sets), report=tuple(report), variants=variants,
-                        expects=tuple(expects), where=Location(display_path(path), 1),
-                        checks=tuple(collector.checks), replaces=replaces, dropped=tuple(dropped),
-                        extends=tuple(display_path(p) for p, *_ in collector.parents))
+    return collector.spec(path=display_path(path), title=str(data.get("title") or path.stem),
+                          doc=str(data.get("doc") or ""), titles=tuple(t for t in collector.titles if t[0] not in gone),
+                          sets=tuple(sets), report=tuple(report), variants=variants, expects=tuple(expects),
+                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped),
+                          extends=tuple(display_path(p) for p, *_ in collector.parents))
 
 
 def default_paths() -> list[Path]:

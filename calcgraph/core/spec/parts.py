@@ -1,5 +1,5 @@
 """Parts of a calcgraph file read by the spec loader: quantities, expects, checks, variants and units; each
-takes the loader's collector (``problem``, ``set_entries``, ``read``) and adds what it finds wrong to it."""
+takes the loader's collector (``problem``, ``read``) and adds what it finds wrong to it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from calcgraph.core.formula.parse import FUNCTIONS, NAME_RE
-from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec
+from calcgraph.core.spec.types import CheckSpec, ExpectSpec, QuantitySpec, SetEntry
 from calcgraph.core.spec.yamlload import MAX_DIGITS, LineDict
 from calcgraph.errors import UnitError, YamlError
 
 EXPECT_KEYS = {"printed", "exact", "tolerance", "reason", "variant", "where", "note"}
 CHECK_KEYS = {"where", "message", "holds"}
+SET_KEYS = {"value", "formula", "source", "note", "doc"}
 QUANTITY_KEYS = {"unit", "doc", "symbol", "source", "assumes", "display", "value", "formula", "solve", "min", "max",
                  "preset"}
 
@@ -30,9 +31,7 @@ def short_key(key: object) -> str:
 
 def _scalar_value(raw) -> bool:
     """A number (not bool, not an integer of hundreds of digits) or text."""
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, int):
+    if type(raw) is int:
         return abs(raw) < 10 ** MAX_DIGITS
     return isinstance(raw, (float, str))
 
@@ -40,10 +39,20 @@ def _scalar_value(raw) -> bool:
 def _kind(raw) -> str:
     if raw is None:
         return "null"
-    if isinstance(raw, int) and not isinstance(raw, bool) and not _scalar_value(raw):
+    if type(raw) is int and not _scalar_value(raw):
         return f"an integer of more than {MAX_DIGITS} digits"
     return {"LineDict": "a mapping", "list": "a list", "bool": "true/false"}.get(type(raw).__name__,
                                                                               type(raw).__name__)
+
+
+def section(collector, data: LineDict, key: str, kind: type, message: str):
+    """``data[key]`` when it is a ``kind``, else an empty one (and ``message`` at its line when it is there)."""
+    block = data.get(key)
+    if isinstance(block, kind):
+        return block
+    if block is not None:
+        collector.problem(message, data.where(key))
+    return kind()
 
 
 def unknown_keys(problems: list, block: LineDict, allowed, what: str, show=repr) -> None:
@@ -72,67 +81,45 @@ def preset_kind(path: Path) -> str | None:
     return parent.name if parent.parent.name == "presets" else None
 
 
-def read_checks(collector, block, data: LineDict) -> list[CheckSpec]:
+def read_checks(collector, data: LineDict) -> list[CheckSpec]:
     """``checks:``: a list of ``{where: CONSTRAINT, message: TEXT}``."""
-    if block is None:
-        return []
-    if not isinstance(block, list):
-        collector.problem("checks: must be a list of {where: CONSTRAINT, message: TEXT}", data.where("checks"))
-        return []
     found = []
-    for item in block:
-        where = item.where() if isinstance(item, LineDict) else data.where("checks")
+    for item in section(collector, data, "checks", list,
+                        "checks: must be a list of {where: CONSTRAINT, message: TEXT}"):
         if not isinstance(item, LineDict):
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
-                              where)
+                              data.where("checks"))
             continue
         unknown_keys(collector.problems, item, CHECK_KEYS, "a check")
-        texts = [item.get(k) for k in ("where", "message")]
+        texts, holds = [item.get(k) for k in ("where", "message")], item.get("holds", "")
         if not all(isinstance(t, str) and t.strip() for t in texts):
             collector.problem("a check needs where: (a constraint such as \"total_memory <= hbm_capacity\") "
-                              "and message: (one line saying what fails), both text", where)
+                              "and message: (one line saying what fails), both text", item.where())
             continue
-        holds = item.get("holds", "")
         if not isinstance(holds, str):
             collector.problem("a check's holds: must be text (one line saying what is true when it passes)",
                               item.where("holds"))
-            holds = ""
-        found.append(CheckSpec(constraint=texts[0], message=texts[1], where=where, holds=holds))
+        found.append(CheckSpec(texts[0], texts[1], item.where(), holds if isinstance(holds, str) else ""))
     return found
 
 
 def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
     """``variants:`` -> (name -> SetEntry tuple, name -> preset kinds replaced); a variant may ``use:``
     presets replacing those of the same kind (their entries first, then the variant's own settings)."""
-    raw = data.get("variants")
+    raw = section(collector, data, "variants", LineDict, "variants: must map variant names to settings")
     variants, replaces = {}, {}
-    if raw is None:
-        return variants, replaces
-    if not isinstance(raw, LineDict):
-        collector.problem("variants: must map variant names to settings", data.where("variants"))
-        return variants, replaces
-    for vname, block in raw.items():
+    for vname in raw:
+        block = section(collector, raw, vname, LineDict, f"{vname}: must map names to values")
         entries, kinds = [], []
-        if isinstance(block, LineDict) and ("use" in block or "set" in block):
-            uses = block.get("use") or []
-            if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-                collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
-                uses = []
-            for used in uses:
-                entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
-            settings = {k: v for k, v in block.items() if k not in ("use", "set")}
-            inner = block.get("set")
-            if inner is not None and not isinstance(inner, LineDict):
-                collector.problem(f"variant {vname!r}: set: must map names to values", block.where("set"))
-            elif inner is not None:
-                entries.extend(collector.set_entries(inner, block, vname, f"variant {vname}"))
-            if settings:
-                extra = LineDict(settings)
-                extra.file, extra.line = block.file, block.line
-                extra.key_lines = {k: block.key_lines.get(k) for k in settings}
-                entries.extend(collector.set_entries(extra, block, vname, f"variant {vname}"))
-        else:
-            entries = collector.set_entries(block, raw, vname, f"variant {vname}")
+        uses = block.get("use") or []
+        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+            collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
+            uses = []
+        for used in uses:
+            entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
+        inner = section(collector, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
+        entries.extend(read_sets(collector, inner, f"variant {vname}"))
+        entries.extend(read_sets(collector, block, f"variant {vname}", skip=("use", "set")))
         variants[vname] = tuple(entries)
         replaces[vname] = tuple(dict.fromkeys(kinds))
     return variants, replaces
@@ -157,115 +144,115 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
     return [replace(e, origin=f"variant {vname}", kind=kind) for e in fresh.sets]
 
 
-def read_expects(collector, block, data: LineDict) -> list[ExpectSpec]:
+def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
     """``expect:``: name -> printed figure(s) of a source text."""
-    if block is None:
-        return []
-    if not isinstance(block, LineDict):
-        collector.problem("expect: must map names to expected figures", data.where("expect"))
-        return []
+    block = section(collector, data, "expect", LineDict, "expect: must map names to expected figures")
     result = []
     for name, raw in block.items():
         for item in raw if isinstance(raw, list) else [raw]:
-            where = item.where() if isinstance(item, LineDict) else block.where(name)
+            item_map, where = {"printed": item}, block.where(name)
             if isinstance(item, LineDict):
                 unknown_keys(collector.problems, item, EXPECT_KEYS, f"expect of {name!r}")
-            item_map = item if isinstance(item, LineDict) else {"printed": item}
-            if "printed" not in item_map:
-                collector.problem(f"expect of {name!r} has no printed figure", where)
-                continue
+                item_map, where = item, item.where()
             bad = [k for k in ("printed", "exact") if k in item_map and not _scalar_value(item_map[k])]
             bad += [k for k in ("reason", "variant", "where", "note")
                     if item_map.get(k) is not None and not isinstance(item_map[k], str)]
-            if bad:
+            tolerance = item_map.get("tolerance")
+            if "printed" not in item_map:
+                collector.problem(f"expect of {name!r} has no printed figure", where)
+            elif bad:
                 collector.problem(f"expect of {name!r}: {bad[0]} must be "
                                   + ("a number or text" if bad[0] in ("printed", "exact") else "text")
                                   + f", not {_kind(item_map[bad[0]])}", where)
-                continue
-            tolerance = item_map.get("tolerance")
-            if tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+            elif tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
-                continue
-            result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
-                                     **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
+            else:
+                result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
+                                         **{k: item_map.get(k) for k in ("reason", "variant", "exact", "note")}))
     return result
 
 
-def read_quantities(collector, block, data: LineDict, file_source: str | None) -> None:
+def read_sets(collector, block: LineDict, origin: str, file_source: str | None = None, skip: tuple = (),
+              kind: str | None = None) -> list[SetEntry]:
+    """The settings of ``block`` (name -> value or {value or formula, ...}) but the names in ``skip``; ``kind``:
+    the preset folder of the file."""
+    entries = []
+    for name, raw in ((n, r) for n, r in block.items() if n not in skip):
+        where, what = block.where(name), f"the setting of {name!r}"
+        if not isinstance(raw, LineDict):
+            if _scalar_value(raw):
+                entries.append(SetEntry(name, where, origin, value=raw, source=file_source, kind=kind))
+            else:
+                collector.problem(f"{what} must be a number, \"NUMBER UNIT\" or a mapping", where,
+                                  "write e.g. batch: 32 or hbm_bandwidth: \"8.2e11 B/s/chip\"")
+            continue
+        unknown_keys(collector.problems, raw, SET_KEYS, what)
+        if ("value" in raw) == ("formula" in raw):
+            collector.problem(f"{what} needs exactly one of value or formula", where)
+        elif "value" in raw and not _scalar_value(raw["value"]):
+            collector.problem(f"{what}: value must be a number or \"NUMBER UNIT\", not {_kind(raw['value'])}",
+                              raw.where("value"))
+        elif "formula" in raw and not isinstance(raw["formula"], str):
+            collector.problem(f"{what}: formula must be text, not {_kind(raw['formula'])}", raw.where("formula"))
+        elif raw.get("doc") is not None and ("formula" not in raw or not isinstance(raw["doc"], str)):
+            collector.problem(f"{what}: doc: goes with a replacement formula, as one line of text", raw.where("doc"))
+        else:
+            entries.append(SetEntry(name=name, where=where, origin=origin, source=raw.get("source") or file_source,
+                                    kind=kind, **{k: raw.get(k) for k in ("value", "formula", "doc", "note")}))
+    return entries
+
+
+def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
     """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
-    if block is None:
-        return
-    if not isinstance(block, LineDict):
-        collector.problem("quantities: must map names to quantity mappings", data.where("quantities"))
-        return
+    block = section(collector, data, "quantities", LineDict, "quantities: must map names to quantity mappings")
     for name, body in block.items():
-        where = block.where(name)
+        where, what = block.where(name), f"quantity {name!r}"
         if not NAME_RE.match(name) or name in FUNCTIONS:
             collector.problem(f"invalid quantity name {short_key(name)}", where,
-                              "names start with a letter, use letters, digits and _, "
-                              "and are not function names")
+                              "names start with a letter, use letters, digits and _, and are not function names")
             continue
         if not isinstance(body, LineDict):
-            collector.problem(f"quantity {name!r} must be a mapping with unit, doc and value or formula",
-                              where)
+            collector.problem(f"{what} must be a mapping with unit, doc and value or formula", where)
             continue
-        unknown_keys(collector.problems, body, QUANTITY_KEYS, f"quantity {name!r}", short_key)
+        unknown_keys(collector.problems, body, QUANTITY_KEYS, what, short_key)
         kinds = [k for k in ("value", "formula", "solve") if k in body]
-        if len(kinds) > 1:
-            collector.problem(f"quantity {name!r} needs at most one of value, formula or solve "
-                              f"(has {', '.join(kinds)}); none makes it a required input", where)
-            continue
         missing = [k for k in ("unit", "doc") if k not in body]
-        if missing:
-            collector.problem(f"quantity {name!r} has no {' or '.join(missing)}", where,
+        wrong = [k for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset", "formula")
+                 if k in body and not isinstance(body[k], str) and (body[k] is not None or k == "formula")
+                 and not (k == "unit" and type(body[k]) is int and body[k] == 1)]  # unit: 1 is unit: "1"
+        bound = next((k for k in ("min", "max") if k in body and (not _scalar_value(body[k])
+                                                               or kinds not in ([], ["value"]))), None)
+        if len(kinds) > 1:
+            collector.problem(f"{what} needs at most one of value, formula or solve (has {', '.join(kinds)}); "
+                              "none makes it a required input", where)
+        elif missing:
+            collector.problem(f"{what} has no {' or '.join(missing)}", where,
                               "every quantity declares its unit (\"1\" for plain numbers) and a one-line doc")
-            continue
-        texts = {k: body.get(k) for k in ("unit", "doc", "symbol", "source", "display", "assumes", "preset")}
-        wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)
-                 and not (k == "unit" and isinstance(v, int) and not isinstance(v, bool) and v == 1)]
-        if "formula" in body and not isinstance(body.get("formula"), str):
-            wrong.append("formula")
-        if wrong:
-            collector.problem(f"quantity {name!r}: {', '.join(wrong)} must be text", body.where(wrong[0]),
+        elif wrong:
+            collector.problem(f"{what}: {', '.join(wrong)} must be text", body.where(wrong[0]),
                               "quote it: e.g. symbol: \"B\" or formula: \"2 * x\"")
-            continue
-        bad = next((k for k in ("min", "max") if k in body and (not _scalar_value(body.get(k))
-                                                             or kinds not in ([], ["value"]))), None)
-        if bad:
-            collector.problem(f"quantity {name!r}: {bad} must be a number or \"NUMBER UNIT\", on an input",
-                              body.where(bad), "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" "
-                              "(\"> 0\" for a strict bound); computed quantities take none")
-            continue
-        if "value" in body and not _scalar_value(body.get("value")):
-            collector.problem(f"quantity {name!r}: value must be a number or \"NUMBER UNIT\", "
-                              f"not {_kind(body.get('value'))}", body.where("value"),
-                              "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
-            continue
-        if name in collector.quantities:
-            first = collector.quantities[name].where
-            collector.problem(f"quantity {name!r} is defined twice (first at {first})", where,
-                              "define it once; override its value or formula with set:")
-            continue
-        if body.get("solve") is not None and not isinstance(body.get("solve"), LineDict):
-            collector.problem(f"quantity {name!r}: solve: must be a mapping", body.where("solve"))
-            continue
-        collector.quantities[name] = QuantitySpec(
-            name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
-            source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
-            maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes", "formula",
-                                                                 "solve", "preset")})
+        elif bound:
+            collector.problem(f"{what}: {bound} must be a number or \"NUMBER UNIT\", on an input", body.where(bound),
+                              "write e.g. min: 1 or max: \"1e15 FLOP/s/chip\" (\"> 0\" for a strict bound); "
+                              "computed quantities take none")
+        elif "value" in body and not _scalar_value(body["value"]):
+            collector.problem(f"{what}: value must be a number or \"NUMBER UNIT\", not {_kind(body['value'])}",
+                              body.where("value"), "write e.g. value: 32 or value: \"8.2e11 B/s/chip\"")
+        elif body.get("solve") is not None and not isinstance(body["solve"], LineDict):
+            collector.problem(f"{what}: solve: must be a mapping", body.where("solve"))
+        else:
+            collector.add_quantity(QuantitySpec(
+                name=name, unit=str(body["unit"]), doc=str(body["doc"]), where=where,
+                source=body.get("source") or file_source, lines=dict(body.key_lines), minimum=body.get("min"),
+                maximum=body.get("max"), **{k: body.get(k) for k in ("symbol", "display", "value", "assumes",
+                                                                     "formula", "solve", "preset")}))
 
 
 def read_units(collector, data: LineDict) -> None:
     """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
-    block = data.get("units")
-    if block is None:
-        return
-    if not isinstance(block, list):
-        collector.problem("units: must be a list of definition lines such as 'rack = 72 * chip'", data.where("units"))
-        return
-    from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
-    for line in block:
+    for line in section(collector, data, "units", list,
+                        "units: must be a list of definition lines such as 'rack = 72 * chip'"):
+        from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
         try:
             define_unit(line)
         except UnitError as exc:

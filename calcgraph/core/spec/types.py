@@ -82,14 +82,14 @@ class ScenarioSpec:
 
     path: str
     title: str
-    doc: str
     files: tuple[str, ...]
     quantities: tuple[QuantitySpec, ...]
     sets: tuple[SetEntry, ...]
-    report: tuple[str, ...]
-    variants: dict
-    expects: tuple[ExpectSpec, ...]
     where: Location
+    doc: str = ""
+    report: tuple[str, ...] = ()
+    variants: dict = field(default_factory=dict)
+    expects: tuple[ExpectSpec, ...] = ()
     titles: tuple = ()  # (path, title or None) of every file read, in reading order
     assumes: tuple = ()  # (path, text) of every file that says what it assumes
     checks: tuple[CheckSpec, ...] = ()

@@ -1,9 +1,5 @@
-"""A strict, safe YAML reader that remembers the line of every key.
-
-PyYAML only *composes* nodes (libyaml's fast composer when present; any problem it meets is read
-again by the pure-Python one, which words the message); our rules convert them: YAML 1.2 core
-scalars, no duplicate keys, aliases or explicit tags. ``load_file`` parses each file once per process.
-"""
+"""A strict, safe YAML reader that remembers the line of every key: PyYAML (libyaml when present) composes, our
+rules convert (YAML 1.2 core scalars; no duplicate keys, aliases or tags); ``load_file`` parses a file once."""
 
 from __future__ import annotations
 
@@ -57,7 +53,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 MAX_DIGITS = 300  # as core.units: no figure of a serving model needs more
 
 
-def _scalar(node: yaml.ScalarNode, file: str):
+def _scalar(node: yaml.ScalarNode, where: Location):
     text = node.value
     if node.style and node.style in "'\"|>":  # plain: None (Python) or '' (libyaml)
         return text
@@ -66,16 +62,13 @@ def _scalar(node: yaml.ScalarNode, file: str):
     if _INT.match(text):
         digits = text.replace("_", "")
         if (count := len(digits.lstrip("+-"))) > MAX_DIGITS:  # int() refuses beyond 4,300 digits, with a traceback
-            raise YamlError(f"number out of range: an integer of {count:,} digits "
-                            f"(more than {MAX_DIGITS} digits)", where=Location(file, node.start_mark.line + 1),
-                            hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
+            raise YamlError(f"number out of range: an integer of {count:,} digits (more than {MAX_DIGITS} digits)",
+                            where=where, hint="numbers up to 1e300; write a large one with an exponent, e.g. 1.5e12")
         return int(digits)
     if _FLOAT.match(text):
         return float(text.replace("_", ""))
     if text in (".inf", "-.inf", ".nan", ".NaN", ".Inf"):
-        raise YamlError(f"non-finite number {text!r}",
-                        where=Location(file, node.start_mark.line + 1),
-                        hint="give a finite number")
+        raise YamlError(f"non-finite number {text!r}", where=where, hint="give a finite number")
     return text
 
 
@@ -96,7 +89,7 @@ def _convert(node: yaml.Node, file: str, depth: int = 0, seen: set | None = None
         raise YamlError(f"YAML tag {node.tag!r} is not allowed", where=where,
                         hint="remove the tag: calcgraph reads plain data only")
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, file)
+        return _scalar(node, where)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, file, depth + 1, seen) for item in node.value]
     result = LineDict()
@@ -206,31 +199,29 @@ def read_text_bounded(path: str | Path, limit: int = MAX_BYTES) -> str:
     """The UTF-8 text of a regular file of at most ``limit`` bytes (counted as read, not from ``st_size``)."""
     shown = str(path)
     where = Location(shown)
-    if "\0" in shown:
-        raise InputFileError(f"cannot read {shown!r}: the path contains a NUL byte", where=repr(shown))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    except (UnicodeError, ValueError):  # a lone surrogate ("\ud800" in YAML) cannot name a file
-        raise InputFileError(f"cannot read {shown!r}: the path is not valid text", where=repr(shown),
+    except (UnicodeError, ValueError):  # a NUL byte or a lone surrogate ("\ud800" in YAML) cannot name a file
+        reason = "contains a NUL byte" if "\0" in shown else "is not valid text"
+        raise InputFileError(f"cannot read {shown!r}: the path {reason}", where=repr(shown),
                              hint="write the path in plain characters") from None
     except OSError as exc:
         reason = _OPEN_ERRORS.get(exc.errno, exc.strerror or type(exc).__name__)
         raise InputFileError(f"no such file: {shown}" if exc.errno == errno.ENOENT
                              else f"cannot read {shown}: {reason}", where=where,
                              hint="check the path (use: paths are relative to the including file)") from None
+    reason, data = "not a regular file (a device, FIFO, socket or folder)", b""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputFileError(f"cannot read {shown}: not a regular file (a device, FIFO, socket or folder)",
-                                 where=where, hint="calcgraph reads plain YAML files only")
-        with open(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # reading a FIFO or a device could block or never end
+            with open(fd, "rb", closefd=False) as handle:
+                reason, data = None, handle.read(limit + 1)
     except OSError as exc:
-        if isinstance(exc, InputFileError):
-            raise
-        raise InputFileError(f"cannot read {shown}: {exc.strerror or type(exc).__name__}",
-                             where=where, hint="calcgraph reads plain YAML files only") from None
+        reason = exc.strerror or type(exc).__name__
     finally:
         os.close(fd)
+    if reason is not None:
+        raise InputFileError(f"cannot read {shown}: {reason}", where=where,
+                             hint="calcgraph reads plain YAML files only")
     if len(data) > limit:
         raise YamlError(f"file is larger than {limit} bytes", where=where, hint="split it into smaller modules")
     try:
