@@ -1,8 +1,5 @@
-"""One quantity from its spec (unit, domain, default, parsed formula), then its formula checked and rounded.
-
-Both steps are pure and the same modules are read again and again (``verify``), so results without a
-problem are remembered per process.
-"""
+"""One quantity from its spec (unit, domain, default, parsed formula), then its formula checked and rounded;
+both steps are pure, so results without a problem are remembered per process (``verify`` rereads modules)."""
 
 from __future__ import annotations
 
@@ -105,12 +102,13 @@ def _parse(text: str) -> Formula:
 
 
 def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
+    def problem(exc: CalcgraphError, where: Location, what: str | None = f"quantity {spec.name!r}") -> None:
+        problems.append(exc.rewrap(what and f"{what}: {exc.message}", where=where, quantity=spec.name))
+
     try:
         unit = parse_unit(spec.unit)
     except UnitError as exc:
-        problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
-                                   quantity=spec.name))
-        return None
+        return problem(exc, spec.at("unit"))
     display = None
     if spec.display:
         try:
@@ -118,8 +116,7 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
             if display.dim != unit.dim:
                 raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
         except CalcgraphError as exc:
-            problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}",
-                                       where=spec.at("display"), quantity=spec.name))
+            problem(exc, spec.at("display"))
     formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
     if override is not None:
         formula_text, formula_where, origin = override.formula, override.where, override.origin
@@ -128,15 +125,13 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
         try:
             formula = _parse(formula_text)
         except ExpressionError as exc:
-            problems.append(exc.rewrap(f"formula of {spec.name!r}: {exc.message}",
-                                       where=formula_where, quantity=spec.name))
-            return None
+            return problem(exc, formula_where, f"formula of {spec.name!r}")
     elif spec.value is not None and spec.solve is None:
         try:
             default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}",
                                                   example_unit=display)
         except CalcgraphError as exc:
-            problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
+            problem(exc, spec.at("value"), None)
     (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
     replaced = override is not None and override.formula is not None
     return Quantity(name=spec.name, unit=unit, doc=override.doc if replaced and override.doc else spec.doc,
