@@ -1,9 +1,8 @@
 """Graph + overrides -> a bound scenario: every input's value and where it came from.
 
-Values flow from module defaults -> used files' ``set`` -> the scenario's ``set`` -> the variant ->
-settings (command line or API); the last word wins. A value given to a computed quantity pins it,
-like typing over a spreadsheet formula: its formula is kept for display but adds no edge.
-"""
+Values flow from module defaults -> used files' ``set`` -> the scenario's ``set`` -> the variant -> settings
+(command line or API); the last word wins. A value given to a computed quantity pins it (a spreadsheet
+formula typed over): its formula is kept for display but adds no edge."""
 
 from __future__ import annotations
 
@@ -101,15 +100,6 @@ def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
             *(e for e in own if e.kind is None), *sets]
 
 
-def _value_problem(exc: CalcgraphError, entry: SetEntry, quantity) -> CalcgraphError:
-    """A value error placed where the value came from; a setting gets an example setting."""
-    hint = exc.hint
-    if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
-        hint = (f"write it with its unit (declared: {quantity.unit.text}), e.g. "
-                f"\"{quantity.name}={str(entry.value).strip()} {(quantity.display or quantity.unit).text}\"")
-    return exc.rewrap(where=entry.where, quantity=quantity.name, hint=hint)
-
-
 class MissingInputsError(SetValueError):
     """Required inputs (model shapes, chip figures) that no preset or setting gives."""
 
@@ -127,14 +117,11 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
         return None
     lines = []
     for name in missing:
-        quantity = graph[name]
-        users = [n for n in graph.order if n in graph.downstream(name) and n in wanted]
-        needs = first_few(users, 6)
-        kind = quantity.preset or ""
-        place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind
-                 else f"add `{name}:` to the scenario's set:")
+        quantity, kind = graph[name], graph[name].preset
+        needs = first_few([n for n in graph.order if n in graph.downstream(name) and n in wanted], 6)
+        place = (f"the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind else "the scenario's set:")
         lines.append(f"  - {name} [{quantity.unit.text}] ({quantity.where}): needed by {needs or 'no formula here'}; "
-                     f"{place}")
+                     f"add `{name}:` to {place}")
     count = len(missing)
     error = MissingInputsError(f"{count} required input{'s' if count != 1 else ''} missing, nothing evaluated:\n"
                                + "\n".join(lines), hint="model shapes and chip figures have no defaults: give "
@@ -167,8 +154,12 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
         quantity = graph[name]
         try:
             value, text = convert_value(entry.value, quantity.unit, f"{name!r}", example_unit=quantity.display)
-        except CalcgraphError as exc:
-            problems.append(_value_problem(exc, entry, quantity))
+        except CalcgraphError as exc:  # placed where the value came from; a setting gets an example setting
+            hint = exc.hint
+            if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
+                hint = (f"write it with its unit (declared: {quantity.unit.text}), e.g. "
+                        f"\"{name}={str(entry.value).strip()} {(quantity.display or quantity.unit).text}\"")
+            problems.append(exc.rewrap(where=entry.where, quantity=name, hint=hint))
             continue
         bound[name] = Bound(name=name, value=value, text=text, where=entry.where,
                             origin=entry.origin, pinned=not quantity.is_input,

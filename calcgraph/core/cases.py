@@ -139,9 +139,9 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         for key in ("output_throughput", "system_chips"):
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
-        units = {"output_throughput": "token/s", "ttft": "s", "tpot": "s"}
-        got = {key: _with_unit(measured, key, units[key], problems) if key in units else _number(measured, key, problems)
-               for key in ("output_throughput", "system_chips", "ttft", "tpot") if key in measured}
+        units = {"output_throughput": "token/s", "system_chips": None, "ttft": "s", "tpot": "s"}
+        got = {key: _with_unit(measured, key, unit, problems) if unit else _number(measured, key, problems)
+               for key, unit in units.items() if key in measured}
     for key in ("source", "benchmark"):
         if not isinstance(block[key], str) or not block[key].strip():
             _problem(problems, f"{key} must be text", block.where(key))
