@@ -1,7 +1,5 @@
-"""Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``.
-
-Numbers with units become named constants in base units before the safe parser reads the text.
-"""
+"""Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``; numbers with units become
+named constants in base units before the safe parser reads the text."""
 
 from __future__ import annotations
 
@@ -60,9 +58,7 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
     prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
     while prefix in text or any(str(n).startswith(prefix) for n in known):
         prefix += "_"
-    constants: list = []
-    pieces: list[str] = []
-    position = 0
+    constants, pieces, position = [], [], 0
     for match in _NUMBER_UNIT.finditer(text):
         if match.start() < position:
             continue
@@ -111,15 +107,11 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
     except CalcgraphError as exc:
         raise exc.rewrap(f"constraint {text!r}: {exc.message}", where=where) from None
     constant_names = {c[0] for c in constants}
-    names = []
-    for side in (comparison.lhs, comparison.rhs):
-        for name in side.names:
-            if name in constant_names or name in names:
-                continue
-            if name not in quantities:
-                raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
-                                       hint=suggest(name, quantities), name=name)
-            names.append(name)
+    names = list(dict.fromkeys(n for side in (comparison.lhs, comparison.rhs) for n in side.names
+                               if n not in constant_names))
+    for name in (n for n in names if n not in quantities):
+        raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
+                               hint=suggest(name, quantities), name=name)
     dims = {n: quantities[n].unit.dim for n in names}
     dims.update({c[0]: c[3] for c in constants})
     try:
