@@ -82,14 +82,9 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     are added to it and the graph as far as it could be built is returned; else they are raised.
     """
     new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
-    overrides = overrides or {}
-    collect = problems
-    problems = []
-    quantities: dict[str, Quantity] = {}
-    for spec in specs:
-        quantity = make_quantity(spec, overrides.get(spec.name), problems)
-        if quantity is not None:
-            quantities[spec.name] = quantity
+    overrides, collect, problems = overrides or {}, problems, []
+    quantities: dict[str, Quantity] = {spec.name: quantity for spec in specs
+                                       if (quantity := make_quantity(spec, overrides.get(spec.name), problems))}
     for name, entry in overrides.items():
         if name not in quantities and all(s.name != name for s in specs):
             problems.append(UnknownNameError(f"cannot set the formula of unknown quantity {name!r}",
