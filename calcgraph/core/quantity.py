@@ -59,7 +59,7 @@ class Quantity:
         high = self.maximum is not None and (value >= self.maximum if self.max_strict else value > self.maximum)
         if not (low or high):
             return None
-        parts = [f"{sign} {_shown(bound, self.unit)}" for bound, sign in
+        parts = [f"{sign} {' '.join(shown_parts(bound, self.unit, self.unit)).strip()}" for bound, sign in
                  ((self.minimum, ">" if self.min_strict else ">="), (self.maximum, "<" if self.max_strict else "<="))
                  if bound is not None]
         return "must be " + " and ".join(parts)
@@ -68,11 +68,6 @@ class Quantity:
     def is_input(self) -> bool:
         """True for quantities with a value (not computed)."""
         return self.formula is None and self.solve is None
-
-
-def _shown(base: float, unit: Unit) -> str:
-    number, text = shown_parts(base, unit, unit)
-    return f"{number} {text}".strip()
 
 
 def _bound(spec: QuantitySpec, key: str, unit: Unit, problems: list) -> tuple[float | None, bool]:
@@ -135,8 +130,7 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
     (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
     replaced = override is not None and override.formula is not None
     return Quantity(name=spec.name, unit=unit, doc=override.doc if replaced and override.doc else spec.doc,
-                    where=spec.where,
-                    minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
+                    where=spec.where, minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
                     preset=spec.preset, required=spec.required and override is None,
                     symbol=spec.symbol or default_symbol(spec.name),
                     source=override.source if replaced and override.source else spec.source,
@@ -146,19 +140,9 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
                     solve=spec.solve if override is None else None)
 
 
-def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list) -> None:
-    formula = quantity.formula
-    unknown = [n for n in formula.names if n not in quantities]
-    for name in unknown:
-        problems.append(UnknownNameError(
-            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
-            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
-            quantity=quantity.name, name=name))
-    if unknown:
-        return
-    dims = {n: quantities[n].unit.dim for n in formula.names}
+def _check_units(quantity: Quantity, units: dict, problems: list) -> None:
     try:
-        dim = infer_dim(formula.node, dims)
+        dim = infer_dim(quantity.formula.node, {n: unit.dim for n, unit in units.items()})
     except UnitMismatchError as exc:
         problems.append(exc.rewrap(f"formula of {quantity.name!r}: {exc.message}",
                                    where=quantity.formula_where, quantity=quantity.name,
@@ -209,8 +193,13 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     """``quantity`` with its formula checked against the units of the names it uses (problems added to
     ``problems``) and rounded in units (``round_in_units``) when every name is known."""
     names = quantity.formula.names
-    if not all(n in quantities for n in names):
-        _check_names_and_units(quantity, quantities, problems)
+    unknown = [n for n in names if n not in quantities]
+    for name in unknown:
+        problems.append(UnknownNameError(
+            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
+            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
+            quantity=quantity.name, name=name))
+    if unknown:
         return quantity
     units = tuple(quantities[n].unit for n in names)
     hit = _checked_by_id.get(id(quantity))  # the same quantity object again, among the same units
@@ -220,8 +209,9 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     formula = _checked.get(key)
     before = len(problems)
     if formula is None:
-        _check_names_and_units(quantity, quantities, problems)
-        formula = round_in_units(quantity.formula, dict(zip(names, units, strict=True)), quantity.unit)
+        by_name = dict(zip(names, units, strict=True))
+        _check_units(quantity, by_name, problems)
+        formula = round_in_units(quantity.formula, by_name, quantity.unit)
         if len(problems) == before:
             remember(_checked, key, formula)
     checked = quantity if formula is quantity.formula else replace(quantity, formula=formula)
