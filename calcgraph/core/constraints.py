@@ -131,9 +131,8 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
         comparison = replace(comparison, lhs=sides[0], rhs=sides[1])
     pretty = text.strip()
     operator = _OPERATOR.search(pretty)
-    unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left), None)
-    if unit is None and constants:
-        unit = parse_unit(constants[0][2])
+    unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left),
+                parse_unit(constants[0][2]) if constants else None)
     return Constraint(text=pretty, comparison=comparison,
                       constants=tuple((n, v, u) for n, v, u, _ in constants), names=tuple(names),
                       where=where, dim=left, unit=unit, left=pretty[:operator.start()].strip(),
@@ -173,8 +172,7 @@ def substituted(constraint: Constraint) -> tuple:
 
 def describe_constant(value: float, unit_text: str) -> str:
     """A constant as the user wrote it: ``15 ms``."""
-    unit = parse_unit(unit_text)
-    return f"{format_number(value / unit.factor)} {unit_text}"
+    return f"{format_number(value / parse_unit(unit_text).factor)} {unit_text}"
 
 
 SOLVE_KEYS = {"for", "where", "integer", "bounds"}
