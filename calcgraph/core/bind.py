@@ -187,23 +187,19 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
 
 
-_DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
 _GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it
 
 
 def _defaults(graph: Graph) -> tuple[dict, frozenset]:
     """Each default value of ``graph`` bound (shared by every binding of the graph), and which lie within
     their domain (the others are checked, and reported, at each binding)."""
-    hit = _DEFAULTS.get(id(graph))
-    if hit is not None and hit[0] is graph:
-        return hit[1], hit[2]
-    defaults = {name: Bound(name=name, value=q.default, text=q.default_text, where=q.default_where,
-                            origin="default", source=q.source)
-                for name, q in graph.quantities.items() if q.default is not None}
-    in_domain = frozenset(n for n, b in defaults.items()
-                          if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
-    remember(_DEFAULTS, id(graph), (graph, defaults, in_domain), 256)
-    return defaults, in_domain
+    def work() -> tuple[dict, frozenset]:
+        defaults = {name: Bound(name=name, value=q.default, text=q.default_text, where=q.default_where,
+                                origin="default", source=q.source)
+                    for name, q in graph.quantities.items() if q.default is not None}
+        return defaults, frozenset(n for n, b in defaults.items()
+                                   if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
+    return graph.remembered("defaults", work)
 
 
 def _graph(spec: ScenarioSpec, overrides: dict, pins: frozenset, problems: list) -> Graph:

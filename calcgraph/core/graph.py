@@ -25,7 +25,8 @@ class Graph:
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
     cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
 
-    def _remembered(self, key, compute):
+    def remembered(self, key, compute):
+        """``compute()``, worked out once per graph and ``key`` (a graph is read-only once built)."""
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = compute()
@@ -34,12 +35,12 @@ class Graph:
     @property
     def dag(self):
         """``pred`` as a networkx DiGraph (built on first use: evaluating does without networkx)."""
-        return self._remembered("dag", lambda: _digraph(self.quantities, self.pred))
+        return self.remembered("dag", lambda: _digraph(self.quantities, self.pred))
 
     def downstream(self, name: str) -> frozenset:
         """Every quantity that depends on ``name`` (not ``name`` itself), remembered per name."""
-        succ = self._remembered("succ", lambda: _successors(self.pred))
-        return self._remembered(("downstream", name), lambda: _reach(succ, (name,)) - {name})
+        succ = self.remembered("succ", lambda: _successors(self.pred))
+        return self.remembered(("downstream", name), lambda: _reach(succ, (name,)) - {name})
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -54,19 +55,19 @@ class Graph:
 
     def ancestors(self, name: str) -> list[str]:
         """Every quantity ``name`` depends on, in evaluation order (computed once per name)."""
-        return list(self._remembered(("ancestors", name), lambda: tuple(n for n in self.plan((name,)) if n != name)))
+        return list(self.remembered(("ancestors", name), lambda: tuple(n for n in self.plan((name,)) if n != name)))
 
     def needed(self, names) -> frozenset:
         """``names`` and everything they depend on: one walk up the DAG, remembered per name set."""
         names = frozenset(names)
-        return self._remembered(("needed", names), lambda: _reach(self.pred, names))
+        return self.remembered(("needed", names), lambda: _reach(self.pred, names))
 
     def plan(self, names=None) -> tuple:
         """The evaluation order restricted to ``names`` and their ancestors (all: None), remembered."""
         if names is None:
             return self.order
         wanted = self.needed(names)
-        return self._remembered(("plan", wanted), lambda: tuple(n for n in self.order if n in wanted))
+        return self.remembered(("plan", wanted), lambda: tuple(n for n in self.order if n in wanted))
 
     def function(self, name: str):
         """The formula of ``name`` compiled: ``env -> value`` (base units), once per formula for every graph."""
