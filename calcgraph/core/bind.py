@@ -1,8 +1,5 @@
-"""Graph + overrides -> a bound scenario: every input's value and where it came from.
-
-Values flow from module defaults -> used files' ``set`` -> the scenario's ``set`` -> the variant -> settings
-(command line or API); the last word wins. A value given to a computed quantity pins it (a spreadsheet
-formula typed over): its formula is kept for display but adds no edge."""
+"""Graph + overrides -> a bound scenario: each input's value and where it came from (module defaults, used files'
+``set``, the scenario's, the variant's, settings: the last word wins; a value over a formula pins it, no edge)."""
 
 from __future__ import annotations
 
@@ -132,10 +129,8 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
 
 
 def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list | None = None) -> Scenario:
-    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario.
-
-    With a ``problems`` list, problems are added to it and the scenario returned as far as it could be bound.
-    """
+    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario; with a ``problems``
+    list, problems are added to it and the scenario returned as far as it could be bound."""
     collect, problems = problems, []
     final = {e.name: e for e in _entries(spec, variant, sets)}  # the last word wins
     overrides = {n: e for n, e in final.items() if e.formula is not None}

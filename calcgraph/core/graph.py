@@ -77,11 +77,8 @@ class Graph:
 @paused_gc()  # thousands of formulas, trees and edges that all stay alive
 def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,
                 pins=frozenset()) -> Graph:
-    """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
-
-    A formula of a name in ``pins`` adds no edge (a pin may break a cycle). With a ``problems`` list, problems
-    are added to it and the graph as far as it could be built is returned; else they are raised.
-    """
+    """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry), a formula of a
+    name in ``pins`` adds no edge. With a ``problems`` list, problems go there (the graph built as far as it can)."""
     new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
     overrides, collect, problems = overrides or {}, problems, []
     quantities: dict[str, Quantity] = {spec.name: quantity for spec in specs

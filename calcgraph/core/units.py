@@ -264,11 +264,8 @@ def needs_unit(unit: Unit) -> bool:
 
 def convert_value(raw, unit: Unit, what: str, strict: bool = True,
                   example_unit: Unit | None = None) -> tuple[float, str]:
-    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
-
-    ``unknown`` (a figure nobody publishes) gives NaN. A bare number is read in ``unit`` only when
-    ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``).
-    """
+    """A YAML/CLI value in ``unit``'s base magnitude, and its text; ``unknown`` gives NaN. A bare number is
+    read in ``unit`` only when ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``)."""
     if isinstance(raw, str) and raw.strip() == UNKNOWN:
         return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
