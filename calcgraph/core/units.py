@@ -76,8 +76,7 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unknown unit {node.id!r} in {text!r}",
                             hint="see calcgraph/core/units.txt for the units calcgraph knows "
                                  "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
-    if isinstance(node, ast.Constant) and isinstance(node.value, _NUM) \
-            and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and type(node.value) in _NUM:  # not True (a bool)
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         left, right, div = _build(node.left, text), _build(node.right, text), isinstance(node.op, ast.Div)
@@ -88,15 +87,11 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
                             hint="write '5e9 B', not '5e9*B' or 'B/1000'")
         return left / right if div else left * right
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):  # no '-' gets past _check_unit_text
         exponent = node.right
-        sign = 1
-        if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub):
-            sign, exponent = -1, exponent.operand
-        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
-                and 0 <= exponent.value <= 12):
+        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) and exponent.value <= 12):
             raise UnitError(f"unit exponent must be a small whole number in {text!r}")
-        return _build(node.left, text) ** (sign * exponent.value)
+        return _build(node.left, text) ** exponent.value
     raise UnitError(f"cannot read unit {text!r}",
                     hint="units use names, numbers, '*', '/', '**' and parentheses")
 
