@@ -87,16 +87,15 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
         if name not in quantities and all(s.name != name for s in specs):
             problems.append(UnknownNameError(f"cannot set the formula of unknown quantity {name!r}",
                                              where=entry.where, hint=suggest(name, quantities)))
-    pred: dict[str, list] = {name: [] for name in quantities}
+    pred: dict[str, dict] = {name: {} for name in quantities}  # parents as dict keys: in order, each once
     cut = []
 
     def link(name: str, parents) -> None:
         """Edges from ``parents`` into ``name``; a pin cuts them (kept in ``cut``)."""
-        for parent in parents:
-            if name in pins:
-                cut.append((parent, name))
-            elif parent not in pred[name]:
-                pred[name].append(parent)
+        if name in pins:
+            cut.extend((parent, name) for parent in parents)
+        else:
+            pred[name].update(dict.fromkeys(parents))
 
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
@@ -115,8 +114,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     order = _order(pred)
     for cycle in _cycles(_digraph(quantities, pred)) if order is None else ():
         members = " -> ".join(cycle + [cycle[0]])
-        places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
-                           for n in cycle)
+        places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}" for n in cycle)
         problems.append(CycleError(f"quantities depend on themselves: {members} ({places})",
                                    where=quantities[cycle[0]].formula_where,
                                    hint="break the cycle: make one of them an input (value:), or pin one "
@@ -133,9 +131,8 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     problems = [p for p in problems if not (broken and isinstance(p, UnknownNameError)
                                             and p.message.endswith(broken))]
     raise_all(problems, collect)
-    if order is None:
-        order = tuple(quantities)  # a cycle, already reported
-    return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))
+    return Graph(quantities=quantities, pred=pred, order=order or tuple(quantities),  # None: a cycle, reported
+                 checks=tuple(parsed), cut=tuple(cut))
 
 
 def _order(pred: dict) -> tuple | None:
