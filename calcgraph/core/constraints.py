@@ -67,11 +67,8 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
             raise ExpressionError(f"{number} {first}: a number followed by the name {first!r}",
                                   hint=f"write {number} * {first}")
         unit_text, end = first, match.end()
-        while True:
-            tail = _UNIT_TAIL.match(text, end)
-            if not tail or tail.group(2) in known:
-                break
-            candidate = unit_text + tail.group(1) + tail.group(2) + (tail.group(3) or "")
+        while (tail := _UNIT_TAIL.match(text, end)) and tail.group(2) not in known:  # "/ s", "* chip**2"
+            candidate = unit_text + "".join(tail.groups(""))
             try:
                 parse_unit(candidate)
             except CalcgraphError:
@@ -112,8 +109,7 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
     for name in (n for n in names if n not in quantities):
         raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
                                hint=suggest(name, quantities), name=name)
-    dims = {n: quantities[n].unit.dim for n in names}
-    dims.update({c[0]: c[3] for c in constants})
+    dims = {n: quantities[n].unit.dim for n in names} | {c[0]: c[3] for c in constants}
     try:
         left = infer_dim(comparison.lhs.node, dims)
         right = infer_dim(comparison.rhs.node, dims)
