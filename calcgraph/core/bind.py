@@ -159,18 +159,14 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
         bound[name] = Bound(name=name, value=value, text=text, where=entry.where,
                             origin=entry.origin, pinned=not quantity.is_input,
                             source=entry.source, note=entry.note)
-    for name, value in bound.items():
-        if name in in_domain and value is defaults[name]:
-            continue
-        wrong = graph[name].out_of_domain(value.value) if graph[name].is_input else None
-        if wrong:
+    for name, value in bound.items():  # a default within its domain is checked once per graph (_defaults)
+        checked = name in in_domain and value is defaults[name]
+        if not checked and graph[name].is_input and (wrong := graph[name].out_of_domain(value.value)):
             problems.append(SetValueError(f"{name} = {value.text} is out of its domain: {wrong}",
                                           where=value.where, quantity=name,
                                           hint=f"the domain is declared at {graph[name].where}"))
-    for name in spec.report:
-        if name not in graph:
-            problems.append(UnknownNameError(f"report: names unknown quantity {name!r}",
-                                             where=spec.where, hint=suggest(name, graph.quantities)))
+    problems += [UnknownNameError(f"report: names unknown quantity {name!r}", where=spec.where,
+                                  hint=suggest(name, graph.quantities)) for name in spec.report if name not in graph]
     problems.extend(expect_problems(spec, graph))
     missing = tuple(n for n, q in graph.quantities.items() if q.required and n not in bound)
     for name in missing:
