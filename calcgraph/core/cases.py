@@ -149,9 +149,8 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         return None
     return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
                 chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
-                prefill_len=prefill, gen_len=gen, batch=batch, output_throughput=got["output_throughput"],
-                system_chips=got["system_chips"], source=block["source"], benchmark=block["benchmark"],
-                notes=_text(block.get("notes")), ttft=got.get("ttft"), tpot=got.get("tpot"))
+                prefill_len=prefill, gen_len=gen, batch=batch, source=block["source"], benchmark=block["benchmark"],
+                notes=_text(block.get("notes")), **got)  # output_throughput, system_chips and any ttft, tpot
 
 
 def _thresholds(block, data: LineDict, problems: list) -> dict:

@@ -112,9 +112,8 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
                 raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
         except CalcgraphError as exc:
             problem(exc, spec.at("display"))
-    formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
-    if override is not None:
-        formula_text, formula_where, origin = override.formula, override.where, override.origin
+    formula_text, formula_where, origin = ((spec.formula, spec.at("formula"), None) if override is None
+                                           else (override.formula, override.where, override.origin))
     formula = default = default_text = None
     if formula_text is not None:
         try:
