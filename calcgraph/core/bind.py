@@ -63,8 +63,7 @@ def parse_set_arg(text: str, origin: str = "setting") -> SetEntry:
     """
     shown = text if len(text) <= 60 else text[:60] + "..."
     where = f"{origin} {shown}"
-    name, _, value = text.partition("=")
-    name, value = name.strip(), value.strip()
+    name, value = (part.strip() for part in text.partition("=")[::2])
     if len(text) > MAX_SET_TEXT:
         raise SetValueError(f"setting longer than {MAX_SET_TEXT} characters", where=where,
                             hint="write NAME=VALUE or NAME=\"VALUE UNIT\"")

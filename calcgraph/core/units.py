@@ -139,9 +139,7 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     >>> parse_quantity("8.2e11 B/s/chip")[0]
     820000000000.0
     """
-    if type(text) is str and len(text) <= MAX_VALUE_TEXT:
-        return _parse_text(text)
-    return _parse_quantity(text)
+    return _parse_text(text) if type(text) is str and len(text) <= MAX_VALUE_TEXT else _parse_quantity(text)
 
 
 def _parse_quantity(text) -> tuple[float, Unit | None]:
