@@ -91,9 +91,7 @@ def default_symbol(name: str) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> Formula:
-    return parse_formula(text)
+_parse = lru_cache(maxsize=4096)(parse_formula)  # the same formula text in many modules and rebuilds
 
 
 def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
