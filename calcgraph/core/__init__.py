@@ -1,7 +1,5 @@
 """The pipeline's lower half: YAML -> specs -> checked graph -> bound scenario -> values.
-
-Subpackages: ``spec`` (what the YAML files say), ``formula`` (the one formula form and its backends).
-"""
+Subpackages: ``spec`` (what the YAML files say), ``formula`` (the one formula form and its backends)."""
 
 from calcgraph.lazy import lazy_exports
 

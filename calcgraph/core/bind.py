@@ -1,9 +1,5 @@
-"""Graph + overrides -> a bound scenario: every input's value and where it came from.
-
-Values flow from module defaults -> used files' ``set`` -> the scenario's ``set`` -> the variant ->
-settings (command line or API); the last word wins. A value given to a computed quantity pins it,
-like typing over a spreadsheet formula: its formula is kept for display but adds no edge.
-"""
+"""Graph + overrides -> a bound scenario: each input's value and where it came from (module defaults, used files'
+``set``, the scenario's, the variant's, settings: the last word wins; a value over a formula pins it, no edge)."""
 
 from __future__ import annotations
 
@@ -67,8 +63,7 @@ def parse_set_arg(text: str, origin: str = "setting") -> SetEntry:
     """
     shown = text if len(text) <= 60 else text[:60] + "..."
     where = f"{origin} {shown}"
-    name, _, value = text.partition("=")
-    name, value = name.strip(), value.strip()
+    name, value = (part.strip() for part in text.partition("=")[::2])
     if len(text) > MAX_SET_TEXT:
         raise SetValueError(f"setting longer than {MAX_SET_TEXT} characters", where=where,
                             hint="write NAME=VALUE or NAME=\"VALUE UNIT\"")
@@ -101,15 +96,6 @@ def _entries(spec: ScenarioSpec, variant: str | None, sets) -> list[SetEntry]:
             *(e for e in own if e.kind is None), *sets]
 
 
-def _value_problem(exc: CalcgraphError, entry: SetEntry, quantity) -> CalcgraphError:
-    """A value error placed where the value came from; a setting gets an example setting."""
-    hint = exc.hint
-    if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
-        hint = (f"write it with its unit (declared: {quantity.unit.text}), e.g. "
-                f"\"{quantity.name}={str(entry.value).strip()} {(quantity.display or quantity.unit).text}\"")
-    return exc.rewrap(where=entry.where, quantity=quantity.name, hint=hint)
-
-
 class MissingInputsError(SetValueError):
     """Required inputs (model shapes, chip figures) that no preset or setting gives."""
 
@@ -127,14 +113,11 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
         return None
     lines = []
     for name in missing:
-        quantity = graph[name]
-        users = [n for n in graph.order if n in graph.downstream(name) and n in wanted]
-        needs = first_few(users, 6)
-        kind = quantity.preset or ""
-        place = (f"add `{name}:` to the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind
-                 else f"add `{name}:` to the scenario's set:")
+        quantity, kind = graph[name], graph[name].preset
+        needs = first_few([n for n in graph.order if n in graph.downstream(name) and n in wanted], 6)
+        place = (f"the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind else "the scenario's set:")
         lines.append(f"  - {name} [{quantity.unit.text}] ({quantity.where}): needed by {needs or 'no formula here'}; "
-                     f"{place}")
+                     f"add `{name}:` to {place}")
     count = len(missing)
     error = MissingInputsError(f"{count} required input{'s' if count != 1 else ''} missing, nothing evaluated:\n"
                                + "\n".join(lines), hint="model shapes and chip figures have no defaults: give "
@@ -145,10 +128,8 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
 
 
 def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list | None = None) -> Scenario:
-    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario.
-
-    With a ``problems`` list, problems are added to it and the scenario returned as far as it could be bound.
-    """
+    """Bind the scenario ``spec`` (optionally one variant, then ``sets``) into a Scenario; with a ``problems``
+    list, problems are added to it and the scenario returned as far as it could be bound."""
     collect, problems = problems, []
     final = {e.name: e for e in _entries(spec, variant, sets)}  # the last word wins
     overrides = {n: e for n, e in final.items() if e.formula is not None}
@@ -167,24 +148,24 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
         quantity = graph[name]
         try:
             value, text = convert_value(entry.value, quantity.unit, f"{name!r}", example_unit=quantity.display)
-        except CalcgraphError as exc:
-            problems.append(_value_problem(exc, entry, quantity))
+        except CalcgraphError as exc:  # placed where the value came from; a setting gets an example setting
+            hint = exc.hint
+            if entry.origin not in ("preset", "scenario") and "needs a unit" in exc.message:
+                hint = (f"write it with its unit (declared: {quantity.unit.text}), e.g. "
+                        f"\"{name}={str(entry.value).strip()} {(quantity.display or quantity.unit).text}\"")
+            problems.append(exc.rewrap(where=entry.where, quantity=name, hint=hint))
             continue
         bound[name] = Bound(name=name, value=value, text=text, where=entry.where,
                             origin=entry.origin, pinned=not quantity.is_input,
                             source=entry.source, note=entry.note)
-    for name, value in bound.items():
-        if name in in_domain and value is defaults[name]:
-            continue
-        wrong = graph[name].out_of_domain(value.value) if graph[name].is_input else None
-        if wrong:
+    for name, value in bound.items():  # a default within its domain is checked once per graph (_defaults)
+        checked = name in in_domain and value is defaults[name]
+        if not checked and graph[name].is_input and (wrong := graph[name].out_of_domain(value.value)):
             problems.append(SetValueError(f"{name} = {value.text} is out of its domain: {wrong}",
                                           where=value.where, quantity=name,
                                           hint=f"the domain is declared at {graph[name].where}"))
-    for name in spec.report:
-        if name not in graph:
-            problems.append(UnknownNameError(f"report: names unknown quantity {name!r}",
-                                             where=spec.where, hint=suggest(name, graph.quantities)))
+    problems += [UnknownNameError(f"report: names unknown quantity {name!r}", where=spec.where,
+                                  hint=suggest(name, graph.quantities)) for name in spec.report if name not in graph]
     problems.extend(expect_problems(spec, graph))
     missing = tuple(n for n, q in graph.quantities.items() if q.required and n not in bound)
     for name in missing:
@@ -196,23 +177,19 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)
 
 
-_DEFAULTS: dict = {}  # id(graph) -> (graph, its default bindings, the names of those within their domain)
 _GRAPHS: dict = {}  # one graph per (specs, checks, formula overrides, pins): variants and rebinds share it
 
 
 def _defaults(graph: Graph) -> tuple[dict, frozenset]:
     """Each default value of ``graph`` bound (shared by every binding of the graph), and which lie within
     their domain (the others are checked, and reported, at each binding)."""
-    hit = _DEFAULTS.get(id(graph))
-    if hit is not None and hit[0] is graph:
-        return hit[1], hit[2]
-    defaults = {name: Bound(name=name, value=q.default, text=q.default_text, where=q.default_where,
-                            origin="default", source=q.source)
-                for name, q in graph.quantities.items() if q.default is not None}
-    in_domain = frozenset(n for n, b in defaults.items()
-                          if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
-    remember(_DEFAULTS, id(graph), (graph, defaults, in_domain), 256)
-    return defaults, in_domain
+    def work() -> tuple[dict, frozenset]:
+        defaults = {name: Bound(name=name, value=q.default, text=q.default_text, where=q.default_where,
+                                origin="default", source=q.source)
+                    for name, q in graph.quantities.items() if q.default is not None}
+        return defaults, frozenset(n for n, b in defaults.items()
+                                   if not (graph[n].is_input and graph[n].out_of_domain(b.value)))
+    return graph.remembered("defaults", work)
 
 
 def _graph(spec: ScenarioSpec, overrides: dict, pins: frozenset, problems: list) -> Graph:

@@ -1,6 +1,5 @@
 """Validation files (``validation/*.yaml``, one per published source; format in validation/README.md) ->
-measured cases, frozen dataclasses with their file:line. Problems are raised together, each at its line.
-"""
+measured cases with their file:line; problems are raised together, each at its line."""
 
 from __future__ import annotations
 
@@ -69,20 +68,15 @@ def _problem(problems: list, message: str, where: Location, hint: str | None = N
     problems.append(YamlError(message, where=where, hint=hint))
 
 
-def _whole(block: LineDict, key: str, problems: list, default=None) -> int | None:
+def _number(block: LineDict, key: str, problems: list, whole: bool = True, default=None) -> float | None:
+    """``block[key]``: a whole number >= 1 (an int), else any positive number (a float); None if it is not."""
     value = block.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
-        _problem(problems, f"{key} must be a whole number >= 1, got {value!r}", block.where(key))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not (value == int(value) and value >= 1 if whole else value > 0):
+        _problem(problems, f"{key} must be {'a whole number >= 1' if whole else 'a positive number'}, got {value!r}",
+                 block.where(key))
         return None
-    return int(value)
-
-
-def _positive(block: LineDict, key: str, problems: list) -> float | None:
-    value = block[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        _problem(problems, f"{key} must be a positive number, got {value!r}", block.where(key))
-        return None
-    return float(value)
+    return int(value) if whole else float(value)
 
 
 def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | None:
@@ -130,12 +124,12 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
     if not isinstance(dtypes, list) or not dtypes or not all(isinstance(d, str) and _PRESET.fullmatch(d)
                                                              for d in dtypes):
         _problem(problems, "dtypes must be a list of dtype preset names, e.g. [fp8]", block.where("dtypes"))
-    chips, tp, pp = (_whole(block, key, problems, 1) for key in ("chips", "tp_degree", "pp_degree"))
+    chips, tp, pp = (_number(block, key, problems, default=1) for key in ("chips", "tp_degree", "pp_degree"))
     if chips and tp and pp and chips != tp * pp:
         _problem(problems, f"chips ({chips}) must be tp_degree x pp_degree ({tp} x {pp}): the chips of one replica",
                  block.where("chips"))
-    prefill, gen = _positive(block, "prefill_len", problems), _positive(block, "gen_len", problems)
-    batch = _whole(block, "batch", problems) if block.get("batch") is not None else None
+    prefill, gen = (_number(block, key, problems, whole=False) for key in ("prefill_len", "gen_len"))
+    batch = _number(block, "batch", problems) if block.get("batch") is not None else None
     measured, got = block["measured"], {}
     if not isinstance(measured, LineDict):
         _problem(problems, "measured must be a mapping with output_throughput and system_chips",
@@ -145,9 +139,9 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         for key in ("output_throughput", "system_chips"):
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
-        units = {"output_throughput": "token/s", "ttft": "s", "tpot": "s"}
-        got = {key: _with_unit(measured, key, units[key], problems) if key in units else _whole(measured, key, problems)
-               for key in ("output_throughput", "system_chips", "ttft", "tpot") if key in measured}
+        units = {"output_throughput": "token/s", "system_chips": None, "ttft": "s", "tpot": "s"}
+        got = {key: _with_unit(measured, key, unit, problems) if unit else _number(measured, key, problems)
+               for key, unit in units.items() if key in measured}
     for key in ("source", "benchmark"):
         if not isinstance(block[key], str) or not block[key].strip():
             _problem(problems, f"{key} must be text", block.where(key))
@@ -155,9 +149,8 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         return None
     return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
                 chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
-                prefill_len=prefill, gen_len=gen, batch=batch, output_throughput=got["output_throughput"],
-                system_chips=got["system_chips"], source=block["source"], benchmark=block["benchmark"],
-                notes=_text(block.get("notes")), ttft=got.get("ttft"), tpot=got.get("tpot"))
+                prefill_len=prefill, gen_len=gen, batch=batch, source=block["source"], benchmark=block["benchmark"],
+                notes=_text(block.get("notes")), **got)  # output_throughput, system_chips and any ttft, tpot
 
 
 def _thresholds(block, data: LineDict, problems: list) -> dict:

@@ -1,7 +1,5 @@
 """``calcgraph check``: load, build and bind files (and each variant) without evaluating; every problem at once.
-
-A formula module or a preset is checked on its own: the required inputs it leaves to others are a note.
-"""
+A formula module or a preset is checked on its own: the required inputs it leaves to others are a note."""
 
 from __future__ import annotations
 
@@ -55,23 +53,15 @@ def _flat(problems) -> list[CalcgraphError]:
     return [q for p in problems for q in (_flat(p.problems) if isinstance(p, ValidationError) else [p])]
 
 
-def _kind_of(spec) -> str | None:
+def _kind_of(spec, fields: dict) -> str | None:
     """The preset kind of ``spec``: its folder under presets/, else (a file with no report:, variants: or
-    expect:) the one kind of preset whose fields are most of its own settings."""
+    expect:) the one kind of preset whose ``fields`` (name -> kind) are most of its own settings."""
     kind = preset_kind(Path(spec.path))
     if kind is not None or spec.report or spec.variants or spec.expects:
         return kind
-    fields = {q.name: q.preset for q in spec.quantities}
     own = [fields.get(e.name) for e in spec.sets if str(getattr(e.where, "file", "")) == spec.path]
     kinds = {k for k in own if k}
     return kinds.pop() if len(kinds) == 1 and 2 * sum(map(bool, own)) >= len(own) else None
-
-
-def _is_part(spec) -> bool:
-    """A formula module or a preset: declares quantities, is a preset, or only bundles modules."""
-    own_sets = any(str(getattr(e.where, "file", "")) == spec.path for e in spec.sets)
-    return (_kind_of(spec) is not None or any(q.where.file == spec.path for q in spec.quantities)
-            or not (own_sets or spec.report or spec.variants or spec.expects))
 
 
 def check_file(path: str) -> FileCheck:
@@ -83,7 +73,11 @@ def check_file(path: str) -> FileCheck:
         return FileCheck(path=str(path), problems=tuple(str(p) for p in _flat([exc])))
     problems = [str(p) for p in _flat(found)]
     seen = set(problems)  # each problem once, however many variants find it
-    part, kind, scenario, left = _is_part(spec), _kind_of(spec), None, ()
+    fields = {q.name: q.preset for q in spec.quantities}
+    kind, scenario, left = _kind_of(spec, fields), None, ()
+    own_sets = any(str(getattr(e.where, "file", "")) == spec.path for e in spec.sets)
+    part = (kind is not None or any(q.where.file == spec.path for q in spec.quantities)  # a formula module or a
+            or not (own_sets or spec.report or spec.variants or spec.expects))  # preset, or only bundles modules
     for variant in (None, *spec.variants):
         collected: list = []
         try:
@@ -94,7 +88,6 @@ def check_file(path: str) -> FileCheck:
         label = f"variant {variant}: " if variant else ""
         for problem in _flat(collected):
             if isinstance(problem, MissingInputsError) and part:
-                fields = {q.name: q.preset for q in spec.quantities}
                 given = {e.name for e in spec.sets}  # a field set to a bad value has its own problem
                 own = [n for n in problem.missing if kind and fields.get(n) == kind and n not in given]
                 left = tuple(n for n in problem.missing if n not in own)
@@ -109,11 +102,10 @@ def check_file(path: str) -> FileCheck:
                 seen.add(text)
     if scenario is None or problems:
         return FileCheck(path=spec.path, problems=tuple(problems))
-    graph = scenario.graph
-    return FileCheck(path=spec.path, problems=(),
-                     inputs=sum(q.is_input for q in graph.quantities.values()),
-                     formulas=sum(q.formula is not None for q in graph.quantities.values()),
-                     solves=sum(q.solve is not None for q in graph.quantities.values()),
+    quantities = scenario.graph.quantities.values()
+    return FileCheck(path=spec.path, problems=(), inputs=sum(q.is_input for q in quantities),
+                     formulas=sum(q.formula is not None for q in quantities),
+                     solves=sum(q.solve is not None for q in quantities),
                      pinned=len(scenario.pinned), variants=tuple(spec.variants), left=left,
                      kind=kind, fallbacks=() if part else tuple(dict.fromkeys(
                          w for v in (None, *spec.variants) for w in fallen_back(spec, v))))

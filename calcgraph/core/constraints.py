@@ -1,7 +1,5 @@
-"""Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``.
-
-Numbers with units become named constants in base units before the safe parser reads the text.
-"""
+"""Constraint text -> a checked comparison, for solving: ``"t_step <= 15 ms"``; numbers with units become
+named constants in base units before the safe parser reads the text."""
 
 from __future__ import annotations
 
@@ -60,9 +58,7 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
     prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
     while prefix in text or any(str(n).startswith(prefix) for n in known):
         prefix += "_"
-    constants: list = []
-    pieces: list[str] = []
-    position = 0
+    constants, pieces, position = [], [], 0
     for match in _NUMBER_UNIT.finditer(text):
         if match.start() < position:
             continue
@@ -71,11 +67,8 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
             raise ExpressionError(f"{number} {first}: a number followed by the name {first!r}",
                                   hint=f"write {number} * {first}")
         unit_text, end = first, match.end()
-        while True:
-            tail = _UNIT_TAIL.match(text, end)
-            if not tail or tail.group(2) in known:
-                break
-            candidate = unit_text + tail.group(1) + tail.group(2) + (tail.group(3) or "")
+        while (tail := _UNIT_TAIL.match(text, end)) and tail.group(2) not in known:  # "/ s", "* chip**2"
+            candidate = unit_text + "".join(tail.groups(""))
             try:
                 parse_unit(candidate)
             except CalcgraphError:
@@ -111,17 +104,12 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
     except CalcgraphError as exc:
         raise exc.rewrap(f"constraint {text!r}: {exc.message}", where=where) from None
     constant_names = {c[0] for c in constants}
-    names = []
-    for side in (comparison.lhs, comparison.rhs):
-        for name in side.names:
-            if name in constant_names or name in names:
-                continue
-            if name not in quantities:
-                raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
-                                       hint=suggest(name, quantities), name=name)
-            names.append(name)
-    dims = {n: quantities[n].unit.dim for n in names}
-    dims.update({c[0]: c[3] for c in constants})
+    names = list(dict.fromkeys(n for side in (comparison.lhs, comparison.rhs) for n in side.names
+                               if n not in constant_names))
+    for name in (n for n in names if n not in quantities):
+        raise UnknownNameError(f"constraint {text!r} uses unknown name {name!r}", where=where,
+                               hint=suggest(name, quantities), name=name)
+    dims = {n: quantities[n].unit.dim for n in names} | {c[0]: c[3] for c in constants}
     try:
         left = infer_dim(comparison.lhs.node, dims)
         right = infer_dim(comparison.rhs.node, dims)
@@ -139,9 +127,8 @@ def parse_constraint(text: str, quantities: dict, where: object = None) -> Const
         comparison = replace(comparison, lhs=sides[0], rhs=sides[1])
     pretty = text.strip()
     operator = _OPERATOR.search(pretty)
-    unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left), None)
-    if unit is None and constants:
-        unit = parse_unit(constants[0][2])
+    unit = next((quantities[n].unit for n in names if quantities[n].unit.dim == left),
+                parse_unit(constants[0][2]) if constants else None)
     return Constraint(text=pretty, comparison=comparison,
                       constants=tuple((n, v, u) for n, v, u, _ in constants), names=tuple(names),
                       where=where, dim=left, unit=unit, left=pretty[:operator.start()].strip(),
@@ -181,8 +168,7 @@ def substituted(constraint: Constraint) -> tuple:
 
 def describe_constant(value: float, unit_text: str) -> str:
     """A constant as the user wrote it: ``15 ms``."""
-    unit = parse_unit(unit_text)
-    return f"{format_number(value / unit.factor)} {unit_text}"
+    return f"{format_number(value / parse_unit(unit_text).factor)} {unit_text}"
 
 
 SOLVE_KEYS = {"for", "where", "integer", "bounds"}

@@ -25,7 +25,8 @@ class Graph:
     checks: tuple = ()  # (Constraint, message) of every declared feasibility check
     cut: tuple = ()  # the edges (name, pinned) that pinned formulas would add: dropped from the DAG
 
-    def _remembered(self, key, compute):
+    def remembered(self, key, compute):
+        """``compute()``, worked out once per graph and ``key`` (a graph is read-only once built)."""
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = compute()
@@ -34,12 +35,12 @@ class Graph:
     @property
     def dag(self):
         """``pred`` as a networkx DiGraph (built on first use: evaluating does without networkx)."""
-        return self._remembered("dag", lambda: _digraph(self.quantities, self.pred))
+        return self.remembered("dag", lambda: _digraph(self.quantities, self.pred))
 
     def downstream(self, name: str) -> frozenset:
         """Every quantity that depends on ``name`` (not ``name`` itself), remembered per name."""
-        succ = self._remembered("succ", lambda: _successors(self.pred))
-        return self._remembered(("downstream", name), lambda: _reach(succ, (name,)) - {name})
+        succ = self.remembered("succ", lambda: _successors(self.pred))
+        return self.remembered(("downstream", name), lambda: _reach(succ, (name,)) - {name})
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
@@ -54,19 +55,19 @@ class Graph:
 
     def ancestors(self, name: str) -> list[str]:
         """Every quantity ``name`` depends on, in evaluation order (computed once per name)."""
-        return list(self._remembered(("ancestors", name), lambda: tuple(n for n in self.plan((name,)) if n != name)))
+        return list(self.remembered(("ancestors", name), lambda: tuple(n for n in self.plan((name,)) if n != name)))
 
     def needed(self, names) -> frozenset:
         """``names`` and everything they depend on: one walk up the DAG, remembered per name set."""
         names = frozenset(names)
-        return self._remembered(("needed", names), lambda: _reach(self.pred, names))
+        return self.remembered(("needed", names), lambda: _reach(self.pred, names))
 
     def plan(self, names=None) -> tuple:
         """The evaluation order restricted to ``names`` and their ancestors (all: None), remembered."""
         if names is None:
             return self.order
         wanted = self.needed(names)
-        return self._remembered(("plan", wanted), lambda: tuple(n for n in self.order if n in wanted))
+        return self.remembered(("plan", wanted), lambda: tuple(n for n in self.order if n in wanted))
 
     def function(self, name: str):
         """The formula of ``name`` compiled: ``env -> value`` (base units), once per formula for every graph."""
@@ -76,34 +77,25 @@ class Graph:
 @paused_gc()  # thousands of formulas, trees and edges that all stay alive
 def build_graph(specs, overrides: dict | None = None, checks=(), problems: list | None = None,
                 pins=frozenset()) -> Graph:
-    """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry).
-
-    A formula of a name in ``pins`` adds no edge (a pin may break a cycle). With a ``problems`` list, problems
-    are added to it and the graph as far as it could be built is returned; else they are raised.
-    """
+    """Build and check the graph of ``specs``; ``overrides`` replace formulas (name -> SetEntry), a formula of a
+    name in ``pins`` adds no edge. With a ``problems`` list, problems go there (the graph built as far as it can)."""
     new_suggestion_budget()  # did-you-mean hints: bounded work per graph, however many names are unknown
-    overrides = overrides or {}
-    collect = problems
-    problems = []
-    quantities: dict[str, Quantity] = {}
-    for spec in specs:
-        quantity = make_quantity(spec, overrides.get(spec.name), problems)
-        if quantity is not None:
-            quantities[spec.name] = quantity
+    overrides, collect, problems = overrides or {}, problems, []
+    quantities: dict[str, Quantity] = {spec.name: quantity for spec in specs
+                                       if (quantity := make_quantity(spec, overrides.get(spec.name), problems))}
     for name, entry in overrides.items():
         if name not in quantities and all(s.name != name for s in specs):
             problems.append(UnknownNameError(f"cannot set the formula of unknown quantity {name!r}",
                                              where=entry.where, hint=suggest(name, quantities)))
-    pred: dict[str, list] = {name: [] for name in quantities}
+    pred: dict[str, dict] = {name: {} for name in quantities}  # parents as dict keys: in order, each once
     cut = []
 
     def link(name: str, parents) -> None:
         """Edges from ``parents`` into ``name``; a pin cuts them (kept in ``cut``)."""
-        for parent in parents:
-            if name in pins:
-                cut.append((parent, name))
-            elif parent not in pred[name]:
-                pred[name].append(parent)
+        if name in pins:
+            cut.extend((parent, name) for parent in parents)
+        else:
+            pred[name].update(dict.fromkeys(parents))
 
     for quantity in list(quantities.values()):
         if quantity.formula is not None:
@@ -122,8 +114,7 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     order = _order(pred)
     for cycle in _cycles(_digraph(quantities, pred)) if order is None else ():
         members = " -> ".join(cycle + [cycle[0]])
-        places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}"
-                           for n in cycle)
+        places = "; ".join(f"{n} at {quantities[n].formula_where or quantities[n].where}" for n in cycle)
         problems.append(CycleError(f"quantities depend on themselves: {members} ({places})",
                                    where=quantities[cycle[0]].formula_where,
                                    hint="break the cycle: make one of them an input (value:), or pin one "
@@ -140,9 +131,8 @@ def build_graph(specs, overrides: dict | None = None, checks=(), problems: list 
     problems = [p for p in problems if not (broken and isinstance(p, UnknownNameError)
                                             and p.message.endswith(broken))]
     raise_all(problems, collect)
-    if order is None:
-        order = tuple(quantities)  # a cycle, already reported
-    return Graph(quantities=quantities, pred=pred, order=order, checks=tuple(parsed), cut=tuple(cut))
+    return Graph(quantities=quantities, pred=pred, order=order or tuple(quantities),  # None: a cycle, reported
+                 checks=tuple(parsed), cut=tuple(cut))
 
 
 def _order(pred: dict) -> tuple | None:

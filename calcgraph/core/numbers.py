@@ -13,15 +13,14 @@ def format_number(value: float, digits: int = 5) -> str:
         return "0"
     if isinstance(value, float) and math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    magnitude = abs(value)
-    if 1e-3 <= magnitude < 1e7:
+    if 1e-3 <= abs(value) < 1e7:
         if float(value).is_integer():
             return f"{int(value):d}"
         text = f"{value:.{digits}g}"
         return f"{value:.{digits}e}" if "e" in text else text
     text = f"{value:.{digits - 1}e}".replace("e+", "e")
     mantissa, exponent = text.split("e")
-    return f"{mantissa.rstrip('0').rstrip('.') if '.' in mantissa else mantissa}e{exponent}"
+    return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"  # without a '.', one digit from 1 to 9
 
 
 def shortest_text(x: float) -> str:

@@ -1,8 +1,5 @@
-"""One quantity from its spec (unit, domain, default, parsed formula), then its formula checked and rounded.
-
-Both steps are pure and the same modules are read again and again (``verify``), so results without a
-problem are remembered per process.
-"""
+"""One quantity from its spec (unit, domain, default, parsed formula), then its formula checked and rounded;
+both steps are pure, so results without a problem are remembered per process (``verify`` rereads modules)."""
 
 from __future__ import annotations
 
@@ -62,7 +59,7 @@ class Quantity:
         high = self.maximum is not None and (value >= self.maximum if self.max_strict else value > self.maximum)
         if not (low or high):
             return None
-        parts = [f"{sign} {_shown(bound, self.unit)}" for bound, sign in
+        parts = [f"{sign} {' '.join(shown_parts(bound, self.unit, self.unit)).strip()}" for bound, sign in
                  ((self.minimum, ">" if self.min_strict else ">="), (self.maximum, "<" if self.max_strict else "<="))
                  if bound is not None]
         return "must be " + " and ".join(parts)
@@ -71,11 +68,6 @@ class Quantity:
     def is_input(self) -> bool:
         """True for quantities with a value (not computed)."""
         return self.formula is None and self.solve is None
-
-
-def _shown(base: float, unit: Unit) -> str:
-    number, text = shown_parts(base, unit, unit)
-    return f"{number} {text}".strip()
 
 
 def _bound(spec: QuantitySpec, key: str, unit: Unit, problems: list) -> tuple[float | None, bool]:
@@ -99,18 +91,17 @@ def default_symbol(name: str) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> Formula:
-    return parse_formula(text)
+_parse = lru_cache(maxsize=4096)(parse_formula)  # the same formula text in many modules and rebuilds
 
 
 def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> Quantity | None:
+    def problem(exc: CalcgraphError, where: Location, what: str | None = f"quantity {spec.name!r}") -> None:
+        problems.append(exc.rewrap(what and f"{what}: {exc.message}", where=where, quantity=spec.name))
+
     try:
         unit = parse_unit(spec.unit)
     except UnitError as exc:
-        problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}", where=spec.at("unit"),
-                                   quantity=spec.name))
-        return None
+        return problem(exc, spec.at("unit"))
     display = None
     if spec.display:
         try:
@@ -118,30 +109,25 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
             if display.dim != unit.dim:
                 raise UnitMismatchError(f"display unit {spec.display!r} does not fit unit {spec.unit!r}")
         except CalcgraphError as exc:
-            problems.append(exc.rewrap(f"quantity {spec.name!r}: {exc.message}",
-                                       where=spec.at("display"), quantity=spec.name))
-    formula_text, formula_where, origin = spec.formula, spec.at("formula"), None
-    if override is not None:
-        formula_text, formula_where, origin = override.formula, override.where, override.origin
+            problem(exc, spec.at("display"))
+    formula_text, formula_where, origin = ((spec.formula, spec.at("formula"), None) if override is None
+                                           else (override.formula, override.where, override.origin))
     formula = default = default_text = None
     if formula_text is not None:
         try:
             formula = _parse(formula_text)
         except ExpressionError as exc:
-            problems.append(exc.rewrap(f"formula of {spec.name!r}: {exc.message}",
-                                       where=formula_where, quantity=spec.name))
-            return None
+            return problem(exc, formula_where, f"formula of {spec.name!r}")
     elif spec.value is not None and spec.solve is None:
         try:
             default, default_text = convert_value(spec.value, unit, f"the value of {spec.name!r}",
                                                   example_unit=display)
         except CalcgraphError as exc:
-            problems.append(exc.rewrap(where=spec.at("value"), quantity=spec.name))
+            problem(exc, spec.at("value"), None)
     (low, low_strict), (high, high_strict) = (_bound(spec, k, unit, problems) for k in ("min", "max"))
     replaced = override is not None and override.formula is not None
     return Quantity(name=spec.name, unit=unit, doc=override.doc if replaced and override.doc else spec.doc,
-                    where=spec.where,
-                    minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
+                    where=spec.where, minimum=low, maximum=high, min_strict=low_strict, max_strict=high_strict,
                     preset=spec.preset, required=spec.required and override is None,
                     symbol=spec.symbol or default_symbol(spec.name),
                     source=override.source if replaced and override.source else spec.source,
@@ -151,19 +137,9 @@ def _quantity(spec: QuantitySpec, override: SetEntry | None, problems: list) -> 
                     solve=spec.solve if override is None else None)
 
 
-def _check_names_and_units(quantity: Quantity, quantities: dict, problems: list) -> None:
-    formula = quantity.formula
-    unknown = [n for n in formula.names if n not in quantities]
-    for name in unknown:
-        problems.append(UnknownNameError(
-            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
-            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
-            quantity=quantity.name, name=name))
-    if unknown:
-        return
-    dims = {n: quantities[n].unit.dim for n in formula.names}
+def _check_units(quantity: Quantity, units: dict, problems: list) -> None:
     try:
-        dim = infer_dim(formula.node, dims)
+        dim = infer_dim(quantity.formula.node, {n: unit.dim for n, unit in units.items()})
     except UnitMismatchError as exc:
         problems.append(exc.rewrap(f"formula of {quantity.name!r}: {exc.message}",
                                    where=quantity.formula_where, quantity=quantity.name,
@@ -214,8 +190,13 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     """``quantity`` with its formula checked against the units of the names it uses (problems added to
     ``problems``) and rounded in units (``round_in_units``) when every name is known."""
     names = quantity.formula.names
-    if not all(n in quantities for n in names):
-        _check_names_and_units(quantity, quantities, problems)
+    unknown = [n for n in names if n not in quantities]
+    for name in unknown:
+        problems.append(UnknownNameError(
+            f"formula of {quantity.name!r} uses unknown name {name!r}", where=quantity.formula_where,
+            hint=suggest(name, quantities) + " (or `use:` the module that defines it)",
+            quantity=quantity.name, name=name))
+    if unknown:
         return quantity
     units = tuple(quantities[n].unit for n in names)
     hit = _checked_by_id.get(id(quantity))  # the same quantity object again, among the same units
@@ -225,8 +206,9 @@ def checked_formula(quantity: Quantity, quantities: dict, problems: list) -> Qua
     formula = _checked.get(key)
     before = len(problems)
     if formula is None:
-        _check_names_and_units(quantity, quantities, problems)
-        formula = round_in_units(quantity.formula, dict(zip(names, units, strict=True)), quantity.unit)
+        by_name = dict(zip(names, units, strict=True))
+        _check_units(quantity, by_name, problems)
+        formula = round_in_units(quantity.formula, by_name, quantity.unit)
         if len(problems) == before:
             remember(_checked, key, formula)
     checked = quantity if formula is quantity.formula else replace(quantity, formula=formula)

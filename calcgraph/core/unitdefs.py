@@ -1,6 +1,5 @@
 """Units a module declares in YAML (``units:``): each line checked, then added to the process's one registry
-(so it stays known to later scenarios); a line never redefines a unit calcgraph or an earlier module knows.
-"""
+(known to later scenarios too); a line never redefines a unit calcgraph or an earlier module knows."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The one unit registry, safe unit parsing, dimensions and human display.
-
-pint is used only at the edges (parse a unit, its dimension and factor, display); numbers flow through
-the graph as plain magnitudes in base units (byte, second, FLOP, token, sequence, chip, USD).
-"""
+"""The one unit registry, safe unit parsing, dimensions and display: pint only at the edges, numbers flow
+through the graph as plain magnitudes in base units (byte, second, FLOP, token, sequence, chip, USD)."""
 
 from __future__ import annotations
 
@@ -79,8 +76,7 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unknown unit {node.id!r} in {text!r}",
                             hint="see calcgraph/core/units.txt for the units calcgraph knows "
                                  "(B, GB, GiB, s, ms, FLOP, token, sequence, chip, USD, hour, ...)") from None
-    if isinstance(node, ast.Constant) and isinstance(node.value, _NUM) \
-            and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and type(node.value) in _NUM:  # not True (a bool)
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
         left, right, div = _build(node.left, text), _build(node.right, text), isinstance(node.op, ast.Div)
@@ -91,15 +87,11 @@ def _build(node: ast.AST, text: str):
             raise UnitError(f"unit {text!r} carries a number; put numbers in the value",
                             hint="write '5e9 B', not '5e9*B' or 'B/1000'")
         return left / right if div else left * right
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):  # no '-' gets past _check_unit_text
         exponent = node.right
-        sign = 1
-        if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub):
-            sign, exponent = -1, exponent.operand
-        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
-                and 0 <= exponent.value <= 12):
+        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) and exponent.value <= 12):
             raise UnitError(f"unit exponent must be a small whole number in {text!r}")
-        return _build(node.left, text) ** (sign * exponent.value)
+        return _build(node.left, text) ** exponent.value
     raise UnitError(f"cannot read unit {text!r}",
                     hint="units use names, numbers, '*', '/', '**' and parentheses")
 
@@ -147,9 +139,7 @@ def parse_quantity(text: str | int | float) -> tuple[float, Unit | None]:
     >>> parse_quantity("8.2e11 B/s/chip")[0]
     820000000000.0
     """
-    if type(text) is str and len(text) <= MAX_VALUE_TEXT:
-        return _parse_text(text)
-    return _parse_quantity(text)
+    return _parse_text(text) if type(text) is str and len(text) <= MAX_VALUE_TEXT else _parse_quantity(text)
 
 
 def _parse_quantity(text) -> tuple[float, Unit | None]:
@@ -171,13 +161,10 @@ def _parse_quantity(text) -> tuple[float, Unit | None]:
         if not match:
             raise UnitError(f"expected a number with an optional unit, got {_short(text)}",
                             hint="write e.g. '32', '8.2e11 B/s/chip' or '15 ms'")
-        digits = match.group(0).replace("_", "")
+        digits = match.group(0).replace("_", "")  # always a float's text: _NUMBER is a subset of float()'s
         if len(digits) > 330:
             raise UnitError("number out of range: more than 300 digits", hint="numbers up to 1e300")
-        try:
-            number = float(digits)
-        except ValueError:
-            raise UnitError(f"cannot read the number in {_short(text)}") from None
+        number = float(digits)
         unit_text = stripped[match.end():].strip()
         unit = parse_unit(unit_text) if unit_text else None
     if not math.isfinite(number) or abs(number) > 1e300:
@@ -205,33 +192,25 @@ def format_unit(unit: pint.Unit) -> str:
 
 _FAMILIES = {
     "byte": ["B", "kB", "MB", "GB", "TB", "PB", "EB"],
+    "ibibyte": ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"],  # a leading binary byte unit keeps binary scales
     "flop": ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP"],
     "second": ["ns", "us", "ms", "s"],
 }
-_BINARY_BYTES = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-
-
-def family_units(unit: Unit) -> list | None:
-    """The human scales a value of ``unit`` may be shown in (its leading unit prefixed), else None."""
-    lead = next((name for name, power in unit.pint_unit._units.items() if power > 0), None)
-    if lead is None:
-        return None
-    base_lead = ureg.Unit(lead)
-    root = ureg.get_root_units(base_lead)[1]
-    root_name = next(iter(root._units), None)
-    family = _FAMILIES.get(root_name or "")
-    if family is None or len(root._units) != 1:
-        return None
-    if root_name == "byte" and lead.endswith("ibibyte"):
-        family = _BINARY_BYTES
-    rest = unit.pint_unit / base_lead
-    return [rest * ureg.Unit(symbol) for symbol in family]
 
 
 @lru_cache(maxsize=4096)
 def unit_scales(unit: Unit) -> tuple:
-    """(factor to base units, pint unit) of each of ``family_units``, smallest first; () when it has none."""
-    return tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), u) for u in family_units(unit) or ())
+    """(factor to base units, pint unit) of each human scale of ``unit`` (its leading unit prefixed),
+    smallest first; () when it has none."""
+    lead = next((name for name, power in unit.pint_unit._units.items() if power > 0), None)
+    root = ureg.get_root_units(lead)[1]._units if lead else {}
+    family = _FAMILIES.get(next(iter(root), "")) if len(root) == 1 else None
+    if family is None:
+        return ()
+    family = _FAMILIES["ibibyte"] if lead.endswith("ibibyte") else family
+    rest = unit.pint_unit / ureg.Unit(lead)
+    return tuple((float(ureg.Quantity(1.0, u).to_base_units().magnitude), u)
+                 for u in (rest * ureg.Unit(symbol) for symbol in family))
 
 
 def pick_scale(base_value: float, scales) -> tuple:
@@ -278,11 +257,8 @@ def needs_unit(unit: Unit) -> bool:
 
 def convert_value(raw, unit: Unit, what: str, strict: bool = True,
                   example_unit: Unit | None = None) -> tuple[float, str]:
-    """A YAML/CLI value in ``unit``'s base magnitude, and its text; checks the dimension.
-
-    ``unknown`` (a figure nobody publishes) gives NaN. A bare number is read in ``unit`` only when
-    ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``).
-    """
+    """A YAML/CLI value in ``unit``'s base magnitude, and its text; ``unknown`` gives NaN. A bare number is
+    read in ``unit`` only when ``needs_unit`` says no; else a unit is required (a bare 0 too, when ``strict``)."""
     if isinstance(raw, str) and raw.strip() == UNKNOWN:
         return math.nan, UNKNOWN
     number, given = parse_quantity(raw)
