@@ -1,8 +1,5 @@
-"""Bound scenario -> values: each formula's light tree compiled once into numpy closures (no exec, no sympy).
-
-The closures work on scalars and whole numpy grids alike. ``ceil``/``floor`` first ``snap`` values within a
-relative 2**-45 of an integer: decimal inputs are inexact in binary (0.7 * 90 is 62.99999999999999).
-"""
+"""Bound scenario -> values: each formula's light tree compiled once into numpy closures (no exec, no sympy),
+on scalars and whole grids alike; ``ceil``/``floor`` first ``snap`` (0.7 * 90 is 62.99999999999999)."""
 
 from __future__ import annotations
 
@@ -50,19 +47,7 @@ NUMPY = {"language": "numpy", "num": _constant, "sorted": False, "neg": _unary(o
 
 def compile_node(node: tuple):
     """A closure ``env -> value`` computing a light tree with numpy (uncached: ``Graph.function`` keeps one)."""
-    return emit(node, NUMPY, _read)
-
-
-def _read(name: str):
-    return lambda env: env[name]
-
-
-def _finite_problem(name, quantity, value, env) -> EvaluationError:
-    operands = ", ".join(f"{n} = {env[n]:.6g}" for n in quantity.formula.names if n in env)
-    return EvaluationError(
-        f"{name} is not finite ({value}): division by zero or overflow"
-        + (f" with {operands}" if operands else ""), where=quantity.formula_where,
-        hint="check the inputs it depends on (a zero where a divisor is expected?)", quantity=name)
+    return emit(node, NUMPY, operator.itemgetter)  # a name reads env[name]
 
 
 def _is_nan(value) -> bool:
@@ -70,11 +55,8 @@ def _is_nan(value) -> bool:
 
 
 def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -> dict:
-    """Every quantity's value in base units (floats, or arrays when inputs are arrays; non-finite points NaN).
-
-    ``overrides`` replaces bound values; ``names`` limits the work to them and what they need;
-    ``solver(name, env)`` computes solve nodes.
-    """
+    """Every quantity's value in base units (floats, or arrays when inputs are arrays; non-finite points NaN),
+    ``overrides`` replacing bound values, only for ``names`` and what they need, ``solver(name, env)`` for solves."""
     graph = scenario.graph
     env: dict = {name: b.value for name, b in scenario.bound.items()}
     if overrides:
@@ -101,7 +83,12 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                         env[name] = value
                         continue
                     if not any(_is_nan(env.get(n)) for n in quantity.formula.names):
-                        raise _finite_problem(name, quantity, value, env)
+                        operands = ", ".join(f"{n} = {env[n]:.6g}" for n in quantity.formula.names if n in env)
+                        raise EvaluationError(
+                            f"{name} is not finite ({value}): division by zero or overflow"
+                            + (f" with {operands}" if operands else ""), where=quantity.formula_where,
+                            hint="check the inputs it depends on (a zero where a divisor is expected?)",
+                            quantity=name)
                     value = float("nan")  # an input is unknown: so is this
             else:
                 value = np.where(np.isfinite(value), value, np.nan)

@@ -39,13 +39,15 @@ def _operand(node: tuple, level: int) -> str:
     return f"({text})" if _PRECEDENCE.get(node[0], 9) < level else text
 
 
-def _same(nodes, names: dict, what: str) -> Dim:
-    first = infer_dim(nodes[0], names)
-    for node in nodes[1:]:
+def _same(nodes, names: dict, what: str, plain: bool = False) -> Dim:
+    """The one dimension of ``nodes`` (``plain``: each a plain number), else UnitMismatchError naming ``what``."""
+    first = DIMENSIONLESS if plain else infer_dim(nodes[0], names)
+    for node in nodes[0 if plain else 1:]:
         dim = infer_dim(node, names)
         if dim != first:
-            raise UnitMismatchError(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
-                                    f"with {node_text(node)} ({format_dim(dim)})")
+            raise UnitMismatchError(f"{what} needs a plain number, but {node_text(node)} has dimension "
+                                    f"{format_dim(dim)}" if plain else f"{what} mixes {node_text(nodes[0])} "
+                                    f"({format_dim(first)}) with {node_text(node)} ({format_dim(dim)})")
     return first
 
 
@@ -71,9 +73,8 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
     if kind in ("neg", "round"):
         return infer_dim(node[-1], names)
     if kind == "**":
-        base, exponent = node[1], node[2]
-        base_dim = infer_dim(base, names)
-        exp_dim = infer_dim(exponent, names)
+        _, base, exponent = node
+        base_dim, exp_dim = infer_dim(base, names), infer_dim(exponent, names)
         if exp_dim != DIMENSIONLESS:
             raise UnitMismatchError(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
         if base_dim == DIMENSIONLESS:
@@ -88,12 +89,7 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
         return infer_dim(args[0], names)
     if name == "sqrt":
         return _power(infer_dim(args[0], names), 0.5)
-    for arg in args:  # log, log2, exp, erlang_c
-        dim = infer_dim(arg, names)
-        if dim != DIMENSIONLESS:
-            raise UnitMismatchError(f"{name}() needs a plain number, but {node_text(arg)} has dimension "
-                                    f"{format_dim(dim)}")
-    return DIMENSIONLESS
+    return _same(args, names, f"{name}()", plain=True)  # log, log2, exp, erlang_c
 
 
 def _power(dim: Dim, power: float) -> Dim:
@@ -114,18 +110,11 @@ def scale_parts(factor: float) -> tuple[int, int]:
     return exact.numerator, exact.denominator
 
 
-def _has_rounding(node: tuple) -> bool:
-    kind = node[0]
-    if kind == "call":
-        return node[1] in ROUNDING or any(_has_rounding(a) for a in node[2])
-    return kind not in ("num", "name") and any(_has_rounding(a) for a in node[1:] if isinstance(a, tuple))
-
-
 def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
     """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in a declared unit (``ceil(t)``, t in ms, is
     ``ceil(1000*t)/1000``): the argument's when it is one name, else ``own`` (the defined quantity's) when the
     argument has its dimension, else the base unit (docs/conventions.md)."""
-    if not _has_rounding(formula.node):
+    if not any(isinstance(n, ast.Call) and n.func.id in ROUNDING for n in ast.walk(formula.tree)):
         return formula
     dims = {name: unit.dim for name, unit in units.items()}
     scales: list = []
@@ -133,13 +122,10 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
     def factor_of(arg: tuple) -> float:
         if arg[0] == "name" and arg[1] in units:
             return units[arg[1]].factor
-        if own is not None:
-            try:
-                if infer_dim(arg, dims) == own.dim:
-                    return own.factor
-            except (UnitMismatchError, KeyError):
-                return 1.0
-        return 1.0
+        try:
+            return own.factor if own is not None and infer_dim(arg, dims) == own.dim else 1.0
+        except (UnitMismatchError, KeyError):
+            return 1.0
 
     def rewrite(node: tuple) -> tuple:
         kind = node[0]

@@ -1,10 +1,5 @@
-"""Checked light trees -> straight-line source: Python floats for the fast evaluator, or (with their own tables)
-the page's JavaScript and ``evaluate``'s numpy closures, by one template walk.
-
-Every quantity becomes what ``name`` gives (a positional local ``v<index>``, never text of a YAML file), every
-number a ``repr`` of a finite float, every operation an operator or a helper of ``floats.HELPERS``, in the
-order the numpy closures compute. What Python refuses where numpy gives inf or NaN raises
-``ArithmeticError`` or ``ValueError``: the caller then evaluates that configuration the exact way.
+"""Checked light trees -> straight-line source by one template walk (``emit``): Python floats for the fast
+evaluator (what Python refuses where numpy gives inf or NaN raises), the page's JavaScript, ``evaluate``'s numpy.
 """
 
 from __future__ import annotations
@@ -70,29 +65,22 @@ def emit(node: tuple, target: dict, name) -> str:
         return target["num"](node[1])
     if kind == "round":
         return emit(expand_round(node), target, name)
+    args = node[1:]
     if kind == "**":
         power = power_kind(node[2])
-        operands = [emit(node[1], target, name)]
-        if power == "pow":
-            operands.append(emit(node[2], target, name))
-        elif power != "sqrt":
-            operands.append(abs(power))
         kind = power if power in ("sqrt", "pow") else "ipow" if power >= 0 else "1/ipow"
+        args = node[1:] if power == "pow" else node[1:2]
     elif kind == "call":
         kind, args = node[1], node[2]  # a call takes the template of its function
-        if kind == "ceil_to":
-            values = [float(a[1]) for a in args[1:]]
-            values = sorted(values) if target["sorted"] else values
-            shown = values if callable(target["ceil_to"]) else ", ".join(map(target["num"], values))
-            operands = [emit(args[0], target, name), shown]
-        else:
-            operands = [emit(a, target, name) for a in args]
-        if kind not in target:
-            raise ValueError(f"no {target['language']} for {kind}()")
-    elif kind in target:
-        operands = [emit(a, target, name) for a in node[1:]]
-    else:
+    if kind not in target:
         raise ValueError(f"no {target['language']} for {kind!r}")
+    operands = [emit(a, target, name) for a in (args[:1] if kind == "ceil_to" else args)]
+    if kind == "ceil_to":
+        values = [float(a[1]) for a in args[1:]]
+        values = sorted(values) if target["sorted"] else values
+        operands.append(values if callable(target["ceil_to"]) else ", ".join(map(target["num"], values)))
+    elif kind in ("ipow", "1/ipow"):
+        operands.append(abs(power))
     template = target[kind]
     return template(*operands) if callable(template) else template.format(*operands, args=", ".join(map(str, operands)))
 

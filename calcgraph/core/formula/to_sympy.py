@@ -144,21 +144,21 @@ class _SympyBuilder(Builder):
         super().__init__()
         self.scales = scales
 
-    def make_number(self, value, node: ast.AST):
-        return sympy.Integer(value) if isinstance(value, int) else exact(value)
-
-    def make_name(self, name: str):
-        return symbol(name)
-
-    def make_neg(self, operand, node: ast.AST):
-        return -operand
-
-    def make_binop(self, op: str, left, right, node: ast.AST):
-        if op in _OPERATORS:
-            return _OPERATORS[op](left, right)
+    def make(self, node: ast.AST, kind: str, *parts):
+        if kind == "num":
+            return sympy.Integer(node.value) if isinstance(node.value, int) else exact(node.value)
+        if kind == "name":
+            return symbol(parts[0])
+        if kind == "neg":
+            return -parts[0]
+        if kind == "call":
+            return self._call(node, parts[0], list(parts[1]))
+        left, right = parts
+        if kind in _OPERATORS:
+            return _OPERATORS[kind](left, right)
         return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
 
-    def make_call(self, name: str, args: list, node: ast.Call):
+    def _call(self, node: ast.Call, name: str, args: list):
         if id(node) in self.approx and name in ("ceil", "floor", "ceil_to", "max", "min") \
                 and not all(a.is_Rational for a in args):
             value = self.approx[id(node)]

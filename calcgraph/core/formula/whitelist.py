@@ -47,7 +47,7 @@ _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operato
 
 
 class Builder:
-    """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
+    """Checks an ast against the whitelist and builds it; ``make`` says what is built (here: tuples).
     ``approx`` holds the float value of every constant part (by ``id`` of its ast node)."""
 
     def __init__(self):
@@ -91,31 +91,16 @@ class Builder:
                                        f"and the functions {', '.join(FUNCTIONS)}")
         return method(node)
 
-    # -- what is built: light tuples, constant parts folded to floats
-    def make_number(self, value, node: ast.AST):
-        return ("num", float(value), node)
-
-    def make_name(self, name: str):
-        return ("name", name)
-
-    def _folded(self, node: ast.AST, built: tuple) -> tuple:
+    def make(self, node: ast.AST, kind: str, *parts):
+        """What is built for ``node``: here the light tuple ``(kind, *parts)``, a constant part folded to its float."""
         value = self._value(node)
-        return built if value is None else ("num", value, node)
-
-    def make_neg(self, operand, node: ast.AST):
-        return self._folded(node, ("neg", operand))
-
-    def make_binop(self, op: str, left, right, node: ast.AST):
-        return self._folded(node, (op, left, right))
-
-    def make_call(self, name: str, args: list, node: ast.Call):
-        return self._folded(node, ("call", name, tuple(args), node))
+        return (kind, *parts) if value is None else ("num", value, node)
 
     # -- the whitelist
     def _Constant(self, node: ast.Constant):
         _check_literal(node.value)
         self.constant(node, float(node.value))
-        return self.make_number(node.value, node)
+        return self.make(node, "num")
 
     def _Name(self, node: ast.Name):
         name = node.id
@@ -126,7 +111,7 @@ class Builder:
             raise ExpressionError(f"{name!r} is a function; call it as {name}(...)")
         if name not in self.names:
             self.names.append(name)
-        return self.make_name(name)
+        return self.make(node, "name", name)
 
     def _UnaryOp(self, node: ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -137,7 +122,7 @@ class Builder:
             self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
         if isinstance(node.op, ast.UAdd):
             return operand
-        return self.make_neg(operand, node)
+        return self.make(node, "neg", operand)
 
     def _BinOp(self, node: ast.BinOp):
         op = BINARY.get(type(node.op))
@@ -157,7 +142,7 @@ class Builder:
                 raise ExpressionError(f"exponent {number_text(b)} is too large (at most 64)")
             if a is not None and abs(b * math.log10(max(abs(a), 1e-300) or 1)) > MAX_POWER_DIGITS:
                 raise ExpressionError("power too large to compute", hint="numbers beyond 1e300 are not supported")
-        return self.make_binop(op, left, right, node)
+        return self.make(node, op, left, right)
 
     def _Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _ARITY:
@@ -179,7 +164,7 @@ class Builder:
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
         if all(v is not None for v in values):
             self.shadow(node, lambda: CALLS[name](*values))
-        return self.make_call(name, args, node)
+        return self.make(node, "call", name, tuple(args), node)
 
 
 _OPNAMES = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
