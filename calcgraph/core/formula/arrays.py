@@ -1,6 +1,5 @@
-"""numpy helpers of evaluation, grids and solves (no sympy, pint or networkx): the rounding rules of
-``evaluate.compile_node``, the feasibility rules of ``constraints`` and ``Problem``, the grid blocks, and the
-first step of ``solve_grid`` on an integer solve (a guess verified: it holds, the next whole value fails)."""
+"""numpy helpers of evaluation, grids and solves (no sympy, pint or networkx): rounding and feasibility rules,
+grid blocks, and ``solve_grid``'s integer guess, verified (it holds, the next whole value fails)."""
 
 from __future__ import annotations
 
@@ -63,11 +62,8 @@ def holds(op: str, lhs, rhs):
 
 def slacks(ops, sides) -> list:
     """Relative slack of each constraint, shifted so that >= 0 holds (the rule of ``Problem.slacks``)."""
-    out = []
-    for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        s = relative_slack(op, lhs, rhs)
-        out.append(s + HOLD if op in ("<=", ">=") else s)
-    return out
+    relative = [relative_slack(op, lhs, rhs) for op, (lhs, rhs) in zip(ops, sides, strict=True)]
+    return [s + HOLD if op in ("<=", ">=") else s for op, s in zip(ops, relative, strict=True)]
 
 
 def feasible(ops, slack_values) -> np.ndarray:
@@ -80,11 +76,8 @@ def feasible(ops, slack_values) -> np.ndarray:
 
 def failed_count(ops, sides):
     """How many checks fail at each point (a check with a side not finite, a NaN relative slack, does not)."""
-    count = None
-    for op, s in zip(ops, slacks(ops, sides), strict=True):
-        failed = ~feasible((op,), (s,)) & ~np.isnan(s)
-        count = failed.astype(int) if count is None else count + failed
-    return count
+    return sum((~feasible((op,), (s,)) & ~np.isnan(s)).astype(int)
+               for op, s in zip(ops, slacks(ops, sides), strict=True))
 
 
 def layout(shape: tuple[int, ...], chunk: int) -> tuple[int, int]:

@@ -111,9 +111,8 @@ def scale_parts(factor: float) -> tuple[int, int]:
 
 
 def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
-    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in a declared unit (``ceil(t)``, t in ms, is
-    ``ceil(1000*t)/1000``): the argument's when it is one name, else ``own`` (the defined quantity's) when the
-    argument has its dimension, else the base unit (docs/conventions.md)."""
+    """``formula`` with roundings in a declared unit (``ceil(t)``, t in ms, is ``ceil(1000*t)/1000``): the argument's
+    if one name, else ``own``'s if of its dimension, else the base unit (docs/conventions.md)."""
     if not any(isinstance(n, ast.Call) and n.func.id in ROUNDING for n in ast.walk(formula.tree)):
         return formula
     dims = {name: unit.dim for name, unit in units.items()}

@@ -1,10 +1,6 @@
-"""Safe formula text -> a light tree of tuples (``Formula.node``), via ``ast.parse`` (after bounding length
-and nesting) and the whitelist: never ``eval``, ``exec`` or ``sympify``, and evaluating never imports sympy.
-
-Node shapes: ``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` with op one of
-``+ - * / **``, ``("neg", x)``, ``("call", function, args, ast)`` and ``("round", p, q, call)`` (a rounding
-in a declared unit, ``dimensions``).
-"""
+"""Safe formula text -> a light tree (``Formula.node``) by ``ast.parse`` and the whitelist (no eval or sympy):
+``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` for ``+ - * / **``, ``("neg", x)``,
+``("call", function, args, ast)``, ``("round", p, q, call)`` (a rounding in a declared unit, ``dimensions``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Checked light trees -> straight-line source by one template walk (``emit``): Python floats for the fast
-evaluator (what Python refuses where numpy gives inf or NaN raises), the page's JavaScript, ``evaluate``'s numpy.
-"""
+evaluator (what Python refuses where numpy gives inf or NaN raises), the page's JavaScript, ``evaluate``'s numpy."""
 
 from __future__ import annotations
 

@@ -1,12 +1,7 @@
-"""``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (Erlang C).
-
-Floats (``erlang_c_float``), numpy (``erlang_c``) and the page's ``cg.erlangC`` use one recurrence over
-Erlang B (Jagerman 1974), with no factorial or power to overflow:
-B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 - B(c))).
-It stops at ``k = a + 12 sqrt(a) + 40`` servers, where B is below 1e-30 (C is 0). ``servers`` is rounded;
-below one server or at a load >= servers every arrival waits (1); a negative load or more than
-``MAX_SERVERS`` servers is NaN.
-"""
+"""``erlang_c(servers, load)``, the probability that an arrival waits in an M/M/c queue, by one recurrence over
+Erlang B in floats, numpy and the page (Jagerman 1974: B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 -
+B(c)))), stopping at k = a + 12 sqrt(a) + 40 (B below 1e-30, C 0); c is rounded; c < 1 or a >= c waits (1);
+a < 0 or c > ``MAX_SERVERS`` is NaN."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""The sympy form of a checked formula, built only when display or symbolic work asks for it: the same
-``Builder`` walk, with exact rationals for numbers (constant roundings and extrema of inexact parts folded to
-floats) and a rounding in a declared unit as ``scale * ceiling(x / scale)``. Max/Min/ceiling/floor are built
-without sympy's assumption queries (milliseconds each) where, the symbols being only real, the answer cannot
-change what is built.
-"""
+"""The sympy form of a checked formula, built on demand by the whitelist's walk: exact rationals, a rounding in a
+declared unit as ``scale * ceiling(x / scale)``, Max/Min/ceiling/floor built without sympy's assumption queries."""
 
 from __future__ import annotations
 
@@ -117,7 +113,6 @@ FUNCTIONS = {
     "sqrt": sympy.sqrt, "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp,
     "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
 }
-_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 @functools.cache
@@ -131,12 +126,16 @@ def exact(value: float) -> sympy.Rational:
     return sympy.Rational(repr(float(value)))
 
 
-def _huge_power(base, exponent) -> bool:
-    """A rational to an integer power of more than 4096 bits (seconds to fold exactly: left unevaluated)."""
-    if not (base.is_Rational and exponent.is_Integer) or base in (0, 1, -1):
-        return False
-    bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
-    return bits * abs(int(exponent)) > 4096
+def _power(base, exponent) -> sympy.Expr:
+    """``base ** exponent``, left unevaluated when a rational to an integer power of more than 4096 bits (seconds
+    to fold exactly)."""
+    huge = base.is_Rational and exponent.is_Integer and base not in (0, 1, -1) \
+        and max(abs(base.p).bit_length(), abs(base.q).bit_length()) * abs(int(exponent)) > 4096
+    return sympy.Pow(base, exponent, evaluate=not huge)
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": _power,
+              "neg": operator.neg}
 
 
 class _SympyBuilder(Builder):
@@ -149,14 +148,9 @@ class _SympyBuilder(Builder):
             return sympy.Integer(node.value) if isinstance(node.value, int) else exact(node.value)
         if kind == "name":
             return symbol(parts[0])
-        if kind == "neg":
-            return -parts[0]
         if kind == "call":
             return self._call(node, parts[0], list(parts[1]))
-        left, right = parts
-        if kind in _OPERATORS:
-            return _OPERATORS[kind](left, right)
-        return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
+        return _OPERATORS[kind](*parts)
 
     def _call(self, node: ast.Call, name: str, args: list):
         if id(node) in self.approx and name in ("ceil", "floor", "ceil_to", "max", "min") \
