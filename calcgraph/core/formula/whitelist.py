@@ -23,18 +23,16 @@ _ARITY = {"max": (1, 64), "min": (1, 64), "ceil": (1, 1), "floor": (1, 1),
 FUNCTIONS = tuple(_ARITY)  # the functions a formula may call
 ROUNDING = ("ceil", "floor", "ceil_to")
 COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
-BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 def _check_literal(value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
                               hint="formulas take numbers, names, + - * / ** and whitelisted functions")
-    if isinstance(value, int):
-        if len(str(abs(value))) > MAX_LITERAL_DIGITS:
-            raise ExpressionError("number literal too large",
-                                  hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
-    elif not math.isfinite(value) or abs(value) > 1e300:
+    if isinstance(value, int) and len(str(abs(value))) > MAX_LITERAL_DIGITS:
+        raise ExpressionError("number literal too large",
+                              hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
+    if isinstance(value, float) and (not math.isfinite(value) or abs(value) > 1e300):
         raise ExpressionError(f"number literal out of range: {value!r}")
 
 
@@ -44,6 +42,9 @@ def number_text(value: float) -> str:
 
 
 _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%",
+              ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+              ast.LShift: "<<", ast.RShift: ">>"}
 
 
 class Builder:
@@ -116,19 +117,16 @@ class Builder:
     def _UnaryOp(self, node: ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        operand = self.build(node.operand)
-        inner = self._value(node.operand)
+        operand, inner = self.build(node.operand), self._value(node.operand)
+        negative = isinstance(node.op, ast.USub)
         if inner is not None:
-            self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        return self.make(node, "neg", operand)
+            self.approx[id(node)] = -inner if negative else inner
+        return self.make(node, "neg", operand) if negative else operand
 
     def _BinOp(self, node: ast.BinOp):
-        op = BINARY.get(type(node.op))
-        if op is None:
-            raise ExpressionError(f"operator {_OPNAMES.get(type(node.op), type(node.op).__name__)} "
-                                  "is not allowed", hint="use + - * / ** only")
+        op = _OPERATORS.get(type(node.op), type(node.op).__name__)
+        if op not in _BINOPS:
+            raise ExpressionError(f"operator {op} is not allowed", hint="use + - * / ** only")
         left, right = self.build(node.left), self.build(node.right)
         a, b = self._value(node.left), self._value(node.right)
         if a is not None and b is not None:
@@ -165,10 +163,6 @@ class Builder:
         if all(v is not None for v in values):
             self.shadow(node, lambda: CALLS[name](*values))
         return self.make(node, "call", name, tuple(args), node)
-
-
-_OPNAMES = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
-            ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
 
 
 def _describe(node: ast.AST) -> str:
