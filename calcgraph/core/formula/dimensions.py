@@ -26,8 +26,6 @@ def node_text(node: tuple) -> str:
         return ast.unparse(node[-1])
     if kind == "name":
         return node[1]
-    if kind == "round":
-        return node_text(node[3])
     if kind == "neg":
         return "-" + _operand(node[1], 3)
     level = _PRECEDENCE[kind]
@@ -66,12 +64,11 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
         return names[node[1]]
     if kind in ("+", "-"):
         return _same(node[1:], names, "a sum")
-    if kind == "*":
-        return infer_dim(node[1], names) * infer_dim(node[2], names)
-    if kind == "/":
-        return infer_dim(node[1], names) / infer_dim(node[2], names)
-    if kind in ("neg", "round"):
-        return infer_dim(node[-1], names)
+    if kind in ("*", "/"):
+        left, right = infer_dim(node[1], names), infer_dim(node[2], names)
+        return left * right if kind == "*" else left / right
+    if kind == "neg":
+        return infer_dim(node[1], names)
     if kind == "**":
         _, base, exponent = node
         base_dim, exp_dim = infer_dim(base, names), infer_dim(exponent, names)
@@ -110,11 +107,21 @@ def scale_parts(factor: float) -> tuple[int, int]:
     return exact.numerator, exact.denominator
 
 
+def _scaled(call: tuple, p: float, q: float) -> tuple:
+    """A rounding ``call`` in a unit of factor p/q as plain arithmetic, as every backend computes it: p*f((q*x)/p)/q."""
+    x = call[2][0]
+    inner = ("*", ("num", q, None), x) if q != 1 else x
+    inner = ("/", inner, ("num", p, None)) if p != 1 else inner
+    rounded = ("call", call[1], (inner, *call[2][1:]), call[3])
+    top = ("*", ("num", p, None), rounded) if p != 1 else rounded
+    return ("/", top, ("num", q, None)) if q != 1 else top
+
+
 def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
     """``formula`` with roundings in a declared unit (``ceil(t)``, t in ms, is ``ceil(1000*t)/1000``): the argument's
     if one name, else ``own``'s if of its dimension, else the base unit (docs/conventions.md)."""
-    if not any(isinstance(n, ast.Call) and n.func.id in ROUNDING for n in ast.walk(formula.tree)):
-        return formula
+    if formula.scales or not any(isinstance(n, ast.Call) and n.func.id in ROUNDING for n in ast.walk(formula.tree)):
+        return formula  # rounded already, or nothing to round
     dims = {name: unit.dim for name, unit in units.items()}
     scales: list = []
 
@@ -138,7 +145,7 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
             if factor != 1.0:
                 p, q = scale_parts(factor)
                 scales.append((node[3], p, q))
-                return ("round", float(p), float(q), call)
+                return _scaled(call, float(p), float(q))
         return call
 
     node = rewrite(formula.node)

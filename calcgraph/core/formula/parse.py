@@ -1,6 +1,6 @@
 """Safe formula text -> a light tree (``Formula.node``) by ``ast.parse`` and the whitelist (no eval or sympy):
 ``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` for ``+ - * / **``, ``("neg", x)``,
-``("call", function, args, ast)``, ``("round", p, q, call)`` (a rounding in a declared unit, ``dimensions``)."""
+``("call", function, args, ast)`` (a rounding in a declared unit expanded to arithmetic by ``dimensions``)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["PYTHON", "Unsupported", "emit", "expand_round", "literal", "power_kind", "source"]
+__all__ = ["PYTHON", "Unsupported", "emit", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
@@ -20,17 +20,6 @@ def literal(value: float, unknown: bool = False) -> str:
     if not math.isfinite(value):
         raise Unsupported(f"non-finite constant {value}")
     return f"({value!r})"
-
-
-def expand_round(node: tuple) -> tuple:
-    """A rounding in a declared unit, ``("round", p, q, call)``, as plain arithmetic: p*f((q*x)/p)/q."""
-    _, p, q, call = node
-    x = call[2][0]
-    inner = ("*", ("num", q, None), x) if q != 1 else x
-    inner = ("/", inner, ("num", p, None)) if p != 1 else inner
-    rounded = ("call", call[1], (inner, *call[2][1:]), call[3])
-    top = ("*", ("num", p, None), rounded) if p != 1 else rounded
-    return ("/", top, ("num", q, None)) if q != 1 else top
 
 
 def power_kind(exponent: tuple) -> int | str:
@@ -62,8 +51,6 @@ def emit(node: tuple, target: dict, name) -> str:
         return name(node[1])
     if kind == "num":
         return target["num"](node[1])
-    if kind == "round":
-        return emit(expand_round(node), target, name)
     args = node[1:]
     if kind == "**":
         power = power_kind(node[2])
