@@ -16,11 +16,6 @@ from calcgraph.core.formula.queueing import erlang_c
 from calcgraph.errors import EvaluationError
 
 
-def _constant(value):
-    value = float(value)
-    return lambda env: value
-
-
 def _unary(function):
     return lambda a: lambda env: function(a(env))
 
@@ -34,7 +29,7 @@ def _extreme(function):
 
 
 # pysource.emit's target of numpy closures ``env -> value``: one function of the operands' closures per kind.
-NUMPY = {"language": "numpy", "num": _constant, "sorted": False, "neg": _unary(operator.neg),
+NUMPY = {"language": "numpy", "num": lambda value: lambda env: value, "sorted": False, "neg": _unary(operator.neg),
          "+": _binary(operator.add), "-": _binary(operator.sub), "*": _binary(operator.mul), "/": _binary(np.divide),
          "sqrt": _unary(np.sqrt), "pow": _binary(np.power), "ipow": lambda a, k: lambda env: np.power(a(env), k),
          "1/ipow": lambda a, k: lambda env: np.divide(1.0, np.power(a(env), k)),
@@ -48,10 +43,6 @@ NUMPY = {"language": "numpy", "num": _constant, "sorted": False, "neg": _unary(o
 def compile_node(node: tuple):
     """A closure ``env -> value`` computing a light tree with numpy (uncached: ``Graph.function`` keeps one)."""
     return emit(node, NUMPY, operator.itemgetter)  # a name reads env[name]
-
-
-def _is_nan(value) -> bool:
-    return value is not None and np.ndim(value) == 0 and value != value
 
 
 def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -> dict:
@@ -82,7 +73,8 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                     if quantity.solve is not None:
                         env[name] = value
                         continue
-                    if not any(_is_nan(env.get(n)) for n in quantity.formula.names):
+                    inputs = [env.get(n) for n in quantity.formula.names]
+                    if not any(v is not None and np.ndim(v) == 0 and v != v for v in inputs):  # none unknown (NaN)
                         operands = ", ".join(f"{n} = {env[n]:.6g}" for n in quantity.formula.names if n in env)
                         raise EvaluationError(
                             f"{name} is not finite ({value}): division by zero or overflow"

@@ -20,7 +20,6 @@ class CeilTo(sympy.Function):
         if x.is_Number and all(v.is_Number for v in values):
             fitting = [v for v in values if v >= x]
             return min(fitting) if fitting else sympy.nan
-        return None
 
     def _latex(self, printer):
         args = ", ".join(printer._print(a) for a in self.args[1:])
@@ -43,10 +42,7 @@ def extremum(name: str, args: list) -> sympy.Expr:
     (True, x, x)
     """
     cls = sympy.Max if name == "max" else sympy.Min
-    flat: list = []
-    for arg in args:
-        flat.extend(arg.args if arg.func is cls else [arg])
-    unique = list(dict.fromkeys(flat))
+    unique = list(dict.fromkeys(a for arg in args for a in (arg.args if arg.func is cls else [arg])))
     numbers = [a for a in unique if a.is_Number]
     simple = len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
         or any(a.is_Number is not True and not a.free_symbols for a in unique) \
@@ -94,7 +90,6 @@ class ErlangC(sympy.Function):
         if servers.is_Number and load.is_Number:
             from calcgraph.core.formula.queueing import erlang_c_float
             return sympy.Float(erlang_c_float(float(servers), float(load)))
-        return None
 
     def fdiff(self, argindex=1):
         servers, load = self.args
