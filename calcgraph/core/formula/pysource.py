@@ -40,8 +40,8 @@ PYTHON = {"language": "Python", "num": literal, "sorted": True, "neg": "(-{0})",
           **{op: f"({{0}} {op} {{1}})" for op in "+-*/"},
           "sqrt": "_sqrt({0})", "pow": "_pow({0}, {1})", "ipow": "_ipow({0}, {1})", "1/ipow": "(1.0 / _ipow({0}, {1}))",
           "ceil": "_ceil({0})", "floor": "_floor({0})", "ceil_to": "_ceil_to({0}, ({1},))",
-          "log2": "(_log({0}) / _log(2.0))", "erlang_c": "_erlang_c({0}, {1})", "max": "_max({args})",
-          "min": "_min({args})", "exp": "_exp({args})", "abs": "abs({args})", "log": "_log({args})"}
+          "log2": "(_log({0}) / _log(2.0))", "erlang_c": "_erlang_c({0}, {1})", "abs": "abs({0})",
+          **{f: f"_{f}({{args}})" for f in ("max", "min", "exp", "log")}}
 
 
 def emit(node: tuple, target: dict, name) -> str:

@@ -39,12 +39,11 @@ def erlang_c(servers, load):
     c, a = np.broadcast_arrays(c, a)
     bad = np.isnan(c) | np.isnan(a) | (a < 0) | (c > MAX_SERVERS)
     waits = ~bad & ((c < 1) | (a >= c))
-    with np.errstate(invalid="ignore"):
-        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
-    live = ~bad & ~waits & ~idle
-    top = int(c[live].max()) if live.any() else 0
-    b = np.ones(c.shape)
     with np.errstate(all="ignore"):
+        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
+        live = ~bad & ~waits & ~idle
+        top = int(c[live].max()) if live.any() else 0
+        b = np.ones(c.shape)
         for k in range(1, top + 1):
             b = np.where(k <= c, a * b / (k + a * b), b)  # points beyond their stop are 0 anyway
         value = c * b / (c - a * (1.0 - b))

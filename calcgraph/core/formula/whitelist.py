@@ -25,17 +25,6 @@ ROUNDING = ("ceil", "floor", "ceil_to")
 COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
 
 
-def _check_literal(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
-                              hint="formulas take numbers, names, + - * / ** and whitelisted functions")
-    if isinstance(value, int) and len(str(abs(value))) > MAX_LITERAL_DIGITS:
-        raise ExpressionError("number literal too large",
-                              hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
-    if isinstance(value, float) and (not math.isfinite(value) or abs(value) > 1e300):
-        raise ExpressionError(f"number literal out of range: {value!r}")
-
-
 def number_text(value: float) -> str:
     """A float as a formula would write it: ``65``, ``0.5``."""
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(float(value))
@@ -59,8 +48,15 @@ class Builder:
     def _value(self, node: ast.AST) -> float | None:
         return self.approx.get(id(node))  # None for a part that uses names
 
-    def constant(self, node: ast.AST, value: float) -> None:
-        """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
+    def shadow(self, node: ast.AST, compute) -> None:
+        """Evaluate a constant part in floats (before anything exact is attempted) and remember its value;
+        refuse it if not a finite real of bounded size."""
+        try:
+            value = float(compute())
+        except OverflowError:
+            value = math.inf
+        except (ValueError, TypeError, ZeroDivisionError):
+            value = math.nan
         if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
             part = ast.unparse(node)
             part = part if len(part) <= 60 else part[:60] + "..."
@@ -69,16 +65,6 @@ class Builder:
                                   hint="constants must be finite real numbers up to 1e300 "
                                        "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
         self.approx[id(node)] = value
-
-    def shadow(self, node: ast.AST, compute) -> None:
-        """Evaluate a constant node in floats (before anything exact is attempted)."""
-        try:
-            value = float(compute())
-        except OverflowError:
-            value = math.inf
-        except (ValueError, TypeError, ZeroDivisionError):
-            value = math.nan
-        self.constant(node, value)
 
     def build(self, node: ast.AST):
         self.count += 1
@@ -99,8 +85,16 @@ class Builder:
 
     # -- the whitelist
     def _Constant(self, node: ast.Constant):
-        _check_literal(node.value)
-        self.constant(node, float(node.value))
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
+                                  hint="formulas take numbers, names, + - * / ** and whitelisted functions")
+        if isinstance(value, int) and len(str(abs(value))) > MAX_LITERAL_DIGITS:
+            raise ExpressionError("number literal too large",
+                                  hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
+        if isinstance(value, float) and (not math.isfinite(value) or abs(value) > MAX_CONSTANT):
+            raise ExpressionError(f"number literal out of range: {value!r}")
+        self.shadow(node, lambda: value)
         return self.make(node, "num")
 
     def _Name(self, node: ast.Name):
