@@ -100,11 +100,9 @@ def scale_parts(factor: float) -> tuple[int, int]:
     ((1, 1000), (1, 3600), (1073741824, 1))
     """
     exact = Fraction(factor)
-    for digits in range(1, 19):
-        fraction = exact.limit_denominator(10 ** digits)
-        if float(fraction) == factor:
-            return fraction.numerator, fraction.denominator
-    return exact.numerator, exact.denominator
+    candidates = (exact.limit_denominator(10 ** digits) for digits in range(1, 19))
+    fraction = next((f for f in candidates if float(f) == factor), exact)
+    return fraction.numerator, fraction.denominator
 
 
 def _scaled(call: tuple, p: float, q: float) -> tuple:
@@ -140,12 +138,10 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
         if kind != "call":
             return (kind, *(rewrite(a) for a in node[1:]))
         call = ("call", node[1], tuple(rewrite(a) for a in node[2]), node[3])
-        if node[1] in ROUNDING:
-            factor = factor_of(node[2][0])
-            if factor != 1.0:
-                p, q = scale_parts(factor)
-                scales.append((node[3], p, q))
-                return _scaled(call, float(p), float(q))
+        if node[1] in ROUNDING and (factor := factor_of(node[2][0])) != 1.0:
+            p, q = scale_parts(factor)
+            scales.append((node[3], p, q))
+            return _scaled(call, float(p), float(q))
         return call
 
     node = rewrite(formula.node)

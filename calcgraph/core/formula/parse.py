@@ -62,9 +62,9 @@ def _precheck(text: str) -> None:
                               hint="split it into intermediate quantities")
     odd = next((c for c in text if not (c.isascii() and (c.isprintable() or c in " \t"))), None)
     if odd is not None:
-        changed = unicodedata.normalize("NFKC", odd) != odd
+        looks_like = unicodedata.normalize("NFKC", odd) != odd
         raise ExpressionError(f"character {odd!r} (U+{ord(odd):04X}) is not allowed in formulas"
-                              + (" (it looks like another character)" if changed else ""),
+                              + (" (it looks like another character)" if looks_like else ""),
                               hint="formulas use plain ASCII names, numbers and operators")
     worst = max(itertools.accumulate(((c in "([{") - (c in ")]}") for c in text), initial=0))
     if worst > MAX_DEPTH or text.count("**") > 8:
