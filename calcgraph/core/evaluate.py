@@ -49,13 +49,10 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
     """Every quantity's value in base units (floats, or arrays when inputs are arrays; non-finite points NaN),
     ``overrides`` replacing bound values, only for ``names`` and what they need, ``solver(name, env)`` for solves."""
     graph = scenario.graph
-    env: dict = {name: b.value for name, b in scenario.bound.items()}
-    if overrides:
-        env.update(overrides)
-    fixed = set(scenario.bound) | set(overrides or ())
-    order = graph.plan(names)
+    env: dict = {**{name: b.value for name, b in scenario.bound.items()}, **(overrides or {})}
+    fixed = set(env)
     with np.errstate(all="ignore"), paused_gc():  # compiling a large graph builds many closures
-        for name in order:
+        for name in graph.plan(names):
             if name in fixed:
                 continue
             quantity = graph[name]
@@ -69,10 +66,7 @@ def evaluate(scenario, overrides: dict | None = None, names=None, solver=None) -
                 value = graph.function(name)(env)
             if type(value) is float or np.ndim(value) == 0:
                 value = float(value)
-                if not math.isfinite(value):
-                    if quantity.solve is not None:
-                        env[name] = value
-                        continue
+                if not math.isfinite(value) and quantity.solve is None:  # a solve's own inf or NaN is kept
                     inputs = [env.get(n) for n in quantity.formula.names]
                     if not any(v is not None and np.ndim(v) == 0 and v != v for v in inputs):  # none unknown (NaN)
                         operands = ", ".join(f"{n} = {env[n]:.6g}" for n in quantity.formula.names if n in env)
