@@ -131,8 +131,7 @@ def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarra
         scale = 10 ** places
         first, stride = (int(d * scale) for d in decimals)
         if max(abs(first), abs(first + stride * (count - 1))) < 2 ** 53:
-            steps = np.arange(count, dtype=float)
-            return (first + stride * steps) / scale if scale != 1 else first + stride * steps
+            return (first + stride * np.arange(count, dtype=float)) / scale  # x / 1 is x exactly
     values = start + step * np.arange(count, dtype=float)
     if count and abs(values[-1] - stop) <= 1e-9 * abs(step):
         values[-1] = stop

@@ -143,11 +143,9 @@ class _SympyBuilder(Builder):
             return sympy.Integer(node.value) if isinstance(node.value, int) else exact(node.value)
         if kind == "name":
             return symbol(parts[0])
-        if kind == "call":
-            return self._call(node, parts[0], list(parts[1]))
-        return _OPERATORS[kind](*parts)
-
-    def _call(self, node: ast.Call, name: str, args: list):
+        if kind != "call":
+            return _OPERATORS[kind](*parts)
+        name, args = parts[0], list(parts[1])
         if id(node) in self.approx and name in ("ceil", "floor", "ceil_to", "max", "min") \
                 and not all(a.is_Rational for a in args):
             value = self.approx[id(node)]

@@ -59,9 +59,8 @@ class Builder:
             value = math.nan
         if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
             part = ast.unparse(node)
-            part = part if len(part) <= 60 else part[:60] + "..."
             what = "is not a finite real number" if math.isnan(value) else "is too large (beyond 1e300)"
-            raise ExpressionError(f"the constant part {part} {what}",
+            raise ExpressionError(f"the constant part {part[:60]}{'...' * (len(part) > 60)} {what}",
                                   hint="constants must be finite real numbers up to 1e300 "
                                        "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
         self.approx[id(node)] = value
