@@ -54,7 +54,8 @@ class Comparison:
     rhs: Formula
 
 
-def _precheck(text: str) -> None:
+def _parse_tree(text: str, mode_hint: str) -> ast.AST:
+    """The ast of ``text``, after bounding its length, characters and nesting."""
     if not isinstance(text, str):
         raise ExpressionError(f"a formula must be text, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -70,10 +71,6 @@ def _precheck(text: str) -> None:
     if worst > MAX_DEPTH or text.count("**") > 8:
         raise ExpressionError(f"formula nested too deeply (over {MAX_DEPTH} levels or chained '**')",
                               hint="split it into intermediate quantities")
-
-
-def _parse_tree(text: str, mode_hint: str) -> ast.AST:
-    _precheck(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # '1if x else 2' warns before it is refused
