@@ -31,13 +31,12 @@ def _extreme(function):
 # pysource.emit's target of numpy closures ``env -> value``: one function of the operands' closures per kind.
 NUMPY = {"language": "numpy", "num": lambda value: lambda env: value, "sorted": False, "neg": _unary(operator.neg),
          "+": _binary(operator.add), "-": _binary(operator.sub), "*": _binary(operator.mul), "/": _binary(np.divide),
-         "sqrt": _unary(np.sqrt), "pow": _binary(np.power), "ipow": lambda a, k: lambda env: np.power(a(env), k),
+         "pow": _binary(np.power), "ipow": lambda a, k: lambda env: np.power(a(env), k),
          "1/ipow": lambda a, k: lambda env: np.divide(1.0, np.power(a(env), k)),
          "ceil": _unary(lambda x: np.ceil(snap(x))), "floor": _unary(lambda x: np.floor(snap(x))),
-         "ceil_to": lambda a, allowed: lambda env: ceil_to(a(env), *allowed),
-         "log2": _unary(lambda x: np.log(x) / np.log(2.0)), "erlang_c": _binary(erlang_c),
-         "max": _extreme(np.maximum), "min": _extreme(np.minimum), "exp": _unary(np.exp), "abs": _unary(np.abs),
-         "log": _unary(np.log)}
+         "ceil_to": lambda a, allowed: lambda env: ceil_to(a(env), *allowed), "erlang_c": _binary(erlang_c),
+         "log2": _unary(lambda x: np.log(x) / np.log(2.0)), "max": _extreme(np.maximum), "min": _extreme(np.minimum),
+         **{f: _unary(getattr(np, f)) for f in ("sqrt", "exp", "abs", "log")}}
 
 
 def compile_node(node: tuple):

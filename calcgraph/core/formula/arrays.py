@@ -104,15 +104,10 @@ def block_overrides(axes, chunk: int):
         for first in range(0, shape[k], rows):
             last = min(shape[k], first + rows)
             block = (last - first,) + shape[k + 1:]
-            views = []
-            for j, values in enumerate(axes):
-                form = [1] * len(block)
-                if j < k:
-                    views.append(values[outer[j]:outer[j] + 1].reshape(form))
-                else:
-                    form[j - k] = -1
-                    views.append((values[first:last] if j == k else values).reshape(form))
-            yield block, views
+            parts = (values[outer[j]:outer[j] + 1] if j < k else values[first:last] if j == k else values
+                     for j, values in enumerate(axes))  # an outer axis one value, the split one a slice
+            yield block, [part.reshape([-1 if i == j - k else 1 for i in range(len(block))])
+                          for j, part in enumerate(parts)]
 
 
 def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarray:
