@@ -33,15 +33,14 @@ def undecidable(arg: sympy.Expr) -> bool:
         and not arg.has(sympy.ceiling, sympy.floor, CeilTo, sympy.Max, sympy.Min)
 
 
-def extremum(name: str, args: list) -> sympy.Expr:
+def extremum(cls: type, args: list) -> sympy.Expr:
     """``Max``/``Min`` of built arguments; sympy is asked only where it can drop an argument (two are numbers or
     differ by one), else it is built unevaluated, flattened and deduplicated (max(x**2, 0) keeps its form).
 
     >>> x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
-    >>> extremum("max", [x, y]) == sympy.Max(x, y), extremum("min", [x, x + 1]), extremum("max", [x, x])
+    >>> extremum(sympy.Max, [x, y]) == sympy.Max(x, y), extremum(sympy.Min, [x, x + 1]), extremum(sympy.Max, [x, x])
     (True, x, x)
     """
-    cls = sympy.Max if name == "max" else sympy.Min
     unique = list(dict.fromkeys(a for arg in args for a in (arg.args if arg.func is cls else [arg])))
     numbers = [a for a in unique if a.is_Number]
     simple = len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
@@ -69,12 +68,9 @@ def replace(expr: sympy.Basic, mapping: dict) -> sympy.Basic:
         if id(e) not in memo:
             args = tuple(walk(a) if isinstance(a, sympy.Basic) else a for a in e.args)
             if all(a is b for a, b in zip(args, e.args, strict=True)):
-                new = e
-            elif e.func in (sympy.Max, sympy.Min):
-                new = extremum("max" if e.func is sympy.Max else "min", list(args))
+                memo[id(e)] = (e, e)  # e kept alive with its id
             else:
-                new = e.func(*args)
-            memo[id(e)] = (e, new)  # e kept alive with its id
+                memo[id(e)] = (e, extremum(e.func, list(args)) if e.func in (sympy.Max, sympy.Min) else e.func(*args))
         return memo[id(e)][1]
     return walk(expr)
 
@@ -154,7 +150,7 @@ class _SympyBuilder(Builder):
         if scale is not None:
             args = [args[0] / scale, *args[1:]]
         if name in ("max", "min"):
-            built = extremum(name, args)
+            built = extremum(FUNCTIONS[name], args)
         elif name in ("ceil", "floor") and undecidable(args[0]):
             built = FUNCTIONS[name](args[0], evaluate=False)  # what sympy would build, without asking
         else:
