@@ -78,19 +78,15 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
             return DIMENSIONLESS
         if exponent[0] != "num":
             raise UnitMismatchError(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
-        return _power(base_dim, exponent[1])
+        return base_dim ** (int(exponent[1]) if float(exponent[1]).is_integer() else exponent[1])
     name, args = node[1], node[2]
     if name in ("max", "min"):
         return _same(args, names, f"{name}()")
     if name in ("ceil", "floor", "abs", "ceil_to"):
         return infer_dim(args[0], names)
     if name == "sqrt":
-        return _power(infer_dim(args[0], names), 0.5)
+        return infer_dim(args[0], names) ** 0.5
     return _same(args, names, f"{name}()", plain=True)  # log, log2, exp, erlang_c
-
-
-def _power(dim: Dim, power: float) -> Dim:
-    return dim ** (int(power) if float(power).is_integer() else power)
 
 
 def scale_parts(factor: float) -> tuple[int, int]:

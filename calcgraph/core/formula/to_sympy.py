@@ -99,11 +99,9 @@ class ErlangC(sympy.Function):
         return rf"C_{{\mathrm{{Erlang}}}}\left({args}\right)"
 
 
-FUNCTIONS = {
-    "max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor,
-    "sqrt": sympy.sqrt, "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp,
-    "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
-}
+FUNCTIONS = {"max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor, "sqrt": sympy.sqrt,
+             "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp, "abs": sympy.Abs,
+             "ceil_to": CeilTo, "erlang_c": ErlangC}
 
 
 @functools.cache
