@@ -1,8 +1,5 @@
-"""The one formula form: text parsed once into a light tree (``parse``, under ``whitelist``), and its
-backends: Python floats (``pysource`` + ``floats``), numpy (``evaluate.NUMPY``, ``arrays``), sympy (``to_sympy``,
-``from_sympy``), its dimension (``dimensions``) and ``erlang_c`` (``queueing``).
-The page's JavaScript backend is ``render.page.javascript``.
-"""
+"""Formula text parsed once into a light tree (``parse``, ``whitelist``), and its backends: ``pysource`` (Python,
+numpy in ``evaluate``, JavaScript in ``render.page.javascript``), ``to_sympy``/``from_sympy``, ``dimensions``."""
 
 from calcgraph.lazy import lazy_exports
 

@@ -1,6 +1,5 @@
-"""numpy helpers of evaluation, grids and solves (no sympy, pint or networkx): the rounding rules of
-``evaluate.compile_node``, the feasibility rules of ``constraints`` and ``Problem``, the grid blocks, and the
-first step of ``solve_grid`` on an integer solve (a guess verified: it holds, the next whole value fails)."""
+"""numpy helpers of evaluation, grids and solves (no sympy, pint or networkx): rounding and feasibility rules,
+grid blocks, and ``solve_grid``'s integer guess, verified (it holds, the next whole value fails)."""
 
 from __future__ import annotations
 
@@ -63,11 +62,8 @@ def holds(op: str, lhs, rhs):
 
 def slacks(ops, sides) -> list:
     """Relative slack of each constraint, shifted so that >= 0 holds (the rule of ``Problem.slacks``)."""
-    out = []
-    for op, (lhs, rhs) in zip(ops, sides, strict=True):
-        s = relative_slack(op, lhs, rhs)
-        out.append(s + HOLD if op in ("<=", ">=") else s)
-    return out
+    relative = [relative_slack(op, lhs, rhs) for op, (lhs, rhs) in zip(ops, sides, strict=True)]
+    return [s + HOLD if op in ("<=", ">=") else s for op, s in zip(ops, relative, strict=True)]
 
 
 def feasible(ops, slack_values) -> np.ndarray:
@@ -80,11 +76,8 @@ def feasible(ops, slack_values) -> np.ndarray:
 
 def failed_count(ops, sides):
     """How many checks fail at each point (a check with a side not finite, a NaN relative slack, does not)."""
-    count = None
-    for op, s in zip(ops, slacks(ops, sides), strict=True):
-        failed = ~feasible((op,), (s,)) & ~np.isnan(s)
-        count = failed.astype(int) if count is None else count + failed
-    return count
+    return sum((~feasible((op,), (s,)) & ~np.isnan(s)).astype(int)
+               for op, s in zip(ops, slacks(ops, sides), strict=True))
 
 
 def layout(shape: tuple[int, ...], chunk: int) -> tuple[int, int]:
@@ -111,15 +104,10 @@ def block_overrides(axes, chunk: int):
         for first in range(0, shape[k], rows):
             last = min(shape[k], first + rows)
             block = (last - first,) + shape[k + 1:]
-            views = []
-            for j, values in enumerate(axes):
-                form = [1] * len(block)
-                if j < k:
-                    views.append(values[outer[j]:outer[j] + 1].reshape(form))
-                else:
-                    form[j - k] = -1
-                    views.append((values[first:last] if j == k else values).reshape(form))
-            yield block, views
+            parts = (values[outer[j]:outer[j] + 1] if j < k else values[first:last] if j == k else values
+                     for j, values in enumerate(axes))  # an outer axis one value, the split one a slice
+            yield block, [part.reshape([-1 if i == j - k else 1 for i in range(len(block))])
+                          for j, part in enumerate(parts)]
 
 
 def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarray:
@@ -138,8 +126,7 @@ def exact_range(start: float, stop: float, step: float, count: int) -> np.ndarra
         scale = 10 ** places
         first, stride = (int(d * scale) for d in decimals)
         if max(abs(first), abs(first + stride * (count - 1))) < 2 ** 53:
-            steps = np.arange(count, dtype=float)
-            return (first + stride * steps) / scale if scale != 1 else first + stride * steps
+            return (first + stride * np.arange(count, dtype=float)) / scale  # x / 1 is x exactly
     values = start + step * np.arange(count, dtype=float)
     if count and abs(values[-1] - stop) <= 1e-9 * abs(step):
         values[-1] = stop

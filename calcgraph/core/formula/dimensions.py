@@ -26,8 +26,6 @@ def node_text(node: tuple) -> str:
         return ast.unparse(node[-1])
     if kind == "name":
         return node[1]
-    if kind == "round":
-        return node_text(node[3])
     if kind == "neg":
         return "-" + _operand(node[1], 3)
     level = _PRECEDENCE[kind]
@@ -39,13 +37,15 @@ def _operand(node: tuple, level: int) -> str:
     return f"({text})" if _PRECEDENCE.get(node[0], 9) < level else text
 
 
-def _same(nodes, names: dict, what: str) -> Dim:
-    first = infer_dim(nodes[0], names)
-    for node in nodes[1:]:
+def _same(nodes, names: dict, what: str, plain: bool = False) -> Dim:
+    """The one dimension of ``nodes`` (``plain``: each a plain number), else UnitMismatchError naming ``what``."""
+    first = DIMENSIONLESS if plain else infer_dim(nodes[0], names)
+    for node in nodes[0 if plain else 1:]:
         dim = infer_dim(node, names)
         if dim != first:
-            raise UnitMismatchError(f"{what} mixes {node_text(nodes[0])} ({format_dim(first)}) "
-                                    f"with {node_text(node)} ({format_dim(dim)})")
+            raise UnitMismatchError(f"{what} needs a plain number, but {node_text(node)} has dimension "
+                                    f"{format_dim(dim)}" if plain else f"{what} mixes {node_text(nodes[0])} "
+                                    f"({format_dim(first)}) with {node_text(node)} ({format_dim(dim)})")
     return first
 
 
@@ -64,40 +64,29 @@ def infer_dim(node: tuple, names: dict[str, Dim]) -> Dim:
         return names[node[1]]
     if kind in ("+", "-"):
         return _same(node[1:], names, "a sum")
-    if kind == "*":
-        return infer_dim(node[1], names) * infer_dim(node[2], names)
-    if kind == "/":
-        return infer_dim(node[1], names) / infer_dim(node[2], names)
-    if kind in ("neg", "round"):
-        return infer_dim(node[-1], names)
+    if kind in ("*", "/"):
+        left, right = infer_dim(node[1], names), infer_dim(node[2], names)
+        return left * right if kind == "*" else left / right
+    if kind == "neg":
+        return infer_dim(node[1], names)
     if kind == "**":
-        base, exponent = node[1], node[2]
-        base_dim = infer_dim(base, names)
-        exp_dim = infer_dim(exponent, names)
+        _, base, exponent = node
+        base_dim, exp_dim = infer_dim(base, names), infer_dim(exponent, names)
         if exp_dim != DIMENSIONLESS:
             raise UnitMismatchError(f"the exponent {node_text(exponent)} has dimension {format_dim(exp_dim)}")
         if base_dim == DIMENSIONLESS:
             return DIMENSIONLESS
         if exponent[0] != "num":
             raise UnitMismatchError(f"{node_text(base)} ({format_dim(base_dim)}) is raised to a non-numeric power")
-        return _power(base_dim, exponent[1])
+        return base_dim ** (int(exponent[1]) if float(exponent[1]).is_integer() else exponent[1])
     name, args = node[1], node[2]
     if name in ("max", "min"):
         return _same(args, names, f"{name}()")
     if name in ("ceil", "floor", "abs", "ceil_to"):
         return infer_dim(args[0], names)
     if name == "sqrt":
-        return _power(infer_dim(args[0], names), 0.5)
-    for arg in args:  # log, log2, exp, erlang_c
-        dim = infer_dim(arg, names)
-        if dim != DIMENSIONLESS:
-            raise UnitMismatchError(f"{name}() needs a plain number, but {node_text(arg)} has dimension "
-                                    f"{format_dim(dim)}")
-    return DIMENSIONLESS
-
-
-def _power(dim: Dim, power: float) -> Dim:
-    return dim ** (int(power) if float(power).is_integer() else power)
+        return infer_dim(args[0], names) ** 0.5
+    return _same(args, names, f"{name}()", plain=True)  # log, log2, exp, erlang_c
 
 
 def scale_parts(factor: float) -> tuple[int, int]:
@@ -107,39 +96,36 @@ def scale_parts(factor: float) -> tuple[int, int]:
     ((1, 1000), (1, 3600), (1073741824, 1))
     """
     exact = Fraction(factor)
-    for digits in range(1, 19):
-        fraction = exact.limit_denominator(10 ** digits)
-        if float(fraction) == factor:
-            return fraction.numerator, fraction.denominator
-    return exact.numerator, exact.denominator
+    candidates = (exact.limit_denominator(10 ** digits) for digits in range(1, 19))
+    fraction = next((f for f in candidates if float(f) == factor), exact)
+    return fraction.numerator, fraction.denominator
 
 
-def _has_rounding(node: tuple) -> bool:
-    kind = node[0]
-    if kind == "call":
-        return node[1] in ROUNDING or any(_has_rounding(a) for a in node[2])
-    return kind not in ("num", "name") and any(_has_rounding(a) for a in node[1:] if isinstance(a, tuple))
+def _scaled(call: tuple, p: float, q: float) -> tuple:
+    """A rounding ``call`` in a unit of factor p/q as plain arithmetic, as every backend computes it: p*f((q*x)/p)/q."""
+    x = call[2][0]
+    inner = ("*", ("num", q, None), x) if q != 1 else x
+    inner = ("/", inner, ("num", p, None)) if p != 1 else inner
+    rounded = ("call", call[1], (inner, *call[2][1:]), call[3])
+    top = ("*", ("num", p, None), rounded) if p != 1 else rounded
+    return ("/", top, ("num", q, None)) if q != 1 else top
 
 
 def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
-    """``formula`` with ``ceil``/``floor``/``ceil_to`` rounding in a declared unit (``ceil(t)``, t in ms, is
-    ``ceil(1000*t)/1000``): the argument's when it is one name, else ``own`` (the defined quantity's) when the
-    argument has its dimension, else the base unit (docs/conventions.md)."""
-    if not _has_rounding(formula.node):
-        return formula
+    """``formula`` with roundings in a declared unit (``ceil(t)``, t in ms, is ``ceil(1000*t)/1000``): the argument's
+    if one name, else ``own``'s if of its dimension, else the base unit (docs/conventions.md)."""
+    if formula.scales or not any(isinstance(n, ast.Call) and n.func.id in ROUNDING for n in ast.walk(formula.tree)):
+        return formula  # rounded already, or nothing to round
     dims = {name: unit.dim for name, unit in units.items()}
     scales: list = []
 
     def factor_of(arg: tuple) -> float:
         if arg[0] == "name" and arg[1] in units:
             return units[arg[1]].factor
-        if own is not None:
-            try:
-                if infer_dim(arg, dims) == own.dim:
-                    return own.factor
-            except (UnitMismatchError, KeyError):
-                return 1.0
-        return 1.0
+        try:
+            return own.factor if own is not None and infer_dim(arg, dims) == own.dim else 1.0
+        except (UnitMismatchError, KeyError):
+            return 1.0
 
     def rewrite(node: tuple) -> tuple:
         kind = node[0]
@@ -148,12 +134,10 @@ def round_in_units(formula: Formula, units: dict, own=None) -> Formula:
         if kind != "call":
             return (kind, *(rewrite(a) for a in node[1:]))
         call = ("call", node[1], tuple(rewrite(a) for a in node[2]), node[3])
-        if node[1] in ROUNDING:
-            factor = factor_of(node[2][0])
-            if factor != 1.0:
-                p, q = scale_parts(factor)
-                scales.append((node[3], p, q))
-                return ("round", float(p), float(q), call)
+        if node[1] in ROUNDING and (factor := factor_of(node[2][0])) != 1.0:
+            p, q = scale_parts(factor)
+            scales.append((node[3], p, q))
+            return _scaled(call, float(p), float(q))
         return call
 
     node = rewrite(formula.node)

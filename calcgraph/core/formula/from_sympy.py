@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import reduce
+
 import sympy
 
 from calcgraph.core.evaluate import compile_node
@@ -30,10 +32,7 @@ def split_mul(expr: sympy.Mul):
 
 def _chain(op: str, nodes: list) -> tuple:
     """``a op b op c`` computed left to right, as a tree."""
-    node = nodes[0]
-    for other in nodes[1:]:
-        node = (op, node, other)
-    return node
+    return reduce(lambda left, right: (op, left, right), nodes)
 
 
 def lower(expr: sympy.Expr) -> tuple:

@@ -1,10 +1,6 @@
-"""Safe formula text -> a light tree of tuples (``Formula.node``), via ``ast.parse`` (after bounding length
-and nesting) and the whitelist: never ``eval``, ``exec`` or ``sympify``, and evaluating never imports sympy.
-
-Node shapes: ``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` with op one of
-``+ - * / **``, ``("neg", x)``, ``("call", function, args, ast)`` and ``("round", p, q, call)`` (a rounding
-in a declared unit, ``dimensions``).
-"""
+"""Safe formula text -> a light tree (``Formula.node``) by ``ast.parse`` and the whitelist (no eval or sympy):
+``("num", value, ast)``, ``("name", name)``, ``(op, left, right)`` for ``+ - * / **``, ``("neg", x)``,
+``("call", function, args, ast)`` (a rounding in a declared unit expanded to arithmetic by ``dimensions``)."""
 
 from __future__ import annotations
 
@@ -58,7 +54,8 @@ class Comparison:
     rhs: Formula
 
 
-def _precheck(text: str) -> None:
+def _parse_tree(text: str, mode_hint: str) -> ast.AST:
+    """The ast of ``text``, after bounding its length, characters and nesting."""
     if not isinstance(text, str):
         raise ExpressionError(f"a formula must be text, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -66,18 +63,14 @@ def _precheck(text: str) -> None:
                               hint="split it into intermediate quantities")
     odd = next((c for c in text if not (c.isascii() and (c.isprintable() or c in " \t"))), None)
     if odd is not None:
-        changed = unicodedata.normalize("NFKC", odd) != odd
+        looks_like = unicodedata.normalize("NFKC", odd) != odd
         raise ExpressionError(f"character {odd!r} (U+{ord(odd):04X}) is not allowed in formulas"
-                              + (" (it looks like another character)" if changed else ""),
+                              + (" (it looks like another character)" if looks_like else ""),
                               hint="formulas use plain ASCII names, numbers and operators")
     worst = max(itertools.accumulate(((c in "([{") - (c in ")]}") for c in text), initial=0))
     if worst > MAX_DEPTH or text.count("**") > 8:
         raise ExpressionError(f"formula nested too deeply (over {MAX_DEPTH} levels or chained '**')",
                               hint="split it into intermediate quantities")
-
-
-def _parse_tree(text: str, mode_hint: str) -> ast.AST:
-    _precheck(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # '1if x else 2' warns before it is refused

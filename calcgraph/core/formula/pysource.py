@@ -1,17 +1,11 @@
-"""Checked light trees -> straight-line source: Python floats for the fast evaluator, or (with their own tables)
-the page's JavaScript and ``evaluate``'s numpy closures, by one template walk.
-
-Every quantity becomes what ``name`` gives (a positional local ``v<index>``, never text of a YAML file), every
-number a ``repr`` of a finite float, every operation an operator or a helper of ``floats.HELPERS``, in the
-order the numpy closures compute. What Python refuses where numpy gives inf or NaN raises
-``ArithmeticError`` or ``ValueError``: the caller then evaluates that configuration the exact way.
-"""
+"""Checked light trees -> straight-line source by one template walk (``emit``): Python floats for the fast
+evaluator (what Python refuses where numpy gives inf or NaN raises), the page's JavaScript, ``evaluate``'s numpy."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["PYTHON", "Unsupported", "emit", "expand_round", "literal", "power_kind", "source"]
+__all__ = ["PYTHON", "Unsupported", "emit", "literal", "power_kind", "source"]
 
 
 class Unsupported(Exception):
@@ -26,17 +20,6 @@ def literal(value: float, unknown: bool = False) -> str:
     if not math.isfinite(value):
         raise Unsupported(f"non-finite constant {value}")
     return f"({value!r})"
-
-
-def expand_round(node: tuple) -> tuple:
-    """A rounding in a declared unit, ``("round", p, q, call)``, as plain arithmetic: p*f((q*x)/p)/q."""
-    _, p, q, call = node
-    x = call[2][0]
-    inner = ("*", ("num", q, None), x) if q != 1 else x
-    inner = ("/", inner, ("num", p, None)) if p != 1 else inner
-    rounded = ("call", call[1], (inner, *call[2][1:]), call[3])
-    top = ("*", ("num", p, None), rounded) if p != 1 else rounded
-    return ("/", top, ("num", q, None)) if q != 1 else top
 
 
 def power_kind(exponent: tuple) -> int | str:
@@ -57,8 +40,8 @@ PYTHON = {"language": "Python", "num": literal, "sorted": True, "neg": "(-{0})",
           **{op: f"({{0}} {op} {{1}})" for op in "+-*/"},
           "sqrt": "_sqrt({0})", "pow": "_pow({0}, {1})", "ipow": "_ipow({0}, {1})", "1/ipow": "(1.0 / _ipow({0}, {1}))",
           "ceil": "_ceil({0})", "floor": "_floor({0})", "ceil_to": "_ceil_to({0}, ({1},))",
-          "log2": "(_log({0}) / _log(2.0))", "erlang_c": "_erlang_c({0}, {1})", "max": "_max({args})",
-          "min": "_min({args})", "exp": "_exp({args})", "abs": "abs({args})", "log": "_log({args})"}
+          "log2": "(_log({0}) / _log(2.0))", "erlang_c": "_erlang_c({0}, {1})", "abs": "abs({0})",
+          **{f: f"_{f}({{args}})" for f in ("max", "min", "exp", "log")}}
 
 
 def emit(node: tuple, target: dict, name) -> str:
@@ -68,31 +51,22 @@ def emit(node: tuple, target: dict, name) -> str:
         return name(node[1])
     if kind == "num":
         return target["num"](node[1])
-    if kind == "round":
-        return emit(expand_round(node), target, name)
+    args = node[1:]
     if kind == "**":
         power = power_kind(node[2])
-        operands = [emit(node[1], target, name)]
-        if power == "pow":
-            operands.append(emit(node[2], target, name))
-        elif power != "sqrt":
-            operands.append(abs(power))
         kind = power if power in ("sqrt", "pow") else "ipow" if power >= 0 else "1/ipow"
+        args = node[1:] if power == "pow" else node[1:2]
     elif kind == "call":
         kind, args = node[1], node[2]  # a call takes the template of its function
-        if kind == "ceil_to":
-            values = [float(a[1]) for a in args[1:]]
-            values = sorted(values) if target["sorted"] else values
-            shown = values if callable(target["ceil_to"]) else ", ".join(map(target["num"], values))
-            operands = [emit(args[0], target, name), shown]
-        else:
-            operands = [emit(a, target, name) for a in args]
-        if kind not in target:
-            raise ValueError(f"no {target['language']} for {kind}()")
-    elif kind in target:
-        operands = [emit(a, target, name) for a in node[1:]]
-    else:
+    if kind not in target:
         raise ValueError(f"no {target['language']} for {kind!r}")
+    operands = [emit(a, target, name) for a in (args[:1] if kind == "ceil_to" else args)]
+    if kind == "ceil_to":
+        values = [float(a[1]) for a in args[1:]]
+        values = sorted(values) if target["sorted"] else values
+        operands.append(values if callable(target["ceil_to"]) else ", ".join(map(target["num"], values)))
+    elif kind in ("ipow", "1/ipow"):
+        operands.append(abs(power))
     template = target[kind]
     return template(*operands) if callable(template) else template.format(*operands, args=", ".join(map(str, operands)))
 

@@ -1,12 +1,7 @@
-"""``erlang_c(servers, load)``: the probability that an arrival waits in an M/M/c queue (Erlang C).
-
-Floats (``erlang_c_float``), numpy (``erlang_c``) and the page's ``cg.erlangC`` use one recurrence over
-Erlang B (Jagerman 1974), with no factorial or power to overflow:
-B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 - B(c))).
-It stops at ``k = a + 12 sqrt(a) + 40`` servers, where B is below 1e-30 (C is 0). ``servers`` is rounded;
-below one server or at a load >= servers every arrival waits (1); a negative load or more than
-``MAX_SERVERS`` servers is NaN.
-"""
+"""``erlang_c(servers, load)``, the probability that an arrival waits in an M/M/c queue, by one recurrence over
+Erlang B in floats, numpy and the page (Jagerman 1974: B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 -
+B(c)))), stopping at k = a + 12 sqrt(a) + 40 (B below 1e-30, C 0); c is rounded; c < 1 or a >= c waits (1);
+a < 0 or c > ``MAX_SERVERS`` is NaN."""
 
 from __future__ import annotations
 
@@ -44,12 +39,11 @@ def erlang_c(servers, load):
     c, a = np.broadcast_arrays(c, a)
     bad = np.isnan(c) | np.isnan(a) | (a < 0) | (c > MAX_SERVERS)
     waits = ~bad & ((c < 1) | (a >= c))
-    with np.errstate(invalid="ignore"):
-        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
-    live = ~bad & ~waits & ~idle
-    top = int(c[live].max()) if live.any() else 0
-    b = np.ones(c.shape)
     with np.errstate(all="ignore"):
+        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
+        live = ~bad & ~waits & ~idle
+        top = int(c[live].max()) if live.any() else 0
+        b = np.ones(c.shape)
         for k in range(1, top + 1):
             b = np.where(k <= c, a * b / (k + a * b), b)  # points beyond their stop are 0 anyway
         value = c * b / (c - a * (1.0 - b))

@@ -1,9 +1,5 @@
-"""The sympy form of a checked formula, built only when display or symbolic work asks for it: the same
-``Builder`` walk, with exact rationals for numbers (constant roundings and extrema of inexact parts folded to
-floats) and a rounding in a declared unit as ``scale * ceiling(x / scale)``. Max/Min/ceiling/floor are built
-without sympy's assumption queries (milliseconds each) where, the symbols being only real, the answer cannot
-change what is built.
-"""
+"""The sympy form of a checked formula, built on demand by the whitelist's walk: exact rationals, a rounding in a
+declared unit as ``scale * ceiling(x / scale)``, Max/Min/ceiling/floor built without sympy's assumption queries."""
 
 from __future__ import annotations
 
@@ -24,7 +20,6 @@ class CeilTo(sympy.Function):
         if x.is_Number and all(v.is_Number for v in values):
             fitting = [v for v in values if v >= x]
             return min(fitting) if fitting else sympy.nan
-        return None
 
     def _latex(self, printer):
         args = ", ".join(printer._print(a) for a in self.args[1:])
@@ -38,19 +33,15 @@ def undecidable(arg: sympy.Expr) -> bool:
         and not arg.has(sympy.ceiling, sympy.floor, CeilTo, sympy.Max, sympy.Min)
 
 
-def extremum(name: str, args: list) -> sympy.Expr:
+def extremum(cls: type, args: list) -> sympy.Expr:
     """``Max``/``Min`` of built arguments; sympy is asked only where it can drop an argument (two are numbers or
     differ by one), else it is built unevaluated, flattened and deduplicated (max(x**2, 0) keeps its form).
 
     >>> x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
-    >>> extremum("max", [x, y]) == sympy.Max(x, y), extremum("min", [x, x + 1]), extremum("max", [x, x])
+    >>> extremum(sympy.Max, [x, y]) == sympy.Max(x, y), extremum(sympy.Min, [x, x + 1]), extremum(sympy.Max, [x, x])
     (True, x, x)
     """
-    cls = sympy.Max if name == "max" else sympy.Min
-    flat: list = []
-    for arg in args:
-        flat.extend(arg.args if arg.func is cls else [arg])
-    unique = list(dict.fromkeys(flat))
+    unique = list(dict.fromkeys(a for arg in args for a in (arg.args if arg.func is cls else [arg])))
     numbers = [a for a in unique if a.is_Number]
     simple = len(unique) == 1 or len(numbers) > 1 or len(numbers) == len(unique) \
         or any(a.is_Number is not True and not a.free_symbols for a in unique) \
@@ -77,12 +68,9 @@ def replace(expr: sympy.Basic, mapping: dict) -> sympy.Basic:
         if id(e) not in memo:
             args = tuple(walk(a) if isinstance(a, sympy.Basic) else a for a in e.args)
             if all(a is b for a, b in zip(args, e.args, strict=True)):
-                new = e
-            elif e.func in (sympy.Max, sympy.Min):
-                new = extremum("max" if e.func is sympy.Max else "min", list(args))
+                memo[id(e)] = (e, e)  # e kept alive with its id
             else:
-                new = e.func(*args)
-            memo[id(e)] = (e, new)  # e kept alive with its id
+                memo[id(e)] = (e, extremum(e.func, list(args)) if e.func in (sympy.Max, sympy.Min) else e.func(*args))
         return memo[id(e)][1]
     return walk(expr)
 
@@ -98,7 +86,6 @@ class ErlangC(sympy.Function):
         if servers.is_Number and load.is_Number:
             from calcgraph.core.formula.queueing import erlang_c_float
             return sympy.Float(erlang_c_float(float(servers), float(load)))
-        return None
 
     def fdiff(self, argindex=1):
         servers, load = self.args
@@ -112,12 +99,9 @@ class ErlangC(sympy.Function):
         return rf"C_{{\mathrm{{Erlang}}}}\left({args}\right)"
 
 
-FUNCTIONS = {
-    "max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor,
-    "sqrt": sympy.sqrt, "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp,
-    "abs": sympy.Abs, "ceil_to": CeilTo, "erlang_c": ErlangC,
-}
-_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+FUNCTIONS = {"max": sympy.Max, "min": sympy.Min, "ceil": sympy.ceiling, "floor": sympy.floor, "sqrt": sympy.sqrt,
+             "log": sympy.log, "log2": lambda x: sympy.log(x, 2), "exp": sympy.exp, "abs": sympy.Abs,
+             "ceil_to": CeilTo, "erlang_c": ErlangC}
 
 
 @functools.cache
@@ -131,12 +115,16 @@ def exact(value: float) -> sympy.Rational:
     return sympy.Rational(repr(float(value)))
 
 
-def _huge_power(base, exponent) -> bool:
-    """A rational to an integer power of more than 4096 bits (seconds to fold exactly: left unevaluated)."""
-    if not (base.is_Rational and exponent.is_Integer) or base in (0, 1, -1):
-        return False
-    bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
-    return bits * abs(int(exponent)) > 4096
+def _power(base, exponent) -> sympy.Expr:
+    """``base ** exponent``, left unevaluated when a rational to an integer power of more than 4096 bits (seconds
+    to fold exactly)."""
+    huge = base.is_Rational and exponent.is_Integer and base not in (0, 1, -1) \
+        and max(abs(base.p).bit_length(), abs(base.q).bit_length()) * abs(int(exponent)) > 4096
+    return sympy.Pow(base, exponent, evaluate=not huge)
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": _power,
+              "neg": operator.neg}
 
 
 class _SympyBuilder(Builder):
@@ -144,21 +132,14 @@ class _SympyBuilder(Builder):
         super().__init__()
         self.scales = scales
 
-    def make_number(self, value, node: ast.AST):
-        return sympy.Integer(value) if isinstance(value, int) else exact(value)
-
-    def make_name(self, name: str):
-        return symbol(name)
-
-    def make_neg(self, operand, node: ast.AST):
-        return -operand
-
-    def make_binop(self, op: str, left, right, node: ast.AST):
-        if op in _OPERATORS:
-            return _OPERATORS[op](left, right)
-        return sympy.Pow(left, right, evaluate=not _huge_power(left, right))
-
-    def make_call(self, name: str, args: list, node: ast.Call):
+    def make(self, node: ast.AST, kind: str, *parts):
+        if kind == "num":
+            return sympy.Integer(node.value) if isinstance(node.value, int) else exact(node.value)
+        if kind == "name":
+            return symbol(parts[0])
+        if kind != "call":
+            return _OPERATORS[kind](*parts)
+        name, args = parts[0], list(parts[1])
         if id(node) in self.approx and name in ("ceil", "floor", "ceil_to", "max", "min") \
                 and not all(a.is_Rational for a in args):
             value = self.approx[id(node)]
@@ -167,7 +148,7 @@ class _SympyBuilder(Builder):
         if scale is not None:
             args = [args[0] / scale, *args[1:]]
         if name in ("max", "min"):
-            built = extremum(name, args)
+            built = extremum(FUNCTIONS[name], args)
         elif name in ("ceil", "floor") and undecidable(args[0]):
             built = FUNCTIONS[name](args[0], evaluate=False)  # what sympy would build, without asking
         else:

@@ -23,19 +23,6 @@ _ARITY = {"max": (1, 64), "min": (1, 64), "ceil": (1, 1), "floor": (1, 1),
 FUNCTIONS = tuple(_ARITY)  # the functions a formula may call
 ROUNDING = ("ceil", "floor", "ceil_to")
 COMPARISONS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
-BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-
-
-def _check_literal(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
-                              hint="formulas take numbers, names, + - * / ** and whitelisted functions")
-    if isinstance(value, int):
-        if len(str(abs(value))) > MAX_LITERAL_DIGITS:
-            raise ExpressionError("number literal too large",
-                                  hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
-    elif not math.isfinite(value) or abs(value) > 1e300:
-        raise ExpressionError(f"number literal out of range: {value!r}")
 
 
 def number_text(value: float) -> str:
@@ -44,10 +31,13 @@ def number_text(value: float) -> str:
 
 
 _BINOPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": math.pow}
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%",
+              ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+              ast.LShift: "<<", ast.RShift: ">>"}
 
 
 class Builder:
-    """Checks an ast against the whitelist and builds it; ``make_*`` say what is built (here: tuples).
+    """Checks an ast against the whitelist and builds it; ``make`` says what is built (here: tuples).
     ``approx`` holds the float value of every constant part (by ``id`` of its ast node)."""
 
     def __init__(self):
@@ -58,26 +48,22 @@ class Builder:
     def _value(self, node: ast.AST) -> float | None:
         return self.approx.get(id(node))  # None for a part that uses names
 
-    def constant(self, node: ast.AST, value: float) -> None:
-        """Remember the float value of a constant part; refuse it if not a finite real of bounded size."""
-        if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
-            part = ast.unparse(node)
-            part = part if len(part) <= 60 else part[:60] + "..."
-            what = "is not a finite real number" if math.isnan(value) else "is too large (beyond 1e300)"
-            raise ExpressionError(f"the constant part {part} {what}",
-                                  hint="constants must be finite real numbers up to 1e300 "
-                                       "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
-        self.approx[id(node)] = value
-
     def shadow(self, node: ast.AST, compute) -> None:
-        """Evaluate a constant node in floats (before anything exact is attempted)."""
+        """Evaluate a constant part in floats (before anything exact is attempted) and remember its value;
+        refuse it if not a finite real of bounded size."""
         try:
             value = float(compute())
         except OverflowError:
             value = math.inf
         except (ValueError, TypeError, ZeroDivisionError):
             value = math.nan
-        self.constant(node, value)
+        if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+            part = ast.unparse(node)
+            what = "is not a finite real number" if math.isnan(value) else "is too large (beyond 1e300)"
+            raise ExpressionError(f"the constant part {part[:60]}{'...' * (len(part) > 60)} {what}",
+                                  hint="constants must be finite real numbers up to 1e300 "
+                                       "(no log(0), sqrt(-1), exp(exp(20)) or division by zero)")
+        self.approx[id(node)] = value
 
     def build(self, node: ast.AST):
         self.count += 1
@@ -91,31 +77,24 @@ class Builder:
                                        f"and the functions {', '.join(FUNCTIONS)}")
         return method(node)
 
-    # -- what is built: light tuples, constant parts folded to floats
-    def make_number(self, value, node: ast.AST):
-        return ("num", float(value), node)
-
-    def make_name(self, name: str):
-        return ("name", name)
-
-    def _folded(self, node: ast.AST, built: tuple) -> tuple:
+    def make(self, node: ast.AST, kind: str, *parts):
+        """What is built for ``node``: here the light tuple ``(kind, *parts)``, a constant part folded to its float."""
         value = self._value(node)
-        return built if value is None else ("num", value, node)
-
-    def make_neg(self, operand, node: ast.AST):
-        return self._folded(node, ("neg", operand))
-
-    def make_binop(self, op: str, left, right, node: ast.AST):
-        return self._folded(node, (op, left, right))
-
-    def make_call(self, name: str, args: list, node: ast.Call):
-        return self._folded(node, ("call", name, tuple(args), node))
+        return (kind, *parts) if value is None else ("num", value, node)
 
     # -- the whitelist
     def _Constant(self, node: ast.Constant):
-        _check_literal(node.value)
-        self.constant(node, float(node.value))
-        return self.make_number(node.value, node)
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ExpressionError(f"only numbers are allowed as literals, not {value!r}",
+                                  hint="formulas take numbers, names, + - * / ** and whitelisted functions")
+        if isinstance(value, int) and len(str(abs(value))) > MAX_LITERAL_DIGITS:
+            raise ExpressionError("number literal too large",
+                                  hint=f"write it with an exponent, e.g. 1e{len(str(abs(value))) - 1}")
+        if isinstance(value, float) and (not math.isfinite(value) or abs(value) > MAX_CONSTANT):
+            raise ExpressionError(f"number literal out of range: {value!r}")
+        self.shadow(node, lambda: value)
+        return self.make(node, "num")
 
     def _Name(self, node: ast.Name):
         name = node.id
@@ -126,24 +105,21 @@ class Builder:
             raise ExpressionError(f"{name!r} is a function; call it as {name}(...)")
         if name not in self.names:
             self.names.append(name)
-        return self.make_name(name)
+        return self.make(node, "name", name)
 
     def _UnaryOp(self, node: ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        operand = self.build(node.operand)
-        inner = self._value(node.operand)
+        operand, inner = self.build(node.operand), self._value(node.operand)
+        negative = isinstance(node.op, ast.USub)
         if inner is not None:
-            self.approx[id(node)] = -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        return self.make_neg(operand, node)
+            self.approx[id(node)] = -inner if negative else inner
+        return self.make(node, "neg", operand) if negative else operand
 
     def _BinOp(self, node: ast.BinOp):
-        op = BINARY.get(type(node.op))
-        if op is None:
-            raise ExpressionError(f"operator {_OPNAMES.get(type(node.op), type(node.op).__name__)} "
-                                  "is not allowed", hint="use + - * / ** only")
+        op = _OPERATORS.get(type(node.op), type(node.op).__name__)
+        if op not in _BINOPS:
+            raise ExpressionError(f"operator {op} is not allowed", hint="use + - * / ** only")
         left, right = self.build(node.left), self.build(node.right)
         a, b = self._value(node.left), self._value(node.right)
         if a is not None and b is not None:
@@ -157,7 +133,7 @@ class Builder:
                 raise ExpressionError(f"exponent {number_text(b)} is too large (at most 64)")
             if a is not None and abs(b * math.log10(max(abs(a), 1e-300) or 1)) > MAX_POWER_DIGITS:
                 raise ExpressionError("power too large to compute", hint="numbers beyond 1e300 are not supported")
-        return self.make_binop(op, left, right, node)
+        return self.make(node, op, left, right)
 
     def _Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _ARITY:
@@ -179,11 +155,7 @@ class Builder:
             raise ExpressionError("ceil_to(x, v1, v2, ...) takes numbers as its allowed values")
         if all(v is not None for v in values):
             self.shadow(node, lambda: CALLS[name](*values))
-        return self.make_call(name, args, node)
-
-
-_OPNAMES = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
-            ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+        return self.make(node, "call", name, tuple(args), node)
 
 
 def _describe(node: ast.AST) -> str:
