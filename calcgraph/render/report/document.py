@@ -13,12 +13,11 @@ from pathlib import Path
 
 from calcgraph.core.graph import default_symbol
 from calcgraph.core.names import suggest
-from calcgraph.core.numbers import format_number
 from calcgraph.engine.evaluated import Evaluated
 from calcgraph.engine.expect import compare
 from calcgraph.errors import Argument, UnknownNameError
 from calcgraph.render.diagram import topic_diagrams
-from calcgraph.render.latex import number_unit_text, value_text
+from calcgraph.render.latex import value_text
 from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
 from calcgraph.render.report.arithmetic import is_switch
@@ -29,12 +28,14 @@ from calcgraph.render.report.sections import (
     input_names,
     is_trivial,
     link,
+    linker,
     reachable,
     section,
     section_names,
     symbol_of,
 )
 from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
+from calcgraph.render.report.verify import render_rows
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
 _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
@@ -180,20 +181,7 @@ def _diagrams(ev, sections, headline) -> list[str]:
 
 def _expect_table(ev, sections, limit=None) -> list[str]:
     rows = [r for r in compare(ev) if limit is None or r.name in limit]
-    if not rows:
-        return []
-    out = ["| quantity | printed | computed | difference | verdict | why |",
-           "|---|---:|---:|---:|---|---|"]
-    for row in rows:
-        verdict = "differs (explained)" if row.verdict == "differs" and row.reason else row.verdict
-        if not row.ok:
-            verdict = f"**{verdict}**"
-        difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
-        computed = number_unit_text(format_number(row.computed), row.unit)
-        name = link(row.name) if row.name in sections else f"`{row.name}`"
-        out.append(f"| {name} | {md_text(row.printed)} | {computed} | {difference} | {verdict} | "
-                   f"{md_text(row.reason or '')} |")
-    return out + [""]
+    return render_rows(rows, linker(sections), variants=False).splitlines() + [""] if rows else []
 
 
 def _once(name: str, lines: list[str], seen: dict) -> list[str]:
@@ -241,7 +229,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
-    answer = answer_lines(ev, lambda n: link(n) if n in sections else f"`{n}`")
+    answer = answer_lines(ev, linker(sections))
     if answer:
         out += ["## Answer", ""] + answer + [""]
     out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)

@@ -48,6 +48,11 @@ def link(name: str, target: str | None = None) -> str:
     return f"[`{name}`](#{target or name})"
 
 
+def linker(sections) -> Callable[[str], str]:
+    """A quantity as a link to its section when it has one, else in a code span."""
+    return lambda name: link(name) if name in sections else f"`{name}`"
+
+
 def deps(ev, name: str) -> list[str]:
     """The quantities ``name``'s value is computed from (none when pinned or an input)."""
     quantity = ev.graph[name]
