@@ -85,15 +85,8 @@ def solve_substituted(ev, result, symbol_of) -> list[str]:
     if len(names) != len(expr.free_symbols):
         return []
     lines = [f"&= {sympy.latex(expr, symbol_names=names, mul_symbol='dot')}"]
-    if isinstance(expr, _ROUNDING):
-        try:
-            value = float(compile_expr(expr.args[0])(ev.values))
-        except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
-            return lines
-        unit = shown(ev, result.for_name)[1]
-        value = float(to_unit(value, ev.display_unit(result.for_name)))
-        lines.append(f"&= {_rounded(expr, number_unit_latex(format_number(value, 4), unit))}")
-    return lines
+    unrounded = _unrounded(ev, expr, True, result.for_name) if isinstance(expr, _ROUNDING) else None
+    return lines + ([f"&= {unrounded}"] if unrounded else [])
 
 
 def conversion_note(ev, name: str) -> str | None:
