@@ -5,13 +5,14 @@ from __future__ import annotations
 import ast
 import copy
 import math
-import operator
 import re
 
 import sympy
 
+from calcgraph.core.evaluate import compile_node
 from calcgraph.core.formula.from_sympy import compile_expr
 from calcgraph.core.formula.to_sympy import CeilTo
+from calcgraph.core.formula.whitelist import Builder
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import to_unit
 from calcgraph.errors import CalcgraphError
@@ -118,40 +119,18 @@ def conversion_note(ev, name: str) -> str | None:
 
 
 OFF = "__off__"  # the placeholder of a switched-off term in a pruned formula tree
-_FUNCS = {"max": max, "min": min, "abs": abs, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
-          "log2": math.log2, "ceil": math.ceil, "floor": math.floor}
-
-
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.Pow: operator.pow}
 
 
 def _value(node: ast.AST, values) -> float | None:
-    """A formula subtree's value at ``values`` (base units), or None when it cannot say (walked, never eval-ed).
+    """A formula subtree's value at ``values`` (base units), or None when it cannot say (built, never eval-ed).
 
     >>> _value(ast.parse("2 * x ** 2 - max(x, 3)", mode="eval").body, {"x": 4.0})
     28.0
     """
     try:
-        return _walk(node, values)
-    except (ArithmeticError, KeyError, TypeError, ValueError):
+        return float(compile_node(Builder().build(node))(values))
+    except (ArithmeticError, CalcgraphError, KeyError, TypeError, ValueError):
         return None
-
-
-def _walk(node: ast.AST, values) -> float:
-    """In floats throughout, so that a power of large constants overflows instead of building a huge integer."""
-    if isinstance(node, ast.Name):
-        return float(values[node.id])
-    if isinstance(node, ast.Constant):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _walk(node.operand, values)
-        return -inner if isinstance(node.op, ast.USub) else inner
-    if isinstance(node, ast.BinOp):
-        return float(_OPS[type(node.op)](_walk(node.left, values), _walk(node.right, values)))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return float(_FUNCS[node.func.id](*(_walk(a, values) for a in node.args)))
-    raise KeyError(type(node).__name__)  # a node it cannot say
 
 
 def _switched_off(node: ast.AST, values) -> bool:
