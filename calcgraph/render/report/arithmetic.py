@@ -133,18 +133,17 @@ def _value(node: ast.AST, values) -> float | None:
         return None
 
 
+def factors(node: ast.AST) -> list[ast.AST]:
+    """The factors of a product (``a * (b + c) * d`` -> a, b + c, d); a node that is no product is its own."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return factors(node.left) + factors(node.right)
+    return [node]
+
+
 def _switched_off(node: ast.AST, values) -> bool:
     """A product with an exact zero factor (``(1 - mla) * ...`` with mla = 1): a term a switch turns off."""
-    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
-        return False
-    factors, stack = [], [node]
-    while stack:
-        part = stack.pop()
-        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Mult):
-            stack += [part.left, part.right]
-        else:
-            factors.append(part)
-    return any(_value(f, values) == 0 for f in factors)
+    parts = factors(node)
+    return len(parts) > 1 and any(_value(f, values) == 0 for f in parts)
 
 
 def pruned_tree(tree: ast.AST, values) -> tuple[ast.AST, int]:

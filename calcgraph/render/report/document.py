@@ -6,7 +6,7 @@ Answer, summary, assumptions, checks, inputs, one section per quantity, diagrams
 
 from __future__ import annotations
 
-import re
+import ast
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from calcgraph.render.diagram import topic_diagrams
 from calcgraph.render.latex import value_text
 from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
-from calcgraph.render.report.arithmetic import is_switch
+from calcgraph.render.report.arithmetic import factors, is_switch
 from calcgraph.render.report.assumptions import assumptions_section
 from calcgraph.render.report.limits import check_rows, checks_table, failed_note
 from calcgraph.render.report.sections import (
@@ -67,25 +67,14 @@ def _common_source(ev, sections) -> str | None:
     return sources.most_common(1)[0][0] if sources else None
 
 
-def is_factor(name: str, text: str) -> bool:
-    """True when ``name`` multiplies the whole formula ``text`` (a product at its top level)."""
-    flat, depth = "", 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        flat += char if depth == 0 and char not in "()" else ""
-    factors = [f.strip() for f in flat.split("*")]
-    return not re.search(r"[-+/]", flat) and name in factors
-
-
 def switched_off(ev, sections, roots) -> tuple[dict, set]:
     """Sections a switch at 0 multiplies away (``t_comm = comm_enabled * (...)``), each with the sections
     only it needs; and all of those (pruned): the off section stays, its machinery is left out."""
     off = {}
     for name in sections:
         formula = ev.graph[name].formula
-        text = " ".join(formula.text.split()) if formula is not None else ""
-        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0
-                and is_factor(d, text)]
+        named = {f.id for f in factors(formula.tree) if isinstance(f, ast.Name)} if formula is not None else set()
+        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0 and d in named]
         if zero and ev.values.get(name) == 0 and name not in roots:
             off[name] = f"`{zero[0]}`"
     live = reachable([n for n in roots if n in ev.graph], lambda n: [] if n in off else deps(ev, n))
