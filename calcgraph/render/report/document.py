@@ -186,6 +186,28 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     return out
 
 
+def _derivation(ev, sections, headline, common, rows, off) -> list[str]:
+    """Each section, a failed check flagged under its heading, a switched-off term's note after it."""
+    out: list[str] = []
+    sources: dict[str, str] = {}
+    for name in sections:
+        part = _once(name, section(ev, name, sections, headline, common), sources)
+        flag = failed_note(rows, name)
+        out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+        if name in off:
+            switch, terms = off[name]
+            out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
+                    f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
+    return out
+
+
+def _part(title: str, lines: list[str], intro: str = "") -> list[str]:
+    """A ``## title`` section: the intro paragraph, if any, then ``lines``; nothing when ``lines`` says nothing."""
+    if not any(lines):
+        return []
+    return [f"## {title}", ""] + ([intro, ""] if intro else []) + lines
+
+
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
@@ -218,49 +240,28 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
-    answer = answer_lines(ev, linker(sections))
-    if answer:
-        out += ["## Answer", ""] + answer + [""]
-    out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
-    out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
-            "each with the quantities it affects.", ""] + assumptions_section(ev, inputs, needed, rows, sections) + [""]
-    if rows:
-        out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
-                "passes, what to change when it fails.", ""] + checks_table(rows)
+    out += _part("Answer", answer_lines(ev, linker(sections)) + [""])
+    out += _part("Summary", _summary(ev, headline, inputs, rows))
+    out += _part("Assumptions", assumptions_section(ev, inputs, needed, rows, sections) + [""], "The switches and "
+                 "efficiencies in force and what the formulas leave out, each with the quantities it affects.")
+    out += _part("Checks", checks_table(rows) if rows else [], "Limits the scenario must respect, at its values: "
+                 "what holds when a check passes, what to change when it fails.")
     if brief:
-        out += ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
-                "without it.*", ""]
-    else:
-        out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
-                + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
-                ""] + _inputs_table(ev, inputs, renamed)
-    if sections:
-        intro = ("The reported figures first, then what they are computed from in evaluation order: each "
-                 "formula in symbols, the same with the values in place, the result.")
-        if common:
-            intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
-        out += ["## Derivation", "", intro, ""]
-        sources: dict[str, str] = {}
-        for name in sections:
-            part = _once(name, section(ev, name, sections, headline, common), sources)
-            flag = failed_note(rows, name)
-            out += part[:2] + ([flag, ""] if flag else []) + part[2:]
-            if off.get(name):
-                switch, terms = off[name]
-                out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
-                        f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
-    if sections and not brief:
-        diagrams = _diagrams(ev, needed, headline)
-        if diagrams:
-            out += ["## Dependencies", "", "What each headline figure (highlighted) is computed from, one "
-                    "diagram per topic, nearest quantities first.", ""] + diagrams
-    if not brief:
-        sensitivity = sensitivity_table(ev, headline) if full else top_drivers(ev, headline)
-        if sensitivity:
-            out += ["## Sensitivity", ""] + sensitivity
-        expects = _expect_table(ev, sections, set(needed) | set(headline) if only else None)
-        if expects:
-            out += ["## Comparison with the source (`expect:`)", ""] + expects
+        return "\n".join(out + ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
+                                "without it.*"]) + "\n"
+    out += _part("Inputs", _inputs_table(ev, inputs, renamed), "Each value with the file and line (or command-line "
+                 "argument) it came from" + ("; below them the renames and unit conversions, with their formulas."
+                                             if renamed else "."))
+    intro = ("The reported figures first, then what they are computed from in evaluation order: each formula in "
+             "symbols, the same with the values in place, the result.")
+    if common:
+        intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
+    out += _part("Derivation", _derivation(ev, sections, headline, common, rows, off), intro)
+    out += _part("Dependencies", _diagrams(ev, needed, headline) if sections else [], "What each headline figure "
+                 "(highlighted) is computed from, one diagram per topic, nearest quantities first.")
+    out += _part("Sensitivity", sensitivity_table(ev, headline) if full else top_drivers(ev, headline))
+    out += _part("Comparison with the source (`expect:`)",
+                 _expect_table(ev, sections, set(needed) | set(headline) if only else None))
     return "\n".join(out).rstrip() + "\n"
 
 
