@@ -22,7 +22,7 @@ from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
 from calcgraph.render.report.arithmetic import factors, is_switch
 from calcgraph.render.report.assumptions import assumptions_section
-from calcgraph.render.report.limits import check_rows, checks_table, failed_note
+from calcgraph.render.report.limits import check_rows, checks_table, failed_note, failed_text
 from calcgraph.render.report.sections import (
     deps,
     input_names,
@@ -84,10 +84,10 @@ def switched_off(ev, sections, roots) -> tuple[dict, set]:
     return {n: v for n, v in terms.items() if v[1]}, pruned
 
 
-def _workload(ev, inputs) -> str | None:
+def _workload(ev, inputs) -> list[str]:
     parts = [f"`{n}` = {value_text(ev, n)}" + (" (module default)" if ev.scenario.bound[n].origin == "default" else "")
              for n in _WORKLOAD if n in inputs]
-    return "- **Workload and slice**: " + ", ".join(parts) if parts else None
+    return ["- **Workload and slice**: " + ", ".join(parts)] if parts else []
 
 
 def _files(ev) -> list[str]:
@@ -119,17 +119,12 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
                           for e in spec.variants.get(scenario.variant, ()))
         out.append(f"- **Variant {md_text(scenario.variant)}** sets: {given}")
     out += _files(ev)
-    workload = _workload(ev, inputs)
-    if workload:
-        out.append(workload)
-    for entry in scenario.entries:
-        out.append(f"- **Override**: `{entry.where}`")
+    out += _workload(ev, inputs) + [f"- **Override**: `{entry.where}`" for entry in scenario.entries]
     if scenario.pinned:
         out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
     failed = [r for r in rows if not r.holds]
     if rows:
-        said = "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
-        verdict = f"**{len(failed)} of {len(rows)} fail**: {said}" if failed else f"all {len(rows)} pass"
+        verdict = f"**{len(failed)} of {len(rows)} fail**: {failed_text(rows)}" if failed else f"all {len(rows)} pass"
         out.append(f"- **[Checks](#checks)**: {verdict}")
     out += ["", "| headline | value | meaning |", "|---|---:|---|"]
     for name in headline:

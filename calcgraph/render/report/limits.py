@@ -9,7 +9,7 @@ from calcgraph.core.evaluate import compile_node
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
 from calcgraph.errors import CalcgraphError
-from calcgraph.render.latex import number_unit_text, value_text
+from calcgraph.render.latex import number_unit_text
 from calcgraph.render.mdtext import md_text
 
 _SIGNS = {"<=": ("≤", ">"), "<": ("<", "≥"), ">=": ("≥", "<"), ">": (">", "≤"), "==": ("=", "≠")}
@@ -41,6 +41,13 @@ def _number_unit(constraint, value: float) -> str:
     return number_unit_text(*shown_parts(value, constraint.unit))
 
 
+def _row(constraint, holds: bool, lhs: float, rhs: float, message: str, concerns: tuple) -> CheckRow:
+    signs = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
+    sides = (f"`{constraint.left}` = {_number_unit(constraint, lhs)} {signs[0] if holds else signs[1]} "
+             f"`{constraint.right}` = {_number_unit(constraint, rhs)}")
+    return CheckRow(constraint.text, holds, message, concerns, sides)
+
+
 def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> CheckRow | None:
     try:
         constraint = parse_constraint(text, ev.graph.quantities)
@@ -50,24 +57,16 @@ def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> 
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     ok = bool(constraint.holds(lhs, rhs))
-    left, right = (n.strip() for n in text.split("<="))
-    sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
-    return CheckRow(text, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
-                    sides)
+    return _row(constraint, ok, lhs, rhs, holds_text if ok else fails_text,
+                tuple(dict.fromkeys((figure,) + constraint.names)))
 
 
 def check_rows(ev, shown) -> list[CheckRow]:
     """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
-    rows = []
     passes = {c.constraint: c.holds for c in getattr(ev.spec, "checks", ())}
-    for item in getattr(ev, "checks", ()) or ():
-        constraint = item.constraint
-        holds, fails = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
-        sides = (f"`{constraint.left}` = {_number_unit(constraint, item.lhs)} {holds if item.holds else fails} "
-                 f"`{constraint.right}` = {_number_unit(constraint, item.rhs)}")
-        said = passes.get(constraint.text) or "holds"
-        rows.append(CheckRow(constraint.text, bool(item.holds), md_text(said if item.holds else item.message),
-                             tuple(constraint.names), sides))
+    rows = [_row(item.constraint, bool(item.holds), item.lhs, item.rhs,
+                 md_text((passes.get(item.constraint.text) or "holds") if item.holds else item.message),
+                 tuple(item.constraint.names)) for item in getattr(ev, "checks", ()) or ()]
     seen = {r.text for r in rows}
     for text, figure, *why in LIMITS:
         names = [n.strip() for n in text.split("<=")]
@@ -89,9 +88,12 @@ def checks_table(rows) -> list[str]:
     return out + [""]
 
 
+def failed_text(rows) -> str:
+    """The failed checks among ``rows``, each with both sides and what it says."""
+    return "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in rows if not r.holds)
+
+
 def failed_note(rows, name: str) -> str | None:
     """A line flagging the failed checks that concern ``name``, for its headline row and section."""
-    failed = [r for r in rows if not r.holds and name in r.concerns]
-    if not failed:
-        return None
-    return "**Check fails**: " + "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
+    said = failed_text([r for r in rows if name in r.concerns])
+    return "**Check fails**: " + said if said else None
