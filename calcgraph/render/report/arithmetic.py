@@ -79,7 +79,7 @@ def rounding_lines(ev, name: str) -> list[str]:
     return lines
 
 
-def solve_substituted(ev, result, symbol_of) -> list[str]:
+def solve_substituted(ev, result) -> list[str]:
     """A solve's closed form with the values in place, and the unrounded value of its rounding."""
     expr = result.closed_form
     names = {s: value_latex(ev, s.name) for s in expr.free_symbols if s.name in ev.graph}
@@ -146,30 +146,19 @@ def _switched_off(node: ast.AST, values) -> bool:
     return len(parts) > 1 and any(_value(f, values) == 0 for f in parts)
 
 
-def pruned_tree(tree: ast.AST, values) -> tuple[ast.AST, int]:
-    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``; how many.
-
-    The values-in-place line of a derivation prints the placeholder as an "off" zero, once,
-    instead of the arithmetic of a term a 0/1 switch multiplies away.
+def pruned_tree(tree: ast.AST, values) -> ast.AST:
+    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``, which the values-in-place
+    line prints as an "off" zero instead of the arithmetic of a term a 0/1 switch multiplies away.
 
     >>> from calcgraph.core.formula.parse import parse_formula
-    >>> tree, count = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0,
-    ...                                                                          "c": 4.0})
-    >>> count, ast.unparse(tree)
-    (1, '__off__ + m * c')
+    >>> tree = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0, "c": 4.0})
+    >>> ast.unparse(tree)
+    '__off__ + m * c'
     """
     tree = copy.deepcopy(tree)
-    count = 0
-
-    class _Prune(ast.NodeTransformer):
-        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's visitor naming
-            nonlocal count
-            self.generic_visit(node)
-            if isinstance(node.op, (ast.Add, ast.Sub)):
-                for side in ("left", "right"):
-                    if _switched_off(getattr(node, side), values):
-                        setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
-                        count += 1
-            return node
-
-    return _Prune().visit(tree), count
+    for node in reversed(list(ast.walk(tree))):  # each node after the terms inside it
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            for side in ("left", "right"):
+                if _switched_off(getattr(node, side), values):
+                    setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
+    return tree
