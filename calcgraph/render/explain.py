@@ -35,7 +35,8 @@ def explain_text(ev: Evaluated, name: str) -> str:
     for n in chain:
         quantity = graph[n]
         if ev.states[n] is NodeState.PINNED:
-            lines.append(f"{n} = {_value(ev, n)}  (pinned at {ev.scenario.bound[n].where}; its formula is not used)")
+            number, unit = shown(ev, n)
+            lines.append(f"{n} = {number} {unit}  (pinned at {ev.scenario.bound[n].where}; its formula is not used)")
             if quantity.formula is not None:
                 lines.append(f"    typed over {n} = {quantity.formula.text}    [{quantity.formula_where}]")
             lines.append("")
