@@ -1,7 +1,5 @@
-"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation.
-
-Lines whose quantities a scenario lacks or leaves unknown are left out.
-"""
+"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation (lines whose
+quantities a scenario lacks or leaves unknown are left out)."""
 
 from __future__ import annotations
 

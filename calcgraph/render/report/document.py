@@ -1,8 +1,5 @@
-"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
-
-Answer, summary, assumptions, checks, inputs, one section per quantity, diagrams, sensitivity and the
-``expect:`` comparison; it renders on GitHub and is deterministic, so reports can be diffed.
-"""
+"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line,
+rendered on GitHub and deterministic, so reports can be diffed."""
 
 from __future__ import annotations
 
@@ -157,10 +154,8 @@ def _inputs_table(ev, names, renamed=()) -> list[str]:
 
 
 def _diagrams(ev, sections, headline) -> list[str]:
-    out = []
-    for title, lines in topic_diagrams(ev, sections, headline, lambda n: f"{n}<br/>{value_text(ev, n)}", deps):
-        out += [f"**{title}**", ""] + lines + [""]
-    return out
+    diagrams = topic_diagrams(ev, sections, headline, lambda n: f"{n}<br/>{value_text(ev, n)}", deps)
+    return [line for title, lines in diagrams for line in [f"**{title}**", "", *lines, ""]]
 
 
 def _expect_table(ev, sections, limit=None) -> list[str]:
@@ -272,9 +267,7 @@ def quantity_markdown(ev, name: str) -> str:
     inputs = input_names(ev, sections) if sections else [name]
     common = _common_source(ev, sections)
     out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
-    out += _inputs_table(ev, inputs)
-    for name_ in sections:
-        out += section(ev, name_, sections, headline, common)
+    out += _inputs_table(ev, inputs) + [line for n in sections for line in section(ev, n, sections, headline, common)]
     out += sensitivity_table(ev, headline)
     return "\n".join(out).rstrip() + "\n"
 

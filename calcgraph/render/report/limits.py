@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calcgraph.core.constraints import constant_values, parse_constraint
-from calcgraph.core.evaluate import compile_node
+from calcgraph.core.constraints import parse_constraint
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
+from calcgraph.engine.checks import check_sides
 from calcgraph.errors import CalcgraphError
 from calcgraph.render.latex import number_unit_text
 from calcgraph.render.mdtext import md_text
@@ -36,9 +36,8 @@ class CheckRow:
 
 def _number_unit(constraint, value: float) -> str:
     """A base value of the constraint's dimension as report text, counts pluralised: ``8 chips``."""
-    if constraint.unit is None:
-        return number_unit_text(format_number(value), "")
-    return number_unit_text(*shown_parts(value, constraint.unit))
+    unit = constraint.unit
+    return number_unit_text(format_number(value), "") if unit is None else number_unit_text(*shown_parts(value, unit))
 
 
 def _row(constraint, holds: bool, lhs: float, rhs: float, message: str, concerns: tuple) -> CheckRow:
@@ -51,9 +50,7 @@ def _row(constraint, holds: bool, lhs: float, rhs: float, message: str, concerns
 def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> CheckRow | None:
     try:
         constraint = parse_constraint(text, ev.graph.quantities)
-        point = {**ev.values, **constant_values(constraint)}
-        lhs = float(compile_node(constraint.comparison.lhs.node)(point))
-        rhs = float(compile_node(constraint.comparison.rhs.node)(point))
+        lhs, rhs = (float(v) for v in check_sides(constraint, ev.values))
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     ok = bool(constraint.holds(lhs, rhs))
