@@ -40,12 +40,11 @@ def _number(value: float) -> str:
 
 
 def _rounded(atom, inner: str) -> str:
-    if isinstance(atom, sympy.ceiling):
-        return rf"\left\lceil {inner} \right\rceil"
-    if isinstance(atom, sympy.floor):
-        return rf"\left\lfloor {inner} \right\rfloor"
-    allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
-    return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+    if isinstance(atom, CeilTo):
+        allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
+        return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+    bracket = "ceil" if isinstance(atom, sympy.ceiling) else "floor"
+    return rf"\left\l{bracket} {inner} \right\r{bracket}"
 
 
 def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
@@ -56,9 +55,8 @@ def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
     if not math.isfinite(value) or float(value).is_integer():
         return None
     if top:
-        number, unit = shown(ev, display_of)
         value = float(to_unit(value, ev.display_unit(display_of)))
-        return _rounded(atom, number_unit_latex(format_number(value, 4), unit))
+        return _rounded(atom, number_unit_latex(format_number(value, 4), shown(ev, display_of)[1]))
     return _rounded(atom, _number(value))
 
 
@@ -67,15 +65,11 @@ def rounding_lines(ev, name: str) -> list[str]:
     expr = ev.graph[name].formula.expr
     lines = []
     for atom in sorted(expr.atoms(*_ROUNDING), key=sympy.default_sort_key):
-        top = atom == expr
-        text = _unrounded(ev, atom, top, name)
-        if text is None:
-            continue
-        if top:
+        text = _unrounded(ev, atom, atom == expr, name)
+        if text is not None and atom == expr:
             lines.append(f"&= {text}")
-        else:
-            result = _number(float(compile_expr(atom)(ev.values)))
-            lines.append(rf"&\quad \text{{where }} {text} = {result}")
+        elif text is not None:
+            lines.append(rf"&\quad \text{{where }} {text} = {_number(float(compile_expr(atom)(ev.values)))}")
     return lines
 
 

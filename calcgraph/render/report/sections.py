@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from contextlib import suppress
 
 import sympy
 
@@ -71,8 +72,7 @@ def math_block(text: str) -> str:
 
 def _aligned(lines: list[str]) -> str:
     lines = [part for line in lines for part in wrap_line(line)]  # long lines broken for the column
-    body = " \\\\\n".join(lines)
-    return math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
+    return math_block("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
 def is_trivial(ev, name: str) -> bool:
@@ -164,13 +164,11 @@ def _pinned_section(ev, name: str) -> list[str]:
            f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
     if quantity.formula is not None:
         out += [math_block(f"{symbol_of(ev, name)} = {_symbolic(ev, quantity.formula.tree)}"), ""]
-        try:
+        with suppress(CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
             would = float(compile_node(quantity.formula.node)(ev.values))
             unit = ev.display_unit(name)
             number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
             out += [f"With these inputs the formula would give {number}.", ""]
-        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
-            pass
     return out
 
 
