@@ -9,7 +9,7 @@ from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
 from calcgraph.engine.checks import check_sides
 from calcgraph.errors import CalcgraphError
-from calcgraph.render.latex import number_unit_text
+from calcgraph.render.latex import number_unit_text, value_text
 from calcgraph.render.mdtext import md_text
 
 _SIGNS = {"<=": ("≤", ">"), "<": ("<", "≥"), ">=": ("≥", "<"), ">": (">", "≤"), "==": ("=", "≠")}
@@ -54,8 +54,10 @@ def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> 
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     ok = bool(constraint.holds(lhs, rhs))
-    return _row(constraint, ok, lhs, rhs, holds_text if ok else fails_text,
-                tuple(dict.fromkeys((figure,) + constraint.names)))
+    left, right = (n.strip() for n in text.split("<="))  # two quantities: each in its own display unit
+    sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
+    return CheckRow(text, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
+                    sides)
 
 
 def check_rows(ev, shown) -> list[CheckRow]:
