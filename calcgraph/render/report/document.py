@@ -210,8 +210,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     True
     """
     headline = _headline(ev, only)
-    expected = [e.name for e in ev.spec.expects
-                if e.variant == ev.scenario.variant and e.name in ev.graph]
+    expected = [e.name for e in ev.spec.expects if e.variant == ev.scenario.variant and e.name in ev.graph]
     answered = [n for n in ANSWERED if n in ev.graph and not only]
     shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
     needed = section_names(ev, shown_names)
@@ -220,9 +219,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     off, pruned = switched_off(ev, sections, shown_names)
     sections = [n for n in sections if n not in pruned]
     first = [n for n in dict.fromkeys(headline + answered) if n in sections]
-    sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
-    if brief:
-        sections = []
+    sections = [] if brief else first + [n for n in sections if n not in first]  # the figures, then machinery
     inputs = input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
     rows = check_rows(ev, set(needed) | set(headline))

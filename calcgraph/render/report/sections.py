@@ -185,9 +185,8 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
         return [f"Solved for {link(spec.for_name, 'inputs')}: **no answer** "
                 f"({md_text(ev.reasons.get(name, exc.reason))}). {sentence(exc.message)}.", ""]
     target = details.for_name
-    kind = "integer " if details.integer else ""
     out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "
-           f"{details.direction} {kind}value such that", ""]
+           f"{details.direction} {'integer ' if details.integer else ''}value such that", ""]
     comparisons = [c.comparison for c in details.constraints]
     out += [math_block(r" \quad\text{and}\quad ".join(f"{_symbolic(ev, c.lhs.tree)} {_OPS.get(c.op, c.op)} "
                                                         f"{_symbolic(ev, c.rhs.tree)}" for c in comparisons)), ""]
@@ -199,15 +198,12 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
         out += ["Closed form, which agrees with the search:", "",
                 _aligned(lines + [f"&= {value_latex(ev, name)}"]), ""]
     out += ["| constraint | at the answer | |", "|---|---|---|"]
-    for slack in details.slacks:
-        mark = "binding" if slack.constraint in details.binding else ""
-        out.append(f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | {mark} |")
-    low, high = details.bracket
+    out += [f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | "
+            f"{'binding' if slack.constraint in details.binding else ''} |" for slack in details.slacks]
     unit = format_unit(details.unit.pint_unit)
-    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between "
-            f"{number_unit_text(format_number(low), unit)} and {number_unit_text(format_number(high), unit)}).", ""]
+    low, high, answer = (number_unit_text(format_number(v), unit) for v in (*details.bracket, details.shown))
+    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between {low} and {high}).", ""]
     scenario_value = value_text(ev, target)
-    answer = number_unit_text(format_number(details.shown), unit)
     if answer != scenario_value:
         out += [f"The constraint is checked at `{target}` = {answer}; the sections of the quantities "
                 f"it uses show the scenario's own `{target}` = {scenario_value}.", ""]
