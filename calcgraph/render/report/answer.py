@@ -15,11 +15,9 @@ IDEALS = (
 
 
 def _known(ev, name: str) -> bool:
-    if name not in ev.graph or name not in ev.values:
-        return False
     try:
-        return math.isfinite(float(ev.values[name]))
-    except (TypeError, ValueError):
+        return name in ev.graph and math.isfinite(float(ev.values[name]))
+    except (KeyError, TypeError, ValueError):
         return False
 
 
