@@ -256,12 +256,7 @@ def reachable(roots, step) -> set[str]:
 
 def input_names(ev, sections) -> list[str]:
     """The inputs the ``sections`` use (pinned ones and solve unknowns included), in declaration order."""
-    used: set[str] = set()
-    for name in sections:
-        if is_pinned(ev, name):
-            used.add(name)
-        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
-        solve = ev.graph[name].solve
-        if solve is not None:
-            used.add(solve.for_name)
+    used = {d for n in sections for d in deps(ev, n) if ev.graph[d].is_input}
+    used |= {n for n in sections if is_pinned(ev, n)}
+    used |= {ev.graph[n].solve.for_name for n in sections if ev.graph[n].solve is not None}
     return [n for n in ev.graph.quantities if n in used]
