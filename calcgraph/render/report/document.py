@@ -54,9 +54,7 @@ def _headline(ev, only) -> list[str]:
                 raise UnknownNameError(f"no quantity named {name!r}", where=Argument("output", name),
                                        hint=suggest(name, ev.graph.quantities), name=name)
         return names
-    if ev.spec.report:
-        return list(ev.spec.report)
-    return [n for n in ev.graph.quantities if not ev.graph[n].is_input]
+    return list(ev.spec.report) or [n for n in ev.graph.quantities if not ev.graph[n].is_input]
 
 
 def _common_source(ev, sections) -> str | None:
