@@ -66,25 +66,17 @@ def check_rows(ev, shown) -> list[CheckRow]:
     rows = [_row(item.constraint, bool(item.holds), item.lhs, item.rhs,
                  md_text((passes.get(item.constraint.text) or "holds") if item.holds else item.message),
                  tuple(item.constraint.names)) for item in getattr(ev, "checks", ()) or ()]
-    seen = {r.text for r in rows}
-    for text, figure, *why in LIMITS:
-        names = [n.strip() for n in text.split("<=")]
-        declared = any(figure in r.concerns for r in rows)  # a module's own check of the figure says it
-        if text in seen or declared or figure not in shown or not all(n in ev.graph for n in names):
-            continue
-        row = _limit_row(ev, text, figure, *why)
-        if row is not None:
-            rows.append(row)
+    for text, figure, *why in LIMITS:  # unless a module's own check of the figure says it
+        if figure in shown and not any(text == r.text or figure in r.concerns for r in rows):
+            row = _limit_row(ev, text, figure, *why)
+            rows += [row] if row else []
     return rows
 
 
 def checks_table(rows) -> list[str]:
     """The Markdown table of the checks: constraint, pass / fail, both sides, what holds or what to do."""
-    out = ["| check | verdict | at this scenario | meaning |", "|---|---|---|---|"]
-    for row in rows:
-        verdict = "pass" if row.holds else "**FAIL**"
-        out.append(f"| `{row.text}` | {verdict} | {row.sides} | {row.message} |")
-    return out + [""]
+    lines = [f"| `{row.text}` | {'pass' if row.holds else '**FAIL**'} | {row.sides} | {row.message} |" for row in rows]
+    return ["| check | verdict | at this scenario | meaning |", "|---|---|---|---|"] + lines + [""]
 
 
 def failed_text(rows) -> str:
