@@ -113,8 +113,7 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
         given = ", ".join(f"`{e.name}` = {md_text(e.value if e.formula is None else e.formula)}"
                           for e in spec.variants.get(scenario.variant, ()))
         out.append(f"- **Variant {md_text(scenario.variant)}** sets: {given}")
-    out += _files(ev)
-    out += _workload(ev, inputs) + [f"- **Override**: `{entry.where}`" for entry in scenario.entries]
+    out += _files(ev) + _workload(ev, inputs) + [f"- **Override**: `{entry.where}`" for entry in scenario.entries]
     if scenario.pinned:
         out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
     failed = [r for r in rows if not r.holds]
