@@ -179,6 +179,16 @@ def test_expect_section_compares_printed_and_computed(at_root):
     assert "41.9 GB" in row and "42.95 GB" in row and "differs (explained)" in row
 
 
+def test_verify_prints_the_rows_of_the_reports_comparison_table(run, at_root):
+    status, out, _ = run("verify", "--set", "t_step=17 ms", DEFAULT)
+    model = calcgraph.load(DEFAULT.relative_to(ROOT), set={"t_step": "17 ms"})
+    block = render_report(model.evaluated).split("## Comparison with the source", 1)[1]
+    row = next(line for line in block.splitlines() if line.startswith("| [`throughput_per_chip`]"))
+    assert "| **exact value missed** (rounded) |" in row  # the pinned 17 ms step misses the exact 229.5 tok/s/chip
+    assert status == 1 and "| `throughput_per_chip` |  | " + row.split(" | ", 1)[1] in out
+    assert "| quantity | variant | printed | computed | difference | verdict | why |" in out
+
+
 def test_unknown_only_name_is_a_clear_error(run):
     status, _, err = run("report", "--only", "t_stepp")
     assert status == 2 and "t_step" in err

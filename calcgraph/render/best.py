@@ -16,13 +16,9 @@ def _setting_text(ev: Evaluated, candidate: Candidate) -> str:
 
 def _verification_lines(ev: Evaluated, result: BestResult) -> list[str]:
     """How an integer goal's winner was checked, one sentence: it holds alone, the next better fails."""
-    parts = []
-    for label, candidate, failing in result.verification:
-        at = f"{shown_value(ev, result.goal, candidate.goal)} at {_setting_text(ev, candidate)}"
-        if failing:
-            parts.append(f"{label}, {at}, fails {' and '.join(failing)}")
-        else:
-            parts.append(f"{label}, {at}, satisfies every constraint when evaluated on its own")
+    parts = [f"{label}, {shown_value(ev, result.goal, candidate.goal)} at {_setting_text(ev, candidate)}, "
+             + (f"fails {' and '.join(failing)}" if failing else "satisfies every constraint when evaluated on its own")
+             for label, candidate, failing in result.verification]
     return ["", "Verified: " + "; ".join(parts) + "."] if parts else []
 
 
@@ -37,13 +33,12 @@ def render_best(ev: Evaluated, result: BestResult) -> str:
              f"**{goal} = {shown_value(ev, goal, winner.goal)}** at {_setting_text(ev, winner)}"]
     lines += _verification_lines(ev, result) + [""]
     shown = list(dict.fromkeys(list(result.ranked) + list(result.per_variant)))
-    columns = ["variant"] if any(v for v in result.variants) else []
-    columns += [name for name, _ in winner.settings] + [goal]
+    variants = any(v for v in result.variants)
+    columns = ["variant"] * variants + [name for name, _ in winner.settings] + [goal]
+    rows = [[c.variant or ""] * variants + [shown_value(ev, n, v) for n, v in c.settings]
+            + [shown_value(ev, goal, c.goal)] for c in shown]
     lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for c in shown:
-        cells = ([c.variant or ""] if columns[:1] == ["variant"] else [])
-        cells += [shown_value(ev, n, v) for n, v in c.settings] + [shown_value(ev, goal, c.goal)]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     if result.ruled_out:
         lines += ["", "Ruled out: " + "; ".join(f"{n:,} fail {t}" for t, n in result.ruled_out)]
     chosen = winner_evaluated(ev, result)

@@ -31,31 +31,28 @@ def explain_text(ev: Evaluated, name: str) -> str:
     lines = [f"{name}: {graph[name].doc}", ""]
     inputs = [n for n in chain if ev.states[n] in (NodeState.INPUT, NodeState.UNKNOWN) and graph[n].is_input]
     if inputs:
-        lines.append("inputs:")
-        for n in inputs:
-            number, unit = shown(ev, n)
-            mark = origin_mark(ev, n)
-            lines.append(f"  {n} = {number} {unit}".rstrip() + f"    [{mark}]")
-        lines.append("")
+        lines += ["inputs:"] + [f"  {n} = {_value(ev, n)}    [{origin_mark(ev, n)}]" for n in inputs] + [""]
     for n in chain:
         quantity = graph[n]
-        number, unit = shown(ev, n)
         if ev.states[n] is NodeState.PINNED:
-            where = ev.scenario.bound[n].where
-            lines += [f"{n} = {number} {unit}  (pinned at {where}; its formula is not used)"]
+            number, unit = shown(ev, n)
+            lines.append(f"{n} = {number} {unit}  (pinned at {ev.scenario.bound[n].where}; its formula is not used)")
             if quantity.formula is not None:
                 lines.append(f"    typed over {n} = {quantity.formula.text}    [{quantity.formula_where}]")
             lines.append("")
         elif quantity.formula is not None:
             lines += [f"{n} = {quantity.formula.text}    [{quantity.formula_where}]",
-                      f"    = {_in_place(ev, quantity.formula)}",
-                      f"    = {number} {unit}".rstrip(), ""]
+                      f"    = {_in_place(ev, quantity.formula)}", f"    = {_value(ev, n)}", ""]
         elif quantity.solve is not None:
-            lines += _solve_lines(ev, n, number, unit)
+            lines += _solve_lines(ev, n)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _solve_lines(ev: Evaluated, name: str, number: str, unit: str) -> list[str]:
+def _value(ev: Evaluated, name: str) -> str:
+    return " ".join(shown(ev, name)).rstrip()
+
+
+def _solve_lines(ev: Evaluated, name: str) -> list[str]:
     spec = ev.graph[name].solve
     head = f"{name} = the {{}} {solve_question(ev, name)}    [{spec.where}]"
     try:
@@ -65,8 +62,7 @@ def _solve_lines(ev: Evaluated, name: str, number: str, unit: str) -> list[str]:
     lines = [head.format(result.direction)]
     if result.closed_form is not None:
         lines.append(f"    = {result.closed_form}    (closed form; agrees with the search)")
-    lines.append(f"    = {number} {unit}".rstrip())
-    lines.append(f"    ({result.method}: {result.evaluations} evaluations; binding: {result.binding_text}; "
-                 + "; ".join(slack_text(s) for s in result.slacks)
-                 + f"; the values above are at the scenario's {spec.for_name})")
-    return lines + [""]
+    slacks = "; ".join(slack_text(s) for s in result.slacks)
+    return lines + [
+        f"    = {_value(ev, name)}", f"    ({result.method}: {result.evaluations} evaluations; binding: "
+        f"{result.binding_text}; {slacks}; the values above are at the scenario's {spec.for_name})", ""]

@@ -1,7 +1,5 @@
-"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation.
-
-Lines whose quantities a scenario lacks or leaves unknown are left out.
-"""
+"""The report's Answer: fit, bound, latency, throughput and cost, each linked to its derivation (lines whose
+quantities a scenario lacks or leaves unknown are left out)."""
 
 from __future__ import annotations
 
@@ -17,11 +15,9 @@ IDEALS = (
 
 
 def _known(ev, name: str) -> bool:
-    if name not in ev.graph or name not in ev.values:
-        return False
     try:
-        return math.isfinite(float(ev.values[name]))
-    except (TypeError, ValueError):
+        return name in ev.graph and math.isfinite(float(ev.values[name]))
+    except (KeyError, TypeError, ValueError):
         return False
 
 
@@ -71,29 +67,19 @@ def _bound(ev, target) -> str | None:
 
 _GLOSS = {"t_step": "one decode step", "ttft": "to the first token, prefill included",
           "tpot": "per output token, the prefills that share the chips included"}
+_LISTS = (("Latency", ("t_step", "ttft", "tpot"), "; "),
+          ("Throughput and cost", ("throughput", "throughput_per_chip", "cost_per_million_tokens"), ", "))
 
 
-def _item(title: str, parts: list[str], sep: str) -> str | None:
+def _listed(ev, target, title: str, names, sep: str) -> str | None:
+    parts = [_q(ev, n, target) + (f" ({_GLOSS[n]})" if n in _GLOSS else "") for n in names if _known(ev, n)]
     return f"- **{title}**: " + sep.join(parts) + "." if parts else None
 
 
-def _timing(ev, target) -> str | None:
-    names = ("t_step", "ttft", "tpot")
-    return _item("Latency", [f"{_q(ev, n, target)} ({_GLOSS[n]})" for n in names if _known(ev, n)], "; ")
-
-
-def _rate(ev, target) -> str | None:
-    names = ("throughput", "throughput_per_chip", "cost_per_million_tokens")
-    return _item("Throughput and cost", [_q(ev, n, target) for n in names if _known(ev, n)], ", ")
-
-
-def _upper(ev, shown) -> str | None:
-    ideals = [text for name, ideal, text in IDEALS
-              if name in ev.graph and _known(ev, name) and _v(ev, name) == ideal]
-    if not ideals or not shown:
-        return None
-    return ("- **Upper bound**: these throughput and lower-bound latency figures assume "
-            + ", ".join(ideals) + "; real engines reach less (see [Assumptions](#assumptions)).")
+def _upper(ev) -> list[str]:
+    ideals = [text for name, ideal, text in IDEALS if _known(ev, name) and _v(ev, name) == ideal]
+    return [("- **Upper bound**: these throughput and lower-bound latency figures assume " + ", ".join(ideals)
+             + "; real engines reach less (see [Assumptions](#assumptions)).")] if ideals else []
 
 
 def answer_lines(ev, target) -> list[str]:
@@ -107,7 +93,6 @@ def answer_lines(ev, target) -> list[str]:
     >>> lines[0].startswith("- **Fits**") and any("Memory-bandwidth bound" in line for line in lines)
     True
     """
-    lines = [line for line in (_fits(ev, target), _bound(ev, target), _timing(ev, target), _rate(ev, target))
-             if line]
-    upper = _upper(ev, any(line.startswith(("- **Latency", "- **Throughput")) for line in lines))
-    return lines + ([upper] if upper else [])
+    listed = [_listed(ev, target, *item) for item in _LISTS]
+    lines = [line for line in [_fits(ev, target), _bound(ev, target)] + listed if line]
+    return lines + _upper(ev) if any(listed) else lines

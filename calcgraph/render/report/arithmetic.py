@@ -5,13 +5,14 @@ from __future__ import annotations
 import ast
 import copy
 import math
-import operator
 import re
 
 import sympy
 
+from calcgraph.core.evaluate import compile_node
 from calcgraph.core.formula.from_sympy import compile_expr
 from calcgraph.core.formula.to_sympy import CeilTo
+from calcgraph.core.formula.whitelist import Builder
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import to_unit
 from calcgraph.errors import CalcgraphError
@@ -39,12 +40,11 @@ def _number(value: float) -> str:
 
 
 def _rounded(atom, inner: str) -> str:
-    if isinstance(atom, sympy.ceiling):
-        return rf"\left\lceil {inner} \right\rceil"
-    if isinstance(atom, sympy.floor):
-        return rf"\left\lfloor {inner} \right\rfloor"
-    allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
-    return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+    if isinstance(atom, CeilTo):
+        allowed = ", ".join(latex_number(str(a)) for a in atom.args[1:])
+        return rf"\mathrm{{ceil\_to}}\left({inner};\ {allowed}\right)"
+    bracket = "ceil" if isinstance(atom, sympy.ceiling) else "floor"
+    return rf"\left\l{bracket} {inner} \right\r{bracket}"
 
 
 def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
@@ -55,9 +55,8 @@ def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
     if not math.isfinite(value) or float(value).is_integer():
         return None
     if top:
-        number, unit = shown(ev, display_of)
         value = float(to_unit(value, ev.display_unit(display_of)))
-        return _rounded(atom, number_unit_latex(format_number(value, 4), unit))
+        return _rounded(atom, number_unit_latex(format_number(value, 4), shown(ev, display_of)[1]))
     return _rounded(atom, _number(value))
 
 
@@ -66,34 +65,23 @@ def rounding_lines(ev, name: str) -> list[str]:
     expr = ev.graph[name].formula.expr
     lines = []
     for atom in sorted(expr.atoms(*_ROUNDING), key=sympy.default_sort_key):
-        top = atom == expr
-        text = _unrounded(ev, atom, top, name)
-        if text is None:
-            continue
-        if top:
+        text = _unrounded(ev, atom, atom == expr, name)
+        if text is not None and atom == expr:
             lines.append(f"&= {text}")
-        else:
-            result = _number(float(compile_expr(atom)(ev.values)))
-            lines.append(rf"&\quad \text{{where }} {text} = {result}")
+        elif text is not None:
+            lines.append(rf"&\quad \text{{where }} {text} = {_number(float(compile_expr(atom)(ev.values)))}")
     return lines
 
 
-def solve_substituted(ev, result, symbol_of) -> list[str]:
+def solve_substituted(ev, result) -> list[str]:
     """A solve's closed form with the values in place, and the unrounded value of its rounding."""
     expr = result.closed_form
     names = {s: value_latex(ev, s.name) for s in expr.free_symbols if s.name in ev.graph}
     if len(names) != len(expr.free_symbols):
         return []
     lines = [f"&= {sympy.latex(expr, symbol_names=names, mul_symbol='dot')}"]
-    if isinstance(expr, _ROUNDING):
-        try:
-            value = float(compile_expr(expr.args[0])(ev.values))
-        except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
-            return lines
-        unit = shown(ev, result.for_name)[1]
-        value = float(to_unit(value, ev.display_unit(result.for_name)))
-        lines.append(f"&= {_rounded(expr, number_unit_latex(format_number(value, 4), unit))}")
-    return lines
+    unrounded = _unrounded(ev, expr, True, result.for_name) if isinstance(expr, _ROUNDING) else None
+    return lines + ([f"&= {unrounded}"] if unrounded else [])
 
 
 def conversion_note(ev, name: str) -> str | None:
@@ -125,80 +113,46 @@ def conversion_note(ev, name: str) -> str | None:
 
 
 OFF = "__off__"  # the placeholder of a switched-off term in a pruned formula tree
-_FUNCS = {"max": max, "min": min, "abs": abs, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
-          "log2": math.log2, "ceil": math.ceil, "floor": math.floor}
-
-
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.Pow: operator.pow}
 
 
 def _value(node: ast.AST, values) -> float | None:
-    """A formula subtree's value at ``values`` (base units), or None when it cannot say (walked, never eval-ed).
+    """A formula subtree's value at ``values`` (base units), or None when it cannot say (built, never eval-ed).
 
     >>> _value(ast.parse("2 * x ** 2 - max(x, 3)", mode="eval").body, {"x": 4.0})
     28.0
     """
     try:
-        return _walk(node, values)
-    except (ArithmeticError, KeyError, TypeError, ValueError):
+        return float(compile_node(Builder().build(node))(values))
+    except (ArithmeticError, CalcgraphError, KeyError, TypeError, ValueError):
         return None
 
 
-def _walk(node: ast.AST, values) -> float:
-    """In floats throughout, so that a power of large constants overflows instead of building a huge integer."""
-    if isinstance(node, ast.Name):
-        return float(values[node.id])
-    if isinstance(node, ast.Constant):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _walk(node.operand, values)
-        return -inner if isinstance(node.op, ast.USub) else inner
-    if isinstance(node, ast.BinOp):
-        return float(_OPS[type(node.op)](_walk(node.left, values), _walk(node.right, values)))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return float(_FUNCS[node.func.id](*(_walk(a, values) for a in node.args)))
-    raise KeyError(type(node).__name__)  # a node it cannot say
+def factors(node: ast.AST) -> list[ast.AST]:
+    """The factors of a product (``a * (b + c) * d`` -> a, b + c, d); a node that is no product is its own."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return factors(node.left) + factors(node.right)
+    return [node]
 
 
 def _switched_off(node: ast.AST, values) -> bool:
     """A product with an exact zero factor (``(1 - mla) * ...`` with mla = 1): a term a switch turns off."""
-    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
-        return False
-    factors, stack = [], [node]
-    while stack:
-        part = stack.pop()
-        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Mult):
-            stack += [part.left, part.right]
-        else:
-            factors.append(part)
-    return any(_value(f, values) == 0 for f in factors)
+    parts = factors(node)
+    return len(parts) > 1 and any(_value(f, values) == 0 for f in parts)
 
 
-def pruned_tree(tree: ast.AST, values) -> tuple[ast.AST, int]:
-    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``; how many.
-
-    The values-in-place line of a derivation prints the placeholder as an "off" zero, once,
-    instead of the arithmetic of a term a 0/1 switch multiplies away.
+def pruned_tree(tree: ast.AST, values) -> ast.AST:
+    """``tree`` with each switched-off term of a sum replaced by the placeholder ``OFF``, which the values-in-place
+    line prints as an "off" zero instead of the arithmetic of a term a 0/1 switch multiplies away.
 
     >>> from calcgraph.core.formula.parse import parse_formula
-    >>> tree, count = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0,
-    ...                                                                          "c": 4.0})
-    >>> count, ast.unparse(tree)
-    (1, '__off__ + m * c')
+    >>> tree = pruned_tree(parse_formula("(1 - m) * a * b + m * c").tree, {"m": 1.0, "a": 2.0, "b": 3.0, "c": 4.0})
+    >>> ast.unparse(tree)
+    '__off__ + m * c'
     """
     tree = copy.deepcopy(tree)
-    count = 0
-
-    class _Prune(ast.NodeTransformer):
-        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's visitor naming
-            nonlocal count
-            self.generic_visit(node)
-            if isinstance(node.op, (ast.Add, ast.Sub)):
-                for side in ("left", "right"):
-                    if _switched_off(getattr(node, side), values):
-                        setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
-                        count += 1
-            return node
-
-    return _Prune().visit(tree), count
+    for node in reversed(list(ast.walk(tree))):  # each node after the terms inside it
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            for side in ("left", "right"):
+                if _switched_off(getattr(node, side), values):
+                    setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
+    return tree

@@ -8,11 +8,6 @@ from calcgraph.render.report.arithmetic import is_switch
 from calcgraph.render.report.sections import input_names, link, section_names
 
 
-def _in_force(ev, name: str) -> bool:
-    bound = ev.scenario.bound.get(name)
-    return is_switch(ev, name) or (bound is not None and "assumptions" in str(bound.where))
-
-
 def _affects(ev, name: str, shown: set, target) -> str:
     users = [n for n in ev.graph.order if n in shown and name in _direct(ev, n)]
     return ", ".join(target(n) for n in users[:4]) + (", ..." if len(users) > 4 else "")
@@ -35,9 +30,9 @@ def assumption_lines(ev, inputs, sections, target) -> list[str]:
     shown = set(sections)
     out = []
     for name in inputs:
-        if not _in_force(ev, name):
+        bound = ev.scenario.bound.get(name)
+        if bound is None or not (is_switch(ev, name) or "assumptions" in str(bound.where)):  # not in force
             continue
-        bound = ev.scenario.bound[name]
         why = bound.note or ev.graph[name].doc
         affects = _affects(ev, name, shown, target)
         out.append(f"- `{name}` = {value_text(ev, name)}: {md_text(why)}"

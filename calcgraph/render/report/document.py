@@ -1,40 +1,38 @@
-"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line.
-
-Answer, summary, assumptions, checks, inputs, one section per quantity, diagrams, sensitivity and the
-``expect:`` comparison; it renders on GitHub and is deterministic, so reports can be diffed.
-"""
+"""``calcgraph report``: a Markdown derivation in which every number leads to its formula and YAML line,
+rendered on GitHub and deterministic, so reports can be diffed."""
 
 from __future__ import annotations
 
-import re
+import ast
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from calcgraph.core.graph import default_symbol
 from calcgraph.core.names import suggest
-from calcgraph.core.numbers import format_number
 from calcgraph.engine.evaluated import Evaluated
 from calcgraph.engine.expect import compare
 from calcgraph.errors import Argument, UnknownNameError
 from calcgraph.render.diagram import topic_diagrams
-from calcgraph.render.latex import number_unit_text, value_text
+from calcgraph.render.latex import value_text
 from calcgraph.render.mdtext import md_text, sentence
 from calcgraph.render.report.answer import answer_lines
-from calcgraph.render.report.arithmetic import is_switch
+from calcgraph.render.report.arithmetic import factors, is_switch
 from calcgraph.render.report.assumptions import assumptions_section
-from calcgraph.render.report.limits import check_rows, checks_table, failed_note
+from calcgraph.render.report.limits import check_rows, checks_table, failed_note, failed_text
 from calcgraph.render.report.sections import (
     deps,
     input_names,
     is_trivial,
     link,
+    linker,
     reachable,
     section,
     section_names,
     symbol_of,
 )
 from calcgraph.render.report.sensitivity import sensitivity_table, top_drivers
+from calcgraph.render.report.verify import render_rows
 
 _KINDS = {"models": "Model", "chips": "Chip", "dtypes": "Precision", "formulas": "Formulas"}
 _WORKLOAD = ("chips", "batch", "seq_len", "prefill_len", "gen_len")
@@ -56,24 +54,12 @@ def _headline(ev, only) -> list[str]:
                 raise UnknownNameError(f"no quantity named {name!r}", where=Argument("output", name),
                                        hint=suggest(name, ev.graph.quantities), name=name)
         return names
-    if ev.spec.report:
-        return list(ev.spec.report)
-    return [n for n in ev.graph.quantities if not ev.graph[n].is_input]
+    return list(ev.spec.report) or [n for n in ev.graph.quantities if not ev.graph[n].is_input]
 
 
 def _common_source(ev, sections) -> str | None:
     sources = Counter(ev.graph[n].source for n in sections if ev.graph[n].source)
     return sources.most_common(1)[0][0] if sources else None
-
-
-def is_factor(name: str, text: str) -> bool:
-    """True when ``name`` multiplies the whole formula ``text`` (a product at its top level)."""
-    flat, depth = "", 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        flat += char if depth == 0 and char not in "()" else ""
-    factors = [f.strip() for f in flat.split("*")]
-    return not re.search(r"[-+/]", flat) and name in factors
 
 
 def switched_off(ev, sections, roots) -> tuple[dict, set]:
@@ -82,9 +68,8 @@ def switched_off(ev, sections, roots) -> tuple[dict, set]:
     off = {}
     for name in sections:
         formula = ev.graph[name].formula
-        text = " ".join(formula.text.split()) if formula is not None else ""
-        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0
-                and is_factor(d, text)]
+        named = {f.id for f in factors(formula.tree) if isinstance(f, ast.Name)} if formula is not None else set()
+        zero = [d for d in deps(ev, name) if is_switch(ev, d) and ev.values.get(d) == 0 and d in named]
         if zero and ev.values.get(name) == 0 and name not in roots:
             off[name] = f"`{zero[0]}`"
     live = reachable([n for n in roots if n in ev.graph], lambda n: [] if n in off else deps(ev, n))
@@ -94,10 +79,10 @@ def switched_off(ev, sections, roots) -> tuple[dict, set]:
     return {n: v for n, v in terms.items() if v[1]}, pruned
 
 
-def _workload(ev, inputs) -> str | None:
+def _workload(ev, inputs) -> list[str]:
     parts = [f"`{n}` = {value_text(ev, n)}" + (" (module default)" if ev.scenario.bound[n].origin == "default" else "")
              for n in _WORKLOAD if n in inputs]
-    return "- **Workload and slice**: " + ", ".join(parts) if parts else None
+    return ["- **Workload and slice**: " + ", ".join(parts)] if parts else []
 
 
 def _files(ev) -> list[str]:
@@ -128,18 +113,12 @@ def _summary(ev, headline, inputs, rows) -> list[str]:
         given = ", ".join(f"`{e.name}` = {md_text(e.value if e.formula is None else e.formula)}"
                           for e in spec.variants.get(scenario.variant, ()))
         out.append(f"- **Variant {md_text(scenario.variant)}** sets: {given}")
-    out += _files(ev)
-    workload = _workload(ev, inputs)
-    if workload:
-        out.append(workload)
-    for entry in scenario.entries:
-        out.append(f"- **Override**: `{entry.where}`")
+    out += _files(ev) + _workload(ev, inputs) + [f"- **Override**: `{entry.where}`" for entry in scenario.entries]
     if scenario.pinned:
         out.append("- **Pinned** (typed over their formulas): " + ", ".join(link(n) for n in scenario.pinned))
     failed = [r for r in rows if not r.holds]
     if rows:
-        said = "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
-        verdict = f"**{len(failed)} of {len(rows)} fail**: {said}" if failed else f"all {len(rows)} pass"
+        verdict = f"**{len(failed)} of {len(rows)} fail**: {failed_text(rows)}" if failed else f"all {len(rows)} pass"
         out.append(f"- **[Checks](#checks)**: {verdict}")
     out += ["", "| headline | value | meaning |", "|---|---:|---|"]
     for name in headline:
@@ -172,28 +151,13 @@ def _inputs_table(ev, names, renamed=()) -> list[str]:
 
 
 def _diagrams(ev, sections, headline) -> list[str]:
-    out = []
-    for title, lines in topic_diagrams(ev, sections, headline, lambda n: f"{n}<br/>{value_text(ev, n)}", deps):
-        out += [f"**{title}**", ""] + lines + [""]
-    return out
+    diagrams = topic_diagrams(ev, sections, headline, lambda n: f"{n}<br/>{value_text(ev, n)}", deps)
+    return [line for title, lines in diagrams for line in [f"**{title}**", "", *lines, ""]]
 
 
 def _expect_table(ev, sections, limit=None) -> list[str]:
     rows = [r for r in compare(ev) if limit is None or r.name in limit]
-    if not rows:
-        return []
-    out = ["| quantity | printed | computed | difference | verdict | why |",
-           "|---|---:|---:|---:|---|---|"]
-    for row in rows:
-        verdict = "differs (explained)" if row.verdict == "differs" and row.reason else row.verdict
-        if not row.ok:
-            verdict = f"**{verdict}**"
-        difference = "0" if row.difference == 0 else f"{100 * row.difference:.3g} %"
-        computed = number_unit_text(format_number(row.computed), row.unit)
-        name = link(row.name) if row.name in sections else f"`{row.name}`"
-        out.append(f"| {name} | {md_text(row.printed)} | {computed} | {difference} | {verdict} | "
-                   f"{md_text(row.reason or '')} |")
-    return out + [""]
+    return render_rows(rows, linker(sections), variants=False).splitlines() + [""] if rows else []
 
 
 def _once(name: str, lines: list[str], seen: dict) -> list[str]:
@@ -209,6 +173,28 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     return out
 
 
+def _derivation(ev, sections, headline, common, rows, off) -> list[str]:
+    """Each section, a failed check flagged under its heading, a switched-off term's note after it."""
+    out: list[str] = []
+    sources: dict[str, str] = {}
+    for name in sections:
+        part = _once(name, section(ev, name, sections, headline, common), sources)
+        flag = failed_note(rows, name)
+        out += part[:2] + ([flag, ""] if flag else []) + part[2:]
+        if name in off:
+            switch, terms = off[name]
+            out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
+                    f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
+    return out
+
+
+def _part(title: str, lines: list[str], intro: str = "") -> list[str]:
+    """A ``## title`` section: the intro paragraph, if any, then ``lines``; nothing when ``lines`` says nothing."""
+    if not any(lines):
+        return []
+    return [f"## {title}", ""] + ([intro, ""] if intro else []) + lines
+
+
 def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str:
     """The whole derivation report of ``ev`` as Markdown (``only``: the quantities to report).
 
@@ -221,8 +207,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     True
     """
     headline = _headline(ev, only)
-    expected = [e.name for e in ev.spec.expects
-                if e.variant == ev.scenario.variant and e.name in ev.graph]
+    expected = [e.name for e in ev.spec.expects if e.variant == ev.scenario.variant and e.name in ev.graph]
     answered = [n for n in ANSWERED if n in ev.graph and not only]
     shown_names = headline if only or brief else list(dict.fromkeys(headline + expected))
     needed = section_names(ev, shown_names)
@@ -231,9 +216,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     off, pruned = switched_off(ev, sections, shown_names)
     sections = [n for n in sections if n not in pruned]
     first = [n for n in dict.fromkeys(headline + answered) if n in sections]
-    sections = first + [n for n in sections if n not in first]  # reading order: the figures, then machinery
-    if brief:
-        sections = []
+    sections = [] if brief else first + [n for n in sections if n not in first]  # the figures, then machinery
     inputs = input_names(ev, needed) + [n for n in headline if ev.graph[n].is_input and n not in needed]
     inputs = [n for n in ev.graph.quantities if n in set(inputs)]
     rows = check_rows(ev, set(needed) | set(headline))
@@ -241,49 +224,28 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
     title = md_text(ev.spec.title) + (f" (variant {md_text(ev.scenario.variant)})" if ev.scenario.variant else "")
     out = [f"# {title}", "", "*Derivation report written by `calcgraph report`: every number below "
            "leads to its formula and to the YAML line its inputs came from.*", ""]
-    answer = answer_lines(ev, lambda n: link(n) if n in sections else f"`{n}`")
-    if answer:
-        out += ["## Answer", ""] + answer + [""]
-    out += ["## Summary", ""] + _summary(ev, headline, inputs, rows)
-    out += ["## Assumptions", "", "The switches and efficiencies in force and what the formulas leave out, "
-            "each with the quantities it affects.", ""] + assumptions_section(ev, inputs, needed, rows, sections) + [""]
-    if rows:
-        out += ["## Checks", "", "Limits the scenario must respect, at its values: what holds when a check "
-                "passes, what to change when it fails.", ""] + checks_table(rows)
+    out += _part("Answer", answer_lines(ev, linker(sections)) + [""])
+    out += _part("Summary", _summary(ev, headline, inputs, rows))
+    out += _part("Assumptions", assumptions_section(ev, inputs, needed, rows, sections) + [""], "The switches and "
+                 "efficiencies in force and what the formulas leave out, each with the quantities it affects.")
+    out += _part("Checks", checks_table(rows) if rows else [], "Limits the scenario must respect, at its values: "
+                 "what holds when a check passes, what to change when it fails.")
     if brief:
-        out += ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
-                "without it.*", ""]
-    else:
-        out += ["## Inputs", "", "Each value with the file and line (or command-line argument) it came from"
-                + ("; below them the renames and unit conversions, with their formulas." if renamed else "."),
-                ""] + _inputs_table(ev, inputs, renamed)
-    if sections:
-        intro = ("The reported figures first, then what they are computed from in evaluation order: each "
-                 "formula in symbols, the same with the values in place, the result.")
-        if common:
-            intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
-        out += ["## Derivation", "", intro, ""]
-        sources: dict[str, str] = {}
-        for name in sections:
-            part = _once(name, section(ev, name, sections, headline, common), sources)
-            flag = failed_note(rows, name)
-            out += part[:2] + ([flag, ""] if flag else []) + part[2:]
-            if off.get(name):
-                switch, terms = off[name]
-                out += [f"Off: {switch} = 0 multiplies this term away, so the quantities only it uses are not derived "
-                        f"here ({', '.join(f'`{n}`' for n in terms)}).", ""]
-    if sections and not brief:
-        diagrams = _diagrams(ev, needed, headline)
-        if diagrams:
-            out += ["## Dependencies", "", "What each headline figure (highlighted) is computed from, one "
-                    "diagram per topic, nearest quantities first.", ""] + diagrams
-    if not brief:
-        sensitivity = sensitivity_table(ev, headline) if full else top_drivers(ev, headline)
-        if sensitivity:
-            out += ["## Sensitivity", ""] + sensitivity
-        expects = _expect_table(ev, sections, set(needed) | set(headline) if only else None)
-        if expects:
-            out += ["## Comparison with the source (`expect:`)", ""] + expects
+        return "\n".join(out + ["*`--brief`: the inputs and the derivation of every figure are in `calcgraph report` "
+                                "without it.*"]) + "\n"
+    out += _part("Inputs", _inputs_table(ev, inputs, renamed), "Each value with the file and line (or command-line "
+                 "argument) it came from" + ("; below them the renames and unit conversions, with their formulas."
+                                             if renamed else "."))
+    intro = ("The reported figures first, then what they are computed from in evaluation order: each formula in "
+             "symbols, the same with the values in place, the result.")
+    if common:
+        intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
+    out += _part("Derivation", _derivation(ev, sections, headline, common, rows, off), intro)
+    out += _part("Dependencies", _diagrams(ev, needed, headline) if sections else [], "What each headline figure "
+                 "(highlighted) is computed from, one diagram per topic, nearest quantities first.")
+    out += _part("Sensitivity", sensitivity_table(ev, headline) if full else top_drivers(ev, headline))
+    out += _part("Comparison with the source (`expect:`)",
+                 _expect_table(ev, sections, set(needed) | set(headline) if only else None))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -299,9 +261,7 @@ def quantity_markdown(ev, name: str) -> str:
     inputs = input_names(ev, sections) if sections else [name]
     common = _common_source(ev, sections)
     out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
-    out += _inputs_table(ev, inputs)
-    for name_ in sections:
-        out += section(ev, name_, sections, headline, common)
+    out += _inputs_table(ev, inputs) + [line for n in sections for line in section(ev, n, sections, headline, common)]
     out += sensitivity_table(ev, headline)
     return "\n".join(out).rstrip() + "\n"
 

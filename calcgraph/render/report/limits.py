@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calcgraph.core.constraints import constant_values, parse_constraint
-from calcgraph.core.evaluate import compile_node
+from calcgraph.core.constraints import parse_constraint
 from calcgraph.core.numbers import format_number
 from calcgraph.core.units import shown_parts
+from calcgraph.engine.checks import check_sides
 from calcgraph.errors import CalcgraphError
 from calcgraph.render.latex import number_unit_text, value_text
 from calcgraph.render.mdtext import md_text
@@ -36,21 +36,25 @@ class CheckRow:
 
 def _number_unit(constraint, value: float) -> str:
     """A base value of the constraint's dimension as report text, counts pluralised: ``8 chips``."""
-    if constraint.unit is None:
-        return number_unit_text(format_number(value), "")
-    return number_unit_text(*shown_parts(value, constraint.unit))
+    unit = constraint.unit
+    return number_unit_text(format_number(value), "") if unit is None else number_unit_text(*shown_parts(value, unit))
+
+
+def _row(constraint, holds: bool, lhs: float, rhs: float, message: str, concerns: tuple) -> CheckRow:
+    signs = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
+    sides = (f"`{constraint.left}` = {_number_unit(constraint, lhs)} {signs[0] if holds else signs[1]} "
+             f"`{constraint.right}` = {_number_unit(constraint, rhs)}")
+    return CheckRow(constraint.text, holds, message, concerns, sides)
 
 
 def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> CheckRow | None:
     try:
         constraint = parse_constraint(text, ev.graph.quantities)
-        point = {**ev.values, **constant_values(constraint)}
-        lhs = float(compile_node(constraint.comparison.lhs.node)(point))
-        rhs = float(compile_node(constraint.comparison.rhs.node)(point))
+        lhs, rhs = (float(v) for v in check_sides(constraint, ev.values))
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     ok = bool(constraint.holds(lhs, rhs))
-    left, right = (n.strip() for n in text.split("<="))
+    left, right = (n.strip() for n in text.split("<="))  # two quantities: each in its own display unit
     sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
     return CheckRow(text, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
                     sides)
@@ -58,40 +62,29 @@ def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> 
 
 def check_rows(ev, shown) -> list[CheckRow]:
     """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
-    rows = []
     passes = {c.constraint: c.holds for c in getattr(ev.spec, "checks", ())}
-    for item in getattr(ev, "checks", ()) or ():
-        constraint = item.constraint
-        holds, fails = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
-        sides = (f"`{constraint.left}` = {_number_unit(constraint, item.lhs)} {holds if item.holds else fails} "
-                 f"`{constraint.right}` = {_number_unit(constraint, item.rhs)}")
-        said = passes.get(constraint.text) or "holds"
-        rows.append(CheckRow(constraint.text, bool(item.holds), md_text(said if item.holds else item.message),
-                             tuple(constraint.names), sides))
-    seen = {r.text for r in rows}
-    for text, figure, *why in LIMITS:
-        names = [n.strip() for n in text.split("<=")]
-        declared = any(figure in r.concerns for r in rows)  # a module's own check of the figure says it
-        if text in seen or declared or figure not in shown or not all(n in ev.graph for n in names):
-            continue
-        row = _limit_row(ev, text, figure, *why)
-        if row is not None:
-            rows.append(row)
+    rows = [_row(item.constraint, bool(item.holds), item.lhs, item.rhs,
+                 md_text((passes.get(item.constraint.text) or "holds") if item.holds else item.message),
+                 tuple(item.constraint.names)) for item in getattr(ev, "checks", ()) or ()]
+    for text, figure, *why in LIMITS:  # unless a module's own check of the figure says it
+        if figure in shown and not any(text == r.text or figure in r.concerns for r in rows):
+            row = _limit_row(ev, text, figure, *why)
+            rows += [row] if row else []
     return rows
 
 
 def checks_table(rows) -> list[str]:
     """The Markdown table of the checks: constraint, pass / fail, both sides, what holds or what to do."""
-    out = ["| check | verdict | at this scenario | meaning |", "|---|---|---|---|"]
-    for row in rows:
-        verdict = "pass" if row.holds else "**FAIL**"
-        out.append(f"| `{row.text}` | {verdict} | {row.sides} | {row.message} |")
-    return out + [""]
+    lines = [f"| `{row.text}` | {'pass' if row.holds else '**FAIL**'} | {row.sides} | {row.message} |" for row in rows]
+    return ["| check | verdict | at this scenario | meaning |", "|---|---|---|---|"] + lines + [""]
+
+
+def failed_text(rows) -> str:
+    """The failed checks among ``rows``, each with both sides and what it says."""
+    return "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in rows if not r.holds)
 
 
 def failed_note(rows, name: str) -> str | None:
     """A line flagging the failed checks that concern ``name``, for its headline row and section."""
-    failed = [r for r in rows if not r.holds and name in r.concerns]
-    if not failed:
-        return None
-    return "**Check fails**: " + "; ".join(f"`{r.text}` ({r.sides}: {r.message})" for r in failed)
+    said = failed_text([r for r in rows if name in r.concerns])
+    return "**Check fails**: " + said if said else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from contextlib import suppress
 
 import sympy
 
@@ -48,6 +49,11 @@ def link(name: str, target: str | None = None) -> str:
     return f"[`{name}`](#{target or name})"
 
 
+def linker(sections) -> Callable[[str], str]:
+    """A quantity as a link to its section when it has one, else in a code span."""
+    return lambda name: link(name) if name in sections else f"`{name}`"
+
+
 def deps(ev, name: str) -> list[str]:
     """The quantities ``name``'s value is computed from (none when pinned or an input)."""
     quantity = ev.graph[name]
@@ -66,8 +72,7 @@ def math_block(text: str) -> str:
 
 def _aligned(lines: list[str]) -> str:
     lines = [part for line in lines for part in wrap_line(line)]  # long lines broken for the column
-    body = " \\\\\n".join(lines)
-    return math_block("\\begin{aligned}\n" + body + "\n\\end{aligned}")
+    return math_block("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
 def is_trivial(ev, name: str) -> bool:
@@ -95,7 +100,7 @@ def inputs_form(ev, name: str, limit: int = 180) -> tuple[str, list[str]] | None
                      if s.name in ev.graph and is_switch(ev, s.name) else s)
     names = {s: symbol_of(ev, s.name) for s in expr.free_symbols}
     text = budget.text(expr, lambda e: sympy.latex(e, symbol_names=names, mul_symbol="dot"))
-    if text is None or len(text) > limit or text == formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n)):
+    if text is None or len(text) > limit or text == _symbolic(ev, quantity.formula.tree):
         return None
     return text, [n for n in sorted(fixed) if n in leaves(closed_form(ev, name))]
 
@@ -118,48 +123,35 @@ def _replaced(ev, expr: sympy.Basic, kind: str, symbol: Callable) -> sympy.Basic
 
 
 def _formula_lines(ev, name: str) -> list[str]:
-    quantity = ev.graph[name]
-    tree = quantity.formula.tree
-    symbolic = formula_latex(tree, lambda n: symbol_of(ev, n))
-    shown_tree, _ = pruned_tree(tree, ev.values)
-    values = formula_latex(shown_tree, lambda n: r"0_{\text{off}}" if n == OFF else value_latex(ev, n))
+    tree = ev.graph[name].formula.tree
+    off = r"0_{\text{off}}"
+    values = formula_latex(pruned_tree(tree, ev.values), lambda n: off if n == OFF else value_latex(ev, n))
     result = value_latex(ev, name)
-    lines = [f"{symbol_of(ev, name)} &= {symbolic}"]
-    if values != result:
-        lines.append(f"&= {values}")
-    lines += rounding_lines(ev, name)
-    lines.append(f"&= {result}")
-    return lines
+    in_place = [f"&= {values}"] if values != result else []
+    return [f"{symbol_of(ev, name)} &= {_symbolic(ev, tree)}"] + in_place + rounding_lines(ev, name) + [f"&= {result}"]
 
 
-def _uses(ev, name: str, sections) -> str:
-    links = []
-    for dep in deps(ev, name):
-        if dep in sections:
-            links.append(link(dep))
-        elif ev.graph[dep].is_input or is_trivial(ev, dep):
-            links.append(link(dep, "inputs"))
-        else:
-            links.append(f"`{dep}` = {value_text(ev, dep)}")
-    return ", ".join(links)
+def _use(ev, dep: str, sections) -> str:
+    if dep in sections:
+        return link(dep)
+    if ev.graph[dep].is_input or is_trivial(ev, dep):
+        return link(dep, "inputs")
+    return f"`{dep}` = {value_text(ev, dep)}"
 
 
 def _trailer(ev, name: str, sections, common: str | None) -> str:
     quantity = ev.graph[name]
-    parts = []
-    uses = _uses(ev, name, sections)
-    if uses:
-        parts.append(f"Uses {uses}.")
-    if quantity.formula is not None:
-        where = quantity.formula_where
-        if is_pinned(ev, name):
-            parts.append(f"Formula (not used): `{where}`.")
-        elif quantity.formula_origin:
-            parts.append(f"Formula replaced by {quantity.formula_origin} at `{where}`.")
-        else:
-            parts.append(f"Formula: `{where}`.")
-    else:
+    uses = ", ".join(_use(ev, dep, sections) for dep in deps(ev, name))
+    parts = [f"Uses {uses}."] if uses else []
+    where = quantity.formula_where
+    if quantity.formula is None:
         parts.append(f"Defined at `{quantity.where}`.")
+    elif is_pinned(ev, name):
+        parts.append(f"Formula (not used): `{where}`.")
+    elif quantity.formula_origin:
+        parts.append(f"Formula replaced by {quantity.formula_origin} at `{where}`.")
+    else:
+        parts.append(f"Formula: `{where}`.")
     if quantity.source and quantity.source != common:
         parts.append(f"Source: {md_text(quantity.source)}.")
     return " ".join(parts)
@@ -171,22 +163,18 @@ def _pinned_section(ev, name: str) -> list[str]:
     out = [f"{sentence(quantity.doc)}: **{value_text(ev, name)}**, "
            f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
     if quantity.formula is not None:
-        symbolic = formula_latex(quantity.formula.tree, lambda n: symbol_of(ev, n))
-        out += [math_block(f"{symbol_of(ev, name)} = {symbolic}"), ""]
-        try:
+        out += [math_block(f"{symbol_of(ev, name)} = {_symbolic(ev, quantity.formula.tree)}"), ""]
+        with suppress(CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
             would = float(compile_node(quantity.formula.node)(ev.values))
             unit = ev.display_unit(name)
             number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
             out += [f"With these inputs the formula would give {number}.", ""]
-        except (CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
-            pass
     return out
 
 
-def _comparison_latex(ev, comparison) -> str:
-    left = formula_latex(comparison.lhs.tree, lambda n: symbol_of(ev, n))
-    right = formula_latex(comparison.rhs.tree, lambda n: symbol_of(ev, n))
-    return f"{left} {_OPS.get(comparison.op, comparison.op)} {right}"
+def _symbolic(ev, tree) -> str:
+    """A formula tree in LaTeX, each quantity by its symbol."""
+    return formula_latex(tree, lambda n: symbol_of(ev, n))
 
 
 def _solve_section(ev: Evaluated, name: str) -> list[str]:
@@ -197,35 +185,29 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
         return [f"Solved for {link(spec.for_name, 'inputs')}: **no answer** "
                 f"({md_text(ev.reasons.get(name, exc.reason))}). {sentence(exc.message)}.", ""]
     target = details.for_name
-    kind = "integer " if details.integer else ""
     out = [f"Solved for {link(target, 'inputs')} (written ${symbol_of(ev, target)}$ below): the "
-           f"{details.direction} {kind}value such that", ""]
-    out += [math_block(r" \quad\text{and}\quad ".join(_comparison_latex(ev, c.comparison)
-                                                        for c in details.constraints)), ""]
+           f"{details.direction} {'integer ' if details.integer else ''}value such that", ""]
+    comparisons = [c.comparison for c in details.constraints]
+    out += [math_block(r" \quad\text{and}\quad ".join(f"{_symbolic(ev, c.lhs.tree)} {_OPS.get(c.op, c.op)} "
+                                                        f"{_symbolic(ev, c.rhs.tree)}" for c in comparisons)), ""]
     if details.closed_form is not None:  # in the quantities' raw symbols, as sympy prints them
         symbols = {s: sympy.Symbol(symbol_of(ev, s.name)) for s in details.closed_form.free_symbols
                    if s.name in ev.graph}
         closed = sympy.latex(details.closed_form.xreplace(symbols), mul_symbol="dot")
-        lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details, symbol_of)
+        lines = [f"{symbol_of(ev, name)} &= {closed}"] + solve_substituted(ev, details)
         out += ["Closed form, which agrees with the search:", "",
                 _aligned(lines + [f"&= {value_latex(ev, name)}"]), ""]
     out += ["| constraint | at the answer | |", "|---|---|---|"]
-    for slack in details.slacks:
-        mark = "binding" if slack.constraint in details.binding else ""
-        out.append(f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | {mark} |")
-    low, high = details.bracket
+    out += [f"| {code(slack.constraint.text)} | {code(slack_text(slack))} | "
+            f"{'binding' if slack.constraint in details.binding else ''} |" for slack in details.slacks]
     unit = format_unit(details.unit.pint_unit)
-    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between "
-            f"{number_unit_text(format_number(low), unit)} and {number_unit_text(format_number(high), unit)}).", ""]
+    low, high, answer = (number_unit_text(format_number(v), unit) for v in (*details.bracket, details.shown))
+    out += ["", f"Found by {details.method} ({details.evaluations} evaluations between {low} and {high}).", ""]
     scenario_value = value_text(ev, target)
-    answer = number_unit_text(format_number(details.shown), unit)
     if answer != scenario_value:
         out += [f"The constraint is checked at `{target}` = {answer}; the sections of the quantities "
                 f"it uses show the scenario's own `{target}` = {scenario_value}.", ""]
-    out += [f"Note: {note}" for note in details.notes]
-    if details.notes:
-        out.append("")
-    return out
+    return out + [f"Note: {note}" for note in details.notes] + ([""] if details.notes else [])
 
 
 def section(ev, name: str, sections, headline, common) -> list[str]:
@@ -274,12 +256,7 @@ def reachable(roots, step) -> set[str]:
 
 def input_names(ev, sections) -> list[str]:
     """The inputs the ``sections`` use (pinned ones and solve unknowns included), in declaration order."""
-    used: set[str] = set()
-    for name in sections:
-        if is_pinned(ev, name):
-            used.add(name)
-        used |= {d for d in deps(ev, name) if ev.graph[d].is_input}
-        solve = ev.graph[name].solve
-        if solve is not None:
-            used.add(solve.for_name)
+    used = {d for n in sections for d in deps(ev, n) if ev.graph[d].is_input}
+    used |= {n for n in sections if is_pinned(ev, n)}
+    used |= {ev.graph[n].solve.for_name for n in sections if ev.graph[n].solve is not None}
     return [n for n in ev.graph.quantities if n in used]

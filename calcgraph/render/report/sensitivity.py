@@ -33,12 +33,15 @@ def elasticity_text(value: float) -> str:
     return f"{value:+.2f}"
 
 
+def _columns(ev, headline) -> list[str]:
+    return [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
+
+
 def top_drivers(ev, headline, count: int = 3) -> list[str]:
     """Rows of the largest ``count`` elasticities of each headline quantity: what moves it most."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
     order = list(ev.graph.quantities)
     out = []
-    for name in columns:
+    for name in _columns(ev, headline):
         found = [(x, v) for x, v in elasticities(ev, name).values if elasticity_text(v) not in ("", "0", "n/a")]
         found.sort(key=lambda item: (-round(abs(item[1]), 2), order.index(item[0])))
         if found:
@@ -53,14 +56,27 @@ def top_drivers(ev, headline, count: int = 3) -> list[str]:
             "| figure | top drivers (elasticity) |", "|---|---|"] + out + [""]
 
 
+_HOW = {KINK: "A max or min is differentiated on the branch that is active at these values",
+        ROUNDING: "Ceil and floor are differentiated as their argument: a step function's derivative is zero "
+                  "almost everywhere, and its argument says how the unrounded requirement moves",
+        SOLVED: "A solved quantity is differentiated implicitly through its binding constraint",
+        NUMERIC: "A closed form past the symbolic budget is differentiated numerically (central differences "
+                 "through the graph)"}
+
+
+def _cell(value, largest: float) -> str:
+    """An elasticity for the matrix, in bold when it is the largest of its column."""
+    text = elasticity_text(value)
+    return f"**{text}**" if text not in ("", "0") and abs(abs(value) - largest) < 5e-3 else text
+
+
 def sensitivity_table(ev, headline) -> list[str]:
     """The Markdown lines of the elasticity table of the ``headline`` quantities, with how each was taken."""
-    columns = [n for n in headline if not ev.graph[n].is_input and not is_pinned(ev, n)]
+    columns = _columns(ev, headline)
     if not columns:
         return []
     found = {n: elasticities(ev, n) for n in columns}
     used = {x for e in found.values() for x, v in e.values if elasticity_text(v) not in ("", "0")}
-    rows = [n for n in ev.graph.quantities if n in used]
     out = ["Each cell is the elasticity $\\partial \\ln y / \\partial \\ln x$ of the column's quantity $y$ "
            "with respect to the row's input $x$ at this scenario's values: the percent change of $y$ for "
            "a one percent change of $x$. Blank: no dependence; 0: a dependence that cancels at this point. "
@@ -68,34 +84,19 @@ def sensitivity_table(ev, headline) -> list[str]:
            "", "| input | " + " | ".join(f"`{c}`" for c in columns) + " |",
            "|---|" + "---:|" * len(columns)]
     largest = {c: max((abs(v) for _, v in found[c].values), default=0.0) for c in columns}
-    for row in rows:
-        cells = []
-        for c in columns:
-            value = dict(found[c].values).get(row)
-            text = elasticity_text(value)
-            if text not in ("", "0") and abs(abs(value) - largest[c]) < 5e-3:
-                text = f"**{text}**"
-            cells.append(text)
+    for row in (n for n in ev.graph.quantities if n in used):
+        cells = [_cell(dict(found[c].values).get(row), largest[c]) for c in columns]
         out.append(f"| `{row}` | " + " | ".join(cells) + " |")
     notes: dict = {}
     for c in columns:
         for kind, text in found[c].notes:
             notes.setdefault((kind, text), []).append(c)
     if notes:
-        explain = {KINK: "a max or min is differentiated on the branch that is active at these values",
-                   ROUNDING: "ceil and floor are differentiated as their argument: a step function's "
-                             "derivative is zero almost everywhere, and its argument says how the "
-                             "unrounded requirement moves",
-                   SOLVED: "a solved quantity is differentiated implicitly through its binding constraint",
-                   NUMERIC: "a closed form past the symbolic budget is differentiated numerically "
-                            "(central differences through the graph)"}
         out += ["", "How the derivatives were taken:", ""]
-        for kind in (KINK, ROUNDING, SOLVED, NUMERIC):
-            items = [(text, cols) for (k, text), cols in notes.items() if k == kind]
-            if not items:
-                continue
-            out.append(f"- {explain[kind][:1].upper() + explain[kind][1:]}:")
-            for text, cols in items:
-                name, _, detail = text.partition(": ")
-                out.append(f"    - in `{name}`, {_code_names(detail)} (columns {', '.join(f'`{c}`' for c in cols)})")
+    for kind, how in _HOW.items():
+        items = [(text, cols) for (k, text), cols in notes.items() if k == kind]
+        out += [f"- {how}:"] if items else []
+        for text, cols in items:
+            name, _, detail = text.partition(": ")
+            out.append(f"    - in `{name}`, {_code_names(detail)} (columns {', '.join(f'`{c}`' for c in cols)})")
     return out + [""]
