@@ -215,13 +215,8 @@ def wrap_line(line: str, width: int = WRAP) -> list[str]:
     body = body.replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
     room = width - visible_width(head)
     candidates = _breaks(body)
-    best = None
-    for kinds in ((0,), (0, 1)):
-        for depth in sorted({d for _, d, _ in candidates}):
-            parts = _pack(body, [p for p, d, k in candidates if d <= depth and k in kinds], room)
-            if best is None or max(map(visible_width, parts)) < max(map(visible_width, best)):
-                best = parts
-            if all(visible_width(part) <= room for part in parts):
-                return [f"{head}&={parts[0]}"] + [rf"&\quad {part.strip()}" for part in parts[1:]]
-    best = best or [body]
+    tries = [_pack(body, [p for p, d, k in candidates if d <= depth and k in kinds], room)
+             for kinds in ((0,), (0, 1)) for depth in sorted({d for _, d, _ in candidates})]
+    fits = [parts for parts in tries if max(map(visible_width, parts)) <= room]  # the first fit, else the narrowest
+    best = fits[0] if fits else min(tries, key=lambda parts: max(map(visible_width, parts)), default=[body])
     return [f"{head}&={best[0]}"] + [rf"&\quad {part.strip()}" for part in best[1:]]

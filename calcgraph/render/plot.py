@@ -31,11 +31,6 @@ class PlotSpec:
 
     ys: tuple
     x: str
-
-    @property
-    def stacked(self) -> bool:
-        """True when some Y names are stacked areas."""
-        return bool(self.stack)
     stack: tuple = ()
     markers: tuple = ()
     color: str | None = None
@@ -125,7 +120,7 @@ def _log_field(field: str) -> tuple[bool, str]:
 def check_stack(spec: PlotSpec, sizes: dict) -> None:
     """A stacked plot draws one line: refuse grids with several (before any work is done)."""
     along = line_axis(spec, list(sizes))
-    if spec.stacked and math.prod(n for name, n in sizes.items() if name != along) > 1:
+    if spec.stack and math.prod(n for name, n in sizes.items() if name != along) > 1:
         raise SetValueError("a stacked plot draws one line: vary only the X input",
                             where=Argument("plot", spec.text),
                             hint="fix the other inputs with --set, e.g. --set seq_len=8192")
@@ -217,13 +212,9 @@ def _label(parts, unit) -> str:
 
 def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -> None:
     """Draw the plot of ``spec`` from sweep ``columns`` (base units) and save it to ``output``."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from calcgraph.core.files import write_stream_atomic
-
+    plt = pyplot()
     axis_names = [a.name for a in axes]
     along = line_axis(spec, axis_names)
     groups = line_groups(columns, axis_names, along)
@@ -243,7 +234,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
         label = ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
                           for n, v in zip(others, key, strict=True))
-        if spec.stacked:
+        if spec.stack:
             keep = np.isfinite(xs)
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
             ax.stackplot(xs[keep], *layers, labels=list(spec.stack), alpha=0.8)
@@ -254,7 +245,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
                 continue
             name = ", ".join(p for p in (y if len(spec.ys) > 1 else "", label) if p)
             ax.plot(xs, ys, label=name or None, lw=1.8,
-                    color="black" if spec.stacked else (None if len(lines) > 1 else colour))
+                    color="black" if spec.stack else (None if len(lines) > 1 else colour))
         for m_index, marker in enumerate(spec.markers):
             values = np.unique(columns[marker][members][np.isfinite(columns[marker][members])])
             for value in values:
@@ -269,7 +260,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
             axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
             axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(ticker.NullFormatter())
-    if spec.stacked:
+    if spec.stack:
         ax.set_ylim(bottom=0)
         ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
     ax.set_xlabel(_label([spec.x], x_unit))
@@ -289,11 +280,24 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
     for row, note in enumerate(reversed(notes)):
         figure.text(0.99, 0.008 + 0.03 * row, note, ha="right", va="bottom", fontsize=7, color="0.4")
     figure.tight_layout(rect=(0, 0.03 * len(notes), 1, 1))
+    save_figure(figure, output)
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend, imported only when a plot is drawn."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(figure, output: str) -> None:
+    """Write ``figure`` in the format ``output``'s suffix names, undated (same plot, same bytes), and close it."""
+    from calcgraph.core.files import write_atomic
     buffer = io.BytesIO()
     try:
         kind = Path(output).suffix.lower().lstrip(".")
-        stamp = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind, {})
-        figure.savefig(buffer, format=kind, metadata=stamp)
+        figure.savefig(buffer, format=kind, metadata={"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind))
     finally:
-        plt.close(figure)
-    write_stream_atomic(output, [buffer.getvalue()], binary=True)
+        pyplot().close(figure)
+    write_atomic(output, buffer.getvalue())

@@ -6,6 +6,8 @@ in, each ``(factor to base units, text)``), with no pint round-trip per row.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -68,6 +70,19 @@ def aligned_lines(rows, right=(), last: str | None = None, strip: bool = True) -
     return [line.rstrip() if strip else line for line in lines[:1] + [rule] + lines[1:]]
 
 
+def md_lines(rows, aligns) -> list[str]:
+    """``rows`` (the header first) as a GitHub Markdown table, ``aligns`` each column's rule (``---``, ``--:``)."""
+    lines = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines[:1] + ["|" + "|".join(aligns) + "|"] + lines[1:]
+
+
+def csv_text(rows) -> str:
+    """``rows`` (the header first) as CSV text."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
 def table_text(title: str, path: str, rows, total: int) -> str:
     """The eval table: ``rows`` of (name, symbol, number, unit, origin, state); ``total`` quantities exist."""
     cells = [("name", "symbol", "value", "unit", "from")]
@@ -112,9 +127,7 @@ def eval_names(ev, names=None, everything: bool = False) -> list[str]:
     """
     if names:
         return list(names)
-    if everything or not ev.spec.report:
-        return ev.names()
-    return list(ev.spec.report)
+    return ev.names() if everything or not ev.spec.report else list(ev.spec.report)
 
 
 def eval_title(ev) -> str:

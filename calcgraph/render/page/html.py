@@ -18,7 +18,7 @@ from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
 from calcgraph.render.page.javascript import constraint_data, formulas_script, solve_data
-from calcgraph.render.values import plain_symbol
+from calcgraph.render.values import finite, plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
 BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
@@ -34,10 +34,6 @@ RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render.page").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _unit_entry(unit) -> list:
@@ -168,10 +164,10 @@ def page_data(model) -> dict:
         q, value = graph[name], float(bound.value)
         integer = is_integer_input(q, value)
         unit = display_unit(q.unit, value) if q.display is None else q.display.pint_unit
-        inputs.append({"name": name, "value": _finite(value), "unit": _unit_entry(unit), "integer": integer,
+        inputs.append({"name": name, "value": finite(value), "unit": _unit_entry(unit), "integer": integer,
                        "pinned": bool(bound.pinned), "where": str(bound.where), "origin": bound.origin,
                        "text": bound.text, "group": input_group(model, name), "idle": name in idle,
-                       "domain": domain(q), **{k: _finite(v) if isinstance(v, float) else v
+                       "domain": domain(q), **{k: finite(v) if isinstance(v, float) else v
                                               for k, v in slider_range(q, value, integer).items()}})
     solves = {name: solve_data(graph, graph[name].solve, scenario.bound)[0] for name in graph.order
               if graph[name].solve is not None and name not in scenario.bound}
