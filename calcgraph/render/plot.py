@@ -69,8 +69,8 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
         raise SetValueError(f"cannot read {text!r}", where=where,
                             hint="write Y:X, Y1,Y2:X, Y1+Y2+Y3:X (stacked) or Y:X:MARKER,..., "
                                  "e.g. --plot throughput_per_chip:t_step")
-    log_y, fields[0] = _log_field(fields[0])
-    log_x, fields[1] = _log_field(fields[1])
+    log_y, log_x = (f.startswith("log(") and f.endswith(")") for f in fields[:2])
+    fields[:2] = [f[4:-1].strip() if log else f for f, log in zip(fields[:2], (log_y, log_x), strict=True)]
     groups = [g.strip() for g in fields[0].split(",")]
     stacks = [g for g in groups if "+" in g]
     if len(stacks) > 1:
@@ -106,17 +106,6 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
                     log_x=log_x, log_y=log_y)
 
 
-def _log_field(field: str) -> tuple[bool, str]:
-    """``log(NAMES)`` -> (True, NAMES); anything else unchanged.
-
-    >>> _log_field("log(cost_per_million_tokens)")
-    (True, 'cost_per_million_tokens')
-    """
-    if field.startswith("log(") and field.endswith(")"):
-        return True, field[4:-1].strip()
-    return False, field
-
-
 def check_stack(spec: PlotSpec, sizes: dict) -> None:
     """A stacked plot draws one line: refuse grids with several (before any work is done)."""
     along = line_axis(spec, list(sizes))
@@ -135,11 +124,7 @@ def plot_names(spec: PlotSpec, graph, axes) -> list[str]:
 
 
 def memory_mask(columns: dict) -> np.ndarray | None:
-    """True where the weights and KV cache do not fit in HBM; None if the graph cannot tell.
-
-    >>> memory_mask({"total_memory": np.array([1.0, 3.0]), "hbm_capacity": np.array([2.0, 2.0])}).tolist()
-    [False, True]
-    """
+    """True where weights and KV cache exceed HBM or a declared check fails; None if the graph cannot tell."""
     failed = columns.get("checks_failed")
     checks = None if failed is None else np.asarray(failed) > 0
     if not all(n in columns for n in MEMORY):
@@ -149,11 +134,7 @@ def memory_mask(columns: dict) -> np.ndarray | None:
 
 
 def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-    """``values`` with the masked points made NaN (matplotlib breaks lines there).
-
-    >>> masked(np.array([1.0, 2.0]), np.array([False, True])).tolist()
-    [1.0, nan]
-    """
+    """``values`` with the masked points made NaN (matplotlib breaks lines there)."""
     values = np.array(values, dtype=float)
     if mask is not None:
         values[mask] = np.nan
@@ -161,13 +142,7 @@ def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
 
 
 def line_axis(spec: PlotSpec, axes) -> str:
-    """The varied input a line runs along: X itself if varied, else the first other varied input.
-
-    >>> line_axis(PlotSpec(ys=("t_step",), x="throughput"), ["batch", "seq_len"])
-    'batch'
-    >>> line_axis(PlotSpec(ys=("t_step",), x="seq_len"), ["batch", "seq_len"])
-    'seq_len'
-    """
+    """The varied input a line runs along: X itself if varied, else the first other varied input (not the colour)."""
     if spec.x in axes:
         return spec.x
     others = [a for a in axes if a != spec.color]
@@ -219,7 +194,6 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
     along = line_axis(spec, axis_names)
     groups = line_groups(columns, axis_names, along)
     mask = memory_mask(columns)
-    check_stack(spec, {a.name: len(a.values) for a in axes})
     x_unit = _unit(scenario, spec.x, columns[spec.x])
     y_unit = _unit(scenario, spec.ys[0], np.concatenate([columns[y] for y in spec.ys]))
     others = [a for a in axis_names if a != along]
