@@ -1,8 +1,5 @@
-"""Plots of a sweep with matplotlib (Agg), imported only when a plot is drawn.
-
-``--plot Y:X``, ``Y1,Y2:X`` (lines), ``Y1+Y2:X`` (stacked), ``Y:X:M1,M2`` (markers at M), ``log(Y)``;
-points where weights and KV cache do not fit in HBM are left out, so a line stops there.
-"""
+"""Plots of a sweep with matplotlib (Agg, imported only when drawing): ``--plot Y:X``, ``Y1,Y2:X``, ``Y1+Y2:X``
+(stacked), ``Y:X:M1,M2`` (markers), ``log(Y)``; a line stops where weights and KV cache exceed HBM."""
 
 from __future__ import annotations
 

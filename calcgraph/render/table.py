@@ -1,7 +1,5 @@
-"""``calcgraph table``: the base scenario and one column per variant (text, md, csv or json).
-
-Each row shows one display unit, chosen from the base column; pinned values are marked ``*``.
-"""
+"""``calcgraph table``: the base scenario and one column per variant (text, md, csv or json); each row in one
+display unit, chosen from the base column; pinned values marked ``*``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""``calcgraph new``: a commented template of a model preset, a chip preset or a scenario.
-
-Fields come from the graph's inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names.
-"""
+"""``calcgraph new``: a commented template of a model preset, a chip preset or a scenario, fields from the graph's
+inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The pieces every output shares: a value in its display unit, where it came from, a solve's working.
-
-One helper each, so that the eval table, ``explain``, the report, ``best``
-and plots show a value, its origin and a solve the same way.
-"""
+"""The pieces every output shares, so that eval, ``explain``, the report, ``best`` and plots agree: a value in its
+display unit, where it came from, a solve's working."""
 
 from __future__ import annotations
 

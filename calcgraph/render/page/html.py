@@ -1,8 +1,5 @@
-"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed): the checked graph
-as JSON data (inserted as text, never markup), its formulas as JavaScript (``javascript``), the evaluator and
-solver (html_engine.js), the figures and the page script; every quantity in an element with ``data-quantity``
-and a live ``data-value`` in its declared unit (the DOM contract in the design notes).
-"""
+"""``calcgraph html``: one self-contained page (no network): graph data as JSON (text, never markup), formulas as
+JavaScript, engine, figures, page script; each quantity's element has ``data-quantity`` and a live ``data-value``."""
 
 from __future__ import annotations
 
@@ -81,31 +78,20 @@ def slider_range(quantity, value: float, integer: bool) -> dict:
     if not math.isfinite(value):
         return {"min": None, "max": None, "log": False}
     shown = value / quantity.unit.factor
-    if shown == 0:
-        return {"min": 0.0, "max": 1.0 * quantity.unit.factor, "log": False}
-    if not quantity.unit.dim and 0 < shown <= 1 and not integer:
+    if shown == 0 or (not quantity.unit.dim and 0 < shown <= 1 and not integer):  # zero, or a fraction
         return {"min": 0.0, "max": quantity.unit.factor, "log": False}
     if shown < 0:
         return {"min": value * 2, "max": -value * 2, "log": False}
-    low = value / 32
-    if integer:
-        low = max(low, quantity.unit.factor)
-    return {"min": low, "max": value * 32, "log": True}
+    return {"min": max(value / 32, quantity.unit.factor) if integer else value / 32, "max": value * 32, "log": True}
 
 
 def _checks(model) -> list:
     """Feasibility checks: the graph's ``checks`` (when it has them) and each solve's constraints."""
-    graph, found = model.graph, []
-    for name in graph.order:
-        spec = graph[name].solve
-        if spec is None or spec.for_name not in model.scenario.bound:
-            continue
-        for constraint in spec.constraints:
-            found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
-                                      f"({graph[name].doc})"))
-    found += list(graph.checks)  # the modules' declared checks, parsed at load
-    unique: dict = {}
-    for constraint, message in found:
+    graph, unique = model.graph, {}
+    solves = [(name, graph[name].solve) for name in graph.order if graph[name].solve is not None]
+    found = [(c, f"{c.text} fails: {spec.for_name} is beyond {name} ({graph[name].doc})")
+             for name, spec in solves if spec.for_name in model.scenario.bound for c in spec.constraints]
+    for constraint, message in found + list(graph.checks):  # and the modules' declared checks, parsed at load
         unique.setdefault(constraint.text, (constraint, message))
     return list(unique.values())
 

@@ -1,7 +1,5 @@
-"""The graph's formulas -> JavaScript, from their light trees by ``pysource.emit``: the same doubles
-(``repr``), in the order ``evaluate`` computes, ``ceil``/``floor`` snapped (``cg.snap``), ``max``/``min``/
-``ceil_to`` with numpy's meaning (NaN in, NaN out); quantity names read from the environment object ``v``.
-"""
+"""The graph's formulas -> JavaScript by ``pysource.emit``: the same doubles, in ``evaluate``'s order, ``ceil``/
+``floor`` snapped, ``max``/``min``/``ceil_to`` with numpy's NaN meaning; names read from the object ``v``."""
 
 from __future__ import annotations
 
