@@ -22,11 +22,6 @@ NOTES = {
 }
 
 
-def _cases(ids) -> str:
-    ids = list(ids)
-    return ", ".join(ids) if len(ids) <= 6 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
-
-
 def _factors(fit: Fit, chip: str) -> str:
     return f"{chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in fit.chip_factors[chip].items())
 
@@ -72,9 +67,10 @@ def calibrated_yaml(fit: Fit) -> str:
 
 def chip_lines(fit: Fit, chip: str) -> list[str]:
     """The chip preset's fitted factors, each with the cases it came from."""
-    cases = fit.chip_cases[chip]
+    cases = list(fit.chip_cases[chip])
+    listed = ", ".join(cases) if len(cases) <= 6 else f"{', '.join(cases[:5])} and {len(cases) - 5} more"
     return [f'  {name}: {{value: {value:.4g}, source: "calcgraph calibrate, {date.today().isoformat()}, '
-            f'{len(cases)} cases: {_cases(cases)}", note: "factor on the shared figure of '
+            f'{len(cases)} cases: {listed}", note: "factor on the shared figure of '
             f'presets/assumptions/calibrated.yaml, shrunk toward 1 where cases are few"}}'
             for name, value in fit.chip_factors[chip].items()]
 

@@ -60,9 +60,7 @@ def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[
         if name in allowed:
             roots.setdefault(_topic(ev, name), []).append(name)
     out = []
-    for title in [t for t, _ in _TOPICS] + ["Other"]:
-        if title not in roots:
-            continue
+    for title in [t for t in [*(t for t, _ in _TOPICS), "Other"] if t in roots]:
         nodes = _nearest(ev, roots[title], allowed, deps)
         edges = [(d, n) for n in nodes for d in deps(ev, n) if d in nodes]
         for name in [n for n in nodes if not any(n in edge for edge in edges)]:

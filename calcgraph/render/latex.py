@@ -33,11 +33,8 @@ def _constant(value) -> str:
 def _prec(node: ast.AST) -> int:
     if isinstance(node, ast.BinOp):
         return _PREC.get(type(node.op), 5)
-    if isinstance(node, ast.UnaryOp):
-        return 1
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0:
-        return 1
-    return 5
+    negative = isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0
+    return 1 if negative or isinstance(node, ast.UnaryOp) else 5
 
 
 def _paren(text: str) -> str:
@@ -71,8 +68,7 @@ class _Printer:
         if isinstance(node, ast.Constant):
             return _constant(node.value)
         if isinstance(node, ast.UnaryOp):
-            inner = self.operand(node.operand, 2)
-            return ("-" if isinstance(node.op, ast.USub) else "+") + inner
+            return ("-" if isinstance(node.op, ast.USub) else "+") + self.operand(node.operand, 2)
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         if isinstance(node, ast.Call):

@@ -159,12 +159,8 @@ def line_groups(columns: dict, axes, along: str) -> list[tuple[tuple, np.ndarray
     keys = np.column_stack([columns[a] for a in others])
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
-    groups = []
-    for index, key in enumerate(unique):
-        members = np.flatnonzero(inverse == index)
-        members = members[np.argsort(columns[along][members], kind="stable")]
-        groups.append((tuple(float(k) for k in key), members))
-    return groups
+    lines = [(tuple(float(k) for k in key), np.flatnonzero(inverse == index)) for index, key in enumerate(unique)]
+    return [(key, members[np.argsort(columns[along][members], kind="stable")]) for key, members in lines]
 
 
 def _unit(scenario: Scenario, name: str, values: np.ndarray):
@@ -172,8 +168,12 @@ def _unit(scenario: Scenario, name: str, values: np.ndarray):
     if quantity.display is not None:
         return quantity.display.pint_unit
     finite = np.abs(values[np.isfinite(values)])
-    typical = float(np.median(finite)) if finite.size else 0.0
-    return display_unit(quantity.unit, typical)
+    return display_unit(quantity.unit, float(np.median(finite)) if finite.size else 0.0)  # the typical value's unit
+
+
+def _equals(name: str, value: float, unit) -> str:
+    """``name = value unit`` for a legend, the value in ``unit``."""
+    return f"{name} = {format_number(float(to_unit(value, unit)), 4)} {format_unit(unit)}".rstrip()
 
 
 def _label(parts, unit) -> str:
@@ -203,8 +203,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         cut = mask[members] if mask is not None else None
         xs = masked(to_unit(columns[spec.x][members], x_unit), cut)
         colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
-        label = ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
-                          for n, v in zip(others, key, strict=True))
+        label = ", ".join(_equals(n, v, units[n]) for n, v in zip(others, key, strict=True))
         if spec.stack:
             keep = np.isfinite(xs)
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
@@ -218,13 +217,10 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
             ax.plot(xs, ys, label=name or None, lw=1.8,
                     color="black" if spec.stack else (None if len(lines) > 1 else colour))
         for m_index, marker in enumerate(spec.markers):
-            values = np.unique(columns[marker][members][np.isfinite(columns[marker][members])])
-            for value in values:
-                shown = float(to_unit(value, x_unit))
-                text = f"{marker} = {format_number(shown, 4)} {format_unit(x_unit)}".rstrip()
+            for value in np.unique(columns[marker][members][np.isfinite(columns[marker][members])]):
                 line_colour = colour if len(groups) > 1 else f"C{(m_index + 3) % 10}"
-                ax.axvline(shown, color=line_colour, ls="--" if m_index == 0 else ":", lw=1.4,
-                           label=text if len(groups) == 1 or index == 0 else None)
+                ax.axvline(float(to_unit(value, x_unit)), color=line_colour, ls="--" if m_index == 0 else ":", lw=1.4,
+                           label=_equals(marker, value, x_unit) if len(groups) == 1 or index == 0 else None)
     for wanted, axis, scale in ((spec.log_x, ax.xaxis, ax.set_xscale), (spec.log_y, ax.yaxis, ax.set_yscale)):
         if wanted:
             scale("log")
@@ -236,8 +232,7 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
     ax.set_xlabel(_label([spec.x], x_unit))
     ax.set_ylabel(_label(([" + ".join(spec.stack)] if spec.stack else []) + lines, y_unit))
-    title = scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else "")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else ""), fontsize=9)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
     if ax.get_legend_handles_labels()[0]:

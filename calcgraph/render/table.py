@@ -16,18 +16,10 @@ FORMATS = ("text", "md", "csv", "json")
 BASE = "base"
 
 
-def table_columns(ev: Evaluated) -> list[tuple[str, Evaluated]]:
-    """(label, evaluated) of the base scenario, then of each variant in the order the file gives them."""
-    base = ev if ev.variant is None else rebind(ev, None)
-    return [(BASE, base)] + [(name, rebind(ev, name)) for name in ev.spec.variants]
-
-
 def _cell(ev: Evaluated, name: str, unit, exact: bool = False) -> str:
     state = ev.states[name]
-    if state is NodeState.UNKNOWN:
-        return "unknown"
-    if state is NodeState.NO_ANSWER:
-        return "no answer"
+    if state in (NodeState.UNKNOWN, NodeState.NO_ANSWER):
+        return state.value
     value = float(to_unit(ev.values[name], unit))
     if exact:
         return shortest_text(value) if math.isfinite(value) else ""  # reads back as the value: CSV loses nothing
@@ -61,7 +53,8 @@ def render_table(ev: Evaluated, only=None, fmt: str = "md") -> str:
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}: one of {', '.join(FORMATS)}")
-    columns = table_columns(ev)
+    base = ev if ev.variant is None else rebind(ev, None)  # the base scenario, then each variant in file order
+    columns = [(BASE, base)] + [(name, rebind(ev, name)) for name in ev.spec.variants]
     names = eval_names(ev, only)
     if fmt == "json":
         return _json(columns, names)

@@ -54,10 +54,6 @@ def _scale_ladder(unit) -> tuple:
     return tuple(sorted(seen.values(), key=lambda e: e[1]))
 
 
-def _where(quantity) -> str:
-    return str(quantity.formula_where or quantity.default_where or quantity.where)
-
-
 def is_integer_input(quantity, value: float) -> bool:
     """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value;
     a declared ``integer:`` wins, and dimensionless 1 is a fraction (an efficiency), not a count."""
@@ -134,7 +130,8 @@ def page_data(model) -> dict:
         kind = "input" if q.is_input else ("solve" if q.solve is not None else "formula")
         quantities[name] = {
             "kind": kind, "symbol": plain_symbol(q.symbol), "doc": q.doc, "source": q.source,
-            "where": _where(q), "unit": format_unit(q.unit.pint_unit) or "dimensionless",
+            "where": str(q.formula_where or q.default_where or q.where),
+            "unit": format_unit(q.unit.pint_unit) or "dimensionless",
             "factor": q.unit.factor, "declared": _unit_entry(q.unit.pint_unit), "ladder": _ladder(q),
             "formula": q.formula.text if q.formula is not None else None,
             "names": list(q.formula.names) if q.formula is not None else [],
@@ -164,12 +161,8 @@ def page_data(model) -> dict:
             "rules": RULES}
 
 
-def _json_for_script(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
-
-
 def _data_and_formulas(model) -> tuple[str, str]:
-    data = _json_for_script(page_data(model))
+    data = json.dumps(page_data(model), ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
     return data, formulas_script(model.graph, [c for c, _ in _checks(model)])
 
 
