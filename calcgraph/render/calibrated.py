@@ -59,8 +59,8 @@ def calibrated_yaml(fit: Fit) -> str:
             shown = {"max_num_seqs": f'"{shared[name]:.0f} sequence"',
                      "layer_step_overhead": f'"{shared[name] * 1e6:.4g} us"'}.get(name, f"{shared[name]:.4g}")
             lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
-    lines.append("# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;")
-    lines.append("# calibrate --update-chips writes them):")
+    lines += ["# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;",
+              "# calibrate --update-chips writes them):"]
     lines += [f"#   {_factors(fit, chip)} from {len(fit.chip_cases[chip])} cases" for chip in fit.chip_factors]
     return "\n".join(lines) + "\n"
 

@@ -145,7 +145,13 @@ def eval_table(ev, names=None, everything: bool = False) -> str:
             + "\n" + (f"\n{footer}\n" if footer else ""))
 
 
-def _solved_form(ev: Evaluated, name: str) -> str:
+def _form(ev: Evaluated, name: str, memo: dict) -> str:
+    from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
+    state = ev.states[name]
+    if state is NodeState.PINNED:
+        return f"{ev.scenario.bound[name].text}    (pinned at {ev.scenario.bound[name].where})"
+    if state not in (NodeState.SOLVED, NodeState.NO_ANSWER):
+        return closed_form_text(ev, name, memo)
     try:
         result = ev.solve_details(name)
     except NoSolutionError:
@@ -158,20 +164,8 @@ def _solved_form(ev: Evaluated, name: str) -> str:
 def symbolic_table(ev, names=None) -> str:
     """Each computed quantity as a closed form in the inputs (sympy's text), one per line; a closed form
     past the symbolic budget (engine/budget.py) is a short note instead."""
-    from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
-    names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
-    lines = []
     memo: dict = {}  # closed forms built once for the whole table
-    for name in names:
-        state = ev.states[name]
-        if state is NodeState.PINNED:
-            bound = ev.scenario.bound[name]
-            lines.append(f"{name} = {bound.text}    (pinned at {bound.where})")
-        elif state in (NodeState.SOLVED, NodeState.NO_ANSWER):
-            lines.append(f"{name} = {_solved_form(ev, name)}")
-        else:
-            lines.append(f"{name} = {closed_form_text(ev, name, memo)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(f"{n} = {_form(ev, n, memo)}" for n in (names or ev.names()) if not ev.graph[n].is_input) + "\n"
 
 
 def eval_json(ev, names=None) -> str:

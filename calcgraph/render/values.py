@@ -112,9 +112,8 @@ _CAUSES: list = [None, {}]  # the last Evaluated asked about, and its causes
 
 
 def unknown_causes(ev: Evaluated) -> dict[str, tuple[str, ...]]:
-    """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it.
-
-    One pass in evaluation order, remembered for the last scenario: the eval table asks once per row."""
+    """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it (one pass in
+    evaluation order, remembered for the last scenario: the eval table asks once per row)."""
     if _CAUSES[0] is ev:
         return _CAUSES[1]
     graph, causes = ev.graph, {}
