@@ -114,10 +114,8 @@ def check_stack(spec: PlotSpec, sizes: dict) -> None:
 
 def plot_names(spec: PlotSpec, graph, axes) -> list[str]:
     """Every quantity the plot needs: axes, Y, X, markers, and the memory check when possible."""
-    names = [*axes, *spec.ys, spec.x, *spec.markers]
-    if all(n in graph for n in MEMORY):
-        names += list(MEMORY)
-    return list(dict.fromkeys(names))
+    memory = MEMORY if all(n in graph for n in MEMORY) else ()
+    return list(dict.fromkeys([*axes, *spec.ys, spec.x, *spec.markers, *memory]))
 
 
 def memory_mask(columns: dict) -> np.ndarray | None:
