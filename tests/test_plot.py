@@ -127,7 +127,7 @@ def test_plot_spec_language():
     assert spec.ys == ("t_param_load", "t_kv_load", "t_flops", "t_step")
     assert spec.markers == ("b_crit", "max_batch")
     spec = parse_plot_spec("log(cost_per_million_tokens):log(t_step)", graph)
-    assert (spec.ys, spec.x, spec.log_x, spec.log_y, spec.stacked) == \
+    assert (spec.ys, spec.x, spec.log_x, spec.log_y, bool(spec.stack)) == \
         (("cost_per_million_tokens",), "t_step", True, True, False)
     with pytest.raises(UnknownNameError):
         parse_plot_spec("t_step:batchh", graph)

@@ -22,11 +22,6 @@ NOTES = {
 }
 
 
-def _cases(ids) -> str:
-    ids = list(ids)
-    return ", ".join(ids) if len(ids) <= 6 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
-
-
 def _factors(fit: Fit, chip: str) -> str:
     return f"{chip}: " + ", ".join(f"{name} {value:.4g}" for name, value in fit.chip_factors[chip].items())
 
@@ -64,17 +59,18 @@ def calibrated_yaml(fit: Fit) -> str:
             shown = {"max_num_seqs": f'"{shared[name]:.0f} sequence"',
                      "layer_step_overhead": f'"{shared[name] * 1e6:.4g} us"'}.get(name, f"{shared[name]:.4g}")
             lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
-    lines.append("# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;")
-    lines.append("# calibrate --update-chips writes them):")
+    lines += ["# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;",
+              "# calibrate --update-chips writes them):"]
     lines += [f"#   {_factors(fit, chip)} from {len(fit.chip_cases[chip])} cases" for chip in fit.chip_factors]
     return "\n".join(lines) + "\n"
 
 
 def chip_lines(fit: Fit, chip: str) -> list[str]:
     """The chip preset's fitted factors, each with the cases it came from."""
-    cases = fit.chip_cases[chip]
+    cases = list(fit.chip_cases[chip])
+    listed = ", ".join(cases) if len(cases) <= 6 else f"{', '.join(cases[:5])} and {len(cases) - 5} more"
     return [f'  {name}: {{value: {value:.4g}, source: "calcgraph calibrate, {date.today().isoformat()}, '
-            f'{len(cases)} cases: {_cases(cases)}", note: "factor on the shared figure of '
+            f'{len(cases)} cases: {listed}", note: "factor on the shared figure of '
             f'presets/assumptions/calibrated.yaml, shrunk toward 1 where cases are few"}}'
             for name, value in fit.chip_factors[chip].items()]
 

@@ -5,13 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _nodes(ev, only):
-    if not only:
-        return list(ev.graph.order)
-    keep = set(only).union(*(ev.graph.ancestors(name) for name in only))
-    return [n for n in ev.graph.order if n in keep]
-
-
 def graph_text(ev, fmt: str = "mermaid", only=None) -> str:
     """Edges between quantities, inputs drawn differently from formulas.
 
@@ -19,22 +12,19 @@ def graph_text(ev, fmt: str = "mermaid", only=None) -> str:
     >>> graph_text(calcgraph.load().evaluated, "mermaid", only=["param_bytes"]).splitlines()[0]
     'flowchart LR'
     """
-    names = _nodes(ev, only)
+    keep = set(only or ()).union(*(ev.graph.ancestors(name) for name in only or ()))  # only: with what it uses
+    names = [n for n in ev.graph.order if not only or n in keep]
     edges = [(a, b) for a, b in ev.graph.dag.edges if a in names and b in names]
     edges.sort(key=lambda e: (names.index(e[1]), names.index(e[0])))
     given = {n for n in names if ev.graph[n].is_input or n in ev.scenario.pinned}  # a pin is drawn as a value
-    if fmt == "dot":
-        lines = ["digraph calcgraph {", "  rankdir=LR;"]
-        for name in names:
-            shape = "box" if name in given else "ellipse"
-            lines.append(f'  "{name}" [shape={shape}];')
-        lines += [f'  "{a}" -> "{b}";' for a, b in edges]
-        return "\n".join(lines + ["}"]) + "\n"
-    lines = ["flowchart LR"]
-    for name in names:
-        lines.append(f"  {name}[{name}]" if name in given else f"  {name}({name})")
-    lines += [f"  {a} --> {b}" for a, b in edges]
-    return "\n".join(lines) + "\n"
+    head, value, formula, edge, tail = _STYLES[fmt == "dot"]
+    lines = head + [(value if name in given else formula).format(name) for name in names]
+    return "\n".join(lines + [edge.format(a, b) for a, b in edges] + tail) + "\n"
+
+
+_STYLES = ((["flowchart LR"], "  {0}[{0}]", "  {0}({0})", "  {0} --> {1}", []),   # mermaid, then dot
+           (["digraph calcgraph {", "  rankdir=LR;"], '  "{0}" [shape=box];', '  "{0}" [shape=ellipse];',
+            '  "{0}" -> "{1}";', ["}"]))
 
 
 _TOPICS = (("Memory", ("memory", "reserve", "model", "attention", "moe", "quant", "architectures")),
@@ -70,9 +60,7 @@ def topic_diagrams(ev, sections, headline, label, deps) -> list[tuple[str, list[
         if name in allowed:
             roots.setdefault(_topic(ev, name), []).append(name)
     out = []
-    for title in [t for t, _ in _TOPICS] + ["Other"]:
-        if title not in roots:
-            continue
+    for title in [t for t in [*(t for t, _ in _TOPICS), "Other"] if t in roots]:
         nodes = _nearest(ev, roots[title], allowed, deps)
         edges = [(d, n) for n in nodes for d in deps(ev, n) if d in nodes]
         for name in [n for n in nodes if not any(n in edge for edge in edges)]:

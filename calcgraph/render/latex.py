@@ -33,11 +33,8 @@ def _constant(value) -> str:
 def _prec(node: ast.AST) -> int:
     if isinstance(node, ast.BinOp):
         return _PREC.get(type(node.op), 5)
-    if isinstance(node, ast.UnaryOp):
-        return 1
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0:
-        return 1
-    return 5
+    negative = isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0
+    return 1 if negative or isinstance(node, ast.UnaryOp) else 5
 
 
 def _paren(text: str) -> str:
@@ -71,8 +68,7 @@ class _Printer:
         if isinstance(node, ast.Constant):
             return _constant(node.value)
         if isinstance(node, ast.UnaryOp):
-            inner = self.operand(node.operand, 2)
-            return ("-" if isinstance(node.op, ast.USub) else "+") + inner
+            return ("-" if isinstance(node.op, ast.USub) else "+") + self.operand(node.operand, 2)
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         if isinstance(node, ast.Call):
@@ -215,13 +211,8 @@ def wrap_line(line: str, width: int = WRAP) -> list[str]:
     body = body.replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
     room = width - visible_width(head)
     candidates = _breaks(body)
-    best = None
-    for kinds in ((0,), (0, 1)):
-        for depth in sorted({d for _, d, _ in candidates}):
-            parts = _pack(body, [p for p, d, k in candidates if d <= depth and k in kinds], room)
-            if best is None or max(map(visible_width, parts)) < max(map(visible_width, best)):
-                best = parts
-            if all(visible_width(part) <= room for part in parts):
-                return [f"{head}&={parts[0]}"] + [rf"&\quad {part.strip()}" for part in parts[1:]]
-    best = best or [body]
+    tries = [_pack(body, [p for p, d, k in candidates if d <= depth and k in kinds], room)
+             for kinds in ((0,), (0, 1)) for depth in sorted({d for _, d, _ in candidates})]
+    fits = [parts for parts in tries if max(map(visible_width, parts)) <= room]  # the first fit, else the narrowest
+    best = fits[0] if fits else min(tries, key=lambda parts: max(map(visible_width, parts)), default=[body])
     return [f"{head}&={best[0]}"] + [rf"&\quad {part.strip()}" for part in best[1:]]

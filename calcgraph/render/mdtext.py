@@ -1,8 +1,5 @@
-"""Text from YAML made safe for a Markdown report, and the one number format of reports.
-
-YAML text becomes one line with every character that could start markup escaped; a symbol must be in a
-safe LaTeX subset (docs/conventions.md), else the name is shown; numbers are grouped by thin spaces.
-"""
+"""YAML text made one safe line of Markdown (a symbol only in a safe LaTeX subset, docs/conventions.md), and the
+one number format of reports (digits grouped by thin spaces)."""
 
 from __future__ import annotations
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 
 from calcgraph.engine.measured import Prediction, Summary
-from calcgraph.render.text import aligned_lines
+from calcgraph.render.text import aligned_lines, csv_text, md_lines
+from calcgraph.render.values import finite
 
 COLUMNS = ("id", "chip", "model", "dtypes", "tp", "isl", "osl", "batch", "measured", "predicted", "ratio",
            "roofline", "likely cause")
@@ -49,9 +47,7 @@ def validation_text(predictions: list[Prediction], summary: Summary, assumptions
 
 def validation_markdown(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
     """A GitHub Markdown table and the summary as a list."""
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "|".join("---" if i < 4 else "--:" for i in range(len(COLUMNS) - 1))
-    lines = [head + "|---|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(p)) + " |" for p in predictions]
+    lines = md_lines([COLUMNS] + [_row(p) for p in predictions], ["---"] * 4 + ["--:"] * 8 + ["---"])
     lines += ["", "Tokens/s per chip; ratio = predicted / measured; * batch not published: the largest that fits "
               "(max_batch under calibrated.yaml), capped at 2,048.", ""]
     lines += [f"- {line}" for line in summary_lines(summary, assumptions)]
@@ -71,8 +67,6 @@ def _record(p: Prediction) -> dict:
 
 def validation_json(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
     """Every case and the summary as one JSON object."""
-    def finite(x: float):
-        return x if math.isfinite(x) else None
     return json.dumps({
         "assumptions": assumptions, "cases": [_record(p) for p in predictions],
         "summary": {"count": summary.count, "median_abs_error": finite(summary.median_abs_error),
@@ -85,27 +79,18 @@ def validation_json(predictions: list[Prediction], summary: Summary, assumptions
 
 def validation_csv(predictions: list[Prediction]) -> str:
     """One row per case, full precision."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     fields = ["id", "file", "line", "model", "chip", "dtypes", "chips", "tp_degree", "engine", "prefill_len",
               "gen_len", "batch", "batch_solved", "benchmark", "measured", "predicted", "ratio", "roofline", "unit",
               "tpot_measured", "tpot_predicted", "likely_cause"]
-    writer.writerow(fields)
-    for p in predictions:
-        record = _record(p)
-        record["dtypes"] = "+".join(record["dtypes"])
-        writer.writerow([repr(v) if isinstance(v, float) else v for v in (record[f] for f in fields)])
-    return out.getvalue()
+    records = [{**_record(p), "dtypes": "+".join(p.case.dtypes)} for p in predictions]
+    return csv_text([fields] + [[repr(v) if isinstance(v, float) else v for v in (r[f] for f in fields)]
+                                for r in records])
 
 
 def validation_plot(predictions: list[Prediction], path: str, assumptions: str) -> None:
     """Measured against predicted, log-log, one colour and marker per chip, the diagonal and a 25 % band."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from calcgraph.core.files import write_atomic
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
+    from calcgraph.render.plot import pyplot, save_figure
+    fig, ax = pyplot().subplots(figsize=(7, 6), dpi=110)
     chips = sorted({p.case.chip for p in predictions})
     markers = "osD^v<>Xp*h"
     for i, chip in enumerate(chips):
@@ -123,7 +108,4 @@ def validation_plot(predictions: list[Prediction], path: str, assumptions: str) 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    write_atomic(path, buffer.getvalue())
+    save_figure(fig, path)

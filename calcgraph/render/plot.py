@@ -1,8 +1,5 @@
-"""Plots of a sweep with matplotlib (Agg), imported only when a plot is drawn.
-
-``--plot Y:X``, ``Y1,Y2:X`` (lines), ``Y1+Y2:X`` (stacked), ``Y:X:M1,M2`` (markers at M), ``log(Y)``;
-points where weights and KV cache do not fit in HBM are left out, so a line stops there.
-"""
+"""Plots of a sweep with matplotlib (Agg, imported only when drawing): ``--plot Y:X``, ``Y1,Y2:X``, ``Y1+Y2:X``
+(stacked), ``Y:X:M1,M2`` (markers), ``log(Y)``; a line stops where weights and KV cache exceed HBM."""
 
 from __future__ import annotations
 
@@ -31,11 +28,6 @@ class PlotSpec:
 
     ys: tuple
     x: str
-
-    @property
-    def stacked(self) -> bool:
-        """True when some Y names are stacked areas."""
-        return bool(self.stack)
     stack: tuple = ()
     markers: tuple = ()
     color: str | None = None
@@ -74,8 +66,8 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
         raise SetValueError(f"cannot read {text!r}", where=where,
                             hint="write Y:X, Y1,Y2:X, Y1+Y2+Y3:X (stacked) or Y:X:MARKER,..., "
                                  "e.g. --plot throughput_per_chip:t_step")
-    log_y, fields[0] = _log_field(fields[0])
-    log_x, fields[1] = _log_field(fields[1])
+    log_y, log_x = (f.startswith("log(") and f.endswith(")") for f in fields[:2])
+    fields[:2] = [f[4:-1].strip() if log else f for f, log in zip(fields[:2], (log_y, log_x), strict=True)]
     groups = [g.strip() for g in fields[0].split(",")]
     stacks = [g for g in groups if "+" in g]
     if len(stacks) > 1:
@@ -111,21 +103,10 @@ def parse_plot_spec(text: str, graph, color: str | None = None, axes=()) -> Plot
                     log_x=log_x, log_y=log_y)
 
 
-def _log_field(field: str) -> tuple[bool, str]:
-    """``log(NAMES)`` -> (True, NAMES); anything else unchanged.
-
-    >>> _log_field("log(cost_per_million_tokens)")
-    (True, 'cost_per_million_tokens')
-    """
-    if field.startswith("log(") and field.endswith(")"):
-        return True, field[4:-1].strip()
-    return False, field
-
-
 def check_stack(spec: PlotSpec, sizes: dict) -> None:
     """A stacked plot draws one line: refuse grids with several (before any work is done)."""
     along = line_axis(spec, list(sizes))
-    if spec.stacked and math.prod(n for name, n in sizes.items() if name != along) > 1:
+    if spec.stack and math.prod(n for name, n in sizes.items() if name != along) > 1:
         raise SetValueError("a stacked plot draws one line: vary only the X input",
                             where=Argument("plot", spec.text),
                             hint="fix the other inputs with --set, e.g. --set seq_len=8192")
@@ -133,18 +114,12 @@ def check_stack(spec: PlotSpec, sizes: dict) -> None:
 
 def plot_names(spec: PlotSpec, graph, axes) -> list[str]:
     """Every quantity the plot needs: axes, Y, X, markers, and the memory check when possible."""
-    names = [*axes, *spec.ys, spec.x, *spec.markers]
-    if all(n in graph for n in MEMORY):
-        names += list(MEMORY)
-    return list(dict.fromkeys(names))
+    memory = MEMORY if all(n in graph for n in MEMORY) else ()
+    return list(dict.fromkeys([*axes, *spec.ys, spec.x, *spec.markers, *memory]))
 
 
 def memory_mask(columns: dict) -> np.ndarray | None:
-    """True where the weights and KV cache do not fit in HBM; None if the graph cannot tell.
-
-    >>> memory_mask({"total_memory": np.array([1.0, 3.0]), "hbm_capacity": np.array([2.0, 2.0])}).tolist()
-    [False, True]
-    """
+    """True where weights and KV cache exceed HBM or a declared check fails; None if the graph cannot tell."""
     failed = columns.get("checks_failed")
     checks = None if failed is None else np.asarray(failed) > 0
     if not all(n in columns for n in MEMORY):
@@ -154,11 +129,7 @@ def memory_mask(columns: dict) -> np.ndarray | None:
 
 
 def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-    """``values`` with the masked points made NaN (matplotlib breaks lines there).
-
-    >>> masked(np.array([1.0, 2.0]), np.array([False, True])).tolist()
-    [1.0, nan]
-    """
+    """``values`` with the masked points made NaN (matplotlib breaks lines there)."""
     values = np.array(values, dtype=float)
     if mask is not None:
         values[mask] = np.nan
@@ -166,13 +137,7 @@ def masked(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
 
 
 def line_axis(spec: PlotSpec, axes) -> str:
-    """The varied input a line runs along: X itself if varied, else the first other varied input.
-
-    >>> line_axis(PlotSpec(ys=("t_step",), x="throughput"), ["batch", "seq_len"])
-    'batch'
-    >>> line_axis(PlotSpec(ys=("t_step",), x="seq_len"), ["batch", "seq_len"])
-    'seq_len'
-    """
+    """The varied input a line runs along: X itself if varied, else the first other varied input (not the colour)."""
     if spec.x in axes:
         return spec.x
     others = [a for a in axes if a != spec.color]
@@ -192,12 +157,8 @@ def line_groups(columns: dict, axes, along: str) -> list[tuple[tuple, np.ndarray
     keys = np.column_stack([columns[a] for a in others])
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
-    groups = []
-    for index, key in enumerate(unique):
-        members = np.flatnonzero(inverse == index)
-        members = members[np.argsort(columns[along][members], kind="stable")]
-        groups.append((tuple(float(k) for k in key), members))
-    return groups
+    lines = [(tuple(float(k) for k in key), np.flatnonzero(inverse == index)) for index, key in enumerate(unique)]
+    return [(key, members[np.argsort(columns[along][members], kind="stable")]) for key, members in lines]
 
 
 def _unit(scenario: Scenario, name: str, values: np.ndarray):
@@ -205,8 +166,12 @@ def _unit(scenario: Scenario, name: str, values: np.ndarray):
     if quantity.display is not None:
         return quantity.display.pint_unit
     finite = np.abs(values[np.isfinite(values)])
-    typical = float(np.median(finite)) if finite.size else 0.0
-    return display_unit(quantity.unit, typical)
+    return display_unit(quantity.unit, float(np.median(finite)) if finite.size else 0.0)  # the typical value's unit
+
+
+def _equals(name: str, value: float, unit) -> str:
+    """``name = value unit`` for a legend, the value in ``unit``."""
+    return f"{name} = {format_number(float(to_unit(value, unit)), 4)} {format_unit(unit)}".rstrip()
 
 
 def _label(parts, unit) -> str:
@@ -217,18 +182,13 @@ def _label(parts, unit) -> str:
 
 def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -> None:
     """Draw the plot of ``spec`` from sweep ``columns`` (base units) and save it to ``output``."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib import ticker
 
-    from calcgraph.core.files import write_stream_atomic
-
+    plt = pyplot()
     axis_names = [a.name for a in axes]
     along = line_axis(spec, axis_names)
     groups = line_groups(columns, axis_names, along)
     mask = memory_mask(columns)
-    check_stack(spec, {a.name: len(a.values) for a in axes})
     x_unit = _unit(scenario, spec.x, columns[spec.x])
     y_unit = _unit(scenario, spec.ys[0], np.concatenate([columns[y] for y in spec.ys]))
     others = [a for a in axis_names if a != along]
@@ -241,9 +201,8 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         cut = mask[members] if mask is not None else None
         xs = masked(to_unit(columns[spec.x][members], x_unit), cut)
         colour = palette(index / max(1, len(groups) - 1)) if len(groups) > 6 else palette(index % 10)
-        label = ", ".join(f"{n} = {format_number(float(to_unit(v, units[n])), 4)} {format_unit(units[n])}".rstrip()
-                          for n, v in zip(others, key, strict=True))
-        if spec.stacked:
+        label = ", ".join(_equals(n, v, units[n]) for n, v in zip(others, key, strict=True))
+        if spec.stack:
             keep = np.isfinite(xs)
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
             ax.stackplot(xs[keep], *layers, labels=list(spec.stack), alpha=0.8)
@@ -254,28 +213,24 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
                 continue
             name = ", ".join(p for p in (y if len(spec.ys) > 1 else "", label) if p)
             ax.plot(xs, ys, label=name or None, lw=1.8,
-                    color="black" if spec.stacked else (None if len(lines) > 1 else colour))
+                    color="black" if spec.stack else (None if len(lines) > 1 else colour))
         for m_index, marker in enumerate(spec.markers):
-            values = np.unique(columns[marker][members][np.isfinite(columns[marker][members])])
-            for value in values:
-                shown = float(to_unit(value, x_unit))
-                text = f"{marker} = {format_number(shown, 4)} {format_unit(x_unit)}".rstrip()
+            for value in np.unique(columns[marker][members][np.isfinite(columns[marker][members])]):
                 line_colour = colour if len(groups) > 1 else f"C{(m_index + 3) % 10}"
-                ax.axvline(shown, color=line_colour, ls="--" if m_index == 0 else ":", lw=1.4,
-                           label=text if len(groups) == 1 or index == 0 else None)
+                ax.axvline(float(to_unit(value, x_unit)), color=line_colour, ls="--" if m_index == 0 else ":", lw=1.4,
+                           label=_equals(marker, value, x_unit) if len(groups) == 1 or index == 0 else None)
     for wanted, axis, scale in ((spec.log_x, ax.xaxis, ax.set_xscale), (spec.log_y, ax.yaxis, ax.set_yscale)):
         if wanted:
             scale("log")
             axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
             axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(ticker.NullFormatter())
-    if spec.stacked:
+    if spec.stack:
         ax.set_ylim(bottom=0)
         ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
     ax.set_xlabel(_label([spec.x], x_unit))
     ax.set_ylabel(_label(([" + ".join(spec.stack)] if spec.stack else []) + lines, y_unit))
-    title = scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else "")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else ""), fontsize=9)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
     if ax.get_legend_handles_labels()[0]:
@@ -289,11 +244,24 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
     for row, note in enumerate(reversed(notes)):
         figure.text(0.99, 0.008 + 0.03 * row, note, ha="right", va="bottom", fontsize=7, color="0.4")
     figure.tight_layout(rect=(0, 0.03 * len(notes), 1, 1))
+    save_figure(figure, output)
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend, imported only when a plot is drawn."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(figure, output: str) -> None:
+    """Write ``figure`` in the format ``output``'s suffix names, undated (same plot, same bytes), and close it."""
+    from calcgraph.core.files import write_atomic
     buffer = io.BytesIO()
     try:
         kind = Path(output).suffix.lower().lstrip(".")
-        stamp = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind, {})
-        figure.savefig(buffer, format=kind, metadata=stamp)
+        figure.savefig(buffer, format=kind, metadata={"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind))
     finally:
-        plt.close(figure)
-    write_stream_atomic(output, [buffer.getvalue()], binary=True)
+        pyplot().close(figure)
+    write_atomic(output, buffer.getvalue())

@@ -1,36 +1,25 @@
-"""``calcgraph table``: the base scenario and one column per variant (text, md, csv or json).
-
-Each row shows one display unit, chosen from the base column; pinned values are marked ``*``.
-"""
+"""``calcgraph table``: the base scenario and one column per variant (text, md, csv or json); each row in one
+display unit, chosen from the base column; pinned values marked ``*``."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 
 from calcgraph.core.numbers import format_number, shortest_text
 from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine.evaluated import Evaluated, NodeState, rebind
-from calcgraph.render.text import aligned_lines
+from calcgraph.render.text import aligned_lines, csv_text, eval_names, md_lines
+from calcgraph.render.values import finite
 
 FORMATS = ("text", "md", "csv", "json")
 BASE = "base"
 
 
-def table_columns(ev: Evaluated) -> list[tuple[str, Evaluated]]:
-    """(label, evaluated) of the base scenario, then of each variant in the order the file gives them."""
-    base = ev if ev.variant is None else rebind(ev, None)
-    return [(BASE, base)] + [(name, rebind(ev, name)) for name in ev.spec.variants]
-
-
 def _cell(ev: Evaluated, name: str, unit, exact: bool = False) -> str:
     state = ev.states[name]
-    if state is NodeState.UNKNOWN:
-        return "unknown"
-    if state is NodeState.NO_ANSWER:
-        return "no answer"
+    if state in (NodeState.UNKNOWN, NodeState.NO_ANSWER):
+        return state.value
     value = float(to_unit(ev.values[name], unit))
     if exact:
         return shortest_text(value) if math.isfinite(value) else ""  # reads back as the value: CSV loses nothing
@@ -38,23 +27,16 @@ def _cell(ev: Evaluated, name: str, unit, exact: bool = False) -> str:
     return text + ("*" if state is NodeState.PINNED else "")
 
 
-def _rows(columns, names, exact: bool = False) -> list[list[str]]:
-    base = columns[0][1]
-    rows = []
-    for name in names:
-        unit = base.display_unit(name)
-        rows.append([name, format_unit(unit)] + [_cell(ev, name, unit, exact) for _, ev in columns])
-    return rows
+def _row(columns, name: str, exact: bool = False) -> list[str]:
+    unit = columns[0][1].display_unit(name)
+    return [name, format_unit(unit)] + [_cell(ev, name, unit, exact) for _, ev in columns]
 
 
 def _json(columns, names) -> str:
     rows = {}
     for name in names:
         quantity = columns[0][1].graph[name]
-        values = {}
-        for label, ev in columns:
-            value = float(to_unit(ev.values[name], quantity.unit))
-            values[label] = value if math.isfinite(value) else None
+        values = {label: finite(float(to_unit(ev.values[name], quantity.unit))) for label, ev in columns}
         rows[name] = {"unit": format_unit(quantity.unit.pint_unit) or "dimensionless", "values": values,
                       "pinned": [label for label, ev in columns if ev.states[name] is NodeState.PINNED]}
     ev = columns[0][1]
@@ -71,23 +53,17 @@ def render_table(ev: Evaluated, only=None, fmt: str = "md") -> str:
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}: one of {', '.join(FORMATS)}")
-    columns = table_columns(ev)
-    names = list(only or ev.spec.report or ev.names())
+    base = ev if ev.variant is None else rebind(ev, None)  # the base scenario, then each variant in file order
+    columns = [(BASE, base)] + [(name, rebind(ev, name)) for name in ev.spec.variants]
+    names = eval_names(ev, only)
     if fmt == "json":
         return _json(columns, names)
-    header = ["quantity", "unit"] + [label for label, _ in columns]
-    rows = _rows(columns, names, exact=fmt == "csv")
-    pinned = any(cell.endswith("*") for row in rows for cell in row[2:])
-    note = "\n* pinned: given a value, its formula not used" if pinned else ""
+    rows = [["quantity", "unit"] + [label for label, _ in columns]] + [_row(columns, n, fmt == "csv") for n in names]
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return out.getvalue()
+        return csv_text(rows)
+    pinned = any(cell.endswith("*") for row in rows[1:] for cell in row[2:])
+    note = "* pinned: given a value, its formula not used\n" if pinned else ""
     if fmt == "md":
-        lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * len(columns)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines) + "\n" + (note.lstrip("\n") + "\n" if note else "")
-    lines = aligned_lines([header, *rows], right=range(2, len(header)))
-    return f"{ev.spec.title}\n{ev.spec.path}\n\n" + "\n".join(lines) + "\n" + (note + "\n" if note else "")
+        return "\n".join(md_lines(rows, ["---"] * 2 + ["---:"] * len(columns))) + "\n" + note
+    lines = aligned_lines(rows, right=range(2, len(rows[0])))
+    return f"{ev.spec.title}\n{ev.spec.path}\n\n" + "\n".join(lines) + "\n" + ("\n" + note if note else "")

@@ -1,7 +1,5 @@
-"""``calcgraph new``: a commented template of a model preset, a chip preset or a scenario.
-
-Fields come from the graph's inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names.
-"""
+"""``calcgraph new``: a commented template of a model preset, a chip preset or a scenario, fields from the graph's
+inputs; figures to supply are ``FILL ...``, which ``calcgraph check`` names."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ NOT_MODEL = {"flops_per_param", "embedding_flops"}    # conventions, not facts a
 NOT_CHIP = {"one_chip", "pp_degree", "ep_degree", "chips",   # chosen by the scenario
             "compute_fp8", "compute_fp4"}                    # chosen by the dtype presets
 CHIP_EXTRA = ("tp_axes", "collective_base_latency", "allreduce_hop_factor", "power_per_chip")
+KINDS = {"model": ("model.yaml", NOT_MODEL, ()), "chip": ("hardware.yaml", NOT_CHIP, CHIP_EXTRA)}  # module, out, extra
 COMPUTED_IN_PRESET = {"n_params": "n_params_estimate"}
 DENSE_DEFAULTS = {"extra_params", "mla", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim", "moe_layers",
                   "n_experts", "experts_per_token", "n_shared_experts", "d_ff_expert", "local_layers", "window"}
@@ -35,10 +34,6 @@ def _fill(graph: Graph, name: str) -> str:
     return _q(f"FILL {name} in {unit}" if unit else f"FILL {name} (a plain number)")
 
 
-def _from(graph: Graph, name: str, module: str) -> bool:
-    return str(graph[name].where.file).replace("\\", "/").endswith("formulas/" + module)
-
-
 def kind_fields(graph: Graph, kind: str) -> list[str]:
     """The inputs a preset of ``kind`` ("model" or "chip") gives, in declaration order.
 
@@ -46,19 +41,15 @@ def kind_fields(graph: Graph, kind: str) -> list[str]:
     >>> kind_fields(calcgraph.load("formulas/architectures.yaml").graph, "chip")[:2]
     ['flops_per_chip_bf16', 'flops_per_chip_int8']
     """
-    if kind == "model":
-        return [n for n, q in graph.quantities.items()
-                if (q.is_input or n in COMPUTED_IN_PRESET) and _from(graph, n, "model.yaml") and n not in NOT_MODEL]
-    names = [n for n, q in graph.quantities.items()
-             if q.is_input and _from(graph, n, "hardware.yaml") and n not in NOT_CHIP]
-    return names + [n for n in CHIP_EXTRA if n in graph and n not in names]
+    module, left_out, extra = KINDS[kind]
+    names = [n for n, q in graph.quantities.items() if (q.is_input or n in COMPUTED_IN_PRESET) and n not in left_out
+             and str(q.where.file).replace("\\", "/").endswith("formulas/" + module)]
+    return names + [n for n in extra if n in graph and n not in names]
 
 
 def _field_line(graph: Graph, name: str, value: str, note: str) -> list[str]:
-    quantity = graph[name]
-    unit = _unit(graph, name)
-    lines = [f"  # {quantity.doc}" + (f" [{unit}]" if unit else " [plain number]")]
-    return lines + [f"  {name}: {{value: {value}, note: {_q(note)}}}"]
+    return [f"  # {graph[name].doc} [{_unit(graph, name) or 'plain number'}]",
+            f"  {name}: {{value: {value}, note: {_q(note)}}}"]
 
 
 def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = "../presets") -> str:
@@ -82,17 +73,15 @@ def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = 
              "set:"]
     body: list[str] = []
     for name in kind_fields(graph, kind):
-        unit = _unit(graph, name)
         if name in COMPUTED_IN_PRESET:
             body += ["  # computed by the graph from the shapes above; put the checkpoint's count here if known",
                      f"  {name}: {{formula: {COMPUTED_IN_PRESET[name]}, note: \"from the shapes\"}}"]
-            continue
-        if kind == "model" and name in DENSE_DEFAULTS:
-            value = _q(f"0 {unit}") if unit else "0"
-            body += _field_line(graph, name, value, "FILL or keep 0 (a dense, text-only GQA model, every "
-                                "layer global); see docs/architectures.md")
-            continue
-        body += _field_line(graph, name, _fill(graph, name), "FILL: where this figure comes from")
+        elif kind == "model" and name in DENSE_DEFAULTS:
+            unit = _unit(graph, name)
+            body += _field_line(graph, name, _q(f"0 {unit}") if unit else "0", "FILL or keep 0 (a dense, text-only "
+                                "GQA model, every layer global); see docs/architectures.md")
+        else:
+            body += _field_line(graph, name, _fill(graph, name), "FILL: where this figure comes from")
     return "\n".join(head + body) + "\n"
 
 

@@ -1,11 +1,10 @@
-"""Evaluated values -> terminal text: the eval table, the JSON document, the closed forms.
-
-The table and JSON are built from floats and display data (``scales``: the units a value may be shown
-in, each ``(factor to base units, text)``), with no pint round-trip per row.
-"""
+"""Evaluated values -> terminal text: the eval table (floats and cached display scales, no pint per row), the JSON
+document, the closed forms; the aligned, Markdown and CSV tables of ``table`` and ``validate``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -68,31 +67,22 @@ def aligned_lines(rows, right=(), last: str | None = None, strip: bool = True) -
     return [line.rstrip() if strip else line for line in lines[:1] + [rule] + lines[1:]]
 
 
-def table_text(title: str, path: str, rows, total: int) -> str:
-    """The eval table: ``rows`` of (name, symbol, number, unit, origin, state); ``total`` quantities exist."""
-    cells = [("name", "symbol", "value", "unit", "from")]
-    for name, symbol, number, unit, origin, state in rows:
-        if state in ("unknown", "no answer"):
-            number = "unknown" if state == "unknown" else "none"
-        cells.append((name, symbol, number + MARKS.get(state, ""), unit, origin))
-    columns = max(60, shutil.get_terminal_size((WIDTH, 24)).columns)  # COLUMNS when set; at least 60
-    room = max(6, columns - sum(max(_width(r[i]) for r in cells) for i in range(4)) - 2 * 4)
-    short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
-    cells[1:] = [row[:4] + (_fit(row[4], room, short),) for row in cells[1:]]
-    lines = aligned_lines(cells, right={2}, last="----")
-    states = {row[5] for row in rows}
-    marks = [f"{m} {what}" for m, state, what in (("*", "pinned", "pinned (its formula not used)"),
-                                                  ("=", "solved", "solved")) if state in states]
-    more = "" if len(rows) == total else f"{len(rows)} of {total} quantities; --all for every one"
-    footer = "; ".join(filter(None, [", ".join(marks), more]))
-    head = "\n".join(textwrap.wrap(title, columns)) or path
-    return (f"{head}\n{place(Location(path))}\n\n" + "\n".join(lines) + "\n"
-            + (f"\n{footer}\n" if footer else ""))
+def md_lines(rows, aligns) -> list[str]:
+    """``rows`` (the header first) as a GitHub Markdown table, ``aligns`` each column's rule (``---``, ``--:``)."""
+    lines = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines[:1] + ["|" + "|".join(aligns) + "|"] + lines[1:]
+
+
+def csv_text(rows) -> str:
+    """``rows`` (the header first) as CSV text."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
 
 
 @lru_cache(maxsize=4096)
 def _scales(unit: Unit, display: Unit | None) -> tuple:
-    """The display data of a unit (``table_text``): the units a value of it may be shown in, with factors.
+    """The display data of a unit (``eval_table``): the units a value of it may be shown in, with factors.
 
     >>> from calcgraph.core.units import parse_unit
     >>> _scales(parse_unit("B/token"), None)[:3]
@@ -112,9 +102,7 @@ def eval_names(ev, names=None, everything: bool = False) -> list[str]:
     """
     if names:
         return list(names)
-    if everything or not ev.spec.report:
-        return ev.names()
-    return list(ev.spec.report)
+    return ev.names() if everything or not ev.spec.report else list(ev.spec.report)
 
 
 def eval_title(ev) -> str:
@@ -131,21 +119,39 @@ def eval_title(ev) -> str:
 
 
 def eval_table(ev, names=None, everything: bool = False) -> str:
-    """A plain-text table of ``eval_names``: name, symbol, value, unit, origin, within 100 columns."""
-    rows = []
+    """A plain-text table of ``eval_names``: name, symbol, value, unit, origin, within the terminal's width."""
+    cells, states = [("name", "symbol", "value", "unit", "from")], set()
     with paused_gc():  # thousands of rows that all stay alive
         for name in eval_names(ev, names, everything):
-            value, quantity = float(ev.values[name]), ev.graph[name]
+            value, quantity, state = float(ev.values[name]), ev.graph[name], ev.states[name].value
             scales = _scales(quantity.unit, quantity.display)
             scaled = len(scales) > 1 and math.isfinite(value) and value != 0
             factor, unit = pick_scale(value, scales[1:]) if scaled else scales[0]
-            number = format_number(float(value / factor), 5)
-            rows.append((name, plain_symbol(ev.graph[name].symbol), number, unit, origin_mark(ev, name),
-                         ev.states[name].value))
-        return table_text(eval_title(ev), ev.spec.path, rows, len(ev.names()))
+            number = {"unknown": "unknown", "no answer": "none"}.get(state) or format_number(float(value / factor), 5)
+            cells.append((name, plain_symbol(quantity.symbol), number + MARKS.get(state, ""), unit,
+                          origin_mark(ev, name)))
+            states.add(state)
+    columns = max(60, shutil.get_terminal_size((WIDTH, 24)).columns)  # COLUMNS when set; at least 60
+    room = max(6, columns - sum(max(_width(r[i]) for r in cells) for i in range(4)) - 2 * 4)
+    short = any(_width(row[4]) > room for row in cells[1:])  # one path style in the whole column
+    cells[1:] = [row[:4] + (_fit(row[4], room, short),) for row in cells[1:]]
+    marks = [f"{m} {what}" for m, state, what in (("*", "pinned", "pinned (its formula not used)"),
+                                                  ("=", "solved", "solved")) if state in states]
+    total = len(ev.names())
+    more = "" if len(cells) - 1 == total else f"{len(cells) - 1} of {total} quantities; --all for every one"
+    footer = "; ".join(filter(None, [", ".join(marks), more]))
+    head = "\n".join(textwrap.wrap(eval_title(ev), columns)) or ev.spec.path
+    return (f"{head}\n{place(Location(ev.spec.path))}\n\n" + "\n".join(aligned_lines(cells, right={2}, last="----"))
+            + "\n" + (f"\n{footer}\n" if footer else ""))
 
 
-def _solved_form(ev: Evaluated, name: str) -> str:
+def _form(ev: Evaluated, name: str, memo: dict) -> str:
+    from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
+    state = ev.states[name]
+    if state is NodeState.PINNED:
+        return f"{ev.scenario.bound[name].text}    (pinned at {ev.scenario.bound[name].where})"
+    if state not in (NodeState.SOLVED, NodeState.NO_ANSWER):
+        return closed_form_text(ev, name, memo)
     try:
         result = ev.solve_details(name)
     except NoSolutionError:
@@ -158,20 +164,8 @@ def _solved_form(ev: Evaluated, name: str) -> str:
 def symbolic_table(ev, names=None) -> str:
     """Each computed quantity as a closed form in the inputs (sympy's text), one per line; a closed form
     past the symbolic budget (engine/budget.py) is a short note instead."""
-    from calcgraph.engine.symbolic import closed_form_text  # sympy: only the symbolic table needs it
-    names = [n for n in (names or ev.names()) if not ev.graph[n].is_input]
-    lines = []
     memo: dict = {}  # closed forms built once for the whole table
-    for name in names:
-        state = ev.states[name]
-        if state is NodeState.PINNED:
-            bound = ev.scenario.bound[name]
-            lines.append(f"{name} = {bound.text}    (pinned at {bound.where})")
-        elif state in (NodeState.SOLVED, NodeState.NO_ANSWER):
-            lines.append(f"{name} = {_solved_form(ev, name)}")
-        else:
-            lines.append(f"{name} = {closed_form_text(ev, name, memo)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(f"{n} = {_form(ev, n, memo)}" for n in (names or ev.names()) if not ev.graph[n].is_input) + "\n"
 
 
 def eval_json(ev, names=None) -> str:

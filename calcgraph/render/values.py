@@ -1,11 +1,9 @@
-"""The pieces every output shares: a value in its display unit, where it came from, a solve's working.
-
-One helper each, so that the eval table, ``explain``, the report, ``best``
-and plots show a value, its origin and a solve the same way.
-"""
+"""The pieces every output shares, so that eval, ``explain``, the report, ``best`` and plots agree: a value in its
+display unit, where it came from, a solve's working."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -62,6 +60,11 @@ def place(where) -> str:
     return f"{shown}:{where.line}" if where.line else shown
 
 
+def finite(value) -> float | None:
+    """``value`` as a float, or None (JSON null) when it is missing, NaN or infinite."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
 NO_VALUE = "no value satisfies the constraints"  # = errors.NoSolutionError.reason
 
 
@@ -72,21 +75,11 @@ def origin_text(state: str, origin: str | None, placed: str | None, missing=(), 
     ('default: formulas/model.yaml:5', 'unknown: needs price')
     """
     if state == "unknown":
-        if origin is not None:
-            return f"unknown at {placed}: give it a value"
-        return "unknown: needs " + ", ".join(missing)
-    if state == "solved":
-        return "solved"
+        return f"unknown at {placed}: give it a value" if origin is not None else "unknown: needs " + ", ".join(missing)
     if state == "no answer":
-        return "solved: no value satisfies the constraints" if reason in (None, NO_VALUE) \
-            else f"solved: no answer, {reason}"
-    if state == "pinned":
-        return f"pinned: {placed}"
-    if state == "formula":
-        return ""
-    if origin == "default":
-        return f"default: {placed}"
-    return f"{origin}: {placed}" if origin != "scenario" else f"set: {placed}"
+        return f"solved: {NO_VALUE}" if reason in (None, NO_VALUE) else f"solved: no answer, {reason}"
+    fixed = {"solved": "solved", "formula": "", "pinned": f"pinned: {placed}"}
+    return fixed.get(state, f"{'set' if origin == 'scenario' else origin}: {placed}")
 
 
 
@@ -119,9 +112,8 @@ _CAUSES: list = [None, {}]  # the last Evaluated asked about, and its causes
 
 
 def unknown_causes(ev: Evaluated) -> dict[str, tuple[str, ...]]:
-    """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it.
-
-    One pass in evaluation order, remembered for the last scenario: the eval table asks once per row."""
+    """For each unknown computed quantity, the unknown inputs and unanswered solve nodes behind it (one pass in
+    evaluation order, remembered for the last scenario: the eval table asks once per row)."""
     if _CAUSES[0] is ev:
         return _CAUSES[1]
     graph, causes = ev.graph, {}

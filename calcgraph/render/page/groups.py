@@ -1,8 +1,5 @@
-"""How the page lays out its inputs: groups in reading order (workload and deployment, hardware, model and
-precision, assumptions), idle inputs folded (no reported result depends on them at the scenario's values: a
-term times an exact zero, ``mla * (...)`` without MLA, carries no influence), and each input's domain with
-the command line's message (``must be >= 1 seq``), so the page refuses what ``--set`` refuses.
-"""
+"""The page's inputs: groups in reading order, idle inputs folded (no reported result depends on them at the
+scenario's values, e.g. ``mla * (...)`` without MLA), each with its domain and ``--set``'s message."""
 
 from __future__ import annotations
 
@@ -77,10 +74,7 @@ def live_names(node: tuple, env) -> set[str]:
         for side in (node[1], node[2]):
             if _value(side, env) == 0:
                 return live_names(side, env)
-    found: set[str] = set()
-    for child in _children(node):
-        found |= live_names(child, env)
-    return found
+    return set().union(*(live_names(child, env) for child in _children(node)))
 
 
 def idle_inputs(ev, roots) -> set[str]:
@@ -90,16 +84,10 @@ def idle_inputs(ev, roots) -> set[str]:
     stack = [n for n in roots if n in graph]
     while stack:
         name = stack.pop()
-        if name in reached:
-            continue
+        if name not in reached and name not in ev.scenario.bound:
+            formula = graph[name].formula
+            stack += live_names(formula.node, env) if formula is not None else graph.dag.predecessors(name)
         reached.add(name)
-        quantity = graph[name]
-        if name in ev.scenario.bound:
-            continue
-        if quantity.formula is not None:
-            stack += live_names(quantity.formula.node, env)
-        else:
-            stack += list(graph.dag.predecessors(name))
     return {n for n in ev.scenario.bound if n not in reached}
 
 

@@ -1,8 +1,5 @@
-"""``calcgraph html``: one self-contained interactive page for a scenario (no network needed): the checked graph
-as JSON data (inserted as text, never markup), its formulas as JavaScript (``javascript``), the evaluator and
-solver (html_engine.js), the figures and the page script; every quantity in an element with ``data-quantity``
-and a live ``data-value`` in its declared unit (the DOM contract in the design notes).
-"""
+"""``calcgraph html``: one self-contained page (no network): graph data as JSON (text, never markup), formulas as
+JavaScript, engine, figures, page script; each quantity's element has ``data-quantity`` and a live ``data-value``."""
 
 from __future__ import annotations
 
@@ -18,7 +15,7 @@ from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
 from calcgraph.render.page.javascript import constraint_data, formulas_script, solve_data
-from calcgraph.render.values import plain_symbol
+from calcgraph.render.values import finite, plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
 BATCHES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
@@ -34,10 +31,6 @@ RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan
 
 def _asset(name: str) -> str:
     return resources.files("calcgraph.render.page").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _unit_entry(unit) -> list:
@@ -61,10 +54,6 @@ def _scale_ladder(unit) -> tuple:
     return tuple(sorted(seen.values(), key=lambda e: e[1]))
 
 
-def _where(quantity) -> str:
-    return str(quantity.formula_where or quantity.default_where or quantity.where)
-
-
 def is_integer_input(quantity, value: float) -> bool:
     """Integer inputs step by 1: a count (dimensionless or chips, sequences, tokens) with an integer value;
     a declared ``integer:`` wins, and dimensionless 1 is a fraction (an efficiency), not a count."""
@@ -85,31 +74,20 @@ def slider_range(quantity, value: float, integer: bool) -> dict:
     if not math.isfinite(value):
         return {"min": None, "max": None, "log": False}
     shown = value / quantity.unit.factor
-    if shown == 0:
-        return {"min": 0.0, "max": 1.0 * quantity.unit.factor, "log": False}
-    if not quantity.unit.dim and 0 < shown <= 1 and not integer:
+    if shown == 0 or (not quantity.unit.dim and 0 < shown <= 1 and not integer):  # zero, or a fraction
         return {"min": 0.0, "max": quantity.unit.factor, "log": False}
     if shown < 0:
         return {"min": value * 2, "max": -value * 2, "log": False}
-    low = value / 32
-    if integer:
-        low = max(low, quantity.unit.factor)
-    return {"min": low, "max": value * 32, "log": True}
+    return {"min": max(value / 32, quantity.unit.factor) if integer else value / 32, "max": value * 32, "log": True}
 
 
 def _checks(model) -> list:
     """Feasibility checks: the graph's ``checks`` (when it has them) and each solve's constraints."""
-    graph, found = model.graph, []
-    for name in graph.order:
-        spec = graph[name].solve
-        if spec is None or spec.for_name not in model.scenario.bound:
-            continue
-        for constraint in spec.constraints:
-            found.append((constraint, f"{constraint.text} fails: {spec.for_name} is beyond {name} "
-                                      f"({graph[name].doc})"))
-    found += list(graph.checks)  # the modules' declared checks, parsed at load
-    unique: dict = {}
-    for constraint, message in found:
+    graph, unique = model.graph, {}
+    solves = [(name, graph[name].solve) for name in graph.order if graph[name].solve is not None]
+    found = [(c, f"{c.text} fails: {spec.for_name} is beyond {name} ({graph[name].doc})")
+             for name, spec in solves if spec.for_name in model.scenario.bound for c in spec.constraints]
+    for constraint, message in found + list(graph.checks):  # and the modules' declared checks, parsed at load
         unique.setdefault(constraint.text, (constraint, message))
     return list(unique.values())
 
@@ -152,7 +130,8 @@ def page_data(model) -> dict:
         kind = "input" if q.is_input else ("solve" if q.solve is not None else "formula")
         quantities[name] = {
             "kind": kind, "symbol": plain_symbol(q.symbol), "doc": q.doc, "source": q.source,
-            "where": _where(q), "unit": format_unit(q.unit.pint_unit) or "dimensionless",
+            "where": str(q.formula_where or q.default_where or q.where),
+            "unit": format_unit(q.unit.pint_unit) or "dimensionless",
             "factor": q.unit.factor, "declared": _unit_entry(q.unit.pint_unit), "ladder": _ladder(q),
             "formula": q.formula.text if q.formula is not None else None,
             "names": list(q.formula.names) if q.formula is not None else [],
@@ -168,10 +147,10 @@ def page_data(model) -> dict:
         q, value = graph[name], float(bound.value)
         integer = is_integer_input(q, value)
         unit = display_unit(q.unit, value) if q.display is None else q.display.pint_unit
-        inputs.append({"name": name, "value": _finite(value), "unit": _unit_entry(unit), "integer": integer,
+        inputs.append({"name": name, "value": finite(value), "unit": _unit_entry(unit), "integer": integer,
                        "pinned": bool(bound.pinned), "where": str(bound.where), "origin": bound.origin,
                        "text": bound.text, "group": input_group(model, name), "idle": name in idle,
-                       "domain": domain(q), **{k: _finite(v) if isinstance(v, float) else v
+                       "domain": domain(q), **{k: finite(v) if isinstance(v, float) else v
                                               for k, v in slider_range(q, value, integer).items()}})
     solves = {name: solve_data(graph, graph[name].solve, scenario.bound)[0] for name in graph.order
               if graph[name].solve is not None and name not in scenario.bound}
@@ -182,12 +161,8 @@ def page_data(model) -> dict:
             "rules": RULES}
 
 
-def _json_for_script(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
-
-
 def _data_and_formulas(model) -> tuple[str, str]:
-    data = _json_for_script(page_data(model))
+    data = json.dumps(page_data(model), ensure_ascii=True, allow_nan=False, separators=(",", ":")).translate(_ESCAPES)
     return data, formulas_script(model.graph, [c for c, _ in _checks(model)])
 
 

@@ -1,10 +1,9 @@
-"""The graph's formulas -> JavaScript, from their light trees by ``pysource.emit``: the same doubles
-(``repr``), in the order ``evaluate`` computes, ``ceil``/``floor`` snapped (``cg.snap``), ``max``/``min``/
-``ceil_to`` with numpy's meaning (NaN in, NaN out); quantity names read from the environment object ``v``.
-"""
+"""The graph's formulas -> JavaScript by ``pysource.emit``: the same doubles, in ``evaluate``'s order, ``ceil``/
+``floor`` snapped, ``max``/``min``/``ceil_to`` with numpy's NaN meaning; names read from the object ``v``."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from calcgraph.core.constraints import describe_constant
@@ -15,9 +14,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 def _number(value: float) -> str:
     value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "(-Infinity)")
-    text = repr(value)
+    text = {math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN" if value != value else repr(value))
     return f"({text})" if value < 0 else text
 
 
@@ -72,14 +69,11 @@ def _solve_plan(graph, spec, bound) -> list[str]:
 
 def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
     """A solve spec as page data, and the JavaScript of its constraints' sides (in order)."""
-    target = graph[spec.for_name]
-    constraints = [constraint_data(graph, c) for c in spec.constraints]
-    sides = [_sides(c) for c in spec.constraints]
     bounds = list(spec.bounds) if spec.bounds is not None else None
-    data = {"for": spec.for_name, "factor": target.unit.factor, "integer": bool(spec.integer),
-            "bounds": bounds, "constraints": constraints, "plan": _solve_plan(graph, spec, bound),
-            "where": str(spec.where)}
-    return data, sides
+    data = {"for": spec.for_name, "factor": graph[spec.for_name].unit.factor, "integer": bool(spec.integer),
+            "bounds": bounds, "constraints": [constraint_data(graph, c) for c in spec.constraints],
+            "plan": _solve_plan(graph, spec, bound), "where": str(spec.where)}
+    return data, [_sides(c) for c in spec.constraints]
 
 
 def formulas_script(graph, checks: list) -> str:
