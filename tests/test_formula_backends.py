@@ -122,3 +122,11 @@ def test_found_example_a_power_with_a_name_exponent_agrees_bit_for_bit():
     ((_, formula),) = trees(["(-ceil_to(0, 2155) ** -a)"])
     value = numpy_value(formula)  # numpy's pow: one ulp from the C library's 2155.0 ** -3.0
     assert float_value(formula) == value and abs(value + 2155.0 ** -3.0) <= math.ulp(value)
+
+
+@pytest.mark.skipif(NODE is None, reason="node not found: install Node.js to run the page's engine")
+def test_found_example_a_negative_zero_constant_is_bracketed_on_the_page():
+    formulas = trees(["-max(a) - -0", "a - -0.0 * b"])  # hypothesis found the first: ((-Math.max(v.a))--0.0)
+    assert len(formulas) == 2
+    for (text, formula), got in zip(formulas, javascript_values(formulas), strict=True):
+        assert same(got, numpy_value(formula), text), text

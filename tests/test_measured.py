@@ -205,3 +205,10 @@ def test_chip_line_replaces_or_appends_the_fitted_factor():
     once = with_chip_line(text, "  hbm_efficiency_chip: {value: 0.9}")
     assert once == "title: x\nset:\n  a: 1\n  b: 2\n  hbm_efficiency_chip: {value: 0.9}\ndoc: y\n"
     assert with_chip_line(once, "  hbm_efficiency_chip: {value: 0.8}").count("hbm_efficiency_chip") == 1
+
+
+def test_validate_names_its_files_relative_to_the_working_directory(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["validate", str(FIXTURES / "tiny.yaml"), "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert rows and all(row.split(",")[1] == "tests/fixtures/validation/tiny.yaml" for row in rows)

@@ -25,6 +25,7 @@ from calcgraph.core.formula.queueing import erlang_c, erlang_c_float
 from calcgraph.core.units import parse_unit
 from calcgraph.errors import CalcgraphError, ExpressionError
 from calcgraph.render.latex import formula_latex
+from calcgraph.render.page.html import RULES
 from calcgraph.render.page.javascript import js_expr
 
 NODE = shutil.which("node")
@@ -122,14 +123,17 @@ def test_the_page_computes_the_same_erlang_c():
     rng = np.random.default_rng(3)
     pairs = [(int(c), float(a)) for c, a in zip(rng.integers(0, 200, 300), rng.uniform(0, 220, 300), strict=True)]
     pairs += [(4, 3.2), (1, 0.5), (0, 1.0), (3, 3.0), (60, 10.0), (1000, 10.0)]
+    # servers rounded half to even, as Python's round and numpy's rint do: 2.5 -> 2, 3.5 -> 4
+    pairs += [(2.5, 1.0), (3.5, 1.0), (4.5, 3.9), (1.5, 0.5), (100000.5, 10.0), (100001.0, 10.0)]
     calls = f"{json.dumps(pairs)}.map(function (p) {{ return cg.erlangC(p[0], p[1]); }})"
-    script = "var CG_DATA = {quantities: {}, order: [], rules: {}};\n" + ENGINE.read_text() \
+    script = f"var CG_DATA = {{quantities: {{}}, order: [], rules: {json.dumps(RULES)}}};\n" + ENGINE.read_text() \
         + f"\nprocess.stdout.write(JSON.stringify({calls}));"
     done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
     want = [erlang_c_float(c, a) for c, a in pairs]
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    np.testing.assert_allclose([math.nan if g is None else g for g in got], want, rtol=1e-12, atol=0)
+    assert got[-6:-2] == [erlang_c_float(c, a) for c, a in [(2, 1.0), (4, 1.0), (4, 3.9), (2, 0.5)]]
     assert js_expr(parse_formula("erlang_c(n, a)").node) == "cg.erlangC(v.n, v.a)"
 
 

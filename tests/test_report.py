@@ -402,3 +402,10 @@ def test_a_solve_closed_form_shows_an_unsafe_symbol_by_its_name(tmp_path):
                     "report: [best]\n")
     text = render_report(calcgraph.load(path).evaluated)
     assert "Closed form" in text and "href" not in text and r"\mathrm{cap}" in text
+
+
+def test_a_variant_without_a_chip_price_reports_its_cost_as_unknown(run, tmp_path):
+    # the H200 variant has no price: the conversion note of a cost of NaN used to raise (round of NaN)
+    status, _, err = run("report", "scenarios/compare-chips.yaml", "--variant", "h200-x8", "-o", tmp_path / "r.md")
+    assert status == 0 and "Traceback" not in err
+    assert "cost_per_million_tokens" in (tmp_path / "r.md").read_text()

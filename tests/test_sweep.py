@@ -356,3 +356,12 @@ def test_the_wrote_line_counts_the_columns_the_csv_has(run, tmp_path):
     header = target.read_text().splitlines()[0].split(",")
     assert status == 0 and header[-1] == "checks_failed [1]"
     assert f"(4 rows, {len(header)} columns)" in err
+
+
+def test_parquet_warns_of_failed_checks_and_strict_exits_3_like_csv(run, tmp_path):
+    pytest.importorskip("pyarrow.parquet")
+    grid = ["--vary", "batch=1:2001:500", "--vary", "seq_len=8192,65536"]  # the long, wide points do not fit
+    status, _, err = run("sweep", *grid, "--out", tmp_path / "g.parquet")
+    assert status == 0 and "a declared check fails at" in err and "(column checks_failed)" in err
+    assert run("sweep", *grid, "--out", tmp_path / "g.parquet", "--strict")[0] == 3
+    assert run("sweep", *grid, "--csv", tmp_path / "g.csv", "--strict")[0] == 3

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from calcgraph.core.spec.load import display_path
 from calcgraph.core.spec.parts import unknown_keys
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
@@ -177,7 +178,7 @@ def read_validation_file(path: str | Path, problems: list) -> ValidationFile | N
     except CalcgraphError as exc:
         problems.append(exc)
         return None
-    shown = str(path)
+    shown = display_path(Path(path))  # relative to the working directory, as in every other message
     if not isinstance(data, LineDict) or "cases" not in data:
         _problem(problems, "a validation file is a mapping with title:, source: and cases:", Location(shown, 1),
                  "see validation/README.md for the format")

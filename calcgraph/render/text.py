@@ -18,7 +18,7 @@ from calcgraph.core.numbers import format_number
 from calcgraph.core.units import Unit, format_unit, pick_scale, unit_scales
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.errors import Location, NoSolutionError
-from calcgraph.render.values import origin_mark, place, plain_symbol, solve_question
+from calcgraph.render.values import finite, origin_mark, place, plain_symbol, solve_question
 
 WIDTH = 100   # the eval table fits a terminal of this many columns
 MARKS = {"pinned": " *", "solved": " =", "no answer": " ="}
@@ -174,7 +174,7 @@ def eval_json(ev, names=None) -> str:
     for name in list(names or ev.names()):
         unit = ev.graph[name].unit
         value = float(ev.values[name] / unit.factor)
-        values[name] = {"value": value if value == value else None,  # NaN (no solution) -> null
+        values[name] = {"value": finite(value),  # NaN (no solution) or infinite -> null: JSON has neither
                         "unit": format_unit(unit.pint_unit) or "dimensionless"}
     return json.dumps({"scenario": ev.spec.path, "variant": ev.scenario.variant, "values": values,
-                       "pinned": list(ev.pinned)}, indent=2)
+                       "pinned": list(ev.pinned)}, indent=2, allow_nan=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 MAX_SERVERS = 100_000
+TAIL = (12.0, 40.0)  # the recurrence stops at k = a + 12 sqrt(a) + 40: B below 1e-30, C 0
 
 
 def erlang_c_float(servers: float, load: float) -> float:
@@ -21,7 +22,7 @@ def erlang_c_float(servers: float, load: float) -> float:
     c = int(round(servers))
     if c < 1 or load >= c:
         return 1.0
-    if c > load + 12.0 * math.sqrt(load) + 40.0:  # B below 1e-30
+    if c > load + TAIL[0] * math.sqrt(load) + TAIL[1]:
         return 0.0
     b = 1.0
     for k in range(1, c + 1):
@@ -40,7 +41,7 @@ def erlang_c(servers, load):
     bad = np.isnan(c) | np.isnan(a) | (a < 0) | (c > MAX_SERVERS)
     waits = ~bad & ((c < 1) | (a >= c))
     with np.errstate(all="ignore"):
-        idle = ~bad & ~waits & (c > a + 12.0 * np.sqrt(np.where(bad, 0.0, a)) + 40.0)
+        idle = ~bad & ~waits & (c > a + TAIL[0] * np.sqrt(np.where(bad, 0.0, a)) + TAIL[1])
         live = ~bad & ~waits & ~idle
         top = int(c[live].max()) if live.any() else 0
         b = np.ones(c.shape)

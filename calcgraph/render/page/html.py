@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 from calcgraph.core.formula.floats import EQUAL, HOLD, MONOTONE, SNAP
+from calcgraph.core.formula.queueing import MAX_SERVERS, TAIL
 from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
@@ -24,9 +25,10 @@ _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 # The rules the page's engine shares with every other backend (snap and hold: core/formula/floats.py; the scan
-# and integer bracket of a solve: engine/solve/problem.py), written into its data rather than copied into its code.
+# and integer bracket of a solve: engine/solve/problem.py; Erlang C: core/formula/queueing.py), written into its
+# data rather than copied into its code.
 RULES = {"snap": SNAP, "hold": HOLD, "monotone": MONOTONE, "equal": EQUAL, "scan_points": SCAN_POINTS,
-         "integer_bounds": list(INTEGER_BOUNDS)}
+         "integer_bounds": list(INTEGER_BOUNDS), "erlang_max_servers": MAX_SERVERS, "erlang_tail": list(TAIL)}
 
 
 def _asset(name: str) -> str:

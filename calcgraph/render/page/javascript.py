@@ -15,7 +15,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 def _number(value: float) -> str:
     value = float(value)
     text = {math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN" if value != value else repr(value))
-    return f"({text})" if value < 0 else text
+    return f"({text})" if math.copysign(1.0, value) < 0 else text  # -0.0 too: x - -0.0 is not x--0.0
 
 
 JAVASCRIPT = {"language": "JavaScript", "num": _number, "sorted": False, "neg": "(-{0})",

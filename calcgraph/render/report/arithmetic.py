@@ -95,9 +95,9 @@ def conversion_note(ev, name: str) -> str | None:
         naive = float(compile_expr(quantity.formula.expr)(numbers))
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
-    if naive == 0 or numbers[name] == 0:
+    ratio = numbers[name] / naive if naive else math.nan
+    if not math.isfinite(ratio) or ratio <= 0:  # unknown (no chip price), zero or of another sign
         return None
-    ratio = numbers[name] / naive
     units = " ".join(shown(ev, n)[1] for n in leaves + [name])
     for word, factor, text in _TIME:
         if not re.search(rf"(^|[/ *]){word}($|[/ *])", units):

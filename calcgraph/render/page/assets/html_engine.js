@@ -5,7 +5,8 @@ var cg = (function () {
   var D = CG_DATA, NO_VALUE = "no value satisfies the constraints";
   // the rules of every backend, from calcgraph/core/formula/floats.py and engine/solve/problem.py (page data "rules")
   var SNAP = D.rules.snap, HOLD = D.rules.hold, MONOTONE = D.rules.monotone, EQUAL = D.rules.equal,
-    SCAN_POINTS = D.rules.scan_points, INTEGER_BOUNDS = D.rules.integer_bounds;
+    SCAN_POINTS = D.rules.scan_points, INTEGER_BOUNDS = D.rules.integer_bounds,
+    ERLANG_MAX = D.rules.erlang_max_servers, ERLANG_TAIL = D.rules.erlang_tail;
 
   function snap(x) {  // calcgraph/core/formula/floats.py snap_float: relative, so 1e-10 stays 1e-10
     var nearest = Math.round(x);
@@ -19,11 +20,16 @@ var cg = (function () {
     return result;
   }
 
+  function roundHalfEven(x) {  // Python's round() and numpy's rint: 2.5 -> 2, 3.5 -> 4
+    var r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+
   function erlangC(servers, load) {  // calcgraph/core/formula/queueing.py: the same recurrence over Erlang B
-    if (isNaN(servers) || isNaN(load) || load < 0 || servers > 100000.5) { return NaN; }
-    var c = Math.round(servers), b = 1.0;
+    if (isNaN(servers) || isNaN(load) || load < 0 || servers > ERLANG_MAX + 0.5) { return NaN; }
+    var c = roundHalfEven(servers), b = 1.0;
     if (c < 1 || load >= c) { return 1.0; }
-    if (c > load + 12.0 * Math.sqrt(load) + 40.0) { return 0.0; }
+    if (c > load + ERLANG_TAIL[0] * Math.sqrt(load) + ERLANG_TAIL[1]) { return 0.0; }
     for (var k = 1; k <= c; k++) { b = load * b / (k + load * b); }
     return c * b / (c - load * (1.0 - b));
   }
