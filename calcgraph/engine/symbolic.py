@@ -241,7 +241,7 @@ def numeric_elasticities(ev, name: str) -> Elasticities:
             total[x] = float((np.log(abs(sides[0])) - np.log(abs(sides[1])))
                              / (math.log1p(STEP) - math.log1p(-STEP)))
     note = (NUMERIC, f"{name}: a closed form of more than {budget.MAX_NODES} nodes, or past "
-                     f"{budget.SECONDS:g} s")
+                     f"{budget.SECONDS:g} s of CPU time")
     return _finish(ev, name, total, [note])
 
 
