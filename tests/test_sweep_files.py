@@ -145,3 +145,11 @@ def test_without_a_writable_temporary_folder_the_csv_is_written(run, tmp_path, m
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     assert run("sweep", "--vary", "batch=1:3", "--only", "t_step", "--csv", tmp_path / "g.csv")[0] == 0
     assert (tmp_path / "g.csv").read_text().splitlines()[1] == "1,0.011009595259259259,0"  # the exact value
+
+
+@needs_polars
+def test_a_polars_whose_api_differs_leaves_the_csv_to_python(monkeypatch):
+    def missing(*args, **kwargs):
+        raise AttributeError("'ExprStringNameSpace' object has no attribute 'strip_prefix'")
+    monkeypatch.setattr(sweepfiles, "_exponents", missing)
+    assert csv_writer(10 ** 7) == "python"
