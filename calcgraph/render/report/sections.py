@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from contextlib import suppress
 
 import sympy
 
@@ -14,11 +13,12 @@ from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine import budget
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.symbolic import cached, closed_form, is_leaf, leaves
-from calcgraph.errors import CalcgraphError, NoSolutionError
+from calcgraph.errors import NoSolutionError
 from calcgraph.render.latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
 from calcgraph.render.mdtext import md_text, safe_symbol, sentence, table_number
 from calcgraph.render.report.arithmetic import (
     OFF,
+    attempt,
     conversion_note,
     is_switch,
     pruned_tree,
@@ -164,8 +164,8 @@ def _pinned_section(ev, name: str) -> list[str]:
            f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
     if quantity.formula is not None:
         out += [math_block(f"{symbol_of(ev, name)} = {_symbolic(ev, quantity.formula.tree)}"), ""]
-        with suppress(CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
-            would = float(compile_node(quantity.formula.node)(ev.values))
+        would = attempt(lambda: compile_node(quantity.formula.node)(ev.values))
+        if would is not None:
             unit = ev.display_unit(name)
             number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
             out += [f"With these inputs the formula would give {number}.", ""]
