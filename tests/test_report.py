@@ -257,6 +257,14 @@ def test_assumptions_follow_the_summary_with_what_they_affect(at_root):
         assert simplification in block, simplification
 
 
+def test_a_switch_does_not_affect_a_pinned_quantity(run):
+    # t_param_load's formula uses hbm_efficiency, but a pinned value's formula is not used
+    status, out, _ = run("report", "--set", "t_param_load=5 ms")
+    assert status == 0
+    line = next(r for r in out.split("## Assumptions", 1)[1].splitlines() if r.startswith("- `hbm_efficiency` = 1"))
+    assert "(affects [`t_kv_load`](#t_kv_load))" in line
+
+
 def test_405b_exercise_flags_tensor_parallelism_beyond_the_ici_limit(at_root):
     text = _report_of(ROOT / "scenarios" / "exercise-405b.yaml")
     summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
