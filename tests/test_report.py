@@ -173,6 +173,15 @@ def test_full_sensitivity_table_shows_which_inputs_matter(run):
     assert "ceil((activation_bytes + total_memory)/(hbm_per_chip*hbm_usable_fraction" in block
 
 
+def test_the_largest_elasticity_is_bold_whatever_the_order_of_an_undefined_one(monkeypatch):
+    import calcgraph.render.report.sensitivity as sensitivity
+    from calcgraph.engine.symbolic import Elasticities
+    found = Elasticities("t_step", (("chips", float("nan")), ("batch", 0.5), ("seq_len", -0.2)), ())
+    monkeypatch.setattr(sensitivity, "elasticities", lambda ev, name: found)
+    rows = sensitivity.sensitivity_table(calcgraph.load().evaluated, ["t_step"])
+    assert "| `chips` | n/a |" in rows and "| `batch` | **+0.50** |" in rows and "| `seq_len` | -0.20 |" in rows
+
+
 def test_expect_section_compares_printed_and_computed(at_root):
     block = _default_report().split("## Comparison with the source", 1)[1]
     row = next(line for line in block.splitlines() if line.startswith("| [`kv_cache_bytes`]"))
