@@ -210,7 +210,7 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
     return out + [f"Note: {note}" for note in details.notes] + ([""] if details.notes else [])
 
 
-def section(ev, name: str, sections, headline, common) -> list[str]:
+def section(ev, name: str, sections, common) -> list[str]:
     quantity = ev.graph[name]
     out = [f"### {name}", ""]  # name is a checked identifier: nothing to escape
     if is_pinned(ev, name):
@@ -236,10 +236,8 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
 
 def section_names(ev, names) -> list[str]:
     """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    def computed(names):
-        return [n for n in names if not ev.graph[n].is_input]
-    wanted = reachable(computed(names), lambda name: computed(deps(ev, name)))
-    return [n for n in ev.graph.order if n in wanted]
+    wanted = reachable(names, lambda name: deps(ev, name))  # an input has none
+    return [n for n in ev.graph.order if n in wanted and not ev.graph[n].is_input]
 
 
 def reachable(roots, step) -> set[str]:
