@@ -182,6 +182,11 @@ def test_the_largest_elasticity_is_bold_whatever_the_order_of_an_undefined_one(m
     assert "| `chips` | n/a |" in rows and "| `batch` | **+0.50** |" in rows and "| `seq_len` | -0.20 |" in rows
 
 
+def test_an_infinite_elasticity_is_not_applicable_not_a_traceback():
+    from calcgraph.render.report.sensitivity import elasticity_text
+    assert [elasticity_text(v) for v in (float("inf"), float("-inf"), float("nan"))] == ["n/a"] * 3
+
+
 def test_expect_section_compares_printed_and_computed(at_root):
     block = _default_report().split("## Comparison with the source", 1)[1]
     row = next(line for line in block.splitlines() if line.startswith("| [`kv_cache_bytes`]"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from calcgraph.engine.symbolic import KINK, NUMERIC, ROUNDING, SOLVED, elasticities
@@ -24,7 +25,7 @@ def elasticity_text(value: float) -> str:
     """
     if value is None:
         return ""
-    if value != value:
+    if not math.isfinite(value):  # undefined (y = 0) or infinite
         return "n/a"
     if abs(value) < 5e-3:
         return "0"
