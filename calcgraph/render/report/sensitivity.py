@@ -84,7 +84,7 @@ def sensitivity_table(ev, headline) -> list[str]:
            "The largest effect in each column is in bold.",
            "", "| input | " + " | ".join(f"`{c}`" for c in columns) + " |",
            "|---|" + "---:|" * len(columns)]
-    largest = {c: max((abs(v) for _, v in found[c].values if v == v), default=0.0) for c in columns}  # NaN: n/a
+    largest = {c: max((abs(v) for _, v in found[c].values if math.isfinite(v)), default=0.0) for c in columns}
     for row in (n for n in ev.graph.quantities if n in used):
         cells = [_cell(dict(found[c].values).get(row), largest[c]) for c in columns]
         out.append(f"| `{row}` | " + " | ".join(cells) + " |")
