@@ -173,6 +173,20 @@ def test_full_sensitivity_table_shows_which_inputs_matter(run):
     assert "ceil((activation_bytes + total_memory)/(hbm_per_chip*hbm_usable_fraction" in block
 
 
+def test_the_largest_elasticity_is_bold_whatever_the_order_of_an_undefined_one(monkeypatch):
+    import calcgraph.render.report.sensitivity as sensitivity
+    from calcgraph.engine.symbolic import Elasticities
+    found = Elasticities("t_step", (("chips", float("nan")), ("batch", 0.5), ("seq_len", -0.2)), ())
+    monkeypatch.setattr(sensitivity, "elasticities", lambda ev, name: found)
+    rows = sensitivity.sensitivity_table(calcgraph.load().evaluated, ["t_step"])
+    assert "| `chips` | n/a |" in rows and "| `batch` | **+0.50** |" in rows and "| `seq_len` | -0.20 |" in rows
+
+
+def test_an_infinite_elasticity_is_not_applicable_not_a_traceback():
+    from calcgraph.render.report.sensitivity import elasticity_text
+    assert [elasticity_text(v) for v in (float("inf"), float("-inf"), float("nan"))] == ["n/a"] * 3
+
+
 def test_expect_section_compares_printed_and_computed(at_root):
     block = _default_report().split("## Comparison with the source", 1)[1]
     row = next(line for line in block.splitlines() if line.startswith("| [`kv_cache_bytes`]"))
@@ -255,6 +269,14 @@ def test_assumptions_follow_the_summary_with_what_they_affect(at_root):
                            "100 % of HBM usable", "full length seq_len", "Peak FLOPs",
                            "hbm_efficiency of its peak bandwidth", "Communication per the assumption preset"):
         assert simplification in block, simplification
+
+
+def test_a_switch_does_not_affect_a_pinned_quantity(run):
+    # t_param_load's formula uses hbm_efficiency, but a pinned value's formula is not used
+    status, out, _ = run("report", "--set", "t_param_load=5 ms")
+    assert status == 0
+    line = next(r for r in out.split("## Assumptions", 1)[1].splitlines() if r.startswith("- `hbm_efficiency` = 1"))
+    assert "(affects [`t_kv_load`](#t_kv_load))" in line
 
 
 def test_405b_exercise_flags_tensor_parallelism_beyond_the_ici_limit(at_root):

@@ -15,10 +15,7 @@ IDEALS = (
 
 
 def _known(ev, name: str) -> bool:
-    try:
-        return name in ev.graph and math.isfinite(float(ev.values[name]))
-    except (KeyError, TypeError, ValueError):
-        return False
+    return name in ev.graph and math.isfinite(ev.values[name])  # every quantity has a value, NaN when unknown
 
 
 def _v(ev, name: str) -> float:

@@ -6,6 +6,7 @@ import ast
 import copy
 import math
 import re
+from collections.abc import Callable
 
 import sympy
 
@@ -47,12 +48,17 @@ def _rounded(atom, inner: str) -> str:
     return rf"\left\l{bracket} {inner} \right\r{bracket}"
 
 
-def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
+def attempt(compute: Callable[[], object]) -> float | None:
+    """``compute()`` as a float, or None when a formula cannot be evaluated at these values."""
     try:
-        value = float(compile_expr(atom.args[0])(ev.values))
-    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return float(compute())
+    except (ArithmeticError, CalcgraphError, KeyError, TypeError, ValueError):
         return None
-    if not math.isfinite(value) or float(value).is_integer():
+
+
+def _unrounded(ev, atom, top: bool, display_of: str) -> str | None:
+    value = attempt(lambda: compile_expr(atom.args[0])(ev.values))
+    if value is None or not math.isfinite(value) or value.is_integer():
         return None
     if top:
         value = float(to_unit(value, ev.display_unit(display_of)))
@@ -66,10 +72,9 @@ def rounding_lines(ev, name: str) -> list[str]:
     lines = []
     for atom in sorted(expr.atoms(*_ROUNDING), key=sympy.default_sort_key):
         text = _unrounded(ev, atom, atom == expr, name)
-        if text is not None and atom == expr:
-            lines.append(f"&= {text}")
-        elif text is not None:
-            lines.append(rf"&\quad \text{{where }} {text} = {_number(float(compile_expr(atom)(ev.values)))}")
+        if text is not None:
+            lines.append(f"&= {text}" if atom == expr else
+                         rf"&\quad \text{{where }} {text} = {_number(float(compile_expr(atom)(ev.values)))}")
     return lines
 
 
@@ -90,11 +95,8 @@ def conversion_note(ev, name: str) -> str | None:
     leaves = list(quantity.formula.names)
     if not leaves or quantity.formula.expr.atoms(*_ROUNDING):
         return None
-    try:
-        numbers = {n: float(shown(ev, n)[0]) for n in leaves + [name]}
-        naive = float(compile_expr(quantity.formula.expr)(numbers))
-    except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
-        return None
+    numbers = {n: float(shown(ev, n)[0]) for n in leaves + [name]}
+    naive = attempt(lambda: compile_expr(quantity.formula.expr)(numbers))
     ratio = numbers[name] / naive if naive else math.nan
     if not math.isfinite(ratio) or ratio <= 0:  # unknown (no chip price), zero or of another sign
         return None
@@ -115,29 +117,11 @@ def conversion_note(ev, name: str) -> str | None:
 OFF = "__off__"  # the placeholder of a switched-off term in a pruned formula tree
 
 
-def _value(node: ast.AST, values) -> float | None:
-    """A formula subtree's value at ``values`` (base units), or None when it cannot say (built, never eval-ed).
-
-    >>> _value(ast.parse("2 * x ** 2 - max(x, 3)", mode="eval").body, {"x": 4.0})
-    28.0
-    """
-    try:
-        return float(compile_node(Builder().build(node))(values))
-    except (ArithmeticError, CalcgraphError, KeyError, TypeError, ValueError):
-        return None
-
-
 def factors(node: ast.AST) -> list[ast.AST]:
     """The factors of a product (``a * (b + c) * d`` -> a, b + c, d); a node that is no product is its own."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         return factors(node.left) + factors(node.right)
     return [node]
-
-
-def _switched_off(node: ast.AST, values) -> bool:
-    """A product with an exact zero factor (``(1 - mla) * ...`` with mla = 1): a term a switch turns off."""
-    parts = factors(node)
-    return len(parts) > 1 and any(_value(f, values) == 0 for f in parts)
 
 
 def pruned_tree(tree: ast.AST, values) -> ast.AST:
@@ -152,7 +136,9 @@ def pruned_tree(tree: ast.AST, values) -> ast.AST:
     tree = copy.deepcopy(tree)
     for node in reversed(list(ast.walk(tree))):  # each node after the terms inside it
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            for side in ("left", "right"):
-                if _switched_off(getattr(node, side), values):
+            for side in ("left", "right"):  # a product with an exact zero factor: ``(1 - mla) * ...``, mla = 1
+                parts = factors(getattr(node, side))
+                if len(parts) > 1 and any(attempt(lambda f=f: compile_node(Builder().build(f))(values)) == 0
+                                          for f in parts):
                     setattr(node, side, ast.Name(id=OFF, ctx=ast.Load()))
     return tree

@@ -5,17 +5,12 @@ from __future__ import annotations
 from calcgraph.render.latex import value_text
 from calcgraph.render.mdtext import md_text
 from calcgraph.render.report.arithmetic import is_switch
-from calcgraph.render.report.sections import input_names, link, section_names
+from calcgraph.render.report.sections import deps, input_names, link, section_names
 
 
 def _affects(ev, name: str, shown: set, target) -> str:
-    users = [n for n in ev.graph.order if n in shown and name in _direct(ev, n)]
+    users = [n for n in ev.graph.order if n in shown and name in deps(ev, n)]  # a pin's formula is not used
     return ", ".join(target(n) for n in users[:4]) + (", ..." if len(users) > 4 else "")
-
-
-def _direct(ev, name: str) -> set:
-    quantity = ev.graph[name]
-    return set(quantity.formula.names) if quantity.formula is not None else set(ev.graph.dag.predecessors(name))
 
 
 def assumption_lines(ev, inputs, sections, target) -> list[str]:

@@ -173,12 +173,12 @@ def _once(name: str, lines: list[str], seen: dict) -> list[str]:
     return out
 
 
-def _derivation(ev, sections, headline, common, rows, off) -> list[str]:
+def _derivation(ev, sections, common, rows, off) -> list[str]:
     """Each section, a failed check flagged under its heading, a switched-off term's note after it."""
     out: list[str] = []
     sources: dict[str, str] = {}
     for name in sections:
-        part = _once(name, section(ev, name, sections, headline, common), sources)
+        part = _once(name, section(ev, name, sections, common), sources)
         flag = failed_note(rows, name)
         out += part[:2] + ([flag, ""] if flag else []) + part[2:]
         if name in off:
@@ -240,7 +240,7 @@ def render_report(ev, only=None, brief: bool = False, full: bool = False) -> str
              "symbols, the same with the values in place, the result.")
     if common:
         intro += f" Formulas follow *{md_text(common)}* unless a section names another source."
-    out += _part("Derivation", _derivation(ev, sections, headline, common, rows, off), intro)
+    out += _part("Derivation", _derivation(ev, sections, common, rows, off), intro)
     out += _part("Dependencies", _diagrams(ev, needed, headline) if sections else [], "What each headline figure "
                  "(highlighted) is computed from, one diagram per topic, nearest quantities first.")
     out += _part("Sensitivity", sensitivity_table(ev, headline) if full else top_drivers(ev, headline))
@@ -261,7 +261,7 @@ def quantity_markdown(ev, name: str) -> str:
     inputs = input_names(ev, sections) if sections else [name]
     common = _common_source(ev, sections)
     out = [f"## {name} = {value_text(ev, name)}", "", sentence(ev.graph[name].doc) + ".", ""]
-    out += _inputs_table(ev, inputs) + [line for n in sections for line in section(ev, n, sections, headline, common)]
+    out += _inputs_table(ev, inputs) + [line for n in sections for line in section(ev, n, sections, common)]
     out += sensitivity_table(ev, headline)
     return "\n".join(out).rstrip() + "\n"
 

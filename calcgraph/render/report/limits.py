@@ -40,11 +40,11 @@ def _number_unit(constraint, value: float) -> str:
     return number_unit_text(format_number(value), "") if unit is None else number_unit_text(*shown_parts(value, unit))
 
 
-def _row(constraint, holds: bool, lhs: float, rhs: float, message: str, concerns: tuple) -> CheckRow:
-    signs = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))
-    sides = (f"`{constraint.left}` = {_number_unit(constraint, lhs)} {signs[0] if holds else signs[1]} "
-             f"`{constraint.right}` = {_number_unit(constraint, rhs)}")
-    return CheckRow(constraint.text, holds, message, concerns, sides)
+def _row(constraint, holds: bool, message: str, concerns: tuple, left: str, right: str) -> CheckRow:
+    """A row whose sides read ``left`` and ``right``, with the sign of the comparison or of its failure."""
+    sign = _SIGNS.get(constraint.op, (constraint.op, "not " + constraint.op))[not holds]
+    return CheckRow(constraint.text, holds, message, concerns,
+                    f"`{constraint.left}` = {left} {sign} `{constraint.right}` = {right}")
 
 
 def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> CheckRow | None:
@@ -53,19 +53,18 @@ def _limit_row(ev, text: str, figure: str, holds_text: str, fails_text: str) -> 
         lhs, rhs = (float(v) for v in check_sides(constraint, ev.values))
     except (CalcgraphError, KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
-    ok = bool(constraint.holds(lhs, rhs))
-    left, right = (n.strip() for n in text.split("<="))  # two quantities: each in its own display unit
-    sides = f"`{left}` = {value_text(ev, left)} {'≤' if ok else '>'} `{right}` = {value_text(ev, right)}"
-    return CheckRow(text, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
-                    sides)
+    ok = bool(constraint.holds(lhs, rhs))  # two quantities: each side in its own display unit
+    return _row(constraint, ok, holds_text if ok else fails_text, tuple(dict.fromkeys((figure,) + constraint.names)),
+                value_text(ev, constraint.left), value_text(ev, constraint.right))
 
 
 def check_rows(ev, shown) -> list[CheckRow]:
     """The checks of ``ev`` and the formulas' limits among the ``shown`` quantities, in that order."""
-    passes = {c.constraint: c.holds for c in getattr(ev.spec, "checks", ())}
-    rows = [_row(item.constraint, bool(item.holds), item.lhs, item.rhs,
+    passes = {c.constraint: c.holds for c in ev.spec.checks}
+    rows = [_row(item.constraint, bool(item.holds),
                  md_text((passes.get(item.constraint.text) or "holds") if item.holds else item.message),
-                 tuple(item.constraint.names)) for item in getattr(ev, "checks", ()) or ()]
+                 tuple(item.constraint.names), *(_number_unit(item.constraint, v) for v in (item.lhs, item.rhs)))
+            for item in ev.checks]
     for text, figure, *why in LIMITS:  # unless a module's own check of the figure says it
         if figure in shown and not any(text == r.text or figure in r.concerns for r in rows):
             row = _limit_row(ev, text, figure, *why)

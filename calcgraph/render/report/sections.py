@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from contextlib import suppress
 
 import sympy
 
@@ -14,11 +13,12 @@ from calcgraph.core.units import format_unit, to_unit
 from calcgraph.engine import budget
 from calcgraph.engine.evaluated import Evaluated, NodeState
 from calcgraph.engine.symbolic import cached, closed_form, is_leaf, leaves
-from calcgraph.errors import CalcgraphError, NoSolutionError
+from calcgraph.errors import NoSolutionError
 from calcgraph.render.latex import formula_latex, number_unit_text, value_latex, value_text, wrap_line
 from calcgraph.render.mdtext import md_text, safe_symbol, sentence, table_number
 from calcgraph.render.report.arithmetic import (
     OFF,
+    attempt,
     conversion_note,
     is_switch,
     pruned_tree,
@@ -164,8 +164,8 @@ def _pinned_section(ev, name: str) -> list[str]:
            f"**pinned** by `{bound.where}` (typed over its formula, which is not used).", ""]
     if quantity.formula is not None:
         out += [math_block(f"{symbol_of(ev, name)} = {_symbolic(ev, quantity.formula.tree)}"), ""]
-        with suppress(CalcgraphError, KeyError, ZeroDivisionError, ValueError, TypeError):
-            would = float(compile_node(quantity.formula.node)(ev.values))
+        would = attempt(lambda: compile_node(quantity.formula.node)(ev.values))
+        if would is not None:
             unit = ev.display_unit(name)
             number = number_unit_text(format_number(float(to_unit(would, unit))), format_unit(unit))
             out += [f"With these inputs the formula would give {number}.", ""]
@@ -210,7 +210,7 @@ def _solve_section(ev: Evaluated, name: str) -> list[str]:
     return out + [f"Note: {note}" for note in details.notes] + ([""] if details.notes else [])
 
 
-def section(ev, name: str, sections, headline, common) -> list[str]:
+def section(ev, name: str, sections, common) -> list[str]:
     quantity = ev.graph[name]
     out = [f"### {name}", ""]  # name is a checked identifier: nothing to escape
     if is_pinned(ev, name):
@@ -236,10 +236,8 @@ def section(ev, name: str, sections, headline, common) -> list[str]:
 
 def section_names(ev, names) -> list[str]:
     """``names`` and every computed quantity they use (stopping at pinned ones), in evaluation order."""
-    def computed(names):
-        return [n for n in names if not ev.graph[n].is_input]
-    wanted = reachable(computed(names), lambda name: computed(deps(ev, name)))
-    return [n for n in ev.graph.order if n in wanted]
+    wanted = reachable(names, lambda name: deps(ev, name))  # an input has none
+    return [n for n in ev.graph.order if n in wanted and not ev.graph[n].is_input]
 
 
 def reachable(roots, step) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from calcgraph.engine.symbolic import KINK, NUMERIC, ROUNDING, SOLVED, elasticities
@@ -24,7 +25,7 @@ def elasticity_text(value: float) -> str:
     """
     if value is None:
         return ""
-    if value != value:
+    if not math.isfinite(value):  # undefined (y = 0) or infinite
         return "n/a"
     if abs(value) < 5e-3:
         return "0"
@@ -83,7 +84,7 @@ def sensitivity_table(ev, headline) -> list[str]:
            "The largest effect in each column is in bold.",
            "", "| input | " + " | ".join(f"`{c}`" for c in columns) + " |",
            "|---|" + "---:|" * len(columns)]
-    largest = {c: max((abs(v) for _, v in found[c].values), default=0.0) for c in columns}
+    largest = {c: max((abs(v) for _, v in found[c].values if math.isfinite(v)), default=0.0) for c in columns}
     for row in (n for n in ev.graph.quantities if n in used):
         cells = [_cell(dict(found[c].values).get(row), largest[c]) for c in columns]
         out.append(f"| `{row}` | " + " | ".join(cells) + " |")
