@@ -86,3 +86,11 @@ def test_threshold_problems_come_in_the_order_of_the_format(tmp_path):
         read_validation([tmp_path / "t.yaml"])
     text = str(info.value)
     assert text.index("median_abs_error must be") < text.index("within_25 must be")
+
+
+def test_every_message_names_the_file_relative_to_the_working_directory(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ValidationError) as info:
+        read_validation([(FIXTURES / "bad.yaml").resolve()])
+    text = str(info.value)
+    assert "tests/fixtures/validation/bad.yaml:15: unknown key" in text and str(ROOT) not in text

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from calcgraph.core.spec.load import display_path
-from calcgraph.core.spec.parts import unknown_keys
+from calcgraph.core.spec.load import display_path, fix_files
+from calcgraph.core.spec.parts import short_key, unknown_keys
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
 from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
@@ -92,10 +92,6 @@ def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | 
     return number
 
 
-def _unknown_keys(block: LineDict, allowed, what: str, problems: list) -> None:
-    unknown_keys(problems, block, allowed, what, lambda key: repr(str(key)[:40]))
-
-
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
@@ -106,7 +102,7 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         return None
     start = len(problems)
     where = block.where()
-    _unknown_keys(block, CASE_KEYS, "a case", problems)
+    unknown_keys(problems, block, CASE_KEYS, "a case", short_key)
     missing = len(problems)
     for key in ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured",
                 "source", "benchmark"):
@@ -136,7 +132,7 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         _problem(problems, "measured must be a mapping with output_throughput and system_chips",
                  block.where("measured"))
     else:
-        _unknown_keys(measured, MEASURED_KEYS, "measured", problems)
+        unknown_keys(problems, measured, MEASURED_KEYS, "measured", short_key)
         for key in ("output_throughput", "system_chips"):
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
@@ -160,7 +156,7 @@ def _thresholds(block, data: LineDict, problems: list) -> dict:
     if not isinstance(block, LineDict):
         _problem(problems, "thresholds must be a mapping: median_abs_error, within_25", data.where("thresholds"))
         return {}
-    _unknown_keys(block, THRESHOLD_KEYS, "thresholds", problems)
+    unknown_keys(problems, block, THRESHOLD_KEYS, "thresholds", short_key)
     out = {}
     for key in (k for k in THRESHOLD_KEYS if k in block):
         value = block[key]
@@ -183,15 +179,15 @@ def read_validation_file(path: str | Path, problems: list) -> ValidationFile | N
         _problem(problems, "a validation file is a mapping with title:, source: and cases:", Location(shown, 1),
                  "see validation/README.md for the format")
         return None
-    data.file = shown
-    _unknown_keys(data, FILE_KEYS, "a validation file", problems)
+    fix_files(data, shown)
+    unknown_keys(problems, data, FILE_KEYS, "a validation file", short_key)
     source = data.get("source")
     if not isinstance(source, LineDict) or not isinstance(source.get("document"), str):
         _problem(problems, "source: must be a mapping with at least document: (and url, version, date)",
-                 data.where("source") if "source" in data else data.where())
+                 data.where("source"))
         source = {}
     else:
-        _unknown_keys(source, SOURCE_KEYS, "source", problems)
+        unknown_keys(problems, source, SOURCE_KEYS, "source", short_key)
     cases_block = data["cases"]
     if not isinstance(cases_block, list) or not cases_block:
         _problem(problems, "cases: must be a non-empty list", data.where("cases"))

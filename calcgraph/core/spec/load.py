@@ -96,7 +96,7 @@ class _Collector:
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
-        _fix_files(data, shown)
+        fix_files(data, shown)
         start = len(self.problems)
         self.files.append(shown)
         title = data.get("title") if isinstance(data.get("title"), str) else None
@@ -183,13 +183,13 @@ class _Collector:
                                "checks": tuple(self.checks), **fields})
 
 
-def _fix_files(node, shown: str) -> None:
+def fix_files(node, shown: str) -> None:
     """Set ``file`` on every mapping under ``node``: the path as messages show it."""
     if isinstance(node, LineDict):
         node.file = shown
         node = list(node.values())
     for value in node if isinstance(node, list) else ():
-        _fix_files(value, shown)
+        fix_files(value, shown)
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
