@@ -84,11 +84,6 @@ def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
     raise _Terminated()
 
 
-def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
-    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing."""
-    write_atomic_with(path, lambda out: out.writelines(pieces), binary)
-
-
 def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
     """Let ``fill(out)`` write to a temporary file beside ``path`` (opened binary or as text), then rename.
 
