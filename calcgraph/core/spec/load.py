@@ -146,8 +146,7 @@ class _Collector:
                          "e.g. extends: llama3-70b-tpu-v5e.yaml (relative to this file)")
             return
         parent = path.parent / target
-        reading = [path, *(p for p, *_ in self.parents), *self.files[:1]]
-        if any(os.path.abspath(parent) == os.path.abspath(p) for p in reading):
+        if parts.file_identity(parent)[1] in self.seen:  # only the scenarios being extended are seen yet
             self.problem(f"extends: {target} leads back to a scenario already being read (a cycle)",
                          data.where("extends"), "a scenario may extend another, never itself")
             return
