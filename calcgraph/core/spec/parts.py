@@ -164,7 +164,7 @@ def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
                 collector.problem(f"expect of {name!r}: {bad[0]} must be "
                                   + ("a number or text" if bad[0] in ("printed", "exact") else "text")
                                   + f", not {_kind(item_map[bad[0]])}", where)
-            elif tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+            elif tolerance is not None and (type(tolerance) not in (int, float) or tolerance < 0):  # not true
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
             else:
                 result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
