@@ -50,7 +50,6 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[CalcgraphError] = []
         self.seen: set[Path] = set()
-        self.files: list[str] = []
         self.titles, self.assumes = [], []  # (path, title) and (path, assumes: text) of each file read
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
@@ -98,7 +97,6 @@ class _Collector:
             return None
         fix_files(data, shown)
         start = len(self.problems)
-        self.files.append(shown)
         title = data.get("title") if isinstance(data.get("title"), str) else None
         assumes = data["assumes"] if isinstance(data.get("assumes"), str) else None
         self.titles.append((shown, title))
@@ -158,7 +156,6 @@ class _Collector:
 
     def _apply(self, part: _Part, path: Path) -> LineDict:
         """What a clean file read before adds, its uses read again (they may have changed)."""
-        self.files.append(part.shown)
         self.titles.append((part.shown, part.title))
         self.assumes += [(part.shown, part.assumes)] if part.assumes is not None else []
         for used in part.uses:
@@ -177,9 +174,8 @@ class _Collector:
 
     def spec(self, **fields) -> ScenarioSpec:
         """A ScenarioSpec of what was read; ``fields`` give the rest and may replace ``titles`` and ``sets``."""
-        return ScenarioSpec(**{"files": tuple(self.files), "titles": tuple(self.titles), "sets": tuple(self.sets),
-                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes),
-                               "checks": tuple(self.checks), **fields})
+        return ScenarioSpec(**{"titles": tuple(self.titles), "sets": tuple(self.sets), "checks": tuple(self.checks),
+                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes), **fields})
 
 
 def fix_files(node, shown: str) -> None:
@@ -231,8 +227,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     return collector.spec(path=display_path(path), title=str(data.get("title") or path.stem),
                           doc=str(data.get("doc") or ""), titles=tuple(t for t in collector.titles if t[0] not in gone),
                           sets=tuple(sets), report=tuple(report), variants=variants, expects=tuple(expects),
-                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped),
-                          extends=tuple(display_path(p) for p, *_ in collector.parents))
+                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped))
 
 
 def default_paths() -> list[Path]:
