@@ -107,6 +107,8 @@ class _Collector:
                              suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
                              and difflib.get_close_matches(key, FILE_KEYS)
                              else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
+            elif key in ("title", "doc", "source", "assumes") and not isinstance(data[key], (str, type(None))):
+                self.problem(f"{key}: must be text", data.where(key), f'quote it: e.g. {key}: "one line"')
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
