@@ -69,27 +69,23 @@ def _problem(problems: list, message: str, where: Location, hint: str | None = N
     problems.append(YamlError(message, where=where, hint=hint))
 
 
-def _number(block: LineDict, key: str, problems: list, whole: bool = True, default=None) -> float | None:
-    """``block[key]``: a whole number >= 1 (an int), else any positive number (a float); None if it is not."""
-    value = block.get(key, default)
+def _number(block: LineDict, key: str, problems: list, whole: bool = True, default=None,
+            unit: str | None = None) -> float | None:
+    """``block[key]``: a whole number >= 1 (an int), else a positive number (a float, converted to ``unit`` when
+    given: "5 ms"); None if it is not."""
+    value = raw = block.get(key, default)
+    if unit is not None:
+        try:
+            value, _ = convert_value(raw, parse_unit(unit), key)
+        except CalcgraphError as exc:
+            problems.append(YamlError(f"{key}: {exc.message}", where=block.where(key), hint=exc.hint))
+            return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not (value == int(value) and value >= 1 if whole else value > 0):
-        _problem(problems, f"{key} must be {'a whole number >= 1' if whole else 'a positive number'}, got {value!r}",
+        _problem(problems, f"{key} must be {'a whole number >= 1' if whole else 'a positive number'}, got {raw!r}",
                  block.where(key))
         return None
     return int(value) if whole else float(value)
-
-
-def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | None:
-    try:
-        number, _ = convert_value(block[key], parse_unit(unit), key)
-    except CalcgraphError as exc:
-        problems.append(YamlError(f"{key}: {exc.message}", where=block.where(key), hint=exc.hint))
-        return None
-    if not math.isfinite(number) or number <= 0:
-        _problem(problems, f"{key} must be positive, got {block[key]!r}", block.where(key))
-        return None
-    return number
 
 
 def _text(value) -> str:
@@ -137,7 +133,7 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
         units = {"output_throughput": "token/s", "system_chips": None, "ttft": "s", "tpot": "s"}
-        got = {key: _with_unit(measured, key, unit, problems) if unit else _number(measured, key, problems)
+        got = {key: _number(measured, key, problems, whole=unit is None, unit=unit)
                for key, unit in units.items() if key in measured}
     for key in ("source", "benchmark"):
         if not isinstance(block[key], str) or not block[key].strip():
