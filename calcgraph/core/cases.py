@@ -16,8 +16,9 @@ from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
 
 FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
 SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
-CASE_KEYS = {"id", "model", "chip", "dtypes", "chips", "tp_degree", "pp_degree", "engine", "prefill_len", "gen_len",
-             "batch", "measured", "source", "benchmark", "notes"}
+CASE_REQUIRED = ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured", "source",
+                 "benchmark")
+CASE_KEYS = {*CASE_REQUIRED, "pp_degree", "engine", "batch", "notes"}
 MEASURED_KEYS = {"output_throughput", "system_chips", "ttft", "tpot"}
 THRESHOLD_KEYS = ("median_abs_error", "within_25")  # a tuple: problems come in a fixed order
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
@@ -97,14 +98,11 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         _problem(problems, "each case must be a mapping (id:, model:, chip:, ...)", data.where("cases"))
         return None
     start = len(problems)
-    where = block.where()
     unknown_keys(problems, block, CASE_KEYS, "a case", short_key)
-    missing = len(problems)
-    for key in ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured",
-                "source", "benchmark"):
-        if key not in block:
-            _problem(problems, f"the case has no {key}:", where, "see validation/README.md for the format")
-    if len(problems) > missing:
+    missing = [key for key in CASE_REQUIRED if key not in block]
+    for key in missing:
+        _problem(problems, f"the case has no {key}:", block.where(), "see validation/README.md for the format")
+    if missing:
         return None
     case_id = block["id"]
     if not isinstance(case_id, str) or not _ID.fullmatch(case_id):
@@ -140,7 +138,7 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
             _problem(problems, f"{key} must be text", block.where(key))
     if len(problems) > start:
         return None
-    return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
+    return Case(id=case_id, where=block.where(), model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
                 chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
                 prefill_len=prefill, gen_len=gen, batch=batch, source=block["source"], benchmark=block["benchmark"],
                 notes=_text(block.get("notes")), **got)  # output_throughput, system_chips and any ttft, tpot
