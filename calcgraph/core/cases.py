@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calcgraph.core.spec.load import display_path, fix_files
-from calcgraph.core.spec.parts import short_key, unknown_keys
+from calcgraph.core.spec.parts import section, short_key, unknown_keys
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
 from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
@@ -144,12 +144,8 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
                 notes=_text(block.get("notes")), **got)  # output_throughput, system_chips and any ttft, tpot
 
 
-def _thresholds(block, data: LineDict, problems: list) -> dict:
-    if block is None:
-        return {}
-    if not isinstance(block, LineDict):
-        _problem(problems, "thresholds must be a mapping: median_abs_error, within_25", data.where("thresholds"))
-        return {}
+def _thresholds(data: LineDict, problems: list) -> dict:
+    block = section(problems, data, "thresholds", LineDict, "thresholds must be a mapping: median_abs_error, within_25")
     unknown_keys(problems, block, THRESHOLD_KEYS, "thresholds", short_key)
     out = {}
     for key in (k for k in THRESHOLD_KEYS if k in block):
@@ -190,7 +186,7 @@ def read_validation_file(path: str | Path, problems: list) -> ValidationFile | N
     cases = [case for block in cases_block if (case := _case(block, data, engine, problems)) is not None]
     return ValidationFile(path=shown, title=_text(data.get("title")) or Path(shown).stem,
                           source={k: str(v) for k, v in dict(source).items()},
-                          thresholds=_thresholds(data.get("thresholds"), data, problems), cases=tuple(cases))
+                          thresholds=_thresholds(data, problems), cases=tuple(cases))
 
 
 def read_validation(paths: list[str | Path]) -> list[ValidationFile]:

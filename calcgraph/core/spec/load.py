@@ -126,7 +126,7 @@ class _Collector:
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
         parts.read_quantities(self, data, file_source)
         self.checks.extend(parts.read_checks(self, data))
-        block = parts.section(self, data, "set", LineDict, "set: must map names to values")
+        block = parts.section(self.problems, data, "set", LineDict, "set: must map names to values")
         self.sets.extend(parts.read_sets(self, block, "scenario" if top else "preset", file_source,
                                          kind=parts.preset_kind(path)))
         if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
