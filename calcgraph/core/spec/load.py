@@ -115,10 +115,7 @@ class _Collector:
         parts.read_units(self, data)
         if top and "extends" in data:
             self._extends(path, data)
-        uses = data.get("use") or []
-        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-            self.problem("use: must be a list of file paths", data.where("use"))
-            uses = []
+        uses = parts.text_list(self.problems, data, "use", "use: must be a list of file paths")
         own = len(self.problems) - start + ("extends" in data)  # a scenario that extends is never reused
         for used in uses:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
@@ -211,10 +208,8 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
             problems.extend(collector.problems)
         raise_all(collector.problems)  # never empty here
     parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
-    report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
-    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
-        collector.problem("report: must be a list of names", data.where("report"))
-        report = []
+    named = next((d for d in [data] + [d for _, d in parents] if d.get("report")), data)  # the nearest report:
+    report = parts.text_list(collector.problems, named, "report", "report: must be a list of names")
     variants, replaces, expects = {}, {}, []
     for parent, pdata in [*reversed(parents), (path, data)]:
         more, kinds = parts.read_variants(collector, pdata, parent)

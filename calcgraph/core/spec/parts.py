@@ -55,6 +55,15 @@ def section(problems: list, data: LineDict, key: str, kind: type, message: str):
     return kind()
 
 
+def text_list(problems: list, data: LineDict, key: str, message: str) -> list:
+    """``data[key]``: a list of text (empty when absent), else ``message`` at its line and an empty list."""
+    items = data.get(key) or []
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        return items
+    problems.append(YamlError(message, where=data.where(key)))
+    return []
+
+
 def unknown_keys(problems: list, block: LineDict, allowed, what: str, show=repr) -> None:
     """A YamlError in ``problems`` for each key of ``block`` not in ``allowed``, listing the allowed ones."""
     for key in (k for k in block if k not in allowed):
@@ -111,10 +120,7 @@ def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
     for vname in raw:
         block = section(collector.problems, raw, vname, LineDict, f"{vname}: must map names to values")
         entries, kinds = [], []
-        uses = block.get("use") or []
-        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-            collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
-            uses = []
+        uses = text_list(collector.problems, block, "use", f"variant {vname!r}: use: must be a list of preset files")
         for used in uses:
             entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
         inner = section(collector.problems, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
