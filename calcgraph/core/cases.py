@@ -106,8 +106,7 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         return None
     case_id = block["id"]
     if not isinstance(case_id, str) or not _ID.fullmatch(case_id):
-        _problem(problems, f"id must be lowercase letters, digits, '.', '-' or '_', got {case_id!r}",
-                 block.where("id"))
+        _problem(problems, f"id must be lowercase letters, digits, '.', '-' or '_', got {case_id!r}", block.where("id"))
     for key in ("model", "chip"):
         if not isinstance(block[key], str) or not _PRESET.fullmatch(block[key]):
             _problem(problems, f"{key} must name a preset file (without .yaml), got {block[key]!r}", block.where(key))

@@ -97,8 +97,7 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
         raise _cannot_write(path, f"folder {directory} does not exist", "create the folder or choose another path")
     _clean_stale(directory, target.name)
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     except OSError as exc:
         raise _cannot_write(path, exc.strerror) from None
     previous = None
