@@ -19,7 +19,7 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_CACHED = 512
 _C_LOADER = getattr(yaml, "CSafeLoader", None)
-_PARSED: OrderedDict = OrderedDict()  # (path, mtime_ns, size, inode) -> parsed data
+_PARSED: OrderedDict = OrderedDict()  # (device, inode, mtime_ns, size) -> parsed data
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
