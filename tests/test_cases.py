@@ -30,8 +30,8 @@ def test_every_problem_of_a_bad_file_is_named_at_its_line():
         read_validation([FIXTURES / "bad.yaml"])
     text = str(info.value)
     for needle in ("bad.yaml:15: unknown key 'colour'", "bad.yaml:4: id must be", "bad.yaml:7: dtypes must be",
-                   "bad.yaml:8: chips (3) must be tp_degree x pp_degree", "bad.yaml:10: prefill_len must be positive"
-                   .replace("must be positive", "must be a positive number"), "bad.yaml:12: output_throughput"):
+                   "bad.yaml:8: chips (3) must be tp_degree x pp_degree",
+                   "bad.yaml:10: prefill_len must be a positive number", "bad.yaml:12: output_throughput"):
         assert needle in text
 
 
@@ -86,3 +86,11 @@ def test_threshold_problems_come_in_the_order_of_the_format(tmp_path):
         read_validation([tmp_path / "t.yaml"])
     text = str(info.value)
     assert text.index("median_abs_error must be") < text.index("within_25 must be")
+
+
+def test_every_message_names_the_file_relative_to_the_working_directory(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ValidationError) as info:
+        read_validation([(FIXTURES / "bad.yaml").resolve()])
+    text = str(info.value)
+    assert "tests/fixtures/validation/bad.yaml:15: unknown key" in text and str(ROOT) not in text

@@ -50,6 +50,20 @@ def test_a_scenario_that_extends_itself_is_one_clear_error(run):
     assert status == 2 and out == "" and "a cycle" in err and "loop2.yaml:2" in err
 
 
+def test_a_scenario_that_extends_itself_through_a_link_is_the_same_cycle_error(run, tmp_path):
+    (tmp_path / "loop.yaml").write_text("title: loop\nextends: link.yaml\nset: {batch: 16}\n", encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "loop.yaml")
+    status, out, err = run("eval", str(tmp_path / "loop.yaml"))
+    assert status == 2 and out == "" and "extends: link.yaml leads back" in err and "loop.yaml:2" in err
+
+
+def test_a_bad_report_of_the_extended_scenario_is_named_at_its_own_line(run, tmp_path):
+    (tmp_path / "base.yaml").write_text(f"title: base\nuse: [{ROOT / 'formulas' / 'serving.yaml'}]\nreport: 5\n")
+    (tmp_path / "child.yaml").write_text("title: child\nextends: base.yaml\n")
+    status, _, err = run("eval", str(tmp_path / "child.yaml"))
+    assert status == 2 and f"{tmp_path / 'base.yaml'}:3: report: must be a list of names" in err
+
+
 def test_the_default_scenario_extended_with_another_chip(tmp_path):
     (tmp_path / "mine.yaml").write_text(
         f"title: mine\nextends: {ROOT / 'scenarios' / 'llama3-70b-tpu-v5e.yaml'}\n"

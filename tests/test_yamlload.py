@@ -74,3 +74,22 @@ def test_an_integer_of_5000_digits_is_a_clean_error_naming_its_line(run, tmp_pat
     status, out, err = run("eval", path)
     assert status == 2 and "Traceback" not in err
     assert f"{path}:4: number out of range: an integer of 5,000 digits" in err and len(err) < 400
+
+
+@pytest.mark.parametrize("tolerance", ["true", "-0.1", "'5 %'"])
+def test_an_expect_tolerance_that_is_not_a_non_negative_number_is_refused(tmp_path, tolerance):
+    from calcgraph.core.spec.load import load_spec
+    path = tmp_path / "tol.yaml"
+    path.write_text(f"title: t\nquantities:\n  x: {{unit: '1', doc: d, value: 1}}\n"
+                    f"expect:\n  x: {{printed: 1, tolerance: {tolerance}}}\n")
+    with pytest.raises(YamlError, match="tol.yaml:5: expect of 'x': tolerance must be a non-negative number"):
+        load_spec(path)
+
+
+@pytest.mark.parametrize("key", ["title", "doc", "source", "assumes"])
+def test_a_file_title_doc_source_or_assumes_that_is_not_text_is_refused(tmp_path, key):
+    from calcgraph.core.spec.load import load_spec
+    path = tmp_path / "t.yaml"
+    path.write_text(f"quantities:\n  x: {{unit: '1', doc: d, value: 1}}\n{key}: [1, 2]\n")
+    with pytest.raises(YamlError, match=f"t.yaml:3: {key}: must be text"):
+        load_spec(path)  # not printed as the Python list "[1, 2]"

@@ -8,16 +8,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from calcgraph.core.spec.load import display_path
-from calcgraph.core.spec.parts import unknown_keys
+from calcgraph.core.spec.load import display_path, fix_files
+from calcgraph.core.spec.parts import section, short_key, unknown_keys
 from calcgraph.core.spec.yamlload import LineDict, load_file
 from calcgraph.core.units import convert_value, parse_unit
 from calcgraph.errors import CalcgraphError, Location, YamlError, raise_all
 
 FILE_KEYS = {"title", "source", "engine", "thresholds", "cases", "doc"}
 SOURCE_KEYS = {"document", "url", "version", "date", "table", "tables", "note"}
-CASE_KEYS = {"id", "model", "chip", "dtypes", "chips", "tp_degree", "pp_degree", "engine", "prefill_len", "gen_len",
-             "batch", "measured", "source", "benchmark", "notes"}
+CASE_REQUIRED = ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured", "source",
+                 "benchmark")
+CASE_KEYS = {*CASE_REQUIRED, "pp_degree", "engine", "batch", "notes"}
 MEASURED_KEYS = {"output_throughput", "system_chips", "ttft", "tpot"}
 THRESHOLD_KEYS = ("median_abs_error", "within_25")  # a tuple: problems come in a fixed order
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
@@ -69,31 +70,23 @@ def _problem(problems: list, message: str, where: Location, hint: str | None = N
     problems.append(YamlError(message, where=where, hint=hint))
 
 
-def _number(block: LineDict, key: str, problems: list, whole: bool = True, default=None) -> float | None:
-    """``block[key]``: a whole number >= 1 (an int), else any positive number (a float); None if it is not."""
-    value = block.get(key, default)
+def _number(block: LineDict, key: str, problems: list, whole: bool = True, default=None,
+            unit: str | None = None) -> float | None:
+    """``block[key]``: a whole number >= 1 (an int), else a positive number (a float, converted to ``unit`` when
+    given: "5 ms"); None if it is not."""
+    value = raw = block.get(key, default)
+    if unit is not None:
+        try:
+            value, _ = convert_value(raw, parse_unit(unit), key)
+        except CalcgraphError as exc:
+            problems.append(YamlError(f"{key}: {exc.message}", where=block.where(key), hint=exc.hint))
+            return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not (value == int(value) and value >= 1 if whole else value > 0):
-        _problem(problems, f"{key} must be {'a whole number >= 1' if whole else 'a positive number'}, got {value!r}",
+        _problem(problems, f"{key} must be {'a whole number >= 1' if whole else 'a positive number'}, got {raw!r}",
                  block.where(key))
         return None
     return int(value) if whole else float(value)
-
-
-def _with_unit(block: LineDict, key: str, unit: str, problems: list) -> float | None:
-    try:
-        number, _ = convert_value(block[key], parse_unit(unit), key)
-    except CalcgraphError as exc:
-        problems.append(YamlError(f"{key}: {exc.message}", where=block.where(key), hint=exc.hint))
-        return None
-    if not math.isfinite(number) or number <= 0:
-        _problem(problems, f"{key} must be positive, got {block[key]!r}", block.where(key))
-        return None
-    return number
-
-
-def _unknown_keys(block: LineDict, allowed, what: str, problems: list) -> None:
-    unknown_keys(problems, block, allowed, what, lambda key: repr(str(key)[:40]))
 
 
 def _text(value) -> str:
@@ -105,19 +98,15 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         _problem(problems, "each case must be a mapping (id:, model:, chip:, ...)", data.where("cases"))
         return None
     start = len(problems)
-    where = block.where()
-    _unknown_keys(block, CASE_KEYS, "a case", problems)
-    missing = len(problems)
-    for key in ("id", "model", "chip", "dtypes", "chips", "tp_degree", "prefill_len", "gen_len", "measured",
-                "source", "benchmark"):
-        if key not in block:
-            _problem(problems, f"the case has no {key}:", where, "see validation/README.md for the format")
-    if len(problems) > missing:
+    unknown_keys(problems, block, CASE_KEYS, "a case", short_key)
+    missing = [key for key in CASE_REQUIRED if key not in block]
+    for key in missing:
+        _problem(problems, f"the case has no {key}:", block.where(), "see validation/README.md for the format")
+    if missing:
         return None
     case_id = block["id"]
     if not isinstance(case_id, str) or not _ID.fullmatch(case_id):
-        _problem(problems, f"id must be lowercase letters, digits, '.', '-' or '_', got {case_id!r}",
-                 block.where("id"))
+        _problem(problems, f"id must be lowercase letters, digits, '.', '-' or '_', got {case_id!r}", block.where("id"))
     for key in ("model", "chip"):
         if not isinstance(block[key], str) or not _PRESET.fullmatch(block[key]):
             _problem(problems, f"{key} must name a preset file (without .yaml), got {block[key]!r}", block.where(key))
@@ -136,31 +125,27 @@ def _case(block, data: LineDict, engine: str, problems: list) -> Case | None:
         _problem(problems, "measured must be a mapping with output_throughput and system_chips",
                  block.where("measured"))
     else:
-        _unknown_keys(measured, MEASURED_KEYS, "measured", problems)
+        unknown_keys(problems, measured, MEASURED_KEYS, "measured", short_key)
         for key in ("output_throughput", "system_chips"):
             if key not in measured:
                 _problem(problems, f"measured has no {key}:", measured.where())
         units = {"output_throughput": "token/s", "system_chips": None, "ttft": "s", "tpot": "s"}
-        got = {key: _with_unit(measured, key, unit, problems) if unit else _number(measured, key, problems)
+        got = {key: _number(measured, key, problems, whole=unit is None, unit=unit)
                for key, unit in units.items() if key in measured}
     for key in ("source", "benchmark"):
         if not isinstance(block[key], str) or not block[key].strip():
             _problem(problems, f"{key} must be text", block.where(key))
     if len(problems) > start:
         return None
-    return Case(id=case_id, where=where, model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
+    return Case(id=case_id, where=block.where(), model=block["model"], chip=block["chip"], dtypes=tuple(dtypes),
                 chips=chips, tp_degree=tp, pp_degree=pp, engine=_text(block.get("engine")) or engine,
                 prefill_len=prefill, gen_len=gen, batch=batch, source=block["source"], benchmark=block["benchmark"],
                 notes=_text(block.get("notes")), **got)  # output_throughput, system_chips and any ttft, tpot
 
 
-def _thresholds(block, data: LineDict, problems: list) -> dict:
-    if block is None:
-        return {}
-    if not isinstance(block, LineDict):
-        _problem(problems, "thresholds must be a mapping: median_abs_error, within_25", data.where("thresholds"))
-        return {}
-    _unknown_keys(block, THRESHOLD_KEYS, "thresholds", problems)
+def _thresholds(data: LineDict, problems: list) -> dict:
+    block = section(problems, data, "thresholds", LineDict, "thresholds must be a mapping: median_abs_error, within_25")
+    unknown_keys(problems, block, THRESHOLD_KEYS, "thresholds", short_key)
     out = {}
     for key in (k for k in THRESHOLD_KEYS if k in block):
         value = block[key]
@@ -183,15 +168,15 @@ def read_validation_file(path: str | Path, problems: list) -> ValidationFile | N
         _problem(problems, "a validation file is a mapping with title:, source: and cases:", Location(shown, 1),
                  "see validation/README.md for the format")
         return None
-    data.file = shown
-    _unknown_keys(data, FILE_KEYS, "a validation file", problems)
+    fix_files(data, shown)
+    unknown_keys(problems, data, FILE_KEYS, "a validation file", short_key)
     source = data.get("source")
     if not isinstance(source, LineDict) or not isinstance(source.get("document"), str):
         _problem(problems, "source: must be a mapping with at least document: (and url, version, date)",
-                 data.where("source") if "source" in data else data.where())
+                 data.where("source"))
         source = {}
     else:
-        _unknown_keys(source, SOURCE_KEYS, "source", problems)
+        unknown_keys(problems, source, SOURCE_KEYS, "source", short_key)
     cases_block = data["cases"]
     if not isinstance(cases_block, list) or not cases_block:
         _problem(problems, "cases: must be a non-empty list", data.where("cases"))
@@ -200,7 +185,7 @@ def read_validation_file(path: str | Path, problems: list) -> ValidationFile | N
     cases = [case for block in cases_block if (case := _case(block, data, engine, problems)) is not None]
     return ValidationFile(path=shown, title=_text(data.get("title")) or Path(shown).stem,
                           source={k: str(v) for k, v in dict(source).items()},
-                          thresholds=_thresholds(data.get("thresholds"), data, problems), cases=tuple(cases))
+                          thresholds=_thresholds(data, problems), cases=tuple(cases))
 
 
 def read_validation(paths: list[str | Path]) -> list[ValidationFile]:

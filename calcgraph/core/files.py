@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -56,18 +57,17 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
 
 def _clean_stale(directory: Path, name: str) -> None:
     """Remove ``.NAME.PID.*.tmp`` left by an earlier run that was killed (its process is gone)."""
-    prefix = f".{name}."
+    stale = re.compile(rf"\.{re.escape(name)}\.([0-9]{{1,9}})\..*\.tmp", re.DOTALL)  # a PID os.kill takes
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return
     for entry in entries:
-        pid = entry.name[len(prefix):].split(".", 1)[0]
-        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp") and pid.isdigit()) \
-                or int(pid) == os.getpid():
+        match = stale.fullmatch(entry.name)
+        if match is None or int(match[1]) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)  # no error: still running, another writer's file
+            os.kill(int(match[1]), 0)  # no error: still running, another writer's file
         except ProcessLookupError:
             with contextlib.suppress(OSError):
                 if entry.is_file(follow_symlinks=False):
@@ -84,11 +84,6 @@ def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
     raise _Terminated()
 
 
-def write_stream_atomic(path: str | Path, pieces, binary: bool = False) -> None:
-    """Write text (or bytes) pieces to a temporary file beside ``path``, then rename: all or nothing."""
-    write_atomic_with(path, lambda out: out.writelines(pieces), binary)
-
-
 def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
     """Let ``fill(out)`` write to a temporary file beside ``path`` (opened binary or as text), then rename.
 
@@ -97,13 +92,12 @@ def write_atomic_with(path: str | Path, fill, binary: bool = True) -> None:
     """
     path = Path(path)
     target, info = _target(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent
     if not directory.is_dir():
         raise _cannot_write(path, f"folder {directory} does not exist", "create the folder or choose another path")
     _clean_stale(directory, target.name)
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     except OSError as exc:
         raise _cannot_write(path, exc.strerror) from None
     previous = None

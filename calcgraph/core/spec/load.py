@@ -50,7 +50,6 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[CalcgraphError] = []
         self.seen: set[Path] = set()
-        self.files: list[str] = []
         self.titles, self.assumes = [], []  # (path, title) and (path, assumes: text) of each file read
         self.quantities: dict[str, QuantitySpec] = {}
         self.sets: list[SetEntry] = []
@@ -96,9 +95,8 @@ class _Collector:
                          f"{', '.join(sorted(FILE_KEYS))}", used_from or Location(shown, 1),
                          f"{shown} is not shown; `use:` only calcgraph YAML files")
             return None
-        _fix_files(data, shown)
+        fix_files(data, shown)
         start = len(self.problems)
-        self.files.append(shown)
         title = data.get("title") if isinstance(data.get("title"), str) else None
         assumes = data["assumes"] if isinstance(data.get("assumes"), str) else None
         self.titles.append((shown, title))
@@ -109,16 +107,15 @@ class _Collector:
                              suggest(key, FILE_KEYS) if len(key) <= MAX_SUGGEST_NAME
                              and difflib.get_close_matches(key, FILE_KEYS)
                              else f"allowed keys: {', '.join(sorted(FILE_KEYS))}")
+            elif key in ("title", "doc", "source", "assumes") and not isinstance(data[key], (str, type(None))):
+                self.problem(f"{key}: must be text", data.where(key), f'quote it: e.g. {key}: "one line"')
             elif key in SCENARIO_ONLY and not top:
                 self.problem(f"{key!r} belongs in the scenario, not in a used file", data.where(key),
                              "move it to the scenario file")
         parts.read_units(self, data)
         if top and "extends" in data:
             self._extends(path, data)
-        uses = data.get("use") or []
-        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-            self.problem("use: must be a list of file paths", data.where("use"))
-            uses = []
+        uses = parts.text_list(self.problems, data, "use", "use: must be a list of file paths")
         own = len(self.problems) - start + ("extends" in data)  # a scenario that extends is never reused
         for used in uses:
             self.read(path.parent / used, top=False, used_from=data.where("use"))
@@ -126,7 +123,7 @@ class _Collector:
         file_source = data.get("source") if isinstance(data.get("source"), str) else None
         parts.read_quantities(self, data, file_source)
         self.checks.extend(parts.read_checks(self, data))
-        block = parts.section(self, data, "set", LineDict, "set: must map names to values")
+        block = parts.section(self.problems, data, "set", LineDict, "set: must map names to values")
         self.sets.extend(parts.read_sets(self, block, "scenario" if top else "preset", file_source,
                                          kind=parts.preset_kind(path)))
         if not own and len(self.problems) == mark:  # a clean file: the next scenario that uses it reuses this
@@ -146,8 +143,7 @@ class _Collector:
                          "e.g. extends: llama3-70b-tpu-v5e.yaml (relative to this file)")
             return
         parent = path.parent / target
-        reading = [path, *(p for p, *_ in self.parents), *self.files[:1]]
-        if any(os.path.abspath(parent) == os.path.abspath(p) for p in reading):
+        if parts.file_identity(parent)[1] in self.seen:  # only the scenarios being extended are seen yet
             self.problem(f"extends: {target} leads back to a scenario already being read (a cycle)",
                          data.where("extends"), "a scenario may extend another, never itself")
             return
@@ -159,7 +155,6 @@ class _Collector:
 
     def _apply(self, part: _Part, path: Path) -> LineDict:
         """What a clean file read before adds, its uses read again (they may have changed)."""
-        self.files.append(part.shown)
         self.titles.append((part.shown, part.title))
         self.assumes += [(part.shown, part.assumes)] if part.assumes is not None else []
         for used in part.uses:
@@ -178,18 +173,17 @@ class _Collector:
 
     def spec(self, **fields) -> ScenarioSpec:
         """A ScenarioSpec of what was read; ``fields`` give the rest and may replace ``titles`` and ``sets``."""
-        return ScenarioSpec(**{"files": tuple(self.files), "titles": tuple(self.titles), "sets": tuple(self.sets),
-                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes),
-                               "checks": tuple(self.checks), **fields})
+        return ScenarioSpec(**{"titles": tuple(self.titles), "sets": tuple(self.sets), "checks": tuple(self.checks),
+                               "quantities": tuple(self.quantities.values()), "assumes": tuple(self.assumes), **fields})
 
 
-def _fix_files(node, shown: str) -> None:
+def fix_files(node, shown: str) -> None:
     """Set ``file`` on every mapping under ``node``: the path as messages show it."""
     if isinstance(node, LineDict):
         node.file = shown
         node = list(node.values())
     for value in node if isinstance(node, list) else ():
-        _fix_files(value, shown)
+        fix_files(value, shown)
 
 
 def load_spec(path: str | Path | None = None, problems: list | None = None) -> ScenarioSpec:
@@ -214,10 +208,8 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
             problems.extend(collector.problems)
         raise_all(collector.problems)  # never empty here
     parents = [(p, d) for p, d, *_ in collector.parents if isinstance(d, LineDict)]
-    report = next((d.get("report") for d in [data] + [d for _, d in parents] if d.get("report")), None) or []
-    if not isinstance(report, list) or not all(isinstance(r, str) for r in report):
-        collector.problem("report: must be a list of names", data.where("report"))
-        report = []
+    named = next((d for d in [data] + [d for _, d in parents] if d.get("report")), data)  # the nearest report:
+    report = parts.text_list(collector.problems, named, "report", "report: must be a list of names")
     variants, replaces, expects = {}, {}, []
     for parent, pdata in [*reversed(parents), (path, data)]:
         more, kinds = parts.read_variants(collector, pdata, parent)
@@ -232,8 +224,7 @@ def load_spec(path: str | Path | None = None, problems: list | None = None) -> S
     return collector.spec(path=display_path(path), title=str(data.get("title") or path.stem),
                           doc=str(data.get("doc") or ""), titles=tuple(t for t in collector.titles if t[0] not in gone),
                           sets=tuple(sets), report=tuple(report), variants=variants, expects=tuple(expects),
-                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped),
-                          extends=tuple(display_path(p) for p, *_ in collector.parents))
+                          where=Location(display_path(path), 1), replaces=replaces, dropped=tuple(dropped))
 
 
 def default_paths() -> list[Path]:

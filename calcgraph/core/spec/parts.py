@@ -45,14 +45,23 @@ def _kind(raw) -> str:
                                                                               type(raw).__name__)
 
 
-def section(collector, data: LineDict, key: str, kind: type, message: str):
+def section(problems: list, data: LineDict, key: str, kind: type, message: str):
     """``data[key]`` when it is a ``kind``, else an empty one (and ``message`` at its line when it is there)."""
     block = data.get(key)
     if isinstance(block, kind):
         return block
     if block is not None:
-        collector.problem(message, data.where(key))
+        problems.append(YamlError(message, where=data.where(key)))
     return kind()
+
+
+def text_list(problems: list, data: LineDict, key: str, message: str) -> list:
+    """``data[key]``: a list of text (empty when absent), else ``message`` at its line and an empty list."""
+    items = data.get(key) or []
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        return items
+    problems.append(YamlError(message, where=data.where(key)))
+    return []
 
 
 def unknown_keys(problems: list, block: LineDict, allowed, what: str, show=repr) -> None:
@@ -84,7 +93,7 @@ def preset_kind(path: Path) -> str | None:
 def read_checks(collector, data: LineDict) -> list[CheckSpec]:
     """``checks:``: a list of ``{where: CONSTRAINT, message: TEXT}``."""
     found = []
-    for item in section(collector, data, "checks", list,
+    for item in section(collector.problems, data, "checks", list,
                         "checks: must be a list of {where: CONSTRAINT, message: TEXT}"):
         if not isinstance(item, LineDict):
             collector.problem(f"a check must be a mapping {{where: ..., message: ...}}, not {_kind(item)}",
@@ -106,18 +115,15 @@ def read_checks(collector, data: LineDict) -> list[CheckSpec]:
 def read_variants(collector, data: LineDict, path: Path) -> tuple[dict, dict]:
     """``variants:`` -> (name -> SetEntry tuple, name -> preset kinds replaced); a variant may ``use:``
     presets replacing those of the same kind (their entries first, then the variant's own settings)."""
-    raw = section(collector, data, "variants", LineDict, "variants: must map variant names to settings")
+    raw = section(collector.problems, data, "variants", LineDict, "variants: must map variant names to settings")
     variants, replaces = {}, {}
     for vname in raw:
-        block = section(collector, raw, vname, LineDict, f"{vname}: must map names to values")
+        block = section(collector.problems, raw, vname, LineDict, f"{vname}: must map names to values")
         entries, kinds = [], []
-        uses = block.get("use") or []
-        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-            collector.problem(f"variant {vname!r}: use: must be a list of preset files", block.where("use"))
-            uses = []
+        uses = text_list(collector.problems, block, "use", f"variant {vname!r}: use: must be a list of preset files")
         for used in uses:
             entries.extend(_variant_preset(collector, path.parent / used, vname, block.where("use"), kinds))
-        inner = section(collector, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
+        inner = section(collector.problems, block, "set", LineDict, f"variant {vname!r}: set: must map names to values")
         entries.extend(read_sets(collector, inner, f"variant {vname}"))
         entries.extend(read_sets(collector, block, f"variant {vname}", skip=("use", "set")))
         variants[vname] = tuple(entries)
@@ -146,7 +152,7 @@ def _variant_preset(collector, path: Path, vname: str, where, kinds: list) -> li
 
 def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
     """``expect:``: name -> printed figure(s) of a source text."""
-    block = section(collector, data, "expect", LineDict, "expect: must map names to expected figures")
+    block = section(collector.problems, data, "expect", LineDict, "expect: must map names to expected figures")
     result = []
     for name, raw in block.items():
         for item in raw if isinstance(raw, list) else [raw]:
@@ -164,7 +170,7 @@ def read_expects(collector, data: LineDict) -> list[ExpectSpec]:
                 collector.problem(f"expect of {name!r}: {bad[0]} must be "
                                   + ("a number or text" if bad[0] in ("printed", "exact") else "text")
                                   + f", not {_kind(item_map[bad[0]])}", where)
-            elif tolerance is not None and (not isinstance(tolerance, (int, float)) or tolerance < 0):
+            elif tolerance is not None and (type(tolerance) not in (int, float) or tolerance < 0):  # not true
                 collector.problem(f"expect of {name!r}: tolerance must be a non-negative number", where)
             else:
                 result.append(ExpectSpec(name=name, printed=item_map["printed"], where=where, tolerance=tolerance,
@@ -204,7 +210,7 @@ def read_sets(collector, block: LineDict, origin: str, file_source: str | None =
 
 def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
     """Check a file's ``quantities:`` block; each good one becomes a QuantitySpec in ``collector.quantities``."""
-    block = section(collector, data, "quantities", LineDict, "quantities: must map names to quantity mappings")
+    block = section(collector.problems, data, "quantities", LineDict, "quantities: must map names to quantity mappings")
     for name, body in block.items():
         where, what = block.where(name), f"quantity {name!r}"
         if not NAME_RE.match(name) or name in FUNCTIONS:
@@ -250,7 +256,7 @@ def read_quantities(collector, data: LineDict, file_source: str | None) -> None:
 
 def read_units(collector, data: LineDict) -> None:
     """A file's ``units:``: pint definition lines, each checked and added before its quantities are read."""
-    for line in section(collector, data, "units", list,
+    for line in section(collector.problems, data, "units", list,
                         "units: must be a list of definition lines such as 'rack = 72 * chip'"):
         from calcgraph.core.unitdefs import define_unit  # pint only for a file that defines units
         try:

@@ -82,7 +82,6 @@ class ScenarioSpec:
 
     path: str
     title: str
-    files: tuple[str, ...]
     quantities: tuple[QuantitySpec, ...]
     sets: tuple[SetEntry, ...]
     where: Location
@@ -95,4 +94,3 @@ class ScenarioSpec:
     checks: tuple[CheckSpec, ...] = ()
     replaces: dict = field(default_factory=dict)  # variant -> preset kinds its use: replaces
     dropped: tuple = ()  # settings of an extended scenario's presets that this scenario's use: replaced
-    extends: tuple = ()  # the scenarios this one extends, nearest first (display paths)

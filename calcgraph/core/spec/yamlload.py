@@ -19,7 +19,7 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 MAX_CACHED = 512
 _C_LOADER = getattr(yaml, "CSafeLoader", None)
-_PARSED: OrderedDict = OrderedDict()  # (path, mtime_ns, size, inode) -> parsed data
+_PARSED: OrderedDict = OrderedDict()  # (device, inode, mtime_ns, size) -> parsed data
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -83,8 +83,7 @@ def _convert(node: yaml.Node, file: str, depth: int = 0, seen: set | None = None
         seen.add(id(node))
     where = Location(file, node.start_mark.line + 1)
     if depth > MAX_DEPTH:
-        raise YamlError("YAML nested too deeply", where=where,
-                        hint=f"keep nesting under {MAX_DEPTH} levels")
+        raise YamlError("YAML nested too deeply", where=where, hint=f"keep nesting under {MAX_DEPTH} levels")
     if node.tag not in _ALLOWED_TAGS:
         raise YamlError(f"YAML tag {node.tag!r} is not allowed", where=where,
                         hint="remove the tag: calcgraph reads plain data only")
@@ -236,8 +235,7 @@ def load_file(path: str | Path, info: os.stat_result | None = None):
     again); callers may set ``file`` on the mappings, nothing else. ``info``: the caller's ``os.stat`` of it."""
     try:
         info = info if info is not None else os.stat(path)
-        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) \
-            if stat.S_ISREG(info.st_mode) else None
+        key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) if stat.S_ISREG(info.st_mode) else None
     except (OSError, ValueError):
         key = None
     if key is not None and key in _PARSED:
