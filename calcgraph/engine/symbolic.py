@@ -34,20 +34,6 @@ def is_leaf(ev: Evaluated, name: str) -> bool:
     return ev.graph[name].formula is None or ev.states[name] is NodeState.PINNED
 
 
-def substitution_order(ev, name: str) -> list[str]:
-    """``name`` and every quantity its closed form substitutes, in evaluation order (no recursion)."""
-    found, stack = {name}, [name]
-    while stack:
-        current = stack.pop()
-        if is_leaf(ev, current):
-            continue
-        for other in ev.graph[current].formula.names:
-            if other not in found:
-                found.add(other)
-                stack.append(other)
-    return [n for n in ev.graph.order if n in found]
-
-
 def cached(ev, kind: str) -> dict:
     """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
     return ev.memos.setdefault(kind, {})
@@ -65,11 +51,19 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
 
 
 def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
-    """Fill ``memo`` up to ``name`` in evaluation order: a leaf is its symbol, a formula ``build(name, formula)``."""
-    if name not in memo:
-        for current in substitution_order(ev, name):
-            if current not in memo:
-                memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
+    """Fill ``memo`` up to ``name`` in evaluation order (no recursion): a leaf is its symbol, a formula
+    ``build(name, formula)``."""
+    if name in memo:
+        return memo[name]
+    found, stack = {name}, [name]
+    while stack:
+        current = stack.pop()
+        if not is_leaf(ev, current):
+            fresh = set(ev.graph[current].formula.names) - found
+            found |= fresh
+            stack.extend(fresh)
+    for current in (n for n in ev.graph.order if n in found and n not in memo):
+        memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
     return memo[name]
 
 
