@@ -66,7 +66,7 @@ RETRY = 0.001  # seconds until the next alarm after one that came due where an e
 @contextmanager
 def time_limit(seconds: float = SECONDS) -> Iterator[bool]:
     """Raise TimeUp in the block after ``seconds``, repeating every ``REPEAT`` s (a gc callback drops one); yields
-    whether this block owns the timer: only the outermost, in the main thread, with no other real-time timer."""
+    whether this block owns the timer: only the outermost, in the main thread, with no other CPU-time timer."""
     usable = (TIMER is not None and threading.current_thread() is threading.main_thread()
               and not getattr(_state, "active", False)
               and signal.getitimer(TIMER)[0] == 0)  # never take over someone else's timer (a profiler's)

@@ -121,11 +121,10 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     if expr.is_Atom:
         return expr
     if isinstance(expr, (sympy.Max, sympy.Min)):
-        function = "max" if isinstance(expr, sympy.Max) else "min"
+        function, pick = ("max", max) if isinstance(expr, sympy.Max) else ("min", min)
         values = [value(a) for a in expr.args]
-        best = max(values) if function == "max" else min(values)
-        index = values.index(best)
-        tie = sum(math.isclose(v, best, rel_tol=1e-12) for v in values) > 1
+        index = values.index(pick(values))
+        tie = sum(math.isclose(v, values[index], rel_tol=1e-12) for v in values) > 1
         notes.append((KINK, f"{prefix}{_call_text(function, expr.args)} on its active branch "
                       f"{sympy.sstr(expr.args[index])}" + (" (a tie: the derivative jumps here)" if tie else "")))
         return smooth(expr.args[index], value, notes, label)
