@@ -142,9 +142,8 @@ class _Stream:
 
 
 def _failing(constraints, block: dict, size: int) -> list:
-    with np.errstate(all="ignore"):
-        return [~np.asarray(c.holds(*(np.broadcast_to(side, (size,)) for side in check_sides(c, block))), bool)
-                for c in constraints]
+    return [~np.asarray(c.holds(*(np.broadcast_to(side, (size,)) for side in check_sides(c, block))), bool)
+            for c in constraints]
 
 
 def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: list[str]) -> BestResult:
