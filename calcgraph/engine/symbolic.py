@@ -50,18 +50,24 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     return _substitute(ev, name, memo, lambda _, f: replace(f.expr, {symbol(n): memo[n] for n in f.names}))
 
 
-def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
-    """Fill ``memo`` up to ``name`` in evaluation order (no recursion): a leaf is its symbol, a formula
-    ``build(name, formula)``."""
-    if name in memo:
-        return memo[name]
-    found, stack = {name}, [name]
+def _reached(ev, name: str) -> dict:
+    """``name`` and the quantities its closed form substitutes, depth first in formula order (no recursion)."""
+    found: dict = {}  # an ordered set
+    stack = [name]
     while stack:
         current = stack.pop()
-        if not is_leaf(ev, current):
-            fresh = set(ev.graph[current].formula.names) - found
-            found |= fresh
-            stack.extend(fresh)
+        if current not in found:
+            found[current] = None
+            if not is_leaf(ev, current):
+                stack.extend(reversed(ev.graph[current].formula.names))
+    return found
+
+
+def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
+    """Fill ``memo`` up to ``name`` in evaluation order: a leaf is its symbol, a formula ``build(name, formula)``."""
+    if name in memo:
+        return memo[name]
+    found = _reached(ev, name)
     for current in (n for n in ev.graph.order if n in found and n not in memo):
         memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
     return memo[name]
@@ -149,14 +155,8 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
         expr = smooth(formula.expr, value, own[current], current)
         return budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
     _substitute(ev, name, memo, build)
-    stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
-    while stack:
-        current = stack.pop()
-        if current in seen or current not in own:
-            continue
-        seen.add(current)
-        notes.extend(own[current])  # only formulas have notes
-        stack.extend(reversed(ev.graph[current].formula.names))
+    for current in _reached(ev, name):  # each formula's notes before its names'
+        notes.extend(own.get(current, ()))
     return memo[name]
 
 
