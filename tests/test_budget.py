@@ -18,6 +18,12 @@ def _chain(levels: int) -> sympy.Expr:
 def test_a_41_level_rational_chain_is_measured_at_once_without_walking_its_tree():
     assert budget.tree_size(_chain(40)) == budget.MAX_NODES + 1  # its time: benchmarks/bounded_time.py
     assert budget.tree_size(_chain(2), limit=10 ** 9) < 100
+    x = sympy.Symbol("x")
+    assert budget.tree_size(x + 1) == 3 and budget.fits(x ** 2 + 1) and not budget.fits(x ** 2 + 1, limit=3)
+    shared = x
+    for _ in range(60):  # a DAG of 60 levels: each shared subtree counted each time
+        shared = shared / (shared + 1) + shared
+    assert budget.tree_size(shared) > budget.MAX_NODES
 
 
 def test_a_6000_deep_expression_is_measured_without_recursion():

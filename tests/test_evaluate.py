@@ -4,6 +4,7 @@ from conftest import fixture
 
 import calcgraph
 from calcgraph.core.evaluate import evaluate
+from calcgraph.engine.checks import failed_mask
 from calcgraph.errors import EvaluationError
 
 
@@ -42,3 +43,18 @@ def test_eval_symbolic_prints_closed_forms_in_the_inputs(run):
     assert out.splitlines() == ["param_bytes = n_params*weight_bytes",
                                 "max_batch = floor((-draft_param_bytes - param_bytes + usable_hbm)/"
                                 "(draft_kv_elements*kv_bytes*seq_len + kv_per_token_stored*kv_tokens_allocated))"]
+
+
+def test_a_check_that_divides_by_zero_warns_nothing_from_numpy(tmp_path):
+    # a check's sides were computed without numpy's errstate: a RuntimeWarning naming core/evaluate.py on stderr
+    import warnings
+
+    path = tmp_path / "checks.yaml"
+    path.write_text("quantities:\n  a: {unit: '1', doc: d, value: 1}\n  b: {unit: '1', doc: d, value: 0}\n"
+                    "checks:\n  - {where: 'a / b <= 1', message: ratio}\n  - {where: 'log(b) <= 1', message: log}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = calcgraph.load(str(path))
+        checks = model.evaluated.checks
+        failed, _ = failed_mask(model.graph, {"a": np.ones(2), "b": np.array([0.0, 1.0])})  # as sweep has it
+    assert [c.lhs for c in checks] == [np.inf, -np.inf] and list(failed) == [0, 0]

@@ -24,8 +24,6 @@ def model():
     return calcgraph.load(DEFAULT)
 
 
-
-
 def test_weight_load_time_scales_with_parameters_and_inversely_with_chips(model):
     e = elasticities(model.evaluated, "t_param_load")
     assert e.get("n_params") == pytest.approx(1, abs=1e-12)
@@ -105,3 +103,30 @@ def test_elasticities_past_the_budget_are_taken_numerically_and_agree_with_the_s
     assert numeric_elasticities(ev, "q2").get("q0") == pytest.approx(exact.get("q0"), rel=1e-8)
     far = elasticities(ev, "q40")
     assert far.notes[0][0] == NUMERIC and far.get("q0") == pytest.approx(2.8764, rel=1e-4)
+
+
+NESTED = """quantities:
+  p: {unit: '1', doc: d, value: 2}
+  q: {unit: '1', doc: d, value: 5}
+  a: {unit: '1', doc: d, value: 1}
+  b: {unit: '1', doc: d, value: 1}
+  ma: {unit: '1', doc: d, formula: a * a}
+  s1: {unit: '1', doc: d, solve: {for: a, where: ['ma <= INNER'], bounds: [0.001, 1000]}}
+  mb: {unit: '1', doc: d, formula: 2 * b}
+  s2: {unit: '1', doc: d, solve: {for: b, where: ['mb <= s1 + q'], bounds: [0.001, 1000]}}
+  y: {unit: '1', doc: d, formula: s2 * q}
+"""
+
+
+@pytest.mark.parametrize("inner, kind", [("3 * p", SOLVED), ("3 * p * b", NUMERIC)])
+def test_a_solve_node_in_a_binding_constraint_is_followed_to_its_inputs(tmp_path, inner, kind):
+    # s2's constraint reads the solve node s1: s2 moves with p through s1 (once taken as an input itself); when
+    # s1 moves with s2's unknown b too, the graph gives the elasticity (s1's closed form holds b at its input)
+    path = tmp_path / "nested.yaml"
+    path.write_text(NESTED.replace("INNER", inner))
+    ev = calcgraph.load(str(path)).evaluated
+    for name in ("s2", "y"):
+        e, numeric = elasticities(ev, name), numeric_elasticities(ev, name)
+        assert e.get("s1") == 0 and e.notes[0][0] == kind
+        for x in ("p", "q"):
+            assert e.get(x) == pytest.approx(numeric.get(x), rel=1e-6)

@@ -81,14 +81,14 @@ def parse_vary(text: str, graph) -> Axis:
                                 f"({parts[0].strip()})", where=where, hint="write START:STOP with START <= STOP")
         span = (stop - start) / step
         if not math.isfinite(span) or span + 1 > MAX_POINTS:
-            raise SetValueError(f"the range of {name} has more than {MAX_POINTS:.0e} points",
+            raise SetValueError(f"the range of {name} has more than {MAX_POINTS:,} points",
                                 where=where, hint="use a larger STEP or a smaller range")
         count = int(math.floor(span + 1e-9 * max(1.0, span))) + 1
         values = exact_range(start, stop, step, count)
     else:
         parts = rest.split(",")
         if len(parts) > MAX_POINTS:
-            raise SetValueError(f"more than {MAX_POINTS:.0e} values", where=where)
+            raise SetValueError(f"more than {MAX_POINTS:,} values", where=where)
         numbers, factor, _ = _pieces(parts, unit, text)
         values = np.array(numbers, dtype=float)
     return Axis(name=name, values=values * factor if factor != 1.0 else values, text=text)

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from calcgraph.core.constraints import constant_values, parse_constraint
-from calcgraph.core.evaluate import compile_node
+from calcgraph.core.constraints import parse_constraint
 from calcgraph.core.names import suggest
 from calcgraph.core.spec.load import SetEntry
 from calcgraph.core.units import to_unit
 from calcgraph.engine.axes import parse_axes
+from calcgraph.engine.checks import check_sides
 from calcgraph.engine.evaluated import Evaluated, rebind
 from calcgraph.engine.grid import iter_blocks
 from calcgraph.errors import Argument, NoSolutionError, UnknownNameError
@@ -142,14 +142,8 @@ class _Stream:
 
 
 def _failing(constraints, block: dict, size: int) -> list:
-    out = []
-    with np.errstate(all="ignore"):
-        for c in constraints:
-            env = {**block, **constant_values(c)}
-            lhs = np.broadcast_to(compile_node(c.comparison.lhs.node)(env), (size,))
-            rhs = np.broadcast_to(compile_node(c.comparison.rhs.node)(env), (size,))
-            out.append(~np.asarray(c.holds(lhs, rhs), bool))
-    return out
+    return [~np.asarray(c.holds(*(np.broadcast_to(side, (size,)) for side in check_sides(c, block))), bool)
+            for c in constraints]
 
 
 def find_best(ev: Evaluated, goal: str, sense: str, wheres: list[str], varies: list[str]) -> BestResult:

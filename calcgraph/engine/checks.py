@@ -54,9 +54,10 @@ class CheckResult:
 
 
 def check_sides(constraint: Constraint, values) -> tuple:
-    """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units)."""
+    """Both sides of ``constraint`` at ``values`` (scalars or arrays, base units; x/0 is inf, quietly)."""
     env = {**values, **constant_values(constraint)}
-    return tuple(compile_node(side.node)(env) for side in (constraint.comparison.lhs, constraint.comparison.rhs))
+    with np.errstate(all="ignore"):
+        return tuple(compile_node(side.node)(env) for side in (constraint.comparison.lhs, constraint.comparison.rhs))
 
 
 def evaluate_checks(graph: Graph, values) -> tuple[CheckResult, ...]:

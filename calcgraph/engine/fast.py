@@ -52,12 +52,10 @@ class Evaluator:
         scenario, graph = self.scenario, self.scenario.graph
         plan = graph.plan(self.outputs)
         local = {n: f"v{i}" for i, n in enumerate(self.inputs)}
-        unknown = set()
         for name, bound in scenario.bound.items():
             if name not in local and name in plan:
                 local[name] = literal(bound.value, unknown=True)
-                if local[name] == "_nan":
-                    unknown.add(name)
+        unknown = {n for n, text in local.items() if text == "_nan"}
         lines, computed, namespace = [], [], {}
         for name in plan:
             if name in local:
@@ -76,8 +74,7 @@ class Evaluator:
         results = "".join(f"{local[n]}, " for n in self.outputs)
         check = f"sum(({''.join(v + ', ' for v in computed)}))" if computed else "0.0"
         text = "\n".join([f"def _plan({arguments}):", *lines, f"    return ({results}), {check}", ""])
-        namespace["sum"] = sum
-        return build(text, "_plan", {**numpy_helpers(), **namespace})  # log, exp, pow as evaluate has them
+        return build(text, "_plan", {**numpy_helpers(), **namespace, "sum": sum})  # log, exp, pow as evaluate has them
 
     def _solve_lines(self, name: str, var: str, local: dict, namespace: dict) -> list[str]:
         """Lines solving the integer solve node ``name`` into ``var`` by a verified guess (numeric.solve_integer)."""
@@ -88,9 +85,7 @@ class Evaluator:
         low, high = bounds(problem, {})  # an integer unknown's bracket reads no values
         inner = dict(local)
         unknown = inner[spec.for_name] = "x"
-        for c in spec.constraints:
-            for constant, value in constant_values(c).items():
-                inner[constant] = literal(value)
+        inner.update({k: literal(v) for c in spec.constraints for k, v in constant_values(c).items()})
         body = []
         for node in problem.plan:
             if self.scenario.graph[node].solve is not None:
@@ -100,8 +95,7 @@ class Evaluator:
             body.append(f"        {target} = {source(self.scenario.graph[node].formula.node, inner)}")
         sides = ", ".join(f"({source(c.comparison.lhs.node, inner)}, {source(c.comparison.rhs.node, inner)})"
                           for c in spec.constraints)
-        ops = tuple(c.op for c in spec.constraints)
-        namespace[f"_ops_{var}"] = ops
+        namespace[f"_ops_{var}"] = tuple(c.op for c in spec.constraints)
         factor = literal(problem.target.unit.factor)
         namespace[f"_scan_{var}"] = tuple(float(p) for p in scan_points(low, high, True))
         namespace[f"_memo_{var}"] = {}

@@ -14,8 +14,6 @@ from calcgraph.core.formula.arrays import CHUNK, block_overrides
 from calcgraph.engine.axes import Axis
 from calcgraph.engine.solve.nodes import NodeSolver
 
-__all__ = ["CHUNK", "evaluate_grid", "iter_blocks"]
-
 
 def iter_blocks(scenario: Scenario, axes: list[Axis], names: list[str], chunk: int = CHUNK,
                 solver: NodeSolver | None = None):

@@ -34,20 +34,6 @@ def is_leaf(ev: Evaluated, name: str) -> bool:
     return ev.graph[name].formula is None or ev.states[name] is NodeState.PINNED
 
 
-def substitution_order(ev, name: str) -> list[str]:
-    """``name`` and every quantity its closed form substitutes, in evaluation order (no recursion)."""
-    found, stack = {name}, [name]
-    while stack:
-        current = stack.pop()
-        if is_leaf(ev, current):
-            continue
-        for other in ev.graph[current].formula.names:
-            if other not in found:
-                found.add(other)
-                stack.append(other)
-    return [n for n in ev.graph.order if n in found]
-
-
 def cached(ev, kind: str) -> dict:
     """A memo of ``kind`` kept for the life of ``ev``: closed forms are built once per evaluated scenario."""
     return ev.memos.setdefault(kind, {})
@@ -64,12 +50,26 @@ def closed_form(ev, name: str, _memo: dict | None = None) -> sympy.Expr:
     return _substitute(ev, name, memo, lambda _, f: replace(f.expr, {symbol(n): memo[n] for n in f.names}))
 
 
+def _reached(ev, name: str) -> dict:
+    """``name`` and the quantities its closed form substitutes, depth first in formula order (no recursion)."""
+    found: dict = {}  # an ordered set
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found[current] = None
+            if not is_leaf(ev, current):
+                stack.extend(reversed(ev.graph[current].formula.names))
+    return found
+
+
 def _substitute(ev, name: str, memo: dict, build: Callable) -> sympy.Expr:
     """Fill ``memo`` up to ``name`` in evaluation order: a leaf is its symbol, a formula ``build(name, formula)``."""
-    if name not in memo:
-        for current in substitution_order(ev, name):
-            if current not in memo:
-                memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
+    if name in memo:
+        return memo[name]
+    found = _reached(ev, name)
+    for current in (n for n in ev.graph.order if n in found and n not in memo):
+        memo[current] = symbol(current) if is_leaf(ev, current) else build(current, ev.graph[current].formula)
     return memo[name]
 
 
@@ -127,11 +127,10 @@ def smooth(expr: sympy.Expr, value: Callable[[sympy.Expr], float], notes: list,
     if expr.is_Atom:
         return expr
     if isinstance(expr, (sympy.Max, sympy.Min)):
-        function = "max" if isinstance(expr, sympy.Max) else "min"
+        function, pick = ("max", max) if isinstance(expr, sympy.Max) else ("min", min)
         values = [value(a) for a in expr.args]
-        best = max(values) if function == "max" else min(values)
-        index = values.index(best)
-        tie = sum(math.isclose(v, best, rel_tol=1e-12) for v in values) > 1
+        index = values.index(pick(values))
+        tie = sum(math.isclose(v, values[index], rel_tol=1e-12) for v in values) > 1
         notes.append((KINK, f"{prefix}{_call_text(function, expr.args)} on its active branch "
                       f"{sympy.sstr(expr.args[index])}" + (" (a tie: the derivative jumps here)" if tie else "")))
         return smooth(expr.args[index], value, notes, label)
@@ -156,25 +155,29 @@ def smooth_closed_form(ev, name: str, point: dict, notes: list, memo: dict,
         expr = smooth(formula.expr, value, own[current], current)
         return budget.check(expr.xreplace({symbol(n): memo[n] for n in formula.names}))
     _substitute(ev, name, memo, build)
-    stack, seen = [name], set()  # the notes in depth-first order from ``name``, each formula's before its names'
-    while stack:
-        current = stack.pop()
-        if current in seen or current not in own:
-            continue
-        seen.add(current)
-        notes.extend(own[current])  # only formulas have notes
-        stack.extend(reversed(ev.graph[current].formula.names))
+    for current in _reached(ev, name):  # each formula's notes before its names'
+        notes.extend(own.get(current, ()))
     return memo[name]
 
 
-def _log_derivatives(expr: sympy.Expr, point: dict) -> dict[str, float]:
-    value = _number(expr, point)
-    result = {}
-    for s in sorted(expr.free_symbols, key=lambda s: s.name):
-        x = point[s.name]
-        derivative = _number(budget.check(sympy.diff(expr, s)), point) if x != 0 else 0.0
-        result[s.name] = derivative * x / value if value != 0 else math.nan
-    return result
+def _log_partials(expr: sympy.Expr, point: dict, skip=()) -> dict[str, float]:
+    """x * d expr / dx for each symbol x of ``expr`` not in ``skip``, at ``point`` (0 where x is 0)."""
+    return {s.name: _number(budget.check(sympy.diff(expr, s)), point) * point[s.name] if point[s.name] != 0 else 0.0
+            for s in sorted(expr.free_symbols, key=lambda s: s.name) if s.name not in skip}
+
+
+def _through_solves(ev, partials: dict, notes: list, seen: frozenset) -> dict[str, float]:
+    """Partials in leaves as partials in inputs and pins: a solved leaf is followed to its own elasticities."""
+    total: dict[str, float] = defaultdict(float)
+    for leaf, e in partials.items():
+        if _solved(ev, leaf):
+            inner = elasticities(ev, leaf, seen)
+            notes.extend(inner.notes)
+            for x, ex in inner.values:
+                total[x] += e * ex
+        else:
+            total[leaf] += e
+    return total
 
 
 def _solved(ev: Evaluated, name: str) -> bool:
@@ -201,16 +204,9 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
         return _solve_elasticities(ev, name, point, _seen | {name})
     notes: list = []
     expr = smooth_closed_form(ev, name, point, notes, cached(ev, "smooth"), cached(ev, "smooth notes"))
-    total: dict[str, float] = defaultdict(float)
-    for leaf, e in _log_derivatives(expr, point).items():
-        if _solved(ev, leaf):
-            inner = elasticities(ev, leaf, _seen | {name})
-            notes.extend(inner.notes)
-            for x, ex in inner.values:
-                total[x] += e * ex
-        else:
-            total[leaf] += e
-    return _finish(ev, name, total, notes)
+    value = _number(expr, point)
+    total = _through_solves(ev, _log_partials(expr, point), notes, _seen | {name})
+    return _finish(ev, name, {x: e / value if value != 0 else math.nan for x, e in total.items()}, notes)
 
 
 def _numeric_leaves(ev, name: str) -> list[str]:
@@ -221,7 +217,7 @@ def _numeric_leaves(ev, name: str) -> list[str]:
     return [n for n in ev.graph.quantities if n in found and leaf(n)]
 
 
-def numeric_elasticities(ev, name: str) -> Elasticities:
+def numeric_elasticities(ev, name: str, why: str = "") -> Elasticities:
     """d ln name / d ln x by central differences through the graph: when the closed form is too large."""
     y = float(ev.values[name])
     total: dict[str, float] = {}
@@ -240,9 +236,8 @@ def numeric_elasticities(ev, name: str) -> Elasticities:
         with np.errstate(all="ignore"):
             total[x] = float((np.log(abs(sides[0])) - np.log(abs(sides[1])))
                              / (math.log1p(STEP) - math.log1p(-STEP)))
-    note = (NUMERIC, f"{name}: a closed form of more than {budget.MAX_NODES} nodes, or past "
-                     f"{budget.SECONDS:g} s of CPU time")
-    return _finish(ev, name, total, [note])
+    why = why or f"a closed form of more than {budget.MAX_NODES} nodes, or past {budget.SECONDS:g} s of CPU time"
+    return _finish(ev, name, total, [(NUMERIC, f"{name}: {why}")])
 
 
 def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:
@@ -251,7 +246,8 @@ def _finish(ev, name: str, total: dict, notes: list) -> Elasticities:
 
 
 def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elasticities:
-    """Implicit differentiation of the binding constraint g(x, p) = lhs - rhs = 0: dx/dp = -g_p / g_x."""
+    """Implicit differentiation of the binding constraint g(x, p) = lhs - rhs = 0: d ln x / d ln p =
+    -(p g_p) / (x g_x), a solve node in g followed to its own elasticities."""
     details = ev.solve_details(name)
     notes: list = [(SOLVED, f"{name}: solved for {details.for_name}, binding constraint {details.binding_text}"
                     + ("; the integer treated as continuous" if details.integer else ""))]
@@ -263,9 +259,12 @@ def _solve_elasticities(ev, name: str, point: dict, seen: frozenset) -> Elastici
     lhs, rhs = (side.expr.xreplace({symbol(n): smooth_closed_form(ev, n, here, notes, memo) for n in side.names})
                 for side in (details.binding[0].comparison.lhs, details.binding[0].comparison.rhs))
     g, x = lhs - rhs, symbol(details.for_name)
+    moving = [s for s in leaves(g) if _solved(ev, s) and details.for_name in _numeric_leaves(ev, s)]
+    if moving:  # its value here is not the scenario's: only the graph knows it at the answer
+        return numeric_elasticities(ev, name, f"its binding constraint reads {moving[0]}, solved again for each "
+                                              f"{details.for_name}")
     g_x = _number(sympy.diff(g, x), here) if all(s.name in here for s in g.free_symbols) else 0
     if g_x == 0 or details.value == 0:
         return _finish(ev, name, {}, notes)
-    total = {s.name: -_number(sympy.diff(g, s), here) * here[s.name] / (g_x * details.value)
-             for s in sorted(g.free_symbols - {x}, key=lambda s: s.name) if s.name not in constants}
-    return _finish(ev, name, total, notes)
+    total = _through_solves(ev, _log_partials(g, here, {details.for_name, *constants}), notes, seen)
+    return _finish(ev, name, {p: -e / (g_x * details.value) for p, e in total.items()}, notes)
