@@ -310,3 +310,13 @@ def test_a_published_config_with_keys_changed_imports_or_is_one_config_error(nam
         assert fields["n_kv_heads"].value <= fields["n_heads"].value
         assert fields["experts_per_token"].value <= fields["n_experts"].value
         assert preset_yaml(preset, "../formulas/architectures.yaml", "config.json").count("\n") > 20
+
+
+@pytest.mark.parametrize("name", ["a\x7fb\x85c\u2028d", "a\ud800b", "Llama-3 \u00e9"])
+def test_a_title_with_any_characters_is_written_as_a_preset_calcgraph_reads_back(run, tmp_path, name):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config(_name_or_path=name)))
+    out = tmp_path / "model.yaml"
+    status, _, err = run("import-model", path, "-o", out)
+    assert status == 0, err
+    assert load_file(out)["title"] == name.replace("\ud800", "\ufffd")

@@ -11,6 +11,7 @@ transformers' default (families.py), a missing or inconsistent one a ConfigError
 from __future__ import annotations
 
 import json
+import re
 
 from calcgraph.engine.hf.families import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
 from calcgraph.engine.hf.read import ConfigError, Field, Preset, Reader
@@ -229,7 +230,9 @@ def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int)
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)   # a JSON string is a YAML double-quoted scalar
+    """A JSON string, a YAML double-quoted scalar, with what YAML refuses or folds escaped (lone surrogates: U+FFFD)."""
+    text = json.dumps(re.sub("[\ud800-\udfff]", "\ufffd", text), ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u2028\u2029\ufffe\uffff]", lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def preset_yaml(preset: Preset, formulas: str, config_name: str) -> str:
