@@ -207,6 +207,16 @@ def test_chip_line_replaces_or_appends_the_fitted_factor():
     assert with_chip_line(once, "  hbm_efficiency_chip: {value: 0.8}").count("hbm_efficiency_chip") == 1
 
 
+def test_chip_line_goes_in_the_set_block_whatever_its_comments_and_replaces_a_block_entry_whole():
+    from calcgraph.errors import InputFileError
+    from calcgraph.render.calibrated import with_chip_line
+    line = "  hbm_efficiency_chip: {value: 0.8}"
+    text = "title: x\ndoc: >\n  hbm_efficiency_chip: prose\nset:  # the chip\n  hbm_efficiency_chip:\n    value: 0.9\n"
+    assert with_chip_line(text, line) == text.split("  hbm_efficiency_chip:\n")[0] + line + "\n"
+    with pytest.raises(InputFileError, match="set:"):
+        with_chip_line("title: x\nset: {a: 1}\n", line, "presets/chips/x.yaml")
+
+
 def test_validate_names_its_files_relative_to_the_working_directory(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert main(["validate", str(FIXTURES / "tiny.yaml"), "--format", "csv"]) == 0

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from calcgraph.engine.calibrate import FITTED, Fit
+from calcgraph.errors import InputFileError
 
 NOTES = {
     "hbm_efficiency": "achieved fraction of peak HBM bandwidth in decode",
@@ -75,19 +76,24 @@ def chip_lines(fit: Fit, chip: str) -> list[str]:
             for name, value in fit.chip_factors[chip].items()]
 
 
-def with_chip_line(text: str, line: str) -> str:
-    """A chip preset's text with the entry ``line`` sets replaced, or added at the end of ``set:``."""
-    name = line.strip().split(":", 1)[0]
-    pattern = re.compile(rf"^  {re.escape(name)}:.*$", re.MULTILINE)
-    if pattern.search(text):
-        return pattern.sub(lambda _: line, text, count=1)
+def with_chip_line(text: str, line: str, where: str = "") -> str:
+    """A chip preset's text with the entry ``line`` sets replaced, or added at the end of its ``set:`` block."""
     lines = text.splitlines()
-    start = next(i for i, s in enumerate(lines) if s.rstrip() == "set:")
+    start = next((i for i, s in enumerate(lines) if re.fullmatch(r"set:\s*(#.*)?", s)), None)
+    if start is None:
+        raise InputFileError("no 'set:' line opening a block of entries, where the fitted factors go", where=where,
+                             hint="write the chip preset's set: as a block, one entry a line")
     end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#"))),
                len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[:end] + [line] + lines[end:]) + "\n"
+    name = line.split(":", 1)[0] + ":"
+    at = next((i for i in range(start + 1, end) if lines[i].startswith(name)), None)
+    if at is None:
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        at = stop = end
+    else:
+        stop = next((i for i in range(at + 1, end) if not lines[i].startswith("   ")), end)
+    return "\n".join(lines[:at] + [line] + lines[stop:]) + "\n"
 
 
 def fit_report(fit: Fit) -> str:
