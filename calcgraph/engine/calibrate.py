@@ -54,20 +54,16 @@ class _Layout:
     chips: tuple[str, ...]
     dies: tuple[str, ...]  # per chip, its compute die: chips with the same tensor rates share a compute factor
 
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.dies))
-
     def vectors(self) -> tuple[list, list, list]:
         """The start, lower and upper bounds of the vector the solver moves."""
-        logs = len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
+        logs = len(self.chips) + len(set(self.dies)) + len(PRECISION_FACTORS)
         return tuple([math.log(b[k]) if n in LOG_SCALE else b[k] for n, b in FITTED.items()] + [fill] * logs
                      for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:
         n = len(FITTED)
         shared = {name: math.exp(v) if name in LOG_SCALE else float(v) for name, v in zip(FITTED, x[:n], strict=True)}
-        groups = self.groups
+        groups = tuple(dict.fromkeys(self.dies))
         chip = {c: {"hbm_efficiency_chip": math.exp(x[n + i]),
                     "compute_efficiency_chip": math.exp(x[n + len(self.chips) + groups.index(die)])}
                 for i, (c, die) in enumerate(zip(self.chips, self.dies, strict=True))}

@@ -41,13 +41,11 @@ class Prediction:
     tpot: float = math.nan  # predicted mean time per output token (s), to hold against a published TPOT
 
     @property
-    def ratio(self) -> float:
-        """Predicted over measured."""
+    def ratio(self) -> float:  # predicted / measured
         return self.predicted / self.case.measured_per_chip
 
     @property
-    def error(self) -> float:
-        """|predicted / measured - 1|."""
+    def error(self) -> float:  # |predicted / measured - 1|
         return abs(self.ratio - 1)
 
     @property
@@ -71,10 +69,6 @@ class Summary:
     roofline_violations: tuple[str, ...]
     orderings: tuple[tuple[str, str, str, bool], ...]  # (benchmark, faster chip measured, faster predicted, agree)
     worst: tuple[Prediction, ...]
-
-    @property
-    def orderings_right(self) -> int:
-        return sum(1 for *_, ok in self.orderings if ok)
 
 
 def repo_root(validation_file: str | Path) -> Path:
