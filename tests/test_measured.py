@@ -222,3 +222,12 @@ def test_validate_names_its_files_relative_to_the_working_directory(capsys, monk
     assert main(["validate", str(FIXTURES / "tiny.yaml"), "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]
     assert rows and all(row.split(",")[1] == "tests/fixtures/validation/tiny.yaml" for row in rows)
+
+
+def test_validate_names_the_case_whose_evaluation_fails(tmp_path, capsys):
+    text = (FIXTURES / "tiny.yaml").read_text().replace("prefill_len: 128\n", "prefill_len: 100000\n", 1)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text.replace("batch: null", "batch: 100000", 1).replace("chip: h100", "chip: l40s", 1))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:9: case tiny-8b-h100-128-2048: formulas/" in err and "is not finite" in err, err
