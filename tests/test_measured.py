@@ -231,3 +231,16 @@ def test_validate_names_the_case_whose_evaluation_fails(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:9: case tiny-8b-h100-128-2048: formulas/" in err and "is not finite" in err, err
+
+
+def test_calibrated_yaml_loads_whatever_the_validation_files_are_called():
+    from calcgraph.core.spec.yamlload import loads
+    from calcgraph.engine.calibrate import FITTED, Fit
+    from calcgraph.render.calibrated import calibrated_yaml
+    name = 'my "best" \\ cases.yaml'
+    fit = Fit(shared={n: start for n, (start, _, _) in FITTED.items()},
+              chip_factors={"h100": {"hbm_efficiency_chip": 1.0, "compute_efficiency_chip": 1.0}},
+              precision_factors={"fp4": 1.0}, chip_cases={"h100": ("a",)}, case_ids=("a",), files=(name,),
+              median_abs_error=0.1, within_25=1.0, loo_median_abs_error=math.nan, loo_errors={})
+    entry = loads(calibrated_yaml(fit))["set"]["mfu"]
+    assert name in entry["source"] and "compute_efficiency_chip" in entry["formula"]

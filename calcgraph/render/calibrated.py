@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date
@@ -30,8 +31,8 @@ def _factors(fit: Fit, chip: str) -> str:
 def calibrated_yaml(fit: Fit) -> str:
     """presets/assumptions/calibrated.yaml: engine.yaml plus the fitted shared figures, each with its source."""
     files = ", ".join(Path(f).name for f in fit.files)
-    source = (f"calcgraph calibrate, {date.today().isoformat()}: least squares on log(predicted/measured) over "
-              f"{len(fit.case_ids)} cases of validation/ ({files})")
+    source = json.dumps(f"calcgraph calibrate, {date.today().isoformat()}: least squares on log(predicted/measured) "
+                        f"over {len(fit.case_ids)} cases of validation/ ({files})", ensure_ascii=False)  # quoted
     loo = "not computed" if math.isnan(fit.loo_median_abs_error) else f"{fit.loo_median_abs_error:.1%}"
     lines = [
         'title: "Assumption set: the engine, calibrated against published measurements"',
@@ -42,7 +43,7 @@ def calibrated_yaml(fit: Fit) -> str:
         "  HBM and FLOP efficiencies are shared figures times the chip's own factors,",
         "  hbm_efficiency_chip and compute_efficiency_chip, which each chip preset with",
         "  measured cases carries (1 elsewhere: the shared figures); fp4 compute has its own factor.",
-        f"source: \"{source}\"",
+        f"source: {source}",
         "use: [engine.yaml]",
         "set:",
     ]
@@ -53,13 +54,13 @@ def calibrated_yaml(fit: Fit) -> str:
                 "mfu_decode": f"min(1, {shared['mfu_decode']:.4g} * {compute})"}
     for name in FITTED:
         if name in formulas:
-            lines.append(f'  {name}: {{formula: "{formulas[name]}", source: "{source}", note: "{NOTES[name]}: '
+            lines.append(f'  {name}: {{formula: "{formulas[name]}", source: {source}, note: "{NOTES[name]}: '
                          f'the shared {shared[name]:.4g}, times the chip preset\'s fitted factor'
                          + (f', times {fp4:.4g} for fp4 compute' if name != "hbm_efficiency" else "") + '"}')
         else:
             shown = {"max_num_seqs": f'"{shared[name]:.0f} sequence"',
                      "layer_step_overhead": f'"{shared[name] * 1e6:.4g} us"'}.get(name, f"{shared[name]:.4g}")
-            lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
+            lines.append(f'  {name}: {{value: {shown}, source: {source}, note: "{NOTES[name]}"}}')
     lines += ["# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;",
               "# calibrate --update-chips writes them):"]
     lines += [f"#   {_factors(fit, chip)} from {len(fit.chip_cases[chip])} cases" for chip in fit.chip_factors]
