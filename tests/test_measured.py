@@ -241,6 +241,6 @@ def test_calibrated_yaml_loads_whatever_the_validation_files_are_called():
     fit = Fit(shared={n: start for n, (start, _, _) in FITTED.items()},
               chip_factors={"h100": {"hbm_efficiency_chip": 1.0, "compute_efficiency_chip": 1.0}},
               precision_factors={"fp4": 1.0}, chip_cases={"h100": ("a",)}, case_ids=("a",), files=(name,),
-              median_abs_error=0.1, within_25=1.0, loo_median_abs_error=math.nan, loo_errors={})
+              median_abs_error=0.1, within_25=1.0, loo_median_abs_error=math.nan)
     entry = loads(calibrated_yaml(fit))["set"]["mfu"]
     assert name in entry["source"] and "compute_efficiency_chip" in entry["formula"]
