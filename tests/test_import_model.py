@@ -244,6 +244,8 @@ def family_config(name: str, **changes) -> dict:
 
 @pytest.mark.parametrize("data, words", [
     (family_config("llama3-8b", num_key_value_heads=64), "64 KV heads do not divide the 32 query heads"),
+    ({"model_type": "gemma3", "text_config": {"model_type": "gemma3_text", "num_hidden_layers": 2, "hidden_size": "x"}},
+     "config.json key 'text_config.hidden_size': expected a whole number"),
     (family_config("llama3-8b", num_key_value_heads=12), "12 KV heads do not divide the 32 query heads"),
     (family_config("deepseek-v3", n_routed_experts=None, num_experts_per_tok=None),
      "'deepseek_v3' is a mixture of experts, but config.json has no num_local_experts"),

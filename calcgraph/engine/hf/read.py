@@ -48,7 +48,7 @@ class Reader:
         self.defaulted: dict[str, object] = {}
 
     def _fail(self, key: str, message: str, hint: str) -> ConfigError:
-        return ConfigError(f"config.json key {self.prefix}{key!r}: {message}", where=self.where, hint=hint,
+        return ConfigError(f"config.json key {self.prefix + key!r}: {message}", where=self.where, hint=hint,
                            name=key)
 
     def raw(self, key: str):
