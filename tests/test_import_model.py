@@ -243,7 +243,9 @@ def family_config(name: str, **changes) -> dict:
 
 
 @pytest.mark.parametrize("data, words", [
-    (family_config("llama3-8b", num_key_value_heads=64), "64 KV heads exceed the 32 query heads"),
+    (family_config("llama3-8b", num_key_value_heads=64), "64 KV heads do not divide the 32 query heads"),
+    ({"model_type": "gemma3", "text_config": {"model_type": "gemma3_text", "num_hidden_layers": 2, "hidden_size": "x"}},
+     "config.json key 'text_config.hidden_size': expected a whole number"),
     (family_config("llama3-8b", num_key_value_heads=12), "12 KV heads do not divide the 32 query heads"),
     (family_config("deepseek-v3", n_routed_experts=None, num_experts_per_tok=None),
      "'deepseek_v3' is a mixture of experts, but config.json has no num_local_experts"),
@@ -310,3 +312,13 @@ def test_a_published_config_with_keys_changed_imports_or_is_one_config_error(nam
         assert fields["n_kv_heads"].value <= fields["n_heads"].value
         assert fields["experts_per_token"].value <= fields["n_experts"].value
         assert preset_yaml(preset, "../formulas/architectures.yaml", "config.json").count("\n") > 20
+
+
+@pytest.mark.parametrize("name", ["a\x7fb\x85c\u2028d", "a\ud800b", "Llama-3 \u00e9"])
+def test_a_title_with_any_characters_is_written_as_a_preset_calcgraph_reads_back(run, tmp_path, name):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config(_name_or_path=name)))
+    out = tmp_path / "model.yaml"
+    status, _, err = run("import-model", path, "-o", out)
+    assert status == 0, err
+    assert load_file(out)["title"] == name.replace("\ud800", "\ufffd")

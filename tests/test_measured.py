@@ -207,8 +207,40 @@ def test_chip_line_replaces_or_appends_the_fitted_factor():
     assert with_chip_line(once, "  hbm_efficiency_chip: {value: 0.8}").count("hbm_efficiency_chip") == 1
 
 
+def test_chip_line_goes_in_the_set_block_whatever_its_comments_and_replaces_a_block_entry_whole():
+    from calcgraph.errors import InputFileError
+    from calcgraph.render.calibrated import with_chip_line
+    line = "  hbm_efficiency_chip: {value: 0.8}"
+    text = "title: x\ndoc: >\n  hbm_efficiency_chip: prose\nset:  # the chip\n  hbm_efficiency_chip:\n    value: 0.9\n"
+    assert with_chip_line(text, line) == text.split("  hbm_efficiency_chip:\n")[0] + line + "\n"
+    with pytest.raises(InputFileError, match="set:"):
+        with_chip_line("title: x\nset: {a: 1}\n", line, "presets/chips/x.yaml")
+
+
 def test_validate_names_its_files_relative_to_the_working_directory(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert main(["validate", str(FIXTURES / "tiny.yaml"), "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]
     assert rows and all(row.split(",")[1] == "tests/fixtures/validation/tiny.yaml" for row in rows)
+
+
+def test_validate_names_the_case_whose_evaluation_fails(tmp_path, capsys):
+    text = (FIXTURES / "tiny.yaml").read_text().replace("prefill_len: 128\n", "prefill_len: 100000\n", 1)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text.replace("batch: null", "batch: 100000", 1).replace("chip: h100", "chip: l40s", 1))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:9: case tiny-8b-h100-128-2048: formulas/" in err and "is not finite" in err, err
+
+
+def test_calibrated_yaml_loads_whatever_the_validation_files_are_called():
+    from calcgraph.core.spec.yamlload import loads
+    from calcgraph.engine.calibrate import FITTED, Fit
+    from calcgraph.render.calibrated import calibrated_yaml
+    name = 'my "best" \\ cases.yaml'
+    fit = Fit(shared={n: start for n, (start, _, _) in FITTED.items()},
+              chip_factors={"h100": {"hbm_efficiency_chip": 1.0, "compute_efficiency_chip": 1.0}},
+              precision_factors={"fp4": 1.0}, chip_cases={"h100": ("a",)}, case_ids=("a",), files=(name,),
+              median_abs_error=0.1, within_25=1.0, loo_median_abs_error=math.nan)
+    entry = loads(calibrated_yaml(fit))["set"]["mfu"]
+    assert name in entry["source"] and "compute_efficiency_chip" in entry["formula"]

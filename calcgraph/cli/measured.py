@@ -68,7 +68,7 @@ def cmd_calibrate(args) -> int:
             path = root / "presets" / "chips" / f"{chip}.yaml"
             preset = path.read_text()
             for line in chip_lines(fit, chip):
-                preset = with_chip_line(preset, line)
+                preset = with_chip_line(preset, line, str(path))
             write_atomic(path, preset)
     _out(text, args.output)
     return 0

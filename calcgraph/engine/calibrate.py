@@ -43,8 +43,7 @@ class Fit:
     files: tuple[str, ...]
     median_abs_error: float
     within_25: float
-    loo_median_abs_error: float  # NaN when leave-one-out was skipped
-    loo_errors: dict  # case id -> |held-out prediction / measured - 1|
+    loo_median_abs_error: float  # of |held-out prediction / measured - 1|; NaN when leave-one-out was skipped
 
 
 @dataclass(frozen=True)
@@ -54,20 +53,16 @@ class _Layout:
     chips: tuple[str, ...]
     dies: tuple[str, ...]  # per chip, its compute die: chips with the same tensor rates share a compute factor
 
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.dies))
-
     def vectors(self) -> tuple[list, list, list]:
         """The start, lower and upper bounds of the vector the solver moves."""
-        logs = len(self.chips) + len(self.groups) + len(PRECISION_FACTORS)
+        logs = len(self.chips) + len(set(self.dies)) + len(PRECISION_FACTORS)
         return tuple([math.log(b[k]) if n in LOG_SCALE else b[k] for n, b in FITTED.items()] + [fill] * logs
                      for k, fill in enumerate((0.0, *LOG_FACTOR_BOUNDS)))
 
     def unpack(self, x) -> tuple[dict, dict, dict]:
         n = len(FITTED)
         shared = {name: math.exp(v) if name in LOG_SCALE else float(v) for name, v in zip(FITTED, x[:n], strict=True)}
-        groups = self.groups
+        groups = tuple(dict.fromkeys(self.dies))
         chip = {c: {"hbm_efficiency_chip": math.exp(x[n + i]),
                     "compute_efficiency_chip": math.exp(x[n + len(self.chips) + groups.index(die)])}
                 for i, (c, die) in enumerate(zip(self.chips, self.dies, strict=True))}
@@ -123,18 +118,17 @@ def calibrate(files: list[ValidationFile], loo: bool = True) -> Fit:
     dies = {m.case.chip: m.die for m in models}
     chips = tuple(sorted(dies))
     layout = _Layout(chips, tuple(dies[c] for c in chips))
+
+    def error(model: _CaseModel, x) -> float:  # |predicted / measured - 1| at the solver's vector x
+        return abs(math.exp(model.log_ratio(*layout.unpack(x))) - 1)
+
     x = _solve(models, layout, layout.vectors()[0])
-    parts = layout.unpack(x)
-    errors = [abs(math.exp(m.log_ratio(*parts)) - 1) for m in models]
-    loo_errors = {}
-    if loo and len(models) > 2:
-        for i, held in enumerate(models):
-            xi = _solve(models[:i] + models[i + 1:], layout, x)
-            loo_errors[held.case.id] = abs(math.exp(held.log_ratio(*layout.unpack(xi))) - 1)
-    shared, chip, precision = parts
+    errors = [error(m, x) for m in models]
+    held_out = [error(held, _solve(models[:i] + models[i + 1:], layout, x)) for i, held in enumerate(models)] \
+        if loo and len(models) > 2 else []
+    shared, chip, precision = layout.unpack(x)
     return Fit(shared=shared, chip_factors=chip, precision_factors=precision,
                chip_cases={c: tuple(m.case.id for m in models if m.case.chip == c) for c in layout.chips},
                case_ids=tuple(m.case.id for m in models), files=tuple(f.path for f in files),
                median_abs_error=statistics.median(errors), within_25=sum(e <= 0.25 for e in errors) / len(errors),
-               loo_median_abs_error=statistics.median(loo_errors.values()) if loo_errors else math.nan,
-               loo_errors=loo_errors)
+               loo_median_abs_error=statistics.median(held_out) if held_out else math.nan)

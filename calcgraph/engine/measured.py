@@ -13,8 +13,8 @@ from pathlib import Path
 from calcgraph.core.bind import Scenario, bind, parse_set_arg
 from calcgraph.core.cases import Case, ValidationFile
 from calcgraph.core.compose import compose_spec
-from calcgraph.engine.evaluated import evaluate_scenario
-from calcgraph.errors import CalcgraphError, InputFileError
+from calcgraph.engine.evaluated import Evaluated, evaluate_scenario
+from calcgraph.errors import CalcgraphError, EvaluationError, InputFileError
 
 BATCH_CAP = 2048
 PREDICTED = "benchmark_throughput_per_chip"
@@ -41,13 +41,11 @@ class Prediction:
     tpot: float = math.nan  # predicted mean time per output token (s), to hold against a published TPOT
 
     @property
-    def ratio(self) -> float:
-        """Predicted over measured."""
+    def ratio(self) -> float:  # predicted / measured
         return self.predicted / self.case.measured_per_chip
 
     @property
-    def error(self) -> float:
-        """|predicted / measured - 1|."""
+    def error(self) -> float:  # |predicted / measured - 1|
         return abs(self.ratio - 1)
 
     @property
@@ -71,10 +69,6 @@ class Summary:
     roofline_violations: tuple[str, ...]
     orderings: tuple[tuple[str, str, str, bool], ...]  # (benchmark, faster chip measured, faster predicted, agree)
     worst: tuple[Prediction, ...]
-
-    @property
-    def orderings_right(self) -> int:
-        return sum(1 for *_, ok in self.orderings if ok)
 
 
 def repo_root(validation_file: str | Path) -> Path:
@@ -110,6 +104,14 @@ def case_scenario(case: Case, root: Path, assumptions: Path, batch: int | None, 
     return bind(compose_spec(paths, case.id, case.where), None, entries)
 
 
+def _evaluated(case: Case, scenario: Scenario) -> Evaluated:
+    """The scenario evaluated; an evaluation error names the case where it is written, then the formula."""
+    try:
+        return evaluate_scenario(scenario)
+    except EvaluationError as exc:
+        raise exc.rewrap(f"case {case.id}: {exc.where}: {exc.message}", where=case.where) from None
+
+
 def case_batch(case: Case, root: Path) -> tuple[int, bool]:
     """The case's batch, or the largest that fits under calibrated.yaml (capped at 2,048) when none is published."""
     if case.batch is not None:
@@ -117,7 +119,7 @@ def case_batch(case: Case, root: Path) -> tuple[int, bool]:
     calibrated = root / "presets" / "assumptions" / "calibrated.yaml"
     if not calibrated.is_file():
         calibrated = calibrated.with_name("engine.yaml")
-    evaluated = evaluate_scenario(case_scenario(case, root, calibrated, None))
+    evaluated = _evaluated(case, case_scenario(case, root, calibrated, None))
     largest = evaluated.values.get("max_batch", math.nan)
     if not math.isfinite(largest) or largest < 1:
         raise CalcgraphError(f"case {case.id}: the model does not fit on {case.chips} {case.chip} "
@@ -131,7 +133,7 @@ def case_evaluated(case: Case, root: Path, assumptions: Path) -> tuple:
     batch, solved = case_batch(case, root)
     scenario = case_scenario(case, root, assumptions, batch)
     scenario.require([PREDICTED])
-    return batch, solved, scenario, evaluate_scenario(scenario)
+    return batch, solved, scenario, _evaluated(case, scenario)
 
 
 def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
@@ -139,8 +141,8 @@ def predict(case: Case, file: str, root: Path, assumptions: Path) -> Prediction:
     batch, solved, _, evaluated = case_evaluated(case, root, assumptions)
     cycle = evaluated.value("bench_t_cycle")
     shares = {term: evaluated.value(term) / cycle for term in TERMS} if cycle > 0 else {}
-    roof = evaluate_scenario(case_scenario(case, root, root / "presets" / "assumptions" / "chapter.yaml", batch,
-                                           {"mfu": 1}))
+    chapter = root / "presets" / "assumptions" / "chapter.yaml"   # a missing one: case_scenario names the case
+    roof = _evaluated(case, case_scenario(case, root, chapter, batch, {"mfu": 1}))
     return Prediction(case=case, file=file, batch=batch, batch_solved=solved,
                       predicted=evaluated.value(PREDICTED), roofline=roof.value(PREDICTED),
                       shares=shares, tpot=evaluated.value("benchmark_tpot"))

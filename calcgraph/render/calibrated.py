@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date
 from pathlib import Path
 
 from calcgraph.engine.calibrate import FITTED, Fit
+from calcgraph.errors import InputFileError
 
 NOTES = {
     "hbm_efficiency": "achieved fraction of peak HBM bandwidth in decode",
@@ -29,8 +31,8 @@ def _factors(fit: Fit, chip: str) -> str:
 def calibrated_yaml(fit: Fit) -> str:
     """presets/assumptions/calibrated.yaml: engine.yaml plus the fitted shared figures, each with its source."""
     files = ", ".join(Path(f).name for f in fit.files)
-    source = (f"calcgraph calibrate, {date.today().isoformat()}: least squares on log(predicted/measured) over "
-              f"{len(fit.case_ids)} cases of validation/ ({files})")
+    source = json.dumps(f"calcgraph calibrate, {date.today().isoformat()}: least squares on log(predicted/measured) "
+                        f"over {len(fit.case_ids)} cases of validation/ ({files})", ensure_ascii=False)  # quoted
     loo = "not computed" if math.isnan(fit.loo_median_abs_error) else f"{fit.loo_median_abs_error:.1%}"
     lines = [
         'title: "Assumption set: the engine, calibrated against published measurements"',
@@ -41,7 +43,7 @@ def calibrated_yaml(fit: Fit) -> str:
         "  HBM and FLOP efficiencies are shared figures times the chip's own factors,",
         "  hbm_efficiency_chip and compute_efficiency_chip, which each chip preset with",
         "  measured cases carries (1 elsewhere: the shared figures); fp4 compute has its own factor.",
-        f"source: \"{source}\"",
+        f"source: {source}",
         "use: [engine.yaml]",
         "set:",
     ]
@@ -52,13 +54,13 @@ def calibrated_yaml(fit: Fit) -> str:
                 "mfu_decode": f"min(1, {shared['mfu_decode']:.4g} * {compute})"}
     for name in FITTED:
         if name in formulas:
-            lines.append(f'  {name}: {{formula: "{formulas[name]}", source: "{source}", note: "{NOTES[name]}: '
+            lines.append(f'  {name}: {{formula: "{formulas[name]}", source: {source}, note: "{NOTES[name]}: '
                          f'the shared {shared[name]:.4g}, times the chip preset\'s fitted factor'
                          + (f', times {fp4:.4g} for fp4 compute' if name != "hbm_efficiency" else "") + '"}')
         else:
             shown = {"max_num_seqs": f'"{shared[name]:.0f} sequence"',
                      "layer_step_overhead": f'"{shared[name] * 1e6:.4g} us"'}.get(name, f"{shared[name]:.4g}")
-            lines.append(f'  {name}: {{value: {shown}, source: "{source}", note: "{NOTES[name]}"}}')
+            lines.append(f'  {name}: {{value: {shown}, source: {source}, note: "{NOTES[name]}"}}')
     lines += ["# fitted chip factors (hbm_efficiency_chip and compute_efficiency_chip in presets/chips/CHIP.yaml;",
               "# calibrate --update-chips writes them):"]
     lines += [f"#   {_factors(fit, chip)} from {len(fit.chip_cases[chip])} cases" for chip in fit.chip_factors]
@@ -75,19 +77,24 @@ def chip_lines(fit: Fit, chip: str) -> list[str]:
             for name, value in fit.chip_factors[chip].items()]
 
 
-def with_chip_line(text: str, line: str) -> str:
-    """A chip preset's text with the entry ``line`` sets replaced, or added at the end of ``set:``."""
-    name = line.strip().split(":", 1)[0]
-    pattern = re.compile(rf"^  {re.escape(name)}:.*$", re.MULTILINE)
-    if pattern.search(text):
-        return pattern.sub(lambda _: line, text, count=1)
+def with_chip_line(text: str, line: str, where: str = "") -> str:
+    """A chip preset's text with the entry ``line`` sets replaced, or added at the end of its ``set:`` block."""
     lines = text.splitlines()
-    start = next(i for i, s in enumerate(lines) if s.rstrip() == "set:")
+    start = next((i for i, s in enumerate(lines) if re.fullmatch(r"set:\s*(#.*)?", s)), None)
+    if start is None:
+        raise InputFileError("no 'set:' line opening a block of entries, where the fitted factors go", where=where,
+                             hint="write the chip preset's set: as a block, one entry a line")
     end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#"))),
                len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[:end] + [line] + lines[end:]) + "\n"
+    name = line.split(":", 1)[0] + ":"
+    at = next((i for i in range(start + 1, end) if lines[i].startswith(name)), None)
+    if at is None:
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        at = stop = end
+    else:
+        stop = next((i for i in range(at + 1, end) if not lines[i].startswith("   ")), end)
+    return "\n".join(lines[:at] + [line] + lines[stop:]) + "\n"
 
 
 def fit_report(fit: Fit) -> str:

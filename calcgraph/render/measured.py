@@ -10,6 +10,8 @@ from calcgraph.render.values import finite
 
 COLUMNS = ("id", "chip", "model", "dtypes", "tp", "isl", "osl", "batch", "measured", "predicted", "ratio",
            "roofline", "likely cause")
+NOTE = ("ratio = predicted / measured; * batch not published: the largest that fits (max_batch under "
+        "calibrated.yaml), capped at 2,048")
 
 
 def _row(p: Prediction) -> list[str]:
@@ -30,7 +32,8 @@ def summary_lines(summary: Summary, assumptions: str) -> list[str]:
              f"{summary.count - len(summary.roofline_violations)} of {summary.count} cases"
              + (f" (below it: {', '.join(summary.roofline_violations)})" if summary.roofline_violations else "")]
     if summary.orderings:
-        lines.append(f"same-benchmark chip orderings right: {summary.orderings_right} of {len(summary.orderings)}"
+        right = sum(ok for *_, ok in summary.orderings)
+        lines.append(f"same-benchmark chip orderings right: {right} of {len(summary.orderings)}"
                      + "".join(f"; {label}: measured {m} ahead, predicted {p} ahead"
                                for label, m, p, ok in summary.orderings if not ok))
     lines.append("worst: " + "; ".join(f"{p.case.id} (ratio {p.ratio:.2f}: {p.likely_cause})" for p in summary.worst))
@@ -40,16 +43,14 @@ def summary_lines(summary: Summary, assumptions: str) -> list[str]:
 def validation_text(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
     """An aligned table (tokens/s per chip) and the summary."""
     lines = aligned_lines([COLUMNS] + [_row(p) for p in predictions], range(3, 12), "-" * 12, strip=False)
-    notes = ["", "measured, predicted and roofline in output tokens/s per chip; ratio = predicted / measured; "
-             "* batch not published: the largest that fits (max_batch under calibrated.yaml), capped at 2,048", ""]
+    notes = ["", f"measured, predicted and roofline in output tokens/s per chip; {NOTE}", ""]
     return "\n".join(lines + notes + summary_lines(summary, assumptions)) + "\n"
 
 
 def validation_markdown(predictions: list[Prediction], summary: Summary, assumptions: str) -> str:
     """A GitHub Markdown table and the summary as a list."""
     lines = md_lines([COLUMNS] + [_row(p) for p in predictions], ["---"] * 4 + ["--:"] * 8 + ["---"])
-    lines += ["", "Tokens/s per chip; ratio = predicted / measured; * batch not published: the largest that fits "
-              "(max_batch under calibrated.yaml), capped at 2,048.", ""]
+    lines += ["", f"Tokens/s per chip; {NOTE}.", ""]
     lines += [f"- {line}" for line in summary_lines(summary, assumptions)]
     return "\n".join(lines) + "\n"
 

@@ -11,6 +11,7 @@ transformers' default (families.py), a missing or inconsistent one a ConfigError
 from __future__ import annotations
 
 import json
+import re
 
 from calcgraph.engine.hf.families import FAMILIES, LAYER_TYPES, SIGLIP_DEFAULTS, UNEXPRESSED, Family
 from calcgraph.engine.hf.read import ConfigError, Field, Preset, Reader
@@ -62,10 +63,7 @@ def model_preset(config: dict, where: str = "config.json", title: str | None = N
     f["n_kv_heads"] = reader.field("num_key_value_heads") if reader.has("num_key_value_heads") else Field(
         heads, "num_attention_heads", "num_key_value_heads absent: multi-head attention (transformers' rule)")
     kv_heads = f["n_kv_heads"].value
-    if kv_heads > heads:
-        raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads exceed the {heads} query heads "
-                           "(num_attention_heads)", "a KV head serves one or more query heads: fix config.json")
-    if heads % kv_heads:
+    if heads % kv_heads:  # more KV heads than query heads included
         raise reader._fail("num_key_value_heads", f"{kv_heads} KV heads do not divide the {heads} query heads "
                            "(num_attention_heads)", "grouped-query attention shares each KV head among equal "
                            "groups of query heads: fix config.json")
@@ -103,12 +101,11 @@ def _head_dim(reader: Reader, f: dict, d_model: int, heads: int) -> None:
 
 
 def _moe(reader: Reader, f: dict, layers: int, family: Family, model_type: str) -> None:
-    expert_key = next((k for k in ("num_local_experts", "n_routed_experts", "num_experts")
-                       if reader.has(k)), None)
     if not family.moe:
         for name in ("moe_layers", "n_experts", "experts_per_token", "n_shared_experts", "d_ff_expert"):
             f[name] = Field(0, f"(model_type {model_type}: dense)", "dense")
         return
+    expert_key = next((k for k in ("num_local_experts", "n_routed_experts", "num_experts") if reader.has(k)), None)
     if expert_key is None or not reader.has("num_experts_per_tok"):
         missing = "num_experts_per_tok" if expert_key else "num_local_experts / n_routed_experts / num_experts"
         raise ConfigError(f"model_type {model_type!r} is a mixture of experts, but config.json has no {missing}",
@@ -229,7 +226,9 @@ def _vision(config: dict, reader: Reader, f: dict, preset: Preset, d_model: int)
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)   # a JSON string is a YAML double-quoted scalar
+    """A JSON string, a YAML double-quoted scalar, with what YAML refuses or folds escaped (lone surrogates: U+FFFD)."""
+    text = json.dumps(re.sub("[\ud800-\udfff]", "\ufffd", text), ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u2028\u2029\ufffe\uffff]", lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def preset_yaml(preset: Preset, formulas: str, config_name: str) -> str:

@@ -44,12 +44,11 @@ class Reader:
     """
 
     def __init__(self, config: dict, where: str, prefix: str = "", family: Family | None = None) -> None:
-        self.config, self.where, self.prefix = config, where, prefix
-        self.family = family
+        self.config, self.where, self.prefix, self.family = config, where, prefix, family
         self.defaulted: dict[str, object] = {}
 
     def _fail(self, key: str, message: str, hint: str) -> ConfigError:
-        return ConfigError(f"config.json key {self.prefix}{key!r}: {message}", where=self.where, hint=hint,
+        return ConfigError(f"config.json key {self.prefix + key!r}: {message}", where=self.where, hint=hint,
                            name=key)
 
     def raw(self, key: str):
