@@ -53,3 +53,9 @@ def test_number_formatting_is_fixed():
     assert format_number(163840.0) == "163840"
     assert format_number(1.97e14) == "1.97e14"
     assert format_number(7e10) == "7e10" and format_number(1.2345678e-5) == "1.2346e-05"
+
+
+def test_number_formatting_keeps_its_digits_between_1e5_and_1e7():
+    # a non-integer from 1e5 to 1e7 took a sixth digit and Python's 'e+05': one exponent form for every value
+    assert format_number(123456.7) == "1.2346e05" and format_number(12345.67, 3) == "1.23e04"
+    assert format_number(99999.95) == "1e05" and format_number(-2500000.5) == "-2.5e06"
