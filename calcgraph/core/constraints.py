@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import NoReturn
 
 from calcgraph.core.formula.arrays import holds
 from calcgraph.core.formula.dimensions import infer_dim, round_in_units
@@ -186,44 +187,41 @@ class SolveSpec:
 
 
 def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
-    """Check a YAML ``solve:`` mapping of quantity ``name`` against the graph's quantities."""
-    where = raw.where() if hasattr(raw, "where") else None
+    """Check a YAML ``solve:`` mapping (a LineDict) of quantity ``name`` against the graph's quantities."""
+    def fail(message: str, key: str | None = None, error: type = SolveError, **extra) -> NoReturn:
+        raise error(f"solve of {name!r}{message}", where=raw.where(key), **extra)
+
     extra = [k for k in raw if k not in SOLVE_KEYS]
     if extra:
-        raise SolveError(f"solve of {name!r}: unknown key {extra[0]!r}", where=raw.where(extra[0]),
-                         hint=f"allowed keys: {', '.join(sorted(SOLVE_KEYS))}")
+        fail(f": unknown key {extra[0]!r}", extra[0], hint=f"allowed keys: {', '.join(sorted(SOLVE_KEYS))}")
     for_name = raw.get("for")
     if not isinstance(for_name, str):
-        raise SolveError(f"solve of {name!r} needs `for:` naming the input to solve for", where=where)
+        fail(" needs `for:` naming the input to solve for")
     if for_name not in quantities:
-        raise UnknownNameError(f"solve of {name!r}: unknown input {for_name!r}", where=raw.where("for"),
-                               hint=suggest(for_name, quantities))
+        fail(f": unknown input {for_name!r}", "for", UnknownNameError, hint=suggest(for_name, quantities))
     target = quantities[for_name]
     if not target.is_input:
-        raise SolveError(f"solve of {name!r}: {for_name!r} is computed, not an input",
-                         where=raw.where("for"), hint="solve for an input it depends on")
+        fail(f": {for_name!r} is computed, not an input", "for", hint="solve for an input it depends on")
     if target.unit.dim != unit.dim:
-        raise UnitMismatchError(f"solve of {name!r}: its unit {unit.text!r} does not fit {for_name!r} "
-                                f"({target.unit.text})", where=where, hint=f"declare unit: {target.unit.text}")
+        fail(f": its unit {unit.text!r} does not fit {for_name!r} ({target.unit.text})", None, UnitMismatchError,
+             hint=f"declare unit: {target.unit.text}")
     texts = raw.get("where")
     texts = [texts] if isinstance(texts, str) else texts
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
-                         where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
+        fail(" needs `where:` with one or more constraints", hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
     constraints = tuple(checked_constraint(t, quantities, raw.where("where")) for t in texts)
     integer = raw.get("integer", False)
     if not isinstance(integer, bool):
-        raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))
+        fail(": integer: must be true or false", "integer")
     bounds = raw.get("bounds")
     if bounds is not None:
         if not isinstance(bounds, list) or len(bounds) != 2 or not all(
                 isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
-            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
-                             where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
+            fail(": bounds: must be [LOW, HIGH], two numbers (with units)", "bounds", hint="e.g. bounds: [1, 4096]")
         try:
             bounds = tuple(convert_value(b, target.unit, f"a bound of {name!r}")[0] for b in bounds)
         except CalcgraphError as exc:
             raise SolveError(exc.message, where=raw.where("bounds"), hint=exc.hint) from None
         if not bounds[0] < bounds[1]:
-            raise SolveError(f"solve of {name!r}: bounds must rise (LOW < HIGH)", where=raw.where("bounds"))
-    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=where)
+            fail(": bounds must rise (LOW < HIGH)", "bounds")
+    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=raw.where())
