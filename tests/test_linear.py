@@ -80,3 +80,19 @@ def test_many_missing_inputs_are_listed_with_one_walk_each(tmp_path, monkeypatch
     status, _, err = run("eval", str(tmp_path / "inputs.yaml"))
     assert status == 2 and "1000 required inputs missing" in err and "x_999 [B]" in err
     assert "needed by y_999;" in err and len(calls) <= 1000  # was one lookup per quantity per input: 2 million
+
+
+def test_a_constraint_is_read_without_a_pass_over_every_quantity():
+    from calcgraph.core.constraints import constant_values, parse_constraint
+
+    class Quantities(dict):
+        passes = 0
+
+        def __iter__(self):
+            Quantities.passes += 1
+            return super().__iter__()
+    graph = calcgraph.load().graph
+    quantities = Quantities(graph.quantities, unitconst0=graph["t_step"])  # a placeholder's name is taken
+    constraint = parse_constraint("t_step <= 15 ms", quantities)
+    assert Quantities.passes == 0  # was one pass per constraint: a module with 2,500 checks made 12.5 million
+    assert constant_values(constraint) == {"unitconst_0": 0.015} and constraint.names == ("t_step",)

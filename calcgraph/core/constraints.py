@@ -56,10 +56,7 @@ class Constraint:
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
     if len(text) > 2000:
         raise ExpressionError("constraint longer than 2000 characters")
-    prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
-    while prefix in text or any(str(n).startswith(prefix) for n in known):
-        prefix += "_"
-    constants, pieces, position = [], [], 0
+    found, pieces, position = [], [], 0
     for match in _NUMBER_UNIT.finditer(text):
         if match.start() < position:
             continue
@@ -78,12 +75,14 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
         unit = parse_unit(unit_text)
         if not math.isfinite(float(number)) or float(number) > 1e300:
             raise ExpressionError(f"number out of range: {number}", hint="numbers up to 1e300")
-        name = f"{prefix}{len(constants)}"
-        constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
-        pieces.append(text[position:match.start()] + name)
+        found.append((float(number) * unit.factor, unit_text, unit.dim))
+        pieces.append(text[position:match.start()])
         position = end
-    pieces.append(text[position:])
-    return "".join(pieces), constants
+    prefix = "unitconst"  # placeholders: no word of ``text`` starts with the prefix, no quantity bears their name
+    while prefix in text or any(f"{prefix}{i}" in known for i in range(len(found))):  # not a pass over ``known``
+        prefix += "_"
+    constants = [(f"{prefix}{i}", *constant) for i, constant in enumerate(found)]
+    return "".join(piece + c[0] for piece, c in zip(pieces, constants, strict=True)) + text[position:], constants
 
 
 def parse_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
