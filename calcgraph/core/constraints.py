@@ -15,7 +15,7 @@ from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
 from calcgraph.core.quantity import remember
 from calcgraph.core.units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
-from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
+from calcgraph.errors import CalcgraphError, ExpressionError, Location, SolveError, UnitMismatchError, UnknownNameError
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
@@ -139,15 +139,12 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CHECKED: dict = {}
 
 
-def checked_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
-    """``parse_constraint``, kept per text, place and the units of the quantities it names."""
-    if not isinstance(text, str) or len(text) > 2000:
+def checked_constraint(text: str, quantities: dict, where: Location) -> Constraint:
+    """``parse_constraint``, kept per text, place (a file:line) and the units of the quantities it names."""
+    if not isinstance(text, str):
         return parse_constraint(text, quantities, where)
     key = (text, where, tuple((w, quantities[w].unit) for w in _WORD.findall(text) if w in quantities))
-    try:
-        constraint = _CHECKED.get(key)
-    except TypeError:  # an unhashable place
-        return parse_constraint(text, quantities, where)
+    constraint = _CHECKED.get(key)
     if constraint is None:
         constraint = parse_constraint(text, quantities, where)
         remember(_CHECKED, key, constraint, 4096)
