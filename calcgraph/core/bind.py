@@ -45,8 +45,7 @@ class Scenario:
 
     def require(self, names=None) -> None:
         """Raise MissingInputsError naming every missing input ``names`` (default: all) need."""
-        error = missing_inputs(self.graph, self.missing, names)
-        if error is not None:
+        if error := missing_inputs(self.graph, self.missing, names):
             raise error
 
     @property
