@@ -66,3 +66,33 @@ def test_the_fast_evaluator_reaches_the_end_of_a_chain(tmp_path):
     model = calcgraph.load(chain(tmp_path, 500))
     end = model.evaluator(["q_499"], ["q_0"])
     assert end(3.0) == [1500.0] and math.isfinite(end._fast(3.0)[1])
+
+
+def test_many_missing_inputs_are_listed_with_one_walk_each(tmp_path, monkeypatch, run):
+    lines = ["title: inputs", "doc: many required inputs", "quantities:"]
+    lines += [f"  x_{i}: {{unit: B, doc: bytes}}\n  y_{i}: {{unit: B, doc: bytes, formula: 'x_{i} + x_{i}'}}"
+              for i in range(1000)]
+    (tmp_path / "inputs.yaml").write_text("\n".join(lines) + "\n")
+    calls = []
+    downstream = graph_module.Graph.downstream
+    monkeypatch.setattr(graph_module.Graph, "downstream",
+                        lambda self, name: calls.append(name) or downstream(self, name))
+    status, _, err = run("eval", str(tmp_path / "inputs.yaml"))
+    assert status == 2 and "1000 required inputs missing" in err and "x_999 [B]" in err
+    assert "needed by y_999;" in err and len(calls) <= 1000  # was one lookup per quantity per input: 2 million
+
+
+def test_a_constraint_is_read_without_a_pass_over_every_quantity():
+    from calcgraph.core.constraints import constant_values, parse_constraint
+
+    class Quantities(dict):
+        passes = 0
+
+        def __iter__(self):
+            Quantities.passes += 1
+            return super().__iter__()
+    graph = calcgraph.load().graph
+    quantities = Quantities(graph.quantities, unitconst0=graph["t_step"])  # a placeholder's name is taken
+    constraint = parse_constraint("t_step <= 15 ms", quantities)
+    assert Quantities.passes == 0  # was one pass per constraint: a module with 2,500 checks made 12.5 million
+    assert constant_values(constraint) == {"unitconst_0": 0.015} and constraint.names == ("t_step",)

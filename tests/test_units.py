@@ -53,3 +53,17 @@ def test_number_formatting_is_fixed():
     assert format_number(163840.0) == "163840"
     assert format_number(1.97e14) == "1.97e14"
     assert format_number(7e10) == "7e10" and format_number(1.2345678e-5) == "1.2346e-05"
+
+
+def test_number_formatting_keeps_its_digits_between_1e5_and_1e7():
+    # a non-integer from 1e5 to 1e7 took a sixth digit and Python's 'e+05': one exponent form for every value
+    assert format_number(123456.7) == "1.2346e05" and format_number(12345.67, 3) == "1.23e04"
+    assert format_number(99999.95) == "1e05" and format_number(-2500000.5) == "-2.5e06"
+
+
+def test_a_number_in_a_unit_is_refused_with_one_message():
+    for text in ("5e9*B", "(1/2)*B", "B/1000", "2**2*B"):
+        with pytest.raises(UnitError, match="carries a number") as info:
+            parse_unit(text)
+        assert "not '5e9*B' or 'B/1000'" in info.value.hint
+    assert parse_unit("1/s").factor == 1.0 and parse_unit("1*B").text == "1*B"

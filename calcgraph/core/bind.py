@@ -45,8 +45,7 @@ class Scenario:
 
     def require(self, names=None) -> None:
         """Raise MissingInputsError naming every missing input ``names`` (default: all) need."""
-        error = missing_inputs(self.graph, self.missing, names)
-        if error is not None:
+        if error := missing_inputs(self.graph, self.missing, names):
             raise error
 
     @property
@@ -111,10 +110,10 @@ def missing_inputs(graph: Graph, missing, names=None) -> MissingInputsError | No
     missing = [n for n in missing if n in wanted]
     if not missing:
         return None
-    lines = []
-    for name in missing:
+    lines, index = [], {n: i for i, n in enumerate(graph.order)}
+    for name in missing:  # one walk down from each, its users sorted (not a pass over the graph per input)
         quantity, kind = graph[name], graph[name].preset
-        needs = first_few([n for n in graph.order if n in graph.downstream(name) and n in wanted], 6)
+        needs = first_few(sorted((n for n in graph.downstream(name) if n in wanted), key=index.get), 6)
         place = (f"the set: of your {kind.rstrip('s')} preset (presets/{kind}/)" if kind else "the scenario's set:")
         lines.append(f"  - {name} [{quantity.unit.text}] ({quantity.where}): needed by {needs or 'no formula here'}; "
                      f"add `{name}:` to {place}")
@@ -170,8 +169,7 @@ def bind(spec: ScenarioSpec, variant: str | None = None, sets=(), problems: list
     missing = tuple(n for n, q in graph.quantities.items() if q.required and n not in bound)
     for name in missing:
         bound[name] = Bound(name=name, value=math.nan, text="missing", where=graph[name].where, origin="missing")
-    error = missing_inputs(graph, missing)
-    if error is not None and collect is not None:
+    if collect is not None and (error := missing_inputs(graph, missing)):  # else raised by require
         problems.append(error)
     raise_all(problems, collect)
     return Scenario(spec=spec, graph=graph, variant=variant, bound=bound, entries=tuple(sets), missing=missing)

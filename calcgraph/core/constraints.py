@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import NoReturn
 
 from calcgraph.core.formula.arrays import holds
 from calcgraph.core.formula.dimensions import infer_dim, round_in_units
@@ -14,7 +15,7 @@ from calcgraph.core.names import suggest
 from calcgraph.core.numbers import format_number
 from calcgraph.core.quantity import remember
 from calcgraph.core.units import DIMENSIONLESS, Unit, convert_value, format_dim, parse_unit
-from calcgraph.errors import CalcgraphError, ExpressionError, SolveError, UnitMismatchError, UnknownNameError
+from calcgraph.errors import CalcgraphError, ExpressionError, Location, SolveError, UnitMismatchError, UnknownNameError
 
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)\s*([A-Za-z][A-Za-z0-9_]*)")
@@ -55,10 +56,7 @@ class Constraint:
 def _replace_units(text: str, known: dict) -> tuple[str, list]:
     if len(text) > 2000:
         raise ExpressionError("constraint longer than 2000 characters")
-    prefix = "unitconst"  # a placeholder prefix that no quantity name and no word of ``text`` starts with
-    while prefix in text or any(str(n).startswith(prefix) for n in known):
-        prefix += "_"
-    constants, pieces, position = [], [], 0
+    found, pieces, position = [], [], 0
     for match in _NUMBER_UNIT.finditer(text):
         if match.start() < position:
             continue
@@ -77,12 +75,14 @@ def _replace_units(text: str, known: dict) -> tuple[str, list]:
         unit = parse_unit(unit_text)
         if not math.isfinite(float(number)) or float(number) > 1e300:
             raise ExpressionError(f"number out of range: {number}", hint="numbers up to 1e300")
-        name = f"{prefix}{len(constants)}"
-        constants.append((name, float(number) * unit.factor, unit_text, unit.dim))
-        pieces.append(text[position:match.start()] + name)
+        found.append((float(number) * unit.factor, unit_text, unit.dim))
+        pieces.append(text[position:match.start()])
         position = end
-    pieces.append(text[position:])
-    return "".join(pieces), constants
+    prefix = "unitconst"  # placeholders: no word of ``text`` starts with the prefix, no quantity bears their name
+    while prefix in text or any(f"{prefix}{i}" in known for i in range(len(found))):  # not a pass over ``known``
+        prefix += "_"
+    constants = [(f"{prefix}{i}", *constant) for i, constant in enumerate(found)]
+    return "".join(piece + c[0] for piece, c in zip(pieces, constants, strict=True)) + text[position:], constants
 
 
 def parse_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
@@ -139,15 +139,12 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CHECKED: dict = {}
 
 
-def checked_constraint(text: str, quantities: dict, where: object = None) -> Constraint:
-    """``parse_constraint``, kept per text, place and the units of the quantities it names."""
-    if not isinstance(text, str) or len(text) > 2000:
+def checked_constraint(text: str, quantities: dict, where: Location) -> Constraint:
+    """``parse_constraint``, kept per text, place (a file:line) and the units of the quantities it names."""
+    if not isinstance(text, str):
         return parse_constraint(text, quantities, where)
     key = (text, where, tuple((w, quantities[w].unit) for w in _WORD.findall(text) if w in quantities))
-    try:
-        constraint = _CHECKED.get(key)
-    except TypeError:  # an unhashable place
-        return parse_constraint(text, quantities, where)
+    constraint = _CHECKED.get(key)
     if constraint is None:
         constraint = parse_constraint(text, quantities, where)
         remember(_CHECKED, key, constraint, 4096)
@@ -186,44 +183,41 @@ class SolveSpec:
 
 
 def parse_solve_spec(raw, name: str, unit, quantities: dict) -> SolveSpec:
-    """Check a YAML ``solve:`` mapping of quantity ``name`` against the graph's quantities."""
-    where = raw.where() if hasattr(raw, "where") else None
+    """Check a YAML ``solve:`` mapping (a LineDict) of quantity ``name`` against the graph's quantities."""
+    def fail(message: str, key: str | None = None, error: type = SolveError, **extra) -> NoReturn:
+        raise error(f"solve of {name!r}{message}", where=raw.where(key), **extra)
+
     extra = [k for k in raw if k not in SOLVE_KEYS]
     if extra:
-        raise SolveError(f"solve of {name!r}: unknown key {extra[0]!r}", where=raw.where(extra[0]),
-                         hint=f"allowed keys: {', '.join(sorted(SOLVE_KEYS))}")
+        fail(f": unknown key {extra[0]!r}", extra[0], hint=f"allowed keys: {', '.join(sorted(SOLVE_KEYS))}")
     for_name = raw.get("for")
     if not isinstance(for_name, str):
-        raise SolveError(f"solve of {name!r} needs `for:` naming the input to solve for", where=where)
+        fail(" needs `for:` naming the input to solve for")
     if for_name not in quantities:
-        raise UnknownNameError(f"solve of {name!r}: unknown input {for_name!r}", where=raw.where("for"),
-                               hint=suggest(for_name, quantities))
+        fail(f": unknown input {for_name!r}", "for", UnknownNameError, hint=suggest(for_name, quantities))
     target = quantities[for_name]
     if not target.is_input:
-        raise SolveError(f"solve of {name!r}: {for_name!r} is computed, not an input",
-                         where=raw.where("for"), hint="solve for an input it depends on")
+        fail(f": {for_name!r} is computed, not an input", "for", hint="solve for an input it depends on")
     if target.unit.dim != unit.dim:
-        raise UnitMismatchError(f"solve of {name!r}: its unit {unit.text!r} does not fit {for_name!r} "
-                                f"({target.unit.text})", where=where, hint=f"declare unit: {target.unit.text}")
+        fail(f": its unit {unit.text!r} does not fit {for_name!r} ({target.unit.text})", None, UnitMismatchError,
+             hint=f"declare unit: {target.unit.text}")
     texts = raw.get("where")
     texts = [texts] if isinstance(texts, str) else texts
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise SolveError(f"solve of {name!r} needs `where:` with one or more constraints",
-                         where=where, hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
+        fail(" needs `where:` with one or more constraints", hint="e.g. where: [\"total_memory <= hbm_capacity\"]")
     constraints = tuple(checked_constraint(t, quantities, raw.where("where")) for t in texts)
     integer = raw.get("integer", False)
     if not isinstance(integer, bool):
-        raise SolveError(f"solve of {name!r}: integer: must be true or false", where=raw.where("integer"))
+        fail(": integer: must be true or false", "integer")
     bounds = raw.get("bounds")
     if bounds is not None:
         if not isinstance(bounds, list) or len(bounds) != 2 or not all(
                 isinstance(b, (int, float, str)) and not isinstance(b, bool) for b in bounds):
-            raise SolveError(f"solve of {name!r}: bounds: must be [LOW, HIGH], two numbers (with units)",
-                             where=raw.where("bounds"), hint="e.g. bounds: [1, 4096]")
+            fail(": bounds: must be [LOW, HIGH], two numbers (with units)", "bounds", hint="e.g. bounds: [1, 4096]")
         try:
             bounds = tuple(convert_value(b, target.unit, f"a bound of {name!r}")[0] for b in bounds)
         except CalcgraphError as exc:
             raise SolveError(exc.message, where=raw.where("bounds"), hint=exc.hint) from None
         if not bounds[0] < bounds[1]:
-            raise SolveError(f"solve of {name!r}: bounds must rise (LOW < HIGH)", where=raw.where("bounds"))
-    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=where)
+            fail(": bounds must rise (LOW < HIGH)", "bounds")
+    return SolveSpec(for_name=for_name, constraints=constraints, integer=integer, bounds=bounds, where=raw.where())

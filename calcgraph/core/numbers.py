@@ -17,7 +17,8 @@ def format_number(value: float, digits: int = 5) -> str:
         if float(value).is_integer():
             return f"{int(value):d}"
         text = f"{value:.{digits}g}"
-        return f"{value:.{digits}e}" if "e" in text else text
+        if "e" not in text:  # from 1e5 up a fraction needs the exponent form below
+            return text
     text = f"{value:.{digits - 1}e}".replace("e+", "e")
     mantissa, exponent = text.split("e")
     return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"  # without a '.', one digit from 1 to 9
