@@ -106,10 +106,8 @@ def unit_words(number: str, unit: str) -> str:
     >>> unit_words("8", "chip"), unit_words("1", "chip"), unit_words("2", "1/tok"), unit_words("5", "GB/chip")
     ('chips', 'chip', 'per tok', 'GB/chip')
     """
-    if unit in COUNT_WORDS and number not in ("1", "-1"):
-        return COUNT_WORDS[unit]
-    if unit in ("seq", "tok") and number in ("1", "-1"):
-        return {"seq": "sequence", "tok": "token"}[unit]
+    if unit in COUNT_WORDS:
+        return {"seq": "sequence", "tok": "token"}.get(unit, unit) if number in ("1", "-1") else COUNT_WORDS[unit]
     if unit.startswith("1/") and "/" not in unit[2:]:
         return "per " + unit[2:]
     return unit
