@@ -260,12 +260,17 @@ def pyplot():
 
 
 def save_figure(figure, output: str) -> None:
-    """Write ``figure`` in the format ``output``'s suffix names, undated (same plot, same bytes), and close it."""
+    """Write ``figure`` in the format ``output``'s suffix names, undated and with fixed SVG ids (same plot, same
+    bytes), and close it."""
+    import matplotlib
+
     from calcgraph.core.files import write_atomic
     buffer = io.BytesIO()
     try:
         kind = Path(output).suffix.lower().lstrip(".")
-        figure.savefig(buffer, format=kind, metadata={"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind))
+        undated = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind)
+        with matplotlib.rc_context({"svg.hashsalt": "calcgraph"}):  # else each run draws random clip-path ids
+            figure.savefig(buffer, format=kind, metadata=undated)
     finally:
         pyplot().close(figure)
     write_atomic(output, buffer.getvalue())
