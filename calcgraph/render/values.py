@@ -55,7 +55,10 @@ def place(where) -> str:
     if not isinstance(where, Location):
         return str(where)
     path = os.path.abspath(where.file)
-    rel = os.path.relpath(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # on another drive (Windows): no relative path
+        rel = path
     shown = path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
     return f"{shown}:{where.line}" if where.line else shown
 
