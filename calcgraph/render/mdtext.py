@@ -68,13 +68,14 @@ def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
     >>> number_parts("7.0000e10"), number_parts("-53248.5"), number_parts("nan")
     (('', '7', 10, ''), ('-', '53248', None, '.5'), None)
     """
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]\+?(-?\d+)", text)
-    if match:
-        sign, whole, fraction, exponent = match.groups()
-        fraction = (fraction or "").rstrip("0")
-        return sign, whole + (f".{fraction}" if fraction else ""), int(exponent), ""
-    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
-    return (match.group(1), match.group(2), None, match.group(3)) if match else None
+    match = re.fullmatch(r"(-?)(\d+)(\.\d*)?(?:[eE]\+?(-?\d+))?", text)
+    if match is None:
+        return None
+    sign, whole, fraction, exponent = match.groups(default="")
+    if not exponent:
+        return sign, whole, None, fraction
+    fraction = fraction[1:].rstrip("0")
+    return sign, whole + (f".{fraction}" if fraction else ""), int(exponent), ""
 
 
 def number_text(text: str, sep: str, times: str, power) -> str:

@@ -170,11 +170,8 @@ def symbolic_table(ev, names=None) -> str:
 
 def eval_json(ev, names=None) -> str:
     """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
-    values = {}
-    for name in list(names or ev.names()):
-        unit = ev.graph[name].unit
-        value = float(ev.values[name] / unit.factor)
-        values[name] = {"value": finite(value),  # NaN (no solution) or infinite -> null: JSON has neither
-                        "unit": format_unit(unit.pint_unit) or "dimensionless"}
+    units = {name: ev.graph[name].unit for name in names or ev.names()}
+    values = {name: {"value": finite(float(ev.values[name] / unit.factor)),  # NaN or infinite: null, as JSON has
+                     "unit": format_unit(unit.pint_unit) or "dimensionless"} for name, unit in units.items()}
     return json.dumps({"scenario": ev.spec.path, "variant": ev.scenario.variant, "values": values,
                        "pinned": list(ev.pinned)}, indent=2, allow_nan=False)
