@@ -31,6 +31,19 @@ def test_groups_follow_the_preset_a_value_came_from(ev):
     assert input_group(ev, "hbm_efficiency") == "assumptions"  # presets/assumptions
 
 
+def test_a_colon_in_a_folder_name_does_not_hide_the_preset_kind():
+    """A Windows drive (C:\\) or a folder named ``a:b``: the group comes from the file, not from text cut at a colon."""
+    from types import SimpleNamespace
+
+    from calcgraph.errors import Location
+    where = Location("/data/run:1/presets/chips/h100.yaml", 3)
+    ev = SimpleNamespace(scenario=SimpleNamespace(bound={"hbm": SimpleNamespace(where=where)}),
+                         graph={"hbm": SimpleNamespace(where=Location("/data/run:1/formulas/memory.yaml", 9))})
+    assert input_group(ev, "hbm") == "hardware"
+    ev.scenario.bound["hbm"].where = "--set hbm=80GB"
+    assert input_group(ev, "hbm") == "model"  # a --set value: the module that declares it
+
+
 def test_a_product_with_an_exact_zero_factor_keeps_only_that_factor():
     node = ("+", ("*", ("name", "mla"), ("name", "rank")), ("name", "d_head"))
     assert live_names(node, {"mla": 0.0, "rank": 512.0, "d_head": 128.0}) == {"mla", "d_head"}

@@ -143,3 +143,18 @@ def test_a_stacked_plot_over_several_lines_is_refused_before_the_csv_is_written(
                          "--plot", "t_param_load+t_kv_load:batch", "-o", png, "--csv", csv)
     assert status == 2 and "stacked plot draws one line" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stacked_plot_against_an_unknown_x_says_so_on_the_figure(run, tmp_path):
+    svg = tmp_path / "e.svg"  # energy_per_token is unknown without a chip power: no x to draw at (was a traceback)
+    status, _, err = run("sweep", "--vary", "batch=1:8", "--plot", "t_param_load+t_kv_load:energy_per_token",
+                         "-o", svg)
+    assert status == 0, err
+    assert "no point to draw for t_param_load + t_kv_load" in svg.read_text()
+
+
+def test_the_same_svg_plot_twice_is_the_same_bytes(run, tmp_path):
+    first, second = tmp_path / "a.svg", tmp_path / "b.svg"  # matplotlib's clip-path ids were random per run
+    for out in (first, second):
+        assert run("sweep", "--vary", "batch=1:8", "--plot", "t_param_load+t_kv_load:batch", "-o", out)[0] == 0
+    assert first.read_bytes() == second.read_bytes()

@@ -53,14 +53,10 @@ class _Printer:
 
     def operand(self, node: ast.AST, minimum: int, strict: bool = False, left: bool = False) -> str:
         text = self.print(node)
-        prec = _prec(node)
-        if isinstance(node, ast.Name) and text.startswith("-"):
-            prec = 1
-        if left and text.startswith("-") and (prec == 1 and not isinstance(node, ast.BinOp)):
+        prec = 1 if isinstance(node, ast.Name) and text.startswith("-") else _prec(node)
+        if left and text.startswith("-") and prec == 1 and not isinstance(node, ast.BinOp):
             return text  # a leading minus needs no parentheses: -a b = (-a) b
-        if prec < minimum or (strict and prec == minimum):
-            return _paren(text)
-        return text
+        return _paren(text) if prec < minimum or (strict and prec == minimum) else text
 
     def print(self, node: ast.AST) -> str:
         if isinstance(node, ast.Name):

@@ -68,13 +68,14 @@ def number_parts(text: str) -> tuple[str, str, int | None, str] | None:
     >>> number_parts("7.0000e10"), number_parts("-53248.5"), number_parts("nan")
     (('', '7', 10, ''), ('-', '53248', None, '.5'), None)
     """
-    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d*))?[eE]\+?(-?\d+)", text)
-    if match:
-        sign, whole, fraction, exponent = match.groups()
-        fraction = (fraction or "").rstrip("0")
-        return sign, whole + (f".{fraction}" if fraction else ""), int(exponent), ""
-    match = re.fullmatch(r"(-?)(\d+)((?:\.\d*)?)", text)
-    return (match.group(1), match.group(2), None, match.group(3)) if match else None
+    match = re.fullmatch(r"(-?)(\d+)(\.\d*)?(?:[eE]\+?(-?\d+))?", text)
+    if match is None:
+        return None
+    sign, whole, fraction, exponent = match.groups(default="")
+    if not exponent:
+        return sign, whole, None, fraction
+    fraction = fraction[1:].rstrip("0")
+    return sign, whole + (f".{fraction}" if fraction else ""), int(exponent), ""
 
 
 def number_text(text: str, sep: str, times: str, power) -> str:
@@ -106,10 +107,8 @@ def unit_words(number: str, unit: str) -> str:
     >>> unit_words("8", "chip"), unit_words("1", "chip"), unit_words("2", "1/tok"), unit_words("5", "GB/chip")
     ('chips', 'chip', 'per tok', 'GB/chip')
     """
-    if unit in COUNT_WORDS and number not in ("1", "-1"):
-        return COUNT_WORDS[unit]
-    if unit in ("seq", "tok") and number in ("1", "-1"):
-        return {"seq": "sequence", "tok": "token"}[unit]
+    if unit in COUNT_WORDS:
+        return {"seq": "sequence", "tok": "token"}.get(unit, unit) if number in ("1", "-1") else COUNT_WORDS[unit]
     if unit.startswith("1/") and "/" not in unit[2:]:
         return "per " + unit[2:]
     return unit

@@ -204,6 +204,8 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
         label = ", ".join(_equals(n, v, units[n]) for n, v in zip(others, key, strict=True))
         if spec.stack:
             keep = np.isfinite(xs)
+            if not keep.any():
+                empty.append(label or " + ".join(spec.stack))
             layers = [np.nan_to_num(to_unit(columns[y][members], y_unit)[keep]) for y in spec.stack]
             ax.stackplot(xs[keep], *layers, labels=list(spec.stack), alpha=0.8)
         for y in lines:
@@ -227,7 +229,9 @@ def draw(spec: PlotSpec, columns: dict, scenario: Scenario, axes, output: str) -
             axis.set_minor_formatter(ticker.NullFormatter())
     if spec.stack:
         ax.set_ylim(bottom=0)
-        ax.set_xlim(0, float(np.nanmax(to_unit(columns[spec.x], x_unit))))
+        x_values = to_unit(columns[spec.x], x_unit)
+        if np.isfinite(x_values).any():  # none: the note below says there is no point to draw
+            ax.set_xlim(0, float(np.max(x_values[np.isfinite(x_values)])))
     ax.set_xlabel(_label([spec.x], x_unit))
     ax.set_ylabel(_label(([" + ".join(spec.stack)] if spec.stack else []) + lines, y_unit))
     ax.set_title(scenario.spec.title + (f" [{scenario.variant}]" if scenario.variant else ""), fontsize=9)
@@ -256,12 +260,17 @@ def pyplot():
 
 
 def save_figure(figure, output: str) -> None:
-    """Write ``figure`` in the format ``output``'s suffix names, undated (same plot, same bytes), and close it."""
+    """Write ``figure`` in the format ``output``'s suffix names, undated and with fixed SVG ids (same plot, same
+    bytes), and close it."""
+    import matplotlib
+
     from calcgraph.core.files import write_atomic
     buffer = io.BytesIO()
     try:
         kind = Path(output).suffix.lower().lstrip(".")
-        figure.savefig(buffer, format=kind, metadata={"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind))
+        undated = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(kind)
+        with matplotlib.rc_context({"svg.hashsalt": "calcgraph"}):  # else each run draws random clip-path ids
+            figure.savefig(buffer, format=kind, metadata=undated)
     finally:
         pyplot().close(figure)
     write_atomic(output, buffer.getvalue())

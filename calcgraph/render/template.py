@@ -61,8 +61,7 @@ def template(graph: Graph, kind: str, title: str, formulas: str, presets: str = 
     >>> '  n_kv_heads: {value: "FILL n_kv_heads (a plain number)"' in text
     True
     """
-    head = [f"# A {kind} {'preset' if kind != 'scenario' else ''} written by `calcgraph new {kind}`."
-            .replace("  ", " "),
+    head = [f"# A {kind}{' preset' if kind != 'scenario' else ''} written by `calcgraph new {kind}`.",
             "# Replace every FILL (run `calcgraph check FILE` to list those left); give each figure",
             "# its unit and say where it comes from (note: or source:).",
             f"title: {_q(title)}"]

@@ -81,11 +81,11 @@ def csv_text(rows) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _scales(unit: Unit, display: Unit | None) -> tuple:
+def display_scales(unit: Unit, display: Unit | None) -> tuple:
     """The display data of a unit (``eval_table``): the units a value of it may be shown in, with factors.
 
     >>> from calcgraph.core.units import parse_unit
-    >>> _scales(parse_unit("B/token"), None)[:3]
+    >>> display_scales(parse_unit("B/token"), None)[:3]
     ((1.0, 'B/tok'), (1.0, 'B/tok'), (1000.0, 'kB/tok'))
     """
     if display is not None:
@@ -124,7 +124,7 @@ def eval_table(ev, names=None, everything: bool = False) -> str:
     with paused_gc():  # thousands of rows that all stay alive
         for name in eval_names(ev, names, everything):
             value, quantity, state = float(ev.values[name]), ev.graph[name], ev.states[name].value
-            scales = _scales(quantity.unit, quantity.display)
+            scales = display_scales(quantity.unit, quantity.display)
             scaled = len(scales) > 1 and math.isfinite(value) and value != 0
             factor, unit = pick_scale(value, scales[1:]) if scaled else scales[0]
             number = {"unknown": "unknown", "no answer": "none"}.get(state) or format_number(float(value / factor), 5)
@@ -170,11 +170,8 @@ def symbolic_table(ev, names=None) -> str:
 
 def eval_json(ev, names=None) -> str:
     """The contract JSON: ``{"values": {name: {"value": number, "unit": "..."}}}`` in declared units."""
-    values = {}
-    for name in list(names or ev.names()):
-        unit = ev.graph[name].unit
-        value = float(ev.values[name] / unit.factor)
-        values[name] = {"value": finite(value),  # NaN (no solution) or infinite -> null: JSON has neither
-                        "unit": format_unit(unit.pint_unit) or "dimensionless"}
+    units = {name: ev.graph[name].unit for name in names or ev.names()}
+    values = {name: {"value": finite(float(ev.values[name] / unit.factor)),  # NaN or infinite: null, as JSON has
+                     "unit": format_unit(unit.pint_unit) or "dimensionless"} for name, unit in units.items()}
     return json.dumps({"scenario": ev.spec.path, "variant": ev.scenario.variant, "values": values,
                        "pinned": list(ev.pinned)}, indent=2, allow_nan=False)

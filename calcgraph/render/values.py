@@ -55,7 +55,10 @@ def place(where) -> str:
     if not isinstance(where, Location):
         return str(where)
     path = os.path.abspath(where.file)
-    rel = os.path.relpath(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # on another drive (Windows): no relative path
+        rel = path
     shown = path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
     return f"{shown}:{where.line}" if where.line else shown
 
@@ -82,7 +85,6 @@ def origin_text(state: str, origin: str | None, placed: str | None, missing=(), 
     return fixed.get(state, f"{'set' if origin == 'scenario' else origin}: {placed}")
 
 
-
 def shown(ev: Evaluated, name: str, digits: int = 5) -> tuple[str, str]:
     """(number, unit) of ``name`` in its display unit."""
     quantity = ev.graph[name]
@@ -99,13 +101,11 @@ def shown_value(ev: Evaluated, name: str, value: float, digits: int = 5) -> str:
 
 def origin_mark(ev: Evaluated, name: str) -> str:
     """How a value came to be: 'default: where', 'set: where', 'pinned: where', 'solved', 'unknown: ...' or ''."""
-    state = ev.states[name]
-    bound = ev.scenario.bound.get(name)
-    missing = []
-    if state is NodeState.UNKNOWN and bound is None:
-        missing = unknown_causes(ev).get(name, ())
-    return origin_text(state.value, None if bound is None else bound.origin,
-                       None if bound is None else place(bound.where), missing, ev.reasons.get(name))
+    state, bound = ev.states[name], ev.scenario.bound.get(name)
+    if bound is not None:
+        return origin_text(state.value, bound.origin, place(bound.where), (), ev.reasons.get(name))
+    missing = unknown_causes(ev).get(name, ()) if state is NodeState.UNKNOWN else ()
+    return origin_text(state.value, None, None, missing, ev.reasons.get(name))
 
 
 _CAUSES: list = [None, {}]  # the last Evaluated asked about, and its causes

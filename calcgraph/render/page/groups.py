@@ -30,12 +30,15 @@ def input_group(ev, name: str) -> str:
     """
     if name in FIRST:
         return "workload"
-    parts = Path(str(ev.scenario.bound[name].where).split(":")[0]).parts
+    parts = _path(ev.scenario.bound[name].where).parts
     if "presets" in parts:
-        kind = parts[parts.index("presets") + 1] if parts.index("presets") + 1 < len(parts) else ""
-        return _PRESETS.get(kind, "assumptions")
-    module = Path(str(ev.graph[name].where).split(":")[0]).stem
-    return _MODULES.get(module, "assumptions")
+        return _PRESETS.get((parts[parts.index("presets") + 1:] or [""])[0], "assumptions")
+    return _MODULES.get(_path(ev.graph[name].where).stem, "assumptions")
+
+
+def _path(where) -> Path:
+    """The file of a Location (its own, not text cut at a colon: ``C:\\`` has one), or a ``--set`` text."""
+    return Path(str(getattr(where, "file", where)))
 
 
 def ordered_inputs(ev, names) -> list[str]:

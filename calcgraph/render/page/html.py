@@ -7,7 +7,6 @@ import html
 import json
 import math
 import re
-from functools import lru_cache
 from importlib import resources
 
 from calcgraph.core.formula.floats import EQUAL, HOLD, MONOTONE, SNAP
@@ -16,6 +15,7 @@ from calcgraph.core.units import display_unit, format_unit, ureg
 from calcgraph.engine.solve.problem import INTEGER_BOUNDS, SCAN_POINTS
 from calcgraph.render.page.groups import GROUPS, RESULTS, domain, idle_inputs, input_group, ordered_inputs
 from calcgraph.render.page.javascript import constraint_data, formulas_script, solve_data
+from calcgraph.render.text import display_scales
 from calcgraph.render.values import finite, plain_symbol
 
 SEQ_LENS = (1024, 2048, 4096, 8192, 16384, 32768)
@@ -42,18 +42,8 @@ def _unit_entry(unit) -> list:
 
 def _ladder(quantity) -> list:
     """The display units ``display_unit`` picks from, smallest first (one entry: a fixed unit)."""
-    if quantity.display is not None:
-        return [_unit_entry(quantity.display.pint_unit)]
-    return [list(e) for e in _scale_ladder(quantity.unit)]
-
-
-@lru_cache(maxsize=512)
-def _scale_ladder(unit) -> tuple:
-    seen: dict = {}
-    for exponent in range(-30, 31):
-        entry = _unit_entry(display_unit(unit, 10.0 ** exponent))
-        seen.setdefault(entry[0], tuple(entry))
-    return tuple(sorted(seen.values(), key=lambda e: e[1]))
+    scales = display_scales(quantity.unit, quantity.display)  # the declared unit first, then its scales
+    return [[text, factor] for factor, text in scales[1:] or scales]
 
 
 def is_integer_input(quantity, value: float) -> bool:

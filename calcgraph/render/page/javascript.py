@@ -8,6 +8,7 @@ import re
 
 from calcgraph.core.constraints import describe_constant
 from calcgraph.core.formula.pysource import emit
+from calcgraph.engine.solve.problem import solve_plan
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -60,19 +61,12 @@ def constraint_data(graph, c) -> dict:
             "shown": {n: describe_constant(v, u) for n, v, u in c.constants}}
 
 
-def _solve_plan(graph, spec, bound) -> list[str]:
-    """The names a solve re-evaluates for each trial value (as ``engine.solve.problem.Problem.plan``)."""
-    needed = graph.needed(n for c in spec.constraints for n in c.names)
-    downstream = graph.downstream(spec.for_name)
-    return [n for n in graph.order if n in needed and n in downstream and n not in bound]
-
-
 def solve_data(graph, spec, bound=()) -> tuple[dict, list[str]]:
     """A solve spec as page data, and the JavaScript of its constraints' sides (in order)."""
     bounds = list(spec.bounds) if spec.bounds is not None else None
     data = {"for": spec.for_name, "factor": graph[spec.for_name].unit.factor, "integer": bool(spec.integer),
             "bounds": bounds, "constraints": [constraint_data(graph, c) for c in spec.constraints],
-            "plan": _solve_plan(graph, spec, bound), "where": str(spec.where)}
+            "plan": solve_plan(graph, spec, bound), "where": str(spec.where)}
     return data, [_sides(c) for c in spec.constraints]
 
 
