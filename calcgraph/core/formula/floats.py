@@ -176,29 +176,17 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
     raise Refused
 
 
-def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
-    """A guess (declared units) at the smallest x where every constraint holds: the greatest root of the
-    slacks that rise (linear through ``low`` and ``low + 1``); NaN if one falls or is NaN, -inf if none rises.
-
-    >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
-    2.5
-    """
-    steps = slack_steps(ops, sides, low, factor)
-    if any(not g1 >= g0 for g0, g1 in steps):  # falls, or NaN
-        return NAN
-    return max([-math.inf, *(low - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0)])
-
-
 def _smallest_integer(ops: tuple, sides, bad: float, good: float, factor: float) -> float:
-    """The smallest whole x in the bracket (bad, good] that holds while x - 1 fails, in base units, from
-    ``rising_guess`` and the value above it; else Refused (the engine bisects the bracket).
+    """The smallest whole x in the bracket (bad, good] that holds while x - 1 fails, in base units, from the
+    greatest root of the slacks that rise (linear through ``bad`` and ``bad + 1``); else Refused (the engine bisects).
 
     >>> _smallest_integer((">=",), lambda x: ((x, 3.0),), 1.0, 4.0, 1.0)
     3.0
     """
-    guess = rising_guess(ops, sides, bad, factor)
-    if not math.isfinite(guess):
-        raise Refused
+    steps = slack_steps(ops, sides, bad, factor)
+    roots = [bad - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0]
+    if not roots or any(not g1 >= g0 for g0, g1 in steps) or not math.isfinite(guess := max(roots)):
+        raise Refused  # none rises, one falls or is NaN, or no finite root
     candidate = min(max(_ceil(guess), bad + 1.0), good)  # snapped: a root a rounding above a whole is that whole
     for x in (candidate, candidate + 1.0):
         if bad < x <= good and feasible(ops, sides(x * factor)) and not feasible(ops, sides((x - 1.0) * factor)):

@@ -29,9 +29,10 @@ class Problem:
         downstream = self.graph.downstream(spec.for_name)
         self.plan = solve_plan(self.graph, spec, scenario.bound)
         if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
+            inputs = sorted({i for c in spec.constraints for n in c.names for i in self.graph.inputs_of(n)})
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
-                                  + ", ".join(inputs_of(self.graph, spec)))
+                                  + (", ".join(inputs) or "(none: the constraints use only inputs)"))
         self.sides = [(compile_node(c.comparison.lhs.node), compile_node(c.comparison.rhs.node))
                       for c in spec.constraints]
         self.ops = tuple(c.op for c in spec.constraints)
@@ -75,12 +76,6 @@ def _through_pins(graph, spec: SolveSpec) -> set:
     full = nx.DiGraph(graph.dag)
     full.add_edges_from(graph.cut)
     return nx.descendants(full, spec.for_name)
-
-
-def inputs_of(graph, spec: SolveSpec) -> list[str]:
-    """The inputs the constrained quantities depend on (what could be solved for instead)."""
-    names = {i for c in spec.constraints for n in c.names for i in graph.inputs_of(n)}
-    return sorted(names) or ["(none: the constraints use only inputs)"]
 
 
 def bounds(problem: Problem, env: dict) -> tuple[float, float]:
