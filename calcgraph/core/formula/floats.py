@@ -44,11 +44,19 @@ def _known(x: float) -> float:
 
 
 def _max(*args: float) -> float:
-    return NAN if any(a != a for a in args) else max(args)  # NaN if any is, as numpy has it
+    best = args[0]
+    for a in args[1:]:
+        if not a <= best:  # a larger, or a NaN on either side
+            best = a if a > best else NAN
+    return best if best == best else NAN
 
 
 def _min(*args: float) -> float:
-    return NAN if any(a != a for a in args) else min(args)
+    best = args[0]
+    for a in args[1:]:
+        if not a >= best:
+            best = a if a < best else NAN
+    return best if best == best else NAN
 
 
 def _ceil_to(x: float, allowed: tuple) -> float:
