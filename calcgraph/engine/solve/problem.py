@@ -216,10 +216,7 @@ def narrow(problem: Problem, env: dict, good: float, bad: float, factor: float) 
     so that brentq's tolerance is in the answer's own scale."""
     for _ in range(64):
         if good * bad < 0:  # across zero: which side of 0 the boundary is on
-            if problem.holds_at(env, 0.0):
-                good = 0.0
-            else:
-                bad = 0.0
+            good, bad = (0.0, bad) if problem.holds_at(env, 0.0) else (good, 0.0)
             continue
         if good == 0 or bad == 0:  # next to zero: step to the smallest normal float on the other's side
             other = bad if good == 0 else good

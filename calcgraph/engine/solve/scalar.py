@@ -97,6 +97,7 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
         if abs(float(lhs) - float(rhs)) <= EQUAL * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
             return replace(result, value=x, direction="value of", constraints=(equation,), binding=(equation,),
                            evaluations=result.evaluations + problem.evaluations, closed_form=None,
+                           points=result.points + problem.points,
                            slacks=tuple(Slack(equation, 0.0) for _ in result.slacks))
     shown = [format_number(c / problem.target.unit.factor) for c in candidates]
     raise NoSolutionError(f"no whole {name} gives {equation.text}: it passes between {name} = "
