@@ -90,7 +90,7 @@ def _shifted(op: str, lhs: float, rhs: float) -> float:
 
 
 def _passes(op: str, shifted: float) -> bool:
-    return shifted > 0 if op in ("<", ">") else shifted >= 0
+    return (shifted > 0 if op in ("<", ">") else shifted >= 0) and shifted < math.inf  # as arrays.feasible
 
 
 def feasible(ops: tuple, sides: tuple) -> bool:
@@ -135,7 +135,7 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
         for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
             if math.isfinite(lhs) and math.isfinite(rhs):
                 s = _shifted(op, lhs, rhs)
-                holds_all = holds_all and _passes(op, s) and s < math.inf
+                holds_all = holds_all and _passes(op, s)
                 row.append(s)
             else:
                 holds_all = False
