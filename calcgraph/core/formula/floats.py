@@ -128,18 +128,14 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
     >>> scan(("<=",), lambda x: (((x - 5.0) ** 2, 4.0),), (1.0, 4.0, 16.0, 64.0), 1.0) is None
     True
     """
-    rows = [[] for _ in ops]
-    ok = []
+    rows, ok = [[] for _ in ops], []
     for x in points:
-        holds_all = True
-        for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
-            if math.isfinite(lhs) and math.isfinite(rhs):
-                s = _shifted(op, lhs, rhs)
-                holds_all = holds_all and _passes(op, s)
+        shifted = [_shifted(op, lhs, rhs) if math.isfinite(lhs) and math.isfinite(rhs) else None
+                   for op, (lhs, rhs) in zip(ops, sides(x * factor), strict=True)]  # None: a side not finite
+        ok.append(all(s is not None and _passes(op, s) for op, s in zip(ops, shifted, strict=True)))
+        for row, s in zip(rows, shifted, strict=True):
+            if s is not None:
                 row.append(s)
-            else:
-                holds_all = False
-        ok.append(holds_all)
     runs = ok[0] + sum(1 for a, b in zip(ok, ok[1:], strict=False) if b and not a)
     if runs != 1 or all(ok):
         return None
@@ -213,9 +209,8 @@ def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
 
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
-           "_ceil_to": _ceil_to, "_pow": math.pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo,
-           "_erlang_c": erlang_c_float}  # math.pow: ValueError where numpy gives NaN, never a complex number
+           "_ceil_to": _ceil_to, "_pow": math.pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp, "_ipow": pow,
+           "_solve_integer_memo": solve_integer_memo, "_erlang_c": erlang_c_float}  # math.pow: ValueError, not complex
 
 
 def numpy_helpers() -> dict:

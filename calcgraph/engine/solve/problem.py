@@ -116,11 +116,10 @@ def turns(row: np.ndarray) -> np.ndarray:
 
 
 def scan(problem: Problem, env: dict, points: np.ndarray, grid: bool) -> tuple:
-    """The first scan of every solve at ``points`` (declared units): one evaluation of them all for a scalar
-    ``env``, one per point over a ``grid``. Per column (a grid point, flat): (shape of the columns, rows: each
-    constraint's slacks as points x columns, ok: all hold, runs: stretches that hold, turning: per constraint,
-    good, bad): the bracket as indices, the last that holds and the next, or, where only large values hold,
-    the first that holds and the one before (the smallest is then sought)."""
+    """The first scan of every solve at ``points`` (declared units; one evaluation for a scalar ``env``, one per
+    point over a ``grid``): (columns' shape, each constraint's slacks as points x columns, ok: all hold, runs: stretches
+    that hold, turning: per constraint, good, bad: the bracket's indices, the last that holds and the next, or where
+    only large values hold the first that holds and the one before)."""
     factor = problem.target.unit.factor
     if grid:
         scanned = [problem.slacks_at(env, x * factor) for x in points]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,7 +39,7 @@ class Slack:
         """The difference as the user would write it: ``hbm_capacity - total_memory``."""
         c = self.constraint
         big, small = (c.right, c.left) if c.op in ("<=", "<") else (c.left, c.right)
-        if re.search(r"[-+]", small):  # "a - (b + c)", never "a - b + c"
+        if "+" in small or "-" in small:  # "a - (b + c)", never "a - b + c"
             small = f"({small})"
         return f"{big} - {small}"
 
