@@ -18,7 +18,7 @@ def erlang_c_float(servers: float, load: float) -> float:
     """
     if servers != servers or load != load or load < 0 or servers > MAX_SERVERS + 0.5:
         return math.nan
-    c = int(round(servers))
+    c = round(max(servers, 0.0))  # no servers below 0 (-inf among them)
     if c < 1 or load >= c:
         return 1.0
     if c > load + TAIL[0] * math.sqrt(load) + TAIL[1]:
