@@ -130,12 +130,15 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
     """
     rows, ok = [[] for _ in ops], []
     for x in points:
-        shifted = [_shifted(op, lhs, rhs) if math.isfinite(lhs) and math.isfinite(rhs) else None
-                   for op, (lhs, rhs) in zip(ops, sides(x * factor), strict=True)]  # None: a side not finite
-        ok.append(all(s is not None and _passes(op, s) for op, s in zip(ops, shifted, strict=True)))
-        for row, s in zip(rows, shifted, strict=True):
-            if s is not None:
+        holds_all = True
+        for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
+            if math.isfinite(lhs) and math.isfinite(rhs):
+                s = _shifted(op, lhs, rhs)
+                holds_all = holds_all and _passes(op, s)
                 row.append(s)
+            else:
+                holds_all = False
+        ok.append(holds_all)
     runs = ok[0] + sum(1 for a, b in zip(ok, ok[1:], strict=False) if b and not a)
     if runs != 1 or all(ok):
         return None
