@@ -116,3 +116,9 @@ def test_a_scan_gives_the_engines_bracket_or_none():
     assert numeric.scan((">=",), lambda x: ((x, 3.0),), points, 1.0) == (4.0, 2.0)  # the smallest
     assert numeric.scan(("<=",), lambda x: ((x, 100.0),), points, 1.0) is None  # holds everywhere
     assert numeric.scan(("<=",), lambda x: ((x, 0.5),), points, 1.0) is None  # holds nowhere
+
+
+def test_a_slack_that_overflows_fails_on_floats_as_on_arrays():  # once it held on floats only
+    from calcgraph.core.formula.arrays import holds
+    for op in ("<=", "<"):
+        assert numeric.feasible((op,), ((-1e308, 1e308),)) == bool(holds(op, -1e308, 1e308)) is False

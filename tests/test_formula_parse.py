@@ -39,6 +39,12 @@ def test_ruinous_text_is_refused(text):  # in well under a second: benchmarks/bo
         parse_formula(text)
 
 
+@pytest.mark.parametrize("text", ["0 ** 2", "0.0 ** 3 * x", "(1 - 1) ** 2 + x"])
+def test_a_power_of_a_constant_zero_is_zero_not_too_large(text):  # once refused as "power too large to compute"
+    assert parse_formula(text).function({"x": 1.0}) in (0.0, 1.0)
+    assert parse_formula(text).expr in (0, symbol("x"))
+
+
 def test_comparison_needs_exactly_one_operator():
     with pytest.raises(ExpressionError, match="exactly one comparison"):
         parse_comparison("a < b < c")

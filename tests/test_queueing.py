@@ -55,9 +55,9 @@ def test_erlang_c_of_one_server_is_its_utilisation(a):
     assert erlang_c_float(1, a) == pytest.approx(a, rel=1e-12, abs=1e-300)
 
 
-@pytest.mark.parametrize("c, a", [(0, 0.0), (0, 2.0), (3, 3.0), (3, 7.5), (0.4, 0.1)])
-def test_erlang_c_is_one_without_servers_or_at_a_load_they_cannot_carry(c, a):
-    assert erlang_c_float(c, a) == 1.0
+@pytest.mark.parametrize("c, a", [(0, 0.0), (0, 2.0), (3, 3.0), (3, 7.5), (0.4, 0.1), (-5, 1.0), (-math.inf, 1.0)])
+def test_erlang_c_is_one_without_servers_or_at_a_load_they_cannot_carry(c, a):  # -inf: once OverflowError
+    assert erlang_c_float(c, a) == erlang_c(c, a) == 1.0
     assert erlang_c(np.array([c]), np.array([a]))[0] == 1.0
 
 

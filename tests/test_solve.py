@@ -286,3 +286,11 @@ def test_a_solve_holding_only_inside_its_bracket_notes_that_it_gives_the_largest
     result = model.evaluated.solver.details("middle", dict(model.evaluated.values))
     assert (result.value, result.direction) == (10.0, "largest")
     assert result.notes == ("the constraints also fail below x = 2.7384; this is the largest value",)
+
+
+def test_an_equation_counts_the_points_of_its_own_checks_as_its_evaluations(model):
+    # once: the equation's 2 evaluations at its checks were counted, their 2 points were not
+    equation = solve_for(model.evaluated, "batch", ["total_memory == hbm_capacity"])
+    inequality = solve_for(model.evaluated, "batch", [MEMORY])
+    assert equation.shown == pytest.approx(inequality.shown)
+    assert equation.points - inequality.points == equation.evaluations - inequality.evaluations > 0

@@ -90,7 +90,7 @@ def _shifted(op: str, lhs: float, rhs: float) -> float:
 
 
 def _passes(op: str, shifted: float) -> bool:
-    return shifted > 0 if op in ("<", ">") else shifted >= 0
+    return (shifted > 0 if op in ("<", ">") else shifted >= 0) and shifted < math.inf  # as arrays.feasible
 
 
 def feasible(ops: tuple, sides: tuple) -> bool:
@@ -128,14 +128,13 @@ def scan(ops: tuple, sides, points: tuple, factor: float) -> tuple[float, float]
     >>> scan(("<=",), lambda x: (((x - 5.0) ** 2, 4.0),), (1.0, 4.0, 16.0, 64.0), 1.0) is None
     True
     """
-    rows = [[] for _ in ops]
-    ok = []
+    rows, ok = [[] for _ in ops], []
     for x in points:
         holds_all = True
         for row, op, (lhs, rhs) in zip(rows, ops, sides(x * factor), strict=True):
             if math.isfinite(lhs) and math.isfinite(rhs):
                 s = _shifted(op, lhs, rhs)
-                holds_all = holds_all and _passes(op, s) and s < math.inf
+                holds_all = holds_all and _passes(op, s)
                 row.append(s)
             else:
                 holds_all = False
@@ -184,29 +183,17 @@ def solve_integer(ops: tuple, sides, low: float, high: float, factor: float, poi
     raise Refused
 
 
-def rising_guess(ops: tuple, sides, low: float, factor: float) -> float:
-    """A guess (declared units) at the smallest x where every constraint holds: the greatest root of the
-    slacks that rise (linear through ``low`` and ``low + 1``); NaN if one falls or is NaN, -inf if none rises.
-
-    >>> rising_guess(("<",), lambda x: ((2.5, x),), 0.0, 1.0)
-    2.5
-    """
-    steps = slack_steps(ops, sides, low, factor)
-    if any(not g1 >= g0 for g0, g1 in steps):  # falls, or NaN
-        return NAN
-    return max([-math.inf, *(low - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0)])
-
-
 def _smallest_integer(ops: tuple, sides, bad: float, good: float, factor: float) -> float:
-    """The smallest whole x in the bracket (bad, good] that holds while x - 1 fails, in base units, from
-    ``rising_guess`` and the value above it; else Refused (the engine bisects the bracket).
+    """The smallest whole x in the bracket (bad, good] that holds while x - 1 fails, in base units, from the
+    greatest root of the slacks that rise (linear through ``bad`` and ``bad + 1``); else Refused (the engine bisects).
 
     >>> _smallest_integer((">=",), lambda x: ((x, 3.0),), 1.0, 4.0, 1.0)
     3.0
     """
-    guess = rising_guess(ops, sides, bad, factor)
-    if not math.isfinite(guess):
-        raise Refused
+    steps = slack_steps(ops, sides, bad, factor)
+    roots = [bad - g0 / (g1 - g0) for g0, g1 in steps if g1 > g0]
+    if not roots or any(not g1 >= g0 for g0, g1 in steps) or not math.isfinite(guess := max(roots)):
+        raise Refused  # none rises, one falls or is NaN, or no finite root
     candidate = min(max(_ceil(guess), bad + 1.0), good)  # snapped: a root a rounding above a whole is that whole
     for x in (candidate, candidate + 1.0):
         if bad < x <= good and feasible(ops, sides(x * factor)) and not feasible(ops, sides((x - 1.0) * factor)):
@@ -225,9 +212,8 @@ def solve_integer_memo(memo: dict, key: tuple, *problem) -> float:
 
 
 HELPERS = {"_nan": NAN, "_known": _known, "_ceil": _ceil, "_floor": _floor, "_max": _max, "_min": _min,
-           "_ceil_to": _ceil_to, "_pow": math.pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp,
-           "_ipow": pow, "_solve_integer": solve_integer, "_solve_integer_memo": solve_integer_memo,
-           "_erlang_c": erlang_c_float}  # math.pow: ValueError where numpy gives NaN, never a complex number
+           "_ceil_to": _ceil_to, "_pow": math.pow, "_sqrt": math.sqrt, "_log": math.log, "_exp": math.exp, "_ipow": pow,
+           "_solve_integer_memo": solve_integer_memo, "_erlang_c": erlang_c_float}  # math.pow: ValueError, not complex
 
 
 def numpy_helpers() -> dict:

@@ -1,7 +1,6 @@
-"""``erlang_c(servers, load)``, the probability that an arrival waits in an M/M/c queue, by one recurrence over
-Erlang B in floats, numpy and the page (Jagerman 1974: B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 -
-B(c)))), stopping at k = a + 12 sqrt(a) + 40 (B below 1e-30, C 0); c is rounded; c < 1 or a >= c waits (1);
-a < 0 or c > ``MAX_SERVERS`` is NaN."""
+"""``erlang_c(servers, load)``, the chance an arrival waits in an M/M/c queue, by one Erlang B recurrence in floats,
+numpy and the page (Jagerman 1974: B(k) = a B(k-1) / (k + a B(k-1)), C = c B(c) / (c - a (1 - B(c))));
+c is rounded; c < 1 or a >= c waits (1); a < 0 or c > ``MAX_SERVERS`` is NaN."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ def erlang_c_float(servers: float, load: float) -> float:
     """
     if servers != servers or load != load or load < 0 or servers > MAX_SERVERS + 0.5:
         return math.nan
-    c = int(round(servers))
+    c = round(max(servers, 0.0))  # no servers below 0 (-inf among them)
     if c < 1 or load >= c:
         return 1.0
     if c > load + TAIL[0] * math.sqrt(load) + TAIL[1]:

@@ -131,7 +131,7 @@ class Builder:
         if op == "**" and b is not None:
             if abs(b) > 64:
                 raise ExpressionError(f"exponent {number_text(b)} is too large (at most 64)")
-            if a is not None and abs(b * math.log10(max(abs(a), 1e-300) or 1)) > MAX_POWER_DIGITS:
+            if a is not None and abs(b * math.log10(abs(a) or 1.0)) > MAX_POWER_DIGITS:  # 0 ** b has no digits
                 raise ExpressionError("power too large to compute", hint="numbers beyond 1e300 are not supported")
         return self.make(node, op, left, right)
 

@@ -58,13 +58,12 @@ def solve_grid(problem: Problem, env: dict) -> np.ndarray:
     columns, _, ok, runs, turning, good, bad = scan(problem, env, points, grid=True)
     valid = (runs == 1) & ~ok.all(axis=0) & ~np.any(turning, axis=0)  # one stretch holds, not all, none turns
     valid, good, bad = (np.broadcast_to(a.reshape(columns), shape) for a in (valid, points[good], points[bad]))
-    lower, upper = np.minimum(good, bad), np.maximum(good, bad)
     result = np.full(shape, math.nan)
     if integer:
         sides = partial(problem.sides_at, env)
         guess = integer_guess(problem.ops, sides, low, factor)
         settled = np.broadcast_to(settle_integer(problem.ops, sides, guess, low, high, factor), shape)
-        inside = valid & (good <= bad) & (settled >= lower) & (settled < upper)  # the largest, in its bracket
+        inside = valid & (good <= bad) & (settled >= good) & (settled < bad)  # the largest, in its bracket
         np.copyto(result, settled, where=inside)
     todo = valid & np.isnan(result)
     if todo.any():

@@ -29,9 +29,10 @@ class Problem:
         downstream = self.graph.downstream(spec.for_name)
         self.plan = solve_plan(self.graph, spec, scenario.bound)
         if not (_depends(spec, downstream) or _depends(spec, _through_pins(self.graph, spec))):
+            inputs = sorted({i for c in spec.constraints for n in c.names for i in self.graph.inputs_of(n)})
             raise SolveError(f"the constraints do not depend on {spec.for_name!r}", where=spec.where,
                              hint="solve for an input the constrained quantities use: "
-                                  + ", ".join(inputs_of(self.graph, spec)))
+                                  + (", ".join(inputs) or "(none: the constraints use only inputs)"))
         self.sides = [(compile_node(c.comparison.lhs.node), compile_node(c.comparison.rhs.node))
                       for c in spec.constraints]
         self.ops = tuple(c.op for c in spec.constraints)
@@ -77,12 +78,6 @@ def _through_pins(graph, spec: SolveSpec) -> set:
     return nx.descendants(full, spec.for_name)
 
 
-def inputs_of(graph, spec: SolveSpec) -> list[str]:
-    """The inputs the constrained quantities depend on (what could be solved for instead)."""
-    names = {i for c in spec.constraints for n in c.names for i in graph.inputs_of(n)}
-    return sorted(names) or ["(none: the constraints use only inputs)"]
-
-
 def bounds(problem: Problem, env: dict) -> tuple[float, float]:
     """The bracket in declared units of the unknown."""
     factor = problem.target.unit.factor
@@ -121,11 +116,10 @@ def turns(row: np.ndarray) -> np.ndarray:
 
 
 def scan(problem: Problem, env: dict, points: np.ndarray, grid: bool) -> tuple:
-    """The first scan of every solve at ``points`` (declared units): one evaluation of them all for a scalar
-    ``env``, one per point over a ``grid``. Per column (a grid point, flat): (shape of the columns, rows: each
-    constraint's slacks as points x columns, ok: all hold, runs: stretches that hold, turning: per constraint,
-    good, bad): the bracket as indices, the last that holds and the next, or, where only large values hold,
-    the first that holds and the one before (the smallest is then sought)."""
+    """The first scan of every solve at ``points`` (declared units; one evaluation for a scalar ``env``, one per
+    point over a ``grid``): (columns' shape, each constraint's slacks as points x columns, ok: all hold, runs: stretches
+    that hold, turning: per constraint, good, bad: the bracket's indices, the last that holds and the next, or where
+    only large values hold the first that holds and the one before)."""
     factor = problem.target.unit.factor
     if grid:
         scanned = [problem.slacks_at(env, x * factor) for x in points]
@@ -221,10 +215,7 @@ def narrow(problem: Problem, env: dict, good: float, bad: float, factor: float) 
     so that brentq's tolerance is in the answer's own scale."""
     for _ in range(64):
         if good * bad < 0:  # across zero: which side of 0 the boundary is on
-            if problem.holds_at(env, 0.0):
-                good = 0.0
-            else:
-                bad = 0.0
+            good, bad = (0.0, bad) if problem.holds_at(env, 0.0) else (good, 0.0)
             continue
         if good == 0 or bad == 0:  # next to zero: step to the smallest normal float on the other's side
             other = bad if good == 0 else good

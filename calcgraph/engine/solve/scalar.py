@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,7 +39,7 @@ class Slack:
         """The difference as the user would write it: ``hbm_capacity - total_memory``."""
         c = self.constraint
         big, small = (c.right, c.left) if c.op in ("<=", "<") else (c.left, c.right)
-        if re.search(r"[-+]", small):  # "a - (b + c)", never "a - b + c"
+        if "+" in small or "-" in small:  # "a - (b + c)", never "a - b + c"
             small = f"({small})"
         return f"{big} - {small}"
 
@@ -97,6 +96,7 @@ def _solve_equation(problem: Problem, env: dict, describe: bool) -> SolveResult:
         if abs(float(lhs) - float(rhs)) <= EQUAL * max(abs(float(lhs)), abs(float(rhs)), 1e-300):
             return replace(result, value=x, direction="value of", constraints=(equation,), binding=(equation,),
                            evaluations=result.evaluations + problem.evaluations, closed_form=None,
+                           points=result.points + problem.points,
                            slacks=tuple(Slack(equation, 0.0) for _ in result.slacks))
     shown = [format_number(c / problem.target.unit.factor) for c in candidates]
     raise NoSolutionError(f"no whole {name} gives {equation.text}: it passes between {name} = "
