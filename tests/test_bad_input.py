@@ -143,3 +143,9 @@ def test_eval_paths_are_relative_and_normalised(run, tmp_path):
     status, out, _ = run("eval", scenario, "--all")
     assert status == 0 and ("default: formulas/workload.yaml:" in out or "default: workload.yaml:" in out)
     assert "/../" not in out and "fixtures" not in out
+
+
+@pytest.mark.parametrize("text", ["batch=٣", "batch=３2", "chips=8 ۸"])
+def test_a_number_in_other_scripts_digits_is_refused_not_read_as_ascii(run, text):
+    status, _, err = run("eval", "--set", text)
+    assert status == 2 and f"--set {text}" in err and "Traceback" not in err

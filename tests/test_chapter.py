@@ -431,3 +431,12 @@ def test_verify_binds_only_where_something_is_expected(tmp_path, run):
     status, out, _ = run("verify", quiet)
     assert status == 0 and "0 figures: none; 0 failing" in out
     assert run("eval", quiet)[0] == 2  # the same file, evaluated, is refused
+
+
+def test_verify_of_a_file_with_a_bad_expect_unit_exits_2_naming_it(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: bad expect\nquantities:\n  chips: {unit: chip, doc: chips, value: 8}\n"
+                   "expect:\n  chips: {printed: 8 GB}\n")
+    status, out, err = run("verify", bad)
+    assert status == 2 and "Traceback" not in out + err
+    assert "error:" in out and "could not check" in err and "bad.yaml" in err

@@ -221,13 +221,13 @@ def cmd_verify(args) -> int:
     from calcgraph.engine.expect import verify_scenario
     from calcgraph.render.report.verify import render_rows
     sets = tuple(parse_set_arg(text, origin="--set") for text in args.sets)
-    failed, counts = 0, Counter()
+    failed, counts, broken = 0, Counter(), []
     for path in list(args.scenarios) or default_paths():
         try:
             rows = verify_scenario(load_spec(path), sets)
         except CalcgraphError as exc:
             print(f"## {path}\n\nerror: {exc}\n")
-            failed += 1
+            broken.append(str(path))
             continue
         if rows:
             print(f"## {rows[0].scenario}\n\n{render_rows(rows)}\n", end="")
@@ -237,4 +237,8 @@ def cmd_verify(args) -> int:
     print(f"{sum(counts.values())} figures: {summary or 'none'}; {failed} failing", flush=True)
     if failed:
         print("verify: some figures differ without a recorded reason (or miss their exact value)", file=sys.stderr)
+    if broken:  # bad input: exit 2, as every command
+        print(f"verify: could not check {', '.join(broken)}: the error is under its heading above; fix the file",
+              file=sys.stderr)
+        return 2
     return 1 if failed else 0

@@ -22,8 +22,9 @@ Dim = UnitsContainer
 DIMENSIONLESS = UnitsContainer()
 
 MAX_UNIT_TEXT = 100
-_UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))")
-_NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_UNIT_TOKEN = re.compile(r"\s*(?:([A-Za-zµ_%][A-Za-z0-9_µ]*)|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\*\*|\^|[*/()]))",
+                         re.ASCII)
+_NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)  # 3, not ٣
 MAX_VALUE_TEXT = 200
 _NUM = (int, float)
 
