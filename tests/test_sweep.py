@@ -80,9 +80,9 @@ def test_a_range_includes_its_stop(model):
 
 
 def test_decimal_steps_land_on_the_decimal_values(model):
-    values = parse_vary("mfu=0:1:0.1", model.graph).values
-    assert len(values) == 11
-    assert values.tolist() == [float(f"0.{i}") if i < 10 else 1.0 for i in range(11)]
+    values = parse_vary("mfu=0.1:1:0.1", model.graph).values  # mfu > 0: its domain
+    assert len(values) == 10
+    assert values.tolist() == [float(f"0.{i}") if i < 10 else 1.0 for i in range(1, 11)]
 
 
 def test_list_values(model):
@@ -365,3 +365,12 @@ def test_parquet_warns_of_failed_checks_and_strict_exits_3_like_csv(run, tmp_pat
     assert status == 0 and "a declared check fails at" in err and "(column checks_failed)" in err
     assert run("sweep", *grid, "--out", tmp_path / "g.parquet", "--strict")[0] == 3
     assert run("sweep", *grid, "--csv", tmp_path / "g.csv", "--strict")[0] == 3
+
+
+@pytest.mark.parametrize(("command", "axis"), [("sweep", "batch=0:2"), ("best", "batch=0:4"),
+                                                ("sweep", "hbm_efficiency=0.5,1.5")])
+def test_an_axis_outside_its_inputs_domain_is_refused_as_set_is(run, command, axis):
+    goal = ["--minimize", "t_step"] if command == "best" else ["--only", "t_step"]
+    status, out, err = run(command, *goal, "--vary", axis)
+    assert status == 2 and f"--vary {axis}" in err and "is out of its domain" in err and "Traceback" not in err
+    assert out == ""

@@ -10,6 +10,7 @@ import numpy as np
 
 from calcgraph.core.formula.arrays import exact_range
 from calcgraph.core.names import suggest
+from calcgraph.core.numbers import shortest_text
 from calcgraph.core.units import Unit, format_dim, parse_quantity
 from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNameError
 
@@ -91,7 +92,26 @@ def parse_vary(text: str, graph) -> Axis:
             raise SetValueError(f"more than {MAX_POINTS:,} values", where=where)
         numbers, factor, _ = _pieces(parts, unit, text)
         values = np.array(numbers, dtype=float)
-    return Axis(name=name, values=values * factor if factor != 1.0 else values, text=text)
+    values = values * factor if factor != 1.0 else values
+    _within_domain(graph[name], values, where)
+    return Axis(name=name, values=values, text=text)
+
+
+def _within_domain(quantity, values: np.ndarray, where) -> None:
+    """Refuse an axis of an input that leaves the input's declared domain, as ``--set`` does."""
+    if not quantity.is_input or (quantity.minimum is None and quantity.maximum is None):
+        return
+    low = -np.inf if quantity.minimum is None else quantity.minimum
+    high = np.inf if quantity.maximum is None else quantity.maximum
+    with np.errstate(invalid="ignore"):
+        inside = ((values > low) if quantity.min_strict else (values >= low)) & \
+            ((values < high) if quantity.max_strict else (values <= high)) | np.isnan(values)
+    if not inside.all():
+        value = float(values[np.argmin(inside)])
+        shown = f"{shortest_text(value / quantity.unit.factor)} {quantity.unit.text}".removesuffix(" 1")
+        raise SetValueError(f"{quantity.name} = {shown} is out of its domain: {quantity.out_of_domain(value)}",
+                            where=where,
+                            quantity=quantity.name, hint=f"vary it within its domain, declared at {quantity.where}")
 
 
 def parse_axes(texts: list[str], graph) -> list[Axis]:
