@@ -59,7 +59,8 @@ RATIOS = [("calcgraph --help", "python -c pass", 3.0),
 
 
 def timed(command: list[str]) -> float:
-    SWEEP_CSV.unlink(missing_ok=True)  # each sweep writes a new file: freeing the last run's 270 MB is not writing
+    if str(SWEEP_CSV) in command:  # each sweep writes a new file: freeing the last run's 270 MB is not writing
+        SWEEP_CSV.unlink(missing_ok=True)
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -69,9 +70,12 @@ def main(rounds: int = 9) -> None:
     for command in COMMANDS.values():  # warm the file cache
         timed(command)
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for _ in range(rounds):
-        for name, command in COMMANDS.items():
-            times[name].append(timed(command))
+    try:
+        for _ in range(rounds):
+            for name, command in COMMANDS.items():
+                times[name].append(timed(command))
+    finally:
+        SWEEP_CSV.unlink(missing_ok=True)  # 270 MB nobody asked to keep
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()}; medians of {rounds} interleaved rounds, wall time")

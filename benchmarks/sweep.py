@@ -276,10 +276,11 @@ def main(rounds: int = 3) -> None:
         ours, hand, parquet, one, one_parquet, fallback = [], [], [], [], [], []
         parquet_path, one_path = os.path.join(folder, "calcgraph.parquet"), os.path.join(folder, "one.csv")
         with_parquet = importlib.util.find_spec("pyarrow") is not None
+        with_polars = importlib.util.find_spec("polars") is not None  # else the main run is already Python's
         for _ in range(rounds):
             hand.append(run_child("numpy", hand_csv, inputs_path))
             ours.append(run_child("calcgraph", ours_csv, inputs_path))
-            if with_parquet and not fallback:
+            if with_polars and not fallback:
                 fallback.append(run_child("python-writer", ours_csv + ".python", inputs_path))
             one.append(run_child("one", one_path, inputs_path))
             if with_parquet:

@@ -43,19 +43,18 @@ def cmd_sweep(args) -> int:
     if plot_spec is not None and not args.csv:
         columns = list(dict.fromkeys(axis_names + [*plot_spec.ys, plot_spec.x, *plot_spec.markers]))
     header = csv_header(scenario.graph, columns) + "\n"
-    width = len(header.strip().split(","))  # checks_failed included
+    fields = header.strip().split(",")  # checks_failed included
     if args.out and (not args.out.endswith(".parquet") or args.csv or plot_spec is not None):
         raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
                             where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
     sweep = SweepRun(scenario, axes, columns, keep=keep, csv=not args.out and (bool(args.csv) or plot_spec is None),
                      progress=Progress(math.prod(len(a.values) for a in axes)))
     try:
-        if args.out:
-            write_atomic_with(args.out, lambda out: write_parquet(out, sweep, header.strip().split(",")))
-            print(f"wrote {args.out} ({sweep.total:,} rows, {width} columns)", file=sys.stderr)
-        elif args.csv and args.csv != "-":
-            write_atomic_with(args.csv, lambda out: write_csv(out, sweep, header))
-            print(f"wrote {args.csv} ({sweep.total:,} rows, {width} columns)", file=sys.stderr)
+        if args.out or args.csv and args.csv != "-":
+            target = args.out or args.csv
+            write_atomic_with(target, lambda out: write_parquet(out, sweep, fields) if args.out
+                              else write_csv(out, sweep, header))
+            print(f"wrote {target} ({sweep.total:,} rows, {len(fields)} columns)", file=sys.stderr)
         elif args.csv or plot_spec is None:  # stdout, by the usual convention
             sys.stdout.flush()
             write_csv(getattr(sys.stdout, "buffer", None) or _Text(sys.stdout), sweep, header)
