@@ -251,7 +251,7 @@ def evaluation_alone(inputs: dict, rounds: int) -> tuple[float, float, float]:
 
     def ours(columns):
         start = time.perf_counter()
-        SweepRun(model.scenario, axes, ["batch", "seq_len", *columns], csv=False).run()
+        SweepRun(model.scenario, axes, ["batch", "seq_len", *columns]).run()
         return time.perf_counter() - start
 
     def hand():

@@ -47,7 +47,7 @@ def cmd_sweep(args) -> int:
     if args.out and (not args.out.endswith(".parquet") or args.csv or plot_spec is not None):
         raise SetValueError("--out writes FILE.parquet, alone (not with --csv or --plot)",
                             where=f"--out {args.out}", hint="e.g. --out grid.parquet; --csv FILE for CSV")
-    sweep = SweepRun(scenario, axes, columns, keep=keep, csv=not args.out and (bool(args.csv) or plot_spec is None),
+    sweep = SweepRun(scenario, axes, columns, keep=keep,
                      progress=Progress(math.prod(len(a.values) for a in axes)))
     try:
         if args.out or args.csv and args.csv != "-":

@@ -11,7 +11,7 @@ import numpy as np
 from calcgraph.core.formula.arrays import exact_range
 from calcgraph.core.names import suggest
 from calcgraph.core.numbers import shortest_text
-from calcgraph.core.units import Unit, format_dim, parse_quantity
+from calcgraph.core.units import Unit, format_dim, format_unit, parse_quantity
 from calcgraph.errors import Argument, CalcgraphError, SetValueError, UnknownNameError
 
 MAX_POINTS = 10 ** 7
@@ -108,7 +108,7 @@ def _within_domain(quantity, values: np.ndarray, where) -> None:
             ((values < high) if quantity.max_strict else (values <= high)) | np.isnan(values)
     if not inside.all():
         value = float(values[np.argmin(inside)])
-        shown = f"{shortest_text(value / quantity.unit.factor)} {quantity.unit.text}".removesuffix(" 1")
+        shown = f"{shortest_text(value / quantity.unit.factor)} {format_unit(quantity.unit.pint_unit)}".rstrip()
         raise SetValueError(f"{quantity.name} = {shown} is out of its domain: {quantity.out_of_domain(value)}",
                             where=where,
                             quantity=quantity.name, hint=f"vary it within its domain, declared at {quantity.where}")

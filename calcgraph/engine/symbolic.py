@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import sympy
 
@@ -210,11 +209,10 @@ def _symbolic_elasticities(ev, name: str, _seen: frozenset) -> Elasticities:
 
 
 def _numeric_leaves(ev, name: str) -> list[str]:
-    """The inputs and pinned quantities ``name`` depends on, through solve nodes too."""
-    def leaf(n: str) -> bool:
-        return ev.graph[n].is_input or ev.states[n] is NodeState.PINNED
-    found = nx.ancestors(nx.subgraph_view(ev.graph.dag, filter_edge=lambda _, v: v == name or not leaf(v)), name)
-    return [n for n in ev.graph.quantities if n in found and leaf(n)]
+    """The inputs and pinned quantities ``name`` depends on, through solve nodes too (a pin has no parents)."""
+    found = ev.graph.needed((name,))
+    return [n for n in ev.graph.quantities if n != name and n in found
+            and (ev.graph[n].is_input or ev.states[n] is NodeState.PINNED)]
 
 
 def numeric_elasticities(ev, name: str, why: str = "") -> Elasticities:

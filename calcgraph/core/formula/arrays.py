@@ -52,7 +52,7 @@ def relative_slack(op: str, lhs, rhs):
 
 
 def holds(op: str, lhs, rhs):
-    """Whether ``lhs OP rhs`` holds, forgiving a relative HOLD of rounding unless strict (arrays welcome).
+    """Whether ``lhs OP rhs`` holds, forgiving a relative HOLD of rounding for <= and >= (arrays welcome).
 
     >>> [bool(holds("<=", a, 1.0)) for a in (1.0, 1.0 + 1e-15, 1.1, math.nan)]
     [True, True, False, False]

@@ -85,7 +85,8 @@ def slack(op: str, lhs, rhs):
 
 
 def _shifted(op: str, lhs: float, rhs: float) -> float:
-    """The relative slack, plus HOLD unless strict: the constraint holds where this is >= 0 (> 0 when strict)."""
+    """The relative slack, plus HOLD for <= and >= (an == check is held exactly, as on the page): the constraint
+    holds where this is >= 0 (> 0 when strict)."""
     return slack(op, lhs, rhs) / max(abs(lhs), abs(rhs), 1e-300) + (HOLD if op in ("<=", ">=") else 0.0)
 
 

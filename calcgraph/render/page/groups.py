@@ -89,7 +89,7 @@ def idle_inputs(ev, roots) -> set[str]:
         name = stack.pop()
         if name not in reached and name not in ev.scenario.bound:
             formula = graph[name].formula
-            stack += live_names(formula.node, env) if formula is not None else graph.dag.predecessors(name)
+            stack += live_names(formula.node, env) if formula is not None else graph.pred.get(name, ())
         reached.add(name)
     return {n for n in ev.scenario.bound if n not in reached}
 

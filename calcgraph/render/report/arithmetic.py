@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable
 
+import numpy as np
 import sympy
 
 from calcgraph.core.evaluate import compile_node
@@ -51,7 +52,8 @@ def _rounded(atom, inner: str) -> str:
 def attempt(compute: Callable[[], object]) -> float | None:
     """``compute()`` as a float, or None when a formula cannot be evaluated at these values."""
     try:
-        return float(compute())
+        with np.errstate(all="ignore"):  # a factor of 1/0 or log(-1) is just not a number here
+            return float(compute())
     except (ArithmeticError, CalcgraphError, KeyError, TypeError, ValueError):
         return None
 

@@ -75,11 +75,11 @@ class SweepRun:
     NaN points of the non-varied columns are counted. ``arrays``: iterate ``{column: declared values}``.
     """
 
-    def __init__(self, scenario: Scenario, axes: list[Axis], columns: list[str], keep=(), csv: bool = True,
+    def __init__(self, scenario: Scenario, axes: list[Axis], columns: list[str], keep=(),
                  chunk: int = CHUNK, progress: Callable[[int], None] | None = None, arrays: bool = False) -> None:
         graph = scenario.graph
         self.scenario, self.axes, self.columns, self.keep = scenario, axes, list(columns), list(keep)
-        self.csv, self.chunk, self.progress, self.arrays = csv, chunk, progress, arrays
+        self.chunk, self.progress, self.arrays = chunk, progress, arrays
         self.factors = {c: graph[c].unit.factor for c in columns}
         self.checked = bool(graph.checks)  # a last column: how many declared checks fail at each point
         self.check_names = [n for c, _ in graph.checks for n in c.names]
@@ -141,7 +141,7 @@ class SweepRun:
                 if self.checked:
                     arrays[CHECKS_COLUMN] = np.asarray(fails, float)
                 yield arrays
-            elif self.csv:
+            else:
                 yield python_text(self.cells(block, fails), len(block[self.columns[0]]))
 
     def run(self) -> SweepRun:
